@@ -1,0 +1,78 @@
+import { GraphQLError } from 'graphql';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, JWTPayload, KeyLike } from 'jose';
+import type { Config } from '../../shared/config';
+import { checkIdNumber } from '../../shared/identifiers';
+import { loadPublicKey } from '../../shared/keys';
+import type { ConsumerRegistry } from '../consumers';
+import type { Principal } from '../context';
+
+/** Claim that marks a token as a citizen's own (subject = their idNumber), not a consumer system's. */
+export const CITIZEN_ROLE_CLAIM = 'onesource_role';
+
+export type Authenticate = (authorization: string | undefined) => Promise<Principal>;
+
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+/**
+ * Verifies `Authorization: Bearer <JWT>` (ES256 from the dev IdP key, or any of the IdP's JWKS keys
+ * in production): signature, issuer, audience, expiry. `alg: none` and HMAC are never accepted.
+ * The subject must be a registered, active consumer, or a citizen token for a valid idNumber.
+ */
+export async function createAuthenticator(config: Config, registry: ConsumerRegistry): Promise<Authenticate> {
+  const key: KeyLike | Uint8Array | ReturnType<typeof createRemoteJWKSet> = config.auth.jwksUrl
+    ? createRemoteJWKSet(new URL(config.auth.jwksUrl))
+    : await loadPublicKey(config.dataDir, 'dev-idp');
+  const algorithms = config.auth.jwksUrl ? ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] : ['ES256'];
+
+  // A system sends the same token for many requests: its signature is checked once, and the
+  // result kept until the token expires. The registry is still asked on every request.
+  const verified = new Map<string, JWTPayload>();
+  const verify = async (token: string): Promise<JWTPayload> => {
+    const hit = verified.get(token);
+    if (hit && (hit.exp as number) * 1000 > Date.now()) return hit;
+    const { payload } = await jwtVerify(token, key as KeyLike, {
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      algorithms,
+      requiredClaims: ['sub', 'exp'],
+      clockTolerance: 5,
+    });
+    if (verified.size >= 10_000) verified.clear();
+    verified.set(token, payload);
+    return payload;
+  };
+
+  return async (authorization) => {
+    if (!authorization) throw unauthenticated('No token: send Authorization: Bearer <token> naming a registered consumer');
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
+    let payload: JWTPayload;
+    try {
+      payload = await verify(match[1]);
+    } catch (e) {
+      throw unauthenticated(`The token is not valid: ${describe(e)}`);
+    }
+    const subject = String(payload.sub);
+    if (payload[CITIZEN_ROLE_CLAIM] === 'citizen') {
+      const id = checkIdNumber(subject);
+      if (!id.ok) throw unauthenticated(`The citizen token's subject is not an idNumber: ${id.reason}`);
+      return { kind: 'CITIZEN', idNumber: id.value };
+    }
+    const consumer = await registry.byId(subject);
+    if (!consumer) throw unauthenticated(`"${subject}" is not a registered consumer`);
+    if (consumer.status !== 'ACTIVE') throw unauthenticated(`Consumer "${subject}" is suspended`);
+    return { kind: 'SYSTEM', consumer };
+  };
+}
+
+function describe(e: unknown): string {
+  if (e instanceof joseErrors.JWTExpired) return 'it has expired';
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'the signature does not verify';
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not accepted';
+  if (e instanceof joseErrors.JWTClaimValidationFailed) return `claim ${e.claim} is wrong (${e.reason})`;
+  if (e instanceof joseErrors.JWSInvalid || e instanceof joseErrors.JWTInvalid) return 'it is not a well-formed signed JWT';
+  if (e instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the identity provider matches it';
+  return 'it could not be verified';
+}

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { DEPARTMENTS } from '../../shared/departments';
+import { FieldDeclaration, readDeclarations, ShareType, TypeDeclaration } from './declarations';
+
+/**
+ * 政务信息资源目录: the published catalogue of shared resources, computed from the full supergraph
+ * and nothing else, so it is current whenever the supergraph is. Not-shared items (@inaccessible)
+ * are left out: the catalogue publishes what may be shared, not what exists.
+ */
+export interface CatalogItem {
+  /** The field name. */
+  name: string;
+  /** `Type.field`. */
+  coordinate: string;
+  description: string | null;
+  /** The subgraph that resolves it (its one source). */
+  owner: string;
+  ownerDepartment: string;
+  shareType: Exclude<ShareType, 'NOT_SHARED'>;
+  /** Conditional: the resources to be granted (any one alternative, all of its resources). */
+  policies: string[][];
+  /** Conditional: every resource named in `policies`. */
+  resources: string[];
+  /** What a consumer must do to read it, in words. */
+  conditions: string;
+  updateCycle: string | null;
+  /** The GraphQL type: `String`, `Date!`, `GeoJSON`, `[CreditEntry!]`. */
+  format: string;
+  mask: string | null;
+  key: boolean;
+}
+
+export interface CatalogResource {
+  name: string;
+  kind: 'ENTITY' | 'VALUE';
+  description: string | null;
+  owner: string;
+  ownerDepartment: string;
+  /** Departments that add items to it (their own fields on another's entity). */
+  contributors: string[];
+  keys: string[];
+  updateCycle: string | null;
+  items: CatalogItem[];
+}
+
+export interface ConditionalResource {
+  name: string;
+  owner: string;
+  ownerDepartment: string;
+  items: string[];
+}
+
+export interface CatalogDepartment {
+  name: string;
+  department: string;
+  store: string;
+  resources: string[];
+  items: number;
+}
+
+export interface Catalog {
+  /** A digest of the supergraph it was derived from: changes exactly when the catalogue may. */
+  version: string;
+  departments: CatalogDepartment[];
+  resources: CatalogResource[];
+  conditionalResources: ConditionalResource[];
+}
+
+/** Relay plumbing is how a list is paged, not a data resource of its own. */
+const isPlumbing = (name: string) => name === 'PageInfo' || /(Connection|Edge)$/.test(name);
+
+const DEPARTMENT_LABELS = new Map<string, { owner: string; store: string }>(DEPARTMENTS.map((d) => [d.name, { owner: d.owner, store: d.store }]));
+const departmentLabel = (subgraph: string) => DEPARTMENT_LABELS.get(subgraph)?.owner ?? subgraph;
+
+export function conditionsText(field: Pick<FieldDeclaration, 'shareType' | 'policies'>): string {
+  if (field.shareType !== 'CONDITIONAL') return '无条件共享：任何已注册的使用系统 (any registered consumer)';
+  const alternatives = field.policies.map((all) => all.join(' + ')).join(' 或 (or) ');
+  return `有条件共享：须获 ${alternatives} 授权，并在 X-Purpose 中说明用途 (a grant of ${alternatives} and a stated purpose)`;
+}
+
+/**
+ * The catalogue of the departments' resources in this supergraph. Types of other subgraphs (the
+ * gateway's own sharing records) are not government data resources and are left out.
+ */
+export function buildCatalog(supergraphSdl: string, departments: readonly string[] = DEPARTMENTS.map((d) => d.name)): Catalog {
+  const declarations = readDeclarations(supergraphSdl);
+  const resources: CatalogResource[] = [];
+  for (const type of declarations.types) {
+    if (type.inaccessible || isPlumbing(type.name) || !departments.includes(type.owner)) continue;
+    const items = type.fields.filter((f) => f.shareType !== 'NOT_SHARED').map((f) => catalogItem(type, f));
+    if (!items.length) continue;
+    resources.push({
+      name: type.name,
+      kind: type.kind,
+      description: type.description,
+      owner: type.owner,
+      ownerDepartment: departmentLabel(type.owner),
+      contributors: [...new Set(items.map((i) => i.owner))].filter((o) => o !== type.owner).sort(),
+      keys: type.keys,
+      updateCycle: type.updateCycle,
+      items,
+    });
+  }
+  resources.sort((a, b) => departments.indexOf(a.owner) - departments.indexOf(b.owner) || a.name.localeCompare(b.name));
+
+  const conditional = new Map<string, ConditionalResource>();
+  for (const item of resources.flatMap((r) => r.items)) {
+    for (const name of item.resources) {
+      const entry = conditional.get(name) ?? { name, owner: item.owner, ownerDepartment: item.ownerDepartment, items: [] };
+      entry.items.push(item.coordinate);
+      conditional.set(name, entry);
+    }
+  }
+
+  const allItems = resources.flatMap((r) => r.items);
+  return {
+    version: createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16),
+    departments: departments.map((name) => ({
+      name,
+      department: departmentLabel(name),
+      store: DEPARTMENT_LABELS.get(name)?.store ?? name,
+      resources: resources.filter((r) => r.owner === name).map((r) => r.name),
+      items: allItems.filter((i) => i.owner === name).length,
+    })),
+    resources,
+    conditionalResources: [...conditional.values()].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+function catalogItem(type: TypeDeclaration, field: FieldDeclaration): CatalogItem {
+  return {
+    name: field.name,
+    coordinate: field.coordinate,
+    description: field.description,
+    owner: field.owner,
+    ownerDepartment: departmentLabel(field.owner),
+    shareType: field.shareType as CatalogItem['shareType'],
+    policies: field.policies,
+    resources: [...new Set(field.policies.flat())].sort(),
+    conditions: conditionsText(field),
+    updateCycle: field.updateCycle ?? type.updateCycle,
+    format: field.format,
+    mask: field.mask,
+    key: field.key,
+  };
+}

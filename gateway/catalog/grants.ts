@@ -1,0 +1,87 @@
+import type { Knex } from 'knex';
+import { createAccessStore, isActive } from '../sharing/access';
+import type { Catalog, CatalogItem, CatalogResource, ConditionalResource } from './build';
+
+/**
+ * The catalogue as published: the supergraph's catalogue joined with the grants in force in the
+ * gateway's store (who holds each conditional resource) and, when a reader is named, whether that
+ * consumer may read each item. Grants are read when the catalogue is asked for, so it is as
+ * current as the grants themselves.
+ */
+export interface HeldGrant {
+  consumerId: string;
+  resource: string;
+  masked: boolean;
+}
+
+/** A consumer the catalogue answers for: `active` = registered and not suspended. */
+export interface CatalogReader {
+  consumer: string;
+  active: boolean;
+}
+
+export interface PublishedItem extends CatalogItem {
+  /** Conditional: consumers holding a grant in force for its resources (empty for unconditional). */
+  grantedTo: string[];
+  /** Of those, the ones whose grant says masked. */
+  maskedFor: string[];
+  /** May the reader read it (a purpose is still needed for conditional items); null without a reader. */
+  readable: boolean | null;
+}
+
+export interface PublishedResource extends Omit<CatalogResource, 'items'> {
+  items: PublishedItem[];
+}
+
+export interface PublishedConditionalResource extends ConditionalResource {
+  grantedTo: string[];
+  maskedFor: string[];
+  readable: boolean | null;
+}
+
+export interface PublishedCatalog extends Omit<Catalog, 'resources' | 'conditionalResources'> {
+  readableBy: string | null;
+  resources: PublishedResource[];
+  conditionalResources: PublishedConditionalResource[];
+}
+
+/** Grants in force today (not revoked, not expired). */
+export async function grantsInForce(db: Knex, today = new Date().toISOString().slice(0, 10)): Promise<HeldGrant[]> {
+  const grants = await createAccessStore(db).grants({});
+  return grants.filter((g) => isActive(g, today)).map((g) => ({ consumerId: g.consumerId, resource: g.resource, masked: g.masked }));
+}
+
+export function publishCatalog(catalog: Catalog, grants: HeldGrant[], reader: CatalogReader | null = null): PublishedCatalog {
+  const holders = (resource: string, masked?: boolean) =>
+    [...new Set(grants.filter((g) => g.resource === resource && (masked === undefined || g.masked === masked)).map((g) => g.consumerId))].sort();
+  const readerHolds = new Set(reader?.active ? grants.filter((g) => g.consumerId === reader.consumer).map((g) => g.resource) : []);
+  // A consumer holds an item when it holds every resource of one alternative ((a AND b) OR c).
+  const holdsItem = (item: CatalogItem) => item.policies.some((all) => all.length > 0 && all.every((r) => readerHolds.has(r)));
+  const itemHolders = (item: CatalogItem) => {
+    const consumers = [...new Set(grants.map((g) => g.consumerId))];
+    return consumers.filter((c) => item.policies.some((all) => all.length > 0 && all.every((r) => grants.some((g) => g.consumerId === c && g.resource === r)))).sort();
+  };
+
+  return {
+    ...catalog,
+    readableBy: reader?.consumer ?? null,
+    resources: catalog.resources.map((resource) => ({
+      ...resource,
+      items: resource.items.map((item) => {
+        const grantedTo = item.shareType === 'CONDITIONAL' ? itemHolders(item) : [];
+        return {
+          ...item,
+          grantedTo,
+          maskedFor: item.mask ? grantedTo.filter((c) => item.resources.some((r) => holders(r, true).includes(c))) : [],
+          readable: reader ? reader.active && (item.shareType === 'UNCONDITIONAL' || holdsItem(item)) : null,
+        };
+      }),
+    })),
+    conditionalResources: catalog.conditionalResources.map((resource) => ({
+      ...resource,
+      grantedTo: holders(resource.name),
+      maskedFor: holders(resource.name, true),
+      readable: reader ? reader.active && readerHolds.has(resource.name) : null,
+    })),
+  };
+}

@@ -1,0 +1,14 @@
+import type { Consumer } from './consumers';
+
+/** Who is asking: a registered consumer system, or a citizen asking about themselves. */
+export type Principal = { kind: 'SYSTEM'; consumer: Consumer } | { kind: 'CITIZEN'; idNumber: string };
+
+/** What the gateway knows about one request while it plans and runs it. */
+export interface GatewayContext {
+  requestId: string;
+  principal: Principal;
+  /** The stated purpose (X-Purpose), needed for conditional fields. */
+  purpose?: string;
+}
+
+export const principalId = (p: Principal) => (p.kind === 'SYSTEM' ? p.consumer.id : `citizen:${p.idNumber}`);

@@ -1,0 +1,142 @@
+import { GraphQLError, GraphQLSchema, Kind, ValueNode } from 'graphql';
+import type { ApolloGateway } from '@apollo/gateway';
+import type { GatewayExecutor, GatewayInterface, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { checkIdNumber } from '../shared/identifiers';
+import type { Logger } from '../shared/logger';
+import type { AuditTrail } from './audit/trail';
+import { GatewayContext, principalId } from './context';
+import {
+  applyMasks, applyRefusals, conditionalResources, decide, rewriteOperation, stripPlaceholders, takeSubjects,
+} from './policy/enforce';
+import { OperationShape, operationShape, PERSON_ARGUMENT_FIELDS } from './policy/operation-shape';
+import type { ShareRules } from './policy/share-rules';
+import type { AccessStore } from './sharing/access';
+
+export interface Guard extends GatewayInterface {
+  /** The share rules of the supergraph now being served. */
+  rules(): ShareRules;
+}
+
+/** A bounded memo: plenty for the distinct operations of a province's systems. */
+class Memo<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string, make: () => V): V {
+    let value = this.map.get(key);
+    if (value === undefined) {
+      if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as string);
+      value = make();
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  clear() {
+    this.map.clear();
+  }
+}
+
+/**
+ * Wraps Apollo Gateway so that every operation is checked against the share rules before it is
+ * planned (refused fields are removed, never fetched) and every answer carrying personal data is
+ * recorded in the audit trail before it leaves. The gateway itself enforces none of this.
+ */
+export function guardGateway(
+  gateway: ApolloGateway,
+  /** `rules` is read on every operation: it follows the supergraph when a subgraph's schema changes. */
+  deps: { rules: () => ShareRules; access: AccessStore; trail: AuditTrail; logger: Logger },
+): Guard {
+  let schema: GraphQLSchema | undefined;
+  // From the full supergraph: the copy Apollo Gateway executes has no @policy left in it.
+  const currentRules = deps.rules;
+  const shapes = new Memo<OperationShape | null>(2000);
+  const rewrites = new Memo<ReturnType<typeof rewriteOperation>>(4000);
+
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    schema = apiSchema;
+    shapes.clear();
+    rewrites.clear();
+  });
+
+  const guarded = (execute: GatewayExecutor): GatewayExecutor => async (requestContext) => {
+    const context = requestContext.context as GatewayContext;
+    const { principal, purpose } = context;
+    const shapeKey = `${requestContext.queryHash}\u0000${requestContext.operationName ?? ''}`;
+    const shape = shapes.get(shapeKey, () => operationShape(schema!, requestContext.document, requestContext.operationName));
+    if (!shape) return execute(requestContext);
+    const rules = currentRules();
+
+    const needsGrants = principal.kind === 'SYSTEM' && conditionalResources(shape, rules).size > 0;
+    // Grants are read fresh whenever they matter, so a decision applies to the very next request.
+    const grants = needsGrants ? await deps.access.activeGrants(principal.consumer.id, new Date().toISOString().slice(0, 10)) : [];
+    const decision = decide(shape, rules, principal, purpose, grants);
+
+    let run: GatewayGraphQLRequestContext = requestContext;
+    if (decision.refusals.length || shape.persons.length) {
+      const removed = decision.refusals.map((r) => shape.fields.indexOf(r.visit)).join(',');
+      const rewritten = rewrites.get(`${shapeKey}\u0000${removed}`, () => rewriteOperation(requestContext.document, shape, decision.refusals));
+      run = Object.create(requestContext, { document: { value: rewritten.document }, queryHash: { value: rewritten.queryHash } });
+    }
+    const result = await execute(run);
+
+    const refusalErrors = result.data ? applyRefusals(result.data, decision.refusals) : [];
+    if (result.data) applyMasks(result.data, decision.masks);
+    const subjectsByPerson = result.data ? takeSubjects(result.data, shape) : new Map<string, Set<string>>();
+    if (run !== requestContext && result.data) stripPlaceholders(result.data);
+    const errors = [...(result.errors ?? []), ...refusalErrors];
+
+    const refused = new Set(decision.refusals.map((r) => r.visit));
+    const subjects = new Set<string>();
+    const fields = new Set<string>();
+    for (const v of shape.fields) {
+      if (refused.has(v)) continue;
+      const found = v.person && subjectsByPerson.get(v.person.path.join('.'));
+      if (found?.size) {
+        found.forEach((s) => subjects.add(s));
+        fields.add(v.person!.item);
+      }
+      if (v.path.length === 1 && PERSON_ARGUMENT_FIELDS.has(v.fieldName) && result.data?.[v.path[0]] != null) {
+        const subject = argumentIdNumber(v.node.arguments?.find((a) => a.name.value === 'idNumber')?.value, requestContext.request.variables);
+        if (subject) {
+          subjects.add(subject);
+          fields.add(v.fieldName);
+        }
+      }
+    }
+    if (subjects.size) {
+      try {
+        await deps.trail.record({
+          at: new Date().toISOString(),
+          consumer: principalId(principal),
+          purpose: purpose ?? null,
+          requestId: context.requestId,
+          operationName: requestContext.operationName ?? null,
+          operationHash: requestContext.queryHash,
+          subjects: [...subjects],
+          fields: [...fields].sort(),
+          outcome: errors.length ? 'PARTIAL' : 'COMPLETE',
+        });
+      } catch {
+        // Personal data never leaves without its record: withhold the answer.
+        return { errors: [new GraphQLError('The audit trail cannot be written now: personal data is withheld. Try again shortly.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+      }
+    }
+    return errors.length ? { ...result, errors } : result;
+  };
+
+  return {
+    rules: () => currentRules(),
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+    async load(options) {
+      const loaded = await gateway.load(options);
+      return { executor: loaded.executor && guarded(loaded.executor) };
+    },
+  };
+}
+
+function argumentIdNumber(value: ValueNode | undefined, variables: Record<string, unknown> | undefined): string | null {
+  const raw = value?.kind === Kind.STRING ? value.value : value?.kind === Kind.VARIABLE ? variables?.[value.name.value] : undefined;
+  if (typeof raw !== 'string') return null;
+  const checked = checkIdNumber(raw);
+  return checked.ok ? checked.value : null;
+}

@@ -1,0 +1,69 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Knex } from 'knex';
+import type { Logger } from '../shared/logger';
+import { GatewayContext, principalId } from './context';
+
+/**
+ * Records each distinct operation document each consumer sends (`recorded_operations`), so that
+ * `npm run check` can tell a department which consumers a schema change would break. Only valid
+ * operations are recorded (after validation). Each distinct (consumer, document) costs one upsert
+ * per process per day, remembered in memory; `last_seen` therefore has the day's precision.
+ */
+export interface RecordedOperation {
+  consumerId: string;
+  operationHash: string;
+  operationName: string | null;
+  document: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+const MEMORY_LIMIT = 50_000;
+
+export function createOperationRecorder(db: Knex, logger: Logger) {
+  const written = new Map<string, string>();
+  return {
+    async record(consumerId: string, operationHash: string, operationName: string | null, document: string, now = new Date().toISOString()): Promise<void> {
+      const key = `${consumerId}\u0000${operationHash}`;
+      const day = now.slice(0, 10);
+      if (written.get(key) === day) return;
+      if (written.size >= MEMORY_LIMIT) written.clear();
+      written.set(key, day);
+      try {
+        await db('recorded_operations')
+          .insert({ consumer_id: consumerId, operation_hash: operationHash, operation_name: operationName?.slice(0, 100) ?? null, document, first_seen: now, last_seen: now })
+          .onConflict(['consumer_id', 'operation_hash'])
+          .merge(['last_seen']);
+      } catch (err) {
+        // A missed record costs only a less complete `check`; the consumer's request goes on.
+        written.delete(key);
+        logger.warn({ err }, 'could not record the operation');
+      }
+    },
+  };
+}
+export type OperationRecorder = ReturnType<typeof createOperationRecorder>;
+
+export async function recordedOperations(db: Knex): Promise<RecordedOperation[]> {
+  const rows = await db('recorded_operations').select().orderBy(['consumer_id', 'operation_hash']);
+  return rows.map((r: any) => ({
+    consumerId: r.consumer_id, operationHash: r.operation_hash, operationName: r.operation_name,
+    document: r.document, firstSeen: r.first_seen, lastSeen: r.last_seen,
+  }));
+}
+
+/** The Apollo Server plugin: records once the operation has parsed and validated. */
+export function operationRecorderPlugin(recorder: OperationRecorder): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, request, queryHash, operationName }) {
+          if (!request.query || !contextValue.principal) return;
+          // Citizens are one consumer here: their idNumbers belong in the audit trail only.
+          const consumer = contextValue.principal.kind === 'SYSTEM' ? principalId(contextValue.principal) : 'citizen';
+          await recorder.record(consumer, queryHash, operationName ?? null, request.query);
+        },
+      };
+    },
+  };
+}

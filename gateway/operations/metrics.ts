@@ -1,0 +1,89 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GatewayContext } from '../context';
+import { codeOf } from '../usage/served';
+import { usageConsumer } from '../usage/plugin';
+import type { ObservedCall } from './subgraph-calls';
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Operation names are chosen by callers: a bounded set keeps the label's cardinality bounded. */
+const OPERATION_NAMES_KEPT = 200;
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+
+/**
+ * Prometheus metrics of the gateway, in a registry of its own (not prom-client's global one, so
+ * two gateways in one process, as in tests, never mix their counts), with the process's defaults.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'onesource_gateway_requests_total', help: 'GraphQL requests answered, by operation name, consumer and outcome',
+    labelNames: ['operation', 'consumer', 'outcome'] as const, registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'onesource_gateway_request_duration_seconds', help: 'Time to answer a GraphQL request, by operation name',
+    labelNames: ['operation'] as const, buckets: SECONDS, registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: 'onesource_gateway_errors_total', help: 'Errors in answers, by extensions.code',
+    labelNames: ['code'] as const, registers: [this.registry],
+  });
+  private readonly calls = new Counter({
+    name: 'onesource_subgraph_requests_total', help: 'Calls to department subgraphs, by subgraph and outcome',
+    labelNames: ['subgraph', 'outcome'] as const, registers: [this.registry],
+  });
+  private readonly callDuration = new Histogram({
+    name: 'onesource_subgraph_request_duration_seconds', help: 'Time for a department subgraph to answer one call of a query plan',
+    labelNames: ['subgraph'] as const, buckets: SECONDS, registers: [this.registry],
+  });
+  readonly subgraphUp = new Gauge({
+    name: 'onesource_subgraph_up', help: '1 when the department answered the last readiness probe, else 0',
+    labelNames: ['subgraph'] as const, registers: [this.registry],
+  });
+  private readonly operationNames = new Set<string>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'onesource_' });
+  }
+
+  plugin(): ApolloServerPlugin<GatewayContext> {
+    return {
+      requestDidStart: async () => {
+        const started = performance.now();
+        return {
+          willSendResponse: async (requestContext) => {
+            const body = requestContext.response.body;
+            const errors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
+            const operation = this.operationLabel(requestContext.operationName ?? requestContext.request.operationName);
+            const consumer = requestContext.contextValue?.principal ? usageConsumer(requestContext.contextValue) : 'unknown';
+            this.requests.inc({ operation, consumer, outcome: errors.length ? 'error' : 'ok' });
+            this.duration.observe({ operation }, (performance.now() - started) / 1000);
+            for (const error of errors) this.errors.inc({ code: codeOf(error) });
+          },
+        };
+      },
+    };
+  }
+
+  observeCall = (call: ObservedCall): void => {
+    this.calls.inc({ subgraph: call.department, outcome: call.ok ? 'ok' : 'failed' });
+    this.callDuration.observe({ subgraph: call.department }, call.ms / 1000);
+  };
+
+  handler(): RequestHandler {
+    return async (_req, res) => {
+      res.setHeader('content-type', this.registry.contentType);
+      res.end(await this.registry.metrics());
+    };
+  }
+
+  private operationLabel(name: string | null | undefined): string {
+    if (!name) return 'anonymous';
+    if (!OPERATION_NAME.test(name)) return 'other';
+    if (this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= OPERATION_NAMES_KEPT) return 'other';
+    this.operationNames.add(name);
+    return name;
+  }
+}

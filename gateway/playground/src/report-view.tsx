@@ -1,0 +1,203 @@
+import { useEffect, useState } from 'react';
+import { useSchemaContext } from '@graphiql/react';
+import {
+  GraphQLOutputType,
+  GraphQLSchema,
+  getNamedType,
+  isInterfaceType,
+  isLeafType,
+  isNonNullType,
+  isObjectType,
+} from 'graphql';
+import { Credentials, GraphQLResult, request } from './connection';
+import type { Label } from './i18n';
+
+/**
+ * A read-only view of one root query (the catalogue, the usage report). Their shapes belong to the
+ * gateway, so the view asks for every leaf the schema offers and lays the answer out as tables
+ * (and bars, for counts); when the gateway has no such query, or it fails, the view says so.
+ */
+export interface ReportViewProps {
+  field: string;
+  intro: string;
+  credentials(): Credentials;
+  /** The consumer's token: a new one asks again (whether it may read each item differs). */
+  token: string;
+  t(label: Label, params?: Record<string, string>): string;
+  charts?: boolean;
+}
+
+type Answer = { state: 'loading' } | { state: 'unavailable'; reason: string } | { state: 'ready'; data: unknown; errors: string[] };
+
+export function ReportView({ field, intro, credentials, token, t, charts = false }: ReportViewProps) {
+  const { schema, isFetching } = useSchemaContext({ nonNull: true });
+  const [answer, setAnswer] = useState<Answer>({ state: 'loading' });
+  const [round, setRound] = useState(0);
+
+  useEffect(() => {
+    if (!schema) {
+      setAnswer(isFetching ? { state: 'loading' } : { state: 'unavailable', reason: 'no schema' });
+      return;
+    }
+    const query = reportQuery(schema, field);
+    if (!query) {
+      setAnswer({ state: 'unavailable', reason: t('notAvailableYet', { field }) });
+      return;
+    }
+    let live = true;
+    setAnswer({ state: 'loading' });
+    request(credentials(), query)
+      .then((result: GraphQLResult) => {
+        if (!live) return;
+        const data = result.data?.[field];
+        const errors = (result.errors ?? []).map((e) => `${(e.extensions?.code as string) ?? 'ERROR'}: ${e.message}`);
+        setAnswer(data == null ? { state: 'unavailable', reason: errors.join('; ') || 'null' } : { state: 'ready', data, errors });
+      })
+      .catch((e: Error) => live && setAnswer({ state: 'unavailable', reason: e.message }));
+    return () => {
+      live = false;
+    };
+  }, [schema, isFetching, field, credentials, token, round]);
+
+  return (
+    <section className="os-report" data-report={field} data-state={answer.state}>
+      <header>
+        <p>{intro}</p>
+        <button type="button" onClick={() => setRound((r) => r + 1)}>
+          {t('reload')}
+        </button>
+      </header>
+      {answer.state === 'loading' && <p>{t('loading')}</p>}
+      {answer.state === 'unavailable' && (
+        <div className="os-unavailable">
+          <strong>{t('notAvailable')}</strong>
+          <p>{answer.reason}</p>
+        </div>
+      )}
+      {answer.state === 'ready' && (
+        <>
+          {answer.errors.length > 0 && (
+            <ul className="os-errors">
+              {answer.errors.map((e, i) => (
+                <li key={i}>{e}</li>
+              ))}
+            </ul>
+          )}
+          <DataView value={answer.data} charts={charts} empty={t('noRows')} />
+        </>
+      )}
+    </section>
+  );
+}
+
+const MAX_DEPTH = 4;
+
+/** `{ field { every leaf, nested objects up to a few levels } }`, or null when it cannot be asked. */
+export function reportQuery(schema: GraphQLSchema, field: string): string | null {
+  const root = schema.getQueryType()?.getFields()[field];
+  if (!root || root.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)) return null;
+  const selection = selectionFor(root.type, 1);
+  if (selection === null) return null;
+  return `query PortalReport { ${field}${selection ? ` { ${selection} }` : ''} }`;
+}
+
+function selectionFor(type: GraphQLOutputType, depth: number): string | null {
+  const named = getNamedType(type);
+  if (isLeafType(named)) return '';
+  if (depth > MAX_DEPTH) return null;
+  if (!isObjectType(named) && !isInterfaceType(named)) return '__typename';
+  const parts: string[] = [];
+  for (const f of Object.values(named.getFields())) {
+    if (f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)) continue;
+    const sub = selectionFor(f.type, depth + 1);
+    if (sub === null) continue;
+    parts.push(sub === '' ? f.name : `${f.name} { ${sub} }`);
+  }
+  return parts.length ? parts.join(' ') : null;
+}
+
+function DataView({ value, charts, empty }: { value: unknown; charts: boolean; empty: string }) {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return <p className="os-empty">{empty}</p>;
+    if (value.every((v) => v && typeof v === 'object' && !Array.isArray(v))) {
+      return (
+        <>
+          {charts && <Bars rows={value as Record<string, unknown>[]} />}
+          <Table rows={value as Record<string, unknown>[]} charts={charts} empty={empty} />
+        </>
+      );
+    }
+    return <span>{value.map(cellText).join(', ')}</span>;
+  }
+  if (value && typeof value === 'object') {
+    return (
+      <div className="os-sections">
+        {Object.entries(value as Record<string, unknown>).map(([key, v]) =>
+          v && typeof v === 'object' ? (
+            <section key={key}>
+              <h3>{key}</h3>
+              <DataView value={v} charts={charts} empty={empty} />
+            </section>
+          ) : (
+            <p key={key}>
+              <span className="os-key">{key}</span> {cellText(v)}
+            </p>
+          ),
+        )}
+      </div>
+    );
+  }
+  return <span>{cellText(value)}</span>;
+}
+
+function Table({ rows, charts, empty }: { rows: Record<string, unknown>[]; charts: boolean; empty: string }) {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== '__typename');
+  return (
+    <table className="os-table">
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c}>{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row, i) => (
+          <tr key={i}>
+            {columns.map((c) => (
+              <td key={c}>{row[c] && typeof row[c] === 'object' ? <DataView value={row[c]} charts={charts} empty={empty} /> : cellText(row[c])}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Counts as horizontal bars: the first text column labels, the first numeric column measures. */
+function Bars({ rows }: { rows: Record<string, unknown>[] }) {
+  const keys = Object.keys(rows[0] ?? {});
+  const measure = keys.find((k) => rows.every((r) => typeof r[k] === 'number'));
+  const labels = keys.filter((k) => rows.every((r) => typeof r[k] === 'string'));
+  if (!measure || labels.length === 0) return null;
+  const max = Math.max(1, ...rows.map((r) => r[measure] as number));
+  return (
+    <div className="os-bars" role="img" aria-label={measure}>
+      {rows.slice(0, 30).map((r, i) => (
+        <div key={i} className="os-bar">
+          <span className="os-bar-label">{labels.map((l) => r[l]).join(' · ')}</span>
+          <span className="os-bar-track">
+            <span className="os-bar-fill" style={{ width: `${((r[measure] as number) / max) * 100}%` }} />
+          </span>
+          <span className="os-bar-value">{String(r[measure])}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? '✓' : '✗';
+  return String(value);
+}

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { DocumentNode, FieldNode, GraphQLError, Kind, print, SelectionSetNode, visit } from 'graphql';
+import type { Principal } from '../context';
+import type { AccessGrant } from '../sharing/access';
+import { maskValue } from './mask';
+import { FieldVisit, OperationShape } from './operation-shape';
+import type { MaskKind, ShareRules } from './share-rules';
+
+export interface Refusal {
+  visit: FieldVisit;
+  message: string;
+  extensions: Record<string, unknown>;
+}
+
+export interface Decision {
+  refusals: Refusal[];
+  masks: { visit: FieldVisit; kind: MaskKind }[];
+}
+
+/** Aliases the gateway adds for itself and strips from the answer. */
+export const SUBJECT_ALIAS = 'onesourceSubject';
+const EMPTY_ALIAS = 'onesourceEmpty';
+
+/** The conditional resources an operation touches (to know whether grants must be read at all). */
+export function conditionalResources(shape: OperationShape, rules: ShareRules): Set<string> {
+  const resources = new Set<string>();
+  for (const v of shape.fields) for (const r of rules.field(v.parentType, v.fieldName)?.policies?.flat() ?? []) resources.add(r);
+  return resources;
+}
+
+/**
+ * Which fields this principal may not read, and which it reads masked. Unconditional fields are
+ * open to every registered consumer; a conditional field needs a grant in force for its resource
+ * and a stated purpose; a citizen reads only their own access log.
+ */
+export function decide(shape: OperationShape, rules: ShareRules, principal: Principal, purpose: string | undefined, grants: AccessGrant[]): Decision {
+  const refusals: Refusal[] = [];
+  const masks: Decision['masks'] = [];
+  if (principal.kind === 'CITIZEN') {
+    for (const v of shape.fields) {
+      if (v.path.length === 1 && v.fieldName !== 'accessLog') {
+        refusals.push({ visit: v, message: `${v.fieldName} is not open to citizen tokens: a citizen reads only their own accessLog`, extensions: { code: 'FORBIDDEN' } });
+      }
+    }
+    return { refusals, masks };
+  }
+  const granted = new Map(grants.map((g) => [g.resource, g]));
+  for (const v of shape.fields) {
+    const share = rules.field(v.parentType, v.fieldName);
+    if (!share?.policies) {
+      if (share?.mask) continue; // a mask without a condition applies only to masked grants of conditional items
+      continue;
+    }
+    const satisfied = share.policies.find((all) => all.every((r) => granted.has(r)));
+    const resources = [...new Set(share.policies.flat())];
+    if (!satisfied) {
+      refusals.push({
+        visit: v,
+        message: `${share.coordinate} is conditionally shared: consumer ${principal.consumer.id} holds no grant for ${resources.join(' or ')} (apply with applyForAccess)`,
+        extensions: { code: 'FORBIDDEN', resource: resources.join(','), missing: 'GRANT' },
+      });
+    } else if (!purpose) {
+      refusals.push({
+        visit: v,
+        message: `${share.coordinate} is conditionally shared: state the purpose of this request in the X-Purpose header`,
+        extensions: { code: 'FORBIDDEN', resource: resources.join(','), missing: 'PURPOSE' },
+      });
+    } else if (share.mask && satisfied.some((r) => granted.get(r)!.masked)) {
+      masks.push({ visit: v, kind: share.mask });
+    }
+  }
+  return { refusals, masks };
+}
+
+/**
+ * The operation the query planner sees: refused fields removed (so they are never fetched), the
+ * key of every person added (so the audit knows whose data was read), unused variables dropped.
+ */
+export function rewriteOperation(document: DocumentNode, shape: OperationShape, refusals: Refusal[]): { document: DocumentNode; queryHash: string } {
+  const removed = new Set<FieldNode>(refusals.map((r) => r.visit.node));
+  const persons = new Set<FieldNode>(shape.persons.map((p) => p.node));
+  const field = (alias: string, name: string): FieldNode => ({
+    kind: Kind.FIELD,
+    alias: { kind: Kind.NAME, value: alias },
+    name: { kind: Kind.NAME, value: name },
+  });
+  let rewritten = visit(document, {
+    Field: {
+      enter(node) {
+        if (removed.has(node)) return null;
+        if (persons.has(node) && node.selectionSet) {
+          return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, field(SUBJECT_ALIAS, 'idNumber')] } };
+        }
+        return undefined;
+      },
+    },
+    SelectionSet: {
+      leave(node: SelectionSetNode) {
+        return node.selections.length ? undefined : { ...node, selections: [field(EMPTY_ALIAS, '__typename')] };
+      },
+    },
+  });
+  const used = new Set<string>();
+  visit(rewritten, { VariableDefinition: () => false, Variable: (v) => void used.add(v.name.value) });
+  rewritten = visit(rewritten, {
+    VariableDefinition: (def) => (used.has(def.variable.name.value) ? undefined : null),
+  });
+  return { document: rewritten, queryHash: createHash('sha256').update(print(rewritten)).digest('hex') };
+}
+
+type Json = Record<string, unknown>;
+
+/** Calls `fn` on every object found at `path` in the answer, with its concrete path (list indices included). */
+export function forEachObjectAt(data: unknown, path: readonly string[], fn: (object: Json, at: (string | number)[]) => void): void {
+  const step = (value: unknown, depth: number, at: (string | number)[]) => {
+    if (value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => step(item, depth, [...at, i]));
+      return;
+    }
+    if (typeof value !== 'object') return;
+    if (depth === path.length) {
+      fn(value as Json, at);
+      return;
+    }
+    step((value as Json)[path[depth]], depth + 1, [...at, path[depth]]);
+  };
+  step(data, 0, []);
+}
+
+/** Puts `null` and a FORBIDDEN error at every place a refused field would have been. */
+export function applyRefusals(data: unknown, refusals: Refusal[]): GraphQLError[] {
+  const errors: GraphQLError[] = [];
+  for (const refusal of refusals) {
+    const key = refusal.visit.path[refusal.visit.path.length - 1];
+    forEachObjectAt(data, refusal.visit.path.slice(0, -1), (parent, at) => {
+      parent[key] = null;
+      errors.push(new GraphQLError(refusal.message, { path: [...at, key], extensions: refusal.extensions }));
+    });
+  }
+  return errors;
+}
+
+export function applyMasks(data: unknown, masks: Decision['masks']): void {
+  for (const { visit: v, kind } of masks) {
+    const key = v.path[v.path.length - 1];
+    forEachObjectAt(data, v.path.slice(0, -1), (parent) => {
+      parent[key] = maskValue(kind, parent[key]);
+    });
+  }
+}
+
+/** The idNumbers of the persons in the answer, taken from (and removed with) the added alias. */
+export function takeSubjects(data: unknown, shape: OperationShape): Map<string, Set<string>> {
+  const byPersonPath = new Map<string, Set<string>>();
+  for (const person of shape.persons) {
+    const found = new Set<string>();
+    forEachObjectAt(data, person.path, (object) => {
+      if (typeof object[SUBJECT_ALIAS] === 'string') found.add(object[SUBJECT_ALIAS] as string);
+      delete object[SUBJECT_ALIAS];
+    });
+    byPersonPath.set(person.path.join('.'), found);
+  }
+  return byPersonPath;
+}
+
+/** Removes the placeholder the rewrite put into selection sets left empty. */
+export function stripPlaceholders(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) stripPlaceholders(item);
+  } else if (value && typeof value === 'object') {
+    delete (value as Json)[EMPTY_ALIAS];
+    for (const v of Object.values(value)) if (v && typeof v === 'object') stripPlaceholders(v);
+  }
+}

@@ -1,0 +1,56 @@
+import {
+  circuitBreaker, ConsecutiveBreaker, CircuitState, ExponentialBackoff, handleAll, IPolicy, retry, timeout, TimeoutStrategy, wrap,
+} from 'cockatiel';
+import type { SubgraphResilience } from '../shared/config';
+import type { Logger } from '../shared/logger';
+
+/**
+ * How the gateway calls one subgraph (cockatiel): a timeout over the whole call, retries with
+ * backoff for queries only, and a circuit breaker shared by all calls to that subgraph, so a
+ * department that is down fails at once instead of holding every answer for the timeout.
+ */
+export interface SubgraphPolicy {
+  /** Runs one call; `signal` aborts it when the time is up. Queries are retried, mutations never. */
+  call<T>(idempotent: boolean, attempt: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** The breaker's state, for logs and tests. */
+  state(): 'closed' | 'open' | 'half-open' | 'isolated';
+}
+
+export function subgraphPolicy(subgraph: string, settings: SubgraphResilience, logger: Logger): SubgraphPolicy {
+  // Aggressive: the answer leaves within the budget even if a socket ignores the abort.
+  const budget = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive);
+  const breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: settings.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(settings.breakerFailures),
+  });
+  breaker.onStateChange((state) => {
+    const name = stateName(state);
+    if (state === CircuitState.Open) logger.warn({ subgraph, breaker: name }, `${subgraph}: circuit open, calls fail at once`);
+    else logger.info({ subgraph, breaker: name }, `${subgraph}: circuit ${name}`);
+  });
+  const retries = retry(handleAll, {
+    maxAttempts: settings.retries,
+    backoff: new ExponentialBackoff({ initialDelay: settings.retryDelayMs, maxDelay: settings.retryDelayMs * 8 }),
+  });
+  // The breaker sits inside the retries, so every attempt counts and an open circuit stops them.
+  const queries: IPolicy = wrap(budget, retries, breaker);
+  const mutations: IPolicy = wrap(budget, breaker);
+
+  return {
+    call: (idempotent, attempt) => (idempotent ? queries : mutations).execute(({ signal }) => attempt(signal)),
+    state: () => stateName(breaker.state),
+  };
+}
+
+function stateName(state: CircuitState): 'closed' | 'open' | 'half-open' | 'isolated' {
+  switch (state) {
+    case CircuitState.Open:
+      return 'open';
+    case CircuitState.HalfOpen:
+      return 'half-open';
+    case CircuitState.Isolated:
+      return 'isolated';
+    default:
+      return 'closed';
+  }
+}

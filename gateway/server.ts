@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import type { Config } from '../shared/config';
+import { DEPARTMENTS } from '../shared/departments';
+import { formatPublicError } from '../shared/errors';
+import { listen } from '../shared/http';
+import { internalSigner, internalVerifier } from '../shared/internal-token';
+import { ensureKeyPair, loadPrivateKey, loadPublicKey, publicJwk } from '../shared/keys';
+import type { Logger } from '../shared/logger';
+import { subgraphRouter } from '../shared/subgraph-server';
+import { AuditTrail } from './audit/trail';
+import { createAuthenticator } from './auth/consumer-token';
+import { issueDevToken } from './auth/dev-tokens';
+import { createConsumerRegistry } from './consumers';
+import type { GatewayContext } from './context';
+import { DepartmentDataSource } from './department-source';
+import { partialAnswerSupergraph } from './partial-answers';
+import { subgraphPolicy } from './resilience';
+import { RESILIENCE_DEFAULTS } from '../shared/config';
+import { isDepartmentName } from '../shared/departments';
+import { playgroundRouter } from './playground';
+import { guardGateway } from './guard';
+import { graphqlBody, httpErrorAnswer } from './limits/http-body';
+import { operationLimitsPlugin } from './limits/operation-limits';
+import { requestErrorCodesPlugin } from './limits/request-errors';
+import { createRateLimiter, rateLimitedAuthenticator } from './limits/rate-limit';
+import { createAccessStore } from './sharing/access';
+import { SHARING_SUBGRAPH, sharingSubgraph } from './sharing';
+import { seedSharing } from './sharing/seed';
+import { openGatewayStore } from './store';
+import { GatewayMetrics } from './operations/metrics';
+import { readinessProbe } from './operations/readiness';
+import { requestId } from './operations/request-id';
+import { requestLogPlugin } from './operations/request-log';
+import { observeCalls } from './operations/subgraph-calls';
+import { usageRecording } from './usage';
+import { composeSupergraph, executableSupergraph, readSubgraphSources } from './supergraph';
+import { LiveSupergraph, reloadingSupergraph } from './supergraph-reload';
+import { catalogRouter } from './catalog/routes';
+import { createOperationRecorder, operationRecorderPlugin } from './operations-recorder';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+}
+
+const PURPOSE_MAX = 500;
+
+export async function startGateway({ config, logger }: GatewayOptions): Promise<RunningGateway> {
+  // @apollo/gateway reads this switch from the environment only, in its constructor. A closed
+  // e-government network must never try to reach Apollo's telemetry endpoint: forced off here.
+  process.env.APOLLO_TELEMETRY_DISABLED = '1';
+  const port = config.gatewayPort;
+  if (!port) throw new Error('the gateway needs a fixed port (ONESOURCE_GATEWAY_PORT): its own sharing subgraph is composed at that address');
+
+  await ensureKeyPair(config.dataDir, 'gateway-signing');
+  if (config.auth.devTokens) await ensureKeyPair(config.dataDir, 'dev-idp');
+  const db = await openGatewayStore(config);
+  const sharingUrl = `http://127.0.0.1:${port}/${SHARING_SUBGRAPH}/graphql`;
+  const sharingSdl = fs.readFileSync(path.join(__dirname, 'sharing', 'schema.graphql'), 'utf8');
+  const readSources = () => [...readSubgraphSources(config), { name: SHARING_SUBGRAPH, url: sharingUrl, sdl: sharingSdl }];
+  const supergraphSdl = composeSupergraph(readSources());
+  // The FULL supergraph (rules, catalogue); Apollo Gateway gets the executable copy. Both follow SDL changes.
+  const live = new LiveSupergraph(supergraphSdl);
+  const rules = live.rules();
+  if (await seedSharing(db, rules.resources())) logger.info('seeded the consumer registry and its grants');
+
+  const { key, kid } = await loadPrivateKey(config.dataDir, 'gateway-signing');
+  const sign = internalSigner(key, kid);
+  const usage = usageRecording(db, logger, supergraphSdl);
+  const metrics = new GatewayMetrics();
+  const descriptions: Record<string, string> = Object.fromEntries(DEPARTMENTS.map((d) => [d.name, d.owner]));
+  descriptions[SHARING_SUBGRAPH] = 'OneSource sharing records';
+  const gateway = new ApolloGateway({
+    // Fields a department may fail to deliver are nullable here, so its outage nulls only them.
+    supergraphSdl: reloadingSupergraph({ live, readSources, executable: (sdl) => partialAnswerSupergraph(executableSupergraph(sdl)), pollMs: config.schemaPollMs, logger }),
+    buildService: ({ name, url }) => {
+      const settings = isDepartmentName(name) ? config.resilience[name] : RESILIENCE_DEFAULTS; // the gateway's own sharing subgraph
+      return observeCalls(
+        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger)),
+        name, [usage.observeCall, metrics.observeCall],
+      );
+    },
+  });
+  const trail = new AuditTrail(db, logger);
+  const guard = guardGateway(gateway, { rules: () => live.rules(), access: createAccessStore(db), trail, logger });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => usage.useSupergraph(coreSupergraphSdl));
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway: guard,
+    formatError: (formatted, error) => {
+      const safe = formatPublicError(formatted);
+      if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'request failed');
+      return safe;
+    },
+    includeStacktraceInErrorResponses: false,
+    introspection: config.introspection,
+    // No landing page from Apollo's CDN and nothing reported to Apollo: the playground is ours.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      operationLimitsPlugin(config.limits),
+      requestErrorCodesPlugin(),
+      operationRecorderPlugin(createOperationRecorder(db, logger)),
+      usage.plugin,
+      metrics.plugin(),
+      requestLogPlugin(logger),
+    ],
+  });
+  await apollo.start();
+
+  const registry = createConsumerRegistry(db);
+  const rateLimiter = createRateLimiter(config.limits.rateLimit, logger);
+  const authenticate = rateLimitedAuthenticator(await createAuthenticator(config, registry), rateLimiter, config.limits.rateLimit.windowSeconds);
+  const sharing = await subgraphRouter(
+    sharingSubgraph(() => guard.rules(), usage.source, () => live.catalog()),
+    db,
+    internalVerifier(SHARING_SUBGRAPH, await loadPublicKey(config.dataDir, 'gateway-signing')),
+    logger,
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  const departments = DEPARTMENTS.map(({ name }) => ({ name, url: config.subgraphs[name].url }));
+  app.get('/ready', readinessProbe(departments, sign, { onStatus: (s) => metrics.subgraphUp.set({ subgraph: s.department }, s.status === 'UP' ? 1 : 0) }).handler);
+  app.get('/metrics', metrics.handler());
+  app.use('/graphql', requestId);
+  // Departments running elsewhere verify internal tokens with this key (ONESOURCE_GATEWAY_JWKS_URL).
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.json({ keys: [publicJwk(config.dataDir, 'gateway-signing')] });
+  });
+  if (config.playground) app.use(playgroundRouter({ devConsumers: config.auth.devTokens }));
+  if (config.auth.devTokens) {
+    // Development only: tokens for the seeded consumers, for the playground's picker.
+    app.get('/playground/dev-consumers', async (_req, res) => {
+      const consumers = await registry.all();
+      res.json(
+        await Promise.all(
+          consumers.map(async (c) => ({ id: c.id, name: c.name, department: c.organisation, token: await issueDevToken(config, { consumer: c.id }) })),
+        ),
+      );
+    });
+  }
+  app.use(`/${SHARING_SUBGRAPH}/graphql`, sharing.router);
+  app.use(catalogRouter(db, () => live.catalog(), logger));
+  app.use(
+    '/graphql',
+    ...graphqlBody(config.limits.maxBodyBytes),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({
+        requestId: headerValue(req.headers['x-request-id']) ?? randomUUID(),
+        principal: await authenticate(req.headers.authorization),
+        purpose: purposeOf(req.headers['x-purpose']),
+      }),
+    }),
+  );
+
+  app.use(httpErrorAnswer(config.limits.maxBodyBytes, logger));
+
+  const http = await listen(app, port, config.host);
+  const url = `http://127.0.0.1:${http.port}/graphql`;
+  logger.info({ url }, 'gateway listening');
+  return {
+    url,
+    port: http.port,
+    async stop() {
+      await http.close();
+      await apollo.stop();
+      await sharing.stop();
+      await trail.flush();
+      await usage.stop();
+      await rateLimiter.close();
+      await db.destroy();
+    },
+  };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v && /^[\w.-]{1,100}$/.test(v) ? v : undefined;
+}
+
+/** X-Purpose, percent-decoded (HTTP headers carry ASCII; Chinese purposes arrive percent-encoded). */
+function purposeOf(value: string | string[] | undefined): string | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  let purpose = raw;
+  try {
+    purpose = decodeURIComponent(raw);
+  } catch {
+    /* not percent-encoded: take it as it is */
+  }
+  purpose = purpose.trim().slice(0, PURPOSE_MAX);
+  return purpose || undefined;
+}

@@ -1,0 +1,149 @@
+import type { Knex } from 'knex';
+import { addWorkingDays } from './working-days';
+
+export interface AccessApplication {
+  id: number;
+  consumerId: string;
+  resource: string;
+  purpose: string;
+  status: 'PENDING' | 'APPROVED' | 'REFUSED';
+  submittedAt: string;
+  deadline: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  reason: string | null;
+}
+
+export interface AccessGrant {
+  id: number;
+  consumerId: string;
+  resource: string;
+  applicationId: number | null;
+  masked: boolean;
+  grantedAt: string;
+  validUntil: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  revokeReason: string | null;
+}
+
+export interface AccessEvent {
+  applicationId: number | null;
+  grantId: number | null;
+  at: string;
+  actor: string;
+  action: 'SUBMITTED' | 'APPROVED' | 'REFUSED' | 'REVOKED';
+  reason: string | null;
+}
+
+export const DECISION_WORKING_DAYS = 10;
+
+const APPLICATION = {
+  id: 'id', consumerId: 'consumer_id', resource: 'resource', purpose: 'purpose', status: 'status',
+  submittedAt: 'submitted_at', deadline: 'deadline', decidedAt: 'decided_at', decidedBy: 'decided_by', reason: 'reason',
+};
+const GRANT = {
+  id: 'id', consumerId: 'consumer_id', resource: 'resource', applicationId: 'application_id', masked: 'masked',
+  grantedAt: 'granted_at', validUntil: 'valid_until', revokedAt: 'revoked_at', revokedBy: 'revoked_by', revokeReason: 'revoke_reason',
+};
+const EVENT = { applicationId: 'application_id', grantId: 'grant_id', at: 'at', actor: 'actor', action: 'action', reason: 'reason' };
+
+const toGrant = (row: AccessGrant): AccessGrant => ({ ...row, masked: Boolean(row.masked) });
+
+export function isActive(grant: AccessGrant, today: string): boolean {
+  return !grant.revokedAt && (!grant.validUntil || grant.validUntil >= today);
+}
+
+export class AccessRuleError extends Error {}
+
+/**
+ * Conditional sharing as 国发〔2016〕51号 sets it out: apply with a purpose, the owner decides with
+ * reasons within 10 working days, a grant can be revoked; every step is an event, kept.
+ * Each change is one transaction, so a decision and its grant and its event land together.
+ */
+export function createAccessStore(db: Knex) {
+  return {
+    /** Grants in force for a consumer: read on every request that touches a conditional field. */
+    async activeGrants(consumerId: string, today: string): Promise<AccessGrant[]> {
+      const rows: AccessGrant[] = await db('access_grants').select(GRANT).where('consumer_id', consumerId).whereNull('revoked_at');
+      return rows.map(toGrant).filter((g) => isActive(g, today));
+    },
+
+    async apply(consumerId: string, resource: string, purpose: string, now: string): Promise<AccessApplication> {
+      return db.transaction(async (trx) => {
+        const pending = await trx('access_applications').where({ consumer_id: consumerId, resource, status: 'PENDING' }).first();
+        if (pending) throw new AccessRuleError(`an application for ${resource} is already pending (id ${pending.id})`);
+        const [id] = await trx('access_applications').insert({
+          consumer_id: consumerId, resource, purpose, status: 'PENDING', submitted_at: now,
+          deadline: addWorkingDays(now, DECISION_WORKING_DAYS),
+        });
+        await trx('access_events').insert({ application_id: id, at: now, actor: consumerId, action: 'SUBMITTED', reason: purpose });
+        return trx('access_applications').select(APPLICATION).where('id', id).first();
+      });
+    },
+
+    async decide(
+      id: number,
+      decision: { actor: string; approve: boolean; reason: string; masked: boolean; validUntil: string | null; now: string },
+    ): Promise<AccessApplication> {
+      return db.transaction(async (trx) => {
+        const application: AccessApplication | undefined = await trx('access_applications').select(APPLICATION).where('id', id).forUpdate().first();
+        if (!application) throw new AccessRuleError(`there is no application ${id}`);
+        if (application.status !== 'PENDING') throw new AccessRuleError(`application ${id} was already ${application.status.toLowerCase()}`);
+        const status = decision.approve ? 'APPROVED' : 'REFUSED';
+        await trx('access_applications').where('id', id).update({
+          status, decided_at: decision.now, decided_by: decision.actor, reason: decision.reason,
+        });
+        let grantId: number | null = null;
+        if (decision.approve) {
+          [grantId] = await trx('access_grants').insert({
+            consumer_id: application.consumerId, resource: application.resource, application_id: id,
+            masked: decision.masked, granted_at: decision.now, valid_until: decision.validUntil,
+          });
+        }
+        await trx('access_events').insert({ application_id: id, grant_id: grantId, at: decision.now, actor: decision.actor, action: status, reason: decision.reason });
+        return trx('access_applications').select(APPLICATION).where('id', id).first();
+      });
+    },
+
+    async revoke(grantId: number, actor: string, reason: string, now: string): Promise<AccessGrant> {
+      return db.transaction(async (trx) => {
+        const grant: AccessGrant | undefined = await trx('access_grants').select(GRANT).where('id', grantId).forUpdate().first();
+        if (!grant) throw new AccessRuleError(`there is no grant ${grantId}`);
+        if (grant.revokedAt) throw new AccessRuleError(`grant ${grantId} was already revoked on ${grant.revokedAt}`);
+        await trx('access_grants').where('id', grantId).update({ revoked_at: now, revoked_by: actor, revoke_reason: reason });
+        await trx('access_events').insert({ application_id: grant.applicationId, grant_id: grantId, at: now, actor, action: 'REVOKED', reason });
+        return toGrant(await trx('access_grants').select(GRANT).where('id', grantId).first());
+      });
+    },
+
+    async grant(grantId: number): Promise<AccessGrant | null> {
+      const row = await db('access_grants').select(GRANT).where('id', grantId).first();
+      return row ? toGrant(row) : null;
+    },
+
+    async application(id: number): Promise<AccessApplication | null> {
+      return (await db('access_applications').select(APPLICATION).where('id', id).first()) ?? null;
+    },
+
+    applications(filter: { consumerId?: string; resources?: string[]; status?: string }): Promise<AccessApplication[]> {
+      const q = db('access_applications').select(APPLICATION).orderBy('id');
+      if (filter.consumerId) q.where('consumer_id', filter.consumerId);
+      if (filter.resources) q.whereIn('resource', filter.resources);
+      if (filter.status) q.where('status', filter.status);
+      return q;
+    },
+
+    async grants(filter: { consumerId?: string; resources?: string[] }): Promise<AccessGrant[]> {
+      const q = db('access_grants').select(GRANT).orderBy('id');
+      if (filter.consumerId) q.where('consumer_id', filter.consumerId);
+      if (filter.resources) q.whereIn('resource', filter.resources);
+      return (await q).map(toGrant);
+    },
+
+    eventsOf(applicationIds: readonly number[]): Promise<AccessEvent[]> {
+      return db('access_events').select(EVENT).whereIn('application_id', applicationIds).orderBy('id');
+    },
+  };
+}
+export type AccessStore = ReturnType<typeof createAccessStore>;

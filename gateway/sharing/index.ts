@@ -1,0 +1,157 @@
+import path from 'node:path';
+import { GraphQLError } from 'graphql';
+import type { Knex } from 'knex';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { badUserInput, validArgument } from '../../shared/errors';
+import { checkIdNumber } from '../../shared/identifiers';
+import type { InternalCaller } from '../../shared/internal-token';
+import { DateScalar } from '../../shared/scalars';
+import type { Subgraph } from '../../shared/subgraph-server';
+import { createConsumerRegistry, ROLE } from '../consumers';
+import { migrations } from '../migrations';
+import type { ShareRules } from '../policy/share-rules';
+import { AccessApplication, AccessGrant, AccessRuleError, createAccessStore, isActive } from './access';
+import { answerUsageReport, UsageSource } from '../usage/query';
+import type { Catalog } from '../catalog/build';
+import { publishedCatalog } from '../catalog/query';
+
+export const SHARING_SUBGRAPH = 'sharing';
+
+const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+const today = () => new Date().toISOString().slice(0, 10);
+/** A record number from an `ID` argument: anything but a positive whole number is BAD_USER_INPUT (MySQL refuses NaN as a 500). */
+function recordNumber(argument: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw badUserInput(`${argument} must be a record number, not "${String(raw).slice(0, 40)}"`, { argument });
+  return n;
+}
+
+function createContext(db: Knex, caller: InternalCaller, rules: () => ShareRules, usage?: UsageSource, catalog?: () => Catalog) {
+  return { db, caller, rules: rules(), access: createAccessStore(db), consumers: createConsumerRegistry(db), usage, catalog };
+}
+type Context = ReturnType<typeof createContext>;
+
+const isAuditor = (c: InternalCaller) => c.kind === 'SYSTEM' && c.roles.includes(ROLE.AUDITOR);
+const ownedResources = (ctx: Context) =>
+  ctx.caller.roles.includes(ROLE.DEPARTMENT) ? ctx.rules.resources().filter((r) => r.owner === ctx.caller.department).map((r) => r.name) : [];
+
+/** Who may see which applications and grants: auditors all, departments theirs, consumers their own. */
+function visibility(ctx: Context): { consumerId?: string; resources?: string[] } {
+  if (isAuditor(ctx.caller)) return {};
+  if (ctx.caller.roles.includes(ROLE.DEPARTMENT)) return { resources: ownedResources(ctx) };
+  return { consumerId: ctx.caller.consumer };
+}
+
+function requireOwner(ctx: Context, resource: string): void {
+  const owner = ctx.rules.resources().find((r) => r.name === resource)?.owner;
+  if (!ctx.caller.roles.includes(ROLE.DEPARTMENT) || ctx.caller.department !== owner) {
+    throw forbidden(`Only the owning department (${owner ?? 'unknown'}) decides on ${resource}`);
+  }
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof AccessRuleError) throw badUserInput(e.message);
+    throw e;
+  }
+}
+
+const resolvers = {
+  Date: DateScalar,
+  Query: {
+    accessLog: async (_: unknown, args: { idNumber: string; first?: number; after?: string }, ctx: Context) => {
+      const idNumber = validArgument('idNumber', checkIdNumber(args.idNumber));
+      const own = ctx.caller.kind === 'CITIZEN' && ctx.caller.subject === idNumber;
+      if (!own && !isAuditor(ctx.caller)) throw forbidden('The access log is open to auditors and to the person it is about');
+      const first = args.first ?? 20;
+      if (first < 1 || first > 100) throw badUserInput(`first must lie in [1, 100], not ${first}`);
+      const before = args.after ? Number(Buffer.from(args.after, 'base64url').toString().replace(/^seq:/, '')) : undefined;
+      if (before !== undefined && !Number.isInteger(before)) throw badUserInput(`after is not a cursor this log gave out: "${args.after}"`);
+      const q = ctx.db('audit_subjects as s')
+        .join('audit_trail as t', 't.seq', 's.seq')
+        .select('t.seq', 't.consumer_id', 't.purpose', 't.at', 't.operation_name', 't.request_id', 't.fields', 't.outcome')
+        .where('s.id_number', idNumber)
+        .orderBy('s.seq', 'desc')
+        .limit(first + 1);
+      if (before !== undefined) q.where('s.seq', '<', before);
+      const rows = await q;
+      const consumers = new Map((await ctx.consumers.all()).map((c) => [c.id, c.name]));
+      const edges = rows.slice(0, first).map((r: any) => ({
+        cursor: Buffer.from(`seq:${r.seq}`).toString('base64url'),
+        node: {
+          consumer: r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
+          operationName: r.operation_name, requestId: r.request_id, fields: JSON.parse(r.fields), outcome: r.outcome,
+        },
+      }));
+      return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+    },
+    me: (_: unknown, __: unknown, ctx: Context) => (ctx.caller.kind === 'SYSTEM' ? ctx.consumers.byId(ctx.caller.consumer) : null),
+    sharedResources: (_: unknown, __: unknown, ctx: Context) => ctx.rules.resources(),
+    catalog: (_: unknown, args: { consumer?: string | null }, ctx: Context) => {
+      if (!ctx.catalog) throw new GraphQLError('The catalogue is not available', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      const reader = args.consumer ?? (ctx.caller.kind === 'SYSTEM' ? ctx.caller.consumer : null);
+      return publishedCatalog(ctx.db, ctx.catalog(), reader);
+    },
+    usageReport: (_: unknown, args: { from: string; to: string; unusedForDays?: number | null }, ctx: Context) =>
+      answerUsageReport(ctx.db, ctx.caller, ctx.usage, args),
+    accessApplications: (_: unknown, args: { status?: string }, ctx: Context) => ctx.access.applications({ ...visibility(ctx), status: args.status }),
+    accessGrants: (_: unknown, __: unknown, ctx: Context) => ctx.access.grants(visibility(ctx)),
+  },
+  Mutation: {
+    applyForAccess: (_: unknown, args: { resource: string; purpose: string }, ctx: Context) =>
+      guarded(async () => {
+        if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Only registered consumer systems apply for access');
+        if (!ctx.rules.resources().some((r) => r.name === args.resource)) {
+          throw badUserInput(`${args.resource} is not a conditional resource: one of ${ctx.rules.resources().map((r) => r.name).join(', ')}`);
+        }
+        if (args.purpose.trim().length < 4) throw badUserInput('State the purpose of the application (at least 4 characters)');
+        return ctx.access.apply(ctx.caller.consumer, args.resource, args.purpose.trim(), new Date().toISOString());
+      }),
+    decideAccessApplication: (
+      _: unknown,
+      args: { id: string; approve: boolean; reason: string; masked?: boolean | null; validUntil?: string | null },
+      ctx: Context,
+    ) =>
+      guarded(async () => {
+        const application = await ctx.access.application(recordNumber('id', args.id));
+        if (!application) throw badUserInput(`there is no application ${args.id}`);
+        requireOwner(ctx, application.resource);
+        if (args.reason.trim().length < 2) throw badUserInput('A decision states its reasons');
+        if (args.validUntil && args.validUntil < today()) throw badUserInput(`validUntil ${args.validUntil} is in the past`);
+        return ctx.access.decide(application.id, {
+          actor: ctx.caller.consumer, approve: args.approve, reason: args.reason.trim(),
+          masked: args.masked ?? false, validUntil: args.validUntil ?? null, now: new Date().toISOString(),
+        });
+      }),
+    revokeAccessGrant: (_: unknown, args: { id: string; reason: string }, ctx: Context) =>
+      guarded(async () => {
+        const grant = await ctx.access.grant(recordNumber('id', args.id));
+        if (!grant) throw badUserInput(`there is no grant ${args.id}`);
+        requireOwner(ctx, grant.resource);
+        if (args.reason.trim().length < 2) throw badUserInput('A revocation states its reasons');
+        return ctx.access.revoke(grant.id, ctx.caller.consumer, args.reason.trim(), new Date().toISOString());
+      }),
+  },
+  AccessApplication: {
+    consumer: (a: AccessApplication) => a.consumerId,
+    overdue: (a: AccessApplication) => a.status === 'PENDING' && today() > a.deadline,
+    history: async (a: AccessApplication, _: unknown, ctx: Context) => ctx.access.eventsOf([a.id]),
+  },
+  AccessGrant: {
+    consumer: (g: AccessGrant) => g.consumerId,
+    active: (g: AccessGrant) => isActive(g, today()),
+  },
+} as GraphQLResolverMap<Context>;
+
+/** The gateway's own subgraph, over the gateway's store, composed into the graph like the departments. */
+export function sharingSubgraph(rules: () => ShareRules, usage?: UsageSource, catalog?: () => Catalog): Subgraph<Context> {
+  return {
+    name: SHARING_SUBGRAPH,
+    schemaFile: path.join(__dirname, 'schema.graphql'),
+    resolvers,
+    migrations,
+    createContext: (db, caller) => createContext(db, caller, rules, usage, catalog),
+  };
+}

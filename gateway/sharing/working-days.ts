@@ -1,0 +1,15 @@
+/**
+ * The decision deadline of a conditional-sharing application: 10 working days (国发〔2016〕51号).
+ * Weekends are skipped; public holidays and make-up workdays (调休) are not modelled, so the
+ * deadline shown can be a day or two early around holidays — never late.
+ */
+export function addWorkingDays(fromIso: string, days: number): string {
+  const d = new Date(`${fromIso.slice(0, 10)}T00:00:00Z`);
+  let left = days;
+  while (left > 0) {
+    d.setUTCDate(d.getUTCDate() + 1);
+    const weekday = d.getUTCDay();
+    if (weekday !== 0 && weekday !== 6) left--;
+  }
+  return d.toISOString().slice(0, 10);
+}

@@ -1,0 +1,147 @@
+import type { SupergraphSdlHook } from '@apollo/gateway';
+import type { Logger } from '../shared/logger';
+import { buildCatalog, Catalog } from './catalog/build';
+import { ShareRules } from './policy/share-rules';
+import { composeSupergraph, CompositionError, SubgraphSource } from './supergraph';
+
+/**
+ * The supergraph being served, in its FULL form (with @policy): share rules and the catalogue are
+ * derived from it, while Apollo Gateway is handed `executableSupergraph(...)` of the same SDL.
+ * Mixing the two up once let conditional fields through; keeping both behind this one holder means
+ * rules, catalogue and plan always come from the same composition.
+ */
+export class LiveSupergraph {
+  private current: { sdl: string; rules: ShareRules; catalog?: Catalog };
+
+  constructor(sdl: string) {
+    this.current = { sdl, rules: ShareRules.fromSupergraph(sdl) };
+  }
+
+  sdl(): string {
+    return this.current.sdl;
+  }
+
+  rules(): ShareRules {
+    return this.current.rules;
+  }
+
+  /** Built on first use after each change: a pure function of the SDL. */
+  catalog(): Catalog {
+    this.current.catalog ??= buildCatalog(this.current.sdl);
+    return this.current.catalog;
+  }
+
+  replace(sdl: string): void {
+    this.current = { sdl, rules: ShareRules.fromSupergraph(sdl) };
+  }
+}
+
+export interface ReloadOptions {
+  live: LiveSupergraph;
+  /** The SDL files as they are now (read every poll: five small files). */
+  readSources: () => SubgraphSource[];
+  /** The copy Apollo Gateway executes, made from the full supergraph (executableSupergraph and friends). */
+  executable: (fullSupergraphSdl: string) => string;
+  /** Poll interval; 0 = serve the first composition for good. */
+  pollMs: number;
+  logger: Logger;
+}
+
+export type ReloadOutcome =
+  | { kind: 'UNCHANGED' }
+  | { kind: 'UPDATED'; sdl: string }
+  | { kind: 'FAILED'; problems: string[] };
+
+/**
+ * Looks at the SDL files once: recomposes when a file's text changed, and when the result differs
+ * makes it the served supergraph. A composition that fails is logged and the old supergraph stays
+ * in service. `check` is what the poll timer calls; tests call it directly.
+ */
+export function supergraphReloader({ live, readSources, executable, logger }: Omit<ReloadOptions, 'pollMs'>) {
+  let update: ((executableSdl: string) => void) | undefined;
+  let lastFailure = '';
+  const fingerprint = (sources: SubgraphSource[]) => JSON.stringify(sources);
+  // Composition costs real CPU: only when a file's text has changed since the last look.
+  let seen = safely(() => fingerprint(readSources())) ?? '';
+
+  function check(): ReloadOutcome {
+    let sdl: string;
+    try {
+      const sources = readSources();
+      const now = fingerprint(sources);
+      if (now === seen) return { kind: 'UNCHANGED' };
+      seen = now;
+      sdl = composeSupergraph(sources);
+    } catch (e) {
+      const problems = e instanceof CompositionError ? e.problems : [(e as Error).message];
+      const text = problems.join('\n');
+      // Logged once per distinct failure, not at every poll.
+      if (text !== lastFailure) logger.error({ problems }, 'the changed subgraph schemas do not compose: still serving the previous supergraph');
+      lastFailure = text;
+      return { kind: 'FAILED', problems };
+    }
+    lastFailure = '';
+    if (sdl === live.sdl()) return { kind: 'UNCHANGED' };
+    const previous = live.sdl();
+    // Rules first: a field that just became conditional is never served under the old, looser rule.
+    live.replace(sdl);
+    try {
+      update?.(executable(sdl));
+    } catch (e) {
+      live.replace(previous);
+      logger.error({ err: e }, 'the gateway refused the new supergraph: still serving the previous one');
+      return { kind: 'FAILED', problems: [(e as Error).message] };
+    }
+    logger.info({ catalogVersion: live.catalog().version }, 'serving a new supergraph: a subgraph schema changed');
+    return { kind: 'UPDATED', sdl };
+  }
+
+  return {
+    check,
+    /** Called by Apollo Gateway when it loads: from then on `check` updates it. */
+    attach(gatewayUpdate: (executableSdl: string) => void) {
+      update = gatewayUpdate;
+    },
+  };
+}
+
+/**
+ * Apollo Gateway's `supergraphSdl` hook: serves the live supergraph and, every `pollMs`, runs the
+ * reloader, so a changed SDL file is served without a restart. Apollo Gateway swaps its schema
+ * atomically, and a request already running keeps the plan it started with.
+ *
+ * Polling reads five small files: cheaper and more dependable than fs.watch, which misses the
+ * rename-into-place that editors and deploy tools use.
+ */
+export function reloadingSupergraph(options: ReloadOptions): SupergraphSdlHook {
+  const reloader = supergraphReloader(options);
+  return async ({ update }) => {
+    reloader.attach(update);
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const schedule = () => {
+      timer = setTimeout(() => {
+        if (stopped) return;
+        reloader.check();
+        schedule();
+      }, options.pollMs);
+      timer.unref();
+    };
+    if (options.pollMs > 0) schedule();
+    return {
+      supergraphSdl: options.executable(options.live.sdl()),
+      cleanup: async () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
+  };
+}
+
+function safely<T>(work: () => T): T | undefined {
+  try {
+    return work();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,76 @@
+import { ConstDirectiveNode, Kind, parse } from 'graphql';
+import { readDeclarations } from '../catalog/declarations';
+
+/** One data item of the federated API (a field no department declared @inaccessible). */
+export interface ApiField {
+  coordinate: string;
+  typeName: string;
+  /** The department (subgraph) that resolves it. */
+  owner: string;
+  /** Its type is an entity (has a @key): a resource of the catalogue. */
+  entity: boolean;
+}
+
+const ROOT_TYPES = ['Query', 'Mutation'];
+
+/**
+ * Who serves each field of the supergraph: usage is counted per department from this. Object
+ * types come from the one declaration reader (catalog/declarations.ts); root fields, which it
+ * leaves out, are read here from their @join__field.
+ */
+export class FieldOwners {
+  private constructor(private readonly byCoordinate: Map<string, ApiField>) {}
+
+  static fromSupergraph(supergraphSdl: string): FieldOwners {
+    const fields = new Map<string, ApiField>();
+    for (const type of readDeclarations(supergraphSdl).types) {
+      if (type.inaccessible) continue;
+      for (const field of type.fields) {
+        if (field.shareType === 'NOT_SHARED') continue;
+        fields.set(field.coordinate, { coordinate: field.coordinate, typeName: type.name, owner: field.owner, entity: type.kind === 'ENTITY' });
+      }
+    }
+    for (const root of rootFields(supergraphSdl)) fields.set(root.coordinate, root);
+    return new FieldOwners(fields);
+  }
+
+  owner(coordinate: string): string | undefined {
+    return this.byCoordinate.get(coordinate)?.owner;
+  }
+
+  all(): ApiField[] {
+    return [...this.byCoordinate.values()];
+  }
+}
+
+function rootFields(supergraphSdl: string): ApiField[] {
+  const document = parse(supergraphSdl);
+  const graphNames = new Map<string, string>();
+  const fields: ApiField[] = [];
+  for (const def of document.definitions) {
+    if (def.kind !== Kind.ENUM_TYPE_DEFINITION || def.name.value !== 'join__Graph') continue;
+    for (const value of def.values ?? []) {
+      const name = argument(directive(value.directives, 'join__graph'), 'name');
+      if (name) graphNames.set(value.name.value, name);
+    }
+  }
+  for (const def of document.definitions) {
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || !ROOT_TYPES.includes(def.name.value)) continue;
+    for (const field of def.fields ?? []) {
+      if (directive(field.directives, 'inaccessible')) continue;
+      const graph = argument(directive(field.directives, 'join__field'), 'graph');
+      fields.push({ coordinate: `${def.name.value}.${field.name.value}`, typeName: def.name.value, owner: graphNames.get(graph ?? '') ?? 'unknown', entity: false });
+    }
+  }
+  return fields;
+}
+
+function directive(directives: readonly ConstDirectiveNode[] | undefined, name: string): ConstDirectiveNode | undefined {
+  return directives?.find((d) => d.name.value === name);
+}
+
+/** A string or enum argument's value. */
+function argument(d: ConstDirectiveNode | undefined, name: string): string | undefined {
+  const v = d?.arguments?.find((a) => a.name.value === name)?.value;
+  return v?.kind === Kind.STRING || v?.kind === Kind.ENUM ? v.value : undefined;
+}

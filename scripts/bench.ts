@@ -1,0 +1,265 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { readConfig } from '../shared/config';
+import { openStore } from '../shared/db';
+import { createLogger } from '../shared/logger';
+import { scaledPlan } from '../shared/seed/population';
+import { consumerHeaders } from './bench/consumer';
+import { Agreement, BodyRotation, Burst, burst, checkAnswers, LoadSettings } from './bench/load';
+import { drawVariables, Operation, OPERATIONS, requestBodies } from './bench/operations';
+import { buildReport, consoleReport, Measurement, RunInfo, writeBenchmarks, writeRawResults } from './bench/report';
+import { benchEnvironment, ensureSeeded, logDirectory, ROOT, startSubgraphs, writeSupergraph } from './bench/stack';
+import { RunningTarget, startTarget, TargetDefinition, TargetId, TARGETS } from './bench/targets';
+
+/**
+ * `npm run bench`: OneSource's gateway next to Hive Gateway, a bare Apollo Gateway and a direct-SQL
+ * baseline, over the same five subgraph processes on MySQL, measured with autocannon in interleaved
+ * rounds; prints the figures and writes them to BENCHMARKS.md. Not part of `npm test`.
+ */
+
+const whole = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+  return n;
+};
+
+const program = new Command('bench')
+  .description('Side-by-side benchmark of OneSource, Hive Gateway, bare Apollo Gateway and direct SQL (issue 7).')
+  .option('--scale <persons>', 'persons in the bench databases; the other stores in proportion', whole('--scale', 1), 100_000)
+  .option('--duration <seconds>', 'length of each burst', whole('--duration', 1), 10)
+  .option('--rounds <n>', 'rounds of bursts (each operation × target once per round)', whole('--rounds', 1), 3)
+  .option('--connections <n>', 'concurrent connections of autocannon', whole('--connections', 1), 16)
+  .option('--warmup <seconds>', 'unrecorded burst per target and operation before the first round', whole('--warmup', 0), 3)
+  .option('--rate <requests>', 'offered requests/s over all connections (default: as fast as answered)', whole('--rate', 1))
+  .option('--targets <list>', `which targets, comma-separated: ${TARGETS.map((t) => t.id).join(',')}`, TARGETS.map((t) => t.id).join(','))
+  .option('--operations <list>', `which operations, comma-separated: ${OPERATIONS.map((o) => o.id).join(',')}`, OPERATIONS.map((o) => o.id).join(','))
+  .option('--purpose <text>', 'X-Purpose sent with the bearer token (once the gateway authenticates)', 'investment-project-review')
+  .option('--reseed', 'seed again even when the bench databases already hold this scale')
+  .option('--no-write', 'print only; leave BENCHMARKS.md alone')
+  .parse();
+
+interface Options {
+  scale: number;
+  duration: number;
+  rounds: number;
+  connections: number;
+  warmup: number;
+  rate?: number;
+  targets: string;
+  operations: string;
+  purpose: string;
+  reseed?: boolean;
+  write: boolean;
+}
+
+function pick<T extends { id: string }>(all: readonly T[], list: string, what: string): T[] {
+  const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !all.some((x) => x.id === id));
+  if (unknown.length || !ids.length) throw new Error(`unknown ${what} ${unknown.join(', ')}: choose from ${all.map((x) => x.id).join(', ')}`);
+  return all.filter((x) => ids.includes(x.id));
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+/** The code measured: the commit, and whether the gateway's or departments' code differs from it. */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const changed = git('status', '--porcelain', '--', 'gateway', 'shared', 'subgraphs') !== '';
+    return `commit ${git('rev-parse', '--short', 'HEAD')}${changed ? ' with uncommitted changes to gateway/, shared/ or subgraphs/' : ''}`;
+  } catch {
+    return 'not a git checkout';
+  }
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Round r starts with the r-th target, so no target is always first (or always after another). */
+const rotate = <T>(items: readonly T[], r: number) => items.map((_, i) => items[(i + r) % items.length]);
+
+async function main() {
+  const opts = program.opts<Options>();
+  const operations = pick(OPERATIONS, opts.operations, 'operation');
+  const definitions = pick(TARGETS, opts.targets, 'target');
+  const settings: LoadSettings = { duration: opts.duration, connections: opts.connections, rate: opts.rate };
+  const startedAt = new Date();
+
+  const mysqlUrl = process.env.ONESOURCE_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
+  const env = await benchEnvironment(mysqlUrl);
+  const config = readConfig(env);
+  const logger = createLogger('bench', 'warn');
+  const plan = scaledPlan(opts.scale);
+  const loadAverage = os.loadavg();
+
+  const seed = await ensureSeeded(config, plan, Boolean(opts.reseed));
+  console.log(seed === 'reused' ? `Reusing the bench databases seeded with ${plan.persons.toLocaleString('en')} persons.` : 'Seeded.');
+
+  const persons = await openStore(config, 'persons');
+  let variables: Awaited<ReturnType<typeof drawVariables>>;
+  let databaseVersion: string;
+  try {
+    variables = await drawVariables(plan, persons);
+    const [rows] = (await persons.raw('SELECT VERSION() AS version')) as [{ version: string }[]];
+    databaseVersion = rows[0].version;
+  } finally {
+    await persons.destroy();
+  }
+  const bodies = new Map<Operation, string[]>(operations.map((op) => [op, requestBodies(op, variables[op.id])]));
+
+  const supergraphFile = writeSupergraph(config);
+  const logs = logDirectory(config);
+  const children: { stop(): Promise<void> }[] = [];
+  const targets: RunningTarget[] = [];
+  let stopping = false;
+  const stopAll = async () => {
+    stopping = true;
+    await Promise.all(targets.map((t) => t.stop()));
+    await Promise.all(children.map((c) => c.stop()));
+  };
+  process.on('SIGINT', () => {
+    if (stopping) return;
+    console.log('\nStopping…');
+    stopAll().finally(() => process.exit(130));
+  });
+
+  try {
+    console.log(`Starting the five subgraphs and ${definitions.map((d) => d.title).join(', ')} (logs in ${path.relative(ROOT, logs)}/)…`);
+    // OneSource's gateway first: it writes the key departments verify its internal tokens with.
+    // No gateway calls a subgraph before the first query, so the order costs nothing.
+    const notStarted = new Map<TargetId, string>();
+    const start = async (definition: TargetDefinition) => {
+      try {
+        targets.push(await startTarget(definition, env, supergraphFile, logger, logs));
+      } catch (e) {
+        // One target that does not start (its code changing under us) leaves the others measurable.
+        notStarted.set(definition.id, (e as Error).message);
+        console.warn(`! ${(e as Error).message}`);
+      }
+    };
+    for (const definition of definitions.filter((d) => d.id === 'onesource')) await start(definition);
+    children.push(...(await startSubgraphs(env, logger, logs)));
+    for (const definition of definitions.filter((d) => d.id !== 'onesource')) await start(definition);
+    if (!targets.length) throw new Error('no target started');
+    // Answers are checked against the first target that answers well, in the order of TARGETS.
+    targets.sort((a, b) => definitions.indexOf(a.definition) - definitions.indexOf(b.definition));
+
+    let consumer = await consumerHeaders(env, opts.purpose);
+    console.log(`Requests carry ${consumer.note}.`);
+
+    const agreements = new Map<string, Agreement>();
+    const key = (op: Operation, target: TargetId) => `${op.id}/${target}`;
+    for (const op of operations) {
+      const checked = await checkAnswers(targets, bodies.get(op)!, consumer.headers);
+      for (const [t, a] of checked) {
+        agreements.set(key(op, t.definition.id), a);
+        if (!a.ok) console.warn(`! ${op.title} · ${t.definition.title}: ${a.note}`);
+      }
+      for (const [id, why] of notStarted) {
+        const said = why.split('\n').map((l) => l.trim()).filter(Boolean).join(' / ').slice(0, 400);
+        agreements.set(key(op, id), { ok: false, label: 'NOT STARTED', measurable: false, note: said });
+      }
+    }
+
+    const pairs = [...agreements.values()].filter((a) => a.measurable).length;
+    const totalSeconds = pairs * (opts.warmup + opts.rounds * opts.duration);
+    const bar = new SingleBar(
+      { format: ' {bar} {percentage}% | ETA {eta_formatted} | {phase}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 15_000, etaBuffer: 30 },
+      Presets.shades_classic,
+    );
+    bar.start(totalSeconds, 0, { phase: 'warming up' });
+    let done = 0;
+    const run = async (target: RunningTarget, rotation: BodyRotation, seconds: number, phase: string): Promise<Burst> => {
+      const b: Burst = target.alive()
+        ? await burst(target, rotation, consumer.headers, { ...settings, duration: seconds }, (answers) =>
+            bar.increment(1, { phase: `${phase} · ${answers} req/s` }),
+          )
+        : { ok: 0, failed: 0, seconds, latencies: [], peakBytes: 0, firstFailure: `${target.definition.title} had exited (see its log)` };
+      done += seconds;
+      bar.update(done, { phase });
+      await pause(300);
+      return b;
+    };
+
+    if (opts.warmup > 0) {
+      for (const op of operations) {
+        const list = bodies.get(op)!;
+        for (const t of targets) {
+          if (!agreements.get(key(op, t.definition.id))!.measurable) continue;
+          await run(t, new BodyRotation(list.slice(Math.floor(list.length / 2))), opts.warmup, `warm-up · ${op.title} · ${t.definition.title}`);
+        }
+      }
+    }
+
+    const measurements = new Map<string, Measurement>();
+    const rotations = new Map<string, BodyRotation>();
+    for (const op of operations) {
+      for (const d of definitions) measurements.set(key(op, d.id), { target: d, operation: op, agreement: agreements.get(key(op, d.id))!, bursts: [] });
+      for (const t of targets) rotations.set(key(op, t.definition.id), new BodyRotation(bodies.get(op)!));
+    }
+    for (let r = 0; r < opts.rounds; r++) {
+      // A token may be short-lived: a fresh one for every round.
+      if (r > 0) consumer = await consumerHeaders(env, opts.purpose);
+      for (const op of operations) {
+        for (const t of rotate(targets, r)) {
+          if (!agreements.get(key(op, t.definition.id))!.measurable) continue;
+          const phase = `round ${r + 1}/${opts.rounds} · ${op.title} · ${t.definition.title}`;
+          measurements.get(key(op, t.definition.id))!.bursts.push(await run(t, rotations.get(key(op, t.definition.id))!, opts.duration, phase));
+        }
+      }
+    }
+    bar.stop();
+
+    const residentAfter = new Map<TargetId, number>(targets.map((t) => [t.definition.id, t.memory.resident()]));
+    const info: RunInfo = {
+      date: startedAt.toISOString(),
+      machine: {
+        cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+        cores: os.cpus().length,
+        memoryGiB: os.totalmem() / 1024 ** 3,
+        os: `${os.type()} ${os.release()}`,
+        loadAverage,
+      },
+      node: process.version,
+      revision: revision(),
+      database: `MySQL-compatible server ${databaseVersion}`,
+      scale: opts.scale,
+      plan,
+      seed,
+      settings: { rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, connections: opts.connections, rate: opts.rate },
+      authentication: `${consumer.note}; the same headers go to every target`,
+      versions: Object.fromEntries(
+        ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', 'autocannon'].map((p) => [p, packageVersion(p)]),
+      ),
+      minutes: (Date.now() - startedAt.getTime()) / 60_000,
+    };
+    const report = buildReport(info, operations, definitions, [...measurements.values()], residentAfter);
+    console.log(consoleReport(report));
+    const raw = writeRawResults(path.join(config.dataDir, 'results'), report);
+    if (opts.write) {
+      writeBenchmarks(path.join(ROOT, 'BENCHMARKS.md'), report);
+      console.log(`Written to BENCHMARKS.md (raw figures in ${path.relative(ROOT, raw)}).`);
+    } else {
+      console.log(`Raw figures in ${path.relative(ROOT, raw)}; BENCHMARKS.md left alone (--no-write).`);
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,150 @@
+import autocannon from 'autocannon';
+import type { RunningTarget } from './targets';
+
+export interface LoadSettings {
+  /** Seconds per burst. */
+  duration: number;
+  connections: number;
+  /** Requests per second over all connections; unset: as fast as the target answers. */
+  rate?: number;
+}
+
+/** What one burst of one operation against one target measured. */
+export interface Burst {
+  /** Answers that were HTTP 200 without GraphQL errors. */
+  ok: number;
+  /** Answers with another status or with `errors`, plus connection errors and timeouts. */
+  failed: number;
+  seconds: number;
+  /** Response time of every answer, ms. */
+  latencies: number[];
+  peakBytes: number;
+  firstFailure?: string;
+}
+
+/**
+ * The bodies of one operation, rotated through: each target starts at the first and goes on
+ * where its previous burst stopped, so every target is sent the same sequence of variables.
+ */
+export class BodyRotation {
+  private next = 0;
+  constructor(private readonly bodies: readonly string[]) {}
+  take(): string {
+    const body = this.bodies[this.next];
+    this.next = (this.next + 1) % this.bodies.length;
+    return body;
+  }
+}
+
+/** One autocannon burst; `onSecond` is told the answers of each second as it passes. */
+export async function burst(
+  target: RunningTarget,
+  bodies: BodyRotation,
+  headers: Record<string, string>,
+  settings: LoadSettings,
+  onSecond: (answers: number) => void = () => {},
+): Promise<Burst> {
+  const latencies: number[] = [];
+  let failedAnswers = 0;
+  let firstFailure: string | undefined;
+
+  target.memory.begin();
+  const instance = autocannon({
+    url: target.url,
+    method: 'POST',
+    connections: settings.connections,
+    duration: settings.duration,
+    overallRate: settings.rate,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => ({ ...request, body: bodies.take() }),
+        onResponse: (status, body) => {
+          // `"errors"` appears in an answer only as the GraphQL errors key: data never holds it.
+          if (status === 200 && !body.includes('"errors"')) return;
+          failedAnswers++;
+          firstFailure ??= `HTTP ${status}: ${body.slice(0, 400)}`;
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+  instance.on('tick', ({ counter }: { counter: number }) => onSecond(counter));
+  const result = await instance;
+  const peakBytes = target.memory.end();
+
+  const broken = result.errors + result.timeouts;
+  if (broken) firstFailure ??= `${result.errors} connection errors, ${result.timeouts} timeouts`;
+  return { ok: latencies.length - failedAnswers, failed: failedAnswers + broken, seconds: result.duration, latencies, peakBytes, firstFailure };
+}
+
+// -- answers agree ------------------------------------------------------------------------------
+
+export interface Agreement {
+  /** Same data as the reference, no errors. */
+  ok: boolean;
+  /** For the results table: same, DIFFERENT, ERRORS or NOT STARTED. */
+  label: string;
+  /** False when the target answers with errors: measuring it would time failures. */
+  measurable: boolean;
+  note: string;
+}
+
+async function ask(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; answer: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await res.text();
+  try {
+    return { status: res.status, answer: JSON.parse(text) };
+  } catch {
+    return { status: res.status, answer: text };
+  }
+}
+
+/** The first path at which two answers differ, or undefined when they are the same. */
+export function firstDifference(a: unknown, b: unknown, at = ''): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+    return `${at || '(root)'}: ${JSON.stringify(a)?.slice(0, 80)} ≠ ${JSON.stringify(b)?.slice(0, 80)}`;
+  }
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const d = firstDifference((a as any)[k], (b as any)[k], at ? `${at}.${k}` : k);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/**
+ * Before measuring: sends the first few variable sets of an operation to every target and checks
+ * that each answers 200 without errors and with the same data as the reference target (the first
+ * listed, OneSource when it runs). A target that answers differently is measured doing other work
+ * (and flagged); one that answers errors is not measured at all.
+ */
+export async function checkAnswers(
+  targets: readonly RunningTarget[],
+  bodies: readonly string[],
+  headers: Record<string, string>,
+  samples = 3,
+): Promise<Map<RunningTarget, Agreement>> {
+  const agreement = new Map<RunningTarget, Agreement>(targets.map((t) => [t, { ok: true, label: 'same', measurable: true, note: 'same answers' }]));
+  for (const body of bodies.slice(0, samples)) {
+    const answers = await Promise.all(targets.map((t) => ask(t.url, body, headers)));
+    const good = ({ status, answer }: { status: number; answer: any }) => status === 200 && typeof answer === 'object' && answer !== null && !answer.errors;
+    // The reference is the first target that answered without errors: OneSource unless it failed.
+    const reference = answers.findIndex(good);
+    targets.forEach((target, i) => {
+      if (!agreement.get(target)!.ok) return;
+      if (!good(answers[i])) {
+        const { status, answer } = answers[i];
+        agreement.set(target, { ok: false, label: 'ERRORS', measurable: false, note: `not measured, it answers HTTP ${status}: ${JSON.stringify(answer).slice(0, 300)}` });
+        return;
+      }
+      const difference = i === reference ? undefined : firstDifference(answers[reference].answer.data, answers[i].answer.data, 'data');
+      if (difference) {
+        agreement.set(target, { ok: false, label: 'DIFFERENT', measurable: true, note: `answers differ from ${targets[reference].definition.title} at ${difference}` });
+      }
+    });
+  }
+  return agreement;
+}

@@ -1,0 +1,300 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Agreement, Burst } from './load';
+import type { Operation, OperationId } from './operations';
+import type { TargetDefinition, TargetId } from './targets';
+
+/** Everything about a run that is not a measurement: where, when, how. */
+export interface RunInfo {
+  date: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; loadAverage: number[] };
+  node: string;
+  /** The commit of the code measured. */
+  revision: string;
+  database: string;
+  scale: number;
+  plan: { persons: number; legalPersons: number; parcels: number; projects: number; seed: number };
+  seed: 'reused' | 'seeded';
+  settings: { rounds: number; duration: number; warmup: number; connections: number; rate?: number };
+  authentication: string;
+  versions: Record<string, string>;
+  minutes: number;
+}
+
+export interface Measurement {
+  target: TargetDefinition;
+  operation: Operation;
+  agreement: Agreement;
+  bursts: Burst[];
+}
+
+export interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  peakMiB: number;
+  answers: number;
+  failed: number;
+  firstFailure?: string;
+}
+
+const MiB = 1024 * 1024;
+
+function percentile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/**
+ * Rounds pooled: throughput is the good answers of all bursts over their summed time; p50 and p99
+ * are taken over every response time of every burst; memory is the highest burst peak.
+ */
+export function figuresOf(bursts: Burst[]): Figures {
+  const latencies = bursts.flatMap((b) => b.latencies).sort((a, b) => a - b);
+  const seconds = bursts.reduce((s, b) => s + b.seconds, 0);
+  const ok = bursts.reduce((s, b) => s + b.ok, 0);
+  return {
+    rps: seconds ? ok / seconds : 0,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    peakMiB: Math.max(0, ...bursts.map((b) => b.peakBytes)) / MiB,
+    answers: latencies.length,
+    failed: bursts.reduce((s, b) => s + b.failed, 0),
+    firstFailure: bursts.find((b) => b.firstFailure)?.firstFailure,
+  };
+}
+
+export interface Report {
+  info: RunInfo;
+  operations: readonly Operation[];
+  targets: readonly TargetDefinition[];
+  figures: Map<OperationId, Map<TargetId, Figures & { agreement: Agreement }>>;
+  /** Resident memory of each target once all the load is over. */
+  residentAfter: Map<TargetId, number>;
+}
+
+export function buildReport(info: RunInfo, operations: readonly Operation[], targets: readonly TargetDefinition[], measurements: Measurement[], residentAfter: Map<TargetId, number>): Report {
+  const figures: Report['figures'] = new Map();
+  for (const m of measurements) {
+    if (!figures.has(m.operation.id)) figures.set(m.operation.id, new Map());
+    figures.get(m.operation.id)!.set(m.target.id, { ...figuresOf(m.bursts), agreement: m.agreement });
+  }
+  return { info, operations, targets, figures, residentAfter };
+}
+
+// -- formatting ---------------------------------------------------------------------------------
+
+const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
+
+interface Table {
+  head: string[];
+  rows: string[][];
+  /** Columns aligned right (numbers). */
+  right: number[];
+}
+
+function resultsTable(report: Report): Table {
+  const rows: string[][] = [];
+  for (const op of report.operations) {
+    for (const t of report.targets) {
+      const f = report.figures.get(op.id)?.get(t.id);
+      if (!f) continue;
+      if (!f.agreement.measurable) {
+        rows.push([op.title, t.title, '—', '—', '—', '—', '—', f.agreement.label]);
+        continue;
+      }
+      rows.push([
+        op.title,
+        t.title,
+        fixed(f.rps, 1),
+        fixed(f.p50, 1),
+        fixed(f.p99, 1),
+        fixed(f.peakMiB, 0),
+        f.failed ? `${f.failed} of ${f.answers}` : '0',
+        f.agreement.label,
+      ]);
+    }
+  }
+  return { head: ['operation', 'target', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'failed', 'answers'], rows, right: [2, 3, 4, 5, 6] };
+}
+
+function ratioTable(report: Report): Table {
+  const rows = report.operations.map((op) => {
+    const f = report.figures.get(op.id);
+    const one = f?.get('onesource');
+    return [
+      op.title,
+      ratio(one?.rps, f?.get('hive')?.rps),
+      ratio(one?.rps, f?.get('apollo')?.rps),
+      ratio(one?.rps, f?.get('direct')?.rps),
+      one ? ratio(one.p99, one.p50) : '—',
+    ];
+  });
+  return { head: ['operation', 'OneSource/Hive', 'OneSource/bare Apollo', 'OneSource/direct', 'OneSource p99/p50'], rows, right: [1, 2, 3, 4] };
+}
+
+/** Issue 7's targets for the five-department review, as far as this run measured them. */
+function reviewTargets(report: Report): string[] {
+  const f = report.figures.get('review');
+  const one = f?.get('onesource');
+  if (!one || !one.agreement.measurable) return [];
+  const check = (label: string, value: number | undefined, pass: (v: number) => boolean, shown: (v: number) => string) =>
+    value === undefined || !Number.isFinite(value) ? `- ${label}: not measured` : `- ${pass(value) ? '✓' : '✗'} ${label}: ${shown(value)}`;
+  const hive = f?.get('hive')?.rps;
+  const apollo = f?.get('apollo')?.rps;
+  const direct = f?.get('direct')?.rps;
+  return [
+    check('throughput ≥ 1.2× Hive Gateway', hive ? one.rps / hive : undefined, (v) => v >= 1.2, (v) => `${v.toFixed(2)}×`),
+    check('throughput ≥ 2× bare Apollo', apollo ? one.rps / apollo : undefined, (v) => v >= 2, (v) => `${v.toFixed(2)}×`),
+    check('p99 < 3× p50', one.p99 / one.p50, (v) => v < 3, (v) => `${v.toFixed(2)}×`),
+    check('throughput ≥ 40% of the direct baseline', direct ? one.rps / direct : undefined, (v) => v >= 0.4, (v) => `${(v * 100).toFixed(0)}%`),
+  ];
+}
+
+function failures(report: Report): string[] {
+  const lines: string[] = [];
+  for (const op of report.operations) {
+    for (const t of report.targets) {
+      const f = report.figures.get(op.id)?.get(t.id);
+      if (f && !f.agreement.ok) lines.push(`- ${op.title} · ${t.title}: ${f.agreement.note}`);
+      if (f?.firstFailure) lines.push(`- ${op.title} · ${t.title}: ${f.failed} failed; first: ${f.firstFailure}`);
+    }
+  }
+  return lines;
+}
+
+function markdownTable({ head, rows, right }: Table): string {
+  const align = head.map((_, i) => (right.includes(i) ? '---:' : '---'));
+  return [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+function textTable({ head, rows, right }: Table): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function settingsLine(info: RunInfo): string {
+  const s = info.settings;
+  return `${s.rounds} round${s.rounds === 1 ? '' : 's'} × ${s.duration} s bursts, ${s.connections} connections${s.rate ? `, ${s.rate} req/s offered` : ', as fast as answered'}, ${s.warmup} s warm-up per target and operation`;
+}
+
+/** What the console shows at the end of a run. */
+export function consoleReport(report: Report): string {
+  const { info } = report;
+  return [
+    '',
+    `Results (${info.scale.toLocaleString('en')} persons, ${settingsLine(info)}):`,
+    '',
+    textTable(resultsTable(report)),
+    '',
+    'Throughput ratios:',
+    '',
+    textTable(ratioTable(report)),
+    '',
+    ...(reviewTargets(report).length ? ['Issue 7 targets, project review:', ...reviewTargets(report), ''] : []),
+    ...(failures(report).length ? ['Problems:', ...failures(report), ''] : []),
+  ].join('\n');
+}
+
+const BEGIN = '<!-- bench:begin (written by npm run bench: edits between these markers are replaced) -->';
+const END = '<!-- bench:end -->';
+
+function markdownReport(report: Report): string {
+  const { info } = report;
+  const resident = report.targets
+    .filter((t) => report.residentAfter.has(t.id))
+    .map((t) => `${t.title} ${fixed(report.residentAfter.get(t.id)! / MiB, 0)} MiB`)
+    .join(', ');
+  return [
+    BEGIN,
+    '',
+    `## Latest run: ${info.date}`,
+    '',
+    `- Machine: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memoryGiB.toFixed(1)} GiB memory, ${info.machine.os}; load average at start ${info.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')} (the machine is shared)`,
+    `- Code: ${info.revision}; Node ${info.node}; ${info.database}`,
+    `- Scale: ${info.scale.toLocaleString('en')} persons (${info.plan.legalPersons.toLocaleString('en')} legal persons, ${info.plan.parcels.toLocaleString('en')} parcels, ${info.plan.projects.toLocaleString('en')} projects; seed ${info.plan.seed}, ${info.seed === 'reused' ? 'reused from an earlier run' : 'seeded for this run'})`,
+    `- Settings: ${settingsLine(info)}; ${info.minutes.toFixed(1)} minutes in all`,
+    `- Requests: ${info.authentication}`,
+    `- Versions: ${Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    '',
+    '### Results',
+    '',
+    markdownTable(resultsTable(report)),
+    '',
+    'req/s counts answers that were HTTP 200 without GraphQL errors; p50 and p99 are response times over every',
+    'request of every round; peak RSS is the highest resident memory of the target process during the bursts of',
+    `that operation. "answers" says whether the target gave the same data as the reference before measuring. Resident`,
+    `memory once the whole run was over: ${resident}.`,
+    '',
+    '### OneSource against the others (throughput ratio)',
+    '',
+    markdownTable(ratioTable(report)),
+    '',
+    ...(reviewTargets(report).length ? ['Issue 7 targets for the five-department review:', '', ...reviewTargets(report), ''] : []),
+    ...(failures(report).length ? ['### Problems seen', '', ...failures(report), ''] : []),
+    '### How it is measured',
+    '',
+    '- One MySQL stack, seeded with `seedDepartments` at the chosen scale in databases `onesource_bench_*` (the seed',
+    '  is kept and reused while the scale is the same). The five subgraphs run as five processes, shared by every',
+    '  target; the supergraph is composed once from the departments\' SDL (`composeSupergraph`).',
+    '- Targets, each its own process: (a) OneSource\'s gateway (`scripts/gateway.ts`); (b) Hive Gateway\'s runtime',
+    '  (`createGatewayRuntime`, default settings) on node http; (c) a bare `@apollo/gateway` in `@apollo/server`\'s',
+    '  standalone server, default settings (stock `@apollo/gateway` refuses Router-only security links such as',
+    '  `@policy` `for: SECURITY`: it gets them without `for:`, serving those fields unenforced); (d) the direct',
+    '  baseline: one process that answers the same operations from the five stores with the subgraphs\' own store',
+    '  modules and DataLoaders, no GraphQL and no HTTP between departments: the floor the databases set.',
+    '- Only OneSource authenticates the consumer, enforces share types and keeps the audit trail; the peers and the',
+    '  baseline do none of that, and every operation asks only for fields any registered consumer may read.',
+    '- Operations: a person lookup (`naturalPerson`, five fields); the five-department project review',
+    '  (`PROJECT_REVIEW`); a page of 50 projects with applicant, representative and both credit profiles',
+    '  (`PROJECT_PAGE`); 100 verifications as 100 aliased `verifyNaturalPerson` fields (about 90% MATCH, 5% MISMATCH,',
+    '  5% NOT_FOUND). Variables rotate through thousands of seeded keys; every target is sent the same sequence.',
+    '- Interleaved: each round runs every operation against every target in turn (the order of targets rotates from',
+    '  round to round), so drift of the shared machine falls on all targets alike. autocannon runs in the bench',
+    '  process on the same machine, as do MySQL and the subgraphs.',
+    '- Peak memory: VmHWM from /proc, reset at the start of each burst, summed over the target\'s process tree.',
+    '',
+    END,
+  ].join('\n');
+}
+
+const PREAMBLE = `# Benchmarks
+
+\`npm run bench\` (\`scripts/bench.ts\`) measures OneSource's gateway against Hive Gateway, a bare Apollo Gateway and a
+direct-SQL baseline over the same five subgraphs; see README.md, "Benchmark". Each run rewrites the section between
+the markers below; the rest of this file is kept.
+
+`;
+
+const CHANGES = `
+## What each change bought
+
+Profile before optimising (\`node --cpu-prof\`), then record here each change to the gateway with the figures of
+\`npm run bench\` before and after it.
+`;
+
+/** Writes the run into BENCHMARKS.md between its markers, keeping whatever else the file says. */
+export function writeBenchmarks(file: string, report: Report): void {
+  const section = markdownReport(report);
+  let text: string;
+  if (fs.existsSync(file)) {
+    const old = fs.readFileSync(file, 'utf8');
+    const begin = old.indexOf('<!-- bench:begin');
+    const end = old.indexOf(END);
+    text = begin >= 0 && end > begin ? old.slice(0, begin) + section + old.slice(end + END.length) : `${old.trimEnd()}\n\n${section}\n`;
+  } else {
+    text = `${PREAMBLE}${section}\n${CHANGES}`;
+  }
+  fs.writeFileSync(file, text);
+}
+
+/** The raw figures of a run, for whoever wants to compare runs later. */
+export function writeRawResults(dir: string, report: Report): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${report.info.date.replace(/[:.]/g, '-')}.json`);
+  const figures = Object.fromEntries([...report.figures].map(([op, byTarget]) => [op, Object.fromEntries(byTarget)]));
+  fs.writeFileSync(file, `${JSON.stringify({ info: report.info, figures, residentAfter: Object.fromEntries(report.residentAfter) }, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,97 @@
+import type { Logger } from '../../shared/logger';
+import type { Supervised } from '../processes';
+import { MemoryWatch } from './memory';
+import { freePort, spawnLogged, waitUntilUp } from './stack';
+
+/** What answers the bench's requests: OneSource's gateway, its two Node peers, and the floor. */
+export type TargetId = 'onesource' | 'hive' | 'apollo' | 'direct';
+
+export interface TargetDefinition {
+  id: TargetId;
+  title: string;
+  /** Our entry point that runs it, and its arguments. */
+  entry: string;
+  args(port: number, supergraphFile: string): string[];
+  /** Environment of its own, on top of the bench's. */
+  env(port: number): NodeJS.ProcessEnv;
+  /** Where to ask whether it is up: a GET path, or `/graphql` for a `{ __typename }` query. */
+  readyPath: string;
+}
+
+export const TARGETS: readonly TargetDefinition[] = [
+  {
+    id: 'onesource',
+    title: 'OneSource',
+    entry: 'scripts/gateway.ts',
+    args: () => [],
+    // It composes the same supergraph itself, from the same SDL files and subgraph URLs.
+    env: (port) => ({ ONESOURCE_GATEWAY_PORT: String(port) }),
+    readyPath: '/health',
+  },
+  {
+    id: 'hive',
+    title: 'Hive Gateway',
+    entry: 'scripts/bench/hive-gateway.ts',
+    args: (port, supergraph) => [supergraph, String(port)],
+    env: () => ({}),
+    readyPath: '/graphql',
+  },
+  {
+    id: 'apollo',
+    title: 'bare Apollo',
+    entry: 'scripts/bench/apollo-gateway.ts',
+    args: (port, supergraph) => [supergraph, String(port)],
+    env: () => ({}),
+    readyPath: '/graphql',
+  },
+  {
+    id: 'direct',
+    title: 'direct SQL',
+    entry: 'scripts/bench/direct.ts',
+    args: (port) => [String(port)],
+    env: () => ({}),
+    readyPath: '/graphql',
+  },
+];
+
+export interface RunningTarget {
+  definition: TargetDefinition;
+  url: string;
+  memory: MemoryWatch;
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Starts one target in its own process (so its memory is its own) and waits until it answers. */
+export async function startTarget(
+  definition: TargetDefinition,
+  env: NodeJS.ProcessEnv,
+  supergraphFile: string,
+  logger: Logger,
+  logs: string,
+): Promise<RunningTarget> {
+  const port = definition.id === 'onesource' ? Number(env.ONESOURCE_GATEWAY_PORT) : await freePort();
+  const child: Supervised = spawnLogged(
+    definition.id,
+    definition.entry,
+    definition.args(port, supergraphFile),
+    { ...env, ...definition.env(port) },
+    logger,
+    logs,
+  );
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(definition.id, `${base}${definition.readyPath}`, child, logs);
+  } catch (e) {
+    await child.stop();
+    throw new Error(`${definition.title} did not come up: ${(e as Error).message}`);
+  }
+  const pid = child.current().pid as number;
+  return {
+    definition,
+    url: `${base}/graphql`,
+    memory: new MemoryWatch(pid),
+    alive: () => child.current().exitCode === null && child.current().signalCode === null,
+    stop: () => child.stop(),
+  };
+}

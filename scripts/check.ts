@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { readConfig } from '../shared/config';
+import { DEPARTMENTS, DepartmentName, isDepartmentName, schemaPath } from '../shared/departments';
+import { recordedOperations } from '../gateway/operations-recorder';
+import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
+import { openGatewayStore } from '../gateway/store';
+
+/**
+ * `npm run check -- <subgraph> [schema.graphql]`: before a department publishes a changed SDL.
+ * Exit code: 0 safe (it composes and breaks no recorded operation), 1 it does not compose or it
+ * breaks operations consumers have sent (with --strict: any breaking change), 2 the check could
+ * not run (unknown department, no such file, the gateway's store unreachable).
+ */
+const program = new Command('check')
+  .description("Check a department's proposed SDL: composition, breaking changes, and the consumers whose recorded operations it would break.")
+  .argument('<subgraph>', `the department: ${DEPARTMENTS.map((d) => d.name).join(', ')}`, (name: string) => {
+    if (!isDepartmentName(name)) throw new InvalidArgumentError(`one of ${DEPARTMENTS.map((d) => d.name).join(', ')}`);
+    return name;
+  })
+  .argument('[schema]', "the proposed SDL (default: the working copy subgraphs/<subgraph>/schema.graphql, against the SDL the gateway composes from ONESOURCE_SCHEMA_DIR)")
+  .option('--strict', 'fail on any breaking change, not only those that break recorded operations')
+  .option('--json', 'print the report as JSON')
+  .addHelpText('after', '\nExit code: 0 safe, 1 does not compose or breaks recorded operations (--strict: any breaking change), 2 could not check.')
+  .showHelpAfterError()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+
+function describe(report: SchemaChangeReport): string[] {
+  const lines: string[] = [];
+  if (report.compositionErrors.length) {
+    lines.push(`✗ ${report.subgraph}: the proposed SDL does not compose with the other subgraphs:`);
+    report.compositionErrors.forEach((p) => lines.push(`  - ${p}`));
+    return lines;
+  }
+  lines.push(`✓ ${report.subgraph}: the proposed SDL composes with the other subgraphs.`);
+  if (report.breakingChanges.length) {
+    lines.push(`Breaking changes (${report.breakingChanges.length}):`);
+    report.breakingChanges.forEach((c) => lines.push(`  - ${c.type}: ${c.description}`));
+  } else {
+    lines.push('No breaking changes.');
+  }
+  if (report.dangerousChanges.length) {
+    lines.push(`Dangerous changes (${report.dangerousChanges.length}):`);
+    report.dangerousChanges.forEach((c) => lines.push(`  - ${c.type}: ${c.description}`));
+  }
+  if (report.brokenOperations.length) {
+    lines.push(`✗ It breaks ${report.brokenOperations.length} recorded operation(s) of ${report.affectedConsumers.join(', ')}:`);
+    for (const op of report.brokenOperations) {
+      lines.push(`  - ${op.consumerId}: ${op.operationName ?? '(anonymous)'} [${op.operationHash.slice(0, 12)}]`);
+      op.errors.forEach((e) => lines.push(`      ${e}`));
+    }
+  } else {
+    lines.push(`✓ All ${report.operationsChecked} recorded operation(s) of consumers still validate.`);
+  }
+  return lines;
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const [name, file] = program.processedArgs as [DepartmentName, string | undefined];
+  const { strict, json } = program.opts<{ strict?: boolean; json?: boolean }>();
+  const proposedFile = path.resolve(file ?? schemaPath(name));
+  if (!fs.existsSync(proposedFile)) {
+    console.error(`No such file: ${proposedFile}`);
+    return 2;
+  }
+  const config = readConfig();
+  const current = currentSources(config);
+  const db = await openGatewayStore(config);
+  try {
+    const operations = await recordedOperations(db);
+    const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), operations });
+    const code = exitCodeOf(report, strict);
+    if (json) console.log(JSON.stringify({ ...report, exitCode: code }, null, 2));
+    else describe(report).forEach((line) => (code ? console.error : console.log)(line));
+    return code;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(2);
+  },
+);

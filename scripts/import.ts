@@ -1,0 +1,83 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { readConfig } from '../shared/config';
+import { storeLocation } from '../shared/db';
+import { DEPARTMENTS, DepartmentName, isDepartmentName } from '../shared/departments';
+import { DEFAULT_BATCH_SIZE, describeFields, describeReport, importFile, ImportReport, ImportRules, progressBar } from '../shared/importing';
+import { openDepartmentStore } from '../shared/subgraph-server';
+import { departments } from '../subgraphs';
+import { creditEntryImport } from '../subgraphs/credit/import';
+import { landParcelImport } from '../subgraphs/geo/import';
+import { legalPersonImport } from '../subgraphs/legal-persons/import';
+import { naturalPersonImport } from '../subgraphs/persons/import';
+import { projectImport } from '../subgraphs/projects/import';
+
+/** What each department loads, into its own store only. */
+const IMPORTS: Record<DepartmentName, ImportRules<any>> = {
+  persons: naturalPersonImport,
+  'legal-persons': legalPersonImport,
+  geo: landParcelImport,
+  projects: projectImport,
+  credit: creditEntryImport,
+};
+
+/** 0: every row loaded. 1: rows rejected (all-or-nothing: none loaded; --skip-invalid: the good ones). 2: nothing could be loaded. */
+function exitCode(report: ImportReport): number {
+  switch (report.outcome.kind) {
+    case 'complete':
+      return 0;
+    case 'partial':
+    case 'rejected':
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+const columns = DEPARTMENTS.map(({ name }) => `  ${name.padEnd(13)} ${IMPORTS[name].entity}: ${describeFields(IMPORTS[name])}`).join('\n');
+
+const program = new Command('import')
+  .description("Load a CSV or JSONL file into one department's own store. A file with any bad row loads nothing.")
+  .argument('<subgraph>', `the department: ${DEPARTMENTS.map((d) => d.name).join(', ')}`, (name: string) => {
+    if (!isDepartmentName(name)) throw new InvalidArgumentError(`one of ${DEPARTMENTS.map((d) => d.name).join(', ')}`);
+    return name;
+  })
+  .argument('<file>', 'a .csv file (header line of field names) or a .jsonl file (one JSON object a line)')
+  .option('--skip-invalid', 'load the good rows and write the bad ones to <file>.rejected.jsonl')
+  .option('--batch-size <rows>', 'rows per multi-row insert', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of rows, at least 1');
+    return n;
+  }, DEFAULT_BATCH_SIZE)
+  .addHelpText('after', `\nFields (camelCase, as in the GraphQL schema; [optional]):\n${columns}\n\nAdministrative divisions are reference data (GB/T 2260) and are not importable.\nExit code: 0 all loaded, 1 rows rejected, 2 nothing could be loaded.`)
+  .showHelpAfterError()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+
+async function main(): Promise<number> {
+  program.parse();
+  const [name, file] = program.processedArgs as [DepartmentName, string];
+  const { skipInvalid, batchSize } = program.opts<{ skipInvalid?: boolean; batchSize: number }>();
+  const rules = IMPORTS[name];
+
+  const config = readConfig();
+  const location = storeLocation(config, name);
+  console.log(`Loading ${file} into ${name} (${rules.entity}) on ${location.client === 'mysql2' ? `MySQL database ${location.where}` : `SQLite ${location.where}`}`);
+  const db = await openDepartmentStore(config, departments[name]);
+  try {
+    const report = await importFile(db, rules, file, { skipInvalid, batchSize, progress: progressBar(name) });
+    const lines = describeReport(report);
+    const summary = lines.pop()!;
+    lines.forEach((line) => console.error(line));
+    (report.outcome.kind === 'complete' || report.outcome.kind === 'partial' ? console.log : console.error)(summary);
+    return exitCode(report);
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`import failed: ${e.message}`);
+    process.exit(2);
+  },
+);

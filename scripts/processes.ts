@@ -1,0 +1,96 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import type { Logger } from '../shared/logger';
+
+const ROOT = path.join(__dirname, '..');
+
+export interface Supervised {
+  name: string;
+  /** Stops the process (SIGTERM, then SIGKILL after 10 s) and does not restart it. */
+  stop(): Promise<void>;
+  /** The running child, replaced after each restart. */
+  current(): ChildProcess;
+}
+
+/**
+ * Runs a TypeScript entry point of ours as a child process and restarts it with exponential
+ * backoff (0.5 s doubling to 30 s) when it dies on its own; every exit and restart is logged.
+ */
+export function supervise(
+  name: string,
+  entry: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  options: { restart?: boolean; stdio?: 'inherit' | 'ignore' | 'pipe' } = {},
+): Supervised {
+  let stopped = false;
+  let child: ChildProcess;
+  let delay = 500;
+  let healthyTimer: NodeJS.Timeout | undefined;
+
+  const start = () => {
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
+      cwd: ROOT,
+      env,
+      // The IPC channel tells the child when its supervisor is gone (scripts/signals.ts).
+      stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit', 'ipc'],
+    });
+    child.channel?.unref();
+    // A process that has stayed up for a minute has earned a fresh backoff.
+    healthyTimer = setTimeout(() => (delay = 500), 60_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(healthyTimer);
+      if (stopped) return;
+      logger.warn({ process: name, code, signal }, `${name} exited`);
+      if (options.restart === false) return;
+      logger.info({ process: name, inMs: delay }, `restarting ${name}`);
+      setTimeout(() => !stopped && start(), delay);
+      delay = Math.min(delay * 2, 30_000);
+    });
+  };
+  start();
+
+  return {
+    name,
+    current: () => child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopped = true;
+        clearTimeout(healthyTimer);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * Polls until `url` answers: a GET for plain URLs (2xx), or a GraphQL `{ __typename }` POST for
+ * which any answer below 500 counts, since a department refuses callers without an internal token.
+ */
+export async function waitUntilAnswering(url: string, timeoutMs = 60_000, headers: Record<string, string> = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = url.endsWith('/graphql')
+        ? await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify({ query: '{ __typename }' }),
+          })
+        : await fetch(url, { headers });
+      if (res.ok || (url.endsWith('/graphql') && res.status < 500)) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (${last})`);
+}

@@ -1,0 +1,42 @@
+import type { Logger } from '../shared/logger';
+
+/** How long a stop may take before the process gives up waiting and exits anyway. */
+const STOP_DEADLINE_MS = 20_000;
+
+/**
+ * SIGINT/SIGTERM: stop accepting, finish what is in flight, then exit. Whatever happens, the
+ * process ends: a second signal (Ctrl-C pressed again) exits at once, and a stop that has not
+ * finished after STOP_DEADLINE_MS is logged and cut short. A process started by `supervise`
+ * also stops when its supervisor goes away (the IPC channel closes), so a crashed or killed
+ * `npm start` never leaves departments running behind it.
+ */
+export function stopOnSignals(stop: () => Promise<void>, logger: Logger, deadlineMs = STOP_DEADLINE_MS): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'stopping now, without waiting for in-flight work');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const deadline = setTimeout(() => {
+      logger.error({ deadlineMs }, 'stop did not finish in time: exiting anyway');
+      process.exit(1);
+    }, deadlineMs);
+    deadline.unref();
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        logger.error({ err: e }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  if (process.send) {
+    // The IPC channel must not keep a process alive on its own; the servers do that.
+    process.channel?.unref();
+    process.on('disconnect', () => onSignal('supervisor gone'));
+  }
+}

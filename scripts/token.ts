@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { readConfig } from '../shared/config';
+import { checkIdNumber } from '../shared/identifiers';
+import { issueDevToken } from '../gateway/auth/dev-tokens';
+import { SEED_CONSUMERS } from '../gateway/consumers';
+
+/** `npm run token -- <consumerId>`: a bearer token from the development identity provider. */
+const program = new Command('token')
+  .description('Print a development bearer token for a seeded consumer, or for a citizen (--citizen).')
+  .argument('[consumerId]', `one of: ${SEED_CONSUMERS.map((c) => c.id).join(', ')}`)
+  .option('--citizen <idNumber>', 'a citizen token whose subject is this person (reads only their own access log)')
+  .option('--lifetime <duration>', 'token lifetime, e.g. 15m, 1h', '1h')
+  .parse();
+
+async function main() {
+  const config = readConfig();
+  if (!config.auth.devTokens) throw new Error('development tokens are off (ONESOURCE_DEV_TOKENS=false): tokens come from the identity provider');
+  const { citizen, lifetime } = program.opts<{ citizen?: string; lifetime: string }>();
+  const consumer = program.args[0];
+  if (citizen) {
+    const id = checkIdNumber(citizen);
+    if (!id.ok) throw new Error(`--citizen: ${id.reason}`);
+    console.log(await issueDevToken(config, { citizen: id.value }, lifetime));
+    return;
+  }
+  if (!consumer) throw new Error(`name a consumer: ${SEED_CONSUMERS.map((c) => c.id).join(', ')}`);
+  if (!SEED_CONSUMERS.some((c) => c.id === consumer)) {
+    console.error(`note: ${consumer} is not a seed consumer; the gateway accepts it only if it is registered`);
+  }
+  console.log(await issueDevToken(config, { consumer }, lifetime));
+}
+
+main().catch((e) => {
+  console.error(`token: ${e.message}`);
+  process.exit(1);
+});

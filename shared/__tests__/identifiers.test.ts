@@ -1,0 +1,100 @@
+import {
+  checkDivisionCode,
+  checkIdNumber,
+  checkParcelCode,
+  checkProjectCode,
+  checkUscc,
+  divisionLevel,
+  idNumberCheckCharacter,
+  idNumberFacts,
+  organizationCodeCheckCharacter,
+  usccCheckCharacter,
+} from '../identifiers';
+
+describe('GB 11643 idNumber', () => {
+  it('accepts the published vector and reads what it says', () => {
+    expect(checkIdNumber('11010519491231002X')).toEqual({ ok: true, value: '11010519491231002X' });
+    expect(idNumberFacts('11010519491231002X')).toEqual({ regionCode: '110105', birthDate: '1949-12-31', gender: 'FEMALE' });
+  });
+  it('normalises a lower-case x', () => {
+    expect(checkIdNumber('11010519491231002x')).toEqual({ ok: true, value: '11010519491231002X' });
+  });
+  it('computes the MOD 11-2 check character', () => {
+    expect(idNumberCheckCharacter('11010519491231002')).toBe('X');
+    expect(idNumberCheckCharacter('44052418800101001')).toBe('4');
+  });
+  it.each([
+    ['11010519491231002', /18 characters/],
+    ['110105194912310021', /check character is 1 but should be X/],
+    ['11010519491331002X', /birth date 19491331 is not a real date/],
+    ['11010519490229002X', /not a real date/],
+    ['1101051949123100A2', /17 digits/],
+    ['00010519491231002X', /region code/],
+    ['11010530991231002X', /birth date/],
+  ])('refuses %s', (input, reason) => {
+    const result = checkIdNumber(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('GB 32100 uscc with its GB 11714 organisation code', () => {
+  it.each(['91350100M000100Y43', '91350200MA2YJ1XR9G'])('accepts the published vector %s', (uscc) => {
+    expect(checkUscc(uscc)).toEqual({ ok: true, value: uscc });
+  });
+  it('computes both check characters', () => {
+    expect(organizationCodeCheckCharacter('M000100Y')).toBe('4');
+    expect(organizationCodeCheckCharacter('MA2YJ1XR')).toBe('9');
+    expect(usccCheckCharacter('91350100M000100Y4')).toBe('3');
+    expect(usccCheckCharacter('91350200MA2YJ1XR9')).toBe('G');
+  });
+  it.each([
+    ['91350100M000100Y44', /check character is 4 but should be 3/],
+    ['91350100M000100Y53', /organisation code check character is 5 but should be 4/],
+    ['91350100M0001O0Y43', /contains O/],
+    ['91350100M000100Y4', /18 characters/],
+    ['91AB0100M000100Y43', /region code/],
+  ])('refuses %s', (input, reason) => {
+    const result = checkUscc(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('GB/T 2260 division code', () => {
+  it('accepts province, city and county codes and tells their level', () => {
+    expect(checkDivisionCode('350000').ok).toBe(true);
+    expect(divisionLevel('350000')).toBe('PROVINCE');
+    expect(divisionLevel('350100')).toBe('CITY');
+    expect(divisionLevel('350102')).toBe('COUNTY');
+  });
+  it.each(['35010', '3501020', 'abcdef', '990102', '350002'])('refuses %s', (input) => {
+    expect(checkDivisionCode(input).ok).toBe(false);
+  });
+});
+
+describe('project and parcel codes', () => {
+  it('accepts well-formed codes', () => {
+    expect(checkProjectCode('2024-350102-64-01-000123').ok).toBe(true);
+    expect(checkParcelCode('350102001001GB00001W00000000').ok).toBe(true);
+  });
+  it.each([
+    ['2024-350102-64-01-00012', /YYYY-RRRRRR-II-TT-NNNNNN/],
+    ['1899-350102-64-01-000123', /year/],
+    ['2024-000102-64-01-000123', /region code/],
+    ['2024-350102-64-00-000123', /kind/],
+  ])('refuses project code %s', (input, reason) => {
+    const result = checkProjectCode(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+  it.each([
+    ['350102001001GB00001W0000000', /28 characters/],
+    ['350102001001XX00001W00000000', /not a parcelCode/],
+    ['350100001001GB00001W00000000', /county code/],
+  ])('refuses parcel code %s', (input, reason) => {
+    const result = checkParcelCode(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});

@@ -1,0 +1,174 @@
+import path from 'node:path';
+import { DEPARTMENTS, DepartmentName, envName } from './departments';
+
+/**
+ * Every setting OneSource reads, read once at start-up into one typed object and passed down.
+ * README.md ("Settings") documents each variable.
+ */
+export interface Config {
+  /** Where the embedded SQLite stores and generated files live. */
+  dataDir: string;
+  /** `mysql://user:pass@host:port`: every store on MySQL, one database per store; unset = SQLite. */
+  mysqlUrl: string | undefined;
+  /** Database name prefix on MySQL (`onesource_` gives `onesource_persons`). */
+  databasePrefix: string;
+  gatewayPort: number;
+  /** Host the servers bind to. */
+  host: string;
+  subgraphs: Record<DepartmentName, { port: number; url: string }>;
+  /** Where the gateway reads the departments' SDL to compose (`<schemaDir>/<name>/schema.graphql`). */
+  schemaDir: string;
+  /** How often the gateway looks for changed SDL files and recomposes; 0 = never (no hot reload). */
+  schemaPollMs: number;
+  /** How the gateway calls each department when it is slow or down (gateway/resilience.ts). */
+  resilience: Record<DepartmentName, SubgraphResilience>;
+  logLevel: string;
+  auth: {
+    /** JWKS of the identity provider that issues consumer tokens; unset = the dev IdP key under dataDir. */
+    jwksUrl: string | undefined;
+    issuer: string;
+    audience: string;
+    /** Offer tokens for the seeded consumers (npm run token, the playground picker). Never in production. */
+    devTokens: boolean;
+    /** Where departments fetch the gateway's public key; unset = the key file under dataDir. */
+    gatewayJwksUrl: string | undefined;
+  };
+  /** What one request may ask for (gateway/limits/): checked before an operation is planned. */
+  limits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxDirectives: number;
+    /** graphql-armor's cost estimate; `costByConsumer` raises or lowers it for named consumers. */
+    maxCost: number;
+    costByConsumer: Record<string, number>;
+    /** Largest request body, in bytes. */
+    maxBodyBytes: number;
+    /** Requests per consumer per window, counted in Redis so every gateway replica shares the count. */
+    rateLimit: {
+      perWindow: number;
+      windowSeconds: number;
+      byConsumer: Record<string, number>;
+      redisUrl: string;
+      /** Prefix of every Redis key (tests use their own). */
+      redisPrefix: string;
+    };
+  };
+  /** Schema introspection and the playground page: both off in production unless asked for. */
+  introspection: boolean;
+  playground: boolean;
+}
+
+/** Timeout, retries and circuit breaker of the gateway's calls to one subgraph. */
+export interface SubgraphResilience {
+  /** Budget of one call, retries included: a department never holds an answer longer. */
+  timeoutMs: number;
+  /** Extra attempts after a failure, for queries only (a mutation is never sent twice). */
+  retries: number;
+  /** First retry delay; doubles up to 8 times this. */
+  retryDelayMs: number;
+  /** Consecutive failures that open the breaker: calls then fail at once instead of waiting. */
+  breakerFailures: number;
+  /** How long an open breaker waits before letting one call through to test the department. */
+  halfOpenAfterMs: number;
+}
+
+/** The defaults; each is overridable per department, e.g. ONESOURCE_CREDIT_TIMEOUT_MS. */
+export const RESILIENCE_DEFAULTS: SubgraphResilience = {
+  timeoutMs: 5_000,
+  retries: 2,
+  retryDelayMs: 50,
+  breakerFailures: 5,
+  halfOpenAfterMs: 10_000,
+};
+
+/** Settings of one subgraph's calls: ONESOURCE_<NAME>_{TIMEOUT_MS,RETRIES,RETRY_DELAY_MS,BREAKER_FAILURES,HALF_OPEN_MS}. */
+export function readResilience(env: NodeJS.ProcessEnv, envPrefix: string): SubgraphResilience {
+  const d = RESILIENCE_DEFAULTS;
+  return {
+    timeoutMs: Math.max(1, intSetting(env, `${envPrefix}_TIMEOUT_MS`, d.timeoutMs)),
+    retries: intSetting(env, `${envPrefix}_RETRIES`, d.retries),
+    retryDelayMs: intSetting(env, `${envPrefix}_RETRY_DELAY_MS`, d.retryDelayMs),
+    breakerFailures: Math.max(1, intSetting(env, `${envPrefix}_BREAKER_FAILURES`, d.breakerFailures)),
+    halfOpenAfterMs: intSetting(env, `${envPrefix}_HALF_OPEN_MS`, d.halfOpenAfterMs),
+  };
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const host = env.ONESOURCE_HOST ?? '127.0.0.1';
+  const subgraphs = {} as Config['subgraphs'];
+  const resilience = {} as Config['resilience'];
+  for (const d of DEPARTMENTS) {
+    const port = intSetting(env, `ONESOURCE_${envName(d.name)}_PORT`, d.port);
+    const url = env[`ONESOURCE_${envName(d.name)}_URL`] ?? `http://127.0.0.1:${port}/graphql`;
+    subgraphs[d.name] = { port, url };
+    resilience[d.name] = readResilience(env, `ONESOURCE_${envName(d.name)}`);
+  }
+  return {
+    dataDir: path.resolve(env.ONESOURCE_DATA_DIR ?? path.join(__dirname, '..', '.data')),
+    mysqlUrl: env.ONESOURCE_MYSQL_URL || undefined,
+    databasePrefix: env.ONESOURCE_DB_PREFIX ?? 'onesource_',
+    gatewayPort: intSetting(env, 'ONESOURCE_GATEWAY_PORT', 4000),
+    host,
+    subgraphs,
+    resilience,
+    schemaDir: path.resolve(env.ONESOURCE_SCHEMA_DIR ?? path.join(__dirname, '..', 'subgraphs')),
+    schemaPollMs: intSetting(env, 'ONESOURCE_SCHEMA_POLL_MS', 1000),
+    logLevel: env.ONESOURCE_LOG_LEVEL ?? 'info',
+    auth: {
+      jwksUrl: env.ONESOURCE_JWKS_URL || undefined,
+      issuer: env.ONESOURCE_JWT_ISSUER ?? 'onesource-dev-idp',
+      audience: env.ONESOURCE_JWT_AUDIENCE ?? 'onesource-gateway',
+      devTokens: flagSetting(env, 'ONESOURCE_DEV_TOKENS', !env.ONESOURCE_JWKS_URL && env.NODE_ENV !== 'production'),
+      gatewayJwksUrl: env.ONESOURCE_GATEWAY_JWKS_URL || undefined,
+    },
+    limits: {
+      maxDepth: intSetting(env, 'ONESOURCE_MAX_DEPTH', 10),
+      maxAliases: intSetting(env, 'ONESOURCE_MAX_ALIASES', 120),
+      maxTokens: intSetting(env, 'ONESOURCE_MAX_TOKENS', 5000),
+      maxDirectives: intSetting(env, 'ONESOURCE_MAX_DIRECTIVES', 50),
+      maxCost: intSetting(env, 'ONESOURCE_MAX_COST', 20000),
+      costByConsumer: perConsumerSetting(env, 'ONESOURCE_MAX_COST_BY_CONSUMER'),
+      maxBodyBytes: intSetting(env, 'ONESOURCE_MAX_BODY_BYTES', 1024 * 1024),
+      rateLimit: {
+        perWindow: intSetting(env, 'ONESOURCE_RATE_LIMIT', 6000),
+        windowSeconds: intSetting(env, 'ONESOURCE_RATE_LIMIT_WINDOW', 60),
+        byConsumer: perConsumerSetting(env, 'ONESOURCE_RATE_LIMIT_BY_CONSUMER'),
+        redisUrl: env.ONESOURCE_REDIS_URL || 'redis://127.0.0.1:6379',
+        redisPrefix: env.ONESOURCE_REDIS_PREFIX ?? 'onesource:',
+      },
+    },
+    introspection: flagSetting(env, 'ONESOURCE_INTROSPECTION', env.NODE_ENV !== 'production'),
+    playground: flagSetting(env, 'ONESOURCE_PLAYGROUND', env.NODE_ENV !== 'production'),
+  };
+}
+
+function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, not "${raw}"`);
+  return n;
+}
+
+/** `consumer=number,consumer=number`: per-consumer overrides of a limit. */
+function perConsumerSetting(env: NodeJS.ProcessEnv, name: string): Record<string, number> {
+  const raw = env[name];
+  const map: Record<string, number> = {};
+  if (!raw) return map;
+  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [consumer, value] = pair.split('=').map((p) => p.trim());
+    const n = Number(value);
+    if (!consumer || !Number.isInteger(n) || n < 0) throw new Error(`${name} must read consumer=number,consumer=number, not "${raw}"`);
+    map[consumer] = n;
+  }
+  return map;
+}
+
+function flagSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw.toLowerCase())) return false;
+  throw new Error(`${name} must be true or false, not "${raw}"`);
+}

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knex, { Knex } from 'knex';
+import type { Config } from './config';
+
+/** A store's migrations, listed in code so they run the same under tsx, jest and compiled JS. */
+export interface Migration {
+  name: string;
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+export interface StoreLocation {
+  client: 'better-sqlite3' | 'mysql2';
+  /** File path (SQLite) or database name (MySQL). */
+  where: string;
+}
+
+export function storeLocation(config: Config, store: string): StoreLocation {
+  return config.mysqlUrl
+    ? { client: 'mysql2', where: `${config.databasePrefix}${store.replace(/-/g, '_')}` }
+    : { client: 'better-sqlite3', where: path.join(config.dataDir, `${store}.sqlite`) };
+}
+
+/**
+ * Opens one store: `.data/<store>.sqlite` by default, or the MySQL database `onesource_<store>`,
+ * created if missing, when ONESOURCE_MYSQL_URL is set.
+ */
+export async function openStore(config: Config, store: string): Promise<Knex> {
+  const location = storeLocation(config, store);
+  if (location.client === 'better-sqlite3') {
+    fs.mkdirSync(path.dirname(location.where), { recursive: true });
+    return knex({
+      client: 'better-sqlite3',
+      connection: { filename: location.where },
+      useNullAsDefault: true,
+      pool: {
+        // WAL lets the seed script and readers overlap; NORMAL sync is safe with WAL.
+        afterCreate(conn: { pragma(s: string): void }, done: (err: Error | null, conn: unknown) => void) {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('synchronous = NORMAL');
+          conn.pragma('foreign_keys = ON');
+          done(null, conn);
+        },
+      },
+    });
+  }
+  const connection = mysqlServer(config.mysqlUrl as string);
+  const admin = knex({ client: 'mysql2', connection, pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [location.where]);
+  } finally {
+    await admin.destroy();
+  }
+  return knex({
+    client: 'mysql2',
+    connection: { ...connection, database: location.where },
+    pool: { min: 0, max: 10 },
+  });
+}
+
+function mysqlServer(url: string) {
+  const server = new URL(url);
+  return {
+    host: server.hostname,
+    port: Number(server.port || 3306),
+    user: decodeURIComponent(server.username || 'root'),
+    password: decodeURIComponent(server.password),
+    charset: 'utf8mb4',
+    // DATE columns come back as 'YYYY-MM-DD' strings, as on SQLite, not as local-time Dates.
+    dateStrings: true,
+    supportBigNumbers: true,
+  };
+}
+
+export async function migrate(db: Knex, migrations: readonly Migration[]): Promise<void> {
+  await db.migrate.latest({
+    migrationSource: {
+      getMigrations: async () => migrations.map((m) => m.name),
+      getMigrationName: (name: string) => name,
+      getMigration: async (name: string) => migrations.find((m) => m.name === name) as Migration,
+    },
+  });
+}
+
+
+/** Removes a store entirely (its SQLite file, or its MySQL database): for `seed --reset` and tests. */
+export async function dropStore(config: Config, store: string): Promise<void> {
+  const location = storeLocation(config, store);
+  if (location.client === 'better-sqlite3') {
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(location.where + suffix, { force: true });
+    return;
+  }
+  const admin = knex({ client: 'mysql2', connection: mysqlServer(config.mysqlUrl as string), pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw('DROP DATABASE IF EXISTS ??', [location.where]);
+  } finally {
+    await admin.destroy();
+  }
+}

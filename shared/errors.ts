@@ -1,0 +1,54 @@
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { Checked } from './identifiers';
+
+/**
+ * The error codes of the contract, made in one place. Internal details are logged by the caller,
+ * never put into an error that leaves the process.
+ */
+export function badUserInput(message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra } });
+}
+
+/** The value of a checked identifier argument, or BAD_USER_INPUT naming the argument and reason. */
+export function validArgument(argument: string, checked: Checked): string {
+  if (checked.ok) return checked.value;
+  throw badUserInput(`Invalid ${argument}: ${checked.reason}`, { argument });
+}
+
+/** An operation over one of the gateway's limits (gateway/limits/): HTTP 400, naming the limit and its value. */
+export function queryTooComplex(message: string, limit: string, max: number): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, http: { status: 400 } } });
+}
+
+const PUBLIC_CODES = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'SUBGRAPH_UNAVAILABLE',
+  'QUERY_TOO_COMPLEX',
+  'RATE_LIMITED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+/**
+ * Apollo Server `formatError`: errors with a public code pass as they are (minus any stack);
+ * anything else (a SQL failure, a bug) becomes a bare INTERNAL_SERVER_ERROR.
+ */
+export function formatPublicError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+    const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

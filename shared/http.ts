@@ -1,0 +1,41 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
+
+export interface Listening {
+  server: http.Server;
+  port: number;
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts an HTTP server and resolves once it listens (port 0 picks a free port). */
+export function listen(handler: RequestListener, port: number, host: string): Promise<Listening> {
+  const server = http.createServer(handler);
+  // Longer than the gateway's pooled connections idle, so a reused socket is never closed under it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({
+        server,
+        port: (server.address() as AddressInfo).port,
+        // Finish what is in flight, then cut connections still open after the grace period. A
+        // keep-alive connection whose request finishes during the drain goes idle and would
+        // otherwise be held open by its client until the grace period: closed as soon as idle.
+        close: (graceMs = 5_000) =>
+          new Promise<void>((done) => {
+            const force = setTimeout(() => server.closeAllConnections(), graceMs);
+            const idle = setInterval(() => server.closeIdleConnections(), 50);
+            server.close(() => {
+              clearTimeout(force);
+              clearInterval(idle);
+              done();
+            });
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * The national identifiers every department uses as keys, checked the same way wherever they enter.
+ * Each `check*` returns a typed result instead of throwing, so callers decide how to report it
+ * (a resolver turns it into BAD_USER_INPUT, an import into a line-numbered rejection).
+ */
+
+export type Checked = { ok: true; value: string } | { ok: false; reason: string };
+
+const ok = (value: string): Checked => ({ ok: true, value });
+const bad = (reason: string): Checked => ({ ok: false, reason });
+
+// ---------------------------------------------------------------------------------------------
+// 公民身份号码, GB 11643-1999 (check character by ISO 7064 MOD 11-2)
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+
+export function idNumberCheckCharacter(first17: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i];
+  return ID_CHECK[sum % 11];
+}
+
+export function checkIdNumber(input: string): Checked {
+  const value = input.trim().toUpperCase();
+  if (value.length !== 18) return bad(`an idNumber has 18 characters, "${input}" has ${value.length}`);
+  if (!/^\d{17}[\dX]$/.test(value)) return bad(`an idNumber is 17 digits and a digit or X, "${input}" is not`);
+  const region = checkDivisionCode(value.slice(0, 6));
+  if (!region.ok) return bad(`the idNumber's region code ${value.slice(0, 6)} is not valid: ${region.reason}`);
+  const birth = `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;
+  if (!isCalendarDate(birth) || Number(value.slice(6, 10)) < 1850) {
+    return bad(`the idNumber's birth date ${value.slice(6, 14)} is not a real date`);
+  }
+  if (birth > new Date().toISOString().slice(0, 10)) {
+    return bad(`the idNumber's birth date ${value.slice(6, 14)} is in the future`);
+  }
+  const expected = idNumberCheckCharacter(value);
+  if (value[17] !== expected) {
+    return bad(`the idNumber's check character is ${value[17]} but should be ${expected} (GB 11643 MOD 11-2)`);
+  }
+  return ok(value);
+}
+
+export interface IdNumberFacts {
+  regionCode: string;
+  birthDate: string;
+  gender: 'MALE' | 'FEMALE';
+}
+
+/** What a valid idNumber itself says about its holder (an odd sequence number is male). */
+export function idNumberFacts(idNumber: string): IdNumberFacts {
+  return {
+    regionCode: idNumber.slice(0, 6),
+    birthDate: `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`,
+    gender: Number(idNumber[16]) % 2 === 1 ? 'MALE' : 'FEMALE',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 统一社会信用代码, GB 32100-2015, with the 组织机构代码 of GB 11714 in positions 9-17
+
+const USCC_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
+
+export function usccCheckCharacter(first17: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += USCC_CHARSET.indexOf(first17[i]) * USCC_WEIGHTS[i];
+  return USCC_CHARSET[(31 - (sum % 31)) % 31];
+}
+
+/** GB 11714: letters count 10..35 (A..Z), check = 11 - sum mod 11, where 10 is X and 11 is 0. */
+export function organizationCodeCheckCharacter(first8: string): string {
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += parseInt(first8[i], 36) * ORG_WEIGHTS[i];
+  const c = 11 - (sum % 11);
+  return c === 10 ? 'X' : c === 11 ? '0' : String(c);
+}
+
+export function checkUscc(input: string): Checked {
+  const value = input.trim().toUpperCase();
+  if (value.length !== 18) return bad(`a uscc has 18 characters, "${input}" has ${value.length}`);
+  const foreign = [...value].find((c) => !USCC_CHARSET.includes(c));
+  if (foreign) return bad(`a uscc uses only 0-9 and ABCDEFGHJKLMNPQRTUWXY, "${input}" contains ${foreign}`);
+  if (!/^\d{6}$/.test(value.slice(2, 8))) return bad(`the uscc's region code ${value.slice(2, 8)} is not 6 digits`);
+  const organization = value.slice(8, 17);
+  if (!/^[0-9A-Z]{8}[0-9X]$/.test(organization)) {
+    return bad(`the uscc's organisation code ${organization} is not 8 characters and a check digit or X`);
+  }
+  const orgExpected = organizationCodeCheckCharacter(organization);
+  if (organization[8] !== orgExpected) {
+    return bad(`the uscc's organisation code check character is ${organization[8]} but should be ${orgExpected} (GB 11714)`);
+  }
+  const expected = usccCheckCharacter(value);
+  if (value[17] !== expected) {
+    return bad(`the uscc's check character is ${value[17]} but should be ${expected} (GB 32100 MOD 31)`);
+  }
+  return ok(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 行政区划代码, GB/T 2260: two digits each for province, city and county
+
+export type DivisionLevel = 'PROVINCE' | 'CITY' | 'COUNTY';
+
+export function checkDivisionCode(input: string): Checked {
+  const value = input.trim();
+  if (!/^\d{6}$/.test(value)) return bad(`a division code is 6 digits, "${input}" is not`);
+  const province = Number(value.slice(0, 2));
+  if (province < 11 || province > 82) return bad(`"${input}" does not begin with a province code (11-82)`);
+  if (value.slice(2, 4) === '00' && value.slice(4) !== '00') {
+    return bad(`"${input}" names a county without a city`);
+  }
+  return ok(value);
+}
+
+export function divisionLevel(code: string): DivisionLevel {
+  if (code.endsWith('0000')) return 'PROVINCE';
+  if (code.endsWith('00')) return 'CITY';
+  return 'COUNTY';
+}
+
+/** The code prefix shared by every division inside `code` (35 for 350000, 3501 for 350100). */
+export function divisionPrefix(code: string): string {
+  const level = divisionLevel(code);
+  return level === 'PROVINCE' ? code.slice(0, 2) : level === 'CITY' ? code.slice(0, 4) : code;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 投资项目统一代码: YYYY-RRRRRR-II-TT-NNNNNN
+
+const PROJECT_CODE = /^(\d{4})-(\d{6})-(\d{2})-(\d{2})-(\d{6})$/;
+
+export function checkProjectCode(input: string): Checked {
+  const value = input.trim();
+  const m = PROJECT_CODE.exec(value);
+  if (!m) return bad(`a projectCode is YYYY-RRRRRR-II-TT-NNNNNN, "${input}" is not`);
+  const year = Number(m[1]);
+  if (year < 2000 || year > 2099) return bad(`the projectCode's year ${m[1]} is out of range`);
+  const region = checkDivisionCode(m[2]);
+  if (!region.ok) return bad(`the projectCode's region code ${m[2]} is not valid: ${region.reason}`);
+  if (m[4] === '00') return bad(`the projectCode's project kind 00 is not a kind`);
+  return ok(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 不动产单元号: county code (6) + 地籍区/子区 (6) + 宗地特征码 (2) + 宗地顺序号 (5)
+//              + 定着物特征码 (1) + 定着物单元号 (8) = 28 characters
+
+const PARCEL_CODE = /^(\d{6})\d{6}[GJZ][ABSXCDEFWY]\d{5}[FLQW]\d{8}$/;
+
+export function checkParcelCode(input: string): Checked {
+  const value = input.trim().toUpperCase();
+  if (value.length !== 28) return bad(`a parcelCode has 28 characters, "${input}" has ${value.length}`);
+  const m = PARCEL_CODE.exec(value);
+  if (!m) {
+    return bad(`"${input}" is not a parcelCode (county code, 6 digits, 宗地特征码 such as GB, 5 digits, F/L/Q/W, 8 digits)`);
+  }
+  const county = checkDivisionCode(m[1]);
+  if (!county.ok || divisionLevel(m[1]) !== 'COUNTY') return bad(`the parcelCode does not begin with a county code`);
+  return ok(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function isCalendarDate(iso: string): boolean {
+  const d = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
+}

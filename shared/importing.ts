@@ -1,0 +1,590 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { Knex } from 'knex';
+import { parse as parseCsv } from 'csv-parse';
+import { Presets, SingleBar } from 'cli-progress';
+import { checkDivisionCode, Checked, divisionLevel } from './identifiers';
+
+/**
+ * Loading a department's file (CSV or JSONL) into that department's own store: reading with line
+ * numbers, judging every record, batching, one transaction, progress and the report. What a row
+ * must be and where it goes is each department's own `subgraphs/<name>/import.ts`.
+ *
+ * Policy: a file with any bad row loads nothing, and every bad row is reported by line and reason;
+ * with `skipInvalid` the good rows load and the bad ones go to `<file>.rejected.jsonl`. Either way
+ * the load is one transaction, so a failure part-way leaves the store exactly as it was.
+ */
+
+/** One record as read: CSV gives strings, JSONL any JSON value. */
+export type RawRecord = Record<string, unknown>;
+
+/** A record turned into a row, or the reasons it cannot be one (never thrown). */
+export type Judged<Row> = { ok: true; row: Row } | { ok: false; reasons: string[] };
+
+/** What a department says about importing into its own store. */
+export interface ImportRules<Row> {
+  /** Plural, for messages: "natural persons". */
+  entity: string;
+  /** The key field as the file names it, for messages: "idNumber". */
+  keyField: string;
+  /** The file's columns (CSV header) or JSON fields, in camelCase as the GraphQL fields are named. */
+  fields: { required: readonly string[]; optional: readonly string[] };
+  /** A whole file (CSV header) or record (JSONL keys) this department will not take, and why. */
+  refuse?(fields: readonly string[]): string | undefined;
+  judge(record: RawRecord): Judged<Row>;
+  keyOf(row: Row): string;
+  /** The keys of these rows that the store already holds. */
+  storedKeys(db: Knex, rows: readonly Row[]): Promise<Set<string>>;
+  /** Reasons (one list per row, same order) found in the department's own store, e.g. an unknown county. */
+  checkInStore?(db: Knex, rows: readonly Row[]): Promise<string[][]>;
+  /** Writes one batch of good rows (multi-row inserts, see `insertRows`). */
+  insert(db: Knex, rows: readonly Row[]): Promise<void>;
+}
+
+export interface Rejection {
+  line: number;
+  reasons: string[];
+  /** The record as read, so the rejected file can be corrected and loaded again. */
+  record?: RawRecord;
+  /** The text of a line that could not even be read as a record. */
+  text?: string;
+}
+
+export type ImportOutcome =
+  /** Every row loaded. */
+  | { kind: 'complete' }
+  /** `skipInvalid`: the good rows loaded, the bad ones written to `rejectedFile`. */
+  | { kind: 'partial'; rejectedFile: string }
+  /** Bad rows, so nothing loaded. */
+  | { kind: 'rejected' }
+  /** The file itself cannot be loaded (format, header, missing): nothing loaded. */
+  | { kind: 'refused'; reason: string }
+  /** The store failed part-way: the transaction was rolled back, nothing loaded. */
+  | { kind: 'failed'; reason: string };
+
+export interface ImportReport {
+  file: string;
+  entity: string;
+  /** Records read (good and bad). */
+  read: number;
+  /** Rows now in the store. */
+  loaded: number;
+  rejected: Rejection[];
+  outcome: ImportOutcome;
+}
+
+export interface ImportProgress {
+  start(total: number): void;
+  update(read: number): void;
+  stop(): void;
+}
+
+export interface ImportOptions {
+  skipInvalid?: boolean;
+  /** Rows judged, checked against the store and inserted together. */
+  batchSize?: number;
+  progress?: ImportProgress;
+}
+
+export const DEFAULT_BATCH_SIZE = 500;
+
+export type FileFormat = 'csv' | 'jsonl';
+
+export function fileFormat(file: string): FileFormat | undefined {
+  if (/\.csv$/i.test(file)) return 'csv';
+  if (/\.(jsonl|ndjson)$/i.test(file)) return 'jsonl';
+  return undefined;
+}
+
+export const rejectedFileOf = (file: string) => `${file}.rejected.jsonl`;
+
+// ---------------------------------------------------------------------------------------------
+// The load
+
+interface Candidate<Row> {
+  line: number;
+  record: RawRecord;
+  row: Row;
+}
+
+/** What one pass over the file left in the open transaction. */
+type Pass = { kind: 'refused'; reason: string } | { kind: 'read'; read: number; loaded: number; rejected: Rejection[] };
+
+export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: string, options: ImportOptions = {}): Promise<ImportReport> {
+  const report = (outcome: ImportOutcome, read = 0, loaded = 0, rejected: Rejection[] = []): ImportReport => ({
+    file,
+    entity: rules.entity,
+    read,
+    loaded,
+    rejected,
+    outcome,
+  });
+  const format = fileFormat(file);
+  if (!format) return report({ kind: 'refused', reason: `${file} is neither .csv nor .jsonl` });
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return report({ kind: 'refused', reason: `there is no file ${file}` });
+
+  const progress = options.progress ?? silentProgress;
+  progress.start(await countRecords(file, format));
+  const trx = await db.transaction();
+  let pass: Pass;
+  try {
+    pass = await loadRecords(trx, rules, file, format, options);
+  } catch (error) {
+    await trx.rollback();
+    return report({ kind: 'failed', reason: (error as Error).message });
+  } finally {
+    progress.stop();
+  }
+
+  if (pass.kind === 'refused') {
+    await trx.rollback();
+    return report(pass);
+  }
+  const { read, loaded, rejected } = pass;
+  rejected.sort((a, b) => a.line - b.line);
+  if (rejected.length && !options.skipInvalid) {
+    await trx.rollback();
+    return report({ kind: 'rejected' }, read, 0, rejected);
+  }
+  const rejectedFile = rejectedFileOf(file);
+  try {
+    // Written before the commit, so that rows never load without the list of those left behind;
+    // a list from an earlier run goes, so that the file always speaks of the last load.
+    if (rejected.length) fs.writeFileSync(rejectedFile, rejected.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    else if (options.skipInvalid) fs.rmSync(rejectedFile, { force: true });
+  } catch (error) {
+    await trx.rollback();
+    return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected);
+  }
+  try {
+    await trx.commit();
+  } catch (error) {
+    return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected);
+  }
+  return report(rejected.length ? { kind: 'partial', rejectedFile } : { kind: 'complete' }, read, loaded, rejected);
+}
+
+/** Reads, judges and (while the policy allows) inserts every record, a batch at a time, in `trx`. */
+async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, file: string, format: FileFormat, options: ImportOptions): Promise<Pass> {
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const progress = options.progress ?? silentProgress;
+  const rejected: Rejection[] = [];
+  const firstLineOfKey = new Map<string, number>();
+  let read = 0;
+  let loaded = 0;
+  let pending: Candidate<Row>[] = [];
+  // All-or-nothing: after the first bad row nothing more is written (it will be rolled back),
+  // but every row is still judged so that the report lists them all.
+  const writing = () => options.skipInvalid || rejected.length === 0;
+  const flush = async () => {
+    const admitted = await admit(trx, rules, pending, rejected);
+    pending = [];
+    if (admitted.length && writing()) {
+      await rules.insert(trx, admitted.map((c) => c.row));
+      loaded += admitted.length;
+    }
+  };
+
+  let header: readonly string[] | undefined;
+  for await (const item of readRecords(file, format)) {
+    if (item.kind === 'header') {
+      header = item.fields;
+      const refusal = headerRefusal(rules, item.fields);
+      if (refusal) return { kind: 'refused', reason: refusal };
+      continue;
+    }
+    read++;
+    if (item.kind === 'unreadable') {
+      rejected.push({ line: item.line, reasons: [item.reason], text: item.text });
+    } else {
+      const judged = judgeRecord(rules, item.record, header === undefined);
+      const key = judged.ok ? rules.keyOf(judged.row) : '';
+      const first = firstLineOfKey.get(key);
+      if (!judged.ok) {
+        rejected.push({ line: item.line, reasons: judged.reasons, record: item.record });
+      } else if (first !== undefined) {
+        rejected.push({ line: item.line, reasons: [`${rules.keyField} ${key} is already on line ${first} of this file`], record: item.record });
+      } else {
+        firstLineOfKey.set(key, item.line);
+        pending.push({ line: item.line, record: item.record, row: judged.row });
+      }
+    }
+    if (pending.length >= batchSize) await flush();
+    progress.update(read);
+  }
+  if (format === 'csv' && header === undefined) return { kind: 'refused', reason: `${file} is empty: a CSV file begins with a header line` };
+  await flush();
+  return { kind: 'read', read, loaded, rejected };
+}
+
+/** The batch's rows the store can take; the others join `rejected` with the store's reasons. */
+async function admit<Row>(db: Knex, rules: ImportRules<Row>, batch: Candidate<Row>[], rejected: Rejection[]): Promise<Candidate<Row>[]> {
+  if (!batch.length) return [];
+  const rows = batch.map((c) => c.row);
+  const stored = await rules.storedKeys(db, rows);
+  const found = (await rules.checkInStore?.(db, rows)) ?? [];
+  return batch.filter((candidate, i) => {
+    const key = rules.keyOf(candidate.row);
+    const reasons = [...(stored.has(key) ? [`${rules.keyField} ${key} is already in the store`] : []), ...(found[i] ?? [])];
+    if (reasons.length) rejected.push({ line: candidate.line, reasons, record: candidate.record });
+    return reasons.length === 0;
+  });
+}
+
+function allFields(rules: ImportRules<unknown>): string[] {
+  return [...rules.fields.required, ...rules.fields.optional];
+}
+
+function headerRefusal(rules: ImportRules<unknown>, header: readonly string[]): string | undefined {
+  const refusal = rules.refuse?.(header);
+  if (refusal) return refusal;
+  const problems: string[] = [];
+  const repeated = header.filter((h, i) => header.indexOf(h) !== i);
+  if (repeated.length) problems.push(`the header repeats ${[...new Set(repeated)].join(', ')}`);
+  const unknown = header.filter((h) => !allFields(rules).includes(h));
+  if (unknown.length) problems.push(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => withHint(rules, u)).join(', ')}`);
+  const missing = rules.fields.required.filter((f) => !header.includes(f));
+  if (missing.length) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  if (!problems.length) return undefined;
+  return `line 1 (header): ${problems.join('; ')}. The columns for ${rules.entity} are ${describeFields(rules)}`;
+}
+
+/** CSV columns were checked once in the header; a JSONL record brings its own field names. */
+function judgeRecord<Row>(rules: ImportRules<Row>, record: RawRecord, ownFields: boolean): Judged<Row> {
+  if (ownFields) {
+    const names = Object.keys(record);
+    const refusal = rules.refuse?.(names);
+    if (refusal) return { ok: false, reasons: [refusal] };
+    const unknown = names.filter((n) => !allFields(rules).includes(n));
+    const judged = rules.judge(record);
+    if (!unknown.length) return judged;
+    const reasons = [`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => withHint(rules, u)).join(', ')}`];
+    return { ok: false, reasons: judged.ok ? reasons : [...reasons, ...judged.reasons] };
+  }
+  return rules.judge(record);
+}
+
+/** `id_number` or `IdNumber` for `idNumber`: say what was probably meant. */
+function withHint(rules: ImportRules<unknown>, field: string): string {
+  const squash = (s: string) => s.replace(/[_\s-]/g, '').toLowerCase();
+  const meant = allFields(rules).find((f) => squash(f) === squash(field));
+  return meant ? `${field} (did you mean ${meant}?)` : field;
+}
+
+export function describeFields(rules: ImportRules<unknown>): string {
+  return [...rules.fields.required, ...rules.fields.optional.map((f) => `[${f}]`)].join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a file record by record, with the line each record starts on
+
+type SourceItem =
+  | { kind: 'header'; fields: string[] }
+  | { kind: 'record'; line: number; record: RawRecord }
+  | { kind: 'unreadable'; line: number; reason: string; text?: string };
+
+function readRecords(file: string, format: FileFormat): AsyncGenerator<SourceItem> {
+  return format === 'csv' ? readCsv(file) : readJsonLines(file);
+}
+
+async function* readJsonLines(file: string): AsyncGenerator<SourceItem> {
+  const input = fs.createReadStream(file, 'utf8');
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const raw of lines) {
+      line++;
+      const text = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
+      if (!text) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        yield { kind: 'unreadable', line, reason: `not valid JSON: ${(e as Error).message}`, text };
+        continue;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        yield { kind: 'unreadable', line, reason: 'a line must hold one JSON object', text };
+        continue;
+      }
+      yield { kind: 'record', line, record: value as RawRecord };
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+async function* readCsv(file: string): AsyncGenerator<SourceItem> {
+  let header: string[] | undefined;
+  const skipped: { lines: number; message: string }[] = [];
+  const input = fs.createReadStream(file);
+  const parser = input.pipe(
+    parseCsv({
+      bom: true,
+      columns: (names: string[]) => (header = names.map((n) => n.trim())),
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        if (error) skipped.push({ lines: error.lines, message: error.message });
+        return undefined;
+      },
+    }),
+  );
+  // csv-parse counts the CR and the LF of a CRLF inside a quoted field as two lines; this many
+  // lines have been over-counted so far.
+  let overCounted = 0;
+  let headerSent = false;
+  const pendingSkips = function* (): Generator<SourceItem> {
+    for (const s of skipped.splice(0)) yield { kind: 'unreadable', line: s.lines - overCounted, reason: `not valid CSV: ${s.message}` };
+  };
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: CsvInfo }>) {
+      if (!headerSent && header) {
+        headerSent = true;
+        yield { kind: 'header', fields: header };
+      }
+      yield* pendingSkips();
+      const text = Object.values(record).join(',');
+      const breaks = (text.match(/\r\n|\r|\n/g) ?? []).length;
+      overCounted += (text.match(/\r\n/g) ?? []).length;
+      const line = info.lines - overCounted - breaks;
+      if (info.error) {
+        const count = info.error.record?.length ?? Object.keys(record).length;
+        yield { kind: 'unreadable', line, reason: `has ${count} fields where the header has ${header?.length}`, text: info.error.record?.join(',') };
+        continue;
+      }
+      yield { kind: 'record', line, record };
+    }
+    if (!headerSent && header) yield { kind: 'header', fields: header };
+    yield* pendingSkips();
+  } finally {
+    input.destroy();
+  }
+}
+
+interface CsvInfo {
+  lines: number;
+  error?: { record?: string[] };
+}
+
+/** A cheap first pass for the progress bar: records are lines (a quoted line break may make it an overestimate). */
+async function countRecords(file: string, format: FileFormat): Promise<number> {
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of fs.createReadStream(file)) {
+    const bytes = chunk as Buffer;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) lines++;
+    if (bytes.length) last = bytes[bytes.length - 1];
+  }
+  if (last !== 10) lines++;
+  return Math.max(0, format === 'csv' ? lines - 1 : lines);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/** Multi-row INSERTs, few enough values per statement for SQLite's variable limit. */
+export async function insertRows(db: Knex, table: string, rows: readonly object[]): Promise<void> {
+  if (!rows.length) return;
+  const perStatement = Math.max(1, Math.min(500, Math.floor(10_000 / Object.keys(rows[0]).length)));
+  for (let i = 0; i < rows.length; i += perStatement) await db(table).insert(rows.slice(i, i + perStatement));
+}
+
+/** The values of `column` among `keys` already in `table`, a few hundred keys per query. */
+export async function keysInTable(db: Knex, table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows: Record<string, string>[] = await db(table).select(column).whereIn(column, keys.slice(i, i + 500));
+    for (const row of rows) found.add(row[column]);
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the fields of one record: each reader notes its reason and returns a placeholder, so a
+// department's `judge` reads every field, collects every reason, and builds the row only when
+// there is none.
+
+export type RecordFields = ReturnType<typeof recordFields>;
+
+export function recordFields(record: RawRecord) {
+  const reasons: string[] = [];
+  const faulty = new Set<string>();
+  const fail = (name: string, reason: string) => {
+    faulty.add(name);
+    reasons.push(reason);
+  };
+  const present = (name: string) => {
+    const v = record[name];
+    return v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+  };
+  const string = (name: string): string | undefined => {
+    if (!present(name)) {
+      fail(name, `${name} is required`);
+      return undefined;
+    }
+    const v = record[name];
+    if (typeof v !== 'string') {
+      fail(name, `${name} must be text, not ${JSON.stringify(v)}`);
+      return undefined;
+    }
+    return v.trim();
+  };
+
+  const fields = {
+    reasons,
+    present,
+    /** Adds a reason that is not about one field alone. */
+    complain(reason: string, ...names: string[]) {
+      names.forEach((n) => faulty.add(n));
+      reasons.push(reason);
+    },
+    /** No reason yet about any of these fields: cross-checks between them make sense. */
+    valid: (...names: string[]) => names.every((n) => present(n) && !faulty.has(n)),
+    /** `read` when the field is given, null when it is absent. */
+    optional<T>(name: string, read: (name: string) => T): T | null {
+      return present(name) ? read(name) : null;
+    },
+    text(name: string, maxLength: number): string {
+      const v = string(name);
+      if (v === undefined) return '';
+      if ([...v].length > maxLength) fail(name, `${name} is longer than ${maxLength} characters`);
+      return v;
+    },
+    identifier(name: string, check: (input: string) => Checked): string {
+      const v = string(name);
+      if (v === undefined) return '';
+      const checked = check(v);
+      if (!checked.ok) {
+        fail(name, `${name}: ${checked.reason}`);
+        return v;
+      }
+      return checked.value;
+    },
+    choice<T extends string>(name: string, allowed: readonly T[]): T {
+      const v = string(name);
+      if (v === undefined) return allowed[0];
+      if (!(allowed as readonly string[]).includes(v)) fail(name, `${name} must be one of ${allowed.join(', ')}, not "${v}"`);
+      return v as T;
+    },
+    /** A calendar date YYYY-MM-DD; `past` refuses a date after today (events that happened). */
+    date(name: string, { past = true } = {}): string {
+      const v = string(name);
+      if (v === undefined) return '';
+      if (!isCalendarDate(v)) fail(name, `${name} must be a real date written YYYY-MM-DD, not "${v}"`);
+      else if (past && v > today()) fail(name, `${name} ${v} is in the future`);
+      return v;
+    },
+    /** A decimal number within [min, max] with at most `decimals` places. */
+    amount(name: string, { min = 0, max = Number.MAX_SAFE_INTEGER, decimals = 2, above = false } = {}): number {
+      if (!present(name)) {
+        fail(name, `${name} is required`);
+        return 0;
+      }
+      const raw = record[name];
+      const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+      const n = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+      if (!Number.isFinite(n)) fail(name, `${name} must be a number, not ${JSON.stringify(raw)}`);
+      else if (above ? n <= min : n < min) fail(name, `${name} must be ${above ? 'more than' : 'at least'} ${min}, not ${n}`);
+      else if (n > max) fail(name, `${name} must be at most ${max}, not ${n}`);
+      else if (Math.round(n * 10 ** decimals) / 10 ** decimals !== n) fail(name, `${name} has more than ${decimals} decimal places`);
+      return n;
+    },
+    /** A list: a JSON array of strings, or text separated by `;` (how a CSV cell holds one). */
+    list(name: string): string[] {
+      if (!present(name)) return [];
+      const v = record[name];
+      if (typeof v === 'string') return v.split(';').map((s) => s.trim()).filter(Boolean);
+      if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v.map((s) => s.trim());
+      fail(name, `${name} must be a list of text (a JSON array, or separated by ; in CSV)`);
+      return [];
+    },
+    /** A JSON value: given as such in JSONL, or as JSON text (a CSV cell). */
+    json(name: string): unknown {
+      if (!present(name)) {
+        fail(name, `${name} is required`);
+        return undefined;
+      }
+      const v = record[name];
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v);
+      } catch (e) {
+        fail(name, `${name} is not valid JSON: ${(e as Error).message}`);
+        return undefined;
+      }
+    },
+    /** The row when no reason was found, else the reasons. */
+    result<Row>(build: () => Row): Judged<Row> {
+      return reasons.length ? { ok: false, reasons } : { ok: true, row: build() };
+    },
+  };
+  return fields;
+}
+
+/** A county code (GB/T 2260): where households, companies, projects and parcels are registered. */
+export function checkCountyCode(input: string): Checked {
+  const checked = checkDivisionCode(input);
+  if (!checked.ok) return checked;
+  if (divisionLevel(checked.value) !== 'COUNTY') return { ok: false, reason: `${checked.value} is a province or city, not a county` };
+  return checked;
+}
+
+export function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+export const today = () => new Date().toISOString().slice(0, 10);
+
+// ---------------------------------------------------------------------------------------------
+// Progress and the report
+
+export const silentProgress: ImportProgress = { start() {}, update() {}, stop() {} };
+
+/** A progress bar on stderr; where stderr is not a terminal it prints now and then instead. */
+export function progressBar(label: string): ImportProgress {
+  const bar = new SingleBar(
+    { format: ` ${label} |{bar}| {percentage}% {value}/{total} rows {duration_formatted}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },
+    Presets.shades_classic,
+  );
+  return {
+    start: (total) => bar.start(total, 0),
+    update: (read) => {
+      // The total was counted in lines; a quoted line break can make it too small or too large.
+      if (read > bar.getTotal()) bar.setTotal(read);
+      bar.update(read);
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+const rows = (n: number) => `${n} ${n === 1 ? 'row' : 'rows'}`;
+
+/** What an operator reads at the end: one line per rejected row, then what happened. */
+export function describeReport(report: ImportReport): string[] {
+  const lines = report.rejected.map((r) => `line ${r.line}: ${r.reasons.join('; ')}`);
+  const { outcome, read, loaded, rejected, entity, file } = report;
+  switch (outcome.kind) {
+    case 'complete':
+      lines.push(`Loaded ${rows(loaded)} into ${entity} from ${file}.`);
+      break;
+    case 'partial':
+      lines.push(`Loaded ${loaded} of ${rows(read)} into ${entity}; ${rejected.length} rejected, written with line and reason to ${outcome.rejectedFile}.`);
+      break;
+    case 'rejected':
+      lines.push(`Nothing loaded: ${rejected.length} of ${rows(read)} rejected. A file with any bad row loads nothing; fix the rows above, or pass --skip-invalid to load the good ones.`);
+      break;
+    case 'refused':
+      lines.push(`Nothing loaded: ${outcome.reason}`);
+      break;
+    case 'failed':
+      lines.push(`Nothing loaded: the store failed part-way and every batch was rolled back: ${outcome.reason}`);
+      break;
+  }
+  return lines;
+}

@@ -1,0 +1,3 @@
+import { credit } from './001_credit';
+
+export const migrations = [credit];

@@ -1,0 +1,126 @@
+import type { Knex } from 'knex';
+import type { MultiPolygon, Polygon, Position } from 'geojson';
+import area from '@turf/area';
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import { checkParcelCode } from '../../shared/identifiers';
+import { checkCountyCode, ImportRules, insertRows, Judged, keysInTable, RawRecord, recordFields } from '../../shared/importing';
+
+export interface LandParcelRow {
+  parcel_code: string;
+  division_code: string;
+  land_use_code: string;
+  land_use: string;
+  area_square_metres: number;
+  right_type: string;
+  geometry: string;
+}
+
+type ParcelGeometry = Polygon | MultiPolygon;
+
+/** Why a value is not a GeoJSON (Multi)Polygon in longitude/latitude, or the geometry itself. */
+export function checkGeometry(value: unknown): { ok: true; geometry: ParcelGeometry } | { ok: false; reason: string } {
+  const bad = (reason: string) => ({ ok: false as const, reason: `geometry ${reason}` });
+  if (!value || typeof value !== 'object') return bad('must be a GeoJSON Polygon or MultiPolygon object');
+  const { type, coordinates } = value as { type?: unknown; coordinates?: unknown };
+  if (type !== 'Polygon' && type !== 'MultiPolygon') return bad(`must be a Polygon or MultiPolygon, not ${JSON.stringify(type)}`);
+  const polygons = (type === 'Polygon' ? [coordinates] : coordinates) as unknown;
+  if (!Array.isArray(polygons) || polygons.length === 0) return bad('has no coordinates');
+  for (const rings of polygons) {
+    if (!Array.isArray(rings) || rings.length === 0) return bad('has a polygon without rings');
+    for (const ring of rings) {
+      if (!Array.isArray(ring) || ring.length < 4) return bad('has a ring of fewer than 4 positions');
+      for (const p of ring) {
+        if (!Array.isArray(p) || p.length < 2 || !p.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+          return bad(`has a position that is not [longitude, latitude]: ${JSON.stringify(p)}`);
+        }
+        if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) return bad(`has a position outside longitude/latitude: ${JSON.stringify(p)}`);
+      }
+      const [first, last] = [ring[0], ring[ring.length - 1]] as Position[];
+      if (first[0] !== last[0] || first[1] !== last[1]) return bad('has a ring that does not end where it begins');
+    }
+  }
+  return { ok: true, geometry: { type, coordinates } as ParcelGeometry };
+}
+
+/** A record shaped like an administrative division rather than a parcel. */
+const DIVISION_FIELDS = ['code', 'level', 'parent', 'parentCode', 'boundary'];
+
+/**
+ * One land parcel. The county comes from the parcelCode itself (its first six digits); the
+ * divisions are this department's own store, so the county is looked up and the parcel must lie
+ * inside its boundary.
+ */
+export function judgeLandParcel(record: RawRecord): Judged<LandParcelRow> {
+  const f = recordFields(record);
+  const parcelCode = f.identifier('parcelCode', checkParcelCode);
+  const divisionCode = f.optional('divisionCode', (n) => f.identifier(n, checkCountyCode));
+  const landUseCode = f.text('landUseCode', 4);
+  const landUse = f.text('landUse', 20);
+  const givenArea = f.optional('areaSquareMetres', (n) => f.amount(n, { above: true }));
+  const rightType = f.text('rightType', 30);
+  const geometryValue = f.json('geometry');
+
+  if (f.valid('landUseCode') && !/^\d{4}$/.test(landUseCode)) f.complain(`landUseCode must be a 4-digit GB/T 21010 class, not "${landUseCode}"`);
+  if (divisionCode !== null && f.valid('parcelCode', 'divisionCode') && divisionCode !== parcelCode.slice(0, 6)) {
+    f.complain(`divisionCode ${divisionCode} disagrees with the parcelCode, which begins with ${parcelCode.slice(0, 6)}`);
+  }
+  let geometry: ParcelGeometry | undefined;
+  if (f.valid('geometry')) {
+    const checked = checkGeometry(geometryValue);
+    if (checked.ok) geometry = checked.geometry;
+    else f.complain(checked.reason, 'geometry');
+  }
+
+  return f.result(() => ({
+    parcel_code: parcelCode,
+    division_code: parcelCode.slice(0, 6),
+    land_use_code: landUseCode,
+    land_use: landUse,
+    area_square_metres: givenArea ?? Math.round(area(geometry!) * 100) / 100,
+    right_type: rightType,
+    geometry: JSON.stringify(geometry),
+  }));
+}
+
+/** The parcel's county must be in this store, and every corner of the parcel inside its boundary. */
+async function checkCounties(db: Knex, rows: readonly LandParcelRow[]): Promise<string[][]> {
+  const codes = [...new Set(rows.map((r) => r.division_code))];
+  const counties = new Map<string, { boundary: string | null }>();
+  for (const row of await db('administrative_divisions').select('code', 'boundary').where('level', 'COUNTY').whereIn('code', codes)) {
+    counties.set(row.code, { boundary: row.boundary });
+  }
+  return rows.map((row) => {
+    const county = counties.get(row.division_code);
+    if (!county) {
+      return [`county ${row.division_code} is not among this store's administrative divisions (seed them first: npm run seed -- --only geo)`];
+    }
+    if (!county.boundary) return [];
+    const boundary = JSON.parse(county.boundary) as Polygon | MultiPolygon;
+    const geometry = JSON.parse(row.geometry) as ParcelGeometry;
+    const corners = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates).flat(2);
+    const outside = corners.find((p) => !booleanPointInPolygon(p, boundary));
+    return outside ? [`geometry has a corner ${JSON.stringify(outside)} outside county ${row.division_code}'s boundary`] : [];
+  });
+}
+
+/**
+ * 空间地理库 loads land parcels into land_parcels. Administrative divisions are reference data
+ * (GB/T 2260, maintained by the seed), not importable.
+ */
+export const landParcelImport: ImportRules<LandParcelRow> = {
+  entity: 'land parcels',
+  keyField: 'parcelCode',
+  fields: {
+    required: ['parcelCode', 'landUseCode', 'landUse', 'rightType', 'geometry'],
+    optional: ['divisionCode', 'areaSquareMetres'],
+  },
+  refuse(fields) {
+    if (fields.includes('parcelCode') || !fields.some((f) => DIVISION_FIELDS.includes(f))) return undefined;
+    return 'administrative divisions are reference data (the published GB/T 2260 codes, loaded by npm run seed), not importable: geo imports land parcels only';
+  },
+  judge: judgeLandParcel,
+  keyOf: (row) => row.parcel_code,
+  storedKeys: (db, rows) => keysInTable(db, 'land_parcels', 'parcel_code', rows.map((r) => r.parcel_code)),
+  checkInStore: checkCounties,
+  insert: (db, rows) => insertRows(db, 'land_parcels', rows),
+};

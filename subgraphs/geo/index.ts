@@ -1,0 +1,16 @@
+import path from 'node:path';
+import type { Department } from '../../shared/subgraph-server';
+import { migrations } from './migrations';
+import { createContext, resolvers } from './resolvers';
+import { isSeeded, seed } from './seed';
+
+/** 空间地理库: administrative divisions and land parcels, owned by Natural Resources (自然资源). */
+export const geo: Department<ReturnType<typeof createContext>> = {
+  name: 'geo',
+  schemaFile: path.join(__dirname, 'schema.graphql'),
+  resolvers,
+  migrations,
+  createContext,
+  isSeeded,
+  seed,
+};

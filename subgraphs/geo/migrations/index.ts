@@ -1,0 +1,3 @@
+import { divisionsAndParcels } from './001_divisions_and_parcels';
+
+export const migrations = [divisionsAndParcels];

@@ -1,0 +1,54 @@
+import type { Knex } from 'knex';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { groupLoader, rowLoader } from '../../shared/batch';
+import { badUserInput, validArgument } from '../../shared/errors';
+import { checkDivisionCode, checkParcelCode } from '../../shared/identifiers';
+import { GeoJSONScalar } from '../../shared/scalars';
+import { AdministrativeDivision, createGeoStore, LandParcel } from './store';
+
+export function createContext(db: Knex) {
+  const store = createGeoStore(db);
+  return {
+    store,
+    divisions: rowLoader(store.divisionsByCodes, (d) => d.code),
+    childrenOf: groupLoader(store.divisionsByParents, (d) => d.parentCode ?? ''),
+    parcels: rowLoader(store.parcelsByCodes, (p) => p.parcelCode),
+  };
+}
+type Context = ReturnType<typeof createContext>;
+
+export const resolvers = {
+  GeoJSON: GeoJSONScalar,
+  Query: {
+    administrativeDivision: (_: unknown, args: { code: string }, { divisions }: Context) =>
+      divisions.load(validArgument('code', checkDivisionCode(args.code))),
+
+    divisionAt: (_: unknown, args: { longitude: number; latitude: number }, { store }: Context) => {
+      if (!(Math.abs(args.longitude) <= 180)) throw badUserInput(`longitude must lie in [-180, 180], not ${args.longitude}`);
+      if (!(Math.abs(args.latitude) <= 90)) throw badUserInput(`latitude must lie in [-90, 90], not ${args.latitude}`);
+      return store.countyAt(args.longitude, args.latitude);
+    },
+
+    landParcel: (_: unknown, args: { parcelCode: string }, { parcels }: Context) =>
+      parcels.load(validArgument('parcelCode', checkParcelCode(args.parcelCode))),
+  },
+  AdministrativeDivision: {
+    __resolveReference: (ref: { code: string }, { divisions }: Context) => divisions.load(ref.code),
+    parent: (d: AdministrativeDivision, _: unknown, { divisions }: Context) => (d.parentCode ? divisions.load(d.parentCode) : null),
+    children: (d: AdministrativeDivision, _: unknown, { childrenOf }: Context) => childrenOf.load(d.code),
+    fullName: async (d: AdministrativeDivision, _: unknown, { divisions }: Context) => {
+      let name = d.name;
+      for (let up = d.parentCode; up; ) {
+        const parent = await divisions.load(up);
+        if (!parent) break;
+        name = parent.name + name;
+        up = parent.parentCode;
+      }
+      return name;
+    },
+  },
+  LandParcel: {
+    __resolveReference: (ref: { parcelCode: string }, { parcels }: Context) => parcels.load(ref.parcelCode),
+    division: (p: LandParcel, _: unknown, { divisions }: Context) => divisions.load(p.divisionCode),
+  },
+} as GraphQLResolverMap<Context>;

@@ -1,0 +1,55 @@
+import { checkIdNumber, checkUscc } from '../../shared/identifiers';
+import { checkCountyCode, ImportRules, insertRows, Judged, keysInTable, RawRecord, recordFields } from '../../shared/importing';
+import type { LegalPersonRow } from './store';
+
+const STATUSES = ['ACTIVE', 'REVOKED', 'CANCELLED'] as const;
+
+/**
+ * One legal person. The representative is Public Security's record: its idNumber is checked
+ * for validity only, never looked up (a department does not read another's store), and the
+ * county likewise by its code.
+ */
+export function judgeLegalPerson(record: RawRecord): Judged<LegalPersonRow> {
+  const f = recordFields(record);
+  const uscc = f.identifier('uscc', checkUscc);
+  const name = f.text('name', 100);
+  const status = f.choice('status', STATUSES);
+  const establishedOn = f.date('establishedOn');
+  const enterpriseType = f.text('enterpriseType', 60);
+  // 万元, DECIMAL(14,2)
+  const registeredCapital = f.amount('registeredCapital', { max: 999_999_999_999.99 });
+  const businessScope = f.text('businessScope', 300);
+  const registeredAddress = f.text('registeredAddress', 200);
+  const representative = f.identifier('legalRepresentativeIdNumber', checkIdNumber);
+  const divisionCode = f.identifier('divisionCode', checkCountyCode);
+
+  return f.result(() => ({
+    uscc,
+    name,
+    status,
+    established_on: establishedOn,
+    enterprise_type: enterpriseType,
+    registered_capital: registeredCapital,
+    business_scope: businessScope,
+    registered_address: registeredAddress,
+    representative_id_number: representative,
+    division_code: divisionCode,
+  }));
+}
+
+/** 法人库 loads legal persons into legal_persons, and nothing else. */
+export const legalPersonImport: ImportRules<LegalPersonRow> = {
+  entity: 'legal persons',
+  keyField: 'uscc',
+  fields: {
+    required: [
+      'uscc', 'name', 'status', 'establishedOn', 'enterpriseType', 'registeredCapital', 'businessScope',
+      'registeredAddress', 'legalRepresentativeIdNumber', 'divisionCode',
+    ],
+    optional: [],
+  },
+  judge: judgeLegalPerson,
+  keyOf: (row) => row.uscc,
+  storedKeys: (db, rows) => keysInTable(db, 'legal_persons', 'uscc', rows.map((r) => r.uscc)),
+  insert: (db, rows) => insertRows(db, 'legal_persons', rows),
+};

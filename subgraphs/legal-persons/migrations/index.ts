@@ -1,0 +1,3 @@
+import { legalPersons } from './001_legal_persons';
+
+export const migrations = [legalPersons];

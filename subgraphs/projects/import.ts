@@ -1,0 +1,152 @@
+import { checkParcelCode, checkProjectCode, checkUscc, divisionPrefix } from '../../shared/identifiers';
+import {
+  checkCountyCode, ImportRules, insertRows, isCalendarDate, Judged, keysInTable, RawRecord, recordFields, today,
+} from '../../shared/importing';
+
+const STATUSES = ['DECLARED', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED'] as const;
+const APPROVAL_STATUSES = ['PENDING', 'IN_PROGRESS', 'APPROVED', 'REJECTED'] as const;
+/** The project kind is written into the projectCode (its TT part): 01 审批, 02 核准, 03 备案. */
+const KIND_CODES: Record<string, 'APPROVAL' | 'RATIFICATION' | 'FILING'> = { '01': 'APPROVAL', '02': 'RATIFICATION', '03': 'FILING' };
+
+/** A project with the rows of its two link tables: parcels and parallel approval steps. */
+export interface ProjectImportRow {
+  project: {
+    project_code: string;
+    name: string;
+    total_investment: number;
+    status: string;
+    kind: string;
+    industry_code: string;
+    declared_on: string;
+    applicant_uscc: string;
+    division_code: string;
+  };
+  parcels: { project_code: string; parcel_code: string }[];
+  approvals: { project_code: string; step: number; department: string; item: string; status: string; decided_on: string | null }[];
+}
+
+type Approval = Omit<ProjectImportRow['approvals'][number], 'project_code' | 'step'>;
+
+/** The approval steps, in order: JSON objects `{department, item, status, decidedOn}`. */
+function readApprovals(value: unknown, declaredOn: string): { approvals: Approval[]; reasons: string[] } {
+  const reasons: string[] = [];
+  if (!Array.isArray(value)) return { approvals: [], reasons: ['approvals must be a list of {department, item, status, decidedOn}'] };
+  const approvals = value.map((step: unknown, i): Approval => {
+    const at = `approvals[${i}]`;
+    const s = (step && typeof step === 'object' ? step : {}) as Record<string, unknown>;
+    const text = (name: string, max: number) => {
+      const v = s[name];
+      if (typeof v !== 'string' || !v.trim()) reasons.push(`${at}.${name} is required`);
+      else if ([...v.trim()].length > max) reasons.push(`${at}.${name} is longer than ${max} characters`);
+      return typeof v === 'string' ? v.trim() : '';
+    };
+    const department = text('department', 40);
+    const item = text('item', 60);
+    const status = s.status as Approval['status'];
+    if (!(APPROVAL_STATUSES as readonly unknown[]).includes(status)) {
+      reasons.push(`${at}.status must be one of ${APPROVAL_STATUSES.join(', ')}, not ${JSON.stringify(s.status)}`);
+    }
+    const decided = status === 'APPROVED' || status === 'REJECTED';
+    const decidedOn = s.decidedOn === undefined || s.decidedOn === null || s.decidedOn === '' ? null : s.decidedOn;
+    if (decidedOn !== null && (typeof decidedOn !== 'string' || !isCalendarDate(decidedOn))) {
+      reasons.push(`${at}.decidedOn must be a real date written YYYY-MM-DD, not ${JSON.stringify(decidedOn)}`);
+    } else if (decidedOn !== null && !decided) {
+      reasons.push(`${at}.decidedOn is given but the step is ${status}, not decided`);
+    } else if (decidedOn === null && decided) {
+      reasons.push(`${at}.decidedOn is required for a step that is ${status}`);
+    } else if (decidedOn !== null && (decidedOn < declaredOn || decidedOn > today())) {
+      reasons.push(`${at}.decidedOn ${decidedOn} is ${decidedOn > today() ? 'in the future' : `before declaredOn ${declaredOn}`}`);
+    }
+    return { department, item, status, decided_on: decidedOn as string | null };
+  });
+  const seen = new Set<string>();
+  for (const a of approvals) {
+    const key = `${a.department} ${a.item}`;
+    if (seen.has(key)) reasons.push(`approvals list ${a.department} ${a.item} twice`);
+    seen.add(key);
+  }
+  return { approvals, reasons };
+}
+
+/**
+ * One investment project, with its parcels (`parcelCodes`: a JSON array, or `;`-separated in a CSV
+ * cell) and its approval steps (`approvals`: a JSON array, in a CSV cell as JSON text). The
+ * applicant and parcels belong to other departments, so their keys are checked by format only;
+ * the kind and industry are read from the projectCode and must agree with it.
+ */
+export function judgeProject(record: RawRecord): Judged<ProjectImportRow> {
+  const f = recordFields(record);
+  const projectCode = f.identifier('projectCode', checkProjectCode);
+  const name = f.text('name', 120);
+  // 万元, DECIMAL(14,2)
+  const totalInvestment = f.amount('totalInvestment', { above: true, max: 999_999_999_999.99 });
+  const status = f.choice('status', STATUSES);
+  const kind = f.optional('kind', (n) => f.choice(n, Object.values(KIND_CODES)));
+  const industryCode = f.optional('industryCode', (n) => f.text(n, 2));
+  const declaredOn = f.date('declaredOn');
+  const applicantUscc = f.identifier('applicantUscc', checkUscc);
+  const divisionCode = f.identifier('divisionCode', checkCountyCode);
+  const parcelCodes = f.list('parcelCodes');
+  const approvalsValue = f.optional('approvals', f.json);
+
+  const [year, region, industry, kindCode] = projectCode.split('-');
+  const codedKind = KIND_CODES[kindCode];
+  if (f.valid('projectCode')) {
+    if (!codedKind) f.complain(`the projectCode's project kind ${kindCode} is not 01 (APPROVAL), 02 (RATIFICATION) or 03 (FILING)`);
+    else if (kind !== null && f.valid('kind') && kind !== codedKind) f.complain(`kind ${kind} disagrees with the projectCode, which says ${codedKind}`);
+    if (industryCode !== null && f.valid('industryCode') && industryCode !== industry) {
+      f.complain(`industryCode ${industryCode} disagrees with the projectCode, which says ${industry}`);
+    }
+    if (f.valid('divisionCode') && !divisionCode.startsWith(divisionPrefix(region))) {
+      f.complain(`divisionCode ${divisionCode} is not inside the projectCode's region ${region}`);
+    }
+    if (f.valid('declaredOn') && declaredOn.slice(0, 4) < year) f.complain(`declaredOn ${declaredOn} is before the projectCode's year ${year}`);
+  }
+  const parcels = [...new Set(parcelCodes.map((code, i) => {
+    const checked = checkParcelCode(code);
+    if (!checked.ok) f.complain(`parcelCodes[${i}]: ${checked.reason}`, 'parcelCodes');
+    return checked.ok ? checked.value : code;
+  }))];
+  if (parcels.length < parcelCodes.length) f.complain('parcelCodes lists a parcel twice', 'parcelCodes');
+  let approvals: Approval[] = [];
+  if (approvalsValue !== null && f.valid('approvals')) {
+    const read = readApprovals(approvalsValue, declaredOn);
+    read.reasons.forEach((r) => f.complain(r, 'approvals'));
+    approvals = read.approvals;
+  }
+
+  return f.result(() => ({
+    project: {
+      project_code: projectCode,
+      name,
+      total_investment: totalInvestment,
+      status,
+      kind: codedKind,
+      industry_code: industry,
+      declared_on: declaredOn,
+      applicant_uscc: applicantUscc,
+      division_code: divisionCode,
+    },
+    parcels: parcels.map((parcel_code) => ({ project_code: projectCode, parcel_code })),
+    approvals: approvals.map((a, i) => ({ project_code: projectCode, step: i + 1, ...a })),
+  }));
+}
+
+/** 投资项目库 loads projects into investment_projects, with their parcel links and approval steps. */
+export const projectImport: ImportRules<ProjectImportRow> = {
+  entity: 'investment projects',
+  keyField: 'projectCode',
+  fields: {
+    required: ['projectCode', 'name', 'totalInvestment', 'status', 'declaredOn', 'applicantUscc', 'divisionCode'],
+    optional: ['kind', 'industryCode', 'parcelCodes', 'approvals'],
+  },
+  judge: judgeProject,
+  keyOf: (row) => row.project.project_code,
+  storedKeys: (db, rows) => keysInTable(db, 'investment_projects', 'project_code', rows.map((r) => r.project.project_code)),
+  async insert(db, rows) {
+    // Projects first: the link tables refer to them.
+    await insertRows(db, 'investment_projects', rows.map((r) => r.project));
+    await insertRows(db, 'project_parcels', rows.flatMap((r) => r.parcels));
+    await insertRows(db, 'approval_steps', rows.flatMap((r) => r.approvals));
+  },
+};

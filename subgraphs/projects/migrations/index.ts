@@ -1,0 +1,3 @@
+import { investmentProjects } from './001_investment_projects';
+
+export const migrations = [investmentProjects];

@@ -1,0 +1,116 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Knex } from 'knex';
+import { recordedOperations } from '../gateway/operations-recorder';
+import { checkSchemaChange, currentSources, exitCodeOf } from '../gateway/schema-change';
+import { openGatewayStore } from '../gateway/store';
+import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
+
+const run = promisify(execFile);
+const PERSONS_SDL = fs.readFileSync(path.join(__dirname, '..', 'subgraphs', 'persons', 'schema.graphql'), 'utf8');
+
+const CONTACT_CHECK = `query ContactCheck($id: ID!) { naturalPerson(idNumber: $id) { name mobilePhone } }`;
+const PORTAL_PERSON = `query PortalPerson($id: ID!) { naturalPerson(idNumber: $id) { name gender } }`;
+
+function edited(edits: [string, string][]): string {
+  let sdl = PERSONS_SDL;
+  for (const [from, to] of edits) {
+    if (!sdl.includes(from)) throw new Error(`persons SDL has no ${from}`);
+    sdl = sdl.replace(from, to);
+  }
+  return sdl;
+}
+
+const WITHOUT_MOBILE_PHONE = edited([
+  ['  "Registered mobile phone number. Conditional: resource persons.contact-details."\n  mobilePhone: String @policy(policies: [["persons.contact-details"]]) @catalog(mask: "PHONE")\n', ''],
+]);
+const WITH_NATIONALITY = edited([['  birthDate: Date!\n', '  birthDate: Date!\n  "民族"\n  ethnicGroup: String\n']]);
+const NOT_COMPOSING = edited([
+  ['type AdministrativeDivision @key(fields: "code", resolvable: false) {\n  code: ID!', 'type AdministrativeDivision @key(fields: "code", resolvable: false) {\n  code: ID!\n  name: String!'],
+]);
+
+function defineCheckSuite(store: StoreKind) {
+  describeWithStore(store, 'npm run check: safe schema change', () => {
+    let stack: Stack;
+    let gatewayDb: Knex;
+    let dir: string;
+    let idNumber: string;
+
+    const proposal = (name: string, sdl: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, sdl);
+      return file;
+    };
+    const check = (...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'check.ts'), ...args], { env: stack.env }).then(
+        ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+      );
+
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-check-'));
+      stack = await startStack({ store, mode: 'in-process' });
+      gatewayDb = await openGatewayStore(stack.config);
+      const page = await stack.query(`{ investmentProjects(first: 1) { edges { node { applicant { legalRepresentative { idNumber } } } } } }`);
+      idNumber = page.data.investmentProjects.edges[0].node.applicant.legalRepresentative.idNumber;
+      // drc-approval reads the mobile phone; market-portal only names and genders (twice: recorded once).
+      expect((await stack.query(CONTACT_CHECK, { id: idNumber })).errors).toBeUndefined();
+      for (let i = 0; i < 2; i++) {
+        expect((await stack.query(PORTAL_PERSON, { id: idNumber }, await stack.as('market-portal'))).errors).toBeUndefined();
+      }
+    }, 300_000);
+    afterAll(async () => {
+      await gatewayDb?.destroy();
+      await stack?.stop();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('records each distinct operation each consumer sends, once', async () => {
+      const recorded = await recordedOperations(gatewayDb);
+      const portal = recorded.filter((r) => r.consumerId === 'market-portal');
+      expect(portal).toHaveLength(1);
+      expect(portal[0]).toMatchObject({ operationName: 'PortalPerson', document: PORTAL_PERSON });
+      expect(portal[0].operationHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(recorded.filter((r) => r.consumerId === 'drc-approval').map((r) => r.operationName)).toContain('ContactCheck');
+    });
+
+    it('catches a removed field used by a recorded operation and names the consumer', async () => {
+      const { code, out } = await check('persons', proposal('without-mobile-phone.graphql', WITHOUT_MOBILE_PHONE));
+      expect(code).toBe(1);
+      expect(out).toContain('FIELD_REMOVED: NaturalPerson.mobilePhone was removed.');
+      expect(out).toMatch(/drc-approval: ContactCheck/);
+      expect(out).toMatch(/Cannot query field "mobilePhone" on type "NaturalPerson"/);
+      expect(out).not.toMatch(/market-portal/);
+    });
+
+    const checkWith = async (proposedSdl: string) =>
+      checkSchemaChange({ current: currentSources(stack.config), subgraph: 'persons', proposedSdl, operations: await recordedOperations(gatewayDb) });
+
+    it('passes a harmless additive change', async () => {
+      const report = await checkWith(WITH_NATIONALITY);
+      expect(report).toMatchObject({ compositionErrors: [], breakingChanges: [], brokenOperations: [], affectedConsumers: [] });
+      expect(report.operationsChecked).toBeGreaterThanOrEqual(3);
+      expect(exitCodeOf(report, true)).toBe(0);
+    });
+
+    it('reports a composition error', async () => {
+      const report = await checkWith(NOT_COMPOSING);
+      expect(report.compositionErrors.join('\n')).toMatch(/AdministrativeDivision\.name/);
+      expect(exitCodeOf(report)).toBe(1);
+    });
+
+    it('a breaking change no recorded operation uses passes, unless strict', async () => {
+      const report = await checkWith(edited([['  "Date of death, when status is DECEASED."\n  deceasedOn: Date\n', '']]));
+      expect(report.breakingChanges.map((c) => c.description)).toEqual(['NaturalPerson.deceasedOn was removed.']);
+      expect(report.brokenOperations).toEqual([]);
+      expect(exitCodeOf(report)).toBe(0);
+      expect(exitCodeOf(report, true)).toBe(1);
+    });
+  });
+}
+
+defineCheckSuite('sqlite');
+defineCheckSuite('mysql');

@@ -1,0 +1,188 @@
+import { PROJECT_REVIEW } from './support/operations';
+import { Mode, standIn, StandIn } from './support/stand-in';
+import { waitUntilAnswering } from '../scripts/processes';
+import { scaledPlan } from '../shared/seed/population';
+import { GraphQLAnswer, Stack, startStack } from './support/stack';
+
+/**
+ * Departments that fail, with real processes: the credit subgraph is killed and started again;
+ * the geo subgraph is reached through a stand-in that can hang or answer garbage. Each costs only
+ * its own fields: null with SUBGRAPH_UNAVAILABLE naming it at their paths, the rest whole.
+ */
+
+const GEO_TIMEOUT_MS = 1_500;
+
+function unavailable(answer: GraphQLAnswer, department: string) {
+  return (answer.errors ?? []).filter((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE' && e.extensions?.department === department);
+}
+
+/** Nothing of a process's insides reaches the caller: no addresses, paths, stack frames or bodies. */
+function expectNoInternals(answer: GraphQLAnswer) {
+  const text = JSON.stringify(answer.errors ?? []);
+  expect(text).not.toMatch(/127\.0\.0\.1|ECONN|\/srv\/|nginx|<html|at Object|TCPConnectWrap|Unexpected (end|token)|_entities|stack/i);
+  for (const e of answer.errors ?? []) expect(Object.keys(e.extensions ?? {}).sort()).toEqual(expect.arrayContaining(['code']));
+}
+
+/** Polls until `check` passes: recovery is awaited by observing it, never by sleeping a guess. */
+async function eventually<T>(attempt: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await attempt();
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < deadline);
+  return last;
+}
+
+describe('a department that fails costs only its own fields [sqlite, processes]', () => {
+  let stack: Stack;
+  let geo: StandIn;
+  let whole: any;
+  let projectCode: string;
+  const review = () => stack.query(PROJECT_REVIEW, { projectCode });
+
+  beforeAll(async () => {
+    geo = await standIn();
+    stack = await startStack({
+      store: 'sqlite',
+      mode: 'processes',
+      // A small province: these tests are about failures, not volume.
+      plan: scaledPlan(400),
+      env: {
+        // Every outage below is logged by design; only errors are worth printing here.
+        ONESOURCE_LOG_LEVEL: 'error',
+        ONESOURCE_GEO_URL: geo.url,
+        ONESOURCE_GEO_TIMEOUT_MS: String(GEO_TIMEOUT_MS),
+        ONESOURCE_GEO_HALF_OPEN_MS: '200',
+        ONESOURCE_CREDIT_HALF_OPEN_MS: '200',
+        ONESOURCE_CREDIT_TIMEOUT_MS: '3000',
+      },
+    });
+    geo.forwardTo(stack.config.subgraphs.geo.port);
+    await waitUntilAnswering(`http://127.0.0.1:${stack.config.subgraphs.geo.port}/graphql`);
+    const page = await stack.query(`{ investmentProjects(first: 20) { edges { node { projectCode parcels { parcelCode } } } } }`);
+    projectCode = page.data.investmentProjects.edges.find((e: any) => e.node.parcels.length > 0).node.projectCode;
+    const answer = await review();
+    expect(answer.errors).toBeUndefined();
+    whole = answer.data.investmentProject;
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await geo?.close();
+  });
+
+  it('answers every other department when credit is killed between requests, and uses credit again once it is back', async () => {
+    await stack.processes.credit!.stop();
+    const answer = await review();
+    expect(answer.status).toBe(200);
+    const project = answer.data.investmentProject;
+    // Projects, geo, legal persons and persons: all there.
+    expect(project).toMatchObject({
+      projectCode: whole.projectCode, name: whole.name, approvals: whole.approvals, division: whole.division, parcels: whole.parcels,
+      applicant: { uscc: whole.applicant.uscc, name: whole.applicant.name, division: whole.applicant.division,
+        legalRepresentative: { idNumber: whole.applicant.legalRepresentative.idNumber, name: whole.applicant.legalRepresentative.name,
+          householdDivision: whole.applicant.legalRepresentative.householdDivision } },
+    });
+    // Credit: null, at exactly its paths, naming credit.
+    expect(project.applicant.credit).toBeNull();
+    expect(project.applicant.legalRepresentative.credit).toBeNull();
+    const errors = unavailable(answer, 'credit');
+    expect(errors.map((e) => e.path).sort()).toEqual([
+      ['investmentProject', 'applicant', 'credit'],
+      ['investmentProject', 'applicant', 'legalRepresentative', 'credit'],
+    ]);
+    expect(answer.errors).toHaveLength(errors.length);
+    expectNoInternals(answer);
+
+    await stack.startSubgraphProcess('credit');
+    const recovered = await eventually(review, (a) => !a.errors);
+    expect(recovered.errors).toBeUndefined();
+    expect(recovered.data.investmentProject).toEqual(whole);
+  });
+
+  it('keeps answering while credit is killed mid-request under load', async () => {
+    const answers: GraphQLAnswer[] = [];
+    let killed = false;
+    const load = async () => {
+      // Keep each client busy until the kill has happened and been seen by a few more requests.
+      for (let after = 0; after < 3; ) {
+        answers.push(await review());
+        if (killed) after++;
+      }
+    };
+    const clients = Array.from({ length: 8 }, load);
+    // Kill once requests are in flight: wait for the first answers rather than a guessed delay.
+    await eventually(async () => answers.length, (n) => n >= 8);
+    stack.processes.credit!.current().kill('SIGKILL');
+    await new Promise<void>((resolve) => stack.processes.credit!.current().once('exit', () => resolve()));
+    killed = true;
+    await Promise.all(clients);
+
+    let sawOutage = false;
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      const project = answer.data.investmentProject;
+      expect(project).toMatchObject({ projectCode: whole.projectCode, division: whole.division, parcels: whole.parcels,
+        applicant: { name: whole.applicant.name, legalRepresentative: { name: whole.applicant.legalRepresentative.name } } });
+      // Every error, if any, is credit's, and on a credit path.
+      for (const e of answer.errors ?? []) {
+        expect(e.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', department: 'credit' });
+        expect(e.path?.[e.path.length - 1]).toBe('credit');
+      }
+      if (answer.errors) sawOutage = true;
+      expectNoInternals(answer);
+    }
+    expect(sawOutage).toBe(true);
+
+    await stack.startSubgraphProcess('credit');
+    const recovered = await eventually(review, (a) => !a.errors);
+    expect(recovered.data.investmentProject).toEqual(whole);
+  });
+
+  it('answers within the timeout when a department hangs', async () => {
+    geo.set('hang');
+    try {
+      const started = Date.now();
+      const answer = await review();
+      const took = Date.now() - started;
+      expect(answer.status).toBe(200);
+      // The budget covers the one geo fetch; every other department answers in far less.
+      expect(took).toBeLessThan(GEO_TIMEOUT_MS + 2_000);
+      const project = answer.data.investmentProject;
+      expect(project.name).toBe(whole.name);
+      expect(project.applicant.credit).toEqual(whole.applicant.credit);
+      // Geo's items are null; the keys other departments hold for them remain.
+      expect(project.division).toMatchObject({ code: whole.division.code, name: null, fullName: null });
+      expect(project.parcels[0]).toMatchObject({ parcelCode: whole.parcels[0].parcelCode, landUse: null, areaSquareMetres: null });
+      expect(project.applicant.division).toEqual({ code: whole.applicant.division.code, name: null });
+      const paths = unavailable(answer, 'geo').map((e) => e.path!.join('.'));
+      expect(paths).toEqual(expect.arrayContaining([
+        'investmentProject.division.name', 'investmentProject.parcels.0.landUse', 'investmentProject.applicant.division.name',
+      ]));
+      expect(answer.errors!.every((e) => e.extensions?.department === 'geo')).toBe(true);
+      expectNoInternals(answer);
+    } finally {
+      geo.set('forward');
+    }
+    const recovered = await eventually(review, (a) => !a.errors);
+    expect(recovered.data.investmentProject).toEqual(whole);
+  });
+
+  it.each<Mode>(['html', 'invalid-json', 'not-graphql', 'short-list', 'status-500'])('turns a department answering garbage (%s) into SUBGRAPH_UNAVAILABLE', async (mode) => {
+    geo.set(mode);
+    try {
+      const answer = await review();
+      expect(answer.status).toBe(200);
+      const project = answer.data.investmentProject;
+      expect(project).toMatchObject({ name: whole.name, applicant: { name: whole.applicant.name, credit: whole.applicant.credit } });
+      expect(unavailable(answer, 'geo').length).toBeGreaterThan(0);
+      expect(answer.errors!.every((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE' && e.extensions?.department === 'geo' && e.path)).toBe(true);
+      expectNoInternals(answer);
+    } finally {
+      geo.set('forward');
+    }
+    const recovered = await eventually(review, (a) => !a.errors);
+    expect(recovered.data.investmentProject).toEqual(whole);
+  });
+});

@@ -1,0 +1,3 @@
+import { defineFederationSuite } from './support/federation-suite';
+
+defineFederationSuite('sqlite');

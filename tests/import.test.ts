@@ -1,0 +1,424 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { Config, readConfig } from '../shared/config';
+import { dropStore } from '../shared/db';
+import type { DepartmentName } from '../shared/departments';
+import { importFile, ImportOptions, ImportReport, ImportRules } from '../shared/importing';
+import { DEFAULT_PLAN } from '../shared/seed/population';
+import { openDepartmentStore } from '../shared/subgraph-server';
+import { departments } from '../subgraphs';
+import { creditEntryImport } from '../subgraphs/credit/import';
+import { createCreditStore } from '../subgraphs/credit/store';
+import { landParcelImport } from '../subgraphs/geo/import';
+import { createGeoStore } from '../subgraphs/geo/store';
+import { legalPersonImport } from '../subgraphs/legal-persons/import';
+import { createLegalPersonStore } from '../subgraphs/legal-persons/store';
+import { naturalPersonImport } from '../subgraphs/persons/import';
+import { createPersonStore } from '../subgraphs/persons/store';
+import { projectImport } from '../subgraphs/projects/import';
+import { createProjectStore } from '../subgraphs/projects/store';
+import { describeWithStore, StoreKind } from './support/stack';
+
+/**
+ * `npm run import`: each department loads a CSV or JSONL file into its own store, all or nothing,
+ * every bad row reported by line and reason. Runs on SQLite, and on MySQL when
+ * ONESOURCE_MYSQL_URL is set (databases `onesource_import_test_*`).
+ */
+
+const ROOT = path.join(__dirname, '..');
+const FIXTURES = path.join(__dirname, 'fixtures', 'import');
+
+const PERSONS_HEADER = 'idNumber,name,gender,birthDate,status,deceasedOn,householdAddress,householdDivisionCode,mobilePhone';
+
+function storeEnvironment(store: StoreKind, dataDir: string): NodeJS.ProcessEnv {
+  if (store === 'mysql') return { ...process.env, ONESOURCE_DB_PREFIX: 'onesource_import_test_' };
+  return { ...process.env, ONESOURCE_MYSQL_URL: '', ONESOURCE_DATA_DIR: dataDir };
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function defineImportSuite(store: StoreKind) {
+  describeWithStore(store, 'npm run import', () => {
+    let dataDir: string;
+    let workDir: string;
+    let env: NodeJS.ProcessEnv;
+    let config: Config;
+    let open: Knex[] = [];
+
+    beforeAll(() => {
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-import-data-'));
+      env = storeEnvironment(store, dataDir);
+      config = readConfig(env);
+    });
+    beforeEach(() => {
+      workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-import-files-'));
+    });
+    afterEach(async () => {
+      await Promise.all(open.map((db) => db.destroy()));
+      open = [];
+      fs.rmSync(workDir, { recursive: true, force: true });
+    });
+    afterAll(async () => {
+      if (store === 'mysql') for (const name of Object.keys(departments) as DepartmentName[]) await dropStore(config, name);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    /** The department's store, emptied: every test starts from nothing it did not load itself. */
+    async function freshStore(name: DepartmentName): Promise<Knex> {
+      await dropStore(config, name);
+      return reopen(name);
+    }
+    async function reopen(name: DepartmentName): Promise<Knex> {
+      const db = await openDepartmentStore(config, departments[name]);
+      open.push(db);
+      return db;
+    }
+    /** A fixture, or new content, as a file of the temporary work directory (rejected files go beside it). */
+    function file(name: string, content?: string): string {
+      const target = path.join(workDir, name);
+      if (content === undefined) fs.copyFileSync(path.join(FIXTURES, name), target);
+      else fs.writeFileSync(target, content);
+      return target;
+    }
+    const load = <Row>(db: Knex, rules: ImportRules<Row>, fileName: string, options?: ImportOptions) =>
+      importFile(db, rules, file(fileName), options);
+    const rejections = (report: ImportReport) => report.rejected.map((r) => [r.line, r.reasons.join('; ')]);
+    const table = (db: Knex, name: string, key: string) => db(name).select('*').orderBy(key);
+
+    describe('persons', () => {
+      it('loads a clean CSV, and the persons are readable', async () => {
+        const db = await freshStore('persons');
+        const report = await load(db, naturalPersonImport, 'persons.csv');
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, read: 3, loaded: 3, rejected: [] });
+        const [lin, chen, huang] = await createPersonStore(db).byIdNumbers(['35010219850312123X', '350203199007082469', '350583194811300370']);
+        expect(lin).toEqual({
+          idNumber: '35010219850312123X', name: '林志强', gender: 'MALE', birthDate: '1985-03-12', status: 'ALIVE', deceasedOn: null,
+          householdAddress: '福建省福州市鼓楼区东街街道八一七北路88号', householdDivisionCode: '350102', mobilePhone: '13800000001',
+        });
+        expect(chen).toMatchObject({ gender: 'FEMALE', householdAddress: '福建省厦门市思明区中华街道中山路12号,3单元', mobilePhone: null });
+        expect(huang).toMatchObject({ status: 'DECEASED', deceasedOn: '2020-05-01' });
+      });
+
+      it('loads a clean JSONL file', async () => {
+        const db = await freshStore('persons');
+        const report = await load(db, naturalPersonImport, 'persons.jsonl');
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, read: 2, loaded: 2 });
+        const persons = await createPersonStore(db).byIdNumbers(['350102197701010157', '350103196612120284']);
+        expect(persons.map((p) => [p.name, p.gender, p.birthDate, p.householdDivisionCode])).toEqual([
+          ['郑国平', 'MALE', '1977-01-01', '350102'],
+          ['吴秀英', 'FEMALE', '1966-12-12', '350103'],
+        ]);
+      });
+
+      it('reports every bad row by line and reason, and leaves the store exactly as it was', async () => {
+        const db = await freshStore('persons');
+        await load(db, naturalPersonImport, 'persons.csv');
+        const before = await table(db, 'natural_persons', 'id_number');
+
+        const report = await load(db, naturalPersonImport, 'persons-with-errors.csv');
+        expect(report).toMatchObject({ outcome: { kind: 'rejected' }, read: 7, loaded: 0 });
+        expect(rejections(report)).toEqual([
+          [3, expect.stringMatching(/idNumber: .*check character is 0 but should be X/)],
+          [4, 'gender MALE disagrees with the idNumber, which says FEMALE'],
+          [5, expect.stringMatching(/status must be one of ALIVE, DECEASED, not "LIVING".*birthDate 1948-12-30 disagrees with the idNumber, which says 1948-11-30/)],
+          [7, 'idNumber 350102197701010157 is already on line 2 of this file'],
+          [8, expect.stringMatching(/name is required.*householdDivisionCode: 350100 is a province or city.*deceasedOn is required when status is DECEASED/)],
+        ]);
+        // Lines 2 and 6 are good, yet not loaded: a file with any bad row loads nothing.
+        expect(await table(db, 'natural_persons', 'id_number')).toEqual(before);
+        expect(fs.existsSync(`${file('persons-with-errors.csv')}.rejected.jsonl`)).toBe(false);
+      });
+
+      it('with skipInvalid loads the good rows and writes the bad ones, with line and reason, to <file>.rejected.jsonl', async () => {
+        const db = await freshStore('persons');
+        const source = file('persons-with-errors.csv');
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(report).toMatchObject({ outcome: { kind: 'partial', rejectedFile: `${source}.rejected.jsonl` }, read: 7, loaded: 2 });
+        expect((await table(db, 'natural_persons', 'id_number')).map((p) => p.id_number)).toEqual(['350102197701010157', '350103196612120284']);
+        const rejected = fs.readFileSync(`${source}.rejected.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        expect(rejected.map((r) => r.line)).toEqual([3, 4, 5, 7, 8]);
+        expect(rejected[1]).toEqual({
+          line: 4,
+          reasons: ['gender MALE disagrees with the idNumber, which says FEMALE'],
+          record: expect.objectContaining({ idNumber: '350203199007082469', gender: 'MALE' }),
+        });
+
+        // Corrected and loaded again: everything loads, and the list of the last run's rejects goes.
+        fs.copyFileSync(path.join(FIXTURES, 'persons.csv'), source);
+        expect((await importFile(db, naturalPersonImport, source, { skipInvalid: true })).outcome).toEqual({ kind: 'complete' });
+        expect(fs.existsSync(`${source}.rejected.jsonl`)).toBe(false);
+      });
+
+      it('reports keys already in the store and loads nothing', async () => {
+        const db = await freshStore('persons');
+        await load(db, naturalPersonImport, 'persons.csv');
+        const before = await table(db, 'natural_persons', 'id_number');
+        const again = file('again.csv', `${PERSONS_HEADER}\n350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,某地,350102,\n` +
+          '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某地,350203,\n');
+        const report = await importFile(db, naturalPersonImport, again);
+        expect(report.outcome.kind).toBe('rejected');
+        expect(rejections(report)).toEqual([[3, 'idNumber 350203199007082469 is already in the store']]);
+        expect(await table(db, 'natural_persons', 'id_number')).toEqual(before);
+      });
+
+      it('rolls back every earlier batch when the store fails part-way', async () => {
+        const db = await freshStore('persons');
+        await load(db, naturalPersonImport, 'persons.jsonl');
+        const before = await table(db, 'natural_persons', 'id_number');
+        let batches = 0;
+        const failing: typeof naturalPersonImport = {
+          ...naturalPersonImport,
+          async insert(trx, rows) {
+            if (++batches === 3) throw new Error('disk full');
+            await naturalPersonImport.insert(trx, rows);
+          },
+        };
+        const report = await load(db, failing, 'persons.csv', { batchSize: 1 });
+        expect(batches).toBe(3);
+        expect(report.outcome).toEqual({ kind: 'failed', reason: 'disk full' });
+        expect(report.loaded).toBe(0);
+        // Batches 1 and 2 were inserted, then rolled back with the rest.
+        expect(await table(db, 'natural_persons', 'id_number')).toEqual(before);
+      });
+
+      it('counts lines as the file has them: CRLF, blank lines and line breaks inside quoted cells', async () => {
+        const db = await freshStore('persons');
+        const report = await importFile(db, naturalPersonImport, file('crlf.csv', [
+          PERSONS_HEADER,
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,"福建省福州市\r\n鼓楼区",350102,',
+          '',
+          '350103196612120284,吴秀英,FEMALE,1966-12-12,ALIVE,,"甲\r\n乙\r\n丙",350103,',
+          '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,123',
+          '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某地',
+        ].join('\r\n')));
+        expect(rejections(report)).toEqual([
+          [8, 'mobilePhone must be 11 digits beginning with 1, not "123"'],
+          [9, 'has 7 fields where the header has 9'],
+        ]);
+      });
+
+      it('refuses a CSV whose header does not name its fields, and JSONL fields it does not know', async () => {
+        const db = await freshStore('persons');
+        const csv = await importFile(db, naturalPersonImport, file('snake.csv', 'id_number,name,gender,birthDate,status,householdAddress,householdDivisionCode\n'));
+        expect(csv.outcome).toEqual({
+          kind: 'refused',
+          reason: expect.stringMatching(/^line 1 \(header\): unknown column id_number \(did you mean idNumber\?\); missing column idNumber\. The columns/),
+        });
+        const jsonl = await importFile(db, naturalPersonImport, file('extra.jsonl', `${JSON.stringify({
+          idNumber: '350102197701010157', name: '郑国平', gender: 'MALE', birthDate: '1977-01-01', status: 'ALIVE',
+          householdAddress: '某地', householdDivisionCode: '350102', nickname: '阿平',
+        })}\nnot json\n`));
+        expect(rejections(jsonl)).toEqual([[1, 'unknown field nickname'], [2, expect.stringMatching(/^not valid JSON/)]]);
+        expect(await db('natural_persons').count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+    });
+
+    describe('legal-persons', () => {
+      it('loads legal persons, checking the representative idNumber by format and never looking it up', async () => {
+        // The persons store is empty: the representatives are Public Security's records, not read here.
+        await freshStore('persons');
+        const db = await freshStore('legal-persons');
+        const report = await load(db, legalPersonImport, 'legal-persons.jsonl');
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 2 });
+        const [company] = await createLegalPersonStore(db).byUsccs(['91350102MALD00023A']);
+        expect(company).toMatchObject({ name: '福州榕城建设工程有限公司', registeredCapital: 5000.5, representativeIdNumber: '350102197701010157', establishedOn: '2009-11-02' });
+
+        const bad = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'legal-persons.jsonl'), 'utf8').split('\n')[0]);
+        const rows = [
+          { ...bad, uscc: '91350102MALD000316', legalRepresentativeIdNumber: '350102198503121230', registeredCapital: '一千' },
+          { ...bad, uscc: '91350102MALD000315', status: 'DISSOLVED', establishedOn: '2016-02-30' },
+        ];
+        const rejected = await importFile(db, legalPersonImport, file('bad.jsonl', rows.map((r) => JSON.stringify(r)).join('\n')));
+        expect(rejections(rejected)).toEqual([
+          [1, expect.stringMatching(/uscc: the uscc's check character is 6 but should be 5.*registeredCapital must be a number.*legalRepresentativeIdNumber: .*check character/)],
+          [2, expect.stringMatching(/status must be one of ACTIVE, REVOKED, CANCELLED, not "DISSOLVED"; establishedOn must be a real date/)],
+        ]);
+      });
+    });
+
+    describe('geo', () => {
+      async function geoWithDivisions() {
+        const db = await freshStore('geo');
+        // The divisions are reference data from the seed; no parcels.
+        await departments.geo.seed(db, { ...DEFAULT_PLAN, parcels: 0 }, () => {});
+        return db;
+      }
+
+      it('loads land parcels inside their county, computing the area from the geometry when not given', async () => {
+        const db = await geoWithDivisions();
+        const report = await load(db, landParcelImport, 'land-parcels.csv');
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 2 });
+        const [first, second] = await createGeoStore(db).parcelsByCodes(['350102001001GB90001W00000000', '350102001001GB90002W00000000']);
+        expect(first).toMatchObject({ divisionCode: '350102', landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权' });
+        expect(first.areaSquareMetres).toBeGreaterThan(90_000);
+        expect(first.areaSquareMetres).toBeLessThan(110_000);
+        expect(JSON.parse(first.geometry)).toEqual({ type: 'Polygon', coordinates: [[[116, 23.8], [116.003, 23.8], [116.003, 23.803], [116, 23.803], [116, 23.8]]] });
+        expect(second.areaSquareMetres).toBe(45210.5);
+      });
+
+      it("checks the county and the parcel's shape against its own divisions", async () => {
+        const db = await geoWithDivisions();
+        const square = (x: number, y: number) => JSON.stringify({ type: 'Polygon', coordinates: [[[x, y], [x + 0.001, y], [x + 0.001, y + 0.001], [x, y + 0.001], [x, y]]] });
+        const report = await importFile(db, landParcelImport, file('parcels.jsonl', [
+          { parcelCode: '350102001001GB90003W00000000', landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry: JSON.parse(square(119, 26)) },
+          { parcelCode: '350102001001GB90004W00000000', divisionCode: '350103', landUseCode: '601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry: { type: 'Point', coordinates: [116, 23.8] } },
+          { parcelCode: '350199001001GB90005W00000000', landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry: square(116, 23.8) },
+        ].map((r) => JSON.stringify(r)).join('\n')));
+        expect(rejections(report)).toEqual([
+          [1, "geometry has a corner [119,26] outside county 350102's boundary"],
+          [2, expect.stringMatching(/landUseCode must be a 4-digit.*divisionCode 350103 disagrees with the parcelCode.*geometry must be a Polygon or MultiPolygon/)],
+          [3, expect.stringMatching(/county 350199 is not among this store's administrative divisions/)],
+        ]);
+        expect(await db('land_parcels').count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+
+      it('says administrative divisions are reference data, not importable', async () => {
+        const db = await geoWithDivisions();
+        const before = await db('administrative_divisions').count({ n: '*' });
+        const report = await importFile(db, landParcelImport, file('divisions.csv', 'code,name,level,parentCode\n350102,鼓楼区,COUNTY,350100\n'));
+        expect(report.outcome).toEqual({ kind: 'refused', reason: expect.stringMatching(/administrative divisions are reference data .* not importable/) });
+        expect(await db('administrative_divisions').count({ n: '*' })).toEqual(before);
+      });
+    });
+
+    describe('projects', () => {
+      it('loads projects from JSONL with their parcels and approval steps', async () => {
+        const db = await freshStore('projects');
+        const report = await load(db, projectImport, 'projects.jsonl');
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 2 });
+        const projects = createProjectStore(db);
+        const [parking] = await projects.byCodes(['2025-350102-54-03-900001']);
+        expect(parking).toMatchObject({ kind: 'FILING', industryCode: '54', totalInvestment: 12800.5, applicantUscc: '91350102MALD00015F', declaredOn: '2025-04-18' });
+        expect(await projects.parcelLinks(['2025-350102-54-03-900001', '2024-350102-44-01-900002'])).toEqual([
+          { projectCode: '2025-350102-54-03-900001', parcelCode: '350102001001GB90001W00000000' },
+          { projectCode: '2025-350102-54-03-900001', parcelCode: '350102001001GB90002W00000000' },
+        ]);
+        const approvals = await projects.approvals(['2025-350102-54-03-900001']);
+        expect(approvals.map((a) => [a.item, a.status, a.decidedOn])).toEqual([
+          ['企业投资项目备案', 'APPROVED', '2025-04-25'],
+          ['建设项目用地预审与选址意见书', 'IN_PROGRESS', null],
+          ['建设项目环境影响评价审批', 'PENDING', null],
+          ['建筑工程施工许可', 'PENDING', null],
+        ]);
+      });
+
+      it('loads a CSV whose parcelCodes cell is separated by ; and whose approvals cell is JSON', async () => {
+        const db = await freshStore('projects');
+        const report = await load(db, projectImport, 'projects.csv');
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 1 });
+        const code = '2026-350102-70-02-900003';
+        expect((await createProjectStore(db).parcelLinks([code])).map((l) => l.parcelCode)).toEqual(['350102001001GB90001W00000000', '350102001001GB90002W00000000']);
+        expect((await createProjectStore(db).approvals([code])).map((a) => a.decidedOn)).toEqual(['2026-03-01', '2026-03-05']);
+      });
+
+      it('rejects a project whose code, kind, parcels or approvals do not hold together, and writes none of its links', async () => {
+        const db = await freshStore('projects');
+        const good = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'projects.jsonl'), 'utf8').split('\n')[0]);
+        const report = await importFile(db, projectImport, file('bad.jsonl', [
+          good,
+          { ...good, projectCode: '2025-350102-54-03-900009', kind: 'APPROVAL', divisionCode: '350203', parcelCodes: ['350102001001GB90001W00000000', 'P-1'] },
+          { ...good, projectCode: '2025-350102-54-03-900010', approvals: [{ department: '自然资源局', item: '用地预审', status: 'APPROVED' }, { department: '生态环境局', status: 'DONE' }] },
+        ].map((r) => JSON.stringify(r)).join('\n')));
+        expect(rejections(report)).toEqual([
+          [2, expect.stringMatching(/kind APPROVAL disagrees with the projectCode, which says FILING; divisionCode 350203 is not inside the projectCode's region 350102; parcelCodes\[1\]: a parcelCode has 28 characters/)],
+          [3, expect.stringMatching(/approvals\[0\]\.decidedOn is required for a step that is APPROVED; approvals\[1\]\.item is required; approvals\[1\]\.status must be one of/)],
+        ]);
+        for (const t of ['investment_projects', 'project_parcels', 'approval_steps']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+    });
+
+    describe('credit', () => {
+      it('loads credit entries and brings the subjects\' profiles up to date', async () => {
+        const db = await freshStore('credit');
+        // A rated company already on file, red-listed, about to be blacklisted.
+        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', on_blacklist: false, on_redlist: true, rating: 'B' });
+        await db('credit_entries').insert({
+          subject_key: '91350102MALD000315', kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局',
+          document_number: '闽税信〔2024〕3号', decided_on: '2024-03-01', expires_on: '2027-03-01',
+        });
+        const report = await importFile(db, creditEntryImport, file('entries.csv', fs.readFileSync(path.join(FIXTURES, 'credit-entries.csv'), 'utf8') +
+          ',91350102MALD000315,BLACKLIST,失信被执行人,福州市中级人民法院,(2025)闽01执77号,2025-10-01,\n'));
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 4 });
+
+        const credit = createCreditStore(db);
+        const profiles = await credit.profiles(['35010219850312123X', '91350102MALD00015F', '91350102MALD00023A', '91350102MALD000315']);
+        expect(Object.fromEntries(profiles.map((p) => [p.subjectKey, [p.onBlacklist, p.onRedlist, p.rating]]))).toEqual({
+          '35010219850312123X': [true, false, null],
+          '91350102MALD00015F': [false, true, null],
+          '91350102MALD00023A': [false, false, null],
+          // Blacklisted now: off the red list, rating D.
+          '91350102MALD000315': [true, false, 'D'],
+        });
+        const entries = await credit.entries(['35010219850312123X']);
+        expect(entries).toEqual([expect.objectContaining({ kind: 'BLACKLIST', documentNumber: '(2025)闽01执1234号', decidedOn: '2025-06-01', expiresOn: null })]);
+      });
+
+      it('rejects a duplicate entry, in the file or in the store, and a row naming no subject or two', async () => {
+        const db = await freshStore('credit');
+        await load(db, creditEntryImport, 'credit-entries.csv');
+        const header = 'idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn';
+        const report = await importFile(db, creditEntryImport, file('dup.csv', [
+          header,
+          '350102197701010157,,ADMINISTRATIVE_PENALTY,违规,某局,某罚〔2025〕1号,2025-01-01,2024-01-01',
+          '35010219850312123X,,BLACKLIST,失信被执行人,福州市中级人民法院,(2025)闽01执1234号,2025-06-01,',
+          '350102197701010157,,REDLIST,献血,某委,某〔2025〕2号,2025-01-01,',
+          '350102197701010157,,REDLIST,献血,某委,某〔2025〕2号,2025-01-01,',
+          ',,REDLIST,献血,某委,某〔2025〕3号,2025-01-01,',
+          '350102197701010157,91350102MALD00015F,REDLIST,献血,某委,某〔2025〕4号,2099-01-01,',
+        ].join('\n')));
+        expect(rejections(report)).toEqual([
+          [2, 'expiresOn 2024-01-01 is before decidedOn 2025-01-01'],
+          [3, expect.stringMatching(/^entry .* 35010219850312123X BLACKLIST \(2025\)闽01执1234号 is already in the store$/)],
+          [5, expect.stringMatching(/is already on line 4 of this file$/)],
+          [6, 'idNumber (a natural person) or uscc (a legal person) is required'],
+          [7, 'give idNumber or uscc, not both; decidedOn 2099-01-01 is in the future'],
+        ]);
+        expect(await db('credit_entries').count({ n: '*' })).toEqual([{ n: 3 }]);
+      });
+    });
+
+    describe('the command', () => {
+      it('npm run import -- <subgraph> <file> loads the file and exits 0; rejects a bad file with exit code 1; an unknown department with 2', async () => {
+        const db = await freshStore('persons');
+        await db.destroy();
+        open = open.filter((o) => o !== db);
+
+        const clean = await runCli(['persons', file('persons.csv')], env);
+        expect(clean.stdout).toContain('Loaded 3 rows into natural persons');
+        expect(clean.code).toBe(0);
+
+        const bad = await runCli(['persons', file('persons-with-errors.csv')], env);
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toContain('line 4: gender MALE disagrees with the idNumber, which says FEMALE');
+        expect(bad.stderr).toContain('Nothing loaded: 5 of 7 rows rejected');
+
+        const skipping = await runCli(['persons', file('persons-with-errors.csv'), '--skip-invalid'], env);
+        expect(skipping.code).toBe(1);
+        expect(skipping.stdout).toContain('Loaded 2 of 7 rows into natural persons; 5 rejected');
+        const rejected = fs.readFileSync(`${path.join(workDir, 'persons-with-errors.csv')}.rejected.jsonl`, 'utf8');
+        expect(rejected.trim().split('\n').map((l) => JSON.parse(l).line)).toEqual([3, 4, 5, 7, 8]);
+
+        const unknown = await runCli(['registry', file('persons.csv')], env);
+        expect(unknown.code).toBe(2);
+        expect(unknown.stderr).toContain('one of persons, legal-persons, geo, projects, credit');
+
+        const persons = await reopen('persons');
+        expect((await table(persons, 'natural_persons', 'id_number')).map((p) => p.id_number)).toEqual([
+          '350102197701010157', '35010219850312123X', '350103196612120284', '350203199007082469', '350583194811300370',
+        ]);
+      });
+    });
+  });
+}
+
+defineImportSuite('sqlite');
+defineImportSuite('mysql');

@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { Lexer, Source, TokenKind } from 'graphql';
+import Redis from 'ioredis';
+import type { Config } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { RunningGateway, startGateway } from '../gateway/server';
+import { VERIFY_BATCH } from '../scripts/bench/operations';
+import { PROJECT_REVIEW } from './support/operations';
+import { describeWithStore, freePort, GraphQLAnswer, post, Stack, startStack, StoreKind } from './support/stack';
+
+/** A seeded project and its applicant's representative (README's flagship example). */
+const PROJECT = '2019-350112-54-03-000072';
+const PERSON = { idNumber: '350426195905090695', name: '黄振坤' };
+const RATE_LIMITED_CONSUMER = 'tax-service';
+const RATE_LIMIT = 4;
+
+/** Geo only (no personal data, so no audit record): what the second replica is asked. */
+const division = (selection: string) => `{ administrativeDivision(code: "350112") { ${selection} } }`;
+
+function tokenCount(query: string): number {
+  const lexer = new Lexer(new Source(query));
+  let n = 0;
+  while (lexer.advance().kind !== TokenKind.EOF) n++;
+  return n;
+}
+
+/** A query of exactly `n` tokens that costs little: one seeded company's key repeated in a list (no personal data). */
+function queryOfTokens(n: number): string {
+  const of = (keys: number) => `{ legalPersons(usccs: [${Array(keys).fill('"91350527MA23FLYW0D"').join(', ')}]) { name } }`;
+  return of(n - tokenCount(of(0)));
+}
+
+const codes = (answer: GraphQLAnswer) => (answer.errors ?? []).map((e) => e.extensions?.code);
+
+async function send(url: string, init: RequestInit): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+function defineLimitsSuite(store: StoreKind) {
+  describeWithStore(store, 'limits, malformed requests, rate limits, production switches', () => {
+    const prefix = `onesource-test:${randomUUID()}:`;
+    let stack: Stack;
+    /** A second replica over the same departments and the same Redis, with tight limits. */
+    let tight: RunningGateway;
+    /** A third, as production runs it: no introspection, no playground, and Redis unreachable. */
+    let production: RunningGateway;
+    const logger = createLogger('test', 'fatal');
+    const tightLimits = { maxDepth: 4, maxAliases: 3, maxTokens: 40, maxDirectives: 2, maxCost: 30, costByConsumer: { 'market-portal': 10 } };
+
+    beforeAll(async () => {
+      stack = await startStack({
+        store,
+        mode: 'in-process',
+        env: {
+          ONESOURCE_REDIS_PREFIX: prefix,
+          ONESOURCE_RATE_LIMIT_BY_CONSUMER: `${RATE_LIMITED_CONSUMER}=${RATE_LIMIT}`,
+          ONESOURCE_RATE_LIMIT_WINDOW: '600',
+        },
+      });
+      const replica = async (change: (c: Config) => Config) => startGateway({ config: change({ ...stack.config, gatewayPort: await freePort() }), logger });
+      tight = await replica((c) => ({ ...c, limits: { ...c.limits, ...tightLimits } }));
+      production = await replica((c) => ({
+        ...c,
+        introspection: false,
+        playground: false,
+        limits: { ...c.limits, rateLimit: { ...c.limits.rateLimit, redisUrl: `redis://127.0.0.1:${1}` } },
+      }));
+    }, 300_000);
+    afterAll(async () => {
+      await tight?.stop();
+      await production?.stop();
+      await stack?.stop();
+      const redis = new Redis(stack?.config.limits.rateLimit.redisUrl ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    });
+
+    describe('the default limits', () => {
+      it('let the project review through', async () => {
+        const answer = await stack.query(PROJECT_REVIEW, { projectCode: PROJECT });
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data.investmentProject.applicant.legalRepresentative.idNumber).toBe(PERSON.idNumber);
+      });
+
+      it('let 100 aliased verifications through', async () => {
+        const variables: Record<string, string> = {};
+        for (let i = 0; i < 100; i++) Object.assign(variables, { [`i${i}`]: PERSON.idNumber, [`n${i}`]: PERSON.name });
+        const answer = await stack.query(VERIFY_BATCH, variables);
+        expect(answer.errors).toBeUndefined();
+        expect(Object.values(answer.data)).toEqual(Array(100).fill('MATCH'));
+      });
+
+      it('refuse more than 100 keys in a list argument through the gateway', async () => {
+        const answer = await stack.query(`query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { name } }`, { ids: Array(101).fill(PERSON.idNumber) });
+        expect(codes(answer)).toContain('BAD_USER_INPUT');
+        expect(JSON.stringify(answer.errors)).toMatch(/100/);
+      });
+    });
+
+    describe('each limit: at the limit passes, one over is QUERY_TOO_COMPLEX naming it', () => {
+      const ask = async (query: string, consumer = 'drc-approval') => post<any>(tight.url, { query }, await stack.as(consumer));
+      const expectPasses = (answer: GraphQLAnswer) => {
+        expect(answer.status).toBe(200);
+        expect(answer.errors).toBeUndefined();
+        expect(Object.values(answer.data ?? {})[0]).toBeTruthy();
+      };
+      const expectRefused = (answer: GraphQLAnswer, limit: string, max: number) => {
+        expect(answer.status).toBe(400);
+        expect(answer.data).toBeUndefined();
+        expect(answer.errors).toHaveLength(1);
+        expect(answer.errors![0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit, max });
+        expect(answer.errors![0].message).toContain(String(max));
+      };
+
+      it('depth', async () => {
+        expectPasses(await ask(division('parent { parent { name } }'))); // 4 deep
+        expectRefused(await ask(division('parent { parent { parent { name } } }')), 'maxDepth', 4);
+      });
+
+      it('aliases', async () => {
+        expectPasses(await ask(division('a: name b: name c: name')));
+        expectRefused(await ask(division('a: name b: name c: name d: name')), 'maxAliases', 3);
+      });
+
+      it('directives', async () => {
+        expectPasses(await ask(division('name @include(if: true) code @skip(if: false)')));
+        expectRefused(await ask(division('name @include(if: true) code @skip(if: false) level @include(if: true)')), 'maxDirectives', 2);
+      });
+
+      it('tokens', async () => {
+        expect(tokenCount(queryOfTokens(40))).toBe(40);
+        expectPasses(await ask(queryOfTokens(40)));
+        expectRefused(await ask(queryOfTokens(41)), 'maxTokens', 40);
+      });
+
+      it('cost, per consumer', async () => {
+        // graphql-armor's estimate: 2 for the object, 1.5 for each scalar inside it.
+        const scalars = (k: number) => division(Array.from({ length: k }, (_, i) => ['name', 'code', 'level'][i % 3]).join(' '));
+        expectPasses(await ask(scalars(18))); // 29
+        expectRefused(await ask(scalars(19)), 'maxCost', 30); // 30.5
+        expectPasses(await ask(scalars(5), 'market-portal')); // 9.5
+        expectRefused(await ask(scalars(6), 'market-portal'), 'maxCost', 10); // 11
+        expectPasses(await ask(scalars(6), 'drc-approval'));
+      });
+    });
+
+    describe('malformed requests get 4xx JSON with a standard code', () => {
+      const json = async (body: string, headers: Record<string, string> = {}) =>
+        send(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(await stack.as('drc-approval')), ...headers }, body });
+      const expectBadRequest = (answer: { status: number; json: any; text: string }, status: number, code = 'BAD_REQUEST') => {
+        expect(answer.status).toBe(status);
+        expect(answer.json?.errors?.[0]?.extensions?.code).toBe(code);
+        expect(answer.text).not.toMatch(/<html|<pre|node_modules|\/work\/|at .*\(/i);
+      };
+
+      it('a body over the size limit: 413 naming the limit', async () => {
+        const answer = await json(JSON.stringify({ query: `{ __typename } # ${'x'.repeat(stack.config.limits.maxBodyBytes)}` }));
+        expectBadRequest(answer, 413);
+        expect(answer.json.errors[0].extensions).toEqual({ code: 'BAD_REQUEST', limit: 'maxBodyBytes', max: stack.config.limits.maxBodyBytes });
+      });
+
+      it('JSON that does not parse: 400', async () => {
+        expectBadRequest(await json('{"query": "{ __typename }"'), 400);
+        expectBadRequest(await json('not json at all'), 400);
+      });
+
+      it('a body that is not a GraphQL request: 400', async () => {
+        expectBadRequest(await json('[]'), 400);
+        expectBadRequest(await json('{"query": 42}'), 400);
+        expectBadRequest(await json('{"query": "{ __typename }", "variables": "nope"}'), 400);
+      });
+
+      it('an unknown operationName: 400 OPERATION_RESOLUTION_FAILURE', async () => {
+        const answer = await json(JSON.stringify({ query: 'query A { __typename }', operationName: 'B' }));
+        expectBadRequest(answer, 400, 'OPERATION_RESOLUTION_FAILURE');
+        const several = await json(JSON.stringify({ query: 'query A { __typename } query B { __typename }' }));
+        expectBadRequest(several, 400, 'OPERATION_RESOLUTION_FAILURE');
+      });
+
+      it('GraphQL that does not parse or validate: 400', async () => {
+        expectBadRequest(await json(JSON.stringify({ query: '{ naturalPerson(' })), 400, 'GRAPHQL_PARSE_FAILED');
+        expectBadRequest(await json(JSON.stringify({ query: '{ noSuchField }' })), 400, 'GRAPHQL_VALIDATION_FAILED');
+      });
+
+      it('variables of the wrong type: 400 BAD_USER_INPUT', async () => {
+        const answer = await json(JSON.stringify({ query: 'query($id: ID!) { naturalPerson(idNumber: $id) { name } }', variables: { id: { a: 1 } } }));
+        expectBadRequest(answer, 400, 'BAD_USER_INPUT');
+      });
+    });
+
+    describe('CSRF prevention stays on', () => {
+      it('refuses a simple POST (text/plain) without apollo-require-preflight', async () => {
+        const answer = await send(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'text/plain', ...(await stack.as('drc-approval')) }, body: '{"query":"{ __typename }"}' });
+        expect(answer.status).toBe(400);
+        expect(answer.json.errors[0].extensions.code).toBe('BAD_REQUEST');
+        expect(answer.json.errors[0].message).toMatch(/Cross-Site Request Forgery/);
+      });
+
+      it('refuses a POST with no content type', async () => {
+        const answer = await send(stack.gatewayUrl, { method: 'POST', headers: await stack.as('drc-approval'), body: 'x' });
+        expect(answer.status).toBe(400);
+        expect(answer.json.errors[0].extensions.code).toBe('BAD_REQUEST');
+      });
+
+      it('refuses a simple GET without apollo-require-preflight, answers it with the header', async () => {
+        const url = `${stack.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`;
+        const refused = await send(url, { headers: await stack.as('drc-approval') });
+        expect(refused.status).toBe(400);
+        expect(refused.json.errors[0].message).toMatch(/Cross-Site Request Forgery/);
+        const answered = await send(url, { headers: { ...(await stack.as('drc-approval')), 'apollo-require-preflight': 'true' } });
+        expect(answered.status).toBe(200);
+        expect(answered.json.data).toEqual({ __typename: 'Query' });
+      });
+    });
+
+    describe('rate limits per consumer, shared by replicas through Redis', () => {
+      it(`answers 429 with Retry-After once ${RATE_LIMITED_CONSUMER} has sent ${RATE_LIMIT} requests to either replica`, async () => {
+        const headers = await stack.as(RATE_LIMITED_CONSUMER);
+        const body = JSON.stringify({ query: division('name') });
+        const to = (url: string) => send(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+        const replicas = [stack.gatewayUrl, tight.url];
+        for (let i = 0; i < RATE_LIMIT; i++) expect((await to(replicas[i % 2])).status).toBe(200);
+        for (const url of replicas) {
+          const refused = await to(url);
+          expect(refused.status).toBe(429);
+          expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+          expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(600);
+          expect(refused.json.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'rateLimit', max: RATE_LIMIT });
+        }
+        // Another consumer has its own count.
+        expect((await post(stack.gatewayUrl, { query: division('name') }, await stack.as('market-portal'))).status).toBe(200);
+      });
+
+      it('fails open when Redis cannot be reached', async () => {
+        const headers = await stack.as(RATE_LIMITED_CONSUMER);
+        for (let i = 0; i < RATE_LIMIT + 2; i++) {
+          const answer = await post<any>(production.url, { query: division('name') }, headers);
+          expect(answer.status).toBe(200);
+          expect(answer.data.administrativeDivision.name).toBe('长乐区');
+        }
+      });
+    });
+
+    describe('production switches', () => {
+      it('introspection can be switched off', async () => {
+        const query = '{ __schema { queryType { name } } }';
+        const off = await post(production.url, { query }, await stack.as('drc-approval'));
+        expect(off.status).toBe(400);
+        expect(codes(off)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+        const on = await post<any>(stack.gatewayUrl, { query }, await stack.as('drc-approval'));
+        expect(on.data.__schema.queryType.name).toBe('Query');
+      });
+
+      it('the playground can be switched off', async () => {
+        const root = (url: string) => fetch(url.replace(/\/graphql$/, '/'), { headers: { accept: 'text/html' } });
+        expect((await root(stack.gatewayUrl)).status).toBe(200);
+        expect((await root(production.url)).status).toBe(404);
+      });
+    });
+  });
+}
+
+defineLimitsSuite('sqlite');
+defineLimitsSuite('mysql');

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import express from 'express';
+import pino from 'pino';
+import { readConfig } from '../shared/config';
+import { openDepartmentStore, subgraphRouter, gatewayVerifier } from '../shared/subgraph-server';
+import { listen } from '../shared/http';
+import { internalSigner } from '../shared/internal-token';
+import { loadPrivateKey } from '../shared/keys';
+import { departments } from '../subgraphs';
+import { scaledPlan } from '../shared/seed/population';
+import { describeWithStore, post, Stack, startStack, StoreKind } from './support/stack';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * The Prometheus text exposition format (0.0.4), strictly: every line is a HELP or TYPE comment or
+ * a sample `name{label="value",...} number`. Throws on any other line.
+ */
+function parsePrometheus(text: string): Sample[] {
+  const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+  const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`;
+  const sample = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)(?: -?[0-9]+)?$`);
+  const help = new RegExp(`^# HELP ${NAME} .*$`);
+  const type = new RegExp(`^# TYPE ${NAME} (counter|gauge|histogram|summary|untyped)$`);
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || help.test(line) || type.test(line)) continue;
+    const m = sample.exec(line);
+    if (!m) throw new Error(`not Prometheus text: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+    samples.push({ name: m[1], labels, value: Number(m[3].replace('Inf', 'Infinity')) });
+  }
+  return samples;
+}
+
+const valueOf = (samples: Sample[], name: string, labels: Record<string, string>) =>
+  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+
+const DEPARTMENT_NAMES = ['credit', 'geo', 'legal-persons', 'persons', 'projects'];
+
+/**
+ * Operations: /health, /ready, /metrics, and a request id that follows a request everywhere.
+ * `processes` runs the departments as `npm start` does, so one can be stopped; the MySQL run is
+ * in-process to keep the file fast (what /ready measures does not depend on the store).
+ */
+function defineOperationsSuite(store: StoreKind, mode: 'processes' | 'in-process') {
+  describeWithStore(store, 'operations endpoints', () => {
+    let stack: Stack;
+    let base: string;
+    let person: string;
+
+    beforeAll(async () => {
+      // A small province: these checks need the stack, not its volume.
+      stack = await startStack({ store, mode, plan: scaledPlan(500) });
+      base = stack.gatewayUrl.replace(/\/graphql$/, '');
+      const page = await stack.query(`{ investmentProjects(first: 1) { edges { node { applicant { legalRepresentative { idNumber } } } } } }`);
+      person = page.data.investmentProjects.edges[0].node.applicant.legalRepresentative.idNumber;
+    }, 300_000);
+    afterAll(async () => {
+      await stack?.stop();
+    });
+
+    it('/health says the gateway is alive', async () => {
+      const res = await fetch(`${base}/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    });
+
+    it('/ready is 200 with every department answering, its latency and the connectivity rate', async () => {
+      const res = await fetch(`${base}/ready`);
+      const body = await res.json();
+      expect(res.status).toBe(200);
+      expect(body).toMatchObject({ ready: true, connectivityRate: 1 });
+      expect(body.departments.map((d: any) => d.department).sort()).toEqual(DEPARTMENT_NAMES);
+      for (const d of body.departments) {
+        expect(d.status).toBe('UP');
+        expect(d.latencyMs).toBeGreaterThanOrEqual(0);
+      }
+    });
+
+    it('echoes the request id and writes the same id into the audit record', async () => {
+      const given = `ops-${randomUUID()}`;
+      const query = `query OpsPerson($id: ID!) { naturalPerson(idNumber: $id) { name } }`;
+      const asked = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': given, ...(await stack.as('drc-approval', 'ops test')) },
+        body: JSON.stringify({ query, variables: { id: person } }),
+      });
+      expect(asked.status).toBe(200);
+      expect(asked.headers.get('x-request-id')).toBe(given);
+
+      // Without one (or with one that is not a sane token) the gateway makes one and echoes it.
+      const unnamed = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'not a token\t!', ...(await stack.as('market-portal')) },
+        body: JSON.stringify({ query, variables: { id: person } }),
+      });
+      const made = unnamed.headers.get('x-request-id');
+      expect(made).toMatch(/^[0-9a-f-]{36}$/);
+
+      const log = await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { consumer requestId operationName } } } }`, { id: person }, await stack.as('auditor'));
+      const records = log.data.accessLog.edges.map((e: any) => e.node);
+      expect(records).toEqual(expect.arrayContaining([
+        { consumer: 'drc-approval', requestId: given, operationName: 'OpsPerson' },
+        { consumer: 'market-portal', requestId: made, operationName: 'OpsPerson' },
+      ]));
+    });
+
+    it('/metrics is Prometheus text counting requests, latency per operation and per subgraph, and errors by code', async () => {
+      const before = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+      const query = `query OpsMetrics($id: ID!) { naturalPerson(idNumber: $id) { name householdAddress } }`;
+      const portal = await stack.as('market-portal');
+      for (let i = 0; i < 3; i++) await stack.query(query, { id: person }, portal); // householdAddress: FORBIDDEN for market-portal
+
+      const res = await fetch(`${base}/metrics`);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const after = parsePrometheus(await res.text());
+      const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+      expect(delta('onesource_gateway_requests_total', { operation: 'OpsMetrics', consumer: 'market-portal', outcome: 'error' })).toBe(3);
+      expect(delta('onesource_gateway_request_duration_seconds_count', { operation: 'OpsMetrics' })).toBe(3);
+      expect(valueOf(after, 'onesource_gateway_request_duration_seconds_bucket', { operation: 'OpsMetrics', le: '+Inf' })).toBe(3);
+      expect(delta('onesource_gateway_errors_total', { code: 'FORBIDDEN' })).toBe(3);
+      expect(delta('onesource_subgraph_request_duration_seconds_count', { subgraph: 'persons' })).toBe(3);
+      expect(delta('onesource_subgraph_requests_total', { subgraph: 'persons', outcome: 'ok' })).toBe(3);
+      // The process's own metrics (prom-client's defaults) are there too.
+      expect(after.some((s) => s.name === 'onesource_process_cpu_user_seconds_total')).toBe(true);
+      expect(after.some((s) => s.name === 'onesource_nodejs_heap_size_used_bytes')).toBe(true);
+    });
+
+    it('a department logs the request id the gateway sent it', async () => {
+      const lines: any[] = [];
+      const sink = new Writable({ write(chunk, _enc, done) { lines.push(...chunk.toString().trim().split('\n').map((l: string) => JSON.parse(l))); done(); } });
+      const logger = pino({ level: 'debug' }, sink);
+      const config = readConfig(stack.env);
+      const db = await openDepartmentStore(config, departments.persons);
+      const handler = await subgraphRouter(departments.persons, db, await gatewayVerifier(config, 'persons'), logger);
+      const app = express();
+      app.use('/graphql', handler.router);
+      const http = await listen(app, 0, '127.0.0.1');
+      try {
+        const { key, kid } = await loadPrivateKey(config.dataDir, 'gateway-signing');
+        const token = await internalSigner(key, kid)('persons', { consumer: 'drc-approval', kind: 'SYSTEM', roles: [] });
+        const id = `ops-${randomUUID()}`;
+        const answer = await post<any>(`http://127.0.0.1:${http.port}/graphql`, { query: '{ naturalPerson(idNumber: "123") { name } }' }, {
+          authorization: `Bearer ${token}`, 'x-request-id': id,
+        });
+        expect(answer.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+        const ours = lines.filter((l) => l.requestId === id);
+        expect(ours.map((l) => l.msg)).toEqual(expect.arrayContaining(['answered']));
+        expect(ours.some((l) => l.code === 'BAD_USER_INPUT')).toBe(true);
+      } finally {
+        await http.close();
+        await handler.stop();
+        await db.destroy();
+      }
+    });
+
+    (mode === 'processes' ? it : it.skip)('/ready is 503 naming the department that does not answer', async () => {
+      await stack.processes.geo!.stop();
+      const res = await fetch(`${base}/ready`);
+      const body = await res.json();
+      expect(res.status).toBe(503);
+      expect(body.ready).toBe(false);
+      expect(body.connectivityRate).toBeCloseTo(0.8);
+      const geo = body.departments.find((d: any) => d.department === 'geo');
+      expect(geo).toMatchObject({ status: 'DOWN', reason: expect.any(String) });
+      expect(body.departments.filter((d: any) => d.status === 'UP').map((d: any) => d.department).sort()).toEqual(DEPARTMENT_NAMES.filter((n) => n !== 'geo'));
+      const metrics = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+      expect(valueOf(metrics, 'onesource_subgraph_up', { subgraph: 'geo' })).toBe(0);
+      expect(valueOf(metrics, 'onesource_subgraph_up', { subgraph: 'persons' })).toBe(1);
+    });
+  });
+}
+
+defineOperationsSuite('sqlite', 'processes');
+defineOperationsSuite('mysql', 'in-process');

@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+import { DEPARTMENTS, DepartmentName } from '../shared/departments';
+import { PROJECT_PAGE } from './support/operations';
+import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
+
+/**
+ * One SQL statement per entity type per plan step, whatever the number of rows: a page of 5
+ * projects and a page of 50 cost every department the same statements.
+ */
+function defineStatementSuite(store: StoreKind) {
+  describeWithStore(store, 'SQL statements per request', () => {
+    let stack: Stack;
+    const statements: Record<DepartmentName, string[]> = { persons: [], 'legal-persons': [], geo: [], projects: [], credit: [] };
+
+    beforeAll(async () => {
+      stack = await startStack({ store, mode: 'in-process' });
+      for (const { name } of DEPARTMENTS) {
+        (stack.stores[name] as Knex).on('query', (q: { sql: string }) => statements[name].push(q.sql));
+      }
+    }, 300_000);
+    afterAll(() => stack?.stop());
+
+    async function countStatements(first: number) {
+      for (const name of Object.keys(statements) as DepartmentName[]) statements[name] = [];
+      const answer = await stack.query(PROJECT_PAGE, { first });
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data.investmentProjects.edges).toHaveLength(first);
+      return Object.fromEntries(Object.entries(statements).map(([name, sqls]) => [name, sqls.length]));
+    }
+
+    it('fetches 50 projects with applicant, representative and both credit profiles in the same statements as 5', async () => {
+      const five = await countStatements(5);
+      const fifty = await countStatements(50);
+      expect(fifty).toEqual(five);
+      // projects: the page; legal-persons: the applicants; persons: the representatives;
+      // credit: the applicants' profiles and, one plan step later, the representatives'.
+      expect(fifty).toEqual({ projects: 1, 'legal-persons': 1, persons: 1, credit: 2, geo: 0 });
+      for (const sql of statements.persons) expect(sql).toMatch(/where .*id_number.* in \(/i);
+    });
+
+    it('reads a project review in one statement per department and entity type', async () => {
+      const page = await stack.query(`{ investmentProjects(first: 1) { edges { node { projectCode } } } }`);
+      const projectCode = page.data.investmentProjects.edges[0].node.projectCode;
+      for (const name of Object.keys(statements) as DepartmentName[]) statements[name] = [];
+      const answer = await stack.query(`query($c: ID!) { investmentProject(projectCode: $c) {
+        name approvals { status } parcels { landUse division { name } } division { name }
+        applicant { name legalRepresentative { name } } } }`, { c: projectCode });
+      expect(answer.errors).toBeUndefined();
+      // projects: the project, its parcel links, its approvals. geo is called twice in one plan
+      // step (the project's division; the parcels), and the parcels' divisions follow the parcels.
+      expect(statements.projects).toHaveLength(3);
+      expect(statements['legal-persons']).toHaveLength(1);
+      expect(statements.persons).toHaveLength(1);
+      const tables = statements.geo.map((sql) => /from [`"]?(\w+)/.exec(sql)![1]).sort();
+      expect(tables).toEqual(['administrative_divisions', 'administrative_divisions', 'land_parcels']);
+    });
+  });
+}
+
+defineStatementSuite('sqlite');
+defineStatementSuite('mysql');

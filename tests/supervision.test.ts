@@ -1,0 +1,91 @@
+import { waitUntilAnswering } from '../scripts/processes';
+import { scaledPlan } from '../shared/seed/population';
+import { PROJECT_REVIEW } from './support/operations';
+import { standIn, StandIn } from './support/stand-in';
+import { Stack, startStack } from './support/stack';
+
+/**
+ * Processes as `npm start` runs them: a crashed department is restarted by its supervisor, and
+ * SIGTERM lets the gateway finish what it is answering before it exits.
+ */
+
+/** Polls until `check` passes: waits on what is observed, never on a guessed delay. */
+async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const refused = async (url: string) => {
+  try {
+    await fetch(url);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+describe('supervised processes and graceful stops [sqlite, processes]', () => {
+  let stack: Stack;
+  let geo: StandIn;
+  let projectCode: string;
+  let whole: unknown;
+  const review = () => stack.query(PROJECT_REVIEW, { projectCode });
+
+  beforeAll(async () => {
+    geo = await standIn();
+    stack = await startStack({
+      store: 'sqlite',
+      mode: 'processes',
+      plan: scaledPlan(200),
+      env: { ONESOURCE_LOG_LEVEL: 'error', ONESOURCE_GEO_URL: geo.url, ONESOURCE_GEO_TIMEOUT_MS: '60000', ONESOURCE_CREDIT_HALF_OPEN_MS: '200' },
+    });
+    geo.forwardTo(stack.config.subgraphs.geo.port);
+    await waitUntilAnswering(`http://127.0.0.1:${stack.config.subgraphs.geo.port}/graphql`);
+    const page = await stack.query(`{ investmentProjects(first: 1) { edges { node { projectCode } } } }`);
+    projectCode = page.data.investmentProjects.edges[0].node.projectCode;
+    const answer = await review();
+    expect(answer.errors).toBeUndefined();
+    whole = answer.data;
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await geo?.close();
+  });
+
+  it('restarts a department that crashes, and the gateway uses it again', async () => {
+    const credit = await stack.startSubgraphProcess('credit', { restart: true });
+    const crashed = credit.current();
+    crashed.kill('SIGKILL');
+    await new Promise<void>((resolve) => (crashed.exitCode !== null || crashed.signalCode !== null ? resolve() : crashed.once('exit', () => resolve())));
+
+    await until(() => credit.current() !== crashed, 'the supervisor starts credit again');
+    expect(credit.current().pid).not.toBe(crashed.pid);
+    await waitUntilAnswering(`http://127.0.0.1:${stack.config.subgraphs.credit.port}/graphql`);
+    const direct = await stack.querySubgraph('credit', '{ _service { sdl } }');
+    expect(direct.errors).toBeUndefined();
+    await until(async () => !(await review()).errors, 'the gateway answers credit again');
+    expect((await review()).data).toEqual(whole);
+  });
+
+  it('drains an in-flight request on SIGTERM before the gateway exits', async () => {
+    const gateway = stack.processes.gateway!.current();
+    const exited = new Promise<number | null>((resolve) => gateway.once('exit', (code) => resolve(code)));
+    geo.set('hold');
+    const inFlight = review();
+    await until(() => geo.holding() > 0, 'the request reaches geo');
+
+    gateway.kill('SIGTERM');
+    // Stopped accepting: new connections are refused while the held request is still open.
+    await until(() => refused(`http://127.0.0.1:${stack.config.gatewayPort}/health`), 'the gateway stops listening');
+    geo.set('forward'); // lets the held call through, and the request's later geo calls
+
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data).toEqual(whole);
+    expect(await exited).toBe(0);
+  });
+});

@@ -1,0 +1,182 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Knex } from 'knex';
+import { openGatewayStore } from '../gateway/store';
+import { scaledPlan } from '../shared/seed/population';
+import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..');
+
+const DIVISION = `query Division($code: ID!) { administrativeDivision(code: $code) { code name children { code } } }`;
+const PAGE = `query Page { investmentProjects(first: 3) { edges { node { projectCode name } } } }`;
+const PERSON = `query Person($id: ID!) { naturalPerson(idNumber: $id) { name householdAddress } }`;
+const REPORT = `query Usage($from: Date!, $to: Date!, $days: Int) {
+  usageReport(from: $from, to: $to, unusedForDays: $days) {
+    consumers { key requests items errors errorsByCode { code count } averageLatencyMs maxLatencyMs }
+    departments { key department requests items errors calls failedCalls averageCallMs }
+    resources { key department requests items errors }
+    fields { key department requests items errors errorsByCode { code count } }
+    days { key requests errors }
+    unusedForDays
+    zombieCandidates { name department kind }
+  }
+}`;
+
+const byKey = (rows: any[]): Record<string, any> => Object.fromEntries(rows.map((r) => [r.key, r]));
+
+/** Usage statistics: counted from the gateway's own records, exactly, per consumer, department, field and day. */
+function defineUsageSuite(store: StoreKind) {
+  describeWithStore(store, 'usage statistics', () => {
+    let stack: Stack;
+    let gatewayDb: Knex;
+    let children: number;
+    let report: any;
+    const today = new Date().toISOString().slice(0, 10);
+    const usage = async (consumer: string, variables: Record<string, unknown> = { from: today, to: today }) =>
+      stack.query(REPORT, variables, await stack.as(consumer));
+
+    beforeAll(async () => {
+      // A small province: the counts are of this suite's requests, not of the data's volume.
+      stack = await startStack({ store, mode: 'in-process', plan: scaledPlan(500) });
+      gatewayDb = await openGatewayStore(stack.config);
+      const person = (await stack.stores.persons!('natural_persons').first('id_number')).id_number as string;
+
+      // What this suite asks, and nothing else before the first report: the counts below are exact.
+      const portal = await stack.as('market-portal');
+      const first = await stack.query(DIVISION, { code: '350100' }, portal);
+      await stack.query(DIVISION, { code: '350100' }, portal);
+      children = first.data.administrativeDivision.children.length;
+      expect(children).toBeGreaterThan(1);
+      const page = await stack.query(PAGE);
+      expect(page.data.investmentProjects.edges).toHaveLength(3);
+      const refused = await stack.query(PERSON, { id: person }, portal);
+      expect(refused.data.naturalPerson.name).toEqual(expect.any(String));
+      expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+
+      const answer = await usage('auditor');
+      expect(answer.errors).toBeUndefined();
+      report = answer.data.usageReport;
+    }, 300_000);
+    afterAll(async () => {
+      await gatewayDb?.destroy();
+      await stack?.stop();
+    });
+
+    it('counts requests, errors by code and latency per consumer', () => {
+      const consumers = byKey(report.consumers);
+      expect(Object.keys(consumers).sort()).toEqual(['drc-approval', 'market-portal']);
+      // items: every value the answers carried (see the fields below)
+      expect(consumers['market-portal']).toMatchObject({ requests: 3, items: 2 * (3 + 2 * children) + 2, errors: 1, errorsByCode: [{ code: 'FORBIDDEN', count: 1 }] });
+      expect(consumers['drc-approval']).toMatchObject({ requests: 1, items: 13, errors: 0, errorsByCode: [] });
+      expect(consumers['market-portal'].averageLatencyMs).toBeGreaterThan(0);
+      expect(consumers['market-portal'].maxLatencyMs).toBeGreaterThanOrEqual(consumers['market-portal'].averageLatencyMs);
+      expect(report.days).toEqual([{ key: today, requests: 4, errors: 1 }]);
+    });
+
+    it('counts the items each field served, under the department that owns it', () => {
+      const fields = byKey(report.fields);
+      expect(fields['Query.administrativeDivision']).toMatchObject({ department: 'geo', requests: 2, items: 2 });
+      // code is read at the division and at each of its children
+      expect(fields['AdministrativeDivision.code']).toMatchObject({ department: 'geo', requests: 2, items: 2 * (1 + children) });
+      expect(fields['AdministrativeDivision.children']).toMatchObject({ department: 'geo', requests: 2, items: 2 * children });
+      expect(fields['Query.investmentProjects']).toMatchObject({ department: 'projects', requests: 1, items: 1 });
+      expect(fields['InvestmentProjectConnection.edges']).toMatchObject({ department: 'projects', requests: 1, items: 3 });
+      expect(fields['InvestmentProject.name']).toMatchObject({ department: 'projects', requests: 1, items: 3 });
+      expect(fields['NaturalPerson.name']).toMatchObject({ department: 'persons', requests: 1, items: 1, errors: 0 });
+      expect(fields['NaturalPerson.householdAddress']).toMatchObject({
+        department: 'persons', requests: 1, items: 0, errors: 1, errorsByCode: [{ code: 'FORBIDDEN', count: 1 }],
+      });
+      expect(Object.keys(fields)).not.toContain('LandParcel.rightType');
+
+      const resources = byKey(report.resources);
+      expect(resources.AdministrativeDivision).toMatchObject({ department: 'geo', requests: 2, items: 2 * (1 + children) + 2 + 2 * children });
+    });
+
+    it('counts per department: requests that used it, items served, and the calls the gateway made to it', () => {
+      const departments = byKey(report.departments);
+      expect(Object.keys(departments).sort()).toEqual(['geo', 'persons', 'projects']);
+      expect(departments.geo).toMatchObject({ requests: 2, items: 2 + 2 * (1 + children) + 2 + 2 * children, errors: 0, failedCalls: 0 });
+      expect(departments.geo.calls).toBeGreaterThanOrEqual(2);
+      expect(departments.geo.averageCallMs).toBeGreaterThan(0);
+      expect(departments.projects).toMatchObject({ requests: 1, items: 1 + 3 + 3 + 3 + 3, errors: 0 });
+      expect(departments.persons).toMatchObject({ requests: 1, errors: 1 });
+    });
+
+    it('writes its counts to the gateway store, roll-ups included', async () => {
+      const rows = await gatewayDb('usage_daily').where({ day: today, consumer_id: 'market-portal' }).select('department', 'coordinate', 'requests', 'items');
+      const row = (department: string, coordinate: string) => rows.find((r: any) => r.department === department && r.coordinate === coordinate);
+      expect(Number(row('*', '*').requests)).toBe(3);
+      expect(Number(row('geo', '*').requests)).toBe(2);
+      expect(Number(row('geo', 'AdministrativeDivision.children').items)).toBe(2 * children);
+      const errors = await gatewayDb('usage_errors').where({ day: today, consumer_id: 'market-portal', coordinate: 'NaturalPerson.householdAddress' });
+      expect(errors.map((e: any) => [e.code, Number(e.errors)])).toEqual([['FORBIDDEN', 1]]);
+    });
+
+    it('lists as zombie candidates the shared fields and resources nobody used', () => {
+      const zombies = report.zombieCandidates.map((z: any) => `${z.kind} ${z.name} ${z.department}`);
+      expect(report.unusedForDays).toBe(90);
+      expect(zombies).toEqual(expect.arrayContaining(['FIELD LandParcel.rightType geo', 'FIELD NaturalPerson.gender persons', 'RESOURCE LandParcel geo', 'RESOURCE LegalPerson legal-persons']));
+      for (const used of ['FIELD AdministrativeDivision.code geo', 'FIELD InvestmentProject.name projects', 'RESOURCE AdministrativeDivision geo', 'RESOURCE NaturalPerson persons']) {
+        expect(zombies).not.toContain(used);
+      }
+      // Not shared (@inaccessible) fields are not candidates: they are not offered at all.
+      expect(zombies.some((z: string) => z.includes('householdDivisionCode'))).toBe(false);
+      // The gateway's own sharing records are not departmental data.
+      expect(report.zombieCandidates.every((z: any) => z.department !== 'sharing')).toBe(true);
+    });
+
+    it('finds nothing used in a window before any request', async () => {
+      const past = (await usage('auditor', { from: '2020-01-01', to: '2020-01-31', days: 31 })).data.usageReport;
+      expect(past.consumers).toEqual([]);
+      expect(past.fields).toEqual([]);
+      expect(past.zombieCandidates.map((z: any) => z.name)).toEqual(expect.arrayContaining(['AdministrativeDivision.code', 'AdministrativeDivision']));
+    });
+
+    it('shows a department operator its own rows only, and refuses other consumers', async () => {
+      const refused = await usage('market-portal');
+      expect(refused.data?.usageReport ?? null).toBeNull();
+      expect(refused.errors?.[0]).toMatchObject({ path: ['usageReport'], extensions: { code: 'FORBIDDEN' } });
+
+      const geo = (await usage('dept-geo')).data.usageReport;
+      expect(geo.departments.map((d: any) => d.key)).toEqual(['geo']);
+      expect(geo.fields.length).toBeGreaterThan(0);
+      expect(geo.fields.every((f: any) => f.department === 'geo')).toBe(true);
+      // Consumers as seen from geo: those who read geo's data, with the requests that used it.
+      expect(geo.consumers.map((c: any) => [c.key, c.requests])).toEqual([['market-portal', 2]]);
+      expect(geo.zombieCandidates.length).toBeGreaterThan(0);
+      expect(geo.zombieCandidates.every((z: any) => z.department === 'geo')).toBe(true);
+
+      const persons = (await usage('dept-persons')).data.usageReport;
+      expect(persons.fields.map((f: any) => f.key).sort()).toEqual(['NaturalPerson.householdAddress', 'NaturalPerson.name', 'Query.naturalPerson']);
+      expect(persons.consumers.map((c: any) => [c.key, c.requests, c.errors])).toEqual([['market-portal', 1, 1]]);
+    });
+
+    it('counts its own report requests too, once answered', async () => {
+      const consumers = byKey((await usage('auditor')).data.usageReport.consumers);
+      // The first report, the past window, and this suite's department operators' and refused reports.
+      expect(consumers.auditor.requests).toBe(2);
+      expect(consumers['market-portal']).toMatchObject({ requests: 4, errorsByCode: [{ code: 'FORBIDDEN', count: 2 }] });
+      expect(consumers['dept-geo'].requests).toBe(1);
+    });
+
+    it('npm run report prints the 三数一率 figures for the year', async () => {
+      const year = today.slice(0, 4);
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'report.ts'), '--year', year], {
+        cwd: ROOT, env: stack.env, timeout: 120_000,
+      });
+      expect(stdout).toContain(`OneSource ${year}`);
+      // market-portal, drc-approval, auditor, dept-geo, dept-persons of the eleven seeded consumers
+      expect(stdout).toMatch(/Systems connected\s+接入系统数\s+5 of 11 registered consumer systems made requests/);
+      expect(stdout).toMatch(/Items shared\s+共享数据项\s+\d+ data items in \d+ resources \(\d+ unconditional, \d+ conditional\)/);
+      expect(stdout).toMatch(/Applications served\s+应用服务数\s+\d+ requests served; \d+ of \d+ access applications decided were approved/);
+      expect(stdout).toMatch(/Connectivity rate\s+联通率\s+100\.0% \(5 of 5 departments answering now\); 100\.0% of \d+ calls to departments answered/);
+      expect(stdout).toMatch(/^geo\s+\d+\s+\d+\s+\d+/m);
+      expect(stdout).toMatch(/resource LandParcel\s+geo/);
+    }, 120_000);
+  });
+}
+
+defineUsageSuite('sqlite');
+defineUsageSuite('mysql');
