@@ -5,4 +5,5 @@ module.exports = {
   testMatch: ['**/__tests__/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/.data/'],
   testTimeout: 120000,
+  testSequencer: '<rootDir>/tests/support/sequencer.js',
 };

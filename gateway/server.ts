@@ -48,6 +48,8 @@ import { composeSupergraph, executableSupergraph, readSubgraphSources } from './
 import { LiveSupergraph, reloadingSupergraph } from './supergraph-reload';
 import { catalogRouter } from './catalog/routes';
 import { createOperationRecorder, operationRecorderPlugin } from './operations-recorder';
+import { persistedQueries } from './persisted-queries';
+import { gatewaySubgraphSources } from './prepare';
 
 export interface RunningGateway {
   url: string;
@@ -72,9 +74,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
   await ensureKeyPair(config.dataDir, 'gateway-signing');
   if (config.auth.devTokens) await ensureKeyPair(config.dataDir, 'dev-idp');
   const db = await openGatewayStore(config);
-  const sharingUrl = `http://127.0.0.1:${port}/${SHARING_SUBGRAPH}/graphql`;
-  const sharingSdl = fs.readFileSync(path.join(__dirname, 'sharing', 'schema.graphql'), 'utf8');
-  const readSources = () => [...readSubgraphSources(config), { name: SHARING_SUBGRAPH, url: sharingUrl, sdl: sharingSdl }];
+  const readSources = () => gatewaySubgraphSources(config, port);
   const supergraphSdl = composeSupergraph(readSources());
   // The FULL supergraph (rules, catalogue); Apollo Gateway gets the executable copy. Both follow SDL changes.
   const live = new LiveSupergraph(supergraphSdl);
@@ -102,8 +102,11 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
   const guard = guardGateway(gateway, { rules: () => live.rules(), access: createAccessStore(db), trail, logger });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => usage.useSupergraph(coreSupergraphSdl));
 
+  // Registered through any replica, known to all: the hash → query cache is in Redis.
+  const apq = persistedQueries(config.persistedQueries, logger);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: guard,
+    persistedQueries: apq.options,
     formatError: (formatted, error) => {
       const safe = formatPublicError(formatted);
       if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'request failed');
@@ -190,6 +193,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
       await trail.flush();
       await usage.stop();
       await rateLimiter.close();
+      apq.close();
       await db.destroy();
     },
   };

@@ -54,6 +54,16 @@ export interface Config {
       redisPrefix: string;
     };
   };
+  /** Automatic persisted queries (gateway/persisted-queries.ts). */
+  persistedQueries: {
+    /** `redis`: one cache shared by every gateway replica (falls back to each process's memory while Redis is unreachable); `memory`: Apollo's own, per process. */
+    cache: 'redis' | 'memory';
+    /** How long a registered query is kept, in seconds; 0 = until evicted. */
+    ttlSeconds: number;
+    /** The same Redis (and key prefix) as the rate limits. */
+    redisUrl: string;
+    redisPrefix: string;
+  };
   /** Schema introspection and the playground page: both off in production unless asked for. */
   introspection: boolean;
   playground: boolean;
@@ -138,6 +148,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
         redisPrefix: env.ONESOURCE_REDIS_PREFIX ?? 'onesource:',
       },
     },
+    persistedQueries: {
+      cache: choiceSetting(env, 'ONESOURCE_APQ_CACHE', ['redis', 'memory'] as const, 'redis'),
+      ttlSeconds: intSetting(env, 'ONESOURCE_APQ_TTL', 86_400),
+      redisUrl: env.ONESOURCE_REDIS_URL || 'redis://127.0.0.1:6379',
+      redisPrefix: env.ONESOURCE_REDIS_PREFIX ?? 'onesource:',
+    },
     introspection: flagSetting(env, 'ONESOURCE_INTROSPECTION', env.NODE_ENV !== 'production'),
     playground: flagSetting(env, 'ONESOURCE_PLAYGROUND', env.NODE_ENV !== 'production'),
   };
@@ -163,6 +179,13 @@ function perConsumerSetting(env: NodeJS.ProcessEnv, name: string): Record<string
     map[consumer] = n;
   }
   return map;
+}
+
+function choiceSetting<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${choices.join(', ')}, not "${raw}"`);
+  return raw as T;
 }
 
 function flagSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

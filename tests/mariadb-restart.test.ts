@@ -25,21 +25,38 @@ async function mariadbAnswers(): Promise<boolean> {
   }
 }
 
+/** Whether a mariadbd process still exists (it stops answering before it has exited). */
+async function mariadbRunning(): Promise<boolean> {
+  try {
+    await run('pgrep', ['-x', 'mariadbd']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * start-stop-daemon does nothing while an exiting mariadbd is still there (--oknodo), so the
+ * start is repeated until the server answers.
+ */
 async function startMariadb(): Promise<void> {
-  if (await mariadbAnswers()) return;
-  await run('start-stop-daemon', ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/mariadbd']);
   const deadline = Date.now() + 60_000;
+  let lastStart = 0;
   while (!(await mariadbAnswers())) {
     if (Date.now() > deadline) throw new Error('MariaDB did not come back within 60 s');
+    if (Date.now() - lastStart > 3_000 && !(await mariadbRunning())) {
+      await run('start-stop-daemon', ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/mariadbd']);
+      lastStart = Date.now();
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-/** `mysqladmin shutdown` returns once the server has stopped. */
+/** `mysqladmin shutdown` returns once the server has stopped answering; wait for the process to go too. */
 async function stopMariadb(): Promise<void> {
   await run('mysqladmin', [...MYSQL_ARGS, 'shutdown'], { timeout: 60_000 });
   const deadline = Date.now() + 30_000;
-  while (await mariadbAnswers()) {
+  while ((await mariadbAnswers()) || (await mariadbRunning())) {
     if (Date.now() > deadline) throw new Error('MariaDB did not stop within 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }

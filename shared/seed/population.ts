@@ -1,5 +1,6 @@
 import { idNumberCheckCharacter, organizationCodeCheckCharacter, usccCheckCharacter } from '../identifiers';
 import type { SeedPlan } from '../subgraph-server';
+import { companyDefect, companyWithDefect, personDefect, projectDefect } from './defects';
 import { COUNTIES, townshipsOf } from './province';
 import { dayNumber, dice, isoDay } from './random';
 
@@ -35,6 +36,10 @@ export interface PersonFacts {
   birthDate: string;
   gender: 'MALE' | 'FEMALE';
   deceasedOn: string | null;
+  /** On the credit blacklist (失信联合惩戒对象): the credit seed records it, companies avoid such representatives. */
+  onBlacklist: boolean;
+  /** A planted disagreement between the recorded gender or birth date and the number (see defects.ts). */
+  recordedWrong: 'gender' | 'birthDate' | null;
 }
 
 export function personFacts(plan: SeedPlan, i: number): PersonFacts {
@@ -51,8 +56,22 @@ export function personFacts(plan: SeedPlan, i: number): PersonFacts {
   // Died after their 20th birthday (or at once, for the youngest) and before the seed's census date.
   const lifespan = dayNumber('2026-06-30') - birthDay;
   const deceasedOn = deceased ? isoDay(birthDay + d.int(Math.min(20 * 365, lifespan), lifespan)) : null;
-  return { idNumber: first17 + idNumberCheckCharacter(first17), countyCode: county, birthDate, gender, deceasedOn };
+  const onBlacklist = dice(plan.seed, 'person-credit', i).chance(0.01);
+  return {
+    idNumber: first17 + idNumberCheckCharacter(first17), countyCode: county, birthDate, gender, deceasedOn, onBlacklist,
+    recordedWrong: personDefect(plan, i)?.kind ?? null,
+  };
 }
+
+/** A person index for a representative: the first from `start` on that `fits` (deterministic, wraps round). */
+function personFrom(plan: SeedPlan, start: number, fits: (p: PersonFacts) => boolean): number {
+  for (let n = 0; n < plan.persons; n++) {
+    const i = (start + n) % plan.persons;
+    if (fits(personFacts(plan, i))) return i;
+  }
+  throw new Error('the seed plan has no person fit to be this representative');
+}
+const fitRepresentative = (p: PersonFacts) => !p.deceasedOn && !p.onBlacklist;
 
 // -- legal persons ----------------------------------------------------------------------------
 
@@ -62,7 +81,8 @@ export interface LegalPersonFacts {
   uscc: string;
   countyCode: string;
   status: 'ACTIVE' | 'REVOKED' | 'CANCELLED';
-  representativeIndex: number;
+  /** The representative's index among seeded persons, or null when the representative is not registered (planted). */
+  representativeIndex: number | null;
   representativeIdNumber: string;
 }
 
@@ -78,14 +98,25 @@ export function legalPersonFacts(plan: SeedPlan, j: number): LegalPersonFacts {
   }
   const organization = `MA${body}`;
   const first17 = `91${county}${organization}${organizationCodeCheckCharacter(organization)}`;
-  const status = d.weighted([['ACTIVE', 90], ['REVOKED', 5], ['CANCELLED', 5]] as const);
-  const representativeIndex = d.int(0, plan.persons - 1);
+  const rolledStatus = d.weighted([['ACTIVE', 90], ['REVOKED', 5], ['CANCELLED', 5]] as const);
+  const rolledRepresentative = d.int(0, plan.persons - 1);
+  const defect = companyDefect(plan, j);
+  const status = !defect ? rolledStatus : defect.kind === 'inactiveCompanyWithActiveProject' ? (defect.ordinal % 2 ? 'CANCELLED' : 'REVOKED') : 'ACTIVE';
+  const representativeIndex =
+    defect?.kind === 'representativeUnknown'
+      ? null
+      : defect?.kind === 'representativeDeceased'
+        ? personFrom(plan, rolledRepresentative, (p) => !!p.deceasedOn)
+        : defect?.kind === 'blacklistedRepresentative'
+          ? personFrom(plan, rolledRepresentative, (p) => p.onBlacklist && !p.deceasedOn)
+          : personFrom(plan, rolledRepresentative, fitRepresentative);
   return {
     uscc: first17 + usccCheckCharacter(first17),
     countyCode: county,
     status,
     representativeIndex,
-    representativeIdNumber: personFacts(plan, representativeIndex).idNumber,
+    // Past the end of the register: a valid number that nobody holds.
+    representativeIdNumber: personFacts(plan, representativeIndex ?? plan.persons + (defect?.ordinal ?? 0)).idNumber,
   };
 }
 
@@ -114,16 +145,36 @@ export interface ProjectFacts {
   applicantIndex: number;
   applicantUscc: string;
   parcelCodes: string[];
+  /** Planted: the applicant is revoked or cancelled, so the project must be one still under way. */
+  mustBeActive: boolean;
+}
+
+/** Applicants are active companies with a registered representative, except where a defect is planted. */
+function applicantFrom(plan: SeedPlan, start: number): number {
+  for (let n = 0; n < plan.legalPersons; n++) {
+    const j = (start + n) % plan.legalPersons;
+    const company = legalPersonFacts(plan, j);
+    if (company.status === 'ACTIVE' && company.representativeIndex !== null) return j;
+  }
+  throw new Error('the seed plan has no active company to be an applicant');
 }
 
 export function projectFacts(plan: SeedPlan, m: number): ProjectFacts {
   const d = dice(plan.seed, 'project', m);
   const parcels = [2 * m, 2 * m + 1].filter((k) => k < plan.parcels).map((k) => parcelFacts(plan, k));
-  const countyCode = parcels[0]?.countyCode ?? d.pick(COUNTIES).code;
+  const defect = projectDefect(plan, m);
+  const parcelCounty = parcels[0]?.countyCode ?? d.pick(COUNTIES).code;
+  // Planted: recorded one county on from where its parcels lie.
+  const countyCode = defect?.kind === 'parcelOutsideDivision'
+    ? COUNTIES[(COUNTIES.findIndex((c) => c.code === parcelCounty) + 1) % COUNTIES.length].code
+    : parcelCounty;
   const year = d.int(2019, 2026);
   const industry = d.pick(['13', '26', '34', '38', '44', '47', '48', '54', '64', '70', '72', '78']);
   const kind = d.weighted([['01', 20], ['02', 20], ['03', 60]] as const);
-  const applicantIndex = d.int(0, plan.legalPersons - 1);
+  const rolledApplicant = d.int(0, plan.legalPersons - 1);
+  const applicantIndex = defect?.kind === 'inactiveApplicant'
+    ? companyWithDefect(plan, 'inactiveCompanyWithActiveProject', defect.ordinal)
+    : applicantFrom(plan, rolledApplicant);
   return {
     projectCode: `${year}-${countyCode}-${industry}-${kind}-${String(m + 1).padStart(6, '0')}`,
     countyCode,
@@ -131,5 +182,6 @@ export function projectFacts(plan: SeedPlan, m: number): ProjectFacts {
     applicantIndex,
     applicantUscc: legalPersonFacts(plan, applicantIndex).uscc,
     parcelCodes: parcels.map((p) => p.parcelCode),
+    mustBeActive: defect?.kind === 'inactiveApplicant',
   };
 }

@@ -12,9 +12,11 @@ interface Subject {
   key: string;
   type: 'NATURAL_PERSON' | 'LEGAL_PERSON';
   d: Dice;
+  /** A person's blacklisting is a shared fact (companies avoid such representatives); a company's is rolled here. */
+  onBlacklist?: boolean;
 }
 
-function entriesFor({ key, type, d }: Subject) {
+function entriesFor({ key, type, d, onBlacklist }: Subject) {
   const entry = (kind: string, reason: string, authority: string, documentNumber: string, years: number | null) => {
     const decided = d.int(dayNumber('2018-01-01'), dayNumber('2026-09-30'));
     return {
@@ -27,7 +29,7 @@ function entriesFor({ key, type, d }: Subject) {
       expires_on: years === null ? null : isoDay(decided + years * 365),
     };
   };
-  const blacklist = d.chance(type === 'LEGAL_PERSON' ? 0.04 : 0.01);
+  const blacklist = onBlacklist ?? d.chance(0.04);
   const redlist = !blacklist && d.chance(type === 'LEGAL_PERSON' ? 0.06 : 0.02);
   const entries = [];
   if (blacklist) {
@@ -50,9 +52,11 @@ function entriesFor({ key, type, d }: Subject) {
 }
 
 function subject(plan: SeedPlan, n: number): Subject {
-  return n < plan.persons
-    ? { key: personFacts(plan, n).idNumber, type: 'NATURAL_PERSON', d: dice(plan.seed, 'credit', n) }
-    : { key: legalPersonFacts(plan, n - plan.persons).uscc, type: 'LEGAL_PERSON', d: dice(plan.seed, 'credit', n) };
+  if (n < plan.persons) {
+    const person = personFacts(plan, n);
+    return { key: person.idNumber, type: 'NATURAL_PERSON', d: dice(plan.seed, 'credit', n), onBlacklist: person.onBlacklist };
+  }
+  return { key: legalPersonFacts(plan, n - plan.persons).uscc, type: 'LEGAL_PERSON', d: dice(plan.seed, 'credit', n) };
 }
 
 export const isSeeded = (db: Knex) => hasRows(db, 'credit_profiles');

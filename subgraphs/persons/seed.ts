@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { fillTable, hasRows } from '../../shared/seed/fill';
 import { personFacts } from '../../shared/seed/population';
 import { divisionFullName, townshipsOf } from '../../shared/seed/province';
-import { dice } from '../../shared/seed/random';
+import { dayNumber, dice, isoDay } from '../../shared/seed/random';
 import type { SeedPlan, SeedProgress } from '../../shared/subgraph-server';
 import type { NaturalPersonRow } from './store';
 
@@ -24,11 +24,14 @@ export function seedPersonRow(plan: SeedPlan, i: number): NaturalPersonRow {
   const given = facts.gender === 'MALE' ? MALE_GIVEN : FEMALE_GIVEN;
   const name = d.weighted(SURNAMES) + d.pick(given) + (d.chance(0.75) ? d.pick(given) : '');
   const township = d.pick(townshipsOf(facts.countyCode));
+  // Planted defects (shared/seed/defects.ts): a record that disagrees with its own number.
+  const gender = facts.recordedWrong === 'gender' ? (facts.gender === 'MALE' ? 'FEMALE' : 'MALE') : facts.gender;
+  const birthDate = facts.recordedWrong === 'birthDate' ? isoDay(dayNumber(facts.birthDate) + 365) : facts.birthDate;
   return {
     id_number: facts.idNumber,
     name,
-    gender: facts.gender,
-    birth_date: facts.birthDate,
+    gender,
+    birth_date: birthDate,
     status: facts.deceasedOn ? 'DECEASED' : 'ALIVE',
     deceased_on: facts.deceasedOn,
     household_division_code: facts.countyCode,

@@ -49,7 +49,9 @@ function seedProject(plan: SeedPlan, m: number) {
   const facts = projectFacts(plan, m);
   const d = dice(plan.seed, 'project-details', m);
   const kind = KINDS[facts.projectCode.split('-')[3]];
-  const status = d.weighted(STATUSES);
+  const rolled = d.weighted(STATUSES);
+  // Planted (shared/seed/defects.ts): a revoked or cancelled applicant's project still under review.
+  const status = facts.mustBeActive && (rolled === 'REJECTED' || rolled === 'COMPLETED') ? 'UNDER_REVIEW' : rolled;
   const declaredDay = d.int(dayNumber(`${facts.year}-01-01`), Math.min(dayNumber(`${facts.year}-12-31`), dayNumber('2026-10-31')));
   const county = COUNTIES.find((c) => c.code === facts.countyCode)!;
   return {

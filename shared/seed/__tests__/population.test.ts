@@ -1,6 +1,7 @@
 import { checkIdNumber, checkParcelCode, checkProjectCode, checkUscc, idNumberFacts } from '../../identifiers';
 import { DEFAULT_PLAN, legalPersonFacts, parcelFacts, personFacts, projectFacts, scaledPlan } from '../population';
 import { COUNTIES, DIVISIONS } from '../province';
+import { PLANTED_DEFECTS, projectDefect } from '../defects';
 
 describe('the seeded province', () => {
   const plan = DEFAULT_PLAN;
@@ -40,11 +41,33 @@ describe('the seeded province', () => {
   it('links companies to seeded persons and projects to seeded companies and parcels in one county', () => {
     for (let m = 0; m < plan.projects; m++) {
       const project = projectFacts(plan, m);
+      if (projectDefect(plan, m)?.kind === 'parcelOutsideDivision') continue;
       expect(project.applicantUscc).toBe(legalPersonFacts(plan, project.applicantIndex).uscc);
       expect(project.parcelCodes).toHaveLength(2);
       for (const code of project.parcelCodes) expect(code.slice(0, 6)).toBe(project.countyCode);
     }
     const company = legalPersonFacts(plan, 5);
-    expect(company.representativeIdNumber).toBe(personFacts(plan, company.representativeIndex).idNumber);
+    expect(company.representativeIdNumber).toBe(personFacts(plan, company.representativeIndex!).idNumber);
+  });
+
+  it('plants exactly the documented defects and no others', () => {
+    const persons = Array.from({ length: plan.persons }, (_, i) => personFacts(plan, i));
+    const byId = new Map(persons.map((p) => [p.idNumber, p]));
+    const companies = Array.from({ length: plan.legalPersons }, (_, j) => legalPersonFacts(plan, j));
+    const projects = Array.from({ length: plan.projects }, (_, m) => projectFacts(plan, m));
+    const representative = (c: (typeof companies)[number]) => byId.get(c.representativeIdNumber);
+    const count = {
+      representativeUnknown: companies.filter((c) => !representative(c)).length,
+      representativeDeceased: companies.filter((c) => representative(c)?.deceasedOn).length,
+      blacklistedRepresentative: companies.filter((c) => c.status === 'ACTIVE' && representative(c)?.onBlacklist).length,
+      inactiveCompanyWithActiveProject: new Set(projects.filter((p) => p.mustBeActive && companies[p.applicantIndex].status !== 'ACTIVE').map((p) => p.applicantIndex)).size,
+      inactiveApplicants: projects.filter((p) => companies[p.applicantIndex].status !== 'ACTIVE').length,
+      parcelOutsideDivision: projects.filter((p) => p.parcelCodes.some((code) => code.slice(0, 6) !== p.countyCode)).length,
+      genderDisagreesWithNumber: persons.filter((p) => p.recordedWrong === 'gender').length,
+      birthDateDisagreesWithNumber: persons.filter((p) => p.recordedWrong === 'birthDate').length,
+    };
+    expect(count).toEqual({ ...PLANTED_DEFECTS, inactiveApplicants: PLANTED_DEFECTS.inactiveCompanyWithActiveProject });
+    // An unknown representative is a valid number nobody in the register holds.
+    for (const c of companies.filter((c) => !representative(c))) expect(checkIdNumber(c.representativeIdNumber).ok).toBe(true);
   });
 });

@@ -1,0 +1,129 @@
+import type { PersistedQueryOptions } from '@apollo/server';
+import Redis from 'ioredis';
+import type { Config } from '../shared/config';
+import type { Logger } from '../shared/logger';
+
+export type PersistedQuerySettings = Config['persistedQueries'];
+type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
+
+/** Registered queries each replica also keeps in its own memory: a province's systems send far fewer distinct ones. */
+const LOCAL_ENTRIES = 5000;
+
+/**
+ * Apollo Server's cache of automatic persisted queries (hash → query text), kept in Redis so a
+ * query registered through one gateway replica is known to every other one, whichever replica the
+ * load balancer picks next.
+ *
+ * Each replica also keeps the entries it has seen in a bounded map in its own memory: an entry
+ * never changes (the key is the SHA-256 of the value), so a hit there is as good as one in Redis
+ * and costs no round trip. The same map is what is left when Redis cannot be reached: persisted
+ * queries then work per replica (a miss answers PERSISTED_QUERY_NOT_FOUND and the client sends
+ * the full query again, as the APQ protocol expects), and a warning is logged at most every 30 s.
+ * A request never waits for Redis to come back (no offline queue, 500 ms command timeout).
+ */
+export class RedisPersistedQueryCache implements KeyValueCache {
+  private readonly local = new Map<string, { value: string; expiresAt: number }>();
+  private lastWarning = 0;
+  /** Commands fail at once until the first connection: the first requests after start wait for it, a second at most. */
+  private readonly firstConnection: Promise<void>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly settings: Pick<PersistedQuerySettings, 'redisPrefix' | 'ttlSeconds'>,
+    private readonly logger: Logger,
+  ) {
+    redis.on('error', (err) => this.warn(err));
+    this.firstConnection = new Promise<void>((resolve) => {
+      if (redis.status === 'ready') return resolve();
+      redis.once('ready', () => resolve());
+      setTimeout(resolve, 1000).unref();
+    });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const hit = this.local.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit.value;
+    if (hit) this.local.delete(key);
+    if (this.redis.status !== 'ready') await this.firstConnection;
+    if (this.redis.status !== 'ready') return undefined;
+    try {
+      const value = await this.redis.get(this.settings.redisPrefix + key);
+      if (value === null) return undefined;
+      this.remember(key, value, this.settings.ttlSeconds);
+      return value;
+    } catch (err) {
+      this.warn(err);
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
+    const ttl = options?.ttl ?? this.settings.ttlSeconds;
+    this.remember(key, value, ttl);
+    if (this.redis.status !== 'ready') await this.firstConnection;
+    if (this.redis.status !== 'ready') return;
+    try {
+      const redisKey = this.settings.redisPrefix + key;
+      await (ttl > 0 ? this.redis.set(redisKey, value, 'EX', ttl) : this.redis.set(redisKey, value));
+    } catch (err) {
+      this.warn(err);
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const had = this.local.delete(key);
+    if (this.redis.status !== 'ready') return had;
+    try {
+      return (await this.redis.del(this.settings.redisPrefix + key)) > 0 || had;
+    } catch (err) {
+      this.warn(err);
+      return had;
+    }
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+
+  private remember(key: string, value: string, ttlSeconds: number): void {
+    // Insertion order is age order: the oldest entry goes first when the map is full.
+    this.local.delete(key);
+    if (this.local.size >= LOCAL_ENTRIES) this.local.delete(this.local.keys().next().value as string);
+    this.local.set(key, { value, expiresAt: ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : Infinity });
+  }
+
+  private warn(err: unknown): void {
+    if (Date.now() - this.lastWarning < 30_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'persisted queries are kept in this replica only: Redis cannot be reached (other replicas may not know a hash)',
+    );
+  }
+}
+
+export interface PersistedQueries {
+  /** What Apollo Server's `persistedQueries` option is given. */
+  options: PersistedQueryOptions;
+  close(): void;
+}
+
+/**
+ * APQ for Apollo Server as configured: in Redis shared by the replicas (the default), or, with
+ * `ONESOURCE_APQ_CACHE=memory`, Apollo's own in-memory cache in each process.
+ */
+export function persistedQueries(settings: PersistedQuerySettings, logger: Logger): PersistedQueries {
+  const ttl = settings.ttlSeconds > 0 ? settings.ttlSeconds : null;
+  if (settings.cache === 'memory') {
+    logger.info('persisted queries are kept in each gateway process (ONESOURCE_APQ_CACHE=memory): replicas do not share them');
+    return { options: { ttl }, close: () => {} };
+  }
+  const redis = new Redis(settings.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    retryStrategy: (times) => Math.min(times * 200, 5000),
+  });
+  const cache = new RedisPersistedQueryCache(redis, settings, logger);
+  return { options: { cache, ttl }, close: () => cache.close() };
+}
