@@ -12,6 +12,9 @@ export interface Consumer {
 
 export const ROLE = { AUDITOR: 'AUDITOR', DEPARTMENT: 'DEPARTMENT' } as const;
 
+/** The consumer system the consistency checks (共享校核) read as. */
+export const DATA_QUALITY_CONSUMER = 'data-quality';
+
 interface ConsumerRow {
   id: string;
   name: string;
@@ -51,6 +54,7 @@ export const SEED_CONSUMERS: Omit<Consumer, 'status'>[] = [
   { id: 'housing-permit', name: '工程建设项目审批管理系统', organisation: '福建省住房和城乡建设厅', roles: [], department: null },
   { id: 'tax-service', name: '金税征管系统', organisation: '国家税务总局福建省税务局', roles: [], department: null },
   { id: 'social-insurance', name: '社会保险经办系统', organisation: '福建省人力资源和社会保障厅', roles: [], department: null },
+  { id: DATA_QUALITY_CONSUMER, name: '数据共享校核系统', organisation: '福建省大数据管理局', roles: [], department: null },
   { id: 'dept-persons', name: '自然人库运维', organisation: '福建省公安厅', roles: [ROLE.DEPARTMENT], department: 'persons' },
   { id: 'dept-legal-persons', name: '法人库运维', organisation: '福建省市场监督管理局', roles: [ROLE.DEPARTMENT], department: 'legal-persons' },
   { id: 'dept-geo', name: '空间地理库运维', organisation: '福建省自然资源厅', roles: [ROLE.DEPARTMENT], department: 'geo' },

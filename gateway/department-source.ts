@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
 import { unavailableAnswer } from './partial-answers';
 import type { SubgraphPolicy } from './resilience';
+import { keepAliveFetcher } from './subgraph-http';
 
 export function internalCaller(principal: Principal, purpose: string | undefined): InternalCaller {
   return principal.kind === 'SYSTEM'
@@ -18,8 +19,11 @@ export function internalCaller(principal: Principal, purpose: string | undefined
 /** The abort signal of the call now running, for the fetcher RemoteGraphQLDataSource calls. */
 const callSignal = new AsyncLocalStorage<AbortSignal>();
 
+/** One keep-alive pool for every department this process calls (gateway/subgraph-http.ts says why not fetch). */
+const subgraphFetch = keepAliveFetcher();
+
 // RemoteGraphQLDataSource has no per-call signal: it reaches the fetch through the async context.
-const abortableFetch: Fetcher = (url, init) => fetch(url, { ...init, signal: callSignal.getStore() } as RequestInit) as never;
+const abortableFetch: Fetcher = (url, init) => subgraphFetch(url, { ...init, signal: callSignal.getStore() } as never);
 
 /** A 2xx answer that is not a GraphQL response to this fetch (a proxy's page, `{}`, a short list). */
 class GarbageAnswer extends Error {}

@@ -11,6 +11,8 @@ import {
 import { OperationShape, operationShape, PERSON_ARGUMENT_FIELDS } from './policy/operation-shape';
 import type { ShareRules } from './policy/share-rules';
 import type { AccessStore } from './sharing/access';
+import type { EntityReads } from './quality/entity-reads';
+import type { Objection, OpenObjections } from './quality/objections';
 
 export interface Guard extends GatewayInterface {
   /** The share rules of the supergraph now being served. */
@@ -43,7 +45,13 @@ class Memo<V> {
 export function guardGateway(
   gateway: ApolloGateway,
   /** `rules` is read on every operation: it follows the supergraph when a subgraph's schema changes. */
-  deps: { rules: () => ShareRules; access: AccessStore; trail: AuditTrail; logger: Logger },
+  deps: {
+    rules: () => ShareRules; access: AccessStore; trail: AuditTrail; logger: Logger;
+    /** Read receipts by key, for change notices. */
+    reads?: EntityReads;
+    /** Open data objections, flagged in every answer that carries their item. */
+    objections?: OpenObjections;
+  },
 ): Guard {
   let schema: GraphQLSchema | undefined;
   // From the full supergraph: the copy Apollo Gateway executes has no @policy left in it.
@@ -71,7 +79,7 @@ export function guardGateway(
     const decision = decide(shape, rules, principal, purpose, grants);
 
     let run: GatewayGraphQLRequestContext = requestContext;
-    if (decision.refusals.length || shape.persons.length) {
+    if (decision.refusals.length || shape.keyed.length) {
       const removed = decision.refusals.map((r) => shape.fields.indexOf(r.visit)).join(',');
       const rewritten = rewrites.get(`${shapeKey}\u0000${removed}`, () => rewriteOperation(requestContext.document, shape, decision.refusals));
       run = Object.create(requestContext, { document: { value: rewritten.document }, queryHash: { value: rewritten.queryHash } });
@@ -80,7 +88,7 @@ export function guardGateway(
 
     const refusalErrors = result.data ? applyRefusals(result.data, decision.refusals) : [];
     if (result.data) applyMasks(result.data, decision.masks);
-    const subjectsByPerson = result.data ? takeSubjects(result.data, shape) : new Map<string, Set<string>>();
+    const subjectsByPath = result.data ? takeSubjects(result.data, shape) : new Map<string, Set<string>>();
     if (run !== requestContext && result.data) stripPlaceholders(result.data);
     const errors = [...(result.errors ?? []), ...refusalErrors];
 
@@ -89,7 +97,7 @@ export function guardGateway(
     const fields = new Set<string>();
     for (const v of shape.fields) {
       if (refused.has(v)) continue;
-      const found = v.person && subjectsByPerson.get(v.person.path.join('.'));
+      const found = v.person && subjectsByPath.get(v.person.path.join('.'));
       if (found?.size) {
         found.forEach((s) => subjects.add(s));
         fields.add(v.person!.item);
@@ -102,6 +110,10 @@ export function guardGateway(
         }
       }
     }
+    const read = readRecords(shape, subjectsByPath, refused);
+    const at = new Date().toISOString();
+    for (const [type, keys] of read) deps.reads?.record(principalId(principal), type, keys, at);
+    const flags = deps.objections?.size ? dataQualityFlags(read, deps.objections) : [];
     if (subjects.size) {
       try {
         await deps.trail.record({
@@ -120,7 +132,8 @@ export function guardGateway(
         return { errors: [new GraphQLError('The audit trail cannot be written now: personal data is withheld. Try again shortly.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
       }
     }
-    return errors.length ? { ...result, errors } : result;
+    const answer = errors.length ? { ...result, errors } : result;
+    return flags.length ? { ...answer, extensions: { ...answer.extensions, dataQuality: flags } } : answer;
   };
 
   return {
@@ -132,6 +145,31 @@ export function guardGateway(
       return { executor: loaded.executor && guarded(loaded.executor) };
     },
   };
+}
+
+/** The persons and legal persons in the answer, by type, from the fields that were not refused. */
+function readRecords(shape: OperationShape, subjectsByPath: Map<string, Set<string>>, refused: Set<unknown>): Map<string, Set<string>> {
+  const read = new Map<string, Set<string>>();
+  for (const { visit: v, type } of shape.keyed) {
+    if (refused.has(v)) continue;
+    const keys = subjectsByPath.get(v.path.join('.'));
+    if (!keys?.size) continue;
+    const all = read.get(type) ?? new Set<string>();
+    keys.forEach((k) => all.add(k));
+    read.set(type, all);
+  }
+  return read;
+}
+
+/** The `dataQuality` answer extension: the items in this answer that an open objection disputes. */
+function dataQualityFlags(read: Map<string, Set<string>>, open: OpenObjections) {
+  const flags: { entity: string; key: string; field: string; objection: string; status: Objection['status']; raisedAt: string }[] = [];
+  for (const [type, keys] of read) {
+    for (const key of keys) {
+      for (const o of open.of(type, key)) flags.push({ entity: type, key, field: o.field, objection: String(o.id), status: o.status, raisedAt: o.raisedAt });
+    }
+  }
+  return flags;
 }
 
 function argumentIdNumber(value: ValueNode | undefined, variables: Record<string, unknown> | undefined): string | null {

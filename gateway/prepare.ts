@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../shared/config';
 import { ensureKeyPair } from '../shared/keys';
 import type { Logger } from '../shared/logger';
 import { ShareRules } from './policy/share-rules';
-import { SHARING_SUBGRAPH } from './sharing';
+import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from './sharing';
+import { readSdl } from '../shared/subgraph-server';
 import { seedSharing } from './sharing/seed';
 import { openGatewayStore } from './store';
 import { composeSupergraph, readSubgraphSources, SubgraphSource } from './supergraph';
@@ -14,7 +13,7 @@ import { composeSupergraph, readSubgraphSources, SubgraphSource } from './superg
  * own sharing subgraph, served by the gateway itself at `port`.
  */
 export function gatewaySubgraphSources(config: Config, port: number): SubgraphSource[] {
-  const sharingSdl = fs.readFileSync(path.join(__dirname, 'sharing', 'schema.graphql'), 'utf8');
+  const sharingSdl = readSdl({ schemaFile: SHARING_SCHEMA_FILES });
   return [...readSubgraphSources(config), { name: SHARING_SUBGRAPH, url: `http://127.0.0.1:${port}/${SHARING_SUBGRAPH}/graphql`, sdl: sharingSdl }];
 }
 

@@ -1,11 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { readSdl } from '../shared/subgraph-server';
 import { Supergraph } from '@apollo/federation-internals';
 import {
   BreakingChange, DangerousChange, findBreakingChanges, findDangerousChanges, GraphQLSchema, parse, validate,
 } from 'graphql';
 import type { Config } from '../shared/config';
-import { SHARING_SUBGRAPH } from './sharing';
+import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from './sharing';
 import { composeSupergraph, CompositionError, executableSupergraph, readSubgraphSources, SubgraphSource } from './supergraph';
 
 /**
@@ -47,7 +46,7 @@ export interface SchemaChangeReport {
 export function currentSources(config: Config): SubgraphSource[] {
   return [
     ...readSubgraphSources(config),
-    { name: SHARING_SUBGRAPH, url: 'http://gateway/sharing/graphql', sdl: fs.readFileSync(path.join(__dirname, 'sharing', 'schema.graphql'), 'utf8') },
+    { name: SHARING_SUBGRAPH, url: 'http://gateway/sharing/graphql', sdl: readSdl({ schemaFile: SHARING_SCHEMA_FILES }) },
   ];
 }
 

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import express from 'express';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -11,7 +9,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { Config } from '../shared/config';
-import { DEPARTMENTS } from '../shared/departments';
+import { DEPARTMENTS, DepartmentName } from '../shared/departments';
 import { formatPublicError } from '../shared/errors';
 import { listen } from '../shared/http';
 import { internalSigner, internalVerifier } from '../shared/internal-token';
@@ -21,7 +19,8 @@ import { subgraphRouter } from '../shared/subgraph-server';
 import { AuditTrail } from './audit/trail';
 import { createAuthenticator } from './auth/consumer-token';
 import { issueDevToken } from './auth/dev-tokens';
-import { createConsumerRegistry } from './consumers';
+import { createConsumerRegistry, DATA_QUALITY_CONSUMER } from './consumers';
+import { startQuality } from './quality';
 import type { GatewayContext } from './context';
 import { DepartmentDataSource } from './department-source';
 import { partialAnswerSupergraph } from './partial-answers';
@@ -44,7 +43,7 @@ import { requestId } from './operations/request-id';
 import { requestLogPlugin } from './operations/request-log';
 import { observeCalls } from './operations/subgraph-calls';
 import { usageRecording } from './usage';
-import { composeSupergraph, executableSupergraph, readSubgraphSources } from './supergraph';
+import { composeSupergraph, executableSupergraph } from './supergraph';
 import { LiveSupergraph, reloadingSupergraph } from './supergraph-reload';
 import { catalogRouter } from './catalog/routes';
 import { createOperationRecorder, operationRecorderPlugin } from './operations-recorder';
@@ -99,12 +98,30 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
     },
   });
   const trail = new AuditTrail(db, logger);
-  const guard = guardGateway(gateway, { rules: () => live.rules(), access: createAccessStore(db), trail, logger });
+  const registry = createConsumerRegistry(db);
+  // The consistency checks read through this very gateway, as the data-quality consumer.
+  let apollo: ApolloServer<GatewayContext> | undefined;
+  const quality = await startQuality({
+    db, logger, sign, catalog: () => live.catalog(), changeNoticeDays: config.changeNoticeDays,
+    subgraphUrl: (department) => config.subgraphs[department as DepartmentName].url,
+    query: async (query, variables) => {
+      const consumer = await registry.byId(DATA_QUALITY_CONSUMER);
+      if (!consumer || !apollo) throw new Error(`the ${DATA_QUALITY_CONSUMER} consumer is not registered`);
+      const context: GatewayContext = { requestId: randomUUID(), principal: { kind: 'SYSTEM', consumer }, purpose: '共享校核 consistency checks' };
+      const response = await apollo.executeOperation({ query, variables }, { contextValue: context });
+      const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+      if (!result?.data || result.errors?.length) throw new Error(`a consistency query was not answered: ${result?.errors?.[0]?.message ?? 'no data'}`);
+      return result.data;
+    },
+  });
+  const guard = guardGateway(gateway, {
+    rules: () => live.rules(), access: createAccessStore(db), trail, logger, reads: quality.reads, objections: quality.open,
+  });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => usage.useSupergraph(coreSupergraphSdl));
 
   // Registered through any replica, known to all: the hash → query cache is in Redis.
   const apq = persistedQueries(config.persistedQueries, logger);
-  const apollo = new ApolloServer<GatewayContext>({
+  apollo = new ApolloServer<GatewayContext>({
     gateway: guard,
     persistedQueries: apq.options,
     formatError: (formatted, error) => {
@@ -129,11 +146,10 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
   });
   await apollo.start();
 
-  const registry = createConsumerRegistry(db);
   const rateLimiter = createRateLimiter(config.limits.rateLimit, logger);
   const authenticate = rateLimitedAuthenticator(await createAuthenticator(config, registry), rateLimiter, config.limits.rateLimit.windowSeconds);
   const sharing = await subgraphRouter(
-    sharingSubgraph(() => guard.rules(), usage.source, () => live.catalog()),
+    sharingSubgraph(() => guard.rules(), usage.source, () => live.catalog(), quality.services),
     db,
     internalVerifier(SHARING_SUBGRAPH, await loadPublicKey(config.dataDir, 'gateway-signing')),
     logger,
@@ -191,6 +207,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
       await apollo.stop();
       await sharing.stop();
       await trail.flush();
+      await quality.stop();
       await usage.stop();
       await rateLimiter.close();
       apq.close();

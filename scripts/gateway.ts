@@ -1,14 +1,38 @@
+import cluster from 'node:cluster';
 import { readConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { startGateway } from '../gateway/server';
+import { gatewayWorkers, startClusterPrimary } from '../gateway/cluster';
+import { prepareGateway } from '../gateway/prepare';
 import { stopOnSignals } from './signals';
 
-/** The gateway alone, for when the departments already run (npm start runs it for you). */
+/** Longer than a worker's own stop deadline, so the primary outlives its workers' drain. */
+const PRIMARY_STOP_DEADLINE_MS = 25_000;
+
+/**
+ * The gateway alone, for when the departments already run (npm start runs it for you). With
+ * ONESOURCE_GATEWAY_WORKERS > 1 this process is a `node:cluster` primary: it prepares the store
+ * once, then forks that many gateway workers sharing the port.
+ */
 async function main() {
   const config = readConfig();
   const logger = createLogger('gateway', config.logLevel);
+  if (cluster.isPrimary) {
+    const workers = gatewayWorkers(config, logger);
+    if (workers > 1) {
+      const primary = await startClusterPrimary({ workers, logger, prepare: () => prepareGateway({ config, logger }) });
+      stopOnSignals(primary.stop, logger, PRIMARY_STOP_DEADLINE_MS);
+      return;
+    }
+  }
   const running = await startGateway({ config, logger });
-  stopOnSignals(running.stop, logger);
+  if (cluster.isWorker) {
+    // Ctrl-C reaches the whole process group: a worker leaves it to the primary, which sends SIGTERM.
+    process.on('SIGINT', () => {});
+    stopOnSignals(running.stop, logger, undefined, ['SIGTERM']);
+  } else {
+    stopOnSignals(running.stop, logger);
+  }
 }
 
 main().catch((e) => {

@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { readSdl } from '../shared/subgraph-server';
 import { Command } from 'commander';
 import { readConfig } from '../shared/config';
 import { DEPARTMENTS } from '../shared/departments';
 import { internalSigner } from '../shared/internal-token';
 import { loadPrivateKey } from '../shared/keys';
 import { readinessProbe, Readiness } from '../gateway/operations/readiness';
-import { SHARING_SUBGRAPH } from '../gateway/sharing';
+import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from '../gateway/sharing';
 import { openGatewayStore } from '../gateway/store';
 import { composeSupergraph, readSubgraphSources } from '../gateway/supergraph';
 import { annualFigures, AnnualFigures } from '../gateway/usage/annual';
@@ -29,7 +28,7 @@ async function main() {
   const config = readConfig();
   const supergraphSdl = composeSupergraph([
     ...readSubgraphSources(config),
-    { name: SHARING_SUBGRAPH, url: `http://127.0.0.1:${config.gatewayPort}/${SHARING_SUBGRAPH}/graphql`, sdl: fs.readFileSync(path.join(__dirname, '..', 'gateway', 'sharing', 'schema.graphql'), 'utf8') },
+    { name: SHARING_SUBGRAPH, url: `http://127.0.0.1:${config.gatewayPort}/${SHARING_SUBGRAPH}/graphql`, sdl: readSdl({ schemaFile: SHARING_SCHEMA_FILES }) },
   ]);
   const db = await openGatewayStore(config);
   try {

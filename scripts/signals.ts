@@ -10,7 +10,13 @@ const STOP_DEADLINE_MS = 20_000;
  * also stops when its supervisor goes away (the IPC channel closes), so a crashed or killed
  * `npm start` never leaves departments running behind it.
  */
-export function stopOnSignals(stop: () => Promise<void>, logger: Logger, deadlineMs = STOP_DEADLINE_MS): void {
+export function stopOnSignals(
+  stop: () => Promise<void>,
+  logger: Logger,
+  deadlineMs = STOP_DEADLINE_MS,
+  /** A `node:cluster` worker listens for SIGTERM only: its primary decides when it stops. */
+  signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+): void {
   let stopping = false;
   const onSignal = (signal: string) => {
     if (stopping) {
@@ -32,8 +38,7 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger, deadlin
       },
     );
   };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  for (const signal of signals) process.on(signal, () => onSignal(signal));
   if (process.send) {
     // The IPC channel must not keep a process alive on its own; the servers do that.
     process.channel?.unref();

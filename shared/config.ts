@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { DEPARTMENTS, DepartmentName, envName } from './departments';
 
@@ -10,9 +11,16 @@ export interface Config {
   dataDir: string;
   /** `mysql://user:pass@host:port`: every store on MySQL, one database per store; unset = SQLite. */
   mysqlUrl: string | undefined;
+  /**
+   * One store's own server, overriding `mysqlUrl` for it alone (`ONESOURCE_<NAME>_MYSQL_URL`,
+   * `ONESOURCE_GATEWAY_MYSQL_URL`): how a department moves to MySQL replicas or TiDB by configuration.
+   */
+  storeMysqlUrls: Record<string, string>;
   /** Database name prefix on MySQL (`onesource_` gives `onesource_persons`). */
   databasePrefix: string;
   gatewayPort: number;
+  /** Gateway processes sharing the port under `node:cluster` (1 = no cluster). */
+  gatewayWorkers: number;
   /** Host the servers bind to. */
   host: string;
   subgraphs: Record<DepartmentName, { port: number; url: string }>;
@@ -20,6 +28,8 @@ export interface Config {
   schemaDir: string;
   /** How often the gateway looks for changed SDL files and recomposes; 0 = never (no hot reload). */
   schemaPollMs: number;
+  /** Change notices go to consumers that read the changed record within this many days. */
+  changeNoticeDays: number;
   /** How the gateway calls each department when it is slow or down (gateway/resilience.ts). */
   resilience: Record<DepartmentName, SubgraphResilience>;
   logLevel: string;
@@ -107,6 +117,11 @@ export function readResilience(env: NodeJS.ProcessEnv, envPrefix: string): Subgr
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env.ONESOURCE_HOST ?? '127.0.0.1';
   const subgraphs = {} as Config['subgraphs'];
+  const storeMysqlUrls: Config['storeMysqlUrls'] = {};
+  for (const store of [...DEPARTMENTS.map((d) => d.name), 'gateway']) {
+    const url = env[`ONESOURCE_${store.toUpperCase().replace(/-/g, '_')}_MYSQL_URL`];
+    if (url) storeMysqlUrls[store] = url;
+  }
   const resilience = {} as Config['resilience'];
   for (const d of DEPARTMENTS) {
     const port = intSetting(env, `ONESOURCE_${envName(d.name)}_PORT`, d.port);
@@ -117,13 +132,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     dataDir: path.resolve(env.ONESOURCE_DATA_DIR ?? path.join(__dirname, '..', '.data')),
     mysqlUrl: env.ONESOURCE_MYSQL_URL || undefined,
+    storeMysqlUrls,
     databasePrefix: env.ONESOURCE_DB_PREFIX ?? 'onesource_',
     gatewayPort: intSetting(env, 'ONESOURCE_GATEWAY_PORT', 4000),
+    // `0` or `auto`: one worker per core the process may use.
+    gatewayWorkers: env.ONESOURCE_GATEWAY_WORKERS?.toLowerCase() === 'auto' ? os.availableParallelism() : intSetting(env, 'ONESOURCE_GATEWAY_WORKERS', 1) || os.availableParallelism(),
     host,
     subgraphs,
     resilience,
     schemaDir: path.resolve(env.ONESOURCE_SCHEMA_DIR ?? path.join(__dirname, '..', 'subgraphs')),
     schemaPollMs: intSetting(env, 'ONESOURCE_SCHEMA_POLL_MS', 1000),
+    changeNoticeDays: intSetting(env, 'ONESOURCE_CHANGE_NOTICE_DAYS', 30),
     logLevel: env.ONESOURCE_LOG_LEVEL ?? 'info',
     auth: {
       jwksUrl: env.ONESOURCE_JWKS_URL || undefined,

@@ -16,8 +16,13 @@ export interface StoreLocation {
   where: string;
 }
 
+/** The MySQL server of one store: its own setting if it has one, else the common one; undefined = SQLite. */
+export function storeMysqlUrl(config: Config, store: string): string | undefined {
+  return config.storeMysqlUrls?.[store] ?? config.mysqlUrl;
+}
+
 export function storeLocation(config: Config, store: string): StoreLocation {
-  return config.mysqlUrl
+  return storeMysqlUrl(config, store)
     ? { client: 'mysql2', where: `${config.databasePrefix}${store.replace(/-/g, '_')}` }
     : { client: 'better-sqlite3', where: path.join(config.dataDir, `${store}.sqlite`) };
 }
@@ -45,7 +50,7 @@ export async function openStore(config: Config, store: string): Promise<Knex> {
       },
     });
   }
-  const connection = mysqlServer(config.mysqlUrl as string);
+  const connection = mysqlServer(storeMysqlUrl(config, store) as string);
   const admin = knex({ client: 'mysql2', connection, pool: { min: 0, max: 1 } });
   try {
     await admin.raw('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_bin', [location.where]);
@@ -91,7 +96,7 @@ export async function dropStore(config: Config, store: string): Promise<void> {
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(location.where + suffix, { force: true });
     return;
   }
-  const admin = knex({ client: 'mysql2', connection: mysqlServer(config.mysqlUrl as string), pool: { min: 0, max: 1 } });
+  const admin = knex({ client: 'mysql2', connection: mysqlServer(storeMysqlUrl(config, store) as string), pool: { min: 0, max: 1 } });
   try {
     await admin.raw('DROP DATABASE IF EXISTS ??', [location.where]);
   } finally {

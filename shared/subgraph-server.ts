@@ -33,7 +33,8 @@ export type SeedProgress = (done: number, total: number) => void;
  */
 export interface Subgraph<Context extends object = object> {
   name: string;
-  schemaFile: string;
+  /** Its SDL; several files are read as one document (the gateway's own subgraph has two parts). */
+  schemaFile: string | string[];
   resolvers: GraphQLResolverMap<Context>;
   migrations: readonly Migration[];
   /** Per-request context: fresh DataLoaders, so batching never leaks data between requests. */
@@ -46,8 +47,12 @@ export interface Department<Context extends object = object> extends Subgraph<Co
   seed(db: Knex, plan: SeedPlan, progress: SeedProgress): Promise<void>;
 }
 
+export function readSdl(subgraph: Pick<Subgraph, 'schemaFile'>): string {
+  return [subgraph.schemaFile].flat().map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+}
+
 export function readSchema(subgraph: Pick<Subgraph, 'schemaFile'>) {
-  return parse(fs.readFileSync(subgraph.schemaFile, 'utf8'));
+  return parse(readSdl(subgraph));
 }
 
 export async function openDepartmentStore(config: Config, subgraph: Pick<Subgraph, 'name' | 'migrations'>): Promise<Knex> {

@@ -1,3 +1,5 @@
+import { readSdl } from '../shared/subgraph-server';
+import { SHARING_SCHEMA_FILES } from '../gateway/sharing';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +14,7 @@ import { LiveSupergraph, supergraphReloader } from '../gateway/supergraph-reload
 import { composeSupergraph, executableSupergraph, readSubgraphSources, SubgraphSource } from '../gateway/supergraph';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
 
-const SHARING_SDL = fs.readFileSync(path.join(__dirname, '..', 'gateway', 'sharing', 'schema.graphql'), 'utf8');
+const SHARING_SDL = readSdl({ schemaFile: SHARING_SCHEMA_FILES });
 const SHARING_TYPES = new Set(parse(SHARING_SDL).definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : [])));
 const isPlumbing = (name: string) => name === 'PageInfo' || /(Connection|Edge)$/.test(name);
 

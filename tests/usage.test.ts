@@ -168,7 +168,7 @@ function defineUsageSuite(store: StoreKind) {
       });
       expect(stdout).toContain(`OneSource ${year}`);
       // market-portal, drc-approval, auditor, dept-geo, dept-persons of the eleven seeded consumers
-      expect(stdout).toMatch(/Systems connected\s+接入系统数\s+5 of 11 registered consumer systems made requests/);
+      expect(stdout).toMatch(/Systems connected\s+接入系统数\s+5 of 12 registered consumer systems made requests/);
       expect(stdout).toMatch(/Items shared\s+共享数据项\s+\d+ data items in \d+ resources \(\d+ unconditional, \d+ conditional\)/);
       expect(stdout).toMatch(/Applications served\s+应用服务数\s+\d+ requests served; \d+ of \d+ access applications decided were approved/);
       expect(stdout).toMatch(/Connectivity rate\s+联通率\s+100\.0% \(5 of 5 departments answering now\); 100\.0% of \d+ calls to departments answered/);

@@ -53,6 +53,8 @@ export interface SupergraphDeclarations {
   subgraphs: { name: string; url: string }[];
   /** Object types, root operation types excluded, in the supergraph's order. */
   types: TypeDeclaration[];
+  /** The root operation types: not catalogue resources, but their fields may be conditional too. */
+  roots: TypeDeclaration[];
 }
 
 const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
@@ -74,11 +76,12 @@ export function readDeclarations(supergraphSdl: string): SupergraphDeclarations 
     }
   }
   const types: TypeDeclaration[] = [];
+  const roots: TypeDeclaration[] = [];
   for (const def of document.definitions) {
-    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || ROOT_TYPES.has(def.name.value)) continue;
-    types.push(readType(def, graphNames));
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
+    (ROOT_TYPES.has(def.name.value) ? roots : types).push(readType(def, graphNames));
   }
-  return { subgraphs, types };
+  return { subgraphs, types, roots };
 }
 
 function readType(def: ObjectTypeDefinitionNode, graphNames: Map<string, string>): TypeDeclaration {

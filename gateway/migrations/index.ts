@@ -2,5 +2,6 @@ import { auditTrail } from './002_audit_trail';
 import { consumersAndGrants } from './001_consumers_and_grants';
 import { recordedOperations } from './003_recorded_operations';
 import { usage } from './004_usage';
+import { dataQuality } from './005_data_quality';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality];

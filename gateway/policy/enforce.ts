@@ -3,7 +3,7 @@ import { DocumentNode, FieldNode, GraphQLError, Kind, print, SelectionSetNode, v
 import type { Principal } from '../context';
 import type { AccessGrant } from '../sharing/access';
 import { maskValue } from './mask';
-import { FieldVisit, OperationShape } from './operation-shape';
+import { FieldVisit, KEYED_TYPES, OperationShape } from './operation-shape';
 import type { MaskKind, ShareRules } from './share-rules';
 
 export interface Refusal {
@@ -78,7 +78,7 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
  */
 export function rewriteOperation(document: DocumentNode, shape: OperationShape, refusals: Refusal[]): { document: DocumentNode; queryHash: string } {
   const removed = new Set<FieldNode>(refusals.map((r) => r.visit.node));
-  const persons = new Set<FieldNode>(shape.persons.map((p) => p.node));
+  const keyFields = new Map<FieldNode, string>(shape.keyed.map((k) => [k.visit.node, KEYED_TYPES[k.type]]));
   const field = (alias: string, name: string): FieldNode => ({
     kind: Kind.FIELD,
     alias: { kind: Kind.NAME, value: alias },
@@ -88,8 +88,9 @@ export function rewriteOperation(document: DocumentNode, shape: OperationShape, 
     Field: {
       enter(node) {
         if (removed.has(node)) return null;
-        if (persons.has(node) && node.selectionSet) {
-          return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, field(SUBJECT_ALIAS, 'idNumber')] } };
+        const key = keyFields.get(node);
+        if (key && node.selectionSet) {
+          return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, field(SUBJECT_ALIAS, key)] } };
         }
         return undefined;
       },
@@ -150,18 +151,21 @@ export function applyMasks(data: unknown, masks: Decision['masks']): void {
   }
 }
 
-/** The idNumbers of the persons in the answer, taken from (and removed with) the added alias. */
+/**
+ * The keys of the persons and legal persons in the answer, by the response path where they sit,
+ * taken from (and removed with) the added alias.
+ */
 export function takeSubjects(data: unknown, shape: OperationShape): Map<string, Set<string>> {
-  const byPersonPath = new Map<string, Set<string>>();
-  for (const person of shape.persons) {
+  const byPath = new Map<string, Set<string>>();
+  for (const { visit: v } of shape.keyed) {
     const found = new Set<string>();
-    forEachObjectAt(data, person.path, (object) => {
+    forEachObjectAt(data, v.path, (object) => {
       if (typeof object[SUBJECT_ALIAS] === 'string') found.add(object[SUBJECT_ALIAS] as string);
       delete object[SUBJECT_ALIAS];
     });
-    byPersonPath.set(person.path.join('.'), found);
+    byPath.set(v.path.join('.'), found);
   }
-  return byPersonPath;
+  return byPath;
 }
 
 /** Removes the placeholder the rewrite put into selection sets left empty. */

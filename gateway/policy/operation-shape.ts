@@ -16,6 +16,15 @@ import {
 
 /** The type whose objects are personal data: every read of one is audited. */
 export const PERSON_TYPE = 'NaturalPerson';
+/**
+ * Records whose reads are remembered by key, so that a change to one can be told to those who
+ * read it (change notices) and an open objection on one flagged: persons (also audited), legal
+ * persons, projects and parcels.
+ */
+export const KEYED_TYPES: Readonly<Record<string, string>> = {
+  NaturalPerson: 'idNumber', LegalPerson: 'uscc', InvestmentProject: 'projectCode', LandParcel: 'parcelCode',
+};
+
 /** Root fields that reveal something about the person named in their idNumber argument. */
 export const PERSON_ARGUMENT_FIELDS = new Set(['verifyNaturalPerson', 'accessLog']);
 
@@ -34,6 +43,8 @@ export interface OperationShape {
   fields: FieldVisit[];
   /** Fields whose value is a NaturalPerson (or a list of them). */
   persons: FieldVisit[];
+  /** Fields whose value is a record of one of KEYED_TYPES (persons included), with that type. */
+  keyed: { visit: FieldVisit; type: string }[];
 }
 
 /**
@@ -49,6 +60,7 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
 
   const fields: FieldVisit[] = [];
   const persons: FieldVisit[] = [];
+  const keyed: OperationShape['keyed'] = [];
   const walk = (set: SelectionSetNode, type: GraphQLCompositeType, path: string[], person: FieldVisit['person'] | undefined) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -78,11 +90,12 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
       };
       fields.push(visit);
       if (isPerson) persons.push(visit);
+      if (KEYED_TYPES[named.name]) keyed.push({ visit, type: named.name });
       if (selection.selectionSet && isCompositeType(named)) {
         walk(selection.selectionSet, named, fieldPath, isPerson ? { path: fieldPath, item: PERSON_TYPE } : visit.person);
       }
     }
   };
   walk(operation.selectionSet, root, [], undefined);
-  return { operation, fields, persons };
+  return { operation, fields, persons, keyed };
 }

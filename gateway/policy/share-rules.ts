@@ -29,7 +29,8 @@ export class ShareRules {
   /** From the FULL supergraph (with @policy); the one parser is catalog/declarations.ts. */
   static fromSupergraph(supergraphSdl: string): ShareRules {
     const fields = new Map<string, FieldShare>();
-    for (const type of readDeclarations(supergraphSdl).types) {
+    const { types, roots } = readDeclarations(supergraphSdl);
+    for (const type of [...types, ...roots]) {
       for (const field of type.fields) {
         if (field.shareType !== 'CONDITIONAL' && !field.mask) continue;
         fields.set(field.coordinate, {

@@ -14,6 +14,7 @@ import { AccessApplication, AccessGrant, AccessRuleError, createAccessStore, isA
 import { answerUsageReport, UsageSource } from '../usage/query';
 import type { Catalog } from '../catalog/build';
 import { publishedCatalog } from '../catalog/query';
+import { qualityResolvers, QualityServices } from '../quality/resolvers';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
@@ -26,8 +27,8 @@ function recordNumber(argument: string, raw: string): number {
   return n;
 }
 
-function createContext(db: Knex, caller: InternalCaller, rules: () => ShareRules, usage?: UsageSource, catalog?: () => Catalog) {
-  return { db, caller, rules: rules(), access: createAccessStore(db), consumers: createConsumerRegistry(db), usage, catalog };
+function createContext(db: Knex, caller: InternalCaller, rules: () => ShareRules, usage?: UsageSource, catalog?: () => Catalog, quality?: QualityServices) {
+  return { db, caller, rules: rules(), access: createAccessStore(db), consumers: createConsumerRegistry(db), usage, catalog, quality };
 }
 type Context = ReturnType<typeof createContext>;
 
@@ -145,13 +146,23 @@ const resolvers = {
   },
 } as GraphQLResolverMap<Context>;
 
+/** The SDL of the gateway's own subgraph: sharing records, and data quality (objections, checks, change notices). */
+export const SHARING_SCHEMA_FILES = [path.join(__dirname, 'schema.graphql'), path.join(__dirname, '..', 'quality', 'schema.graphql')];
+
 /** The gateway's own subgraph, over the gateway's store, composed into the graph like the departments. */
-export function sharingSubgraph(rules: () => ShareRules, usage?: UsageSource, catalog?: () => Catalog): Subgraph<Context> {
+export function sharingSubgraph(
+  rules: () => ShareRules, usage?: UsageSource, catalog?: () => Catalog, quality?: QualityServices,
+): Subgraph<Context> {
   return {
     name: SHARING_SUBGRAPH,
-    schemaFile: path.join(__dirname, 'schema.graphql'),
-    resolvers,
+    schemaFile: SHARING_SCHEMA_FILES,
+    resolvers: {
+      ...resolvers,
+      Query: { ...resolvers.Query, ...qualityResolvers.Query },
+      Mutation: { ...resolvers.Mutation, ...qualityResolvers.Mutation },
+      Objection: qualityResolvers.Objection,
+    } as GraphQLResolverMap<Context>,
     migrations,
-    createContext: (db, caller) => createContext(db, caller, rules, usage, catalog),
+    createContext: (db, caller) => createContext(db, caller, rules, usage, catalog, quality),
   };
 }

@@ -1,27 +1,37 @@
 import type { Knex } from 'knex';
-import { SEED_CONSUMERS } from '../consumers';
+import { DATA_QUALITY_CONSUMER, SEED_CONSUMERS } from '../consumers';
 import type { SharedResource } from '../policy/share-rules';
 import { createAccessStore } from './access';
 
+/** Reading the whole persons register page by page: granted to the consistency checks alone. */
+export const REGISTER_SCAN = 'persons.register-scan';
+
 /**
- * The built-in registry on first start: the seed consumers, and grants that went through the real
- * workflow (applied, decided by the owning department): drc-approval holds every conditional
- * resource, housing-permit holds contact details masked, and tax-service has an application pending.
+ * The built-in registry: the seed consumers, and grants that went through the real workflow
+ * (applied, decided by the owning department): drc-approval holds every conditional resource but
+ * the register scan, housing-permit holds contact details masked, data-quality holds the register
+ * scan, and tax-service has an application pending. Idempotent: a seed consumer missing from the
+ * registry (one added in a later version) is registered with its grants on the next start.
  */
 export async function seedSharing(db: Knex, resources: SharedResource[], now = new Date().toISOString()): Promise<boolean> {
-  if (await db('consumers').first()) return false;
-  await db('consumers').insert(
-    SEED_CONSUMERS.map((c) => ({ ...c, roles: c.roles.join(','), status: 'ACTIVE', registered_at: now })),
-  );
+  const registered = new Set(await db('consumers').pluck('id'));
+  const missing = SEED_CONSUMERS.filter((c) => !registered.has(c.id));
+  if (!missing.length) return false;
+  await db('consumers').insert(missing.map((c) => ({ ...c, roles: c.roles.join(','), status: 'ACTIVE', registered_at: now })));
+  const isNew = new Set(missing.map((c) => c.id));
   const access = createAccessStore(db);
-  const approve = async (consumer: string, resource: SharedResource, purpose: string, masked: boolean) => {
+  const approve = async (consumer: string, resource: SharedResource | undefined, purpose: string, masked: boolean) => {
+    if (!resource || !isNew.has(consumer)) return;
     const application = await access.apply(consumer, resource.name, purpose, now);
     await access.decide(application.id, { actor: `dept-${resource.owner}`, approve: true, reason: '用途明确，符合共享条件', masked, validUntil: null, now });
   };
-  for (const resource of resources) await approve('drc-approval', resource, '投资项目并联审批：核验项目单位及法定代表人信息', false);
-  const contact = resources.find((r) => r.name === 'persons.contact-details');
-  if (contact) await approve('housing-permit', contact, '施工许可：联系建设单位法定代表人', true);
-  const records = resources.find((r) => r.name === 'credit.records');
-  if (records) await access.apply('tax-service', records.name, '纳税信用评价：核查失信记录', now);
+  const named = (name: string) => resources.find((r) => r.name === name);
+  for (const resource of resources.filter((r) => r.name !== REGISTER_SCAN)) {
+    await approve('drc-approval', resource, '投资项目并联审批：核验项目单位及法定代表人信息', false);
+  }
+  await approve('housing-permit', named('persons.contact-details'), '施工许可：联系建设单位法定代表人', true);
+  await approve(DATA_QUALITY_CONSUMER, named(REGISTER_SCAN), '共享校核：核对人口基础信息与身份号码、法定代表人状态', false);
+  const records = named('credit.records');
+  if (records && isNew.has('tax-service')) await access.apply('tax-service', records.name, '纳税信用评价：核查失信记录', now);
   return true;
 }

@@ -3,19 +3,42 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { groupLoader, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkUscc } from '../../shared/identifiers';
+import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
+import { applyCorrection, checkCorrection } from './corrections';
+import { changeNote, changeWindow, requireOwnOperator } from './record-changes';
 import { createLegalPersonStore, LegalPerson } from './store';
 
 export const MAX_BATCH = 100;
+export const PAGE_SIZE = { default: 100, max: 1000 };
+/** The department this subgraph is: its operators alone correct its records. */
+const DEPARTMENT = 'legal-persons';
 
-export function createContext(db: Knex) {
+export function createContext(db: Knex, caller: InternalCaller) {
   const store = createLegalPersonStore(db);
   return {
+    store,
+    caller,
     legalPersons: rowLoader(store.byUsccs, (lp) => lp.uscc),
     representedBy: groupLoader(store.byRepresentatives, (lp) => lp.representativeIdNumber),
   };
 }
 type Context = ReturnType<typeof createContext>;
+
+/** Cursors are opaque to callers: the uscc, base64url-encoded. */
+const encodeCursor = (uscc: string) => Buffer.from(uscc).toString('base64url');
+
+function decodeCursor(cursor: string): string {
+  const checked = checkUscc(Buffer.from(cursor, 'base64url').toString());
+  // The decoded code must be written exactly as this connection wrote it, not merely valid.
+  if (!checked.ok || encodeCursor(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: "${cursor}"`, { argument: 'after' });
+  return checked.value;
+}
+
+interface Page {
+  nodes: LegalPerson[];
+  hasNextPage: boolean;
+}
 
 export const resolvers = {
   Date: DateScalar,
@@ -29,6 +52,51 @@ export const resolvers = {
       }
       return legalPersons.loadMany(args.usccs.map((u, i) => validArgument(`usccs[${i}]`, checkUscc(u))));
     },
+
+    allLegalPersons: async (
+      _: unknown,
+      args: { first?: number | null; after?: string | null; status?: string | null },
+      { store, legalPersons }: Context,
+    ): Promise<Page> => {
+      const first = args.first ?? PAGE_SIZE.default;
+      if (first < 1 || first > PAGE_SIZE.max) throw badUserInput(`first must lie in [1, ${PAGE_SIZE.max}], not ${first}`, { argument: 'first' });
+      const after = args.after == null ? undefined : decodeCursor(args.after);
+      // One more than asked tells whether another page follows, in the same statement.
+      const rows = await store.page(args.status ?? undefined, after, first + 1);
+      const nodes = rows.slice(0, first);
+      for (const node of nodes) legalPersons.prime(node.uscc, node);
+      return { nodes, hasNextPage: rows.length > first };
+    },
+
+    legalPersonChanges: async (_: unknown, args: { since: string; first?: number | null }, { store }: Context) => {
+      const { since, first } = changeWindow(args);
+      return (await store.changesSince(since, first)).map(({ key, ...change }) => ({ uscc: key, ...change }));
+    },
+  },
+  Mutation: {
+    correctLegalPerson: async (
+      _: unknown,
+      args: { uscc: string; correction: Record<string, unknown>; reason: string; objectionId?: string | null },
+      { store, caller, legalPersons }: Context,
+    ) => {
+      // Who asks is checked first: a caller who may not correct learns nothing about the record.
+      requireOwnOperator(caller, DEPARTMENT, 'correct its records');
+      const uscc = validArgument('uscc', checkUscc(args.uscc));
+      const correction = checkCorrection(args.correction);
+      const note = changeNote(args, caller);
+      const corrected = await store.correct(uscc, (current) => applyCorrection(current, correction), note);
+      if (!corrected) throw badUserInput(`No legal person is registered with uscc ${uscc}`, { argument: 'uscc' });
+      // The answer's own fields (and any later lookup in this request) see the corrected record.
+      legalPersons.clear(uscc).prime(uscc, corrected);
+      return corrected;
+    },
+  },
+  LegalPersonConnection: {
+    edges: (page: Page) => page.nodes.map((node) => ({ cursor: encodeCursor(node.uscc), node })),
+    pageInfo: (page: Page) => ({
+      hasNextPage: page.hasNextPage,
+      endCursor: page.nodes.length ? encodeCursor(page.nodes[page.nodes.length - 1].uscc) : null,
+    }),
   },
   LegalPerson: {
     __resolveReference: (ref: { uscc: string }, { legalPersons }: Context) => legalPersons.load(ref.uscc),

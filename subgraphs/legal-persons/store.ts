@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { CorrectableValues } from './corrections';
+import { ChangeNote, createChangeLog } from './record-changes';
 
 export interface LegalPerson {
   uscc: string;
@@ -41,7 +43,20 @@ function toLegalPerson(row: LegalPersonRow): LegalPerson {
   };
 }
 
+const CORRECTABLE_COLUMNS: Record<keyof CorrectableValues, keyof LegalPersonRow> = {
+  name: 'name',
+  status: 'status',
+  representativeIdNumber: 'representative_id_number',
+};
+
+const toColumns = (values: Partial<CorrectableValues>) =>
+  Object.fromEntries(Object.entries(values).map(([field, value]) => [CORRECTABLE_COLUMNS[field as keyof CorrectableValues], value]));
+
+/** What a correction changes, decided from the record as it is when locked (corrections.ts). */
+export type CorrectionDecision = (current: LegalPerson) => { values: Partial<CorrectableValues>; fields: string[] };
+
 export function createLegalPersonStore(db: Knex) {
+  const changes = createChangeLog(db);
   return {
     async byUsccs(usccs: readonly string[]): Promise<LegalPerson[]> {
       const rows: LegalPersonRow[] = await db('legal_persons').whereIn('uscc', usccs);
@@ -53,5 +68,28 @@ export function createLegalPersonStore(db: Knex) {
         .orderBy('uscc');
       return rows.map(toLegalPerson);
     },
+    /** Up to `limit` legal persons after the `after` uscc, in uscc order (keyset pagination: no OFFSET). */
+    async page(status: string | undefined, after: string | undefined, limit: number): Promise<LegalPerson[]> {
+      const q = db('legal_persons').orderBy('uscc').limit(limit);
+      if (status) q.where('status', status);
+      if (after) q.where('uscc', '>', after);
+      return ((await q) as LegalPersonRow[]).map(toLegalPerson);
+    },
+    /**
+     * Corrects one legal person and logs the change, in one transaction: the row is locked while
+     * `decide` compares the correction with it. Null when no such legal person is registered.
+     */
+    async correct(uscc: string, decide: CorrectionDecision, note: ChangeNote): Promise<LegalPerson | null> {
+      return db.transaction(async (trx) => {
+        const row: LegalPersonRow | undefined = await trx('legal_persons').where('uscc', uscc).forUpdate().first();
+        if (!row) return null;
+        const current = toLegalPerson(row);
+        const { values, fields } = decide(current);
+        await trx('legal_persons').where('uscc', uscc).update(toColumns(values));
+        await changes.append(trx, uscc, fields, note);
+        return { ...current, ...values };
+      });
+    },
+    changesSince: changes.since,
   };
 }

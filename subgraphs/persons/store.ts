@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { NaturalPersonCorrection } from './corrections';
+import { ChangeNote, createChangeLog } from './record-changes';
 
 export interface NaturalPerson {
   idNumber: string;
@@ -38,12 +40,50 @@ export function toNaturalPerson(row: NaturalPersonRow): NaturalPerson {
   };
 }
 
+const CORRECTABLE_COLUMNS: Record<keyof NaturalPersonCorrection, keyof NaturalPersonRow> = {
+  name: 'name',
+  gender: 'gender',
+  birthDate: 'birth_date',
+  status: 'status',
+  deceasedOn: 'deceased_on',
+};
+
+const toColumns = (values: NaturalPersonCorrection) =>
+  Object.fromEntries(Object.entries(values).map(([field, value]) => [CORRECTABLE_COLUMNS[field as keyof NaturalPersonCorrection], value]));
+
+/** What a correction changes, decided from the record as it is when locked (corrections.ts). */
+export type CorrectionDecision = (current: NaturalPerson) => { values: NaturalPersonCorrection; fields: string[] };
+
 export function createPersonStore(db: Knex) {
+  const changes = createChangeLog(db);
   return {
     async byIdNumbers(idNumbers: readonly string[]): Promise<NaturalPerson[]> {
       const rows: NaturalPersonRow[] = await db('natural_persons').whereIn('id_number', idNumbers);
       return rows.map(toNaturalPerson);
     },
+    /** Up to `limit` persons after the `after` idNumber, in idNumber order (keyset pagination: no OFFSET). */
+    async page(after: string | undefined, limit: number): Promise<NaturalPerson[]> {
+      const q = db('natural_persons').orderBy('id_number').limit(limit);
+      if (after) q.where('id_number', '>', after);
+      return ((await q) as NaturalPersonRow[]).map(toNaturalPerson);
+    },
+    /**
+     * Corrects one person and logs the change, in one transaction: the row is locked while `decide`
+     * compares the correction with it, so two operators' corrections cannot interleave. Null when
+     * no such person is registered.
+     */
+    async correct(idNumber: string, decide: CorrectionDecision, note: ChangeNote): Promise<NaturalPerson | null> {
+      return db.transaction(async (trx) => {
+        const row: NaturalPersonRow | undefined = await trx('natural_persons').where('id_number', idNumber).forUpdate().first();
+        if (!row) return null;
+        const current = toNaturalPerson(row);
+        const { values, fields } = decide(current);
+        await trx('natural_persons').where('id_number', idNumber).update(toColumns(values));
+        await changes.append(trx, idNumber, fields, note);
+        return { ...current, ...values };
+      });
+    },
+    changesSince: changes.since,
   };
 }
 export type PersonStore = ReturnType<typeof createPersonStore>;

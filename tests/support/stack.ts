@@ -114,7 +114,8 @@ async function stackEnvironment(options: StackOptions): Promise<NodeJS.ProcessEn
   if (options.store === 'mysql') {
     if (!mysqlUrl) throw new Error('ONESOURCE_MYSQL_URL is not set');
     env.ONESOURCE_MYSQL_URL = mysqlUrl;
-    env.ONESOURCE_DB_PREFIX = 'onesource_test_';
+    // A suite may take databases of its own (prefix starting onesource_test_), so as not to share them with a concurrent run.
+    env.ONESOURCE_DB_PREFIX = options.env?.ONESOURCE_DB_PREFIX?.startsWith('onesource_test_') ? options.env.ONESOURCE_DB_PREFIX : 'onesource_test_';
   } else {
     delete env.ONESOURCE_MYSQL_URL;
   }

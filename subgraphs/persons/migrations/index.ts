@@ -1,3 +1,4 @@
 import { naturalPersons } from './001_natural_persons';
+import { recordChanges } from './002_record_changes';
 
-export const migrations = [naturalPersons];
+export const migrations = [naturalPersons, recordChanges];

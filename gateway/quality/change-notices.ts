@@ -1,0 +1,78 @@
+import type { InternalCaller, InternalSigner } from '../../shared/internal-token';
+import type { EntityReads } from './entity-reads';
+
+/**
+ * Change notices: when an owner corrects or changes a person or a legal person, the consumers that
+ * read that record lately can learn of it with `changesSince`, so an approval in progress can react
+ * (a representative deceased, an applicant revoked). The owners keep their change logs in their
+ * own stores; the gateway asks them with its internal token (the log fields are @inaccessible, not
+ * part of the public graph) and keeps only the records the calling consumer read.
+ */
+
+export interface ChangeNotice {
+  entity: string;
+  key: string;
+  fields: string[];
+  changedAt: string;
+  reason: string;
+  objection: string | null;
+  lastReadAt: string;
+}
+
+/** Where each change log lives: the department, its log field and the key it names records by. */
+const CHANGE_LOGS = [
+  { department: 'persons', entity: 'NaturalPerson', field: 'naturalPersonChanges', key: 'idNumber' },
+  { department: 'legal-persons', entity: 'LegalPerson', field: 'legalPersonChanges', key: 'uscc' },
+] as const;
+
+/** The gateway itself, as the caller of a department's change log. */
+const GATEWAY_CALLER: InternalCaller = { consumer: 'onesource-gateway', kind: 'SYSTEM', roles: [], purpose: '变更通知 change notices' };
+
+interface LoggedChange {
+  key: string;
+  fields: string[];
+  changedAt: string;
+  reason: string;
+  objectionId: string | null;
+}
+
+export function changeNotices(deps: {
+  sign: InternalSigner;
+  /** Each department's subgraph URL. */
+  subgraphUrl: (department: string) => string;
+  reads: EntityReads;
+  /** How far back a read counts. */
+  days: number;
+}) {
+  async function changeLog(log: (typeof CHANGE_LOGS)[number], since: string, first: number): Promise<LoggedChange[]> {
+    const query = `query($since: String!, $first: Int) { ${log.field}(since: $since, first: $first) { ${log.key} fields changedAt reason objectionId } }`;
+    const response = await fetch(deps.subgraphUrl(log.department), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await deps.sign(log.department, GATEWAY_CALLER)}` },
+      body: JSON.stringify({ query, variables: { since, first } }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const answer = (await response.json()) as { data?: Record<string, any[]>; errors?: { message: string }[] };
+    if (!answer.data?.[log.field]) throw new Error(`the ${log.department} department's change log did not answer: ${answer.errors?.[0]?.message ?? response.status}`);
+    return answer.data[log.field].map((c) => ({ key: c[log.key], fields: c.fields, changedAt: c.changedAt, reason: c.reason, objectionId: c.objectionId }));
+  }
+
+  return async function changesSince(consumer: string, since: string, first: number, now = new Date()): Promise<ChangeNotice[]> {
+    await deps.reads.flush();
+    const readSince = new Date(now.getTime() - deps.days * 86_400_000).toISOString();
+    const notices: ChangeNotice[] = [];
+    for (const log of CHANGE_LOGS) {
+      // Change logs are small next to the registers; the filter by reads keeps only what concerns the caller.
+      const changes = await changeLog(log, since, 5_000);
+      const read = await deps.reads.readBy(consumer, log.entity, [...new Set(changes.map((c) => c.key))], readSince);
+      for (const c of changes) {
+        const lastReadAt = read.get(c.key);
+        if (lastReadAt) {
+          notices.push({ entity: log.entity, key: c.key, fields: c.fields, changedAt: c.changedAt, reason: c.reason, objection: c.objectionId, lastReadAt });
+        }
+      }
+    }
+    return notices.sort((a, b) => a.changedAt.localeCompare(b.changedAt)).slice(0, first);
+  };
+}
+export type ChangesSince = ReturnType<typeof changeNotices>;

@@ -1,0 +1,48 @@
+import type { Knex } from 'knex';
+import type { InternalSigner } from '../../shared/internal-token';
+import type { Logger } from '../../shared/logger';
+import type { Catalog } from '../catalog/build';
+import { changeNotices } from './change-notices';
+import type { GatewayQuery } from './consistency';
+import { EntityReads } from './entity-reads';
+import { createObjectionStore, OpenObjections } from './objections';
+import type { QualityServices } from './resolvers';
+import { consistencyRuns } from './runs';
+
+/**
+ * Data quality in the gateway: objections and their flags, read receipts for change notices, and
+ * the consistency checks, which read through the gateway itself (`query`).
+ */
+export async function startQuality(deps: {
+  db: Knex;
+  logger: Logger;
+  sign: InternalSigner;
+  subgraphUrl: (department: string) => string;
+  catalog: () => Catalog;
+  /** Runs an operation through the gateway as the data-quality consumer (bound once the server is up). */
+  query: GatewayQuery;
+  changeNoticeDays: number;
+}) {
+  const objections = createObjectionStore(deps.db);
+  const open = new OpenObjections(objections, deps.logger);
+  await open.start();
+  const reads = new EntityReads(deps.db, deps.logger);
+  const runs = consistencyRuns(deps.db, deps.query, deps.logger);
+  await runs.recover();
+  const services: QualityServices = {
+    objections,
+    open,
+    runs,
+    catalog: deps.catalog,
+    changesSince: changeNotices({ sign: deps.sign, subgraphUrl: deps.subgraphUrl, reads, days: deps.changeNoticeDays }),
+  };
+  return {
+    services,
+    reads,
+    open,
+    async stop() {
+      open.stop();
+      await reads.stop();
+    },
+  };
+}

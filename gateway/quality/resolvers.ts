@@ -1,0 +1,145 @@
+import { GraphQLError } from 'graphql';
+import { badUserInput, validArgument } from '../../shared/errors';
+import { Checked, checkIdNumber, checkParcelCode, checkProjectCode, checkUscc } from '../../shared/identifiers';
+import type { InternalCaller } from '../../shared/internal-token';
+import type { Catalog } from '../catalog/build';
+import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
+import type { ChangesSince } from './change-notices';
+import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
+import type { ConsistencyRuns } from './runs';
+
+/** What the data-quality part of the gateway's subgraph needs, built once by the gateway. */
+export interface QualityServices {
+  objections: ReturnType<typeof createObjectionStore>;
+  open: OpenObjections;
+  runs: ConsistencyRuns;
+  changesSince: ChangesSince;
+  catalog: () => Catalog;
+}
+
+interface Context {
+  caller: InternalCaller;
+  quality?: QualityServices;
+}
+
+/** The records an objection can name, and how their keys are checked. */
+const KEY_CHECKS: Record<string, (raw: string) => Checked> = {
+  NaturalPerson: checkIdNumber,
+  LegalPerson: checkUscc,
+  InvestmentProject: checkProjectCode,
+  LandParcel: checkParcelCode,
+};
+
+const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+const isAuditor = (c: InternalCaller) => c.kind === 'SYSTEM' && c.roles.includes(ROLE.AUDITOR);
+const departmentOf = (c: InternalCaller) => (c.kind === 'SYSTEM' && c.roles.includes(ROLE.DEPARTMENT) ? c.department : undefined);
+
+function services(ctx: Context): QualityServices {
+  if (!ctx.quality) throw new GraphQLError('Data quality services are not available', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  return ctx.quality;
+}
+
+function objectionId(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw badUserInput(`id must be an objection number, not "${String(raw).slice(0, 40)}"`, { argument: 'id' });
+  return n;
+}
+
+/** Auditors see every objection, a department those on its data, a consumer those it raised. */
+function visibleTo(caller: InternalCaller, o: Objection): boolean {
+  return isAuditor(caller) || departmentOf(caller) === o.owner || (caller.kind === 'SYSTEM' && caller.consumer === o.raisedBy);
+}
+
+function text(argument: string, raw: string, min: number, max = 2000): string {
+  const value = raw.trim();
+  if (value.length < min) throw badUserInput(`${argument} must say something (at least ${min} characters)`, { argument });
+  if (value.length > max) throw badUserInput(`${argument} is longer than ${max} characters`, { argument });
+  return value;
+}
+
+async function decide(ctx: Context, rawId: string, action: 'ACCEPTED' | 'REJECTED' | 'CLOSED', note: string) {
+  const q = services(ctx);
+  const objection = await q.objections.byId(objectionId(rawId));
+  if (!objection) throw badUserInput(`there is no objection ${rawId}`, { argument: 'id' });
+  if (departmentOf(ctx.caller) !== objection.owner) throw forbidden(`Only the owning department (${objection.owner}) decides on objection ${objection.id}`);
+  try {
+    const updated = await q.objections.step(objection.id, action, ctx.caller.consumer, note, new Date().toISOString());
+    await q.open.refresh();
+    return updated;
+  } catch (e) {
+    if (e instanceof ObjectionRuleError) throw badUserInput(e.message);
+    throw e;
+  }
+}
+
+function requireReportReader(caller: InternalCaller) {
+  if (!isAuditor(caller) && !departmentOf(caller) && !(caller.kind === 'SYSTEM' && caller.consumer === DATA_QUALITY_CONSUMER)) {
+    throw forbidden('Consistency reports are for auditors, department operators and the data-quality system');
+  }
+}
+
+export const qualityResolvers = {
+  Query: {
+    objections: async (_: unknown, args: { status?: ObjectionStatus; entity?: string; key?: string }, ctx: Context) => {
+      const { caller } = ctx;
+      if (caller.kind !== 'SYSTEM') throw forbidden('Objections are raised and followed by registered systems');
+      const scope = isAuditor(caller) ? {} : departmentOf(caller) ? { owner: departmentOf(caller) } : { raisedBy: caller.consumer };
+      return services(ctx).objections.list({ ...scope, status: args.status, entityType: args.entity, entityKey: args.key });
+    },
+    objection: async (_: unknown, args: { id: string }, ctx: Context) => {
+      const objection = await services(ctx).objections.byId(objectionId(args.id));
+      return objection && visibleTo(ctx.caller, objection) ? objection : null;
+    },
+    consistencyReport: async (_: unknown, args: { id?: string | null }, ctx: Context) => {
+      requireReportReader(ctx.caller);
+      return services(ctx).runs.get(args.id ? objectionId(args.id) : undefined);
+    },
+    changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context) => {
+      if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Change notices are for registered consumer systems');
+      if (Number.isNaN(Date.parse(args.since))) throw badUserInput(`since must be an ISO 8601 time, not "${args.since.slice(0, 40)}"`, { argument: 'since' });
+      const first = args.first ?? 100;
+      if (first < 1 || first > 1000) throw badUserInput(`first must lie in [1, 1000], not ${first}`, { argument: 'first' });
+      return services(ctx).changesSince(ctx.caller.consumer, new Date(args.since).toISOString(), first);
+    },
+  },
+  Mutation: {
+    raiseObjection: async (
+      _: unknown,
+      args: { entity: string; key: string; field: string; believedValue: string; evidence: string },
+      ctx: Context,
+    ) => {
+      if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Objections are raised by registered consumer systems');
+      const q = services(ctx);
+      const check = KEY_CHECKS[args.entity];
+      if (!check) throw badUserInput(`entity must be one of ${Object.keys(KEY_CHECKS).join(', ')}, not "${args.entity.slice(0, 40)}"`, { argument: 'entity' });
+      const key = validArgument('key', check(args.key));
+      const resource = q.catalog().resources.find((r) => r.name === args.entity);
+      const item = resource?.items.find((i) => i.name === args.field);
+      if (!resource || !item) {
+        throw badUserInput(`${args.entity} has no shared field "${args.field.slice(0, 60)}": one of ${resource?.items.map((i) => i.name).join(', ')}`, { argument: 'field' });
+      }
+      const objection = await q.objections.raise(
+        {
+          entityType: args.entity, entityKey: key, field: args.field, owner: item.owner,
+          believedValue: text('believedValue', args.believedValue, 1), evidence: text('evidence', args.evidence, 4), raisedBy: ctx.caller.consumer,
+        },
+        new Date().toISOString(),
+      );
+      await q.open.refresh();
+      return objection;
+    },
+    acceptObjection: (_: unknown, args: { id: string; reason: string }, ctx: Context) => decide(ctx, args.id, 'ACCEPTED', text('reason', args.reason, 2)),
+    rejectObjection: (_: unknown, args: { id: string; reason: string }, ctx: Context) => decide(ctx, args.id, 'REJECTED', text('reason', args.reason, 2)),
+    closeObjection: (_: unknown, args: { id: string; resolution: string }, ctx: Context) => decide(ctx, args.id, 'CLOSED', text('resolution', args.resolution, 2)),
+    runConsistencyChecks: async (_: unknown, __: unknown, ctx: Context) => {
+      requireReportReader(ctx.caller);
+      return services(ctx).runs.start(ctx.caller.consumer);
+    },
+  },
+  Objection: {
+    entity: (o: Objection) => o.entityType,
+    key: (o: Objection) => o.entityKey,
+    open: (o: Objection) => OPEN_STATUSES.includes(o.status),
+    history: async (o: Objection, _: unknown, ctx: Context) => services(ctx).objections.eventsOf([o.id]),
+  },
+};

@@ -1,0 +1,120 @@
+import { GraphQLError } from 'graphql';
+import type { Knex } from 'knex';
+import { badUserInput } from '../../shared/errors';
+import type { InternalCaller } from '../../shared/internal-token';
+
+/**
+ * A department's own change log (record_changes): every correction it makes to its records, with
+ * the fields that changed, why, and who did it. The gateway reads it for change notices, so
+ * consumers that read a record can learn that its owner changed it. Written in the same
+ * transaction as the correction itself: a change is never made without its entry, nor logged
+ * without being made.
+ *
+ * Kept word for word the same in subgraphs/persons/record-changes.ts.
+ */
+
+/** The role gateway/consumers.ts gives department operators (a subgraph does not import the gateway). */
+const DEPARTMENT_ROLE = 'DEPARTMENT';
+
+/** Only this department's own operators change its records (一数一源: the owner alone corrects). */
+export function requireOwnOperator(caller: InternalCaller, department: string, action: string): void {
+  const operator = caller.kind === 'SYSTEM' && caller.roles.includes(DEPARTMENT_ROLE);
+  if (operator && caller.department === department) return;
+  const who = caller.kind === 'CITIZEN'
+    ? "a citizen token is not an operator's"
+    : operator
+      ? `${caller.consumer} operates the ${caller.department ?? 'no'} department, not ${department}`
+      : `${caller.consumer} is not one of them`;
+  throw new GraphQLError(`Only the ${department} department's operators may ${action}: ${who}`, { extensions: { code: 'FORBIDDEN' } });
+}
+
+/** Why a record changed and on whose word: one entry of the log, less the record and fields. */
+export interface ChangeNote {
+  reason: string;
+  objectionId: string | null;
+  changedBy: string;
+  changedAt: string;
+}
+
+export interface RecordChange extends ChangeNote {
+  key: string;
+  fields: string[];
+}
+
+const REASON_LENGTH = { min: 2, max: 500 };
+// Objection ids are the gateway's; any plain token of up to 64 characters is taken as given.
+const OBJECTION_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** The note for a correction asked by `caller` now, with its reason and objection checked. */
+export function changeNote(args: { reason: string; objectionId?: string | null }, caller: InternalCaller, now = new Date()): ChangeNote {
+  const reason = args.reason.trim();
+  if ([...reason].length < REASON_LENGTH.min) {
+    throw badUserInput(`reason must say why the record is corrected, in at least ${REASON_LENGTH.min} characters`, { argument: 'reason' });
+  }
+  if ([...reason].length > REASON_LENGTH.max) {
+    throw badUserInput(`reason is longer than ${REASON_LENGTH.max} characters`, { argument: 'reason' });
+  }
+  const objectionId = args.objectionId == null ? null : args.objectionId.trim();
+  if (objectionId !== null && !OBJECTION_ID.test(objectionId)) {
+    throw badUserInput(`objectionId must be the id of a data objection (up to 64 letters, digits, _ . : -), not "${args.objectionId}"`, { argument: 'objectionId' });
+  }
+  return { reason, objectionId, changedBy: caller.consumer, changedAt: now.toISOString() };
+}
+
+export const CHANGES_PAGE = { default: 1000, max: 5000 };
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The arguments of a change-log query: `since` as the log writes times (UTC, milliseconds), so
+ * that comparing the strings compares the times on SQLite and MySQL alike.
+ */
+export function changeWindow(args: { since: string; first?: number | null }): { since: string; first: number } {
+  const time = ISO_TIME.test(args.since.trim()) ? Date.parse(args.since.trim()) : NaN;
+  if (Number.isNaN(time)) throw badUserInput(`since must be an ISO 8601 time such as 2024-05-01T08:00:00Z, not "${args.since}"`, { argument: 'since' });
+  const first = args.first ?? CHANGES_PAGE.default;
+  if (!Number.isInteger(first) || first < 1 || first > CHANGES_PAGE.max) {
+    throw badUserInput(`first must lie in [1, ${CHANGES_PAGE.max}], not ${first}`, { argument: 'first' });
+  }
+  return { since: new Date(time).toISOString(), first };
+}
+
+interface RecordChangeRow {
+  entity_key: string;
+  fields: string;
+  reason: string;
+  objection_id: string | null;
+  changed_by: string;
+  changed_at: string;
+}
+
+export function createChangeLog(db: Knex) {
+  return {
+    /** Appends one entry; `trx` is the correction's own transaction. */
+    async append(trx: Knex.Transaction, key: string, fields: readonly string[], note: ChangeNote): Promise<void> {
+      await trx('record_changes').insert({
+        entity_key: key,
+        fields: JSON.stringify(fields),
+        reason: note.reason,
+        objection_id: note.objectionId,
+        changed_by: note.changedBy,
+        changed_at: note.changedAt,
+      });
+    },
+    /** Entries after `since`, oldest first (ties in the order they were written). */
+    async since(since: string, limit: number): Promise<RecordChange[]> {
+      const rows: RecordChangeRow[] = await db('record_changes')
+        .where('changed_at', '>', since)
+        .orderBy([{ column: 'changed_at' }, { column: 'id' }])
+        .limit(limit);
+      return rows.map((row) => ({
+        key: row.entity_key,
+        fields: JSON.parse(row.fields) as string[],
+        reason: row.reason,
+        objectionId: row.objection_id,
+        changedBy: row.changed_by,
+        changedAt: row.changed_at,
+      }));
+    },
+  };
+}
+export type ChangeLog = ReturnType<typeof createChangeLog>;

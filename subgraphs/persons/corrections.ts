@@ -1,0 +1,82 @@
+import { badUserInput } from '../../shared/errors';
+import { idNumberFacts } from '../../shared/identifiers';
+import { isCalendarDate, today } from '../../shared/importing';
+import type { NaturalPerson } from './store';
+
+/**
+ * Public Security's corrections to its own records (correctNaturalPerson). Values are checked in
+ * two steps: each value alone before the record is read (checkCorrection), then the record they
+ * make together, inside the correction's transaction (applyCorrection). The rules are those of
+ * an import (import.ts): a record that disagrees with its own idNumber is refused, not stored.
+ */
+export type CorrectableValues = Pick<NaturalPerson, 'name' | 'gender' | 'birthDate' | 'status' | 'deceasedOn'>;
+export type NaturalPersonCorrection = Partial<CorrectableValues>;
+
+/** In the order the change log lists them. */
+const CORRECTABLE = ['name', 'gender', 'birthDate', 'status', 'deceasedOn'] as const;
+const NAME_LENGTH = 32;
+
+const invalid = (field: string, message: string) => badUserInput(`Invalid correction.${field}: ${message}`, { argument: `correction.${field}` });
+
+function checkDate(field: string, value: string): void {
+  if (!isCalendarDate(value)) throw invalid(field, `${value} is not a real date`);
+  if (value > today()) throw invalid(field, `${value} is in the future`);
+}
+
+function checkName(value: string): string {
+  const name = value.trim();
+  if (!name) throw invalid('name', 'a name cannot be empty');
+  if ([...name].length > NAME_LENGTH) throw invalid('name', `a name has at most ${NAME_LENGTH} characters`);
+  if (/[\p{Cc}\p{Cf}]/u.test(name)) throw invalid('name', 'a name cannot contain control characters');
+  return name;
+}
+
+/** Each value given, checked on its own and against the idNumber (GB 11643 carries birth date and gender). */
+export function checkCorrection(idNumber: string, input: Record<string, unknown>): NaturalPersonCorrection {
+  const unknown = Object.keys(input).filter((k) => !(CORRECTABLE as readonly string[]).includes(k));
+  if (unknown.length) throw badUserInput(`correction has no field ${unknown.join(', ')}: it corrects ${CORRECTABLE.join(', ')}`, { argument: 'correction' });
+  const given = CORRECTABLE.filter((k) => input[k] !== undefined);
+  if (!given.length) throw badUserInput('nothing to correct: the correction names no field', { argument: 'correction' });
+  for (const k of given) {
+    // Only the date of death may be removed (status ALIVE removes it anyway); the others always have a value.
+    if (input[k] === null && k !== 'deceasedOn') throw invalid(k, `${k} cannot be removed, only corrected to another value`);
+  }
+  const c = input as NaturalPersonCorrection;
+  const facts = idNumberFacts(idNumber);
+  const correction: NaturalPersonCorrection = { ...c };
+  if (c.name != null) correction.name = checkName(c.name);
+  if (c.gender != null && c.gender !== facts.gender) throw invalid('gender', `${c.gender} disagrees with the idNumber, which says ${facts.gender}`);
+  if (c.birthDate != null) {
+    checkDate('birthDate', c.birthDate);
+    if (c.birthDate !== facts.birthDate) throw invalid('birthDate', `${c.birthDate} disagrees with the idNumber, which says ${facts.birthDate}`);
+  }
+  if (c.deceasedOn != null) checkDate('deceasedOn', c.deceasedOn);
+  return correction;
+}
+
+/**
+ * The values that change when `correction` is applied to `current`, and their field names; refuses
+ * a record that would not hold together and a correction that changes nothing.
+ */
+export function applyCorrection(current: NaturalPerson, correction: NaturalPersonCorrection): { values: NaturalPersonCorrection; fields: string[] } {
+  const next: CorrectableValues = {
+    name: correction.name ?? current.name,
+    gender: correction.gender ?? current.gender,
+    birthDate: correction.birthDate ?? current.birthDate,
+    status: correction.status ?? current.status,
+    deceasedOn: correction.deceasedOn !== undefined ? correction.deceasedOn : current.deceasedOn,
+  };
+  if (next.status === 'ALIVE') {
+    if (correction.deceasedOn) {
+      throw invalid('deceasedOn', `a date of death is given but the person's status ${correction.status ? 'is corrected to' : 'is'} ALIVE: correct status to DECEASED with it`);
+    }
+    next.deceasedOn = null; // a living person has no date of death
+  }
+  if (next.status === 'DECEASED' && !next.deceasedOn) throw invalid('deceasedOn', 'status DECEASED needs deceasedOn, the date of death');
+  if (next.deceasedOn && next.deceasedOn < next.birthDate) {
+    throw invalid('deceasedOn', `the date of death ${next.deceasedOn} is before the birth date ${next.birthDate}`);
+  }
+  const fields = CORRECTABLE.filter((k) => next[k] !== current[k]);
+  if (!fields.length) throw badUserInput(`nothing to correct: ${current.idNumber} already has these values`, { argument: 'correction' });
+  return { values: Object.fromEntries(fields.map((k) => [k, next[k]])) as NaturalPersonCorrection, fields };
+}

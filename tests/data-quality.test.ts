@@ -1,0 +1,210 @@
+import { companyDefect, PLANTED_DEFECTS } from '../shared/seed/defects';
+import { legalPersonFacts, personFacts, projectFacts, scaledPlan } from '../shared/seed/population';
+import type { SeedPlan } from '../shared/subgraph-server';
+import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
+
+/**
+ * Data quality across departments: the consistency checks find exactly the defects the seed
+ * planted; an objection flags its item in every answer until the owner corrects and closes it;
+ * a consumer that read a record learns of its change.
+ */
+
+const PLAN: SeedPlan = scaledPlan(1_000);
+
+const RUN = `mutation { runConsistencyChecks { id status } }`;
+const REPORT = `query($id: ID) { consistencyReport(id: $id) {
+  id status error progress
+  rules { rule departments checked count samples { entity key detail } }
+  departments { department count }
+} }`;
+const PERSON = `query($id: ID!) { naturalPerson(idNumber: $id) { idNumber name status } }`;
+const COMPANY = `query($uscc: ID!) { legalPerson(uscc: $uscc) { uscc name status legalRepresentative { idNumber name } } }`;
+const RAISE = `mutation($entity: String!, $key: ID!, $field: String!, $believed: String!, $evidence: String!) {
+  raiseObjection(entity: $entity, key: $key, field: $field, believedValue: $believed, evidence: $evidence) { id status open owner raisedBy }
+}`;
+const STEP = (action: 'acceptObjection' | 'rejectObjection') => `mutation($id: ID!, $note: String!) { ${action}(id: $id, reason: $note) { id status open } }`;
+const CLOSE = `mutation($id: ID!, $note: String!) { closeObjection(id: $id, resolution: $note) { id status open } }`;
+const OBJECTION = `query($id: ID!) { objection(id: $id) { id status history { action actor note } } }`;
+const QUEUE = `query { objections { id entity key field status } }`;
+const CHANGES = `query($since: String!) { changesSince(since: $since) { entity key fields reason objection lastReadAt } }`;
+
+const codes = (answer: { errors?: { extensions?: Record<string, unknown> }[] }) => (answer.errors ?? []).map((e) => e.extensions?.code);
+
+function defineDataQualitySuite(store: StoreKind) {
+  describeWithStore(store, 'data quality across departments', () => {
+    let stack: Stack;
+
+    beforeAll(async () => {
+      stack = await startStack({ store, mode: 'in-process', plan: PLAN });
+    }, 300_000);
+    afterAll(async () => {
+      await stack?.stop();
+    });
+
+    describe('consistency checks (共享校核)', () => {
+      let report: any;
+
+      beforeAll(async () => {
+        const started = await stack.query(RUN, {}, await stack.as('auditor'));
+        expect(started.errors).toBeUndefined();
+        const deadline = Date.now() + 120_000;
+        do {
+          await new Promise((r) => setTimeout(r, 300));
+          report = (await stack.query(REPORT, { id: started.data.runConsistencyChecks.id }, await stack.as('auditor'))).data.consistencyReport;
+        } while (report.status === 'RUNNING' && Date.now() < deadline);
+      }, 180_000);
+
+      const rule = (name: string) => report.rules.find((r: any) => r.rule === name);
+
+      it('finds exactly the planted defects, rule by rule, having checked every record', () => {
+        expect(report.status).toBe('DONE');
+        expect(report.error).toBeNull();
+        expect(Object.fromEntries(report.rules.map((r: any) => [r.rule, r.count]))).toEqual({
+          'legal-representative-unknown-or-deceased': PLANTED_DEFECTS.representativeUnknown + PLANTED_DEFECTS.representativeDeceased,
+          'inactive-company-with-active-project': PLANTED_DEFECTS.inactiveCompanyWithActiveProject,
+          'parcel-outside-project-division': PLANTED_DEFECTS.parcelOutsideDivision,
+          'person-record-disagrees-with-number': PLANTED_DEFECTS.genderDisagreesWithNumber + PLANTED_DEFECTS.birthDateDisagreesWithNumber,
+          'blacklisted-representative-of-active-company': PLANTED_DEFECTS.blacklistedRepresentative,
+        });
+        expect(rule('legal-representative-unknown-or-deceased').checked).toBe(PLAN.legalPersons);
+        expect(rule('parcel-outside-project-division').checked).toBe(PLAN.projects);
+        expect(rule('person-record-disagrees-with-number').checked).toBe(PLAN.persons);
+      });
+
+      it('names the very records the seed planted', () => {
+        const planted = (kinds: string[]) =>
+          Array.from({ length: PLAN.legalPersons }, (_, j) => j).filter((j) => kinds.includes(companyDefect(PLAN, j)?.kind ?? '')).map((j) => legalPersonFacts(PLAN, j).uscc).sort();
+        const found = (name: string) => rule(name).samples.map((s: any) => s.key).sort();
+        expect(found('legal-representative-unknown-or-deceased')).toEqual(planted(['representativeUnknown', 'representativeDeceased']));
+        expect(found('inactive-company-with-active-project')).toEqual(planted(['inactiveCompanyWithActiveProject']));
+        expect(found('blacklisted-representative-of-active-company')).toEqual(planted(['blacklistedRepresentative']));
+        const wrongPersons = Array.from({ length: PLAN.persons }, (_, i) => personFacts(PLAN, i)).filter((p) => p.recordedWrong).map((p) => p.idNumber).sort();
+        expect(found('person-record-disagrees-with-number')).toEqual(wrongPersons);
+        const outside = Array.from({ length: PLAN.projects }, (_, m) => projectFacts(PLAN, m))
+          .filter((p) => p.parcelCodes.some((c) => c.slice(0, 6) !== p.countyCode)).map((p) => p.projectCode).sort();
+        expect(found('parcel-outside-project-division')).toEqual(outside);
+        expect(rule('person-record-disagrees-with-number').samples.find((s: any) => /gender/.test(s.detail)).detail).toMatch(/^gender (MALE|FEMALE), the number says (MALE|FEMALE)$/);
+      });
+
+      it('sums the defects per department that should correct them', () => {
+        expect(report.departments).toEqual(expect.arrayContaining([
+          { department: 'legal-persons', count: PLANTED_DEFECTS.representativeUnknown + PLANTED_DEFECTS.representativeDeceased + PLANTED_DEFECTS.inactiveCompanyWithActiveProject + PLANTED_DEFECTS.blacklistedRepresentative },
+          { department: 'projects', count: PLANTED_DEFECTS.parcelOutsideDivision },
+          { department: 'persons', count: PLANTED_DEFECTS.genderDisagreesWithNumber + PLANTED_DEFECTS.birthDateDisagreesWithNumber },
+        ]));
+      });
+
+      it('is for auditors and departments, not for every consumer', async () => {
+        const answer = await stack.query(RUN, {}, await stack.as('market-portal'));
+        expect(codes(answer)).toEqual(['FORBIDDEN']);
+      });
+
+      it('reads the persons register only as the data-quality system, which holds the grant', async () => {
+        const scan = `{ allNaturalPersons(first: 2) { edges { node { idNumber } } } }`;
+        const refused = await stack.query(scan, {}, await stack.as('drc-approval', 'test'));
+        expect(codes(refused)).toEqual(['FORBIDDEN']);
+        const allowed = await stack.query(scan, {}, await stack.as('data-quality', 'test'));
+        expect(allowed.errors).toBeUndefined();
+        expect(allowed.data.allNaturalPersons.edges).toHaveLength(2);
+      });
+    });
+
+    describe('objections (数据异议) and change notices', () => {
+      // A representative of an ordinary active company, read by drc-approval during a review.
+      const company = legalPersonFacts(PLAN, Array.from({ length: PLAN.legalPersons }, (_, j) => j).find((j) => !companyDefect(PLAN, j) && legalPersonFacts(PLAN, j).status === 'ACTIVE')!);
+      const person = company.representativeIdNumber;
+      let since: string;
+      let objectionId: string;
+      let originalName: string;
+
+      beforeAll(async () => {
+        since = new Date(Date.now() - 1_000).toISOString();
+        const read = await stack.query(COMPANY, { uscc: company.uscc });
+        originalName = read.data.legalPerson.legalRepresentative.name;
+        expect(read.extensions?.dataQuality).toBeUndefined();
+      });
+
+      it('refuses an objection that names no real item, saying why', async () => {
+        const asDrc = await stack.as('drc-approval');
+        const badKey = await stack.query(RAISE, { entity: 'NaturalPerson', key: '110105194912310021', field: 'name', believed: 'x', evidence: 'the applicant showed an ID card' }, asDrc);
+        expect(codes(badKey)).toEqual(['BAD_USER_INPUT']);
+        expect(badKey.errors![0].message).toMatch(/key/);
+        const badField = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'shoeSize', believed: '42', evidence: 'the applicant showed an ID card' }, asDrc);
+        expect(codes(badField)).toEqual(['BAD_USER_INPUT']);
+        expect(badField.errors![0].message).toMatch(/NaturalPerson has no shared field "shoeSize"/);
+      });
+
+      it('is raised by a consumer and flags the item in every answer while open', async () => {
+        const raised = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'name', believed: `${originalName}（曾用名）`, evidence: '申请人出示的户口簿姓名与库中不一致' }, await stack.as('drc-approval'));
+        expect(raised.errors).toBeUndefined();
+        expect(raised.data.raiseObjection).toMatchObject({ status: 'RAISED', open: true, owner: 'persons', raisedBy: 'drc-approval' });
+        objectionId = raised.data.raiseObjection.id;
+
+        // Flagged wherever the person appears, for any consumer, without blocking the answer.
+        for (const [query, variables, consumer] of [[PERSON, { id: person }, 'market-portal'], [COMPANY, { uscc: company.uscc }, 'drc-approval']] as const) {
+          const answer = await stack.query(query, variables, await stack.as(consumer, 'test'));
+          expect(answer.errors).toBeUndefined();
+          expect(answer.extensions?.dataQuality).toEqual([expect.objectContaining({ entity: 'NaturalPerson', key: person, field: 'name', objection: objectionId, status: 'RAISED' })]);
+        }
+      });
+
+      it('reaches the owning department, who alone decides', async () => {
+        const queue = await stack.query(QUEUE, {}, await stack.as('dept-persons'));
+        expect(queue.data.objections).toEqual(expect.arrayContaining([{ id: objectionId, entity: 'NaturalPerson', key: person, field: 'name', status: 'RAISED' }]));
+        expect((await stack.query(QUEUE, {}, await stack.as('dept-credit'))).data.objections).toEqual([]);
+        const notOwner = await stack.query(STEP('acceptObjection'), { id: objectionId, note: '核实中' }, await stack.as('dept-legal-persons'));
+        expect(codes(notOwner)).toEqual(['FORBIDDEN']);
+        const early = await stack.query(CLOSE, { id: objectionId, note: '已更正' }, await stack.as('dept-persons'));
+        expect(codes(early)).toEqual(['BAD_USER_INPUT']);
+        expect(early.errors![0].message).toMatch(/RAISED/);
+        const accepted = await stack.query(STEP('acceptObjection'), { id: objectionId, note: '受理，核查户籍档案' }, await stack.as('dept-persons'));
+        expect(accepted.data.acceptObjection).toEqual({ id: objectionId, status: 'ACCEPTED', open: true });
+        const stillFlagged = await stack.query(PERSON, { id: person });
+        expect(stillFlagged.extensions?.dataQuality).toEqual([expect.objectContaining({ objection: objectionId, status: 'ACCEPTED' })]);
+      });
+
+      it('is corrected by the owner in its own store and closed: the flag goes, the history stays', async () => {
+        const corrected = await stack.query(
+          `mutation($id: ID!, $name: String!, $objection: ID) { correctNaturalPerson(idNumber: $id, correction: { name: $name }, reason: "依户籍档案更正姓名", objectionId: $objection) { idNumber name } }`,
+          { id: person, name: `${originalName}（曾用名）`, objection: objectionId },
+          await stack.as('dept-persons', '数据异议处理'),
+        );
+        expect(corrected.errors).toBeUndefined();
+        const closed = await stack.query(CLOSE, { id: objectionId, note: '已依户籍档案更正姓名' }, await stack.as('dept-persons'));
+        expect(closed.data.closeObjection).toEqual({ id: objectionId, status: 'CLOSED', open: false });
+
+        const after = await stack.query(PERSON, { id: person });
+        expect(after.data.naturalPerson.name).toBe(`${originalName}（曾用名）`);
+        expect(after.extensions?.dataQuality).toBeUndefined();
+        const history = (await stack.query(OBJECTION, { id: objectionId }, await stack.as('drc-approval'))).data.objection.history;
+        expect(history.map((h: any) => [h.action, h.actor])).toEqual([['RAISED', 'drc-approval'], ['ACCEPTED', 'dept-persons'], ['CLOSED', 'dept-persons']]);
+        expect(history[2].note).toBe('已依户籍档案更正姓名');
+      });
+
+      it('tells a consumer that read the record of its change, and nobody else', async () => {
+        const revoked = await stack.query(
+          `mutation($uscc: ID!) { correctLegalPerson(uscc: $uscc, correction: { status: REVOKED }, reason: "吊销营业执照") { uscc status } }`,
+          { uscc: company.uscc },
+          await stack.as('dept-legal-persons', '登记状态变更'),
+        );
+        expect(revoked.errors).toBeUndefined();
+
+        const seen = await stack.query(CHANGES, { since }, await stack.as('drc-approval'));
+        expect(seen.errors).toBeUndefined();
+        expect(seen.data.changesSince).toEqual([
+          expect.objectContaining({ entity: 'NaturalPerson', key: person, fields: ['name'], reason: '依户籍档案更正姓名', objection: objectionId }),
+          expect.objectContaining({ entity: 'LegalPerson', key: company.uscc, fields: ['status'], reason: '吊销营业执照', objection: null }),
+        ]);
+        // tax-service never read either record.
+        const unseen = await stack.query(CHANGES, { since }, await stack.as('tax-service'));
+        expect(unseen.data.changesSince).toEqual([]);
+        // market-portal read the person (above) but not the company.
+        const partly = await stack.query(CHANGES, { since }, await stack.as('market-portal'));
+        expect(partly.data.changesSince.map((c: any) => c.key)).toEqual([person]);
+      });
+    });
+  });
+}
+
+defineDataQualitySuite('sqlite');
+defineDataQualitySuite('mysql');

@@ -1,0 +1,343 @@
+import type { Knex } from 'knex';
+import { idNumberCheckCharacter, idNumberFacts } from '../shared/identifiers';
+import { scaledPlan } from '../shared/seed/population';
+import { describeWithStore, GraphQLAnswer, Stack, startStack, StoreKind } from './support/stack';
+
+/**
+ * The owners' side of data quality (issue 8): a department corrects its own records, the gateway
+ * answers the new values at once, each change is logged in the department's store for change
+ * notices, and the registers can be paged through whole for the consistency checks.
+ */
+const PLAN = scaledPlan(300);
+
+const CORRECT_PERSON = `mutation($id: ID!, $c: NaturalPersonCorrection!, $why: String!, $objection: ID) {
+  correctNaturalPerson(idNumber: $id, correction: $c, reason: $why, objectionId: $objection) { idNumber name status deceasedOn } }`;
+const CORRECT_COMPANY = `mutation($uscc: ID!, $c: LegalPersonCorrection!, $why: String!) {
+  correctLegalPerson(uscc: $uscc, correction: $c, reason: $why) { uscc name status legalRepresentative { idNumber name } } }`;
+const PERSON = `query($id: ID!) { naturalPerson(idNumber: $id) { idNumber name status deceasedOn } }`;
+const COMPANIES = `query($first: Int, $after: String, $status: LegalPersonStatus) {
+  allLegalPersons(first: $first, after: $after, status: $status) { edges { cursor node { uscc status } } pageInfo { hasNextPage endCursor } } }`;
+const PERSONS_PAGE = `query($first: Int, $after: String) {
+  allNaturalPersons(first: $first, after: $after) { edges { cursor node { idNumber } } pageInfo { hasNextPage endCursor } } }`;
+const PERSON_CHANGES = `query($since: String!, $first: Int) {
+  naturalPersonChanges(since: $since, first: $first) { idNumber fields changedAt reason objectionId changedBy } }`;
+const COMPANY_CHANGES = `query($since: String!) { legalPersonChanges(since: $since) { uscc fields changedAt reason objectionId changedBy } }`;
+
+/**
+ * The one error of an answer that has no data: what a user sees. Through the gateway the refused
+ * root field is answered null (`field`); a subgraph itself answers `data: null`.
+ */
+function onlyError(answer: GraphQLAnswer, field?: string) {
+  expect(answer.data ?? null).toEqual(field ? { [field]: null } : null);
+  expect(answer.errors).toHaveLength(1);
+  return { message: answer.errors![0].message, code: answer.errors![0].extensions?.code };
+}
+
+/** A valid idNumber nobody in the seed holds: born on 1 January 2000 in a county, sequence 999. */
+function unregisteredIdNumber(): string {
+  const first17 = '35010220000101999';
+  return first17 + idNumberCheckCharacter(first17);
+}
+
+function defineCorrectionSuite(store: StoreKind) {
+  describeWithStore(store, 'department corrections, change logs and register pages', () => {
+    let stack: Stack;
+    let company: { uscc: string };
+    let person: { idNumber: string; name: string; status: string; deceasedOn: string | null };
+    /** Another company's representative: who the company's representative is corrected to. */
+    let otherRepresentative: { idNumber: string; name: string };
+    let started: string;
+
+    const asPersons = async () => stack.as('dept-persons');
+    const countRows = async (db: Knex, table: string, where: Record<string, string> = {}) =>
+      Number((await db(table).where(where).count({ n: '*' }))[0].n);
+
+    beforeAll(async () => {
+      stack = await startStack({ store, mode: 'in-process', plan: PLAN });
+      started = new Date().toISOString();
+      // A living representative of an active company: the kind of record an objection is about.
+      const first = await stack.query(`{ allLegalPersons(first: 100, status: ACTIVE) { edges { node { uscc legalRepresentative { idNumber name status deceasedOn } } } } }`);
+      expect(first.errors).toBeUndefined();
+      const nodes = first.data.allLegalPersons.edges.map((e: any) => e.node);
+      const node = nodes.find((n: any) => n.legalRepresentative.status === 'ALIVE');
+      company = { uscc: node.uscc };
+      person = node.legalRepresentative;
+      const other = nodes.find((n: any) => n.legalRepresentative.idNumber !== person.idNumber).legalRepresentative;
+      otherRepresentative = { idNumber: other.idNumber, name: other.name };
+    }, 300_000);
+    afterAll(() => stack?.stop());
+
+    describe('correctNaturalPerson', () => {
+      it('lets a persons operator record a death, and the gateway answers the new values at once', async () => {
+        const corrected = await stack.query(
+          CORRECT_PERSON,
+          { id: person.idNumber, c: { status: 'DECEASED', deceasedOn: '2024-03-01' }, why: '死亡登记补录', objection: '17' },
+          await asPersons(),
+        );
+        expect(corrected).toEqual({
+          status: 200,
+          data: { correctNaturalPerson: { idNumber: person.idNumber, name: person.name, status: 'DECEASED', deceasedOn: '2024-03-01' } },
+        });
+
+        // Any consumer now reads the corrected record, also through another department's link to it.
+        const read = await stack.query(PERSON, { id: person.idNumber });
+        expect(read.data).toEqual({ naturalPerson: { idNumber: person.idNumber, name: person.name, status: 'DECEASED', deceasedOn: '2024-03-01' } });
+        const viaCompany = await stack.query(`query($u: ID!) { legalPerson(uscc: $u) { legalRepresentative { status deceasedOn } } }`, { u: company.uscc });
+        expect(viaCompany.data).toEqual({ legalPerson: { legalRepresentative: { status: 'DECEASED', deceasedOn: '2024-03-01' } } });
+      });
+
+      it('clears the date of death when status is corrected back to ALIVE', async () => {
+        const corrected = await stack.query(
+          CORRECT_PERSON,
+          { id: person.idNumber, c: { status: 'ALIVE' }, why: '误报死亡，予以更正' },
+          await asPersons(),
+        );
+        expect(corrected.errors).toBeUndefined();
+        expect(corrected.data.correctNaturalPerson).toEqual({ idNumber: person.idNumber, name: person.name, status: 'ALIVE', deceasedOn: null });
+        expect((await stack.query(PERSON, { id: person.idNumber })).data.naturalPerson).toMatchObject({ status: 'ALIVE', deceasedOn: null });
+      });
+
+      it.each([
+        ['drc-approval', "Only the persons department's operators may correct its records: drc-approval is not one of them"],
+        ['dept-legal-persons', "Only the persons department's operators may correct its records: dept-legal-persons operates the legal-persons department, not persons"],
+        ['auditor', "Only the persons department's operators may correct its records: auditor is not one of them"],
+      ])('refuses %s with FORBIDDEN and changes nothing', async (consumer, message) => {
+        const answer = await stack.query(CORRECT_PERSON, { id: person.idNumber, c: { name: '张三' }, why: '试图更正' }, await stack.as(consumer));
+        expect(onlyError(answer, 'correctNaturalPerson')).toEqual({ message, code: 'FORBIDDEN' });
+        expect((await stack.query(PERSON, { id: person.idNumber })).data.naturalPerson.name).toBe(person.name);
+      });
+
+      it('refuses a correction of a legal person by the persons operator', async () => {
+        const answer = await stack.query(CORRECT_COMPANY, { uscc: company.uscc, c: { status: 'REVOKED' }, why: '试图更正' }, await asPersons());
+        expect(onlyError(answer, 'correctLegalPerson')).toEqual({
+          message: "Only the legal-persons department's operators may correct its records: dept-persons operates the persons department, not legal-persons",
+          code: 'FORBIDDEN',
+        });
+      });
+
+      type Person = typeof person;
+      const opposite = (gender: string) => (gender === 'MALE' ? 'FEMALE' : 'MALE');
+      // Each case: the variables it changes (of a valid correction) and the message the operator reads.
+      it.each<[string, (p: Person) => [Record<string, unknown>, string]]>([
+        ['status DECEASED without a date', () => [{ c: { status: 'DECEASED' } }, 'Invalid correction.deceasedOn: status DECEASED needs deceasedOn, the date of death']],
+        ['a date of death for a living person', () => [{ c: { deceasedOn: '2024-01-01' } },
+          "Invalid correction.deceasedOn: a date of death is given but the person's status is ALIVE: correct status to DECEASED with it"]],
+        ['a date of death in the future', () => [{ c: { status: 'DECEASED', deceasedOn: '2999-01-01' } }, 'Invalid correction.deceasedOn: 2999-01-01 is in the future']],
+        ['a date of death that is not a date', () => [{ c: { status: 'DECEASED', deceasedOn: '2023-02-30' } }, 'Invalid correction.deceasedOn: 2023-02-30 is not a real date']],
+        ['a gender the idNumber contradicts', (p) => {
+          const says = idNumberFacts(p.idNumber).gender;
+          return [{ c: { gender: opposite(says) } }, `Invalid correction.gender: ${opposite(says)} disagrees with the idNumber, which says ${says}`];
+        }],
+        ['an empty name', () => [{ c: { name: '  ' } }, 'Invalid correction.name: a name cannot be empty']],
+        ['a name removed', () => [{ c: { name: null } }, 'Invalid correction.name: name cannot be removed, only corrected to another value']],
+        ['an empty correction', () => [{ c: {} }, 'nothing to correct: the correction names no field']],
+        ['a correction that changes nothing', (p) => [{ c: { name: p.name, status: 'ALIVE' } }, `nothing to correct: ${p.idNumber} already has these values`]],
+        ['a one-character reason', () => [{ why: '改' }, 'reason must say why the record is corrected, in at least 2 characters']],
+        ['an objectionId with spaces', () => [{ objection: 'objection 17' }, 'objectionId must be the id of a data objection (up to 64 letters, digits, _ . : -), not "objection 17"']],
+        ['an invalid idNumber', () => [{ id: '350102199001011234' }, "Invalid idNumber: the idNumber's check character is 4 but should be 8 (GB 11643 MOD 11-2)"]],
+        ['a person nobody registered', () => [{ id: unregisteredIdNumber() }, `No person is registered with idNumber ${unregisteredIdNumber()}`]],
+      ])('refuses %s with BAD_USER_INPUT saying why', async (_label, make) => {
+        const [change, message] = make(person);
+        const variables = { id: person.idNumber, c: { name: '林某某' }, why: '户籍信息更正', ...change };
+        const answer = await stack.query(CORRECT_PERSON, variables, await asPersons());
+        expect(onlyError(answer, 'correctNaturalPerson')).toEqual({ message, code: 'BAD_USER_INPUT' });
+        expect((await stack.query(PERSON, { id: person.idNumber })).data.naturalPerson).toEqual({ ...person, status: 'ALIVE', deceasedOn: null });
+      });
+
+      it('refuses a field the correction does not have before it reaches the department', async () => {
+        const answer = await stack.query(CORRECT_PERSON, { id: person.idNumber, c: { householdAddress: '福建省某地' }, why: '住址更正' }, await asPersons());
+        const error = onlyError(answer);
+        expect(error.code).toBe('BAD_USER_INPUT');
+        expect(error.message).toBe('Variable "$c" got invalid value { householdAddress: "福建省某地" }; Field "householdAddress" is not defined by type "NaturalPersonCorrection".');
+      });
+
+      it('makes the change and its log entry together or not at all', async () => {
+        const db = stack.stores.persons!;
+        await db.schema.renameTable('record_changes', 'record_changes_away');
+        try {
+          const answer = await stack.query(CORRECT_PERSON, { id: person.idNumber, c: { name: '林某某' }, why: '户籍信息更正' }, await asPersons());
+          expect(onlyError(answer, 'correctNaturalPerson')).toEqual({ message: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' });
+        } finally {
+          await db.schema.renameTable('record_changes_away', 'record_changes');
+        }
+        expect((await stack.query(PERSON, { id: person.idNumber })).data.naturalPerson.name).toBe(person.name);
+      });
+    });
+
+    describe('correctLegalPerson', () => {
+      it('lets a legal-persons operator revoke a company and name its representative; refuses anyone else', async () => {
+        const refused = await stack.query(CORRECT_COMPANY, { uscc: company.uscc, c: { status: 'REVOKED' }, why: '吊销营业执照' }, await stack.as('market-portal'));
+        expect(onlyError(refused, 'correctLegalPerson')).toEqual({
+          message: "Only the legal-persons department's operators may correct its records: market-portal is not one of them",
+          code: 'FORBIDDEN',
+        });
+
+        const corrected = await stack.query(
+          CORRECT_COMPANY,
+          { uscc: company.uscc, c: { status: 'REVOKED', legalRepresentativeIdNumber: otherRepresentative.idNumber }, why: '吊销营业执照，法定代表人变更登记' },
+          await stack.as('dept-legal-persons'),
+        );
+        expect(corrected.errors).toBeUndefined();
+        expect(corrected.data.correctLegalPerson).toMatchObject({ uscc: company.uscc, status: 'REVOKED', legalRepresentative: otherRepresentative });
+        const read = await stack.query(`query($u: ID!) { legalPerson(uscc: $u) { status legalRepresentative { idNumber name } } }`, { u: company.uscc });
+        expect(read.data).toEqual({ legalPerson: { status: 'REVOKED', legalRepresentative: otherRepresentative } });
+      });
+
+      it.each([
+        ['an invalid representative', { legalRepresentativeIdNumber: '35010219900101123' },
+          'Invalid correction.legalRepresentativeIdNumber: an idNumber has 18 characters, "35010219900101123" has 17'],
+        ['a status it already has', { status: 'REVOKED' }, 'nothing to correct: <uscc> already has these values'],
+      ])('refuses %s with BAD_USER_INPUT', async (_label, c, message) => {
+        const answer = await stack.query(CORRECT_COMPANY, { uscc: company.uscc, c, why: '登记信息更正' }, await stack.as('dept-legal-persons'));
+        expect(onlyError(answer, 'correctLegalPerson')).toEqual({ message: message.replace('<uscc>', company.uscc), code: 'BAD_USER_INPUT' });
+      });
+    });
+
+    describe('change logs (for the gateway only)', () => {
+      it('lists each correction of a person, oldest first, with the fields that changed and why', async () => {
+        const answer = await stack.querySubgraph('persons', PERSON_CHANGES, { since: started });
+        expect(answer.errors).toBeUndefined();
+        const changes = answer.data.naturalPersonChanges;
+        expect(changes).toEqual([
+          { idNumber: person.idNumber, fields: ['status', 'deceasedOn'], reason: '死亡登记补录', objectionId: '17', changedBy: 'dept-persons', changedAt: expect.any(String) },
+          { idNumber: person.idNumber, fields: ['status', 'deceasedOn'], reason: '误报死亡，予以更正', objectionId: null, changedBy: 'dept-persons', changedAt: expect.any(String) },
+        ]);
+        expect(changes[0].changedAt > started).toBe(true);
+        expect(changes[1].changedAt >= changes[0].changedAt).toBe(true);
+        expect(new Date(changes[1].changedAt).toISOString()).toBe(changes[1].changedAt);
+
+        // Only entries after `since`, at most `first`.
+        const later = await stack.querySubgraph('persons', PERSON_CHANGES, { since: changes[1].changedAt });
+        expect(later.data).toEqual({ naturalPersonChanges: [] });
+        const one = await stack.querySubgraph('persons', PERSON_CHANGES, { since: started, first: 1 });
+        expect(one.data.naturalPersonChanges).toEqual([changes[0]]);
+      });
+
+      it('lists a legal person\'s correction under LegalPerson\'s field names', async () => {
+        const answer = await stack.querySubgraph('legal-persons', COMPANY_CHANGES, { since: started });
+        expect(answer.data).toEqual({
+          legalPersonChanges: [{
+            uscc: company.uscc, fields: ['status', 'legalRepresentative'], reason: '吊销营业执照，法定代表人变更登记', objectionId: null,
+            changedBy: 'dept-legal-persons', changedAt: expect.any(String),
+          }],
+        });
+      });
+
+      it.each([
+        [{ since: 'yesterday' }, 'since must be an ISO 8601 time such as 2024-05-01T08:00:00Z, not "yesterday"'],
+        [{ since: '2024-01-01', first: 5001 }, 'first must lie in [1, 5000], not 5001'],
+        [{ since: '2024-01-01', first: 0 }, 'first must lie in [1, 5000], not 0'],
+      ])('refuses %j with BAD_USER_INPUT', async (variables, message) => {
+        expect(onlyError(await stack.querySubgraph('persons', PERSON_CHANGES, variables))).toEqual({ message, code: 'BAD_USER_INPUT' });
+      });
+
+      it('is not in the gateway\'s public schema: not even suggested', async () => {
+        for (const [query, field] of [[PERSON_CHANGES, 'naturalPersonChanges'], [COMPANY_CHANGES, 'legalPersonChanges']]) {
+          const answer = await stack.query(query, { since: '2024-01-01T00:00:00Z' }, await stack.as('auditor'));
+          expect(answer.data).toBeUndefined();
+          expect(answer.errors).toHaveLength(1);
+          expect(answer.errors![0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+          // graphql-js may add "Did you mean" with public fields of similar names; never a change log.
+          const [refusal, suggestions = ''] = answer.errors![0].message.split(' Did you mean ');
+          expect(refusal).toBe(`Cannot query field "${field}" on type "Query".`);
+          expect(suggestions).not.toMatch(/Changes/);
+        }
+      });
+    });
+
+    describe('register pages', () => {
+      /** Every page of a connection, following endCursor, with the SQL each page cost its department. */
+      async function allPages(ask: (after: string | null) => Promise<GraphQLAnswer>, field: string, db: Knex) {
+        const nodes: any[] = [];
+        const statements: number[] = [];
+        let after: string | null = null;
+        for (let pages = 0; pages < 1000; pages++) {
+          let count = 0;
+          const listen = () => count++;
+          db.on('query', listen);
+          const answer = await ask(after);
+          db.off('query', listen);
+          expect(answer.errors).toBeUndefined();
+          const page = answer.data[field];
+          nodes.push(...page.edges.map((e: any) => e.node));
+          statements.push(count);
+          if (!page.pageInfo.hasNextPage) return { nodes, statements };
+          expect(page.pageInfo.endCursor).toBe(page.edges[page.edges.length - 1].cursor);
+          after = page.pageInfo.endCursor;
+        }
+        throw new Error(`${field} did not end`);
+      }
+
+      it('pages through every company exactly once, in uscc order, one statement a page', async () => {
+        const db = stack.stores['legal-persons']!;
+        const { nodes, statements } = await allPages((after) => stack.query(COMPANIES, { first: 17, after }), 'allLegalPersons', db);
+        const usccs = nodes.map((n) => n.uscc);
+        expect(usccs).toHaveLength(PLAN.legalPersons);
+        expect(usccs).toHaveLength(await countRows(db, 'legal_persons'));
+        expect(new Set(usccs).size).toBe(usccs.length);
+        expect(usccs).toEqual([...usccs].sort());
+        expect(statements).toEqual(Array(Math.ceil(PLAN.legalPersons / 17)).fill(1));
+      });
+
+      it('pages by status', async () => {
+        const db = stack.stores['legal-persons']!;
+        const { nodes } = await allPages((after) => stack.query(COMPANIES, { first: 10, after, status: 'REVOKED' }), 'allLegalPersons', db);
+        expect(nodes.length).toBe(await countRows(db, 'legal_persons', { status: 'REVOKED' }));
+        expect(nodes.length).toBeGreaterThan(0);
+        expect(nodes.every((n) => n.status === 'REVOKED')).toBe(true);
+      });
+
+      it.each([
+        [{ first: 0 }, 'first must lie in [1, 1000], not 0'],
+        [{ first: 1001 }, 'first must lie in [1, 1000], not 1001'],
+        [{ after: 'bm90LWEtY3Vyc29y' }, 'after is not a cursor this connection gave out: "bm90LWEtY3Vyc29y"'],
+      ])('refuses allLegalPersons(%j) with BAD_USER_INPUT', async (variables, message) => {
+        expect(onlyError(await stack.query(COMPANIES, variables), 'allLegalPersons')).toEqual({ message, code: 'BAD_USER_INPUT' });
+      });
+
+      it('keeps allNaturalPersons conditional: FORBIDDEN to a consumer without a persons.register-scan grant', async () => {
+        // The gateway enforces the @policy of a root field (the grant is seeded for data-quality only).
+        for (const consumer of ['drc-approval', 'dept-legal-persons']) {
+          const answer = await stack.query(PERSONS_PAGE, { first: 10 }, await stack.as(consumer, '共享校核'));
+          expect(answer).toEqual({
+            status: 200,
+            data: { allNaturalPersons: null },
+            errors: [{
+              message: `Query.allNaturalPersons is conditionally shared: consumer ${consumer} holds no grant for persons.register-scan (apply with applyForAccess)`,
+              path: ['allNaturalPersons'],
+              extensions: { code: 'FORBIDDEN', resource: 'persons.register-scan', missing: 'GRANT' },
+            }],
+          });
+        }
+        // The grant alone is not enough: a conditional item also needs a stated purpose.
+        const unstated = await stack.query(PERSONS_PAGE, { first: 10 }, await stack.as('data-quality'));
+        expect(unstated.data).toEqual({ allNaturalPersons: null });
+        expect(unstated.errors).toHaveLength(1);
+        expect(unstated.errors![0]).toMatchObject({ path: ['allNaturalPersons'], extensions: { code: 'FORBIDDEN', resource: 'persons.register-scan', missing: 'PURPOSE' } });
+      });
+
+      it('pages through every person exactly once in idNumber order for data-quality, which holds the grant', async () => {
+        const db = stack.stores.persons!;
+        const headers = await stack.as('data-quality', '共享校核：核对人口基础信息');
+        const { nodes, statements } = await allPages((after) => stack.query(PERSONS_PAGE, { first: 64, after }, headers), 'allNaturalPersons', db);
+        const ids = nodes.map((n) => n.idNumber);
+        expect(ids).toHaveLength(PLAN.persons);
+        expect(ids).toHaveLength(await countRows(db, 'natural_persons'));
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).toEqual([...ids].sort());
+        expect(statements).toEqual(Array(Math.ceil(PLAN.persons / 64)).fill(1));
+
+        const cursor = Buffer.from('11010519491231002Y').toString('base64url');
+        expect(onlyError(await stack.query(PERSONS_PAGE, { after: cursor }, headers), 'allNaturalPersons')).toEqual({
+          message: `after is not a cursor this connection gave out: "${cursor}"`, code: 'BAD_USER_INPUT',
+        });
+        expect(onlyError(await stack.query(PERSONS_PAGE, { first: 1001 }, headers), 'allNaturalPersons')).toEqual({
+          message: 'first must lie in [1, 1000], not 1001', code: 'BAD_USER_INPUT',
+        });
+      });
+    });
+  });
+}
+
+defineCorrectionSuite('sqlite');
+defineCorrectionSuite('mysql');
