@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { CorrectableValues } from './corrections';
-import { ChangeNote, createChangeLog } from './record-changes';
+import { ChangeNote, createChangeLog } from '../../shared/record-changes';
 
 export interface LegalPerson {
   uscc: string;

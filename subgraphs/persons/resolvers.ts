@@ -6,7 +6,7 @@ import { checkIdNumber } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import { applyCorrection, checkCorrection } from './corrections';
-import { changeNote, changeWindow, requireOwnOperator } from './record-changes';
+import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
 import { createPersonStore, NaturalPerson } from './store';
 
 export const MAX_BATCH = 100;

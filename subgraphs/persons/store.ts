@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { NaturalPersonCorrection } from './corrections';
-import { ChangeNote, createChangeLog } from './record-changes';
+import { ChangeNote, createChangeLog } from '../../shared/record-changes';
 
 export interface NaturalPerson {
   idNumber: string;

@@ -1,4 +1,4 @@
 import { legalPersons } from './001_legal_persons';
-import { recordChanges } from './002_record_changes';
+import { recordChangesMigration } from '../../../shared/record-changes';
 
-export const migrations = [legalPersons, recordChanges];
+export const migrations = [legalPersons, recordChangesMigration];

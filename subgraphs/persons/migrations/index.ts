@@ -1,4 +1,4 @@
 import { naturalPersons } from './001_natural_persons';
-import { recordChanges } from './002_record_changes';
+import { recordChangesMigration } from '../../../shared/record-changes';
 
-export const migrations = [naturalPersons, recordChanges];
+export const migrations = [naturalPersons, recordChangesMigration];

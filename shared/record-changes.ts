@@ -1,16 +1,15 @@
 import { GraphQLError } from 'graphql';
 import type { Knex } from 'knex';
-import { badUserInput } from '../../shared/errors';
-import type { InternalCaller } from '../../shared/internal-token';
+import { badUserInput } from './errors';
+import type { Migration } from './db';
+import type { InternalCaller } from './internal-token';
 
 /**
  * A department's own change log (record_changes): every correction it makes to its records, with
  * the fields that changed, why, and who did it. The gateway reads it for change notices, so
  * consumers that read a record can learn that its owner changed it. Written in the same
  * transaction as the correction itself: a change is never made without its entry, nor logged
- * without being made.
- *
- * Kept word for word the same in subgraphs/persons/record-changes.ts.
+ * without being made. Used by the departments whose records others refer to (persons, legal persons).
  */
 
 /** The role gateway/consumers.ts gives department operators (a subgraph does not import the gateway). */
@@ -118,3 +117,24 @@ export function createChangeLog(db: Knex) {
   };
 }
 export type ChangeLog = ReturnType<typeof createChangeLog>;
+
+/** The log's table, a migration of each department that keeps one (the same in each). */
+export const recordChangesMigration: Migration = {
+  name: '002_record_changes',
+  async up(db) {
+    await db.schema.createTable('record_changes', (t) => {
+      t.increments('id');
+      t.string('entity_key', 18).notNullable();
+      // The names of the fields whose value changed, as a JSON array.
+      t.text('fields').notNullable();
+      t.string('reason', 500).notNullable();
+      t.string('objection_id', 64).nullable();
+      t.string('changed_by', 100).notNullable();
+      // ISO 8601 in UTC with milliseconds: compared as strings, the same on SQLite and MySQL.
+      t.string('changed_at', 30).notNullable().index();
+    });
+  },
+  async down(db) {
+    await db.schema.dropTable('record_changes');
+  },
+};
