@@ -19,9 +19,9 @@ import { subgraphRouter } from '../shared/subgraph-server';
 import { AuditTrail } from './audit/trail';
 import { createAuthenticator } from './auth/consumer-token';
 import { issueDevToken } from './auth/dev-tokens';
-import { createConsumerRegistry, DATA_QUALITY_CONSUMER } from './consumers';
+import { ConsumerRegistry, createConsumerRegistry, DATA_QUALITY_CONSUMER } from './consumers';
 import { startQuality } from './quality';
-import type { GatewayContext } from './context';
+import type { GatewayContext, Principal } from './context';
 import { DepartmentDataSource } from './department-source';
 import { partialAnswerSupergraph } from './partial-answers';
 import { subgraphPolicy } from './resilience';
@@ -59,11 +59,17 @@ export interface RunningGateway {
 export interface GatewayOptions {
   config: Config;
   logger: Logger;
+  /**
+   * For the benchmark's "trust layer off" target only, and deliberately not a setting: no token
+   * check, no share rules, no audit; every request runs as the principal this returns. It
+   * measures what identity, policy and audit cost (issue 3 asks for that ratio).
+   */
+  withoutTrustLayer?: (registry: ConsumerRegistry) => Promise<Principal>;
 }
 
 const PURPOSE_MAX = 500;
 
-export async function startGateway({ config, logger }: GatewayOptions): Promise<RunningGateway> {
+export async function startGateway({ config, logger, withoutTrustLayer }: GatewayOptions): Promise<RunningGateway> {
   // @apollo/gateway reads this switch from the environment only, in its constructor. A closed
   // e-government network must never try to reach Apollo's telemetry endpoint: forced off here.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
@@ -122,7 +128,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
   // Registered through any replica, known to all: the hash → query cache is in Redis.
   const apq = persistedQueries(config.persistedQueries, logger);
   apollo = new ApolloServer<GatewayContext>({
-    gateway: guard,
+    gateway: withoutTrustLayer ? gateway : guard,
     persistedQueries: apq.options,
     formatError: (formatted, error) => {
       const safe = formatPublicError(formatted);
@@ -188,7 +194,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         requestId: headerValue(req.headers['x-request-id']) ?? randomUUID(),
-        principal: await authenticate(req.headers.authorization),
+        principal: withoutTrustLayer ? await withoutTrustLayer(registry) : await authenticate(req.headers.authorization),
         purpose: purposeOf(req.headers['x-purpose']),
       }),
     }),

@@ -2,13 +2,18 @@ import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger';
 
 /**
- * Which consumer last read which person or legal person, by key: what change notices are matched
- * against. Reads are gathered in memory and written in one upsert every `flushMs`, off the request
- * path; a failed write is kept and tried again with the next batch. A crash loses at most the
- * last interval of receipts (the audit trail, written before each answer, still has every read
- * of personal data).
+ * Which consumer last read which record, by key: what change notices are matched against. Reads
+ * are gathered in memory and written in one upsert every `flushMs`, off the request path; a failed
+ * write is kept and tried again with the next batch. A crash loses at most the last interval of
+ * receipts (the audit trail, written before each answer, still has every read of personal data).
+ * Notices look back days, so a receipt written in the last hour is not written again: hot records
+ * read on every request cost no writes at all.
  */
 export class EntityReads {
+  /** When each (consumer, type, key) was last written, oldest first; bounded. */
+  private written = new Map<string, number>();
+  private static readonly REWRITE_AFTER_MS = 3_600_000;
+  private static readonly REMEMBERED = 200_000;
   private pending = new Map<string, { consumer_id: string; entity_type: string; entity_key: string; last_read_at: string }>();
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> | null = null;
@@ -16,8 +21,15 @@ export class EntityReads {
   constructor(private readonly db: Knex, private readonly logger: Logger, private readonly flushMs = 500) {}
 
   record(consumer: string, entityType: string, keys: Iterable<string>, at: string): void {
+    const now = Date.parse(at);
     for (const key of keys) {
-      this.pending.set(`${consumer}\u0000${entityType}\u0000${key}`, { consumer_id: consumer, entity_type: entityType, entity_key: key, last_read_at: at });
+      const id = `${consumer}\u0000${entityType}\u0000${key}`;
+      const last = this.written.get(id);
+      if (last !== undefined && now - last < EntityReads.REWRITE_AFTER_MS) continue;
+      this.written.delete(id);
+      this.written.set(id, now);
+      if (this.written.size > EntityReads.REMEMBERED) this.written.delete(this.written.keys().next().value as string);
+      this.pending.set(id, { consumer_id: consumer, entity_type: entityType, entity_key: key, last_read_at: at });
     }
     if (this.pending.size && !this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);

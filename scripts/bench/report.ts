@@ -128,13 +128,14 @@ function ratioTable(report: Report): Table {
       ratio(one?.rps, f?.get('hive')?.rps),
       ratio(one?.rps, f?.get('apollo')?.rps),
       ratio(one?.rps, f?.get('direct')?.rps),
+      ratio(one?.rps, f?.get('onesource-open')?.rps),
       one ? ratio(one.p99, one.p50) : '—',
     ];
   });
-  return { head: ['operation', 'OneSource/Hive', 'OneSource/bare Apollo', 'OneSource/direct', 'OneSource p99/p50'], rows, right: [1, 2, 3, 4] };
+  return { head: ['operation', 'OneSource/Hive', 'OneSource/bare Apollo', 'OneSource/direct', 'OneSource/trust layer off', 'OneSource p99/p50'], rows, right: [1, 2, 3, 4, 5] };
 }
 
-/** Issue 7's targets for the five-department review, as far as this run measured them. */
+/** Issue 7's (and issue 3's) targets for the five-department review, as far as this run measured them. */
 function reviewTargets(report: Report): string[] {
   const f = report.figures.get('review');
   const one = f?.get('onesource');
@@ -144,7 +145,9 @@ function reviewTargets(report: Report): string[] {
   const hive = f?.get('hive')?.rps;
   const apollo = f?.get('apollo')?.rps;
   const direct = f?.get('direct')?.rps;
+  const open = f?.get('onesource-open')?.rps;
   return [
+    check('(issue 3) throughput with identity, policy and audit ≥ 0.9× without', open ? one.rps / open : undefined, (v) => v >= 0.9, (v) => `${v.toFixed(2)}×`),
     check('throughput ≥ 1.2× Hive Gateway', hive ? one.rps / hive : undefined, (v) => v >= 1.2, (v) => `${v.toFixed(2)}×`),
     check('throughput ≥ 2× bare Apollo', apollo ? one.rps / apollo : undefined, (v) => v >= 2, (v) => `${v.toFixed(2)}×`),
     check('p99 < 3× p50', one.p99 / one.p50, (v) => v < 3, (v) => `${v.toFixed(2)}×`),

@@ -4,7 +4,7 @@ import { MemoryWatch } from './memory';
 import { freePort, spawnLogged, waitUntilUp } from './stack';
 
 /** What answers the bench's requests: OneSource's gateway, its two Node peers, and the floor. */
-export type TargetId = 'onesource' | 'hive' | 'apollo' | 'direct';
+export type TargetId = 'onesource' | 'onesource-open' | 'hive' | 'apollo' | 'direct';
 
 export interface TargetDefinition {
   id: TargetId;
@@ -25,6 +25,14 @@ export const TARGETS: readonly TargetDefinition[] = [
     entry: 'scripts/gateway.ts',
     args: () => [],
     // It composes the same supergraph itself, from the same SDL files and subgraph URLs.
+    env: (port) => ({ ONESOURCE_GATEWAY_PORT: String(port) }),
+    readyPath: '/health',
+  },
+  {
+    id: 'onesource-open',
+    title: 'OneSource, trust layer off',
+    entry: 'scripts/bench/onesource-open.ts',
+    args: () => [],
     env: (port) => ({ ONESOURCE_GATEWAY_PORT: String(port) }),
     readyPath: '/health',
   },
