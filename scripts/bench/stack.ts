@@ -214,7 +214,7 @@ export async function startSubgraphs(env: NodeJS.ProcessEnv, logger: Logger, log
     await Promise.all(
       DEPARTMENTS.map(async ({ name }, i) => {
         try {
-          await waitUntilUp(name, config.subgraphs[name].url, running[i], logs, await internalSubgraphHeaders(name));
+          await waitUntilUp(name, config.subgraphs[name].url, running[i], logs, await internalSubgraphHeaders(name, env));
         } catch (e) {
           if (!(e instanceof Refused)) throw new Error(`the ${name} subgraph did not come up: ${(e as Error).message}`);
           refusing.push(name);
