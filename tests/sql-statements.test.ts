@@ -41,18 +41,21 @@ function defineStatementSuite(store: StoreKind) {
     it('reads a project review in one statement per department and entity type', async () => {
       const page = await stack.query(`{ investmentProjects(first: 1) { edges { node { projectCode } } } }`);
       const projectCode = page.data.investmentProjects.edges[0].node.projectCode;
+      // The geo department holds its division register in memory (one SELECT a minute): fill it first.
+      await stack.query(`{ administrativeDivision(code: "350100") { name } }`);
       for (const name of Object.keys(statements) as DepartmentName[]) statements[name] = [];
       const answer = await stack.query(`query($c: ID!) { investmentProject(projectCode: $c) {
         name approvals { status } parcels { landUse division { name } } division { name }
         applicant { name legalRepresentative { name } } } }`, { c: projectCode });
       expect(answer.errors).toBeUndefined();
       // projects: the project, its parcel links, its approvals. geo is called twice in one plan
-      // step (the project's division; the parcels), and the parcels' divisions follow the parcels.
+      // step (the project's division; the parcels): the parcels are one statement, and every
+      // division (the project's, the parcels') comes from the register, with none.
       expect(statements.projects).toHaveLength(3);
       expect(statements['legal-persons']).toHaveLength(1);
       expect(statements.persons).toHaveLength(1);
       const tables = statements.geo.map((sql) => /from [`"]?(\w+)/.exec(sql)![1]).sort();
-      expect(tables).toEqual(['administrative_divisions', 'administrative_divisions', 'land_parcels']);
+      expect(tables).toEqual(['land_parcels']);
     });
   });
 }
