@@ -25,6 +25,10 @@ const CHANGE_LOGS = [
   { department: 'legal-persons', entity: 'LegalPerson', field: 'legalPersonChanges', key: 'uscc' },
 ] as const;
 
+/** Change-log entries asked for at once, and pages at most per department and request. */
+const CHANGE_PAGE = 5_000;
+const MAX_PAGES = 20;
+
 /** The gateway itself, as the caller of a department's change log. */
 const GATEWAY_CALLER: InternalCaller = { consumer: 'onesource-gateway', kind: 'SYSTEM', roles: [], purpose: '变更通知 change notices' };
 
@@ -62,8 +66,15 @@ export function changeNotices(deps: {
     const readSince = new Date(now.getTime() - deps.days * 86_400_000).toISOString();
     const notices: ChangeNotice[] = [];
     for (const log of CHANGE_LOGS) {
-      // Change logs are small next to the registers; the filter by reads keeps only what concerns the caller.
-      const changes = await changeLog(log, since, 5_000);
+      // Change logs are small next to the registers: read all since `since`, a page at a time
+      // (at most MAX_PAGES); the filter by reads keeps only what concerns the caller.
+      const changes: LoggedChange[] = [];
+      for (let page = 0, from = since; page < MAX_PAGES; page++) {
+        const batch = await changeLog(log, from, CHANGE_PAGE);
+        changes.push(...batch);
+        if (batch.length < CHANGE_PAGE) break;
+        from = batch[batch.length - 1].changedAt;
+      }
       const read = await deps.reads.readBy(consumer, log.entity, [...new Set(changes.map((c) => c.key))], readSince);
       for (const c of changes) {
         const lastReadAt = read.get(c.key);
