@@ -109,6 +109,8 @@ function defineCatalogSuite(store: StoreKind) {
           name: 'persons.contact-details', owner: 'persons', items: ['NaturalPerson.householdAddress', 'NaturalPerson.mobilePhone'],
           grantedTo: ['drc-approval', 'housing-permit'], maskedFor: ['housing-permit'], readable: true,
         },
+        // Reading the whole register is a resource of its own, granted to the consistency checks alone.
+        { name: 'persons.register-scan', owner: 'persons', items: ['Query.allNaturalPersons'], grantedTo: ['data-quality'], maskedFor: [], readable: false },
       ]);
     });
 

@@ -104,7 +104,11 @@ export function buildCatalog(supergraphSdl: string, departments: readonly string
   resources.sort((a, b) => departments.indexOf(a.owner) - departments.indexOf(b.owner) || a.name.localeCompare(b.name));
 
   const conditional = new Map<string, ConditionalResource>();
-  for (const item of resources.flatMap((r) => r.items)) {
+  // Conditional root fields (reading a whole register) are resources to apply for too.
+  const conditionalRoots = declarations.roots.flatMap((root) =>
+    root.fields.filter((f) => f.shareType === 'CONDITIONAL' && departments.includes(f.owner)).map((f) => catalogItem(root, f)),
+  );
+  for (const item of [...resources.flatMap((r) => r.items), ...conditionalRoots]) {
     for (const name of item.resources) {
       const entry = conditional.get(name) ?? { name, owner: item.owner, ownerDepartment: item.ownerDepartment, items: [] };
       entry.items.push(item.coordinate);
