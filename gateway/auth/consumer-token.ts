@@ -3,7 +3,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, JWTPayload, KeyLik
 import type { Config } from '../../shared/config';
 import { checkIdNumber } from '../../shared/identifiers';
 import { loadPublicKey } from '../../shared/keys';
-import type { ConsumerRegistry } from '../consumers';
+import type { Consumer, ConsumerRegistry } from '../consumers';
 import type { Principal } from '../context';
 
 /** Claim that marks a token as a citizen's own (subject = their idNumber), not a consumer system's. */
@@ -20,6 +20,9 @@ function unauthenticated(message: string): GraphQLError {
  * in production): signature, issuer, audience, expiry. `alg: none` and HMAC are never accepted.
  * The subject must be a registered, active consumer, or a citizen token for a valid idNumber.
  */
+/** How long the registry's answer about a consumer is trusted. */
+export const REGISTRY_CACHE_MS = 5_000;
+
 export async function createAuthenticator(config: Config, registry: ConsumerRegistry): Promise<Authenticate> {
   const key: KeyLike | Uint8Array | ReturnType<typeof createRemoteJWKSet> = config.auth.jwksUrl
     ? createRemoteJWKSet(new URL(config.auth.jwksUrl))
@@ -27,7 +30,9 @@ export async function createAuthenticator(config: Config, registry: ConsumerRegi
   const algorithms = config.auth.jwksUrl ? ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] : ['ES256'];
 
   // A system sends the same token for many requests: its signature is checked once, and the
-  // result kept until the token expires. The registry is still asked on every request.
+  // result kept until the token expires. The registry's answer is kept for a few seconds (a
+  // suspension takes effect within REGISTRY_CACHE_MS); an unknown subject is asked again each time,
+  // so a newly registered system is served at once.
   const verified = new Map<string, JWTPayload>();
   const verify = async (token: string): Promise<JWTPayload> => {
     const hit = verified.get(token);
@@ -42,6 +47,16 @@ export async function createAuthenticator(config: Config, registry: ConsumerRegi
     if (verified.size >= 10_000) verified.clear();
     verified.set(token, payload);
     return payload;
+  };
+
+  const consumers = new Map<string, { consumer: Consumer; until: number }>();
+  const registered = async (id: string): Promise<Consumer | null> => {
+    const hit = consumers.get(id);
+    if (hit && hit.until > Date.now()) return hit.consumer;
+    const consumer = await registry.byId(id);
+    if (consumers.size >= 10_000) consumers.clear();
+    if (consumer) consumers.set(id, { consumer, until: Date.now() + REGISTRY_CACHE_MS });
+    return consumer;
   };
 
   return async (authorization) => {
@@ -60,7 +75,7 @@ export async function createAuthenticator(config: Config, registry: ConsumerRegi
       if (!id.ok) throw unauthenticated(`The citizen token's subject is not an idNumber: ${id.reason}`);
       return { kind: 'CITIZEN', idNumber: id.value };
     }
-    const consumer = await registry.byId(subject);
+    const consumer = await registered(subject);
     if (!consumer) throw unauthenticated(`"${subject}" is not a registered consumer`);
     if (consumer.status !== 'ACTIVE') throw unauthenticated(`Consumer "${subject}" is suspended`);
     return { kind: 'SYSTEM', consumer };
