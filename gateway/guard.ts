@@ -117,7 +117,7 @@ export function guardGateway(
     if (subjects.size) {
       try {
         await deps.trail.record({
-          at: new Date().toISOString(),
+          at,
           consumer: principalId(principal),
           purpose: purpose ?? null,
           requestId: context.requestId,
