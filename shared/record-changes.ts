@@ -40,6 +40,19 @@ export interface RecordChange extends ChangeNote {
   fields: string[];
 }
 
+/** BAD_USER_INPUT for one value of a correction, naming it (`correction.<field>`). */
+export const invalidCorrection = (field: string, message: string) =>
+  badUserInput(`Invalid correction.${field}: ${message}`, { argument: `correction.${field}` });
+
+/** A corrected name: trimmed, not empty, at most `maxLength` characters, no control characters. */
+export function correctedName(value: string, maxLength: number): string {
+  const name = value.trim();
+  if (!name) throw invalidCorrection('name', 'a name cannot be empty');
+  if ([...name].length > maxLength) throw invalidCorrection('name', `a name has at most ${maxLength} characters`);
+  if (/[\p{Cc}\p{Cf}]/u.test(name)) throw invalidCorrection('name', 'a name cannot contain control characters');
+  return name;
+}
+
 const REASON_LENGTH = { min: 2, max: 500 };
 // Objection ids are the gateway's; any plain token of up to 64 characters is taken as given.
 const OBJECTION_ID = /^[A-Za-z0-9_.:-]{1,64}$/;

@@ -1,3 +1,4 @@
+import { correctedName, invalidCorrection as invalid } from '../../shared/record-changes';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
 import type { LegalPerson } from './store';
@@ -20,15 +21,6 @@ const CORRECTABLE = ['name', 'status', 'legalRepresentativeIdNumber'] as const;
 const CHANGED_FIELDS: Record<keyof CorrectableValues, string> = { name: 'name', status: 'status', representativeIdNumber: 'legalRepresentative' };
 const NAME_LENGTH = 100;
 
-const invalid = (field: string, message: string) => badUserInput(`Invalid correction.${field}: ${message}`, { argument: `correction.${field}` });
-
-function checkName(value: string): string {
-  const name = value.trim();
-  if (!name) throw invalid('name', 'a name cannot be empty');
-  if ([...name].length > NAME_LENGTH) throw invalid('name', `a name has at most ${NAME_LENGTH} characters`);
-  if (/[\p{Cc}\p{Cf}]/u.test(name)) throw invalid('name', 'a name cannot contain control characters');
-  return name;
-}
 
 /** Each value given, checked on its own. */
 export function checkCorrection(input: Record<string, unknown>): LegalPersonCorrection {
@@ -41,7 +33,7 @@ export function checkCorrection(input: Record<string, unknown>): LegalPersonCorr
   const c = input as LegalPersonCorrection;
   return {
     ...c,
-    ...(c.name !== undefined && { name: checkName(c.name) }),
+    ...(c.name !== undefined && { name: correctedName(c.name, NAME_LENGTH) }),
     ...(c.legalRepresentativeIdNumber !== undefined && {
       legalRepresentativeIdNumber: validArgument('correction.legalRepresentativeIdNumber', checkIdNumber(c.legalRepresentativeIdNumber)),
     }),

@@ -1,3 +1,4 @@
+import { correctedName, invalidCorrection as invalid } from '../../shared/record-changes';
 import { badUserInput } from '../../shared/errors';
 import { idNumberFacts } from '../../shared/identifiers';
 import { isCalendarDate, today } from '../../shared/importing';
@@ -16,19 +17,10 @@ export type NaturalPersonCorrection = Partial<CorrectableValues>;
 const CORRECTABLE = ['name', 'gender', 'birthDate', 'status', 'deceasedOn'] as const;
 const NAME_LENGTH = 32;
 
-const invalid = (field: string, message: string) => badUserInput(`Invalid correction.${field}: ${message}`, { argument: `correction.${field}` });
 
 function checkDate(field: string, value: string): void {
   if (!isCalendarDate(value)) throw invalid(field, `${value} is not a real date`);
   if (value > today()) throw invalid(field, `${value} is in the future`);
-}
-
-function checkName(value: string): string {
-  const name = value.trim();
-  if (!name) throw invalid('name', 'a name cannot be empty');
-  if ([...name].length > NAME_LENGTH) throw invalid('name', `a name has at most ${NAME_LENGTH} characters`);
-  if (/[\p{Cc}\p{Cf}]/u.test(name)) throw invalid('name', 'a name cannot contain control characters');
-  return name;
 }
 
 /** Each value given, checked on its own and against the idNumber (GB 11643 carries birth date and gender). */
@@ -44,7 +36,7 @@ export function checkCorrection(idNumber: string, input: Record<string, unknown>
   const c = input as NaturalPersonCorrection;
   const facts = idNumberFacts(idNumber);
   const correction: NaturalPersonCorrection = { ...c };
-  if (c.name != null) correction.name = checkName(c.name);
+  if (c.name != null) correction.name = correctedName(c.name, NAME_LENGTH);
   if (c.gender != null && c.gender !== facts.gender) throw invalid('gender', `${c.gender} disagrees with the idNumber, which says ${facts.gender}`);
   if (c.birthDate != null) {
     checkDate('birthDate', c.birthDate);
