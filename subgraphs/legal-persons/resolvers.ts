@@ -7,6 +7,7 @@ import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import { applyCorrection, checkCorrection } from './corrections';
 import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
+import { registerPaging, RegisterPage } from '../../shared/register-pages';
 import { createLegalPersonStore, LegalPerson } from './store';
 
 export const MAX_BATCH = 100;
@@ -25,20 +26,7 @@ export function createContext(db: Knex, caller: InternalCaller) {
 }
 type Context = ReturnType<typeof createContext>;
 
-/** Cursors are opaque to callers: the uscc, base64url-encoded. */
-const encodeCursor = (uscc: string) => Buffer.from(uscc).toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  const checked = checkUscc(Buffer.from(cursor, 'base64url').toString());
-  // The decoded code must be written exactly as this connection wrote it, not merely valid.
-  if (!checked.ok || encodeCursor(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: "${cursor}"`, { argument: 'after' });
-  return checked.value;
-}
-
-interface Page {
-  nodes: LegalPerson[];
-  hasNextPage: boolean;
-}
+const register = registerPaging<LegalPerson>({ checkKey: checkUscc, keyOf: (r) => r.uscc, size: PAGE_SIZE });
 
 export const resolvers = {
   Date: DateScalar,
@@ -57,15 +45,10 @@ export const resolvers = {
       _: unknown,
       args: { first?: number | null; after?: string | null; status?: string | null },
       { store, legalPersons }: Context,
-    ): Promise<Page> => {
-      const first = args.first ?? PAGE_SIZE.default;
-      if (first < 1 || first > PAGE_SIZE.max) throw badUserInput(`first must lie in [1, ${PAGE_SIZE.max}], not ${first}`, { argument: 'first' });
-      const after = args.after == null ? undefined : decodeCursor(args.after);
-      // One more than asked tells whether another page follows, in the same statement.
-      const rows = await store.page(args.status ?? undefined, after, first + 1);
-      const nodes = rows.slice(0, first);
-      for (const node of nodes) legalPersons.prime(node.uscc, node);
-      return { nodes, hasNextPage: rows.length > first };
+    ): Promise<RegisterPage<LegalPerson>> => {
+      const page = await register.page(args, (after, limit) => store.page(args.status ?? undefined, after, limit));
+      for (const node of page.nodes) legalPersons.prime(node.uscc, node);
+      return page;
     },
 
     legalPersonChanges: async (_: unknown, args: { since: string; first?: number | null }, { store }: Context) => {
@@ -91,13 +74,7 @@ export const resolvers = {
       return corrected;
     },
   },
-  LegalPersonConnection: {
-    edges: (page: Page) => page.nodes.map((node) => ({ cursor: encodeCursor(node.uscc), node })),
-    pageInfo: (page: Page) => ({
-      hasNextPage: page.hasNextPage,
-      endCursor: page.nodes.length ? encodeCursor(page.nodes[page.nodes.length - 1].uscc) : null,
-    }),
-  },
+  LegalPersonConnection: register.connection,
   LegalPerson: {
     __resolveReference: (ref: { uscc: string }, { legalPersons }: Context) => legalPersons.load(ref.uscc),
     legalRepresentative: (lp: LegalPerson) => ({ idNumber: lp.representativeIdNumber }),

@@ -7,6 +7,7 @@ import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import { applyCorrection, checkCorrection } from './corrections';
 import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
+import { registerPaging, RegisterPage } from '../../shared/register-pages';
 import { createPersonStore, NaturalPerson } from './store';
 
 export const MAX_BATCH = 100;
@@ -20,20 +21,7 @@ export function createContext(db: Knex, caller: InternalCaller) {
 }
 type Context = ReturnType<typeof createContext>;
 
-/** Cursors are opaque to callers: the idNumber, base64url-encoded. */
-const encodeCursor = (idNumber: string) => Buffer.from(idNumber).toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  const checked = checkIdNumber(Buffer.from(cursor, 'base64url').toString());
-  // The decoded number must be written exactly as this connection wrote it, not merely valid.
-  if (!checked.ok || encodeCursor(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: "${cursor}"`, { argument: 'after' });
-  return checked.value;
-}
-
-interface Page {
-  nodes: NaturalPerson[];
-  hasNextPage: boolean;
-}
+const register = registerPaging<NaturalPerson>({ checkKey: checkIdNumber, keyOf: (r) => r.idNumber, size: PAGE_SIZE });
 
 export const resolvers = {
   Date: DateScalar,
@@ -55,15 +43,10 @@ export const resolvers = {
       return person.name === args.name.trim() ? 'MATCH' : 'MISMATCH';
     },
 
-    allNaturalPersons: async (_: unknown, args: { first?: number | null; after?: string | null }, { store, persons }: Context): Promise<Page> => {
-      const first = args.first ?? PAGE_SIZE.default;
-      if (first < 1 || first > PAGE_SIZE.max) throw badUserInput(`first must lie in [1, ${PAGE_SIZE.max}], not ${first}`, { argument: 'first' });
-      const after = args.after == null ? undefined : decodeCursor(args.after);
-      // One more than asked tells whether another page follows, in the same statement.
-      const rows = await store.page(after, first + 1);
-      const nodes = rows.slice(0, first);
-      for (const node of nodes) persons.prime(node.idNumber, node);
-      return { nodes, hasNextPage: rows.length > first };
+    allNaturalPersons: async (_: unknown, args: { first?: number | null; after?: string | null }, { store, persons }: Context): Promise<RegisterPage<NaturalPerson>> => {
+      const page = await register.page(args, (after, limit) => store.page(after, limit));
+      for (const node of page.nodes) persons.prime(node.idNumber, node);
+      return page;
     },
 
     naturalPersonChanges: async (_: unknown, args: { since: string; first?: number | null }, { store }: Context) => {
@@ -89,13 +72,7 @@ export const resolvers = {
       return corrected;
     },
   },
-  NaturalPersonConnection: {
-    edges: (page: Page) => page.nodes.map((node) => ({ cursor: encodeCursor(node.idNumber), node })),
-    pageInfo: (page: Page) => ({
-      hasNextPage: page.hasNextPage,
-      endCursor: page.nodes.length ? encodeCursor(page.nodes[page.nodes.length - 1].idNumber) : null,
-    }),
-  },
+  NaturalPersonConnection: register.connection,
   NaturalPerson: {
     __resolveReference: (ref: { idNumber: string }, { persons }: Context) => persons.load(ref.idNumber),
     householdDivision: (person: NaturalPerson) => ({ code: person.householdDivisionCode }),
