@@ -100,7 +100,7 @@ interface RecordChangeRow {
 }
 
 export function createChangeLog(db: Knex) {
-  return {
+  const log = {
     /** Appends one entry; `trx` is the correction's own transaction. */
     async append(trx: Knex.Transaction, key: string, fields: readonly string[], note: ChangeNote): Promise<void> {
       await trx('record_changes').insert({
@@ -110,6 +110,26 @@ export function createChangeLog(db: Knex) {
         objection_id: note.objectionId,
         changed_by: note.changedBy,
         changed_at: note.changedAt,
+      });
+    },
+    /**
+     * Corrects one record and logs the change, in one transaction: the row is locked while
+     * `decide` compares the correction with it, so two operators' corrections cannot interleave.
+     * Null when no record has that key.
+     */
+    async correct<Row, Entity, Values extends object>(
+      record: { table: string; keyColumn: string; key: string; read: (row: Row) => Entity; write: (values: Values) => Record<string, unknown> },
+      decide: (current: Entity) => { values: Values; fields: string[] },
+      note: ChangeNote,
+    ): Promise<Entity | null> {
+      return db.transaction(async (trx) => {
+        const row: Row | undefined = await trx(record.table).where(record.keyColumn, record.key).forUpdate().first();
+        if (!row) return null;
+        const current = record.read(row);
+        const { values, fields } = decide(current);
+        await trx(record.table).where(record.keyColumn, record.key).update(record.write(values));
+        await log.append(trx, record.key, fields, note);
+        return { ...current, ...values };
       });
     },
     /** Entries after `since`, oldest first (ties in the order they were written). */
@@ -128,6 +148,7 @@ export function createChangeLog(db: Knex) {
       }));
     },
   };
+  return log;
 }
 export type ChangeLog = ReturnType<typeof createChangeLog>;
 

@@ -75,21 +75,9 @@ export function createLegalPersonStore(db: Knex) {
       if (after) q.where('uscc', '>', after);
       return ((await q) as LegalPersonRow[]).map(toLegalPerson);
     },
-    /**
-     * Corrects one legal person and logs the change, in one transaction: the row is locked while
-     * `decide` compares the correction with it. Null when no such legal person is registered.
-     */
-    async correct(uscc: string, decide: CorrectionDecision, note: ChangeNote): Promise<LegalPerson | null> {
-      return db.transaction(async (trx) => {
-        const row: LegalPersonRow | undefined = await trx('legal_persons').where('uscc', uscc).forUpdate().first();
-        if (!row) return null;
-        const current = toLegalPerson(row);
-        const { values, fields } = decide(current);
-        await trx('legal_persons').where('uscc', uscc).update(toColumns(values));
-        await changes.append(trx, uscc, fields, note);
-        return { ...current, ...values };
-      });
-    },
+    /** Corrects one record and logs the change, in one transaction (the change log's `correct`). */
+    correct: (uscc: string, decide: CorrectionDecision, note: ChangeNote): Promise<LegalPerson | null> =>
+      changes.correct({ table: 'legal_persons', keyColumn: 'uscc', key: uscc, read: toLegalPerson, write: toColumns }, decide, note),
     changesSince: changes.since,
   };
 }

@@ -67,22 +67,9 @@ export function createPersonStore(db: Knex) {
       if (after) q.where('id_number', '>', after);
       return ((await q) as NaturalPersonRow[]).map(toNaturalPerson);
     },
-    /**
-     * Corrects one person and logs the change, in one transaction: the row is locked while `decide`
-     * compares the correction with it, so two operators' corrections cannot interleave. Null when
-     * no such person is registered.
-     */
-    async correct(idNumber: string, decide: CorrectionDecision, note: ChangeNote): Promise<NaturalPerson | null> {
-      return db.transaction(async (trx) => {
-        const row: NaturalPersonRow | undefined = await trx('natural_persons').where('id_number', idNumber).forUpdate().first();
-        if (!row) return null;
-        const current = toNaturalPerson(row);
-        const { values, fields } = decide(current);
-        await trx('natural_persons').where('id_number', idNumber).update(toColumns(values));
-        await changes.append(trx, idNumber, fields, note);
-        return { ...current, ...values };
-      });
-    },
+    /** Corrects one record and logs the change, in one transaction (the change log's `correct`). */
+    correct: (idNumber: string, decide: CorrectionDecision, note: ChangeNote): Promise<NaturalPerson | null> =>
+      changes.correct({ table: 'natural_persons', keyColumn: 'id_number', key: idNumber, read: toNaturalPerson, write: toColumns }, decide, note),
     changesSince: changes.since,
   };
 }
