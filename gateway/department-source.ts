@@ -1,14 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isBrokenCircuitError } from 'cockatiel';
-import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { InternalCaller, InternalSigner } from '../shared/internal-token';
 import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
 import { unavailableAnswer } from './partial-answers';
 import type { SubgraphPolicy } from './resilience';
-import { keepAliveFetcher } from './subgraph-http';
+import { keepAliveClient } from './subgraph-http';
 
 export function internalCaller(principal: Principal, purpose: string | undefined): InternalCaller {
   return principal.kind === 'SYSTEM'
@@ -16,14 +14,8 @@ export function internalCaller(principal: Principal, purpose: string | undefined
     : { consumer: 'citizen', kind: 'CITIZEN', roles: [], subject: principal.idNumber, purpose };
 }
 
-/** The abort signal of the call now running, for the fetcher RemoteGraphQLDataSource calls. */
-const callSignal = new AsyncLocalStorage<AbortSignal>();
-
-/** One keep-alive pool for every department this process calls (gateway/subgraph-http.ts says why not fetch). */
-const subgraphFetch = keepAliveFetcher();
-
-// RemoteGraphQLDataSource has no per-call signal: it reaches the fetch through the async context.
-const abortableFetch: Fetcher = (url, init) => subgraphFetch(url, { ...init, signal: callSignal.getStore() } as never);
+/** One keep-alive pool for every department this process calls (gateway/subgraph-http.ts says why). */
+const post = keepAliveClient();
 
 /** A 2xx answer that is not a GraphQL response to this fetch (a proxy's page, `{}`, a short list). */
 class GarbageAnswer extends Error {}
@@ -34,33 +26,32 @@ class GarbageAnswer extends Error {}
  * breaker. A subgraph that does not answer, or answers garbage, costs only its own fields: they
  * come back null with SUBGRAPH_UNAVAILABLE naming it at their paths, never a socket error with
  * its address, and the rest of the answer is whole.
+ *
+ * A GraphQLDataSource of its own rather than Apollo's RemoteGraphQLDataSource: that one reaches
+ * its fetch with no per-call abort signal (we needed AsyncLocalStorage, which slows every promise
+ * in the process) and builds node-fetch objects per call that nothing here reads.
  */
-export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(
     private readonly subgraph: string,
     private readonly description: string,
-    url: string,
+    private readonly url: string,
     private readonly sign: InternalSigner,
     private readonly logger: Logger,
     private readonly policy?: SubgraphPolicy,
-  ) {
-    super({ url, fetcher: abortableFetch });
-  }
+  ) {}
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    const headers = request.http!.headers;
-    if (!context?.principal) return; // the gateway's own health checks carry no caller
-    headers.set('authorization', `Bearer ${await this.sign(this.subgraph, internalCaller(context.principal, context.purpose))}`);
-    headers.set('x-request-id', context.requestId);
-  }
-
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const query = options.request.query ?? '';
+  async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const query = request.query ?? '';
     // What the gateway sends a subgraph is a printed operation: a mutation says so first.
     const idempotent = !/^\s*mutation\b/.test(query);
+    const body = JSON.stringify({ query, variables: request.variables, operationName: request.operationName });
     const attempt = async (signal: AbortSignal) => {
-      const response = await callSignal.run(signal, () => super.process(options));
-      checkShape(response, options.request.variables);
+      const reply = await post(this.url, { headers: await this.headers(context as GatewayContext | undefined), body, signal });
+      if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
+      if (!reply.contentType.includes('json')) throw new GarbageAnswer(`not JSON but ${reply.contentType || 'no content type'}`);
+      const response = JSON.parse(reply.body) as GatewayGraphQLResponse;
+      checkShape(response, request.variables);
       return response;
     };
     try {
@@ -70,14 +61,23 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
       // broken connection, a timeout, an open circuit, a non-2xx status or a body that is not
       // GraphQL. Returned as a GraphQL answer with paths, so the gateway nulls only these fields.
       // An open circuit is logged once when it opens; each refused call is only a debug line.
-      const fields = { subgraph: this.subgraph, requestId: options.context?.requestId, breaker: this.policy?.state(), reason: (error as Error)?.message };
+      const fields = { subgraph: this.subgraph, requestId: context?.requestId, breaker: this.policy?.state(), reason: (error as Error)?.message };
       if (isBrokenCircuitError(error)) this.logger.debug(fields, 'subgraph skipped: circuit open');
       else this.logger.warn(fields, 'subgraph did not answer');
-      return unavailableAnswer(query, options.request.variables, {
+      return unavailableAnswer(query, request.variables, {
         message: `The ${this.subgraph} subgraph (${this.description}) did not answer`,
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
       });
     }
+  }
+
+  /** Who asks and why, for this subgraph alone; the gateway's own schema loads carry no caller. */
+  private async headers(context: GatewayContext | undefined): Promise<Record<string, string>> {
+    if (!context?.principal) return {};
+    return {
+      authorization: `Bearer ${await this.sign(this.subgraph, internalCaller(context.principal, context.purpose))}`,
+      'x-request-id': context.requestId,
+    };
   }
 }
 

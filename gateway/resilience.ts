@@ -18,7 +18,9 @@ export interface SubgraphPolicy {
 
 export function subgraphPolicy(subgraph: string, settings: SubgraphResilience, logger: Logger): SubgraphPolicy {
   // Aggressive: the answer leaves within the budget even if a socket ignores the abort.
-  const budget = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive);
+  // Not aborted on return (abortOnReturn): a finished call has nothing left to abort, and each
+  // abort builds a DOMException with a stack trace, 2 % of the gateway's CPU in a profile.
+  const budget = timeout(settings.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const breaker = circuitBreaker(handleAll, {
     halfOpenAfter: settings.halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(settings.breakerFailures),

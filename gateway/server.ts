@@ -15,7 +15,7 @@ import { listen } from '../shared/http';
 import { internalSigner, internalVerifier } from '../shared/internal-token';
 import { ensureKeyPair, loadPrivateKey, loadPublicKey, publicJwk } from '../shared/keys';
 import type { Logger } from '../shared/logger';
-import { subgraphRouter } from '../shared/subgraph-server';
+import { subgraphHandler } from '../shared/subgraph-server';
 import { AuditTrail } from './audit/trail';
 import { createAuthenticator } from './auth/consumer-token';
 import { issueDevToken } from './auth/dev-tokens';
@@ -154,7 +154,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
 
   const rateLimiter = createRateLimiter(config.limits.rateLimit, logger);
   const authenticate = rateLimitedAuthenticator(await createAuthenticator(config, registry), rateLimiter, config.limits.rateLimit.windowSeconds);
-  const sharing = await subgraphRouter(
+  const sharing = subgraphHandler(
     sharingSubgraph(() => guard.rules(), usage.source, () => live.catalog(), quality.services),
     db,
     internalVerifier(SHARING_SUBGRAPH, await loadPublicKey(config.dataDir, 'gateway-signing')),
@@ -186,7 +186,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
       );
     });
   }
-  app.use(`/${SHARING_SUBGRAPH}/graphql`, sharing.router);
+  app.use(`/${SHARING_SUBGRAPH}/graphql`, sharing);
   app.use(catalogRouter(db, () => live.catalog(), logger));
   app.use(
     '/graphql',
@@ -211,7 +211,6 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
     async stop() {
       await http.close();
       await apollo.stop();
-      await sharing.stop();
       await trail.flush();
       await quality.stop();
       await usage.stop();

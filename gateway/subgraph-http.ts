@@ -1,89 +1,56 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 
 /** Connections kept per department: more than the gateway's concurrent calls to one department at peak. */
 const MAX_SOCKETS = 64;
 
+/** A department's whole answer to one call, already read. */
+export interface SubgraphReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type SubgraphPost = (url: string, request: { headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<SubgraphReply>;
+
 /**
- * The fetcher the gateway calls departments with: node:http over one keep-alive pool per process
- * (at most MAX_SOCKETS connections per department, most recently used first, idle ones closed
- * just before the department's announced keep-alive timeout).
+ * How the gateway calls departments: a JSON POST with node:http over one keep-alive pool per
+ * process (at most MAX_SOCKETS connections per department, most recently used first).
  *
- * Why not the global fetch: profiling the five-department review (`--cpu-prof`) showed undici's
- * fetch as most of the gateway's own time per request: a WHATWG stream for every request and
- * response body, a tee'd clone, abort-signal plumbing and a WebAssembly HTTP parser, for a small
- * JSON body each way, five to eight times per review. Apollo Gateway needs only a fetch-shaped
- * answer (status, headers, text/json), which this gives without any of that.
+ * Why not the global fetch, nor Apollo's RemoteGraphQLDataSource with it: profiling the
+ * five-department review (`--cpu-prof`) showed undici's fetch as most of the gateway's own time
+ * per request (a WHATWG stream for every body, a tee'd clone, abort plumbing, a WebAssembly HTTP
+ * parser), and RemoteGraphQLDataSource building node-fetch Request and Headers objects it only
+ * needs for error reports, for a small JSON body each way, five to eight times per review.
  */
-export function keepAliveFetcher(): Fetcher {
+export function keepAliveClient(): SubgraphPost {
   const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, scheduling: 'lifo' }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, scheduling: 'lifo' }),
+    http: new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, scheduling: 'lifo' }),
+    https: new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, scheduling: 'lifo' }),
   };
-  return (url, init) => send(url, init ?? {}, agents);
-}
-
-type Agents = { 'http:': http.Agent; 'https:': https.Agent };
-
-function send(url: string, init: FetcherRequestInit & { signal?: AbortSignal | null }, agents: Agents): Promise<FetcherResponse> {
-  const target = new URL(url);
-  const transport = target.protocol === 'https:' ? https : http;
-  const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
-  const body = typeof init.body === 'string' || Buffer.isBuffer(init.body) ? init.body : init.body == null ? undefined : String(init.body);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries((init.headers as Record<string, string> | undefined) ?? {})) headers[name.toLowerCase()] = value;
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-
-  return new Promise<FetcherResponse>((resolve, reject) => {
-    const request = transport.request(target, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.once('error', reject);
-      response.once('end', () => resolve(new BufferedResponse(url, response, Buffer.concat(chunks))));
+  return (url, { headers, body, signal }) => {
+    const secure = url.startsWith('https:');
+    const transport = secure ? https : http;
+    return new Promise<SubgraphReply>((resolve, reject) => {
+      const request = transport.request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          agent: secure ? agents.https : agents.http,
+          signal,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.once('error', reject);
+          response.once('end', () =>
+            resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString('utf8') }),
+          );
+        },
+      );
+      request.once('error', reject);
+      request.end(body);
     });
-    request.once('error', reject);
-    request.end(body);
-  });
-}
-
-/** A whole answer, already read: what RemoteGraphQLDataSource reads of a fetch Response. */
-class BufferedResponse implements FetcherResponse {
-  readonly redirected = false;
-  readonly status: number;
-  readonly statusText: string;
-  readonly ok: boolean;
-  readonly headers: Headers;
-  bodyUsed = false;
-
-  constructor(
-    readonly url: string,
-    response: http.IncomingMessage,
-    private readonly body: Buffer,
-  ) {
-    this.status = response.statusCode ?? 0;
-    this.statusText = response.statusMessage ?? '';
-    this.ok = this.status >= 200 && this.status < 300;
-    this.headers = new Headers();
-    for (let i = 0; i < response.rawHeaders.length; i += 2) this.headers.append(response.rawHeaders[i], response.rawHeaders[i + 1]);
-  }
-
-  async text(): Promise<string> {
-    this.bodyUsed = true;
-    return this.body.toString('utf8');
-  }
-
-  async json(): Promise<any> {
-    return JSON.parse(await this.text());
-  }
-
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    this.bodyUsed = true;
-    return this.body.buffer.slice(this.body.byteOffset, this.body.byteOffset + this.body.byteLength) as ArrayBuffer;
-  }
-
-  clone(): FetcherResponse {
-    const copy = Object.create(BufferedResponse.prototype) as BufferedResponse;
-    return Object.assign(copy, this, { bodyUsed: false });
-  }
+  };
 }

@@ -12,7 +12,7 @@ import { consumerHeaders } from './bench/consumer';
 import { Agreement, BodyRotation, Burst, burst, checkAnswers, LoadSettings } from './bench/load';
 import { drawVariables, Operation, OPERATIONS, requestBodies } from './bench/operations';
 import { buildReport, consoleReport, Measurement, RunInfo, writeBenchmarks, writeRawResults } from './bench/report';
-import { benchEnvironment, ensureSeeded, logDirectory, ROOT, startSubgraphs, writeSupergraph } from './bench/stack';
+import { benchEnvironment, CPU_PROFILE_DIR, ensureSeeded, logDirectory, ROOT, startSubgraphs, writeSupergraph } from './bench/stack';
 import { RunningTarget, startTarget, TargetDefinition, TargetId, TARGETS } from './bench/targets';
 
 /**
@@ -40,6 +40,7 @@ const program = new Command('bench')
   .option('--purpose <text>', 'X-Purpose sent with the bearer token (once the gateway authenticates)', 'investment-project-review')
   .option('--reseed', 'seed again even when the bench databases already hold this scale')
   .option('--no-write', 'print only; leave BENCHMARKS.md alone')
+  .option('--cpu-prof <dir>', 'every process of the stack writes a V8 CPU profile (node --cpu-prof) into <dir> when the bench ends')
   .parse();
 
 interface Options {
@@ -54,6 +55,7 @@ interface Options {
   purpose: string;
   reseed?: boolean;
   write: boolean;
+  cpuProf?: string;
 }
 
 function pick<T extends { id: string }>(all: readonly T[], list: string, what: string): T[] {
@@ -96,6 +98,7 @@ async function main() {
 
   const mysqlUrl = process.env.ONESOURCE_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
   const env = await benchEnvironment(mysqlUrl);
+  if (opts.cpuProf) env[CPU_PROFILE_DIR] = path.resolve(opts.cpuProf);
   const config = readConfig(env);
   const logger = createLogger('bench', 'warn');
   const plan = scaledPlan(opts.scale);

@@ -22,7 +22,7 @@ export function supervise(
   args: string[],
   env: NodeJS.ProcessEnv,
   logger: Logger,
-  options: { restart?: boolean; stdio?: 'inherit' | 'ignore' | 'pipe' } = {},
+  options: { restart?: boolean; stdio?: 'inherit' | 'ignore' | 'pipe'; nodeArgs?: string[] } = {},
 ): Supervised {
   let stopped = false;
   let child: ChildProcess;
@@ -30,7 +30,7 @@ export function supervise(
   let healthyTimer: NodeJS.Timeout | undefined;
 
   const start = () => {
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
+    child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, entry), ...args], {
       cwd: ROOT,
       env,
       // The IPC channel tells the child when its supervisor is gone (scripts/signals.ts).

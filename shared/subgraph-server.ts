@@ -1,16 +1,13 @@
 import fs from 'node:fs';
-import express, { Router } from 'express';
+import type { RequestListener } from 'node:http';
 import { parse } from 'graphql';
 import type { Knex } from 'knex';
-import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Config } from './config';
 import type { DepartmentName } from './departments';
 import { Migration, migrate, openStore } from './db';
-import { formatPublicError } from './errors';
+import { atPath, graphqlEndpoint } from './graphql-endpoint';
 import { listen } from './http';
 import { InternalCaller, internalVerifier, InternalVerifier } from './internal-token';
 import { loadPublicKey } from './keys';
@@ -67,76 +64,28 @@ export async function gatewayVerifier(config: Config, audience: string): Promise
   return internalVerifier(audience, key);
 }
 
-const unauthenticated = (message: string) => ({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
-
 /**
- * The subgraph's HTTP handler: refuses every call that does not carry a valid internal token from
- * the gateway, then runs the GraphQL request with a fresh context.
+ * A department's GraphQL endpoint: refuses every call that does not carry a valid internal token
+ * from the gateway, then runs the request with a fresh context (see `graphql-endpoint.ts`).
  */
-export async function subgraphRouter(
-  subgraph: Subgraph<any>,
-  db: Knex,
-  verify: InternalVerifier,
-  logger: Logger,
-): Promise<{ router: Router; stop(): Promise<void> }> {
+export function subgraphHandler(subgraph: Subgraph<any>, db: Knex, verify: InternalVerifier, logger: Logger): RequestListener {
   const schema = buildSubgraphSchema({ typeDefs: readSchema(subgraph), resolvers: subgraph.resolvers });
-  const apollo = new ApolloServer<object>({
+  return graphqlEndpoint({
     schema,
-    // Internal errors are logged by requestLog, with the request id; the caller sees only the code.
-    formatError: (formatted) => formatPublicError(formatted),
-    includeStacktraceInErrorResponses: false,
-    // No traces for Apollo's cloud: they cost time on every call and nobody reads them here.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLog(logger)],
-  });
-  await apollo.start();
-
-  const router = express.Router();
-  router.use(async (req, res, next) => {
-    const header = req.headers.authorization ?? '';
-    if (!header.startsWith('Bearer ')) {
-      res.status(401).json(unauthenticated(`The ${subgraph.name} subgraph answers only the OneSource gateway: no internal token`));
-      return;
-    }
-    try {
-      res.locals.caller = await verify(header.slice(7));
-      next();
-    } catch (e) {
-      logger.warn({ reason: (e as Error).message, requestId: req.headers['x-request-id'] }, 'refused a call without a valid internal token');
-      res.status(401).json(unauthenticated(`The ${subgraph.name} subgraph answers only the OneSource gateway: the internal token is not valid`));
-    }
-  });
-  router.use(
-    express.json({ limit: '2mb' }),
-    expressMiddleware(apollo, { context: async ({ res }) => subgraph.createContext(db, res.locals.caller as InternalCaller) }),
-  );
-  return { router, stop: () => apollo.stop() };
-}
-
-/**
- * Every log line about a call carries the gateway's X-Request-Id (a pino child logger per call),
- * so one id follows a request from the gateway's log and audit record into each department's log.
- */
-function requestLog(logger: Logger): ApolloServerPlugin<object> {
-  return {
-    async requestDidStart({ request }) {
-      // The child is made only when a line is written: most calls write none at the default level.
-      let child: Logger | undefined;
-      const log = () => (child ??= logger.child({ requestId: request.http?.headers.get('x-request-id') ?? null }));
-      const started = performance.now();
-      return {
-        async didEncounterErrors({ errors }) {
-          for (const error of errors) {
-            const internal = formatPublicError({ message: error.message, extensions: error.extensions }).extensions?.code === 'INTERNAL_SERVER_ERROR';
-            if (internal) log().error({ err: error.originalError ?? error, path: error.path }, 'resolver failed');
-            else if (logger.isLevelEnabled('debug')) log().debug({ code: error.extensions?.code, path: error.path }, error.message);
-          }
-        },
-        async willSendResponse({ operationName }) {
-          if (logger.isLevelEnabled('debug')) log().debug({ operationName, ms: Math.round(performance.now() - started) }, 'answered');
-        },
-      };
+    logger,
+    name: `the ${subgraph.name} subgraph`,
+    async authenticate(authorization) {
+      if (!authorization?.startsWith('Bearer ')) return { refused: `The ${subgraph.name} subgraph answers only the OneSource gateway: no internal token` };
+      try {
+        return { context: subgraph.createContext(db, await verify(authorization.slice(7))) };
+      } catch (e) {
+        return {
+          refused: `The ${subgraph.name} subgraph answers only the OneSource gateway: the internal token is not valid`,
+          reason: (e as Error).message,
+        };
+      }
     },
-  };
+  });
 }
 
 export interface RunningSubgraph {
@@ -151,12 +100,9 @@ export async function startSubgraph(
 ): Promise<RunningSubgraph> {
   const { config, logger } = options;
   const db = options.db ?? (await openDepartmentStore(config, department));
-  const handler = await subgraphRouter(department, db, await gatewayVerifier(config, department.name), logger);
-  const app = express();
-  app.disable('x-powered-by');
-  app.use('/graphql', handler.router);
+  const handler = subgraphHandler(department, db, await gatewayVerifier(config, department.name), logger);
   const port = options.port ?? config.subgraphs[department.name].port;
-  const http = await listen(app, port, config.host);
+  const http = await listen(atPath('/graphql', handler), port, config.host);
   const url = `http://127.0.0.1:${http.port}/graphql`;
   logger.info({ url }, `${department.name} subgraph listening`);
   return {
@@ -164,7 +110,6 @@ export async function startSubgraph(
     db,
     async stop() {
       await http.close();
-      await handler.stop();
       if (!options.db) await db.destroy();
     },
   };

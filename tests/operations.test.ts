@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import express from 'express';
 import pino from 'pino';
 import { readConfig } from '../shared/config';
-import { openDepartmentStore, subgraphRouter, gatewayVerifier } from '../shared/subgraph-server';
+import { openDepartmentStore, subgraphHandler, gatewayVerifier } from '../shared/subgraph-server';
 import { listen } from '../shared/http';
 import { internalSigner } from '../shared/internal-token';
 import { loadPrivateKey } from '../shared/keys';
@@ -139,10 +138,8 @@ function defineOperationsSuite(store: StoreKind, mode: 'processes' | 'in-process
       const logger = pino({ level: 'debug' }, sink);
       const config = readConfig(stack.env);
       const db = await openDepartmentStore(config, departments.persons);
-      const handler = await subgraphRouter(departments.persons, db, await gatewayVerifier(config, 'persons'), logger);
-      const app = express();
-      app.use('/graphql', handler.router);
-      const http = await listen(app, 0, '127.0.0.1');
+      const handler = subgraphHandler(departments.persons, db, await gatewayVerifier(config, 'persons'), logger);
+      const http = await listen(handler, 0, '127.0.0.1');
       try {
         const { key, kid } = await loadPrivateKey(config.dataDir, 'gateway-signing');
         const token = await internalSigner(key, kid)('persons', { consumer: 'drc-approval', kind: 'SYSTEM', roles: [] });
@@ -156,7 +153,6 @@ function defineOperationsSuite(store: StoreKind, mode: 'processes' | 'in-process
         expect(ours.some((l) => l.code === 'BAD_USER_INPUT')).toBe(true);
       } finally {
         await http.close();
-        await handler.stop();
         await db.destroy();
       }
     });

@@ -18,6 +18,9 @@ export const ROOT = path.join(__dirname, '..', '..');
 /** The bench's own databases (`onesource_bench_persons`, …): never anybody else's data. */
 export const BENCH_DATABASE_PREFIX = 'onesource_bench_';
 
+/** Where the bench's children write CPU profiles, when asked (`--cpu-prof DIR`). */
+export const CPU_PROFILE_DIR = 'ONESOURCE_BENCH_CPU_PROFILE_DIR';
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -150,7 +153,10 @@ export function logDirectory(config: Config): string {
 
 /** Runs one of our entry points as a child whose output goes to `<logs>/<name>.log`. */
 export function spawnLogged(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv, logger: Logger, logs: string): Supervised {
-  const running = supervise(name, entry, args, env, logger, { restart: false, stdio: 'pipe' });
+  // `npm run bench -- --cpu-prof DIR`: every process of the stack writes a V8 CPU profile there on exit.
+  const profileDir = env[CPU_PROFILE_DIR];
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const running = supervise(name, entry, args, env, logger, { restart: false, stdio: 'pipe', nodeArgs });
   const log = fs.createWriteStream(path.join(logs, `${name}.log`), { flags: 'w' });
   running.current().stdout?.pipe(log, { end: false });
   running.current().stderr?.pipe(log, { end: false });

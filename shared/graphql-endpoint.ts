@@ -1,0 +1,173 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { DocumentNode, execute, GraphQLError, GraphQLFormattedError, GraphQLSchema, parse, validate } from 'graphql';
+import { formatPublicError } from './errors';
+import type { Logger } from './logger';
+
+/**
+ * The GraphQL endpoint every department (and the gateway's own sharing subgraph) serves to the
+ * gateway: node:http and graphql-js, nothing in between.
+ *
+ * Why not express and Apollo Server, as before: a department is called only by the gateway, with
+ * the same few query-plan fetches over and over. Profiling the five-department review showed the
+ * subgraphs spending most of their CPU in the framework around the resolvers (express's router and
+ * body parser, Apollo Server's plugin pipeline, request and response objects built twice), not in
+ * the resolvers or the SQL. What a department needs of all that is: check the caller, parse and
+ * validate the query once per distinct text, execute it, and say what went wrong in the contract's
+ * error codes. That is this file.
+ */
+export interface GraphqlEndpointOptions<Context> {
+  schema: GraphQLSchema;
+  logger: Logger;
+  /** Who answers, for error messages: "the persons subgraph". */
+  name: string;
+  /** The request's context, or why it is refused (HTTP 401, UNAUTHENTICATED). */
+  authenticate(authorization: string | undefined): Promise<{ context: Context } | { refused: string; reason?: string }>;
+}
+
+/** Largest request body accepted: a batch of entity representations, never a file. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Distinct query texts kept parsed and validated: the gateway sends a few dozen query-plan fetches. */
+const MAX_DOCUMENTS = 1_000;
+
+type Prepared = { document: DocumentNode } | { status: 400; errors: GraphQLFormattedError[] };
+
+class RequestProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function graphqlEndpoint<Context extends object>(options: GraphqlEndpointOptions<Context>): RequestListener {
+  const { schema, logger } = options;
+  const documents = new Map<string, Prepared>();
+
+  /** Parsed and validated once per distinct text; the schema never changes while the process runs. */
+  function prepare(query: string): Prepared {
+    const known = documents.get(query);
+    if (known) return known;
+    let prepared: Prepared;
+    try {
+      const document = parse(query);
+      const invalid = validate(schema, document);
+      prepared = invalid.length
+        ? { status: 400, errors: invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) }
+        : { document };
+    } catch (e) {
+      prepared = { status: 400, errors: [withCode(e as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
+    }
+    // Oldest out first: the working set is small and stable, so nothing smarter is needed.
+    if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value as string);
+    documents.set(query, prepared);
+    return prepared;
+  }
+
+  return (req, res) => {
+    const started = performance.now();
+    // A child logger only when a line is written: most calls write none at the default level.
+    let child: Logger | undefined;
+    const log = () => (child ??= logger.child({ requestId: req.headers['x-request-id'] ?? null }));
+
+    answer(req, options, prepare, log).then(
+      ({ status, body, operationName }) => {
+        send(res, status, body);
+        if (logger.isLevelEnabled('debug')) log().debug({ operationName, ms: Math.round(performance.now() - started) }, 'answered');
+      },
+      (e: unknown) => {
+        log().error({ err: e }, 'request failed');
+        send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      },
+    );
+  };
+}
+
+async function answer<Context extends object>(
+  req: IncomingMessage,
+  { schema, name, authenticate, logger }: GraphqlEndpointOptions<Context>,
+  prepare: (query: string) => Prepared,
+  log: () => Logger,
+): Promise<{ status: number; body: unknown; operationName?: string }> {
+  try {
+    if (req.method !== 'POST') throw new RequestProblem(405, `${name} answers GraphQL over POST only`);
+    const caller = await authenticate(req.headers.authorization);
+    if ('refused' in caller) {
+      if (caller.reason) logger.warn({ reason: caller.reason, requestId: req.headers['x-request-id'] }, 'refused a call without a valid internal token');
+      req.resume();
+      return { status: 401, body: { errors: [{ message: caller.refused, extensions: { code: 'UNAUTHENTICATED' } }] } };
+    }
+    const { query, variables, operationName } = graphqlRequest(await readBody(req));
+    const prepared = prepare(query);
+    if (!('document' in prepared)) return { status: prepared.status, body: { errors: prepared.errors }, operationName };
+
+    const result = await execute({ schema, document: prepared.document, variableValues: variables, operationName, contextValue: caller.context });
+    const errors = result.errors?.map((error) => publicError(error, logger, log));
+    return { status: 200, body: errors ? { errors, data: result.data } : { data: result.data }, operationName };
+  } catch (e) {
+    if (!(e instanceof RequestProblem)) throw e;
+    req.resume();
+    return { status: e.status, body: { errors: [{ message: e.message, extensions: { code: 'BAD_REQUEST' } }] } };
+  }
+}
+
+/** What the caller may see of an execution error; internal ones are logged with their cause. */
+function publicError(error: GraphQLError, logger: Logger, log: () => Logger): GraphQLFormattedError {
+  const formatted = formatPublicError(error.toJSON());
+  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') log().error({ err: error.originalError ?? error, path: error.path }, 'resolver failed');
+  else if (logger.isLevelEnabled('debug')) log().debug({ code: formatted.extensions?.code, path: error.path }, error.message);
+  return formatted;
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLFormattedError {
+  return { ...error.toJSON(), extensions: { ...error.extensions, code } };
+}
+
+function graphqlRequest(body: string): { query: string; variables?: Record<string, unknown>; operationName?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new RequestProblem(400, 'The request body is not JSON');
+  }
+  const { query, variables, operationName } = (parsed ?? {}) as Record<string, unknown>;
+  if (typeof query !== 'string') throw new RequestProblem(400, 'The request has no query: send {"query": "…"} as JSON');
+  if (variables != null && typeof variables !== 'object') throw new RequestProblem(400, '"variables" must be an object');
+  if (operationName != null && typeof operationName !== 'string') throw new RequestProblem(400, '"operationName" must be a string');
+  return { query, variables: (variables ?? undefined) as Record<string, unknown> | undefined, operationName: operationName ?? undefined };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) return reject(new RequestProblem(413, `The request body is over ${MAX_BODY_BYTES} bytes`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        reject(new RequestProblem(413, `The request body is over ${MAX_BODY_BYTES} bytes`));
+      } else chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', () => reject(new RequestProblem(400, 'The request body was cut off')));
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Serves `handler` at exactly `path` (any query string), 404 elsewhere: a department serves nothing else. */
+export function atPath(path: string, handler: RequestListener): RequestListener {
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const end = url.indexOf('?');
+    if ((end < 0 ? url : url.slice(0, end)) === path) return handler(req, res);
+    req.resume();
+    send(res, 404, { errors: [{ message: `Nothing at ${url.slice(0, 200)}: GraphQL is at ${path}`, extensions: { code: 'BAD_REQUEST' } }] });
+  };
+}
