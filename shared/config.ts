@@ -21,6 +21,11 @@ export interface Config {
   gatewayPort: number;
   /** Gateway processes sharing the port under `node:cluster` (1 = no cluster). */
   gatewayWorkers: number;
+  /**
+   * V8's old-space limit (MB) for every process `npm start` runs (`node --max-old-space-size`);
+   * 0 = V8's own default. See README, "Memory".
+   */
+  maxHeapMb: number;
   /** Host the servers bind to. */
   host: string;
   subgraphs: Record<DepartmentName, { port: number; url: string }>;
@@ -137,6 +142,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayPort: intSetting(env, 'ONESOURCE_GATEWAY_PORT', 4000),
     // `0` or `auto`: one worker per core the process may use.
     gatewayWorkers: env.ONESOURCE_GATEWAY_WORKERS?.toLowerCase() === 'auto' ? os.availableParallelism() : intSetting(env, 'ONESOURCE_GATEWAY_WORKERS', 1) || os.availableParallelism(),
+    maxHeapMb: intSetting(env, 'ONESOURCE_MAX_HEAP_MB', 192),
     host,
     subgraphs,
     resilience,

@@ -18,6 +18,9 @@ export interface TargetDefinition {
   readyPath: string;
 }
 
+/** The peers and the baseline run with V8's default heap sizing: OneSource's heap limit is OneSource's setting. */
+const PEER_DEFAULTS: NodeJS.ProcessEnv = { ONESOURCE_MAX_HEAP_MB: '0' };
+
 export const TARGETS: readonly TargetDefinition[] = [
   {
     id: 'onesource',
@@ -41,7 +44,7 @@ export const TARGETS: readonly TargetDefinition[] = [
     title: 'Hive Gateway',
     entry: 'scripts/bench/hive-gateway.ts',
     args: (port, supergraph) => [supergraph, String(port)],
-    env: () => ({}),
+    env: () => PEER_DEFAULTS,
     readyPath: '/graphql',
   },
   {
@@ -49,7 +52,7 @@ export const TARGETS: readonly TargetDefinition[] = [
     title: 'bare Apollo',
     entry: 'scripts/bench/apollo-gateway.ts',
     args: (port, supergraph) => [supergraph, String(port)],
-    env: () => ({}),
+    env: () => PEER_DEFAULTS,
     readyPath: '/graphql',
   },
   {
@@ -57,7 +60,7 @@ export const TARGETS: readonly TargetDefinition[] = [
     title: 'direct SQL',
     entry: 'scripts/bench/direct.ts',
     args: (port) => [String(port)],
-    env: () => ({}),
+    env: () => PEER_DEFAULTS,
     readyPath: '/graphql',
   },
 ];
