@@ -102,6 +102,9 @@ async function answer<Context extends object>(
     if (!('document' in prepared)) return { status: prepared.status, body: { errors: prepared.errors }, operationName };
 
     const result = await execute({ schema, document: prepared.document, variableValues: variables, operationName, contextValue: caller.context });
+    // No data at all: the request could not start (variables that do not fit, an unknown
+    // operationName). That is the caller's mistake, named as such, as Apollo Server does.
+    if (!('data' in result) && result.errors) return { status: 400, body: { errors: result.errors.map((e) => withCode(e, 'BAD_USER_INPUT')) }, operationName };
     const errors = result.errors?.map((error) => publicError(error, logger, log));
     return { status: 200, body: errors ? { errors, data: result.data } : { data: result.data }, operationName };
   } catch (e) {

@@ -3,5 +3,6 @@ import { consumersAndGrants } from './001_consumers_and_grants';
 import { recordedOperations } from './003_recorded_operations';
 import { usage } from './004_usage';
 import { dataQuality } from './005_data_quality';
+import { consistencyRunHeartbeat } from './006_consistency_run_heartbeat';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat];

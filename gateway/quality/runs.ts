@@ -21,7 +21,13 @@ interface RunRow {
   progress: string | null;
   report: string | null;
   error: string | null;
+  heartbeat_at: string | null;
 }
+
+/** How often a running check says it is alive, and how long a silence means its gateway stopped. */
+export const HEARTBEAT_MS = 5_000;
+export const STALE_AFTER_MS = 30_000;
+const INTERRUPTED = 'interrupted: the gateway running it stopped';
 
 const toRun = (r: RunRow): ConsistencyRun => ({
   id: r.id, status: r.status, requestedBy: r.requested_by, startedAt: r.started_at, finishedAt: r.finished_at,
@@ -41,14 +47,25 @@ export function consistencyRuns(db: Knex, query: GatewayQuery, logger: Logger) {
   }
 
   return {
-    /** Runs left RUNNING by a gateway that stopped are marked as failed. */
-    async recover(): Promise<void> {
-      await db('consistency_runs').where('status', 'RUNNING').update({ status: 'FAILED', error: 'interrupted: the gateway stopped during the run', finished_at: new Date().toISOString() });
+    /**
+     * Runs left RUNNING by a gateway that stopped (no heartbeat for STALE_AFTER_MS) are marked as
+     * failed; a run another live gateway process is doing is left alone.
+     */
+    async recover(now = Date.now()): Promise<void> {
+      const cutoff = new Date(now - STALE_AFTER_MS).toISOString();
+      await db('consistency_runs')
+        .where('status', 'RUNNING')
+        .andWhere((q) => q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', cutoff))
+        .update({ status: 'FAILED', error: INTERRUPTED, finished_at: new Date(now).toISOString() });
     },
 
     async start(requestedBy: string): Promise<ConsistencyRun> {
       if (current) return (await this.get(current.id))!;
-      const [id] = await db('consistency_runs').insert({ requested_by: requestedBy, status: 'RUNNING', started_at: new Date().toISOString(), progress: 'starting' });
+      const startedAt = new Date().toISOString();
+      const [id] = await db('consistency_runs').insert({ requested_by: requestedBy, status: 'RUNNING', started_at: startedAt, heartbeat_at: startedAt, progress: 'starting' });
+      const heartbeat = setInterval(() => {
+        void db('consistency_runs').where('id', id).update({ heartbeat_at: new Date().toISOString() }).catch(() => {});
+      }, HEARTBEAT_MS).unref();
       let lastWrite = 0;
       const progress = (text: string) => {
         // At most one progress write a second: the run's own pace, not the store's.
@@ -63,6 +80,7 @@ export function consistencyRuns(db: Knex, query: GatewayQuery, logger: Logger) {
           await finish(id, { status: 'FAILED', error: err.message.slice(0, 1000) }).catch(() => {});
         })
         .finally(() => {
+          clearInterval(heartbeat);
           current = null;
         });
       current = { id, done };
@@ -70,7 +88,9 @@ export function consistencyRuns(db: Knex, query: GatewayQuery, logger: Logger) {
       return (await this.get(id))!;
     },
 
+    /** A run; one whose gateway has stopped is failed first, so nobody waits for it forever. */
     async get(id?: number): Promise<ConsistencyRun | null> {
+      await this.recover();
       const q = db('consistency_runs');
       const row: RunRow | undefined = await (id === undefined ? q.orderBy('id', 'desc').first() : q.where('id', id).first());
       return row ? toRun(row) : null;
