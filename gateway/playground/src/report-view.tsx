@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useSchemaContext } from '@graphiql/react';
 import {
   GraphQLOutputType,
   GraphQLSchema,
+  GraphQLArgument,
   getNamedType,
   isInterfaceType,
   isLeafType,
@@ -33,13 +34,18 @@ export function ReportView({ field, intro, credentials, token, t, charts = false
   const { schema, isFetching } = useSchemaContext({ nonNull: true });
   const [answer, setAnswer] = useState<Answer>({ state: 'loading' });
   const [round, setRound] = useState(0);
+  // A report that cannot be asked without arguments (usageReport's from and to) gets an input per
+  // argument, dates starting at the last 30 days.
+  const required = useMemo(() => (schema ? requiredArguments(schema, field) : []), [schema, field]);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const filled = useMemo(() => ({ ...startingValues(required), ...values }), [required, values]);
 
   useEffect(() => {
     if (!schema) {
       setAnswer(isFetching ? { state: 'loading' } : { state: 'unavailable', reason: 'no schema' });
       return;
     }
-    const query = reportQuery(schema, field);
+    const query = reportQuery(schema, field, filled);
     if (!query) {
       setAnswer({ state: 'unavailable', reason: t('notAvailableYet', { field }) });
       return;
@@ -57,12 +63,23 @@ export function ReportView({ field, intro, credentials, token, t, charts = false
     return () => {
       live = false;
     };
-  }, [schema, isFetching, field, credentials, token, round]);
+  }, [schema, isFetching, field, credentials, token, round, filled]);
 
   return (
     <section className="os-report" data-report={field} data-state={answer.state}>
       <header>
         <p>{intro}</p>
+        {required.map((a) => (
+          <label key={a.name} className="os-argument">
+            {a.name}{' '}
+            <input
+              type={getNamedType(a.type).name === 'Date' ? 'date' : 'text'}
+              data-argument={a.name}
+              value={filled[a.name] ?? ''}
+              onChange={(e) => setValues((v) => ({ ...v, [a.name]: e.target.value }))}
+            />
+          </label>
+        ))}
         <button type="button" onClick={() => setRound((r) => r + 1)}>
           {t('reload')}
         </button>
@@ -92,13 +109,37 @@ export function ReportView({ field, intro, credentials, token, t, charts = false
 
 const MAX_DEPTH = 4;
 
-/** `{ field { every leaf, nested objects up to a few levels } }`, or null when it cannot be asked. */
-export function reportQuery(schema: GraphQLSchema, field: string): string | null {
+/** The arguments a root field cannot be asked without. */
+export function requiredArguments(schema: GraphQLSchema, field: string): readonly GraphQLArgument[] {
+  return schema.getQueryType()?.getFields()[field]?.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined) ?? [];
+}
+
+/** Dates start at the last 30 days: the first date argument 30 days ago, the others today. */
+function startingValues(args: readonly GraphQLArgument[]): Record<string, string> {
+  const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+  const dates = args.filter((a) => getNamedType(a.type).name === 'Date');
+  return Object.fromEntries(dates.map((a, i) => [a.name, day(i === 0 ? 30 : 0)]));
+}
+
+/** A value typed into an input, as a GraphQL literal of the argument's type. */
+function literal(arg: GraphQLArgument, value: string): string {
+  const type = getNamedType(arg.type).name;
+  return (type === 'Int' || type === 'Float' || type === 'Boolean') && value.trim() !== '' ? value.trim() : JSON.stringify(value);
+}
+
+/**
+ * `{ field(required arguments) { every leaf, nested objects up to a few levels } }`, or null when
+ * it cannot be asked (a required argument has no value yet).
+ */
+export function reportQuery(schema: GraphQLSchema, field: string, values: Record<string, string> = {}): string | null {
   const root = schema.getQueryType()?.getFields()[field];
-  if (!root || root.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)) return null;
+  if (!root) return null;
+  const args = requiredArguments(schema, field);
+  if (args.some((a) => !values[a.name])) return null;
   const selection = selectionFor(root.type, 1);
   if (selection === null) return null;
-  return `query PortalReport { ${field}${selection ? ` { ${selection} }` : ''} }`;
+  const argumentList = args.length ? `(${args.map((a) => `${a.name}: ${literal(a, values[a.name])}`).join(', ')})` : '';
+  return `query PortalReport { ${field}${argumentList}${selection ? ` { ${selection} }` : ''} }`;
 }
 
 function selectionFor(type: GraphQLOutputType, depth: number): string | null {
