@@ -130,11 +130,8 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   apollo = new ApolloServer<GatewayContext>({
     gateway: withoutTrustLayer ? gateway : guard,
     persistedQueries: apq.options,
-    formatError: (formatted, error) => {
-      const safe = formatPublicError(formatted);
-      if (safe.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'request failed');
-      return safe;
-    },
+    // What failed inside is logged with the request id by requestLogPlugin; the caller sees the code.
+    formatError: (formatted) => formatPublicError(formatted),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     // No landing page from Apollo's CDN and nothing reported to Apollo: the playground is ours.

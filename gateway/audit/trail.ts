@@ -43,7 +43,7 @@ export class AuditTrail {
         await this.append(batch.map((p) => p.entry));
         for (const p of batch) p.done();
       } catch (e) {
-        this.logger.error({ err: e, records: batch.length }, 'audit trail write failed');
+        this.logger.error({ err: e, records: batch.length, requestIds: batch.map((p) => p.entry.requestId) }, 'audit trail write failed');
         for (const p of batch) p.done(new Error('audit trail unavailable'));
       }
     }

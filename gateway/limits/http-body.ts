@@ -54,11 +54,11 @@ function describe(error: HttpError, maxBodyBytes: number): { status: number; mes
  * (BAD_REQUEST for the caller's mistakes, INTERNAL_SERVER_ERROR, logged, for ours).
  */
 export function httpErrorAnswer(maxBodyBytes: number, logger: Logger): ErrorRequestHandler {
-  return (error: HttpError, _req, res, next) => {
+  return (error: HttpError, req, res, next) => {
     if (res.headersSent) return next(error);
     const { status, message, extensions } = describe(error ?? {}, maxBodyBytes);
     const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    if (status >= 500) logger.error({ err: error }, 'request failed before GraphQL');
+    if (status >= 500) logger.error({ err: error, requestId: req.headers['x-request-id'] }, 'request failed before GraphQL');
     res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }));
   };
 }
