@@ -23,6 +23,7 @@ import { ConsumerRegistry, createConsumerRegistry, DATA_QUALITY_CONSUMER } from 
 import { startQuality } from './quality';
 import type { GatewayContext, Principal } from './context';
 import { DepartmentDataSource } from './department-source';
+import { EntityCache, entityCacheAges, withEntityCache } from './entity-cache';
 import { partialAnswerSupergraph } from './partial-answers';
 import { subgraphPolicy } from './resilience';
 import { RESILIENCE_DEFAULTS } from '../shared/config';
@@ -92,15 +93,22 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   const metrics = new GatewayMetrics();
   const descriptions: Record<string, string> = Object.fromEntries(DEPARTMENTS.map((d) => [d.name, d.owner]));
   descriptions[SHARING_SUBGRAPH] = 'OneSource sharing records';
+  // What each department lets the gateway keep (@cacheControl in its SDL), following SDL changes.
+  let cacheAges = entityCacheAges(readSources());
   const gateway = new ApolloGateway({
     // Fields a department may fail to deliver are nullable here, so its outage nulls only them.
-    supergraphSdl: reloadingSupergraph({ live, readSources, executable: (sdl) => partialAnswerSupergraph(executableSupergraph(sdl)), pollMs: config.schemaPollMs, logger }),
+    supergraphSdl: reloadingSupergraph({
+      live, readSources, executable: (sdl) => partialAnswerSupergraph(executableSupergraph(sdl)), pollMs: config.schemaPollMs, logger,
+      onSources: (sources) => (cacheAges = entityCacheAges(sources)),
+    }),
     buildService: ({ name, url }) => {
       const settings = isDepartmentName(name) ? config.resilience[name] : RESILIENCE_DEFAULTS; // the gateway's own sharing subgraph
-      return observeCalls(
+      const calls = observeCalls(
         new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger)),
         name, [usage.observeCall, metrics.observeCall],
       );
+      // Outside the observers: an entity answered from the cache is not a call to the department.
+      return withEntityCache(calls, new EntityCache(() => cacheAges.get(name)));
     },
   });
   const trail = new AuditTrail(db, logger);

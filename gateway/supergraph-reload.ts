@@ -45,6 +45,8 @@ export interface ReloadOptions {
   /** Poll interval; 0 = serve the first composition for good. */
   pollMs: number;
   logger: Logger;
+  /** Told the sources each time a change composes (also one the supergraph does not show, such as @cacheControl). */
+  onSources?: (sources: SubgraphSource[]) => void;
 }
 
 export type ReloadOutcome =
@@ -57,7 +59,7 @@ export type ReloadOutcome =
  * makes it the served supergraph. A composition that fails is logged and the old supergraph stays
  * in service. `check` is what the poll timer calls; tests call it directly.
  */
-export function supergraphReloader({ live, readSources, executable, logger }: Omit<ReloadOptions, 'pollMs'>) {
+export function supergraphReloader({ live, readSources, executable, logger, onSources }: Omit<ReloadOptions, 'pollMs'>) {
   let update: ((executableSdl: string) => void) | undefined;
   let lastFailure = '';
   const fingerprint = (sources: SubgraphSource[]) => JSON.stringify(sources);
@@ -66,8 +68,9 @@ export function supergraphReloader({ live, readSources, executable, logger }: Om
 
   function check(): ReloadOutcome {
     let sdl: string;
+    let sources: SubgraphSource[];
     try {
-      const sources = readSources();
+      sources = readSources();
       const now = fingerprint(sources);
       if (now === seen) return { kind: 'UNCHANGED' };
       seen = now;
@@ -81,6 +84,7 @@ export function supergraphReloader({ live, readSources, executable, logger }: Om
       return { kind: 'FAILED', problems };
     }
     lastFailure = '';
+    onSources?.(sources);
     if (sdl === live.sdl()) return { kind: 'UNCHANGED' };
     const previous = live.sdl();
     // Rules first: a field that just became conditional is never served under the old, looser rule.

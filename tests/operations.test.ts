@@ -9,6 +9,7 @@ import { loadPrivateKey } from '../shared/keys';
 import { departments } from '../subgraphs';
 import { scaledPlan } from '../shared/seed/population';
 import { describeWithStore, post, Stack, startStack, StoreKind } from './support/stack';
+import { PROJECT_REVIEW } from './support/operations';
 
 interface Sample {
   name: string;
@@ -130,6 +131,23 @@ function defineOperationsSuite(store: StoreKind, mode: 'processes' | 'in-process
       // The process's own metrics (prom-client's defaults) are there too.
       expect(after.some((s) => s.name === 'onesource_process_cpu_user_seconds_total')).toBe(true);
       expect(after.some((s) => s.name === 'onesource_nodejs_heap_size_used_bytes')).toBe(true);
+    });
+
+    it('asks geo for a division once an hour, not in every review: the same review again calls geo only for the parcels', async () => {
+      const code = (await stack.query(`{ investmentProjects(first: 1) { edges { node { projectCode } } } }`)).data.investmentProjects.edges[0].node.projectCode;
+      const first = await stack.query(PROJECT_REVIEW, { projectCode: code });
+      expect(first.errors).toBeUndefined();
+      const before = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+      const again = await stack.query(PROJECT_REVIEW, { projectCode: code });
+      const after = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+      const calls = (subgraph: string) => valueOf(after, 'onesource_subgraph_requests_total', { subgraph, outcome: 'ok' }) - valueOf(before, 'onesource_subgraph_requests_total', { subgraph, outcome: 'ok' });
+
+      expect(again).toEqual(first);
+      expect(again.data.investmentProject.division.name).toEqual(expect.any(String));
+      // Three division fetches (the project's, the applicant's, the representative's household) kept.
+      expect(calls('geo')).toBe(first.data.investmentProject.parcels.length > 0 ? 1 : 0);
+      expect(calls('projects')).toBe(1);
+      expect(calls('persons')).toBe(1);
     });
 
     it('a department logs the request id the gateway sent it', async () => {

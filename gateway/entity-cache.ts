@@ -1,0 +1,110 @@
+import { Kind, parse } from 'graphql';
+import type { GraphQLDataSource } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { SubgraphSource } from './supergraph';
+
+/**
+ * The entity cache: fields of an entity a department marks `@cacheControl(maxAge: N)` in its own
+ * SDL are kept by the gateway for N seconds and answered without calling the department again.
+ *
+ * Why: the five-department review asks geo three times for division names (the project's, the
+ * applicant's, the representative's household division), each a call in its own step of the
+ * query plan, for a code table that changes once a year. The department still is the one source:
+ * it decides what may be kept and for how long, and only for types it serves alike to every
+ * caller (share rules are applied before the plan, so a kept answer never widens what a consumer
+ * reads). A kept answer is not a call: the department's call counts and timings stay its own.
+ */
+
+/** Per department, the entity types it lets the gateway keep, with how long (ms). */
+export type EntityCacheAges = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+export function entityCacheAges(sources: readonly SubgraphSource[]): EntityCacheAges {
+  const ages = new Map<string, Map<string, number>>();
+  for (const { name, sdl } of sources) {
+    const types = new Map<string, number>();
+    for (const definition of parse(sdl).definitions) {
+      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+      const directive = definition.directives?.find((d) => d.name.value === 'cacheControl');
+      const maxAge = directive?.arguments?.find((a) => a.name.value === 'maxAge')?.value;
+      if (maxAge?.kind === Kind.INT && Number(maxAge.value) > 0) types.set(definition.name.value, Number(maxAge.value) * 1000);
+    }
+    if (types.size) ages.set(name, types);
+  }
+  return ages;
+}
+
+/** Entries kept per department at most; the oldest go first. Divisions number in the hundreds. */
+const MAX_ENTRIES = 20_000;
+
+interface Kept {
+  entity: unknown;
+  until: number;
+}
+
+/**
+ * One department's kept entities, keyed by the fetch's query text (which fields) and the
+ * representation (which entity). A fetch is answered from here only when every entity it asks for
+ * is kept and fresh; otherwise it goes to the department whole, and a clean answer is kept.
+ */
+export class EntityCache {
+  private readonly kept = new Map<string, Kept>();
+
+  constructor(
+    /** The department's cacheable types now (they follow its SDL when the supergraph reloads). */
+    private readonly ages: () => ReadonlyMap<string, number> | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  answer(query: string, variables: Record<string, unknown> | undefined): GatewayGraphQLResponse | undefined {
+    const keys = this.keys(query, variables);
+    if (!keys) return undefined;
+    const now = this.now();
+    const entities: unknown[] = [];
+    for (const { key } of keys) {
+      const hit = this.kept.get(key);
+      if (!hit || hit.until <= now) return undefined;
+      entities.push(hit.entity);
+    }
+    return { data: { _entities: entities } } as GatewayGraphQLResponse;
+  }
+
+  remember(query: string, variables: Record<string, unknown> | undefined, response: GatewayGraphQLResponse): void {
+    const keys = this.keys(query, variables);
+    const entities = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
+    if (!keys || response.errors?.length || !Array.isArray(entities) || entities.length !== keys.length) return;
+    const now = this.now();
+    keys.forEach(({ key, maxAgeMs }, i) => {
+      if (entities[i] == null) return; // "no such entity" is not kept: it may be added any time
+      if (this.kept.size >= MAX_ENTRIES) this.kept.delete(this.kept.keys().next().value as string);
+      this.kept.set(key, { entity: entities[i], until: now + maxAgeMs });
+    });
+  }
+
+  /** Cache keys of an `_entities` fetch whose every representation is of a cacheable type; else null. */
+  private keys(query: string, variables: Record<string, unknown> | undefined): { key: string; maxAgeMs: number }[] | null {
+    const representations = variables?.representations;
+    const ages = this.ages();
+    if (!ages || !Array.isArray(representations) || representations.length === 0) return null;
+    const keys: { key: string; maxAgeMs: number }[] = [];
+    for (const representation of representations) {
+      const maxAgeMs = ages.get((representation as { __typename?: string })?.__typename ?? '');
+      if (!maxAgeMs) return null;
+      keys.push({ key: `${query}\u0000${JSON.stringify(representation)}`, maxAgeMs });
+    }
+    return keys;
+  }
+}
+
+/** Answers a data source's entity fetches from `cache` when it can; calls the source otherwise. */
+export function withEntityCache<S extends GraphQLDataSource<any>>(source: S, cache: EntityCache): S {
+  const process = source.process.bind(source);
+  source.process = async (options) => {
+    const query = options.request.query ?? '';
+    const kept = cache.answer(query, options.request.variables);
+    if (kept) return kept;
+    const response = await process(options);
+    cache.remember(query, options.request.variables, response);
+    return response;
+  };
+  return source;
+}
