@@ -4,6 +4,7 @@ import {
   BreakingChange, DangerousChange, findBreakingChanges, findDangerousChanges, GraphQLSchema, parse, validate,
 } from 'graphql';
 import type { Config } from '../shared/config';
+import { partialAnswerSupergraph } from './partial-answers';
 import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from './sharing';
 import { composeSupergraph, CompositionError, executableSupergraph, readSubgraphSources, SubgraphSource } from './supergraph';
 
@@ -50,9 +51,13 @@ export function currentSources(config: Config): SubgraphSource[] {
   ];
 }
 
-/** The schema consumers see: the supergraph's API schema (not-shared items removed). */
+/**
+ * The schema consumers see: the API schema of the supergraph as the gateway serves it (not-shared
+ * items removed, and the fields a department may fail to deliver nullable), so a change consumers
+ * cannot see, such as relaxing one of those fields, is not reported as breaking.
+ */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(executableSupergraph(supergraphSdl)).apiSchema().toGraphQLJSSchema();
+  return Supergraph.build(partialAnswerSupergraph(executableSupergraph(supergraphSdl))).apiSchema().toGraphQLJSSchema();
 }
 
 export function checkSchemaChange(options: {

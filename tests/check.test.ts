@@ -102,6 +102,14 @@ function defineCheckSuite(store: StoreKind) {
       expect(exitCodeOf(report)).toBe(1);
     });
 
+    it('judges the schema consumers are served: relaxing a field they already see as nullable breaks nothing', async () => {
+      // NaturalPerson.name is nullable in what the gateway serves (persons may fail to deliver it).
+      const relaxed = await checkWith(edited([['  name: String!\n', '  name: String\n']]));
+      expect(relaxed.compositionErrors).toEqual([]);
+      expect(relaxed.breakingChanges).toEqual([]);
+      expect(exitCodeOf(relaxed, true)).toBe(0);
+    });
+
     it('a breaking change no recorded operation uses passes, unless strict', async () => {
       const report = await checkWith(edited([['  "Date of death, when status is DECEASED."\n  deceasedOn: Date\n', '']]));
       expect(report.breakingChanges.map((c) => c.description)).toEqual(['NaturalPerson.deceasedOn was removed.']);
