@@ -81,7 +81,8 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   if (config.auth.devTokens) await ensureKeyPair(config.dataDir, 'dev-idp');
   const db = await openGatewayStore(config);
   const readSources = () => gatewaySubgraphSources(config, port);
-  const supergraphSdl = composeSupergraph(readSources());
+  const startingSources = readSources();
+  const supergraphSdl = composeSupergraph(startingSources);
   // The FULL supergraph (rules, catalogue); Apollo Gateway gets the executable copy. Both follow SDL changes.
   const live = new LiveSupergraph(supergraphSdl);
   const rules = live.rules();
@@ -94,7 +95,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   const descriptions: Record<string, string> = Object.fromEntries(DEPARTMENTS.map((d) => [d.name, d.owner]));
   descriptions[SHARING_SUBGRAPH] = 'OneSource sharing records';
   // What each department lets the gateway keep (@cacheControl in its SDL), following SDL changes.
-  let cacheAges = entityCacheAges(readSources());
+  let cacheAges = entityCacheAges(startingSources);
   const gateway = new ApolloGateway({
     // Fields a department may fail to deliver are nullable here, so its outage nulls only them.
     supergraphSdl: reloadingSupergraph({

@@ -17,7 +17,7 @@ export interface Supervised {
  * `ONESOURCE_MAX_HEAP_MB` as a node flag. Without a limit V8 sizes the old generation by the
  * machine's memory and lets garbage pile up to several times the live heap before collecting:
  * the gateway's live heap under load is about 65 MB, yet it stood at 350-470 MB resident after a
- * minute at 200 requests/s; with 192 MB it stays under 200 MB at the same throughput (BENCHMARKS.md).
+ * minute at 200 requests/s; with 192 MB it stayed near 200 MB at the same throughput (BENCHMARKS.md).
  * Cluster workers inherit the flag with the rest of the primary's execArgv.
  */
 function heapLimit(env: NodeJS.ProcessEnv): string[] {

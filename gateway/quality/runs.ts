@@ -29,6 +29,8 @@ export const HEARTBEAT_MS = 5_000;
 export const STALE_AFTER_MS = 30_000;
 const INTERRUPTED = 'interrupted: the gateway running it stopped';
 
+const isSilent = (row: RunRow, now: number) => !row.heartbeat_at || row.heartbeat_at < new Date(now - STALE_AFTER_MS).toISOString();
+
 const toRun = (r: RunRow): ConsistencyRun => ({
   id: r.id, status: r.status, requestedBy: r.requested_by, startedAt: r.started_at, finishedAt: r.finished_at,
   progress: r.progress, error: r.error, ...(r.report ? (JSON.parse(r.report) as ConsistencyResult) : { rules: [], departments: [] }),
@@ -90,10 +92,14 @@ export function consistencyRuns(db: Knex, query: GatewayQuery, logger: Logger) {
 
     /** A run; one whose gateway has stopped is failed first, so nobody waits for it forever. */
     async get(id?: number): Promise<ConsistencyRun | null> {
+      const read = (): Promise<RunRow | undefined> => {
+        const q = db('consistency_runs');
+        return id === undefined ? q.orderBy('id', 'desc').first() : q.where('id', id).first();
+      };
+      const row = await read();
+      if (!row || row.status !== 'RUNNING' || !isSilent(row, Date.now())) return row ? toRun(row) : null;
       await this.recover();
-      const q = db('consistency_runs');
-      const row: RunRow | undefined = await (id === undefined ? q.orderBy('id', 'desc').first() : q.where('id', id).first());
-      return row ? toRun(row) : null;
+      return toRun((await read())!);
     },
 
   };
