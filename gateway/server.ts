@@ -217,7 +217,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
     async stop() {
       await http.close();
       await apollo.stop();
-      await trail.flush();
+      await trail.close();
       await quality.stop();
       await usage.stop();
       await rateLimiter.close();

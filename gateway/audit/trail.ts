@@ -1,10 +1,17 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger';
-import { AuditEntry, AuditRow, chainHash } from './record';
+import { AuditEntry, AuditRow, chainHash, GENESIS_HASH } from './record';
+import { ChainScript, chainScriptFor } from './chain-script';
 
 interface Pending {
   entry: AuditEntry;
   done: (error?: Error) => void;
+}
+
+/** The last record of the chain, which the next one follows. */
+interface ChainHead {
+  seq: number;
+  hash: string;
 }
 
 /**
@@ -12,14 +19,23 @@ interface Pending {
  * record is committed (personal data is never answered without its record), but records are
  * group-committed: every record waiting when a write starts goes into that one transaction, so a
  * busy gateway pays one commit per batch, not one per answer.
+ *
+ * A batch is written behind the head this gateway last wrote, as one script (on MySQL one round
+ * trip: the head, the records, their subjects, the commit), instead of first locking and reading
+ * the head. Records are numbered, so if another replica appended in between, the first record's
+ * number is taken and the whole batch is refused; it is then written again behind the head read
+ * under its lock, the way every batch used to be.
  */
 export class AuditTrail {
   private queue: Pending[] = [];
   private writing: Promise<void> | null = null;
+  /** What this gateway last wrote or read; null when unknown (at start, after a failed write). */
+  private head: ChainHead | null = null;
 
   constructor(
     private readonly db: Knex,
     private readonly logger: Logger,
+    private readonly script: ChainScript = chainScriptFor(db),
   ) {}
 
   record(entry: AuditEntry): Promise<void> {
@@ -34,6 +50,12 @@ export class AuditTrail {
     while (this.writing) await this.writing;
   }
 
+  /** Writes what is waiting and lets the store's connections go. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.script.close();
+  }
+
   private async drain(): Promise<void> {
     // Let the requests finishing in this same tick join the batch.
     await new Promise((r) => setImmediate(r));
@@ -43,6 +65,7 @@ export class AuditTrail {
         await this.append(batch.map((p) => p.entry));
         for (const p of batch) p.done();
       } catch (e) {
+        this.head = null;
         this.logger.error({ err: e, records: batch.length, requestIds: batch.map((p) => p.entry.requestId) }, 'audit trail write failed');
         for (const p of batch) p.done(new Error('audit trail unavailable'));
       }
@@ -51,32 +74,69 @@ export class AuditTrail {
   }
 
   private async append(entries: AuditEntry[]): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      const head = await trx('audit_chain').where('id', 1).forUpdate().first();
-      let seq = Number(head.last_seq);
-      let prev: string = head.last_hash;
-      const rows: AuditRow[] = entries.map((e) => {
-        seq += 1;
-        const row = {
-          seq,
-          at: e.at,
-          consumer_id: e.consumer,
-          purpose: e.purpose,
-          request_id: e.requestId,
-          operation_name: e.operationName,
-          operation_hash: e.operationHash,
-          subjects: JSON.stringify(e.subjects),
-          fields: JSON.stringify(e.fields),
-          outcome: e.outcome,
-          prev_hash: prev,
-        };
-        prev = chainHash(row);
-        return { ...row, hash: prev };
-      });
-      for (let i = 0; i < rows.length; i += 100) await trx('audit_trail').insert(rows.slice(i, i + 100));
-      const subjects = rows.flatMap((r) => [...new Set(JSON.parse(r.subjects) as string[])].map((id) => ({ id_number: id, seq: r.seq })));
-      for (let i = 0; i < subjects.length; i += 400) await trx('audit_subjects').insert(subjects.slice(i, i + 400));
-      await trx('audit_chain').where('id', 1).update({ last_seq: seq, last_hash: prev });
+    const known = this.head ?? (await readHead(this.db));
+    const guessed = chained(entries, known);
+    try {
+      await this.script.run((q) => appendStatements(q, guessed));
+      this.head = guessed.head;
+      return;
+    } catch (e) {
+      if (!this.script.isTakenSeq(e)) throw e;
+    }
+    // Another replica appended since: write behind the head it left, read under the head's lock.
+    this.head = await this.db.transaction(async (trx) => {
+      const batch = chained(entries, await readHead(trx, { lock: true }));
+      for (const statement of appendStatements(trx, batch)) await statement;
+      return batch.head;
     });
   }
+}
+
+async function readHead(q: Knex, { lock = false } = {}): Promise<ChainHead> {
+  const query = q('audit_chain').where('id', 1).first('last_seq', 'last_hash');
+  const row = (await (lock ? query.forUpdate() : query)) as { last_seq: number | string; last_hash: string } | undefined;
+  return row ? { seq: Number(row.last_seq), hash: row.last_hash } : { seq: 0, hash: GENESIS_HASH };
+}
+
+interface ChainedBatch {
+  rows: AuditRow[];
+  subjects: { id_number: string; seq: number }[];
+  head: ChainHead;
+}
+
+/** The records numbered and hashed behind `head`. */
+function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
+  let seq = head.seq;
+  let prev = head.hash;
+  const rows = entries.map((e): AuditRow => {
+    seq += 1;
+    const row = {
+      seq,
+      at: e.at,
+      consumer_id: e.consumer,
+      purpose: e.purpose,
+      request_id: e.requestId,
+      operation_name: e.operationName,
+      operation_hash: e.operationHash,
+      subjects: JSON.stringify(e.subjects),
+      fields: JSON.stringify(e.fields),
+      outcome: e.outcome,
+      prev_hash: prev,
+    };
+    prev = chainHash(row);
+    return { ...row, hash: prev };
+  });
+  const subjects = entries.flatMap((e, i) => [...new Set(e.subjects)].map((id) => ({ id_number: id, seq: rows[i].seq })));
+  return { rows, subjects, head: { seq, hash: prev } };
+}
+
+/**
+ * The statements of one batch. The head is moved first, so every writer takes the head's row lock
+ * before any record's: two writers wait for each other instead of deadlocking.
+ */
+function appendStatements(q: Knex, batch: ChainedBatch): Knex.QueryBuilder[] {
+  const statements = [q('audit_chain').where('id', 1).update({ last_seq: batch.head.seq, last_hash: batch.head.hash })];
+  for (let i = 0; i < batch.rows.length; i += 100) statements.push(q('audit_trail').insert(batch.rows.slice(i, i + 100)));
+  for (let i = 0; i < batch.subjects.length; i += 400) statements.push(q('audit_subjects').insert(batch.subjects.slice(i, i + 400)));
+  return statements;
 }

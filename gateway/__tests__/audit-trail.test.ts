@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { createPool, Pool, PoolConnection } from 'mysql2/promise';
+import pino from 'pino';
+import { Config, readConfig } from '../../shared/config';
+import { dropStore } from '../../shared/db';
+import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stack';
+import { mysqlChainScript } from '../audit/chain-script';
+import { AuditEntry } from '../audit/record';
+import { AuditTrail } from '../audit/trail';
+import { verifyAuditChain } from '../audit/verify';
+import { openGatewayStore } from '../store';
+
+/**
+ * The audit trail as the gateway writes it: every record behind an answer is committed, in one
+ * unbroken chain, also when several gateways (replicas, cluster workers) append to one store.
+ */
+const logger = pino({ level: 'silent' });
+
+let serial = 0;
+function entry(subjects: string[]): AuditEntry {
+  serial += 1;
+  return {
+    at: new Date().toISOString(), consumer: 'drc-approval', purpose: '并联审批', requestId: `req-${serial}`,
+    operationName: 'PersonLookup', operationHash: 'h'.repeat(64), subjects, fields: ['NaturalPerson.name'], outcome: 'COMPLETE',
+  };
+}
+const SUBJECT = '110101199003077777';
+
+function defineTrailSuite(store: StoreKind) {
+  describeWithStore(store, 'the audit trail', () => {
+    let dir: string;
+    let config: Config;
+    let db: Knex;
+
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-audit-'));
+      config = readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_DB_PREFIX: 'onesource_unit_audit_', ...(store === 'mysql' ? { ONESOURCE_MYSQL_URL: mysqlUrl } : {}) });
+      await dropStore(config, 'gateway');
+      db = await openGatewayStore(config);
+    });
+    afterAll(async () => {
+      await db?.destroy();
+      if (store === 'mysql') await dropStore(config, 'gateway');
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('commits every record handed in at once, in order, with its subjects', async () => {
+      const trail = new AuditTrail(db, logger);
+      const before = Number((await db('audit_chain').first()).last_seq);
+      await Promise.all(Array.from({ length: 300 }, (_, i) => trail.record(entry([SUBJECT, `35010219900101${String(1000 + i)}`]))));
+      await trail.close();
+      const report = await verifyAuditChain(db);
+      expect(report).toEqual({ records: before + 300, problem: null });
+      expect(await db('audit_subjects').where('id_number', SUBJECT).count({ n: '*' }).first()).toEqual({ n: before + 300 });
+    });
+
+    if (store !== 'mysql') return;
+
+    /** A pool like the gateway's own, counting the queries (round trips) sent through it. */
+    function countingPool(): { pool: Pool; roundTrips: () => number } {
+      const pool = createPool({ ...(db.client.config.connection as object), multipleStatements: true, connectionLimit: 2 });
+      let sent = 0;
+      const getConnection = pool.getConnection.bind(pool);
+      pool.getConnection = async () => {
+        const connection: PoolConnection = await getConnection();
+        const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
+        return Object.assign(Object.create(connection), { query: (...args: unknown[]) => ((sent += 1), query(...args)) }) as PoolConnection;
+      };
+      return { pool, roundTrips: () => sent };
+    }
+
+    it('writes a batch in one round trip to MySQL, without reading the head again', async () => {
+      const { pool, roundTrips } = countingPool();
+      const trail = new AuditTrail(db, logger, mysqlChainScript(pool, db));
+      await trail.record(entry([SUBJECT])); // learns the head
+      const knexQueries: string[] = [];
+      const watch = (q: { sql: string }) => knexQueries.push(q.sql);
+      db.on('query', watch);
+      const before = roundTrips();
+      await Promise.all(Array.from({ length: 50 }, () => trail.record(entry([SUBJECT]))));
+      db.off('query', watch);
+      expect(roundTrips() - before).toBe(1);
+      expect(knexQueries).toEqual([]);
+      await trail.close();
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+    });
+
+    it('keeps one chain when two gateways append to the same store at once', async () => {
+      const replicas = [new AuditTrail(db, logger), new AuditTrail(db, logger)];
+      const handed: string[] = [];
+      // Rounds of concurrent batches from both: each round, each replica's known head is stale.
+      for (let round = 0; round < 10; round += 1) {
+        await Promise.all(replicas.flatMap((trail) => Array.from({ length: 5 }, () => {
+          const e = entry([SUBJECT]);
+          handed.push(e.requestId);
+          return trail.record(e);
+        })));
+      }
+      await Promise.all(replicas.map((r) => r.close()));
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+      const stored = await db('audit_trail').whereIn('request_id', handed).pluck('request_id');
+      expect(stored.sort()).toEqual([...handed].sort());
+    });
+
+    it('writes behind the head another gateway left when its own knowledge is out of date', async () => {
+      const { pool, roundTrips } = countingPool();
+      const first = new AuditTrail(db, logger, mysqlChainScript(pool, db));
+      const second = new AuditTrail(db, logger);
+      await first.record(entry([SUBJECT]));
+      await second.record(entry([SUBJECT])); // takes the number `first` would use next
+      const before = roundTrips();
+      const late = entry([SUBJECT]);
+      await first.record(late);
+      expect(roundTrips() - before).toBe(2); // refused (number taken), then rolled back; then written under the lock
+      const head = await db('audit_chain').first();
+      expect(await db('audit_trail').where('request_id', late.requestId).first()).toMatchObject({ seq: Number(head.last_seq) });
+      await Promise.all([first.close(), second.close()]);
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+    });
+
+    it('refuses the records of a batch it could not write, and writes the next one', async () => {
+      const trail = new AuditTrail(db, logger);
+      await trail.record(entry([SUBJECT]));
+      // A subject longer than the column: the batch fails as a whole, nothing of it is kept.
+      const bad = entry(['9'.repeat(40)]);
+      const good = entry([SUBJECT]);
+      await expect(trail.record(bad)).rejects.toThrow('audit trail unavailable');
+      await trail.record(good);
+      await trail.close();
+      expect(await db('audit_trail').where('request_id', bad.requestId).first()).toBeUndefined();
+      expect(await db('audit_trail').where('request_id', good.requestId).first()).toBeDefined();
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+    });
+  });
+}
+
+defineTrailSuite('sqlite');
+defineTrailSuite('mysql');

@@ -1,0 +1,62 @@
+import type { Knex } from 'knex';
+import { createPool, Pool, PoolOptions } from 'mysql2/promise';
+
+/** The statements of one batch, built on whichever connection or transaction runs them. */
+export type Statements = (q: Knex) => Knex.QueryBuilder[];
+
+/** Runs a batch's statements as one transaction: all of them, or none. */
+export interface ChainScript {
+  run(statements: Statements): Promise<void>;
+  /** The error a write gets when the record number it used was already taken by another writer. */
+  isTakenSeq(error: unknown): boolean;
+  close(): Promise<void>;
+}
+
+export function chainScriptFor(db: Knex): ChainScript {
+  const { client, connection } = db.client.config as Knex.Config;
+  if (client === 'mysql2') return mysqlChainScript(createPool({ ...(connection as PoolOptions), multipleStatements: true, connectionLimit: 2 }), db);
+  return knexChainScript(db);
+}
+
+/**
+ * MySQL: the whole transaction in one round trip (START TRANSACTION; …; COMMIT), on a small pool
+ * of its own: only this pool allows several statements per query, and only for SQL knex builds.
+ * MySQL stops at the first statement that fails; the transaction is then rolled back.
+ */
+export function mysqlChainScript(pool: Pool, builder: Knex): ChainScript {
+  return {
+    async run(statements) {
+      const parts = statements(builder).map((s) => s.toSQL().toNative());
+      const connection = await pool.getConnection();
+      try {
+        await connection.query(['START TRANSACTION', ...parts.map((p) => p.sql), 'COMMIT'].join(';\n'), parts.flatMap((p) => p.bindings));
+      } catch (e) {
+        try {
+          await connection.query('ROLLBACK');
+        } catch {
+          // A connection that cannot even roll back is closed, and the pool opens a fresh one.
+          connection.destroy();
+          throw e;
+        }
+        connection.release();
+        throw e;
+      }
+      connection.release();
+    },
+    isTakenSeq: (error) => (error as { code?: string }).code === 'ER_DUP_ENTRY',
+    close: () => pool.end(),
+  };
+}
+
+/** SQLite (one gateway process, in-process calls): a knex transaction, statement by statement. */
+function knexChainScript(db: Knex): ChainScript {
+  return {
+    async run(statements) {
+      await db.transaction(async (trx) => {
+        for (const statement of statements(trx)) await statement;
+      });
+    },
+    isTakenSeq: (error) => /SQLITE_CONSTRAINT/.test((error as { code?: string }).code ?? ''),
+    close: async () => undefined,
+  };
+}
