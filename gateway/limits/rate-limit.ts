@@ -13,19 +13,19 @@ export type Admission = { admitted: true } | { admitted: false; limit: number; r
 
 /**
  * One window per consumer, opened by its first request and closed `windowSeconds` later, counted
- * in Redis by one Lua script (INCR and, on the first request, PEXPIRE) so that the count is
- * atomic and shared by every gateway replica. The window starts at the consumer's first request
+ * in Redis by one Lua script (INCRBY and, on the window's first claim, PEXPIRE) so that the count
+ * is atomic and shared by every gateway replica. The window starts at the consumer's first request
  * rather than on the clock's minute, so a burst is never split across two windows by chance.
  */
-const COUNT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+const CLAIM_SCRIPT = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return { count, ttl }
 `;
 
-type CountingRedis = Redis & { countRequest(key: string, windowMs: number): Promise<[number, number]> };
+type CountingRedis = Redis & { claimRequests(key: string, windowMs: number, requests: number): Promise<[number, number]> };
 
 export interface RateLimiter {
   admit(consumer: string): Promise<Admission>;
@@ -33,9 +33,30 @@ export interface RateLimiter {
 }
 
 /**
- * Per-consumer rate limits in Redis. If Redis cannot be reached the gateway fails open: every
- * request is admitted and a warning is logged (at most every 30 s), because an approval hall must
- * not stop for the sake of a counter.
+ * How many requests a gateway claims from a consumer's window at once: 1% of the limit, at most
+ * 100. The count in Redis never passes the limit; a claim's unused requests are lost to the other
+ * replicas until the window ends (at most 1% of the limit each), and a consumer sending a few
+ * requests a minute is counted one by one, as before.
+ */
+export function leaseSize(limit: number): number {
+  return Math.max(1, Math.min(100, Math.floor(limit / 100)));
+}
+
+/** Requests this gateway has claimed from a consumer's window and not used yet. */
+interface Lease {
+  windowEnds: number;
+  left: number;
+  /** The window had fewer left than asked: refuse, without asking Redis, until it ends. */
+  exhausted: boolean;
+}
+
+const ADMITTED: Admission = { admitted: true };
+
+/**
+ * Per-consumer rate limits in Redis. A gateway claims requests from a consumer's window in leases
+ * (`leaseSize`), so a busy consumer costs one Redis round trip per lease rather than per request.
+ * If Redis cannot be reached the gateway fails open: every request is admitted and a warning is
+ * logged (at most every 30 s), because an approval hall must not stop for the sake of a counter.
  */
 export function createRateLimiter(settings: RateLimitSettings, logger: Logger): RateLimiter {
   const redis = new Redis(settings.redisUrl, {
@@ -46,7 +67,7 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
     commandTimeout: 500,
     retryStrategy: (times) => Math.min(times * 200, 5000),
   }) as CountingRedis;
-  redis.defineCommand('countRequest', { numberOfKeys: 1, lua: COUNT_SCRIPT });
+  redis.defineCommand('claimRequests', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   let lastWarning = 0;
   const warn = (err: unknown) => {
     if (Date.now() - lastWarning < 30_000) return;
@@ -61,22 +82,54 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
     setTimeout(resolve, 1000).unref();
   });
   const windowMs = settings.windowSeconds * 1000;
+  const leases = new Map<string, Lease>();
+  // One claim at a time per consumer: requests arriving meanwhile wait for it and share it.
+  const claims = new Map<string, Promise<boolean>>();
+
+  /** Claims a lease from the consumer's window; false when Redis cannot be asked. */
+  const claim = (consumer: string, limit: number): Promise<boolean> => {
+    const pending = claims.get(consumer);
+    if (pending) return pending;
+    const asked = leaseSize(limit);
+    const claimed = (async () => {
+      if (redis.status !== 'ready') await firstConnection;
+      try {
+        const [count, ttl] = await redis.claimRequests(`${settings.redisPrefix}rate:${consumer}`, windowMs, asked);
+        const granted = Math.max(0, Math.min(asked, limit - (count - asked)));
+        if (leases.size >= 10_000) leases.clear();
+        leases.set(consumer, { windowEnds: Date.now() + ttl, left: granted, exhausted: granted < asked });
+        return true;
+      } catch (err) {
+        warn(err);
+        return false;
+      } finally {
+        claims.delete(consumer);
+      }
+    })();
+    claims.set(consumer, claimed);
+    return claimed;
+  };
 
   return {
     async admit(consumer) {
       const limit = settings.byConsumer[consumer] ?? settings.perWindow;
-      if (redis.status !== 'ready') await firstConnection;
-      try {
-        const [count, ttl] = await redis.countRequest(`${settings.redisPrefix}rate:${consumer}`, windowMs);
-        if (count <= limit) return { admitted: true };
-        return { admitted: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
-      } catch (err) {
-        warn(err);
-        return { admitted: true };
+      for (;;) {
+        const lease = leases.get(consumer);
+        const now = Date.now();
+        if (lease && now < lease.windowEnds) {
+          if (lease.left > 0) {
+            lease.left -= 1;
+            return ADMITTED;
+          }
+          if (lease.exhausted) return { admitted: false, limit, retryAfterSeconds: Math.max(1, Math.ceil((lease.windowEnds - now) / 1000)) };
+        }
+        if (!(await claim(consumer, limit))) return ADMITTED;
       }
     },
     async close() {
-      redis.disconnect();
+      // QUIT lets Redis close the connection at once; without a connection there is nothing to wait for.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
   };
 }

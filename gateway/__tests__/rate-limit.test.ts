@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import pino from 'pino';
+import { createRateLimiter, leaseSize, RateLimiter } from '../limits/rate-limit';
+
+/**
+ * Rate limits as replicas sharing one Redis count them (the Redis on 127.0.0.1:6379, as in CI).
+ * End-to-end 429s through two replicas behind nginx are in tests/limits.test.ts.
+ */
+const REDIS_URL = process.env.ONESOURCE_REDIS_URL || 'redis://127.0.0.1:6379';
+const logger = pino({ level: 'silent' });
+
+describe('rate limits counted in leases', () => {
+  const prefix = `onesource-test-${randomUUID()}:`;
+  const limiters: RateLimiter[] = [];
+  const redis = new Redis(REDIS_URL);
+  const limiter = (perWindow: number, windowSeconds = 60) => {
+    const l = createRateLimiter({ perWindow, windowSeconds, byConsumer: {}, redisUrl: REDIS_URL, redisPrefix: prefix }, logger);
+    limiters.push(l);
+    return l;
+  };
+  const admitted = async (l: RateLimiter, consumer: string, n: number) => {
+    const answers = await Promise.all(Array.from({ length: n }, () => l.admit(consumer)));
+    return answers.filter((a) => a.admitted).length;
+  };
+
+  afterAll(async () => {
+    await Promise.all(limiters.map((l) => l.close()));
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('claims 1% of the limit at a time, at most 100, and one by one under 200', () => {
+    expect([leaseSize(4), leaseSize(199), leaseSize(6000), leaseSize(1_000_000)]).toEqual([1, 1, 60, 100]);
+  });
+
+  it('asks Redis once per lease, not once per request', async () => {
+    const l = limiter(6000);
+    expect(await admitted(l, 'drc-approval', 95)).toBe(95);
+    // Two leases of 60 were claimed for 95 requests: the count in Redis says so.
+    expect(Number(await redis.get(`${prefix}rate:drc-approval`))).toBe(120);
+  });
+
+  it('never admits more than the limit across two replicas, and refuses with the time left in the window', async () => {
+    const [a, b] = [limiter(1000), limiter(1000)];
+    let total = 0;
+    for (let round = 0; round < 30; round += 1) total += (await admitted(a, 'tax-service', 20)) + (await admitted(b, 'tax-service', 20));
+    // 1,200 asked. At most the limit is admitted; at most one lease (10) less, held unused by a replica.
+    expect(total).toBeLessThanOrEqual(1000);
+    expect(total).toBeGreaterThanOrEqual(1000 - leaseSize(1000));
+    const refusal = await a.admit('tax-service');
+    expect(refusal).toMatchObject({ admitted: false, limit: 1000 });
+    expect((refusal as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(50);
+  });
+
+  it('counts each consumer in its own window, and opens a new one when the window ends', async () => {
+    const l = limiter(3, 1);
+    expect(await admitted(l, 'housing-permit', 5)).toBe(3);
+    expect(await admitted(l, 'social-insurance', 2)).toBe(2);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await admitted(l, 'housing-permit', 5)).toBe(3);
+  });
+
+  it('admits every request when Redis cannot be reached (fails open)', async () => {
+    const l = createRateLimiter({ perWindow: 1, windowSeconds: 60, byConsumer: {}, redisUrl: 'redis://127.0.0.1:1', redisPrefix: prefix }, logger);
+    limiters.push(l);
+    expect(await admitted(l, 'drc-approval', 5)).toBe(5);
+  });
+});
