@@ -88,6 +88,16 @@ function defineTrailSuite(store: StoreKind) {
       expect((await verifyAuditChain(db)).problem).toBeNull();
     });
 
+    it('records a purpose and request id that look like SQL as the text they are', async () => {
+      const trail = new AuditTrail(db, logger);
+      // Both come from request headers (X-Purpose, X-Request-Id), and the batch is one multi-statement query.
+      const hostile = { ...entry([SUBJECT]), purpose: "审批'); DROP TABLE audit_trail; -- ?", requestId: 'req-?-\\\'-;' };
+      await trail.record(hostile);
+      await trail.close();
+      expect(await db('audit_trail').where('request_id', hostile.requestId).first()).toMatchObject({ purpose: hostile.purpose });
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+    });
+
     it('keeps one chain when two gateways append to the same store at once', async () => {
       const replicas = [new AuditTrail(db, logger), new AuditTrail(db, logger)];
       const handed: string[] = [];
