@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { readConfig } from '../shared/config';
 import type { Logger } from '../shared/logger';
@@ -107,4 +108,16 @@ export async function waitUntilAnswering(url: string, timeoutMs = 60_000, header
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (${last})`);
+}
+
+/** A port free on 127.0.0.1 now, for a process about to be started on it. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

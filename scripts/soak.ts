@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -10,7 +9,7 @@ import { ensureKeyPair } from '../shared/keys';
 import { createLogger } from '../shared/logger';
 import { scaledPlan } from '../shared/seed/population';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
-import { supervise, Supervised, waitUntilAnswering } from './processes';
+import { freePort, supervise, Supervised, waitUntilAnswering } from './processes';
 import { seedDepartments } from './seeding';
 
 /**
@@ -34,17 +33,6 @@ const REVIEW = `query Review($code: ID!) { investmentProject(projectCode: $code)
 const PERSON = `query Person($id: ID!) { naturalPerson(idNumber: $id) { idNumber name gender status householdDivision { name } credit { onBlacklist } } }`;
 const PAGE = `query Page { investmentProjects(first: 20) { edges { node { projectCode applicant { name credit { rating } } } } } }`;
 const VERIFY = `query Verify($id: ID!, $name: String!) { verifyNaturalPerson(idNumber: $id, name: $name) }`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident memory of a process, from /proc (Linux), in MiB. */
 function residentMiB(pid: number | undefined): number | undefined {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import { Config, readConfig } from '../../shared/config';
@@ -9,7 +8,7 @@ import type { Logger } from '../../shared/logger';
 import type { SeedPlan } from '../../shared/subgraph-server';
 import { departments } from '../../subgraphs';
 import { composeSupergraph, readSubgraphSources } from '../../gateway/supergraph';
-import { supervise, Supervised } from '../processes';
+import { freePort, supervise, Supervised } from '../processes';
 import { seedDepartments } from '../seeding';
 import { internalSubgraphHeaders } from './internal-headers';
 
@@ -20,17 +19,6 @@ export const BENCH_DATABASE_PREFIX = 'onesource_bench_';
 
 /** Where the bench's children write CPU profiles, when asked (`--cpu-prof DIR`). */
 export const CPU_PROFILE_DIR = 'ONESOURCE_BENCH_CPU_PROFILE_DIR';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The environment every bench process runs in: MySQL with the bench prefix, files (supergraph,

@@ -1,7 +1,8 @@
 import type { Logger } from '../../shared/logger';
 import type { Supervised } from '../processes';
 import { MemoryWatch } from './memory';
-import { freePort, spawnLogged, waitUntilUp } from './stack';
+import { freePort } from '../processes';
+import { spawnLogged, waitUntilUp } from './stack';
 
 /** What answers the bench's requests: OneSource's gateway, its two Node peers, and the floor. */
 export type TargetId = 'onesource' | 'onesource-open' | 'hive' | 'apollo' | 'direct';

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
@@ -14,9 +13,11 @@ import { RunningSubgraph, SeedPlan, startSubgraph } from '../../shared/subgraph-
 import { issueDevToken } from '../../gateway/auth/dev-tokens';
 import { startGateway } from '../../gateway/server';
 import { departments } from '../../subgraphs';
-import { supervise, Supervised, waitUntilAnswering } from '../../scripts/processes';
+import { freePort, supervise, Supervised, waitUntilAnswering } from '../../scripts/processes';
 import { seedDepartments } from '../../scripts/seeding';
 import { ensurePlaygroundBuilt } from '../../scripts/build-playground';
+
+export { freePort };
 
 /**
  * The one way end-to-end suites start OneSource: the real five subgraphs and the gateway, on
@@ -75,17 +76,6 @@ export function describeWithStore(store: StoreKind, title: string, body: () => v
     return;
   }
   describe(`${title} [${store}]`, body);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function post<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<GraphQLAnswer<T>> {
