@@ -3,7 +3,7 @@ import readline from 'node:readline';
 import type { Knex } from 'knex';
 import { parse as parseCsv } from 'csv-parse';
 import { Presets, SingleBar } from 'cli-progress';
-import { checkDivisionCode, Checked, divisionLevel } from './identifiers';
+import { checkDivisionCode, Checked, divisionLevel, isCalendarDate, today } from './identifiers';
 
 /**
  * Loading a department's file (CSV or JSONL) into that department's own store: reading with line
@@ -533,13 +533,6 @@ export function checkCountyCode(input: string): Checked {
   return checked;
 }
 
-export function isCalendarDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
-}
-
-export const today = () => new Date().toISOString().slice(0, 10);
 
 // ---------------------------------------------------------------------------------------------
 // Progress and the report

@@ -7,6 +7,7 @@ import {
   divisionLevel,
   idNumberCheckCharacter,
   idNumberFacts,
+  isCalendarDate,
   organizationCodeCheckCharacter,
   usccCheckCharacter,
 } from '../identifiers';
@@ -35,6 +36,21 @@ describe('GB 11643 idNumber', () => {
     const result = checkIdNumber(input);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('calendar dates (birth dates in idNumbers, dates in imports)', () => {
+  it.each(['2000-02-29', '2024-02-29', '1949-12-31', '2023-04-30', '1850-01-01'])('%s is a real date', (date) => {
+    expect(isCalendarDate(date)).toBe(true);
+  });
+  it.each(['1900-02-29', '2023-02-29', '2023-04-31', '2023-13-01', '2023-00-10', '2023-01-00', '2023-1-01', '20230101', '2023-01-01T00:00'])(
+    '%s is not', (date) => {
+      expect(isCalendarDate(date)).toBe(false);
+    },
+  );
+  it('accepts an idNumber born on 29 February of a leap year', () => {
+    const body = '11010520000229002';
+    expect(checkIdNumber(body + idNumberCheckCharacter(body)).ok).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { checkIdNumber, checkUscc } from '../../shared/identifiers';
-import { ImportRules, insertRows, Judged, RawRecord, recordFields, today } from '../../shared/importing';
+import { today } from '../../shared/identifiers';
+import { ImportRules, insertRows, Judged, RawRecord, recordFields } from '../../shared/importing';
 
 const KINDS = ['BLACKLIST', 'REDLIST', 'ADMINISTRATIVE_PENALTY', 'ADMINISTRATIVE_LICENCE'] as const;
 

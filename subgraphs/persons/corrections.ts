@@ -1,7 +1,7 @@
 import { correctedName, invalidCorrection as invalid } from '../../shared/record-changes';
 import { badUserInput } from '../../shared/errors';
 import { idNumberFacts } from '../../shared/identifiers';
-import { isCalendarDate, today } from '../../shared/importing';
+import { isCalendarDate, today } from '../../shared/identifiers';
 import type { NaturalPerson } from './store';
 
 /**

@@ -1,7 +1,5 @@
-import { checkParcelCode, checkProjectCode, checkUscc, divisionPrefix } from '../../shared/identifiers';
-import {
-  checkCountyCode, ImportRules, insertRows, isCalendarDate, Judged, keysInTable, RawRecord, recordFields, today,
-} from '../../shared/importing';
+import { checkParcelCode, checkProjectCode, checkUscc, divisionPrefix, isCalendarDate, today } from '../../shared/identifiers';
+import { checkCountyCode, ImportRules, insertRows, Judged, keysInTable, RawRecord, recordFields } from '../../shared/importing';
 
 const STATUSES = ['DECLARED', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED'] as const;
 const APPROVAL_STATUSES = ['PENDING', 'IN_PROGRESS', 'APPROVED', 'REJECTED'] as const;
