@@ -2,13 +2,13 @@ import type { Knex } from 'knex';
 import { createPool, Pool, PoolOptions } from 'mysql2/promise';
 
 /** The statements of one batch, built on whichever connection or transaction runs them. */
-export type Statements = (q: Knex) => Knex.QueryBuilder[];
+export type Statements = (q: Knex) => (Knex.QueryBuilder | Knex.Raw)[];
 
 /** Runs a batch's statements as one transaction: all of them, or none. */
 export interface ChainScript {
   run(statements: Statements): Promise<void>;
-  /** The error a write gets when the record number it used was already taken by another writer. */
-  isTakenSeq(error: unknown): boolean;
+  /** The error a write gets when the chain's head or a record number was not where it expected. */
+  isConflict(error: unknown): boolean;
   close(): Promise<void>;
 }
 
@@ -43,7 +43,7 @@ export function mysqlChainScript(pool: Pool, builder: Knex): ChainScript {
       }
       connection.release();
     },
-    isTakenSeq: (error) => (error as { code?: string }).code === 'ER_DUP_ENTRY',
+    isConflict: (error) => (error as { code?: string }).code === 'ER_DUP_ENTRY',
     close: () => pool.end(),
   };
 }
@@ -56,7 +56,7 @@ function knexChainScript(db: Knex): ChainScript {
         for (const statement of statements(trx)) await statement;
       });
     },
-    isTakenSeq: (error) => /SQLITE_CONSTRAINT/.test((error as { code?: string }).code ?? ''),
+    isConflict: (error) => /SQLITE_CONSTRAINT/.test((error as { code?: string }).code ?? ''),
     close: async () => undefined,
   };
 }

@@ -22,9 +22,9 @@ interface ChainHead {
  *
  * A batch is written behind the head this gateway last wrote, as one script (on MySQL one round
  * trip: the head, the records, their subjects, the commit), instead of first locking and reading
- * the head. Records are numbered, so if another replica appended in between, the first record's
- * number is taken and the whole batch is refused; it is then written again behind the head read
- * under its lock, the way every batch used to be.
+ * the head. If the head has moved since (another replica appended), the whole batch is refused
+ * before any record is written; it is then written again behind the head read under its lock, the
+ * way every batch used to be.
  */
 export class AuditTrail {
   private queue: Pending[] = [];
@@ -81,7 +81,7 @@ export class AuditTrail {
       this.head = guessed.head;
       return;
     } catch (e) {
-      if (!this.script.isTakenSeq(e)) throw e;
+      if (!this.script.isConflict(e)) throw e;
     }
     // Another replica appended since: write behind the head it left, read under the head's lock.
     this.head = await this.db.transaction(async (trx) => {
@@ -99,6 +99,8 @@ async function readHead(q: Knex, { lock = false } = {}): Promise<ChainHead> {
 }
 
 interface ChainedBatch {
+  /** The head the batch was numbered behind. */
+  follows: ChainHead;
   rows: AuditRow[];
   subjects: { id_number: string; seq: number }[];
   head: ChainHead;
@@ -127,15 +129,21 @@ function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
     return { ...row, hash: prev };
   });
   const subjects = entries.flatMap((e, i) => [...new Set(e.subjects)].map((id) => ({ id_number: id, seq: rows[i].seq })));
-  return { rows, subjects, head: { seq, hash: prev } };
+  return { follows: head, rows, subjects, head: { seq, hash: prev } };
 }
 
 /**
  * The statements of one batch. The head is moved first, so every writer takes the head's row lock
- * before any record's: two writers wait for each other instead of deadlocking.
+ * before any record's: two writers wait for each other instead of deadlocking. It moves only from
+ * the head the batch follows; if the head was anywhere else (another replica appended, or the store
+ * was restored to an earlier state), the second statement copies the head row onto itself, which
+ * its primary key refuses, and the batch fails as a taken number, before any record is written.
  */
-function appendStatements(q: Knex, batch: ChainedBatch): Knex.QueryBuilder[] {
-  const statements = [q('audit_chain').where('id', 1).update({ last_seq: batch.head.seq, last_hash: batch.head.hash })];
+function appendStatements(q: Knex, batch: ChainedBatch): (Knex.QueryBuilder | Knex.Raw)[] {
+  const statements: (Knex.QueryBuilder | Knex.Raw)[] = [
+    q('audit_chain').where({ id: 1, last_seq: batch.follows.seq }).update({ last_seq: batch.head.seq, last_hash: batch.head.hash }),
+    q.raw('INSERT INTO audit_chain (id, last_seq, last_hash) SELECT id, last_seq, last_hash FROM audit_chain WHERE id = 1 AND last_seq <> ?', [batch.head.seq]),
+  ];
   for (let i = 0; i < batch.rows.length; i += 100) statements.push(q('audit_trail').insert(batch.rows.slice(i, i + 100)));
   for (let i = 0; i < batch.subjects.length; i += 400) statements.push(q('audit_subjects').insert(batch.subjects.slice(i, i + 400)));
   return statements;
