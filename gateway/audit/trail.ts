@@ -83,7 +83,8 @@ export class AuditTrail {
     } catch (e) {
       if (!this.script.isConflict(e)) throw e;
     }
-    // Another replica appended since: write behind the head it left, read under the head's lock.
+    // The head moved (another replica appended, or the store was set back): write behind the head
+    // as it is, read under its lock.
     this.head = await this.db.transaction(async (trx) => {
       const batch = chained(entries, await readHead(trx, { lock: true }));
       for (const statement of appendStatements(trx, batch)) await statement;
@@ -137,7 +138,9 @@ function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
  * before any record's: two writers wait for each other instead of deadlocking. It moves only from
  * the head the batch follows; if the head was anywhere else (another replica appended, or the store
  * was restored to an earlier state), the second statement copies the head row onto itself, which
- * its primary key refuses, and the batch fails as a taken number, before any record is written.
+ * its primary key refuses, and the batch fails as a conflict before any record is written. (Had
+ * another writer moved the head to exactly this batch's last number, the records' own numbers are
+ * taken, and their primary key refuses them the same way.)
  */
 function appendStatements(q: Knex, batch: ChainedBatch): (Knex.QueryBuilder | Knex.Raw)[] {
   const statements: (Knex.QueryBuilder | Knex.Raw)[] = [
