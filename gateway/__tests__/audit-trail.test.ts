@@ -88,6 +88,18 @@ function defineTrailSuite(store: StoreKind) {
       expect((await verifyAuditChain(db)).problem).toBeNull();
     });
 
+    it('splits a flood of verification batches into queries of at most 5,000 subjects', async () => {
+      const { pool, roundTrips } = countingPool();
+      const trail = new AuditTrail(db, logger, mysqlChainScript(pool, db));
+      await trail.record(entry([SUBJECT])); // learns the head
+      const before = roundTrips();
+      const hundred = (i: number) => Array.from({ length: 100 }, (_, k) => `35010219900101${String(1000 + ((i * 100 + k) % 9000))}`);
+      await Promise.all(Array.from({ length: 120 }, (_, i) => trail.record(entry(hundred(i)))));
+      expect(roundTrips() - before).toBe(3); // 50 + 50 + 20 records of 100 subjects
+      await trail.close();
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+    });
+
     it('records a purpose and request id that look like SQL as the text they are', async () => {
       const trail = new AuditTrail(db, logger);
       // Both come from request headers (X-Purpose, X-Request-Id), and the batch is one multi-statement query.

@@ -60,7 +60,7 @@ export class AuditTrail {
     // Let the requests finishing in this same tick join the batch.
     await new Promise((r) => setImmediate(r));
     while (this.queue.length) {
-      const batch = this.queue.splice(0, 500);
+      const batch = this.queue.splice(0, batchLength(this.queue));
       try {
         await this.append(batch.map((p) => p.entry));
         for (const p of batch) p.done();
@@ -91,6 +91,25 @@ export class AuditTrail {
       return batch.head;
     });
   }
+}
+
+/**
+ * How many of the waiting records go into the next batch: at most 500 records and 5,000 subjects
+ * (50 batches of 100 verifications). On MySQL a batch is one query, and this keeps it near half a
+ * megabyte, well under the smallest `max_allowed_packet` in common use (4 MB).
+ */
+const BATCH_RECORDS = 500;
+const BATCH_SUBJECTS = 5_000;
+
+function batchLength(queue: Pending[]): number {
+  let subjects = 0;
+  let n = 0;
+  while (n < queue.length && n < BATCH_RECORDS) {
+    subjects += queue[n].entry.subjects.length;
+    if (n > 0 && subjects > BATCH_SUBJECTS) break;
+    n += 1;
+  }
+  return n;
 }
 
 async function readHead(q: Knex, { lock = false } = {}): Promise<ChainHead> {
