@@ -533,7 +533,6 @@ export function checkCountyCode(input: string): Checked {
   return checked;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Progress and the report
 

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { createPool, Pool, PoolConnection } from 'mysql2/promise';
+import type { Pool, PoolConnection } from 'mysql2/promise';
 import pino from 'pino';
 import { Config, readConfig } from '../../shared/config';
 import { dropStore } from '../../shared/db';
 import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stack';
-import { mysqlChainScript } from '../audit/chain-script';
+import { auditPool, mysqlChainScript } from '../audit/chain-script';
 import { AuditEntry } from '../audit/record';
 import { AuditTrail } from '../audit/trail';
 import { verifyAuditChain } from '../audit/verify';
@@ -61,7 +61,7 @@ function defineTrailSuite(store: StoreKind) {
 
     /** A pool like the gateway's own, counting the queries (round trips) sent through it. */
     function countingPool(): { pool: Pool; roundTrips: () => number } {
-      const pool = createPool({ ...(db.client.config.connection as object), multipleStatements: true, connectionLimit: 2 });
+      const pool = auditPool(db);
       let sent = 0;
       const getConnection = pool.getConnection.bind(pool);
       pool.getConnection = async () => {

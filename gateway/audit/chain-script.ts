@@ -13,9 +13,12 @@ export interface ChainScript {
 }
 
 export function chainScriptFor(db: Knex): ChainScript {
-  const { client, connection } = db.client.config as Knex.Config;
-  if (client === 'mysql2') return mysqlChainScript(createPool({ ...(connection as PoolOptions), multipleStatements: true, connectionLimit: 2 }), db);
-  return knexChainScript(db);
+  return (db.client.config as Knex.Config).client === 'mysql2' ? mysqlChainScript(auditPool(db), db) : knexChainScript(db);
+}
+
+/** The audit writer's own pool on the store `db` opens: two connections that accept several statements per query. */
+export function auditPool(db: Knex): Pool {
+  return createPool({ ...((db.client.config as Knex.Config).connection as PoolOptions), multipleStatements: true, connectionLimit: 2 });
 }
 
 /**
@@ -28,20 +31,17 @@ export function mysqlChainScript(pool: Pool, builder: Knex): ChainScript {
     async run(statements) {
       const parts = statements(builder).map((s) => s.toSQL().toNative());
       const connection = await pool.getConnection();
+      let reusable = true;
       try {
         await connection.query(['START TRANSACTION', ...parts.map((p) => p.sql), 'COMMIT'].join(';\n'), parts.flatMap((p) => p.bindings));
       } catch (e) {
-        try {
-          await connection.query('ROLLBACK');
-        } catch {
-          // A connection that cannot even roll back is closed, and the pool opens a fresh one.
-          connection.destroy();
-          throw e;
-        }
-        connection.release();
+        // A connection that cannot even roll back is closed, and the pool opens a fresh one.
+        reusable = await connection.query('ROLLBACK').then(() => true, () => false);
         throw e;
+      } finally {
+        if (reusable) connection.release();
+        else connection.destroy();
       }
-      connection.release();
     },
     isConflict: (error) => (error as { code?: string }).code === 'ER_DUP_ENTRY',
     close: () => pool.end(),
