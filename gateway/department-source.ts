@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
 import { unavailableAnswer } from './partial-answers';
 import type { SubgraphPolicy } from './resilience';
+import { DepartmentFetch, mergingEntityFetches, SendFetch } from './entity-fetch-merging';
 import { keepAliveClient } from './subgraph-http';
 
 export function internalCaller(principal: Principal, purpose: string | undefined): InternalCaller {
@@ -32,6 +33,9 @@ class GarbageAnswer extends Error {}
  * in the process) and builds node-fetch objects per call that nothing here reads.
  */
 export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
+  /** Every fetch goes out through here: merged with others of its turn where it can be. */
+  private readonly send: SendFetch;
+
   constructor(
     private readonly subgraph: string,
     private readonly description: string,
@@ -39,23 +43,17 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly sign: InternalSigner,
     private readonly logger: Logger,
     private readonly policy?: SubgraphPolicy,
-  ) {}
+    /** Entity fetch merging (`gateway/entity-fetch-merging.ts`); on unless ONESOURCE_MERGE_ENTITY_FETCHES=false. */
+    mergeEntityFetches = true,
+  ) {
+    const call: SendFetch = (fetch) => this.call(fetch);
+    this.send = mergeEntityFetches ? mergingEntityFetches(call) : call;
+  }
 
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const query = request.query ?? '';
-    // What the gateway sends a subgraph is a printed operation: a mutation says so first.
-    const idempotent = !/^\s*mutation\b/.test(query);
-    const body = JSON.stringify({ query, variables: request.variables, operationName: request.operationName });
-    const attempt = async (signal: AbortSignal) => {
-      const reply = await post(this.url, { headers: await this.headers(context as GatewayContext | undefined), body, signal });
-      if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
-      if (!reply.contentType.includes('json')) throw new GarbageAnswer(`not JSON but ${reply.contentType || 'no content type'}`);
-      const response = JSON.parse(reply.body) as GatewayGraphQLResponse;
-      checkShape(response, request.variables);
-      return response;
-    };
     try {
-      return this.policy ? await this.policy.call(idempotent, attempt) : await attempt(new AbortController().signal);
+      return await this.send({ query, operationName: request.operationName, variables: request.variables, headers: await this.headers(context as GatewayContext | undefined) });
     } catch (error) {
       // Errors inside a GraphQL answer are returned, not thrown: what is thrown is a refused or
       // broken connection, a timeout, an open circuit, a non-2xx status or a body that is not
@@ -69,6 +67,22 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
       });
     }
+  }
+
+  /** One HTTP call to the department under its policy; throws when there is no GraphQL answer. */
+  private async call({ query, operationName, variables, headers }: DepartmentFetch): Promise<GatewayGraphQLResponse> {
+    // What the gateway sends a subgraph is a printed operation: a mutation says so first.
+    const idempotent = !/^\s*mutation\b/.test(query);
+    const body = JSON.stringify({ query, variables, operationName });
+    const attempt = async (signal: AbortSignal) => {
+      const reply = await post(this.url, { headers, body, signal });
+      if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
+      if (!reply.contentType.includes('json')) throw new GarbageAnswer(`not JSON but ${reply.contentType || 'no content type'}`);
+      const response = JSON.parse(reply.body) as GatewayGraphQLResponse;
+      checkShape(response, variables);
+      return response;
+    };
+    return this.policy ? this.policy.call(idempotent, attempt) : attempt(new AbortController().signal);
   }
 
   /** Who asks and why, for this subgraph alone; the gateway's own schema loads carry no caller. */
