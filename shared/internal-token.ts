@@ -25,17 +25,19 @@ export type InternalSigner = (audience: string, caller: InternalCaller) => Promi
 
 /**
  * Signs internal tokens, reusing one per (audience, caller) for half its lifetime: signing is the
- * costly part, and the caller's identity, not the request, is what the token vouches for.
+ * costly part, and the caller's identity, not the request, is what the token vouches for. Requests
+ * that need a token while it is being signed wait for that one signature instead of making their
+ * own (their department calls then also leave in the same turn, and can be merged).
  */
 export function internalSigner(key: KeyLike | Uint8Array, kid: string): InternalSigner {
-  const cache = new Map<string, { token: string; renewAt: number }>();
-  return async (audience, caller) => {
+  const cache = new Map<string, { token: Promise<string>; renewAt: number }>();
+  return (audience, caller) => {
     const { requestId: _requestId, ...identity } = caller;
     const cacheKey = `${audience}\u0000${JSON.stringify(identity)}`;
     const now = Date.now();
     const hit = cache.get(cacheKey);
     if (hit && hit.renewAt > now) return hit.token;
-    const token = await new SignJWT({ ...identity })
+    const token = new SignJWT({ ...identity })
       .setProtectedHeader({ alg: 'ES256', kid })
       .setIssuer(INTERNAL_ISSUER)
       .setAudience(audience)
@@ -45,6 +47,7 @@ export function internalSigner(key: KeyLike | Uint8Array, kid: string): Internal
       .sign(key);
     if (cache.size > 10_000) cache.clear();
     cache.set(cacheKey, { token, renewAt: now + (LIFETIME_SECONDS * 1000) / 2 });
+    token.catch(() => cache.get(cacheKey)?.token === token && cache.delete(cacheKey));
     return token;
   };
 }
