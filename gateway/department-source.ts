@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
 import { unavailableAnswer } from './partial-answers';
 import type { SubgraphPolicy } from './resilience';
-import { DepartmentFetch, mergingEntityFetches, SendFetch } from './entity-fetch-merging';
+import { DepartmentFetch, mergingFetches, RefusedFetch, SendFetch } from './fetch-merging';
 import { keepAliveClient } from './subgraph-http';
 
 export function internalCaller(principal: Principal, purpose: string | undefined): InternalCaller {
@@ -43,11 +43,11 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly sign: InternalSigner,
     private readonly logger: Logger,
     private readonly policy?: SubgraphPolicy,
-    /** Entity fetch merging (`gateway/entity-fetch-merging.ts`); on unless ONESOURCE_MERGE_ENTITY_FETCHES=false. */
-    mergeEntityFetches = true,
+    /** Fetch merging (`gateway/fetch-merging.ts`); on unless ONESOURCE_MERGE_FETCHES=false. */
+    mergeFetches = true,
   ) {
     const call: SendFetch = (fetch) => this.call(fetch);
-    this.send = mergeEntityFetches ? mergingEntityFetches(call) : call;
+    this.send = mergeFetches ? mergingFetches(call) : call;
   }
 
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
@@ -76,6 +76,7 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
     const body = JSON.stringify({ query, variables, operationName });
     const attempt = async (signal: AbortSignal) => {
       const reply = await post(this.url, { headers, body, signal });
+      if (reply.status >= 400 && reply.status < 500) throw new RefusedFetch(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
       if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
       if (!reply.contentType.includes('json')) throw new GarbageAnswer(`not JSON but ${reply.contentType || 'no content type'}`);
       const response = JSON.parse(reply.body) as GatewayGraphQLResponse;

@@ -105,7 +105,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
     buildService: ({ name, url }) => {
       const settings = isDepartmentName(name) ? config.resilience[name] : RESILIENCE_DEFAULTS; // the gateway's own sharing subgraph
       const calls = observeCalls(
-        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger), config.mergeEntityFetches),
+        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger), config.mergeFetches),
         name, [usage.observeCall, metrics.observeCall],
       );
       // Outside the observers: an entity answered from the cache is not a call to the department.

@@ -37,8 +37,8 @@ export interface Config {
   changeNoticeDays: number;
   /** How the gateway calls each department when it is slow or down (gateway/resilience.ts). */
   resilience: Record<DepartmentName, SubgraphResilience>;
-  /** Same-turn entity fetches to a department for the same caller go as one call (gateway/entity-fetch-merging.ts). */
-  mergeEntityFetches: boolean;
+  /** Same-turn fetches to a department for the same caller go as one call (gateway/fetch-merging.ts). */
+  mergeFetches: boolean;
   logLevel: string;
   auth: {
     /** JWKS of the identity provider that issues consumer tokens; unset = the dev IdP key under dataDir. */
@@ -148,7 +148,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     subgraphs,
     resilience,
-    mergeEntityFetches: flagSetting(env, 'ONESOURCE_MERGE_ENTITY_FETCHES', true),
+    mergeFetches: flagSetting(env, 'ONESOURCE_MERGE_FETCHES', true),
     schemaDir: path.resolve(env.ONESOURCE_SCHEMA_DIR ?? path.join(__dirname, '..', 'subgraphs')),
     schemaPollMs: intSetting(env, 'ONESOURCE_SCHEMA_POLL_MS', 1000),
     changeNoticeDays: intSetting(env, 'ONESOURCE_CHANGE_NOTICE_DAYS', 30),

@@ -8,12 +8,12 @@ import { PROJECT_REVIEW } from './support/operations';
 import { describeWithStore, Stack, startStack } from './support/stack';
 
 /**
- * Entity fetch merging (gateway/entity-fetch-merging.ts) against a real department: fetches of one
- * turn for one caller are one call and one SQL statement, each fetch gets its own persons, and
- * different callers are never merged. Then through the whole gateway: concurrent reviews get the
- * answers they get one at a time.
+ * Fetch merging (gateway/fetch-merging.ts) against a real department: entity fetches, and root
+ * fetches, of one turn for one caller are one call and one SQL statement, each fetch gets what it
+ * gets alone, and different callers are never merged. Then through the whole gateway: concurrent
+ * reviews and lookups get the answers they get one at a time.
  */
-describeWithStore('sqlite', 'entity fetch merging', () => {
+describeWithStore('sqlite', 'fetch merging', () => {
   let stack: Stack;
   let personsSql: string[] = [];
   let idNumbers: string[];
@@ -38,13 +38,12 @@ describeWithStore('sqlite', 'entity fetch merging', () => {
     return new DepartmentDataSource('persons', '公安', stack.config.subgraphs.persons.url, internalSigner(key, kid), createLogger('test', 'silent'), undefined, merge);
   }
 
-  /** One `_entities` fetch for these persons, as the gateway's query plan sends it. */
+  /** A fetch as the gateway's query plan sends it. */
+  const fetchOf = (source: DepartmentDataSource, query: string, variables: Record<string, unknown>, context: GatewayContext) =>
+    source.process({ kind: 0 as never, request: { query, variables }, context } as never);
+  /** One `_entities` fetch for these persons. */
   const fetchPersons = (source: DepartmentDataSource, ids: string[], context: GatewayContext) =>
-    source.process({
-      kind: 0 as never,
-      request: { query: ENTITIES, variables: { representations: ids.map((idNumber) => ({ __typename: 'NaturalPerson', idNumber })) } },
-      context,
-    } as never);
+    fetchOf(source, ENTITIES, { representations: ids.map((idNumber) => ({ __typename: 'NaturalPerson', idNumber })) }, context);
 
   const entities = (response: { data?: unknown }) => (response.data as { _entities: ({ idNumber: string } | null)[] })._entities;
 
@@ -77,6 +76,32 @@ describeWithStore('sqlite', 'entity fetch merging', () => {
     expect(personsSql).toHaveLength(2);
     expect(entities(first)[0]?.idNumber).toBe(a);
     expect(entities(second)[0]?.idNumber).toBe(b);
+  });
+
+  it('sends the root fetches of one turn for one caller as one call, and a bad argument costs only its own fetch', async () => {
+    const LOOKUP = 'query Lookup__persons__0($idNumber:ID!){naturalPerson(idNumber:$idNumber){idNumber name}}';
+    const ids = [idNumbers[0], idNumbers[1], 'not-an-id', '110101199001011237'];
+    const unmerged = await personsSource(false);
+    const alone = [];
+    for (const idNumber of ids) alone.push(await fetchOf(unmerged, LOOKUP, { idNumber }, contextOf('drc-approval', 'one')));
+    expect(alone[2].errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+
+    personsSql = [];
+    const merged = await personsSource(true);
+    const together = await Promise.all(ids.map((idNumber, i) => fetchOf(merged, LOOKUP, { idNumber }, contextOf('drc-approval', `r${i}`))));
+    expect(personsSql).toHaveLength(1);
+    const withoutLocations = (answer: { errors?: readonly object[] }) => ({ ...answer, errors: answer.errors?.map(({ locations: _, ...e }: any) => e) });
+    expect(together.map(withoutLocations)).toEqual(alone.map(withoutLocations));
+    expect(together.map((a) => (a.data as any)?.naturalPerson?.idNumber ?? null)).toEqual([idNumbers[0], idNumbers[1], null, null]);
+  });
+
+  it('answers concurrent lookups through the gateway as it answers each alone', async () => {
+    const query = 'query($id: ID!) { naturalPerson(idNumber: $id) { idNumber name gender householdDivision { name } } }';
+    const alone = [];
+    for (const id of idNumbers) alone.push(await stack.query(query, { id }));
+    const together = await Promise.all(idNumbers.map((id) => stack.query(query, { id })));
+    expect(together.map((a) => a.data)).toEqual(alone.map((a) => a.data));
+    expect(together.map((a) => a.data.naturalPerson.idNumber)).toEqual(idNumbers);
   });
 
   it('answers concurrent reviews through the gateway as it answers each alone', async () => {
