@@ -52,9 +52,12 @@ export class RefusedFetch extends Error {}
 /**
  * At most per merged call: its body stays well under a department's 2 MB limit, and the list of
  * request ids in its X-Request-Id header (up to 100 characters each) under Node's 16 KB of headers.
- * A root fetch's query text is copied once per fetch: `queryBytes` caps the merged text.
+ * A root fetch's query text is copied once per fetch: `queryBytes` caps the merged text. A root
+ * fetch with more than `rootFields` fields (a batch of 100 verifications) goes alone: it carries
+ * enough work per call already, and measured, merging such fetches made them slower (the department
+ * and the gateway then take turns on a big call instead of working side by side on small ones).
  */
-export const MERGE_LIMITS = { fetches: 64, representations: 2_000, queryBytes: 32 * 1024 };
+export const MERGE_LIMITS = { fetches: 64, representations: 2_000, queryBytes: 32 * 1024, rootFields: 10 };
 export type MergeLimits = typeof MERGE_LIMITS;
 
 /** How one kind of fetch is merged into one call, and the call's answer cut back. */
@@ -196,7 +199,7 @@ function rootMerging(limits: MergeLimits) {
 
   const shapeOf = (query: string) => {
     const known = shapes.get(query);
-    return known !== undefined ? known : shapes.set(query, rootShape(query));
+    return known !== undefined ? known : shapes.set(query, rootShape(query, limits.rootFields));
   };
 
   const merging: Merging & { mergeable(query: string): boolean } = {
@@ -231,7 +234,7 @@ function rootMerging(limits: MergeLimits) {
   return merging;
 }
 
-function rootShape(query: string): RootShape | null {
+function rootShape(query: string, maxFields: number): RootShape | null {
   let document: DocumentNode;
   try {
     document = parse(query);
@@ -241,7 +244,7 @@ function rootShape(query: string): RootShape | null {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   if (operations.length !== 1 || operations[0].operation !== 'query' || operations[0].directives?.length) return null;
   const fields = operations[0].selectionSet.selections;
-  if (!fields.every((s): s is FieldNode => s.kind === Kind.FIELD)) return null;
+  if (fields.length > maxFields || !fields.every((s): s is FieldNode => s.kind === Kind.FIELD)) return null;
   // A variable inside a fragment would have to be renamed per copy: such fetches go alone.
   let variableInFragment = false;
   for (const d of document.definitions) {

@@ -1,6 +1,6 @@
 import { buildSchema, graphql } from 'graphql';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { DepartmentFetch, entitySlice, mergingFetches, RefusedFetch } from '../fetch-merging';
+import { DepartmentFetch, entitySlice, MERGE_LIMITS, mergingFetches, RefusedFetch } from '../fetch-merging';
 
 const ENTITIES = 'query($representations:[_Any!]!){_entities(representations:$representations){...on NaturalPerson{name}}}';
 
@@ -85,7 +85,7 @@ describe('fetch merging: entity fetches', () => {
 
   it('starts a new call when one would carry too many representations or fetches', async () => {
     const { calls, send } = department();
-    const merged = mergingFetches(send, { representations: 5, fetches: 3, queryBytes: 65536 });
+    const merged = mergingFetches(send, { ...MERGE_LIMITS, representations: 5, fetches: 3 });
     const answers = await Promise.all([
       merged(fetchOf(['1', '2', '3'])), merged(fetchOf(['4', '5'])), merged(fetchOf(['6'])), // 6 representations > 5: '6' starts a new call
       merged(fetchOf(['7'])), merged(fetchOf(['8'])), merged(fetchOf(['9'])), // a fourth fetch > 3: '9' starts a new call
@@ -173,22 +173,25 @@ describe('fetch merging: root fetches', () => {
     expect(bad).toEqual({ data: null, errors: [expect.objectContaining({ message: 'bad idNumber x2', path: ['check'] })] });
   });
 
-  it('merges only the same query of the same caller, and leaves fetches with variables in fragments alone', async () => {
+  it('merges only the same query of the same caller, and leaves alone fetches with variables in fragments or directives and those with many root fields', async () => {
     const { calls, send } = rootDepartment();
     const merged = mergingFetches(send);
     const fragment = 'query Q($id:Boolean!){naturalPerson(idNumber:"1"){...F}} fragment F on NaturalPerson{name @include(if:$id)}';
     const directive = 'query R($id:ID!) @deprecated { naturalPerson(idNumber:$id){name} }';
+    // More root fields than MERGE_LIMITS.rootFields: enough work per call already.
+    const many = `{ ${Array.from({ length: MERGE_LIMITS.rootFields + 1 }, (_, i) => `p${i}: naturalPerson(idNumber: "${i}") { name }`).join(' ')} }`;
     await Promise.all([
       merged(lookup('1', 'Bearer a')), merged(lookup('2', 'Bearer b')),
       merged({ query: fragment, variables: { id: true }, headers: {} }), merged({ query: fragment, variables: { id: true }, headers: {} }),
       merged({ query: directive, variables: { id: '1' }, headers: {} }), merged({ query: directive, variables: { id: '2' }, headers: {} }),
+      merged({ query: many, variables: {}, headers: {} }), merged({ query: many, variables: {}, headers: {} }),
     ]);
-    expect(calls).toHaveLength(6);
+    expect(calls).toHaveLength(8);
   });
 
   it('keeps a merged query under its size limit by starting a new call', async () => {
     const { calls, send } = rootDepartment();
-    const merged = mergingFetches(send, { fetches: 64, representations: 2000, queryBytes: 2 * Buffer.byteLength(LOOKUP) });
+    const merged = mergingFetches(send, { ...MERGE_LIMITS, queryBytes: 2 * Buffer.byteLength(LOOKUP) });
     await Promise.all(['1', '2', '3'].map((id) => merged(lookup(id))));
     expect(calls.map((c) => Object.keys(c.variables!).length)).toEqual([2, 1]);
   });
