@@ -116,20 +116,15 @@ export function mergingFetches(send: SendFetch, limits: MergeLimits = MERGE_LIMI
 }
 
 function sendBatch(send: SendFetch, { merging, fetches, waiting }: Batch): void {
-  if (fetches.length === 1) {
-    send(fetches[0]).then(waiting[0].resolve, waiting[0].reject);
-    return;
-  }
+  const eachAlone = () => fetches.forEach((fetch, i) => send(fetch).then(waiting[i].resolve, waiting[i].reject));
+  if (fetches.length === 1) return eachAlone();
   send(merging.merge(fetches)).then(
     (response) => {
       const answers = merging.split(response, fetches);
       if (answers) answers.forEach((answer, i) => waiting[i].resolve(answer));
-      else fetches.forEach((fetch, i) => send(fetch).then(waiting[i].resolve, waiting[i].reject));
+      else eachAlone();
     },
-    (error: unknown) => {
-      if (error instanceof RefusedFetch) fetches.forEach((fetch, i) => send(fetch).then(waiting[i].resolve, waiting[i].reject));
-      else waiting.forEach((w) => w.reject(error));
-    },
+    (error: unknown) => (error instanceof RefusedFetch ? eachAlone() : waiting.forEach((w) => w.reject(error))),
   );
 }
 
