@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { readConfig } from '../shared/config';
@@ -110,8 +111,18 @@ export async function waitUntilAnswering(url: string, timeoutMs = 60_000, header
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (${last})`);
 }
 
-/** A port free on 127.0.0.1 now, for a process about to be started on it. */
+/**
+ * A port free on 127.0.0.1 now, for a process about to be started on it. Chosen below the kernel's
+ * ephemeral range (net.ipv4.ip_local_port_range): a port the kernel hands out itself (port 0) can
+ * be taken, before the process starts, as the source port of any outgoing connection (a MySQL
+ * pool opening while a test stack seeds), which failed the portal test with EADDRINUSE in CI.
+ */
 export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
+    if (await canListen(port)) return port;
+  }
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -119,5 +130,21 @@ export async function freePort(): Promise<number> {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
+  });
+}
+
+function ephemeralLow(): number {
+  try {
+    return Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768; // not Linux: the usual start of the range
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }

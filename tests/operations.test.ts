@@ -24,7 +24,9 @@ interface Sample {
 function parsePrometheus(text: string): Sample[] {
   const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
   const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`;
-  const sample = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)(?: -?[0-9]+)?$`);
+  // NaN in any case, as Prometheus reads it (Go's ParseFloat): prom-client writes an empty event-loop
+  // lag histogram's mean as `Nan`, when /metrics is scraped right after start.
+  const sample = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*)?,?\\})? (-?[0-9.eE+-]+|[Nn][Aa][Nn]|[+-][Ii]nf)(?: -?[0-9]+)?$`);
   const help = new RegExp(`^# HELP ${NAME} .*$`);
   const type = new RegExp(`^# TYPE ${NAME} (counter|gauge|histogram|summary|untyped)$`);
   const samples: Sample[] = [];
