@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
 import { unavailableAnswer } from './partial-answers';
 import type { SubgraphPolicy } from './resilience';
-import { DepartmentFetch, mergingFetches, RefusedFetch, SendFetch } from './fetch-merging';
+import { DepartmentFetch, isMutation, mergingFetches, RefusedFetch, SendFetch } from './fetch-merging';
 import { keepAliveClient } from './subgraph-http';
 
 export function internalCaller(principal: Principal, purpose: string | undefined): InternalCaller {
@@ -71,8 +71,7 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
 
   /** One HTTP call to the department under its policy; throws when there is no GraphQL answer. */
   private async call({ query, operationName, variables, headers }: DepartmentFetch): Promise<GatewayGraphQLResponse> {
-    // What the gateway sends a subgraph is a printed operation: a mutation says so first.
-    const idempotent = !/^\s*mutation\b/.test(query);
+    const idempotent = !isMutation(query);
     const body = JSON.stringify({ query, variables, operationName });
     const attempt = async (signal: AbortSignal) => {
       const reply = await post(this.url, { headers, body, signal });

@@ -43,6 +43,9 @@ export interface DepartmentFetch {
 /** Sends one fetch to the department; throws when there is no GraphQL answer to it. */
 export type SendFetch = (fetch: DepartmentFetch) => Promise<GatewayGraphQLResponse>;
 
+/** What the gateway sends a department is a printed operation: a mutation says so first. */
+export const isMutation = (query: string) => /^\s*mutation\b/.test(query);
+
 /**
  * Thrown by a `SendFetch` when the department refused the request itself (HTTP 4xx) rather than
  * failed: a merged call so refused is sent again fetch by fetch, since each may fare differently.
@@ -90,7 +93,7 @@ export function mergingFetches(send: SendFetch, limits: MergeLimits = MERGE_LIMI
   };
 
   return (fetch) => {
-    if (/^\s*mutation\b/.test(fetch.query)) return send(fetch);
+    if (isMutation(fetch.query)) return send(fetch);
     const representations = fetch.variables?.representations;
     const isEntityFetch = Array.isArray(representations);
     if (isEntityFetch ? representations.length === 0 : !roots.mergeable(fetch.query)) return send(fetch);
@@ -182,6 +185,8 @@ interface RootShape {
   document: DocumentNode;
   operation: OperationDefinitionNode;
   fields: readonly FieldNode[];
+  /** The fields' response keys, as the fetch's answer names them. */
+  keys: readonly string[];
   bytes: number;
 }
 
@@ -213,12 +218,12 @@ function rootMerging(limits: MergeLimits) {
     split: (response, fetches) => {
       const data = response.data as Record<string, unknown> | null | undefined;
       if (data == null) return null;
-      const keys = shapeOf(fetches[0].query)!.fields.map((f) => f.alias?.value ?? f.name.value);
+      const { keys } = shapeOf(fetches[0].query)!;
+      // Locations point into the merged text, which no fetch sent: left out.
+      const errors = response.errors?.map(({ locations: _, ...error }) => error);
       return fetches.map((_, n) => {
         const own: Record<string, unknown> = {};
         for (const key of keys) own[key] = data[`${prefix(n)}${key}`];
-        // Locations point into the merged text, which this fetch never sent: left out.
-        const errors = response.errors?.map(({ locations: _, ...error }) => error);
         return withErrors({ ...response, data: own }, errors, (path) => {
           if (typeof path[0] !== 'string' || !/^_\d+_/.test(path[0])) return path;
           return path[0].startsWith(prefix(n)) ? [path[0].slice(prefix(n).length), ...path.slice(1)] : null;
@@ -246,7 +251,7 @@ function rootShape(query: string, maxFields: number): RootShape | null {
     if (d.kind === Kind.FRAGMENT_DEFINITION) visit(d, { Variable: () => void (variableInFragment = true) });
   }
   if (variableInFragment) return null;
-  return { document, operation: operations[0], fields, bytes: Buffer.byteLength(query) };
+  return { document, operation: operations[0], fields, keys: fields.map((f) => f.alias?.value ?? f.name.value), bytes: Buffer.byteLength(query) };
 }
 
 /** The operation with its root fields copied `count` times, copy n under `_<n>_` aliases and variables. */

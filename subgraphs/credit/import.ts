@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import { checkIdNumber, checkUscc } from '../../shared/identifiers';
-import { today } from '../../shared/identifiers';
+import { checkIdNumber, checkUscc, today } from '../../shared/identifiers';
 import { ImportRules, insertRows, Judged, RawRecord, recordFields } from '../../shared/importing';
 
 const KINDS = ['BLACKLIST', 'REDLIST', 'ADMINISTRATIVE_PENALTY', 'ADMINISTRATIVE_LICENCE'] as const;
