@@ -180,7 +180,7 @@ function textTable({ head, rows, right }: Table): string {
 
 function settingsLine(info: RunInfo): string {
   const s = info.settings;
-  return `${s.rounds} round${s.rounds === 1 ? '' : 's'} × ${s.duration} s bursts, ${s.connections} connections${s.rate ? `, ${s.rate} req/s offered` : ', as fast as answered'}, ${s.warmup} s warm-up per target and operation`;
+  return `${s.rounds} round${s.rounds === 1 ? '' : 's'} × ${s.duration} s bursts, ${s.connections} connections${s.rate ? `, ${s.rate} req/s arriving at a constant rate (each timed from when it was due)` : ', as fast as answered'}, ${s.warmup} s warm-up per target and operation`;
 }
 
 /** What the console shows at the end of a run. */
