@@ -192,7 +192,7 @@ async function main() {
         ? await burst(target, rotation, consumer.headers, { ...settings, duration: seconds }, (answers) =>
             bar.increment(1, { phase: `${phase} · ${answers} req/s` }),
           )
-        : { ok: 0, failed: 0, seconds, latencies: [], peakBytes: 0, firstFailure: `${target.definition.title} had exited (see its log)` };
+        : { ok: 0, failed: 0, seconds, latencies: [], peakBytes: 0, cpuSeconds: 0, firstFailure: `${target.definition.title} had exited (see its log)` };
       done += seconds;
       bar.update(done, { phase });
       await pause(300);

@@ -20,6 +20,8 @@ export interface Burst {
   /** Response time of every answer, ms. */
   latencies: number[];
   peakBytes: number;
+  /** CPU seconds the target's own processes spent during the burst. */
+  cpuSeconds: number;
   firstFailure?: string;
 }
 
@@ -42,7 +44,7 @@ export class BodyRotation {
  * answered) when no rate is set, at a constant arrival rate when one is.
  */
 export function burst(
-  target: Pick<RunningTarget, 'url' | 'memory'>,
+  target: Pick<RunningTarget, 'url' | 'memory' | 'cpu'>,
   bodies: BodyRotation,
   headers: Record<string, string>,
   settings: LoadSettings,
@@ -53,7 +55,7 @@ export function burst(
 
 /** One autocannon burst, as fast as the target answers; `onSecond` is told the answers of each second as it passes. */
 async function closedLoopBurst(
-  target: Pick<RunningTarget, 'url' | 'memory'>,
+  target: Pick<RunningTarget, 'url' | 'memory' | 'cpu'>,
   bodies: BodyRotation,
   headers: Record<string, string>,
   settings: LoadSettings,
@@ -64,6 +66,7 @@ async function closedLoopBurst(
   let firstFailure: string | undefined;
 
   target.memory.begin();
+  target.cpu.begin();
   const instance = autocannon({
     url: target.url,
     method: 'POST',
@@ -86,10 +89,11 @@ async function closedLoopBurst(
   instance.on('tick', ({ counter }: { counter: number }) => onSecond(counter));
   const result = await instance;
   const peakBytes = target.memory.end();
+  const cpuSeconds = target.cpu.end();
 
   const broken = result.errors + result.timeouts;
   if (broken) firstFailure ??= `${result.errors} connection errors, ${result.timeouts} timeouts`;
-  return { ok: latencies.length - failedAnswers, failed: failedAnswers + broken, seconds: result.duration, latencies, peakBytes, firstFailure };
+  return { ok: latencies.length - failedAnswers, failed: failedAnswers + broken, seconds: result.duration, latencies, peakBytes, cpuSeconds, firstFailure };
 }
 
 /** Whether an answer counts: HTTP 200 and no GraphQL errors (`"errors"` never appears in data). */
@@ -109,7 +113,7 @@ function answeredWell(status: number, body: string): boolean {
  * was a burst of 200 at the top of every second, and its p99 measured the queue of that burst.
  */
 async function pacedBurst(
-  target: Pick<RunningTarget, 'url' | 'memory'>,
+  target: Pick<RunningTarget, 'url' | 'memory' | 'cpu'>,
   bodies: BodyRotation,
   headers: Record<string, string>,
   settings: LoadSettings & { rate: number },
@@ -156,6 +160,7 @@ async function pacedBurst(
     });
 
   target.memory.begin();
+  target.cpu.begin();
   const ticker = setInterval(() => {
     onSecond(answeredThisSecond);
     answeredThisSecond = 0;
@@ -172,7 +177,8 @@ async function pacedBurst(
   clearInterval(ticker);
   agent.destroy();
   const peakBytes = target.memory.end();
-  return { ok, failed, seconds: (performance.now() - start) / 1000, latencies, peakBytes, firstFailure };
+  const cpuSeconds = target.cpu.end();
+  return { ok, failed, seconds: (performance.now() - start) / 1000, latencies, peakBytes, cpuSeconds, firstFailure };
 }
 
 // -- answers agree ------------------------------------------------------------------------------

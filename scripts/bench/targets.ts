@@ -1,5 +1,6 @@
 import type { Logger } from '../../shared/logger';
 import type { Supervised } from '../processes';
+import { CpuWatch } from './cpu';
 import { MemoryWatch } from './memory';
 import { freePort } from '../processes';
 import { spawnLogged, waitUntilUp } from './stack';
@@ -70,6 +71,7 @@ export interface RunningTarget {
   definition: TargetDefinition;
   url: string;
   memory: MemoryWatch;
+  cpu: CpuWatch;
   alive(): boolean;
   stop(): Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function startTarget(
     definition,
     url: `${base}/graphql`,
     memory: new MemoryWatch(pid),
+    cpu: new CpuWatch(pid),
     alive: () => child.current().exitCode === null && child.current().signalCode === null,
     stop: () => child.stop(),
   };

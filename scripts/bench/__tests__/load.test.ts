@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BodyRotation, burst } from '../load';
+import { CpuWatch } from '../cpu';
 import { MemoryWatch } from '../memory';
 
 /** A target that notes when each request arrived and answers after `delayMs`. */
@@ -13,7 +14,7 @@ async function recordingTarget(delayMs: number) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  return { arrivals, target: { url, memory: new MemoryWatch(process.pid) }, close: () => new Promise((r) => server.close(r)) };
+  return { arrivals, target: { url, memory: new MemoryWatch(process.pid), cpu: new CpuWatch(process.pid) }, close: () => new Promise((r) => server.close(r)) };
 }
 
 const bodies = () => new BodyRotation(['{"query":"{ __typename }"}']);
