@@ -179,5 +179,19 @@ export function isCalendarDate(iso: string): boolean {
   return day <= DAYS_IN_MONTH[month - 1] + (month === 2 && leap ? 1 : 0);
 }
 
-/** Today's date (UTC) as YYYY-MM-DD. */
-export const today = () => new Date().toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+/** The UTC day `today` last formatted, as [its first ms, the next day's first ms). */
+let knownDay = { from: 0, until: 0, date: '' };
+
+/**
+ * Today's date (UTC) as YYYY-MM-DD. Formatted once a day: every idNumber check asks for it, and a
+ * batch of 100 verifications checks 100 idNumbers in the gateway and again in the department.
+ */
+export function today(): string {
+  const now = Date.now();
+  if (now < knownDay.from || now >= knownDay.until) {
+    const from = now - (now % DAY_MS);
+    knownDay = { from, until: from + DAY_MS, date: new Date(from).toISOString().slice(0, 10) };
+  }
+  return knownDay.date;
+}

@@ -9,6 +9,7 @@ import {
   idNumberFacts,
   isCalendarDate,
   organizationCodeCheckCharacter,
+  today,
   usccCheckCharacter,
 } from '../identifiers';
 
@@ -112,5 +113,28 @@ describe('project and parcel codes', () => {
     const result = checkParcelCode(input);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('today', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('is the UTC date now, across midnight and when the clock is set back', () => {
+    jest.useFakeTimers({ now: new Date('2026-12-31T23:59:59.999Z') });
+    expect(today()).toBe('2026-12-31');
+    jest.setSystemTime(new Date('2027-01-01T00:00:00.000Z'));
+    expect(today()).toBe('2027-01-01');
+    jest.setSystemTime(new Date('2020-02-29T12:00:00.000Z'));
+    expect(today()).toBe('2020-02-29');
+  });
+
+  it('moves the future of birth dates with it', () => {
+    // Born on 2020-03-01: not yet on 2020-02-29, valid a day later.
+    const id = '11010520200301001';
+    const full = id + idNumberCheckCharacter(id);
+    jest.useFakeTimers({ now: new Date('2020-02-29T12:00:00.000Z') });
+    expect(checkIdNumber(full).ok).toBe(false);
+    jest.setSystemTime(new Date('2020-03-01T00:00:00.000Z'));
+    expect(checkIdNumber(full).ok).toBe(true);
   });
 });
