@@ -43,24 +43,16 @@ export class BodyRotation {
  * One burst: closed-loop with autocannon (each connection sends its next request when the last is
  * answered) when no rate is set, at a constant arrival rate when one is.
  */
-export function burst(
-  target: Pick<RunningTarget, 'url' | 'memory' | 'cpu'>,
-  bodies: BodyRotation,
-  headers: Record<string, string>,
-  settings: LoadSettings,
-  onSecond: (answers: number) => void = () => {},
-): Promise<Burst> {
-  return settings.rate ? pacedBurst(target, bodies, headers, { ...settings, rate: settings.rate }, onSecond) : closedLoopBurst(target, bodies, headers, settings, onSecond);
-}
+export const burst: BurstOf = (target, bodies, headers, settings, onSecond = () => {}) =>
+  (settings.rate ? pacedBurst : closedLoopBurst)(target, bodies, headers, settings, onSecond);
 
-/** One autocannon burst, as fast as the target answers; `onSecond` is told the answers of each second as it passes. */
-async function closedLoopBurst(
-  target: Pick<RunningTarget, 'url' | 'memory' | 'cpu'>,
-  bodies: BodyRotation,
-  headers: Record<string, string>,
-  settings: LoadSettings,
-  onSecond: (answers: number) => void = () => {},
-): Promise<Burst> {
+/** What a burst needs of a target: where it answers, and its processes to watch. */
+type LoadTarget = Pick<RunningTarget, 'url' | 'memory' | 'cpu'>;
+/** `onSecond` is told the answers of each second as it passes. */
+type BurstOf = (target: LoadTarget, bodies: BodyRotation, headers: Record<string, string>, settings: LoadSettings, onSecond?: (answers: number) => void) => Promise<Burst>;
+
+/** One autocannon burst, as fast as the target answers. */
+const closedLoopBurst: BurstOf = async (target, bodies, headers, settings, onSecond = () => {}) => {
   const latencies: number[] = [];
   let failedAnswers = 0;
   let firstFailure: string | undefined;
@@ -94,7 +86,7 @@ async function closedLoopBurst(
   const broken = result.errors + result.timeouts;
   if (broken) firstFailure ??= `${result.errors} connection errors, ${result.timeouts} timeouts`;
   return { ok: latencies.length - failedAnswers, failed: failedAnswers + broken, seconds: result.duration, latencies, peakBytes, cpuSeconds, firstFailure };
-}
+};
 
 /** Whether an answer counts: HTTP 200 and no GraphQL errors (`"errors"` never appears in data). */
 function answeredWell(status: number, body: string): boolean {
@@ -112,16 +104,11 @@ function answeredWell(status: number, body: string): boolean {
  * it is answered and then pause until the next second (autocannon issue #174), so "200 requests/s"
  * was a burst of 200 at the top of every second, and its p99 measured the queue of that burst.
  */
-async function pacedBurst(
-  target: Pick<RunningTarget, 'url' | 'memory' | 'cpu'>,
-  bodies: BodyRotation,
-  headers: Record<string, string>,
-  settings: LoadSettings & { rate: number },
-  onSecond: (answers: number) => void,
-): Promise<Burst> {
+const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond = () => {}) => {
+  const rate = settings.rate!;
   const url = new URL(target.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: settings.connections });
-  const total = Math.round(settings.rate * settings.duration);
+  const total = Math.round(rate * settings.duration);
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -170,8 +157,8 @@ async function pacedBurst(
   for (let i = 0; i < total; ) {
     const now = performance.now();
     // Every request due by now is sent now: a late timer never lowers the rate.
-    while (i < total && start + (i * 1000) / settings.rate <= now) inFlight.push(send(start + (i++ * 1000) / settings.rate));
-    if (i < total) await new Promise((r) => setTimeout(r, Math.max(0, start + (i * 1000) / settings.rate - performance.now())));
+    while (i < total && start + (i * 1000) / rate <= now) inFlight.push(send(start + (i++ * 1000) / rate));
+    if (i < total) await new Promise((r) => setTimeout(r, Math.max(0, start + (i * 1000) / rate - performance.now())));
   }
   await Promise.all(inFlight);
   clearInterval(ticker);
@@ -179,7 +166,7 @@ async function pacedBurst(
   const peakBytes = target.memory.end();
   const cpuSeconds = target.cpu.end();
   return { ok, failed, seconds: (performance.now() - start) / 1000, latencies, peakBytes, cpuSeconds, firstFailure };
-}
+};
 
 // -- answers agree ------------------------------------------------------------------------------
 
