@@ -8,6 +8,8 @@ export interface LoadSettings {
   connections: number;
   /** Requests per second over all connections; unset: as fast as the target answers. */
   rate?: number;
+  /** With `rate`: how long after the last request was due the burst waits for answers (default 10 s, autocannon's timeout). */
+  graceSeconds?: number;
 }
 
 /** What one burst of one operation against one target measured. */
@@ -114,6 +116,8 @@ const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond =
   let failed = 0;
   let firstFailure: string | undefined;
   let answeredThisSecond = 0;
+  /** Set when the burst stops waiting: answers after it are not counted. */
+  let over = false;
 
   const send = (due: number) =>
     new Promise<void>((resolve) => {
@@ -124,6 +128,7 @@ const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond =
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
           response.on('end', () => {
+            if (over) return;
             const text = Buffer.concat(chunks).toString('utf8');
             latencies.push(performance.now() - due);
             answeredThisSecond++;
@@ -136,9 +141,8 @@ const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond =
           });
         },
       );
-      // autocannon's default: an answer later than this counts as failed.
-      request.setTimeout(10_000, () => request.destroy(new Error('no answer in 10 s')));
       request.on('error', (e) => {
+        if (over) return;
         failed++;
         firstFailure ??= `connection error: ${e.message}`;
         resolve();
@@ -160,7 +164,18 @@ const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond =
     while (i < total && start + (i * 1000) / rate <= now) inFlight.push(send(start + (i++ * 1000) / rate));
     if (i < total) await new Promise((r) => setTimeout(r, Math.max(0, start + (i * 1000) / rate - performance.now())));
   }
-  await Promise.all(inFlight);
+  // A target far behind the rate would keep the burst going as long as its queue: it gets a grace
+  // period, and what it has not answered by then counts as failed.
+  const graceMs = (settings.graceSeconds ?? 10) * 1000;
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(inFlight), new Promise((r) => (grace = setTimeout(r, graceMs)))]);
+  clearTimeout(grace);
+  over = true;
+  const unanswered = total - ok - failed;
+  if (unanswered > 0) {
+    failed += unanswered;
+    firstFailure ??= `${unanswered} requests not answered within ${graceMs / 1000} s of the last one due`;
+  }
   clearInterval(ticker);
   agent.destroy();
   const peakBytes = target.memory.end();

@@ -41,4 +41,15 @@ describe('the bench at a set rate', () => {
     expect(measured.ok).toBe(10);
     expect(Math.max(...measured.latencies)).toBeGreaterThanOrEqual(550);
   });
+
+  it('stops waiting for a target far behind the rate, and counts what it has not answered as failed', async () => {
+    const { target, close } = await recordingTarget(5_000);
+    let answeredMeanwhile = false;
+    setTimeout(() => (answeredMeanwhile = true), 4_500).unref();
+    const measured = await burst(target, bodies(), {}, { duration: 0.2, connections: 2, rate: 10, graceSeconds: 0.5 });
+    expect(answeredMeanwhile).toBe(false);
+    expect(measured).toMatchObject({ ok: 0, failed: 2 });
+    expect(measured.firstFailure).toMatch(/2 requests not answered within 0.5 s/);
+    await close();
+  });
 });
