@@ -228,7 +228,7 @@ async function main() {
     }
     bar.stop();
 
-    const residentAfter = new Map<TargetId, number>(targets.map((t) => [t.definition.id, t.memory.resident()]));
+    const residentAfter = new Map<TargetId, number>(targets.map((t) => [t.definition.id, t.watch.resident()]));
     const info: RunInfo = {
       date: startedAt.toISOString(),
       machine: {

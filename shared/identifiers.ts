@@ -180,8 +180,8 @@ export function isCalendarDate(iso: string): boolean {
 }
 
 const DAY_MS = 86_400_000;
-/** The UTC day `today` last formatted, as [its first ms, the next day's first ms). */
-let knownDay = { from: 0, until: 0, date: '' };
+/** The UTC day `today` last formatted: its first ms, and its date. */
+let knownDay = { from: 0, date: '' };
 
 /**
  * Today's date (UTC) as YYYY-MM-DD. Formatted once a day: every idNumber check asks for it, and a
@@ -189,9 +189,9 @@ let knownDay = { from: 0, until: 0, date: '' };
  */
 export function today(): string {
   const now = Date.now();
-  if (now < knownDay.from || now >= knownDay.until) {
+  if (now < knownDay.from || now >= knownDay.from + DAY_MS) {
     const from = now - (now % DAY_MS);
-    knownDay = { from, until: from + DAY_MS, date: new Date(from).toISOString().slice(0, 10) };
+    knownDay = { from, date: new Date(from).toISOString().slice(0, 10) };
   }
   return knownDay.date;
 }

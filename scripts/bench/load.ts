@@ -1,5 +1,6 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
+import type { BurstCost } from './process-watch';
 import type { RunningTarget } from './targets';
 
 export interface LoadSettings {
@@ -13,7 +14,7 @@ export interface LoadSettings {
 }
 
 /** What one burst of one operation against one target measured. */
-export interface Burst {
+export interface Burst extends BurstCost {
   /** Answers that were HTTP 200 without GraphQL errors. */
   ok: number;
   /** Answers with another status or with `errors`, plus connection errors and timeouts. */
@@ -21,9 +22,6 @@ export interface Burst {
   seconds: number;
   /** Response time of every answer, ms. */
   latencies: number[];
-  peakBytes: number;
-  /** CPU seconds the target's own processes spent during the burst. */
-  cpuSeconds: number;
   firstFailure?: string;
 }
 
@@ -49,7 +47,7 @@ export const burst: BurstOf = (target, bodies, headers, settings, onSecond = () 
   (settings.rate ? pacedBurst : closedLoopBurst)(target, bodies, headers, settings, onSecond);
 
 /** What a burst needs of a target: where it answers, and its processes to watch. */
-type LoadTarget = Pick<RunningTarget, 'url' | 'memory' | 'cpu'>;
+type LoadTarget = Pick<RunningTarget, 'url' | 'watch'>;
 /** `onSecond` is told the answers of each second as it passes. */
 type BurstOf = (target: LoadTarget, bodies: BodyRotation, headers: Record<string, string>, settings: LoadSettings, onSecond?: (answers: number) => void) => Promise<Burst>;
 
@@ -59,8 +57,7 @@ const closedLoopBurst: BurstOf = async (target, bodies, headers, settings, onSec
   let failedAnswers = 0;
   let firstFailure: string | undefined;
 
-  target.memory.begin();
-  target.cpu.begin();
+  target.watch.begin();
   const instance = autocannon({
     url: target.url,
     method: 'POST',
@@ -82,12 +79,11 @@ const closedLoopBurst: BurstOf = async (target, bodies, headers, settings, onSec
   instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
   instance.on('tick', ({ counter }: { counter: number }) => onSecond(counter));
   const result = await instance;
-  const peakBytes = target.memory.end();
-  const cpuSeconds = target.cpu.end();
+  const cost = target.watch.end();
 
   const broken = result.errors + result.timeouts;
   if (broken) firstFailure ??= `${result.errors} connection errors, ${result.timeouts} timeouts`;
-  return { ok: latencies.length - failedAnswers, failed: failedAnswers + broken, seconds: result.duration, latencies, peakBytes, cpuSeconds, firstFailure };
+  return { ok: latencies.length - failedAnswers, failed: failedAnswers + broken, seconds: result.duration, latencies, ...cost, firstFailure };
 };
 
 /** Whether an answer counts: HTTP 200 and no GraphQL errors (`"errors"` never appears in data). */
@@ -128,7 +124,7 @@ const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond =
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
           response.on('end', () => {
-            if (over) return;
+            if (over) return resolve();
             const text = Buffer.concat(chunks).toString('utf8');
             latencies.push(performance.now() - due);
             answeredThisSecond++;
@@ -142,7 +138,7 @@ const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond =
         },
       );
       request.on('error', (e) => {
-        if (over) return;
+        if (over) return resolve();
         failed++;
         firstFailure ??= `connection error: ${e.message}`;
         resolve();
@@ -150,8 +146,7 @@ const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond =
       request.end(body);
     });
 
-  target.memory.begin();
-  target.cpu.begin();
+  target.watch.begin();
   const ticker = setInterval(() => {
     onSecond(answeredThisSecond);
     answeredThisSecond = 0;
@@ -178,9 +173,7 @@ const pacedBurst: BurstOf = async (target, bodies, headers, settings, onSecond =
   }
   clearInterval(ticker);
   agent.destroy();
-  const peakBytes = target.memory.end();
-  const cpuSeconds = target.cpu.end();
-  return { ok, failed, seconds: (performance.now() - start) / 1000, latencies, peakBytes, cpuSeconds, firstFailure };
+  return { ok, failed, seconds: (performance.now() - start) / 1000, latencies, ...target.watch.end(), firstFailure };
 };
 
 // -- answers agree ------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 import type { Logger } from '../../shared/logger';
 import type { Supervised } from '../processes';
-import { CpuWatch } from './cpu';
-import { MemoryWatch } from './memory';
+import { ProcessWatch } from './process-watch';
 import { freePort } from '../processes';
 import { spawnLogged, waitUntilUp } from './stack';
 
@@ -70,8 +69,8 @@ export const TARGETS: readonly TargetDefinition[] = [
 export interface RunningTarget {
   definition: TargetDefinition;
   url: string;
-  memory: MemoryWatch;
-  cpu: CpuWatch;
+  /** Its processes' memory and CPU, per burst. */
+  watch: ProcessWatch;
   alive(): boolean;
   stop(): Promise<void>;
 }
@@ -104,8 +103,7 @@ export async function startTarget(
   return {
     definition,
     url: `${base}/graphql`,
-    memory: new MemoryWatch(pid),
-    cpu: new CpuWatch(pid),
+    watch: new ProcessWatch(pid),
     alive: () => child.current().exitCode === null && child.current().signalCode === null,
     stop: () => child.stop(),
   };

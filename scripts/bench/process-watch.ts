@@ -1,18 +1,32 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
+/** What one burst cost a target's processes. */
+export interface BurstCost {
+  /** Peak resident bytes. */
+  peakBytes: number;
+  /** User and system CPU seconds. */
+  cpuSeconds: number;
+}
+
 /**
- * Resident memory of a target: its process and every descendant (a gateway that forks workers
- * with node:cluster is measured whole), read from /proc, so nothing has to be installed.
+ * Resident memory and CPU time of a target: its process and every descendant (a gateway that forks
+ * workers with node:cluster is measured whole), read from /proc, so nothing has to be installed.
  *
  * Per burst, the peak is the kernel's own high-water mark (VmHWM) after resetting it at the start
  * of the burst (`echo 5 > /proc/<pid>/clear_refs`), summed over the processes of the tree: exact
  * for one process, an upper bound for several. Where the reset is refused, it falls back to the
  * largest sum of VmRSS seen by polling every 100 ms.
+ *
+ * CPU is user + system time over the burst. On a shared 2-core machine requests/s moves by ±10%
+ * from run to run, while CPU per answer moves far less: it says what a target costs, whatever else
+ * the machine was doing.
  */
-export class MemoryWatch {
+export class ProcessWatch {
   private pids: number[] = [];
   private resetWorked = false;
   private polledPeak = 0;
+  private startTicks = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly pid: number) {}
@@ -22,25 +36,47 @@ export class MemoryWatch {
     this.pids = processTree(this.pid);
     this.resetWorked = this.pids.every(resetHighWaterMark);
     this.polledPeak = 0;
+    this.startTicks = cpuTicks(this.pids);
     this.timer = setInterval(() => {
       this.polledPeak = Math.max(this.polledPeak, residentBytes(this.pids));
     }, 100);
     this.timer.unref();
   }
 
-  /** Ends the burst: its peak resident bytes. */
-  end(): number {
+  /** Ends the burst (processes that ended meanwhile are no longer counted). */
+  end(): BurstCost {
     clearInterval(this.timer);
+    const cpuSeconds = Math.max(0, cpuTicks(this.pids) - this.startTicks) / TICKS_PER_SECOND;
     const polled = Math.max(this.polledPeak, residentBytes(this.pids));
-    if (!this.resetWorked) return polled;
+    if (!this.resetWorked) return { peakBytes: polled, cpuSeconds };
     const hwm = sum(this.pids.map((p) => statusBytes(p, 'VmHWM')));
-    return Math.max(hwm, polled);
+    return { peakBytes: Math.max(hwm, polled), cpuSeconds };
   }
 
   /** Resident bytes of the whole tree now. */
   resident(): number {
     return residentBytes(processTree(this.pid));
   }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every common Linux). */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+function cpuTicks(pids: number[]): number {
+  return sum(pids.map((pid) => {
+    try {
+      const fields = statFields(pid);
+      return Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      return 0; // the process ended
+    }
+  }));
 }
 
 function residentBytes(pids: number[]): number {
@@ -76,9 +112,7 @@ export function processTree(pid: number): number[] {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name is in parentheses and may hold spaces: fields are counted after it.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(Number(entry))[1]);
       const list = children.get(ppid);
       if (list) list.push(Number(entry));
       else children.set(ppid, [Number(entry)]);
@@ -93,4 +127,11 @@ export function processTree(pid: number): number[] {
   };
   if (fs.existsSync(`/proc/${pid}`)) visit(pid);
   return tree;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state, ppid, …); throws once the process is gone. */
+function statFields(pid: number): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name is in parentheses and may hold spaces: fields are counted after it.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
