@@ -26,6 +26,11 @@ export interface Config {
    * 0 = V8's own default. See README, "Memory".
    */
   maxHeapMb: number;
+  /**
+   * How far V8 lets the old generation grow past what survived the last full collection before
+   * the next one (`node --heap-growing-percent`); 0 = V8's own choice. See README, "Memory".
+   */
+  heapGrowingPercent: number;
   /** Host the servers bind to. */
   host: string;
   subgraphs: Record<DepartmentName, { port: number; url: string }>;
@@ -145,6 +150,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // `0` or `auto`: one worker per core the process may use.
     gatewayWorkers: env.ONESOURCE_GATEWAY_WORKERS?.toLowerCase() === 'auto' ? os.availableParallelism() : intSetting(env, 'ONESOURCE_GATEWAY_WORKERS', 1) || os.availableParallelism(),
     maxHeapMb: intSetting(env, 'ONESOURCE_MAX_HEAP_MB', 192),
+    heapGrowingPercent: intSetting(env, 'ONESOURCE_HEAP_GROWING_PERCENT', 100),
     host,
     subgraphs,
     resilience,

@@ -1,4 +1,5 @@
-import { waitUntilAnswering } from '../scripts/processes';
+import fs from 'node:fs';
+import { Supervised, waitUntilAnswering } from '../scripts/processes';
 import { scaledPlan } from '../shared/seed/population';
 import { PROJECT_REVIEW } from './support/operations';
 import { standIn, StandIn } from './support/stand-in';
@@ -53,6 +54,14 @@ describe('supervised processes and graceful stops [sqlite, processes]', () => {
   afterAll(async () => {
     await stack?.stop();
     await geo?.close();
+  });
+
+  it('runs every process with the heap settings (README, "Memory")', () => {
+    // The command line the kernel holds, not the one we meant to give: what V8 was started with.
+    const flagsOf = (p: Supervised | undefined) => fs.readFileSync(`/proc/${p!.current().pid}/cmdline`, 'utf8').split('\0');
+    for (const name of ['gateway', 'persons'] as const) {
+      expect(flagsOf(stack.processes[name])).toEqual(expect.arrayContaining(['--max-old-space-size=192', '--heap-growing-percent=100']));
+    }
   });
 
   it('restarts a department that crashes, and the gateway uses it again', async () => {

@@ -19,8 +19,8 @@ export interface TargetDefinition {
   readyPath: string;
 }
 
-/** The peers and the baseline run with V8's default heap sizing: OneSource's heap limit is OneSource's setting. */
-const PEER_DEFAULTS: NodeJS.ProcessEnv = { ONESOURCE_MAX_HEAP_MB: '0' };
+/** The peers and the baseline run with V8's default heap sizing: OneSource's heap settings are OneSource's. */
+const PEER_DEFAULTS: NodeJS.ProcessEnv = { ONESOURCE_MAX_HEAP_MB: '0', ONESOURCE_HEAP_GROWING_PERCENT: '0' };
 
 export const TARGETS: readonly TargetDefinition[] = [
   {
