@@ -74,7 +74,7 @@ function defineTrailSuite(store: StoreKind) {
 
     it('writes a batch in one round trip to MySQL, without reading the head again', async () => {
       const { pool, roundTrips } = countingPool();
-      const trail = new AuditTrail(db, logger, mysqlChainScript(pool, db));
+      const trail = new AuditTrail(db, logger, mysqlChainScript(pool));
       await trail.record(entry([SUBJECT])); // learns the head
       const knexQueries: string[] = [];
       const watch = (q: { sql: string }) => knexQueries.push(q.sql);
@@ -90,7 +90,7 @@ function defineTrailSuite(store: StoreKind) {
 
     it('splits a flood of verification batches into queries of at most 5,000 subjects', async () => {
       const { pool, roundTrips } = countingPool();
-      const trail = new AuditTrail(db, logger, mysqlChainScript(pool, db));
+      const trail = new AuditTrail(db, logger, mysqlChainScript(pool));
       await trail.record(entry([SUBJECT])); // learns the head
       const before = roundTrips();
       const hundred = (i: number) => Array.from({ length: 100 }, (_, k) => `35010219900101${String(1000 + ((i * 100 + k) % 9000))}`);
@@ -129,7 +129,7 @@ function defineTrailSuite(store: StoreKind) {
 
     it('writes behind the head another gateway left when its own knowledge is out of date', async () => {
       const { pool, roundTrips } = countingPool();
-      const first = new AuditTrail(db, logger, mysqlChainScript(pool, db));
+      const first = new AuditTrail(db, logger, mysqlChainScript(pool));
       const second = new AuditTrail(db, logger);
       await first.record(entry([SUBJECT]));
       await second.record(entry([SUBJECT])); // moves the head past what `first` knows

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger';
 import { AuditEntry, AuditRow, chainHash, GENESIS_HASH } from './record';
-import { ChainScript, chainScriptFor } from './chain-script';
+import { ChainScript, chainScriptFor, runEach, Statement } from './chain-script';
 
 interface Pending {
   entry: AuditEntry;
@@ -77,7 +77,7 @@ export class AuditTrail {
     const known = this.head ?? (await readHead(this.db));
     const guessed = chained(entries, known);
     try {
-      await this.script.run((q) => appendStatements(q, guessed));
+      await this.script.run(appendStatements(guessed));
       this.head = guessed.head;
       return;
     } catch (e) {
@@ -87,7 +87,7 @@ export class AuditTrail {
     // as it is, read under its lock.
     this.head = await this.db.transaction(async (trx) => {
       const batch = chained(entries, await readHead(trx, { lock: true }));
-      for (const statement of appendStatements(trx, batch)) await statement;
+      await runEach(trx, appendStatements(batch));
       return batch.head;
     });
   }
@@ -161,12 +161,34 @@ function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
  * another writer moved the head to exactly this batch's last number, the records' own numbers are
  * taken, and their primary key refuses them the same way.)
  */
-function appendStatements(q: Knex, batch: ChainedBatch): (Knex.QueryBuilder | Knex.Raw)[] {
-  const statements: (Knex.QueryBuilder | Knex.Raw)[] = [
-    q('audit_chain').where({ id: 1, last_seq: batch.follows.seq }).update({ last_seq: batch.head.seq, last_hash: batch.head.hash }),
-    q.raw('INSERT INTO audit_chain (id, last_seq, last_hash) SELECT id, last_seq, last_hash FROM audit_chain WHERE id = 1 AND last_seq <> ?', [batch.head.seq]),
+function appendStatements(batch: ChainedBatch): Statement[] {
+  const statements: Statement[] = [
+    {
+      sql: 'UPDATE `audit_chain` SET `last_seq` = ?, `last_hash` = ? WHERE `id` = 1 AND `last_seq` = ?',
+      bindings: [batch.head.seq, batch.head.hash, batch.follows.seq],
+    },
+    {
+      sql: 'INSERT INTO `audit_chain` (`id`, `last_seq`, `last_hash`) SELECT `id`, `last_seq`, `last_hash` FROM `audit_chain` WHERE `id` = 1 AND `last_seq` <> ?',
+      bindings: [batch.head.seq],
+    },
   ];
-  for (let i = 0; i < batch.rows.length; i += 100) statements.push(q('audit_trail').insert(batch.rows.slice(i, i + 100)));
-  for (let i = 0; i < batch.subjects.length; i += 400) statements.push(q('audit_subjects').insert(batch.subjects.slice(i, i + 400)));
+  for (let i = 0; i < batch.rows.length; i += 100) {
+    const rows = batch.rows.slice(i, i + 100);
+    statements.push(insert('audit_trail', TRAIL_COLUMNS, rows.length, rows.flatMap((r) => TRAIL_COLUMNS.map((c) => r[c]))));
+  }
+  for (let i = 0; i < batch.subjects.length; i += 400) {
+    const subjects = batch.subjects.slice(i, i + 400);
+    statements.push(insert('audit_subjects', ['id_number', 'seq'], subjects.length, subjects.flatMap((s) => [s.id_number, s.seq])));
+  }
   return statements;
+}
+
+const TRAIL_COLUMNS: readonly (keyof AuditRow)[] = [
+  'seq', 'at', 'consumer_id', 'purpose', 'request_id', 'operation_name', 'operation_hash', 'subjects', 'fields', 'outcome', 'prev_hash', 'hash',
+];
+
+/** `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows. */
+function insert(table: string, columns: readonly string[], rows: number, bindings: unknown[]): Statement {
+  const row = `(${columns.map(() => '?').join(', ')})`;
+  return { sql: `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`, bindings };
 }
