@@ -172,23 +172,20 @@ function appendStatements(batch: ChainedBatch): Statement[] {
       bindings: [batch.head.seq],
     },
   ];
-  for (let i = 0; i < batch.rows.length; i += 100) {
-    const rows = batch.rows.slice(i, i + 100);
-    statements.push(insert('audit_trail', TRAIL_COLUMNS, rows.length, rows.flatMap((r) => TRAIL_COLUMNS.map((c) => r[c]))));
-  }
-  for (let i = 0; i < batch.subjects.length; i += 400) {
-    const subjects = batch.subjects.slice(i, i + 400);
-    statements.push(insert('audit_subjects', ['id_number', 'seq'], subjects.length, subjects.flatMap((s) => [s.id_number, s.seq])));
-  }
+  for (let i = 0; i < batch.rows.length; i += 100) statements.push(insert('audit_trail', TRAIL_COLUMNS, batch.rows.slice(i, i + 100)));
+  for (let i = 0; i < batch.subjects.length; i += 400) statements.push(insert('audit_subjects', ['id_number', 'seq'], batch.subjects.slice(i, i + 400)));
   return statements;
 }
 
-const TRAIL_COLUMNS: readonly (keyof AuditRow)[] = [
+const TRAIL_COLUMNS: readonly (keyof AuditRow & string)[] = [
   'seq', 'at', 'consumer_id', 'purpose', 'request_id', 'operation_name', 'operation_hash', 'subjects', 'fields', 'outcome', 'prev_hash', 'hash',
 ];
 
-/** `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows. */
-function insert(table: string, columns: readonly string[], rows: number, bindings: unknown[]): Statement {
-  const row = `(${columns.map(() => '?').join(', ')})`;
-  return { sql: `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`, bindings };
+/** `INSERT INTO table (columns) VALUES (?, …), …`: one row of placeholders per row. */
+function insert<R>(table: string, columns: readonly (keyof R & string)[], rows: R[]): Statement {
+  const placeholders = `(${columns.map(() => '?').join(', ')})`;
+  return {
+    sql: `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
+    bindings: rows.flatMap((row) => columns.map((c) => row[c])),
+  };
 }
