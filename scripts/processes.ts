@@ -26,7 +26,7 @@ export interface Supervised {
  * Under that limit V8 chose to collect the old generation once it was about 1.5 times what survived
  * the last collection: at 200 person lookups/s, every 3.5 s. Each of those collections marks for
  * about 60 ms on a helper thread, and on a 2-core machine shared with the departments and MySQL the
- * requests arriving meanwhile queue behind it: they were the slowest 1% (BENCHMARKS.md). Letting it
+ * requests arriving meanwhile queue behind it: most of the slowest 1% (BENCHMARKS.md). Letting it
  * grow to twice the survivors makes them three times rarer for about 30 MB more resident.
  * Cluster workers inherit both flags with the rest of the primary's execArgv.
  */
