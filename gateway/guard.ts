@@ -1,7 +1,7 @@
 import { GraphQLError, GraphQLSchema, Kind, ValueNode } from 'graphql';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayInterface, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { checkIdNumber } from '../shared/identifiers';
+import { checkIdNumber, today } from '../shared/identifiers';
 import type { Logger } from '../shared/logger';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
@@ -75,7 +75,7 @@ export function guardGateway(
 
     const needsGrants = principal.kind === 'SYSTEM' && conditionalResources(shape, rules).size > 0;
     // Grants are read fresh whenever they matter, so a decision applies to the very next request.
-    const grants = needsGrants ? await deps.access.activeGrants(principal.consumer.id, new Date().toISOString().slice(0, 10)) : [];
+    const grants = needsGrants ? await deps.access.activeGrants(principal.consumer.id, today()) : [];
     const decision = decide(shape, rules, principal, purpose, grants);
 
     let run: GatewayGraphQLRequestContext = requestContext;

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { badUserInput, validArgument } from '../../shared/errors';
-import { checkIdNumber } from '../../shared/identifiers';
+import { checkIdNumber, today } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import type { Subgraph } from '../../shared/subgraph-server';
@@ -19,7 +19,6 @@ import { qualityResolvers, QualityServices } from '../quality/resolvers';
 export const SHARING_SUBGRAPH = 'sharing';
 
 const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
-const today = () => new Date().toISOString().slice(0, 10);
 /** A record number from an `ID` argument: anything but a positive whole number is BAD_USER_INPUT (MySQL refuses NaN as a 500). */
 function recordNumber(argument: string, raw: string): number {
   const n = Number(raw);

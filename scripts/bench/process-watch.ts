@@ -37,6 +37,9 @@ export class ProcessWatch {
     this.resetWorked = this.pids.every(resetHighWaterMark);
     this.polledPeak = 0;
     this.startTicks = cpuTicks(this.pids);
+    // Polling is only the fallback: where the reset worked, the summed high-water marks are never
+    // below any sum of RSS a poll could see, and a 10 Hz reader of /proc is load on a 2-core machine.
+    if (this.resetWorked) return;
     this.timer = setInterval(() => {
       this.polledPeak = Math.max(this.polledPeak, residentBytes(this.pids));
     }, 100);
@@ -46,11 +49,10 @@ export class ProcessWatch {
   /** Ends the burst (processes that ended meanwhile are no longer counted). */
   end(): BurstCost {
     clearInterval(this.timer);
+    this.timer = undefined;
     const cpuSeconds = Math.max(0, cpuTicks(this.pids) - this.startTicks) / TICKS_PER_SECOND;
-    const polled = Math.max(this.polledPeak, residentBytes(this.pids));
-    if (!this.resetWorked) return { peakBytes: polled, cpuSeconds };
-    const hwm = sum(this.pids.map((p) => statusBytes(p, 'VmHWM')));
-    return { peakBytes: Math.max(hwm, polled), cpuSeconds };
+    if (!this.resetWorked) return { peakBytes: Math.max(this.polledPeak, residentBytes(this.pids)), cpuSeconds };
+    return { peakBytes: sum(this.pids.map((p) => statusBytes(p, 'VmHWM'))), cpuSeconds };
   }
 
   /** Resident bytes of the whole tree now. */
