@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
@@ -15,7 +14,9 @@ import { listen } from '../shared/http';
 import { internalSigner, internalVerifier } from '../shared/internal-token';
 import { ensureKeyPair, loadPrivateKey, loadPublicKey, publicJwk } from '../shared/keys';
 import type { Logger } from '../shared/logger';
+import { atPath } from '../shared/graphql-endpoint';
 import { subgraphHandler } from '../shared/subgraph-server';
+import { graphqlOverHttp } from './graphql-http';
 import { AuditTrail } from './audit/trail';
 import { createAuthenticator } from './auth/consumer-token';
 import { issueDevToken } from './auth/dev-tokens';
@@ -30,7 +31,7 @@ import { RESILIENCE_DEFAULTS } from '../shared/config';
 import { isDepartmentName } from '../shared/departments';
 import { playgroundRouter } from './playground';
 import { guardGateway } from './guard';
-import { graphqlBody, httpErrorAnswer } from './limits/http-body';
+import { httpErrorAnswer } from './limits/http-body';
 import { operationLimitsPlugin } from './limits/operation-limits';
 import { requestErrorCodesPlugin } from './limits/request-errors';
 import { createRateLimiter, rateLimitedAuthenticator } from './limits/rate-limit';
@@ -40,7 +41,6 @@ import { seedSharing } from './sharing/seed';
 import { openGatewayStore } from './store';
 import { GatewayMetrics } from './operations/metrics';
 import { readinessProbe } from './operations/readiness';
-import { requestId } from './operations/request-id';
 import { requestLogPlugin } from './operations/request-log';
 import { observeCalls } from './operations/subgraph-calls';
 import { usageRecording } from './usage';
@@ -175,7 +175,6 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   const departments = DEPARTMENTS.map(({ name }) => ({ name, url: config.subgraphs[name].url }));
   app.get('/ready', readinessProbe(departments, sign, { onStatus: (s) => metrics.subgraphUp.set({ subgraph: s.department }, s.status === 'UP' ? 1 : 0) }).handler);
   app.get('/metrics', metrics.handler());
-  app.use('/graphql', requestId);
   // Departments running elsewhere verify internal tokens with this key (ONESOURCE_GATEWAY_JWKS_URL).
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.json({ keys: [publicJwk(config.dataDir, 'gateway-signing')] });
@@ -194,21 +193,18 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   }
   app.use(`/${SHARING_SUBGRAPH}/graphql`, sharing);
   app.use(catalogRouter(db, () => live.catalog(), logger));
-  app.use(
-    '/graphql',
-    ...graphqlBody(config.limits.maxBodyBytes),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => ({
-        requestId: headerValue(req.headers['x-request-id']) ?? randomUUID(),
-        principal: withoutTrustLayer ? await withoutTrustLayer(registry) : await authenticate(req.headers.authorization),
-        purpose: purposeOf(req.headers['x-purpose']),
-      }),
+  app.use(httpErrorAnswer(logger));
+
+  // Every consumer request is a POST to /graphql: answered on node:http, without express.
+  const graphql = graphqlOverHttp({
+    apollo, maxBodyBytes: config.limits.maxBodyBytes, logger,
+    context: async (req, requestId) => ({
+      requestId,
+      principal: withoutTrustLayer ? await withoutTrustLayer(registry) : await authenticate(req.headers.authorization),
+      purpose: purposeOf(req.headers['x-purpose']),
     }),
-  );
-
-  app.use(httpErrorAnswer(config.limits.maxBodyBytes, logger));
-
-  const http = await listen(app, port, config.host);
+  });
+  const http = await listen(atPath('/graphql', graphql, app), port, config.host);
   const url = `http://127.0.0.1:${http.port}/graphql`;
   logger.info({ url }, 'gateway listening');
   return {
@@ -225,11 +221,6 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
       await db.destroy();
     },
   };
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  return v && /^[\w.-]{1,100}$/.test(v) ? v : undefined;
 }
 
 /** X-Purpose, percent-decoded (HTTP headers carry ASCII; Chinese purposes arrive percent-encoded). */

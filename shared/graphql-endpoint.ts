@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { DocumentNode, execute, GraphQLError, GraphQLFormattedError, GraphQLSchema, parse, validate } from 'graphql';
 import { formatPublicError } from './errors';
 import type { Logger } from './logger';
+import { BodyProblem, readRequestBody } from './request-body';
 
 /**
  * The GraphQL endpoint every department (and the gateway's own sharing subgraph) serves to the
@@ -140,22 +141,13 @@ function graphqlRequest(body: string): { query: string; variables?: Record<strin
   return { query, variables: (variables ?? undefined) as Record<string, unknown> | undefined, operationName: operationName ?? undefined };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) return reject(new RequestProblem(413, `The request body is over ${MAX_BODY_BYTES} bytes`));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        reject(new RequestProblem(413, `The request body is over ${MAX_BODY_BYTES} bytes`));
-      } else chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', () => reject(new RequestProblem(400, 'The request body was cut off')));
-  });
+async function readBody(req: IncomingMessage): Promise<string> {
+  try {
+    return await readRequestBody(req, MAX_BODY_BYTES);
+  } catch (e) {
+    if (e instanceof BodyProblem) throw new RequestProblem(e.kind === 'too-large' ? 413 : 400, e.message);
+    throw e;
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -164,12 +156,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Serves `handler` at exactly `path` (any query string), 404 elsewhere: a department serves nothing else. */
-export function atPath(path: string, handler: RequestListener): RequestListener {
+/**
+ * Serves `handler` at exactly `path` (any query string) and hands every other request to
+ * `elsewhere`; without one, 404: a department serves nothing else.
+ */
+export function atPath(path: string, handler: RequestListener, elsewhere?: RequestListener): RequestListener {
   return (req, res) => {
     const url = req.url ?? '/';
     const end = url.indexOf('?');
     if ((end < 0 ? url : url.slice(0, end)) === path) return handler(req, res);
+    if (elsewhere) return elsewhere(req, res);
     req.resume();
     send(res, 404, { errors: [{ message: `Nothing at ${url.slice(0, 200)}: GraphQL is at ${path}`, extensions: { code: 'BAD_REQUEST' } }] });
   };

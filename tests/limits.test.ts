@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Lexer, Source, TokenKind } from 'graphql';
 import Redis from 'ioredis';
 import type { Config } from '../shared/config';
@@ -171,6 +172,28 @@ function defineLimitsSuite(store: StoreKind) {
       it('JSON that does not parse: 400', async () => {
         expectBadRequest(await json('{"query": "{ __typename }"'), 400);
         expectBadRequest(await json('not json at all'), 400);
+      });
+
+      it('a body that is not UTF-8 JSON as sent: 415 naming what to send', async () => {
+        const body = JSON.stringify({ query: '{ __typename }' });
+        const latin1 = await json(body, { 'content-type': 'application/json; charset=latin1' });
+        expectBadRequest(latin1, 415);
+        expect(latin1.json.errors[0].message).toBe('The request body must be UTF-8 JSON');
+        const gzipped = await send(stack.gatewayUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...(await stack.as('drc-approval')) },
+          body: gzipSync(body),
+        });
+        expectBadRequest(gzipped, 415);
+        expect(gzipped.json.errors[0].message).toMatch(/must not be compressed \(Content-Encoding: gzip\)/);
+        // Said in UTF-8 in so many words, it is answered.
+        expect((await json(body, { 'content-type': 'application/json; charset="UTF-8"' })).json).toEqual({ data: { __typename: 'Query' } });
+      });
+
+      it('an empty body: 400 saying what to send', async () => {
+        const answer = await json('');
+        expectBadRequest(answer, 400);
+        expect(answer.json.errors[0].message).toBe('The request body is empty: send {"query": "…"} as JSON');
       });
 
       it('a body that is not a GraphQL request: 400', async () => {

@@ -1,64 +1,78 @@
-import express, { ErrorRequestHandler, RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../../shared/logger';
+import { BodyProblem, readRequestBody } from '../../shared/request-body';
+
+/** Why the gateway refuses a request before Apollo Server sees it, as the caller will read it. */
+export interface BodyRefusal {
+  status: number;
+  message: string;
+  extensions?: Record<string, unknown>;
+}
 
 /**
- * The request body of `/graphql`: JSON up to `maxBodyBytes`. Everything that goes wrong before
- * Apollo Server sees the request (a body too large, JSON that does not parse, an unknown charset)
- * is answered here as a GraphQL error in JSON, never express's HTML page with its stack trace.
+ * The body of a GraphQL request: JSON in UTF-8, not compressed, at most `maxBodyBytes`. Only a
+ * POST of `application/json` is read. Any other body is left unread (`undefined`) for Apollo
+ * Server to refuse in its own words: CSRF prevention for a simple content type, a missing query
+ * otherwise, 405 for a method it does not answer. A GET carries its request in the URL.
  */
-export function graphqlBody(maxBodyBytes: number): RequestHandler[] {
-  return [
-    express.json({ limit: maxBodyBytes }),
-    // express 5 leaves `req.body` unset for a body it did not parse (no or another content type),
-    // and Apollo's express integration then answers 500. Unset is "no body": Apollo refuses it
-    // with a 400 (or its CSRF prevention does).
-    (req, _res, next) => {
-      if (!('body' in req)) (req as { body?: unknown }).body = undefined;
-      next();
-    },
-  ];
+export async function graphqlRequestBody(req: IncomingMessage, maxBodyBytes: number): Promise<{ body: unknown } | { refused: BodyRefusal }> {
+  const media = mediaType(req.headers['content-type']);
+  if (req.method !== 'POST' || media.type !== 'application/json') {
+    req.resume();
+    return { body: undefined };
+  }
+  if (media.charset && media.charset !== 'utf-8' && media.charset !== 'utf8') return refuse(req, 415, 'The request body must be UTF-8 JSON');
+  const encoding = req.headers['content-encoding'];
+  if (encoding && encoding.toLowerCase() !== 'identity') return refuse(req, 415, `The request body must not be compressed (Content-Encoding: ${encoding.slice(0, 40)})`);
+
+  let text: string;
+  try {
+    text = await readRequestBody(req, maxBodyBytes);
+  } catch (e) {
+    if (!(e instanceof BodyProblem)) throw e;
+    return e.kind === 'too-large'
+      ? { refused: { status: 413, message: e.message, extensions: { limit: 'maxBodyBytes', max: maxBodyBytes } } }
+      : { refused: { status: 400, message: 'The request body was incomplete' } };
+  }
+  if (!text.trim()) return { refused: { status: 400, message: 'The request body is empty: send {"query": "…"} as JSON' } };
+  try {
+    return { body: JSON.parse(text) };
+  } catch {
+    return { refused: { status: 400, message: 'The request body is not valid JSON' } };
+  }
+}
+
+function refuse(req: IncomingMessage, status: number, message: string): { refused: BodyRefusal } {
+  req.resume();
+  return { refused: { status, message } };
+}
+
+/** `application/json; charset="UTF-8"` → { type: 'application/json', charset: 'utf-8' }. */
+function mediaType(header: string | undefined): { type: string; charset?: string } {
+  if (!header) return { type: '' };
+  const [type, ...parameters] = header.split(';');
+  const charset = parameters.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='));
+  return { type: type.trim().toLowerCase(), charset: charset?.slice('charset='.length).replace(/^"|"$/g, '') };
 }
 
 interface HttpError {
   status?: number;
   statusCode?: number;
-  type?: string;
-  limit?: number;
-  expose?: boolean;
-}
-
-/** What body-parser's errors mean to a caller, in words that name no internals. */
-function describe(error: HttpError, maxBodyBytes: number): { status: number; message: string; extensions: Record<string, unknown> } {
-  switch (error.type) {
-    case 'entity.too.large':
-      return { status: 413, message: `The request body is larger than the limit of ${maxBodyBytes} bytes`, extensions: { limit: 'maxBodyBytes', max: maxBodyBytes } };
-    case 'entity.parse.failed':
-      return { status: 400, message: 'The request body is not valid JSON', extensions: {} };
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return { status: 415, message: 'The request body must be UTF-8 JSON', extensions: {} };
-    case 'request.aborted':
-    case 'request.size.invalid':
-      return { status: 400, message: 'The request body was incomplete', extensions: {} };
-    default: {
-      const status = error.status ?? error.statusCode;
-      return status && status >= 400 && status < 500
-        ? { status, message: 'The request could not be read', extensions: {} }
-        : { status: 500, message: 'Internal server error', extensions: {} };
-    }
-  }
 }
 
 /**
- * The last handler of the app: an error no route answered becomes a JSON GraphQL error
- * (BAD_REQUEST for the caller's mistakes, INTERNAL_SERVER_ERROR, logged, for ours).
+ * The last handler of the express app (the portal, the catalogue, the operational routes): an
+ * error no route answered becomes a JSON GraphQL error, never express's HTML page with its stack
+ * trace (BAD_REQUEST for the caller's mistakes; INTERNAL_SERVER_ERROR, logged, for ours).
  */
-export function httpErrorAnswer(maxBodyBytes: number, logger: Logger): ErrorRequestHandler {
+export function httpErrorAnswer(logger: Logger): ErrorRequestHandler {
   return (error: HttpError, req, res, next) => {
     if (res.headersSent) return next(error);
-    const { status, message, extensions } = describe(error ?? {}, maxBodyBytes);
-    const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    if (status >= 500) logger.error({ err: error, requestId: req.headers['x-request-id'] }, 'request failed before GraphQL');
-    res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }));
+    const given = error?.status ?? error?.statusCode;
+    const status = given && given >= 400 && given < 500 ? given : 500;
+    const [message, code] = status < 500 ? ['The request could not be read', 'BAD_REQUEST'] : ['Internal server error', 'INTERNAL_SERVER_ERROR'];
+    if (status >= 500) logger.error({ err: error, url: req.originalUrl }, 'request failed');
+    res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const VALID = /^[\w.-]{1,100}$/;
 
@@ -8,11 +8,10 @@ const VALID = /^[\w.-]{1,100}$/;
  * sane token, else a new one. It is echoed in the response, sent to each department called, and
  * written into the audit record, so one id follows a request through every log.
  */
-export const requestId: RequestHandler = (req, res, next) => {
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers['x-request-id'];
   const value = Array.isArray(given) ? given[0] : given;
   const id = value && VALID.test(value) ? value : randomUUID();
-  req.headers['x-request-id'] = id;
   res.setHeader('x-request-id', id);
-  next();
-};
+  return id;
+}

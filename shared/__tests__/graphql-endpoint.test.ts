@@ -81,7 +81,7 @@ describe('a department’s GraphQL endpoint', () => {
   it('refuses a body over 2 MB with 413', async () => {
     const { status, answer } = await ask(`{ greeting(name: "${'x'.repeat(2 * 1024 * 1024)}") }`);
     expect(status).toBe(413);
-    expect(answer.errors[0].message).toMatch(/over 2097152 bytes/);
+    expect(answer.errors[0].message).toMatch(/larger than the limit of 2097152 bytes/);
   });
 
   it('says GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED with HTTP 400, every time it is sent the same text', async () => {

@@ -1,0 +1,72 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { ApolloServer, BaseContext, HeaderMap, HTTPGraphQLResponse } from '@apollo/server';
+import type { Logger } from '../shared/logger';
+import { BodyRefusal, graphqlRequestBody } from './limits/http-body';
+import { assignRequestId } from './operations/request-id';
+
+export interface GraphqlHttpOptions<Context extends BaseContext> {
+  apollo: ApolloServer<Context>;
+  maxBodyBytes: number;
+  logger: Logger;
+  /** The request's context; `requestId` is the one echoed to the caller. */
+  context(req: IncomingMessage, requestId: string): Promise<Context>;
+}
+
+/**
+ * `/graphql` on node:http: the request id, the body, then Apollo Server's own HTTP handling
+ * (CSRF prevention, GET, persisted queries, status codes), answered straight onto the socket.
+ *
+ * Why not express, which serves the gateway's other routes: every consumer request comes here,
+ * and under person lookups express's router, body parser and response helpers were 13% of the
+ * gateway's CPU, and kept about 7 KB per request alive long enough to be promoted to the old
+ * generation, about half of what made its major collections (BENCHMARKS.md). What `/graphql`
+ * needs of express is what this file does. The departments left express for the same reason.
+ */
+export function graphqlOverHttp<Context extends BaseContext>(options: GraphqlHttpOptions<Context>): RequestListener {
+  const { logger } = options;
+  return (req, res) => {
+    const requestId = assignRequestId(req, res);
+    answer(req, res, requestId, options).catch((e: unknown) => {
+      logger.error({ err: e, requestId }, 'request failed');
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    });
+  };
+}
+
+async function answer<Context extends BaseContext>(req: IncomingMessage, res: ServerResponse, requestId: string, { apollo, maxBodyBytes, context }: GraphqlHttpOptions<Context>): Promise<void> {
+  const read = await graphqlRequestBody(req, maxBodyBytes);
+  if ('refused' in read) return sendJson(res, read.refused.status, refusal(read.refused));
+
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: query < 0 ? '' : url.slice(query), body: read.body },
+    context: () => context(req, requestId),
+  });
+  await send(res, response);
+}
+
+async function send(res: ServerResponse, { status, headers, body }: HTTPGraphQLResponse): Promise<void> {
+  for (const [key, value] of headers) res.setHeader(key, value);
+  res.statusCode = status ?? 200;
+  if (body.kind === 'complete') {
+    res.setHeader('content-length', Buffer.byteLength(body.string));
+    res.end(body.string);
+    return;
+  }
+  for await (const chunk of body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function refusal({ message, extensions }: BodyRefusal) {
+  return { errors: [{ message, extensions: { code: 'BAD_REQUEST', ...extensions } }] };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
