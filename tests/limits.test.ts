@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Lexer, Source, TokenKind } from 'graphql';
 import Redis from 'ioredis';
@@ -194,6 +195,25 @@ function defineLimitsSuite(store: StoreKind) {
         const answer = await json('');
         expectBadRequest(answer, 400);
         expect(answer.json.errors[0].message).toBe('The request body is empty: send {"query": "…"} as JSON');
+      });
+
+      it('a caller that hangs up halfway through its body costs nothing but its own request', async () => {
+        const { hostname, port, pathname } = new URL(stack.gatewayUrl);
+        const auth = (await stack.as('drc-approval')).authorization;
+        await new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAuthorization: ${auth}\r\nContent-Length: 1000\r\n\r\n{"query": "{ __typ`);
+            setTimeout(() => socket.destroy(), 50);
+          });
+          socket.once('close', () => resolve());
+          socket.once('error', reject);
+        });
+        expect((await json(JSON.stringify({ query: '{ __typename }' }))).json).toEqual({ data: { __typename: 'Query' } });
+      });
+
+      it('a method other than GET and POST: 405', async () => {
+        const answer = await send(stack.gatewayUrl, { method: 'PUT', headers: { 'content-type': 'application/json', ...(await stack.as('drc-approval')) }, body: '{"query":"{ __typename }"}' });
+        expectBadRequest(answer, 405);
       });
 
       it('a body that is not a GraphQL request: 400', async () => {
