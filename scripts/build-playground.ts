@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { build } from 'esbuild';
 import { ASSETS_URL_PATH, PLAYGROUND_ASSETS, PLAYGROUND_DIST, PLAYGROUND_INDEX, PLAYGROUND_SOURCE } from '../gateway/playground/paths';
 
 /**
@@ -17,8 +18,6 @@ export interface PlaygroundBuild {
 
 export async function buildPlayground(options: { sourcemap?: boolean } = {}): Promise<PlaygroundBuild> {
   const started = Date.now();
-  // Loaded here: an install without dev tools can still serve a portal built before.
-  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: { portal: path.join(PLAYGROUND_SOURCE, 'main.tsx') },
     outdir: PLAYGROUND_ASSETS,

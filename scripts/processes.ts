@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { readConfig } from '../shared/config';
 import type { Logger } from '../shared/logger';
+import { PROJECT_ROOT } from '../shared/project-root';
+import { buildServer, compiledEntry } from './build-server';
 
-const ROOT = path.join(__dirname, '..');
 
 export interface Supervised {
   name: string;
@@ -38,9 +38,13 @@ function heapFlags(env: NodeJS.ProcessEnv): string[] {
   ];
 }
 
+/** Whether this process has compiled the server yet: once, before its first child starts. */
+let compiled = false;
+
 /**
- * Runs a TypeScript entry point of ours as a child process and restarts it with exponential
- * backoff (0.5 s doubling to 30 s) when it dies on its own; every exit and restart is logged.
+ * Runs an entry point of ours (`scripts/gateway.ts`), compiled into `dist/` (scripts/build-server.ts),
+ * as a child process and restarts it with exponential backoff (0.5 s doubling to 30 s) when it dies
+ * on its own; every exit and restart is logged. A restart runs the same build.
  */
 export function supervise(
   name: string,
@@ -55,10 +59,14 @@ export function supervise(
   let delay = 500;
   let healthyTimer: NodeJS.Timeout | undefined;
 
+  if (!compiled) {
+    buildServer();
+    compiled = true;
+  }
   const nodeArgs = [...heapFlags(env), ...(options.nodeArgs ?? [])];
   const start = () => {
-    child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, entry), ...args], {
-      cwd: ROOT,
+    child = spawn(process.execPath, [...nodeArgs, compiledEntry(entry), ...args], {
+      cwd: PROJECT_ROOT,
       env,
       // The IPC channel tells the child when its supervisor is gone (scripts/signals.ts).
       stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit', 'ipc'],

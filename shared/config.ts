@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEPARTMENTS, DepartmentName, envName } from './departments';
+import { projectPath } from './project-root';
 
 /**
  * Every setting OneSource reads, read once at start-up into one typed object and passed down.
@@ -142,7 +143,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resilience[d.name] = readResilience(env, `ONESOURCE_${envName(d.name)}`);
   }
   return {
-    dataDir: path.resolve(env.ONESOURCE_DATA_DIR ?? path.join(__dirname, '..', '.data')),
+    dataDir: path.resolve(env.ONESOURCE_DATA_DIR ?? projectPath('.data')),
     mysqlUrl: env.ONESOURCE_MYSQL_URL || undefined,
     storeMysqlUrls,
     databasePrefix: env.ONESOURCE_DB_PREFIX ?? 'onesource_',
@@ -155,7 +156,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subgraphs,
     resilience,
     mergeFetches: flagSetting(env, 'ONESOURCE_MERGE_FETCHES', true),
-    schemaDir: path.resolve(env.ONESOURCE_SCHEMA_DIR ?? path.join(__dirname, '..', 'subgraphs')),
+    schemaDir: path.resolve(env.ONESOURCE_SCHEMA_DIR ?? projectPath('subgraphs')),
     schemaPollMs: intSetting(env, 'ONESOURCE_SCHEMA_POLL_MS', 1000),
     changeNoticeDays: intSetting(env, 'ONESOURCE_CHANGE_NOTICE_DAYS', 30),
     logLevel: env.ONESOURCE_LOG_LEVEL ?? 'info',

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { projectPath } from './project-root';
 /** The five departments of the contract: folder name, default port, and who owns it. */
 export const DEPARTMENTS = [
   { name: 'persons', port: 4001, owner: 'Public Security 公安', store: '自然人库' },
@@ -21,5 +21,5 @@ export function envName(name: DepartmentName): string {
 
 /** The SDL a department publishes: read by its own server and by composition. */
 export function schemaPath(name: DepartmentName): string {
-  return path.join(__dirname, '..', 'subgraphs', name, 'schema.graphql');
+  return projectPath('subgraphs', name, 'schema.graphql');
 }

@@ -116,7 +116,7 @@ http {
   };
 }
 
-/** Gateway processes whose parent is `pid` (Linux /proc): a cluster primary's workers (tsx's esbuild service is a child too). */
+/** Gateway processes whose parent is `pid` (Linux /proc): a cluster primary's workers. */
 function workersOf(pid: number): number[] {
   return fs
     .readdirSync('/proc')
@@ -125,7 +125,7 @@ function workersOf(pid: number): number[] {
       try {
         return (
           /^PPid:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${d}/status`, 'utf8'))?.[1] === String(pid) &&
-          fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('scripts/gateway.ts')
+          fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('scripts/gateway.js')
         );
       } catch {
         return false;

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Supervised, waitUntilAnswering } from '../scripts/processes';
+import { PROJECT_ROOT } from '../shared/project-root';
 import { scaledPlan } from '../shared/seed/population';
 import { PROJECT_REVIEW } from './support/operations';
 import { standIn, StandIn } from './support/stand-in';
@@ -61,6 +63,14 @@ describe('supervised processes and graceful stops [sqlite, processes]', () => {
     const flagsOf = (p: Supervised | undefined) => fs.readFileSync(`/proc/${p!.current().pid}/cmdline`, 'utf8').split('\0');
     for (const name of ['gateway', 'persons'] as const) {
       expect(flagsOf(stack.processes[name])).toEqual(expect.arrayContaining(['--max-old-space-size=192', '--heap-growing-percent=100']));
+    }
+  });
+
+  it('runs every process from the compiled server, without a TypeScript loader on the request path', () => {
+    for (const [name, entry] of [['gateway', 'gateway.js'], ['persons', 'subgraph.js']] as const) {
+      const command = fs.readFileSync(`/proc/${stack.processes[name]!.current().pid}/cmdline`, 'utf8').split('\0');
+      expect(command).toContain(path.join(PROJECT_ROOT, 'dist', 'scripts', entry));
+      expect(command.join(' ')).not.toMatch(/tsx|\.ts\b/);
     }
   });
 

@@ -15,6 +15,7 @@ import { answerUsageReport, UsageSource } from '../usage/query';
 import type { Catalog } from '../catalog/build';
 import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
+import { projectPath } from '../../shared/project-root';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
@@ -146,7 +147,7 @@ const resolvers = {
 } as GraphQLResolverMap<Context>;
 
 /** The SDL of the gateway's own subgraph: sharing records, and data quality (objections, checks, change notices). */
-export const SHARING_SCHEMA_FILES = [path.join(__dirname, 'schema.graphql'), path.join(__dirname, '..', 'quality', 'schema.graphql')];
+export const SHARING_SCHEMA_FILES = [projectPath('gateway', 'sharing', 'schema.graphql'), projectPath('gateway', 'quality', 'schema.graphql')];
 
 /** The gateway's own subgraph, over the gateway's store, composed into the graph like the departments. */
 export function sharingSubgraph(

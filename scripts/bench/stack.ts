@@ -10,9 +10,10 @@ import { departments } from '../../subgraphs';
 import { composeSupergraph, readSubgraphSources } from '../../gateway/supergraph';
 import { freePort, supervise, Supervised } from '../processes';
 import { seedDepartments } from '../seeding';
+import { PROJECT_ROOT } from '../../shared/project-root';
 import { internalSubgraphHeaders } from './internal-headers';
 
-export const ROOT = path.join(__dirname, '..', '..');
+export const ROOT = PROJECT_ROOT;
 
 /** The bench's own databases (`onesource_bench_persons`, …): never anybody else's data. */
 export const BENCH_DATABASE_PREFIX = 'onesource_bench_';

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { schemaPath } from '../../shared/departments';
 import type { Department } from '../../shared/subgraph-server';
 import { migrations } from './migrations';
 import { createContext, resolvers } from './resolvers';
@@ -7,7 +7,7 @@ import { isSeeded, seed } from './seed';
 /** 信用库: credit profiles of persons and legal persons, owned by the Credit Centre (信用中心). */
 export const credit: Department<ReturnType<typeof createContext>> = {
   name: 'credit',
-  schemaFile: path.join(__dirname, 'schema.graphql'),
+  schemaFile: schemaPath('credit'),
   resolvers,
   migrations,
   createContext,

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { schemaPath } from '../../shared/departments';
 import type { Department } from '../../shared/subgraph-server';
 import { migrations } from './migrations';
 import { createContext, resolvers } from './resolvers';
@@ -7,7 +7,7 @@ import { isSeeded, seed } from './seed';
 /** 空间地理库: administrative divisions and land parcels, owned by Natural Resources (自然资源). */
 export const geo: Department<ReturnType<typeof createContext>> = {
   name: 'geo',
-  schemaFile: path.join(__dirname, 'schema.graphql'),
+  schemaFile: schemaPath('geo'),
   resolvers,
   migrations,
   createContext,

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { schemaPath } from '../../shared/departments';
 import type { Department } from '../../shared/subgraph-server';
 import { migrations } from './migrations';
 import { createContext, resolvers } from './resolvers';
@@ -7,7 +7,7 @@ import { isSeeded, seed } from './seed';
 /** 法人库: legal persons, owned by Market Regulation (市场监管). */
 export const legalPersons: Department<ReturnType<typeof createContext>> = {
   name: 'legal-persons',
-  schemaFile: path.join(__dirname, 'schema.graphql'),
+  schemaFile: schemaPath('legal-persons'),
   resolvers,
   migrations,
   createContext,
