@@ -47,3 +47,6 @@ function sourceFiles(folder: string): string[] {
 export function compiledEntry(entry: string): string {
   return path.join(SERVER_BUILD, entry.replace(/\.ts$/, '.js'));
 }
+
+// `npm run build`: compile once, for a process started by hand (README, "Running one department's subgraph").
+if (require.main === module) console.log(`compiled the server into ${buildServer()}`);
