@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { GraphQLError } from 'graphql';
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -7,6 +6,7 @@ import { checkIdNumber, today } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import type { Subgraph } from '../../shared/subgraph-server';
+import { projectPath } from '../../shared/project-root';
 import { createConsumerRegistry, ROLE } from '../consumers';
 import { migrations } from '../migrations';
 import type { ShareRules } from '../policy/share-rules';
@@ -15,7 +15,6 @@ import { answerUsageReport, UsageSource } from '../usage/query';
 import type { Catalog } from '../catalog/build';
 import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
-import { projectPath } from '../../shared/project-root';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
