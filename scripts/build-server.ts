@@ -5,8 +5,12 @@ import { PROJECT_ROOT } from '../shared/project-root';
 
 /** Where the compiled server goes (gitignored): `dist/gateway/server.js` for `gateway/server.ts`. */
 export const SERVER_BUILD = path.join(PROJECT_ROOT, 'dist');
-/** The folders of server code; tests and the portal's browser sources are not part of it. */
-const SOURCE_FOLDERS = ['gateway', 'shared', 'subgraphs', 'scripts'];
+/**
+ * The folders of server code. Of the tests, only their support, for the operations approval systems
+ * send (`tests/support/operations.ts`), which the bench sends too. The portal's browser sources are
+ * bundled apart (scripts/build-playground.ts).
+ */
+const SOURCE_FOLDERS = ['gateway', 'shared', 'subgraphs', 'scripts', path.join('tests', 'support')];
 const NOT_SERVER_CODE = /(^|\/)(__tests__|playground\/src|playground\/dist)(\/|$)/;
 
 /**
@@ -22,6 +26,8 @@ const NOT_SERVER_CODE = /(^|\/)(__tests__|playground\/src|playground\/dist)(\/|$
  */
 export function buildServer(): string {
   const entryPoints = SOURCE_FOLDERS.flatMap((folder) => sourceFiles(path.join(PROJECT_ROOT, folder)));
+  // From empty: a module whose source was removed must not live on in an old build.
+  fs.rmSync(SERVER_BUILD, { recursive: true, force: true });
   buildSync({
     entryPoints,
     outdir: SERVER_BUILD,
