@@ -1,7 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ApolloServer, BaseContext, HeaderMap, HTTPGraphQLResponse } from '@apollo/server';
+import { errorAnswer, sendJson } from '../shared/http';
 import type { Logger } from '../shared/logger';
-import { BodyRefusal, graphqlRequestBody } from './limits/http-body';
+import { graphqlRequestBody } from './limits/http-body';
 import { assignRequestId } from './operations/request-id';
 
 export interface GraphqlHttpOptions<Context extends BaseContext> {
@@ -29,14 +30,17 @@ export function graphqlOverHttp<Context extends BaseContext>(options: GraphqlHtt
     answer(req, res, requestId, options).catch((e: unknown) => {
       logger.error({ err: e, requestId }, 'request failed');
       if (res.headersSent) res.destroy();
-      else sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else sendJson(res, 500, errorAnswer('Internal server error', 'INTERNAL_SERVER_ERROR'));
     });
   };
 }
 
 async function answer<Context extends BaseContext>(req: IncomingMessage, res: ServerResponse, requestId: string, { apollo, maxBodyBytes, context }: GraphqlHttpOptions<Context>): Promise<void> {
   const read = await graphqlRequestBody(req, maxBodyBytes);
-  if ('refused' in read) return sendJson(res, read.refused.status, refusal(read.refused));
+  if ('refused' in read) {
+    const { status, message, extensions } = read.refused;
+    return sendJson(res, status, errorAnswer(message, 'BAD_REQUEST', extensions));
+  }
 
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -59,14 +63,4 @@ async function send(res: ServerResponse, { status, headers, body }: HTTPGraphQLR
   }
   for await (const chunk of body.asyncIterator) res.write(chunk);
   res.end();
-}
-
-function refusal({ message, extensions }: BodyRefusal) {
-  return { errors: [{ message, extensions: { code: 'BAD_REQUEST', ...extensions } }] };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

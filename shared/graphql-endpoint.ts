@@ -1,6 +1,7 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { DocumentNode, execute, GraphQLError, GraphQLFormattedError, GraphQLSchema, parse, validate } from 'graphql';
 import { formatPublicError } from './errors';
+import { errorAnswer, sendJson } from './http';
 import type { Logger } from './logger';
 import { BodyProblem, readRequestBody } from './request-body';
 
@@ -73,12 +74,12 @@ export function graphqlEndpoint<Context extends object>(options: GraphqlEndpoint
 
     answer(req, options, prepare, log).then(
       ({ status, body, operationName }) => {
-        send(res, status, body);
+        sendJson(res, status, body);
         if (logger.isLevelEnabled('debug')) log().debug({ operationName, ms: Math.round(performance.now() - started) }, 'answered');
       },
       (e: unknown) => {
         log().error({ err: e }, 'request failed');
-        send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        sendJson(res, 500, errorAnswer('Internal server error', 'INTERNAL_SERVER_ERROR'));
       },
     );
   };
@@ -96,7 +97,7 @@ async function answer<Context extends object>(
     if ('refused' in caller) {
       if (caller.reason) logger.warn({ reason: caller.reason, requestId: req.headers['x-request-id'] }, 'refused a call without a valid internal token');
       req.resume();
-      return { status: 401, body: { errors: [{ message: caller.refused, extensions: { code: 'UNAUTHENTICATED' } }] } };
+      return { status: 401, body: errorAnswer(caller.refused, 'UNAUTHENTICATED') };
     }
     const { query, variables, operationName } = graphqlRequest(await readBody(req));
     const prepared = prepare(query);
@@ -111,7 +112,7 @@ async function answer<Context extends object>(
   } catch (e) {
     if (!(e instanceof RequestProblem)) throw e;
     req.resume();
-    return { status: e.status, body: { errors: [{ message: e.message, extensions: { code: 'BAD_REQUEST' } }] } };
+    return { status: e.status, body: errorAnswer(e.message, 'BAD_REQUEST') };
   }
 }
 
@@ -150,12 +151,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 /**
  * Serves `handler` at exactly `path` (any query string) and hands every other request to
  * `elsewhere`; without one, 404: a department serves nothing else.
@@ -167,6 +162,6 @@ export function atPath(path: string, handler: RequestListener, elsewhere?: Reque
     if ((end < 0 ? url : url.slice(0, end)) === path) return handler(req, res);
     if (elsewhere) return elsewhere(req, res);
     req.resume();
-    send(res, 404, { errors: [{ message: `Nothing at ${url.slice(0, 200)}: GraphQL is at ${path}`, extensions: { code: 'BAD_REQUEST' } }] });
+    sendJson(res, 404, errorAnswer(`Nothing at ${url.slice(0, 200)}: GraphQL is at ${path}`, 'BAD_REQUEST'));
   };
 }

@@ -1,6 +1,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
+
+/** A JSON answer, its length declared, in one write. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The body of a request refused before any GraphQL ran: one error, with its code from the contract. */
+export function errorAnswer(message: string, code: string, extensions: Record<string, unknown> = {}) {
+  return { errors: [{ message, extensions: { code, ...extensions } }] };
+}
 
 export interface Listening {
   server: http.Server;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
+import { errorAnswer } from '../../shared/http';
 import type { Logger } from '../../shared/logger';
 import { BodyProblem, readRequestBody } from '../../shared/request-body';
 
@@ -73,6 +74,6 @@ export function httpErrorAnswer(logger: Logger): ErrorRequestHandler {
     const status = given && given >= 400 && given < 500 ? given : 500;
     const [message, code] = status < 500 ? ['The request could not be read', 'BAD_REQUEST'] : ['Internal server error', 'INTERNAL_SERVER_ERROR'];
     if (status >= 500) logger.error({ err: error, url: req.originalUrl }, 'request failed');
-    res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+    res.status(status).type('application/json').send(JSON.stringify(errorAnswer(message, code)));
   };
 }

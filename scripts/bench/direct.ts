@@ -1,9 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Knex } from 'knex';
 import { groupLoader, rowLoader } from '../../shared/batch';
 import { readConfig } from '../../shared/config';
 import { openStore } from '../../shared/db';
-import { listen } from '../../shared/http';
+import { listen, sendJson } from '../../shared/http';
 import { createCreditStore, CreditProfile } from '../../subgraphs/credit/store';
 import { createGeoStore } from '../../subgraphs/geo/store';
 import { createLegalPersonStore } from '../../subgraphs/legal-persons/store';
@@ -230,12 +230,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 async function main() {
   const port = Number(process.argv[2] ?? 0);
   const config = readConfig();
@@ -250,17 +244,17 @@ async function main() {
 
   const http = await listen(
     (req, res) => {
-      if (req.method !== 'POST') return send(res, 405, { errors: [{ message: 'POST a GraphQL request' }] });
+      if (req.method !== 'POST') return sendJson(res, 405, { errors: [{ message: 'POST a GraphQL request' }] });
       readBody(req)
         .then(async (text) => {
           const { query, variables } = JSON.parse(text) as { query?: string; variables?: Variables };
           const answer = query === undefined ? undefined : ANSWERS.get(query);
-          if (!answer) return send(res, 400, { errors: [{ message: 'the direct baseline answers only the benchmark operations' }] });
-          send(res, 200, { data: await answer(loadersFor(stores), variables ?? {}, stores) });
+          if (!answer) return sendJson(res, 400, { errors: [{ message: 'the direct baseline answers only the benchmark operations' }] });
+          sendJson(res, 200, { data: await answer(loadersFor(stores), variables ?? {}, stores) });
         })
         .catch((e: Error) => {
           console.error(`direct baseline: ${e.message}`);
-          send(res, 500, { errors: [{ message: 'internal error' }] });
+          sendJson(res, 500, { errors: [{ message: 'internal error' }] });
         });
     },
     port,
