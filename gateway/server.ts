@@ -31,6 +31,7 @@ import { RESILIENCE_DEFAULTS } from '../shared/config';
 import { isDepartmentName } from '../shared/departments';
 import { playgroundRouter } from './playground';
 import { guardGateway } from './guard';
+import { rememberExecutedOperations } from './operation-memo';
 import { httpErrorAnswer } from './limits/http-body';
 import { operationLimitsPlugin } from './limits/operation-limits';
 import { requestErrorCodesPlugin } from './limits/request-errors';
@@ -96,6 +97,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   descriptions[SHARING_SUBGRAPH] = 'OneSource sharing records';
   // What each department lets the gateway keep (@cacheControl in its SDL), following SDL changes.
   let cacheAges = entityCacheAges(startingSources);
+  if (!rememberExecutedOperations()) logger.warn('@apollo/federation-internals changed: each request rebuilds its operation (slower, still correct)');
   const gateway = new ApolloGateway({
     // Fields a department may fail to deliver are nullable here, so its outage nulls only them.
     supergraphSdl: reloadingSupergraph({
@@ -112,7 +114,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
       return withEntityCache(calls, new EntityCache(() => cacheAges.get(name)));
     },
   });
-  const trail = new AuditTrail(db, logger);
+  const trail = new AuditTrail(db, logger, undefined, metrics.observeAuditBatch);
   const registry = createConsumerRegistry(db);
   // The consistency checks read through this very gateway, as the data-quality consumer.
   let apollo: ApolloServer<GatewayContext> | undefined;

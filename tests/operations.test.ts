@@ -130,6 +130,12 @@ function defineOperationsSuite(store: StoreKind, mode: 'processes' | 'in-process
       expect(delta('onesource_gateway_errors_total', { code: 'FORBIDDEN' })).toBe(3);
       expect(delta('onesource_subgraph_request_duration_seconds_count', { subgraph: 'persons' })).toBe(3);
       expect(delta('onesource_subgraph_requests_total', { subgraph: 'persons', outcome: 'ok' })).toBe(3);
+      // Each answer carried a person's name: three audit records naming one person each, each
+      // written before its answer left, in one to three batches.
+      expect(delta('onesource_audit_records_total', { outcome: 'written' })).toBe(3);
+      expect(delta('onesource_audit_subjects_total', {})).toBe(3);
+      expect(delta('onesource_audit_batch_duration_seconds_count', { outcome: 'written' })).toBeGreaterThanOrEqual(1);
+      expect(delta('onesource_audit_batch_duration_seconds_count', { outcome: 'written' })).toBeLessThanOrEqual(3);
       // The process's own metrics (prom-client's defaults) are there too.
       expect(after.some((s) => s.name === 'onesource_process_cpu_user_seconds_total')).toBe(true);
       expect(after.some((s) => s.name === 'onesource_nodejs_heap_size_used_bytes')).toBe(true);

@@ -8,6 +8,15 @@ interface Pending {
   done: (error?: Error) => void;
 }
 
+/** One batch of records written (or not), for the gateway's metrics. */
+export interface WrittenBatch {
+  records: number;
+  subjects: number;
+  /** From the start of the write to its commit (or failure). */
+  ms: number;
+  ok: boolean;
+}
+
 /** The last record of the chain, which the next one follows. */
 interface ChainHead {
   seq: number;
@@ -36,6 +45,7 @@ export class AuditTrail {
     private readonly db: Knex,
     private readonly logger: Logger,
     private readonly script: ChainScript = chainScriptFor(db),
+    private readonly onBatch: (batch: WrittenBatch) => void = () => undefined,
   ) {}
 
   record(entry: AuditEntry): Promise<void> {
@@ -61,10 +71,14 @@ export class AuditTrail {
     await new Promise((r) => setImmediate(r));
     while (this.queue.length) {
       const batch = this.queue.splice(0, batchLength(this.queue));
+      const started = performance.now();
+      const written = { records: batch.length, subjects: batch.reduce((n, p) => n + p.entry.subjects.length, 0) };
       try {
         await this.append(batch.map((p) => p.entry));
+        this.onBatch({ ...written, ms: performance.now() - started, ok: true });
         for (const p of batch) p.done();
       } catch (e) {
+        this.onBatch({ ...written, ms: performance.now() - started, ok: false });
         this.head = null;
         this.logger.error({ err: e, records: batch.length, requestIds: batch.map((p) => p.entry.requestId) }, 'audit trail write failed');
         for (const p of batch) p.done(new Error('audit trail unavailable'));

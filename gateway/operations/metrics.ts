@@ -5,6 +5,7 @@ import type { GatewayContext } from '../context';
 import { codeOf } from '../usage/served';
 import { usageConsumer } from '../usage/plugin';
 import type { ObservedCall } from './subgraph-calls';
+import type { WrittenBatch } from '../audit/trail';
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Operation names are chosen by callers: a bounded set keeps the label's cardinality bounded. */
@@ -41,6 +42,17 @@ export class GatewayMetrics {
     name: 'onesource_subgraph_up', help: '1 when the department answered the last readiness probe, else 0',
     labelNames: ['subgraph'] as const, registers: [this.registry],
   });
+  private readonly auditBatches = new Histogram({
+    name: 'onesource_audit_batch_duration_seconds', help: 'Time to write and commit one batch of audit records, by outcome',
+    labelNames: ['outcome'] as const, buckets: SECONDS, registers: [this.registry],
+  });
+  private readonly auditRecords = new Counter({
+    name: 'onesource_audit_records_total', help: 'Audit records written (each one answer that carried personal data), by outcome',
+    labelNames: ['outcome'] as const, registers: [this.registry],
+  });
+  private readonly auditSubjects = new Counter({
+    name: 'onesource_audit_subjects_total', help: 'Persons named by the audit records written', registers: [this.registry],
+  });
   private readonly operationNames = new Set<string>();
 
   constructor() {
@@ -69,6 +81,13 @@ export class GatewayMetrics {
   observeCall = (call: ObservedCall): void => {
     this.calls.inc({ subgraph: call.department, outcome: call.ok ? 'ok' : 'failed' });
     this.callDuration.observe({ subgraph: call.department }, call.ms / 1000);
+  };
+
+  observeAuditBatch = (batch: WrittenBatch): void => {
+    const outcome = batch.ok ? 'written' : 'failed';
+    this.auditBatches.observe({ outcome }, batch.ms / 1000);
+    this.auditRecords.inc({ outcome }, batch.records);
+    if (batch.ok) this.auditSubjects.inc(batch.subjects);
   };
 
   handler(): RequestHandler {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildServer, compiledEntry } from '../build-server';
@@ -28,5 +29,13 @@ describe('the compiled server (dist/)', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+
+  it('remembers the operations Apollo Gateway executes, compiled as under ts-jest', () => {
+    // esbuild compiles `import * as` to a copy of the module: the memo must replace the original.
+    const script = `const memo = require(${JSON.stringify(path.join(dist, 'gateway/operation-memo.js'))});
+      const before = require('@apollo/federation-internals').operationFromDocument;
+      process.stdout.write(JSON.stringify([memo.rememberExecutedOperations(), require('@apollo/federation-internals').operationFromDocument !== before]));`;
+    expect(JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))).toEqual([true, true]);
   });
 });
