@@ -18,6 +18,7 @@ import { atPath } from '../shared/graphql-endpoint';
 import { subgraphHandler } from '../shared/subgraph-server';
 import { graphqlOverHttp } from './graphql-http';
 import { AuditTrail } from './audit/trail';
+import { SubjectIndex } from './audit/subject-index';
 import { createAuthenticator } from './auth/consumer-token';
 import { issueDevToken } from './auth/dev-tokens';
 import { ConsumerRegistry, createConsumerRegistry, DATA_QUALITY_CONSUMER } from './consumers';
@@ -114,7 +115,13 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
       return withEntityCache(calls, new EntityCache(() => cacheAges.get(name)));
     },
   });
-  const trail = new AuditTrail(db, logger, undefined, metrics.observeAuditBatch);
+  const auditSubjects = new SubjectIndex(db, logger);
+  const trail = new AuditTrail(db, logger, undefined, (batch) => {
+    metrics.observeAuditBatch(batch);
+    if (batch.ok) auditSubjects.behind();
+  });
+  // Records a gateway wrote but did not index before it stopped are indexed now.
+  auditSubjects.behind();
   const registry = createConsumerRegistry(db);
   // The consistency checks read through this very gateway, as the data-quality consumer.
   let apollo: ApolloServer<GatewayContext> | undefined;
@@ -163,7 +170,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   const rateLimiter = createRateLimiter(config.limits.rateLimit, logger);
   const authenticate = rateLimitedAuthenticator(await createAuthenticator(config, registry), rateLimiter, config.limits.rateLimit.windowSeconds);
   const sharing = subgraphHandler(
-    sharingSubgraph(() => guard.rules(), usage.source, () => live.catalog(), quality.services),
+    sharingSubgraph({ rules: () => guard.rules(), auditSubjects, usage: usage.source, catalog: () => live.catalog(), quality: quality.services }),
     db,
     internalVerifier(SHARING_SUBGRAPH, await loadPublicKey(config.dataDir, 'gateway-signing')),
     logger,
@@ -216,6 +223,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
       await http.close();
       await apollo.stop();
       await trail.close();
+      await auditSubjects.close();
       await quality.stop();
       await usage.stop();
       await rateLimiter.close();

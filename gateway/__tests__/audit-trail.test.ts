@@ -10,6 +10,7 @@ import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stac
 import { auditPool, mysqlChainScript } from '../audit/chain-script';
 import { AuditEntry } from '../audit/record';
 import { AuditTrail } from '../audit/trail';
+import { SubjectIndex } from '../audit/subject-index';
 import { verifyAuditChain } from '../audit/verify';
 import { openGatewayStore } from '../store';
 
@@ -47,14 +48,62 @@ function defineTrailSuite(store: StoreKind) {
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it('commits every record handed in at once, in order, with its subjects', async () => {
+    const subjectRows = async (idNumber: string) => Number((await db('audit_subjects').where('id_number', idNumber).count({ n: '*' }).first())!.n);
+
+    it('commits every record handed in at once, in order; their subjects are indexed behind them', async () => {
       const trail = new AuditTrail(db, logger);
+      const index = new SubjectIndex(db, logger);
       const before = Number((await db('audit_chain').first()).last_seq);
       await Promise.all(Array.from({ length: 300 }, (_, i) => trail.record(entry([SUBJECT, `35010219900101${String(1000 + i)}`]))));
       await trail.close();
       const report = await verifyAuditChain(db);
       expect(report).toEqual({ records: before + 300, problem: null });
-      expect(await db('audit_subjects').where('id_number', SUBJECT).count({ n: '*' }).first()).toEqual({ n: before + 300 });
+      // Committed, and not yet in the index of who was read: the answers did not wait for it.
+      expect(await subjectRows(SUBJECT)).toBe(before);
+      expect(await index.catchUp()).toBe(300);
+      expect(await subjectRows(SUBJECT)).toBe(before + 300);
+      expect(await subjectRows('35010219900101' + '1299')).toBe(1);
+      expect(await index.catchUp()).toBe(0);
+      await index.close();
+    });
+
+    it('indexes what a gateway wrote and did not index before it stopped, once, however many gateways catch up at once', async () => {
+      const stopped = new AuditTrail(db, logger);
+      const written = Array.from({ length: 450 }, () => entry([SUBJECT, '350102199001011234', SUBJECT]));
+      await Promise.all(written.map((e) => stopped.record(e)));
+      await stopped.close();
+      const before = await subjectRows('350102199001011234');
+      const replicas = [new SubjectIndex(db, logger), new SubjectIndex(db, logger)];
+      const indexed = await Promise.all(replicas.map((r) => r.catchUp()));
+      expect(indexed[0] + indexed[1]).toBe(450);
+      expect(await subjectRows('350102199001011234')).toBe(before + 450); // a subject named twice in a record is one row
+      const seqs = await db('audit_trail').whereIn('request_id', written.map((e) => e.requestId)).pluck('seq');
+      expect(Number((await db('audit_subjects').whereIn('seq', seqs).count({ n: '*' }).first())!.n)).toBe(900);
+      await Promise.all(replicas.map((r) => r.close()));
+    });
+
+    it('leaves out of the index a subject that is not an idNumber, and goes on indexing', async () => {
+      const trail = new AuditTrail(db, logger);
+      const index = new SubjectIndex(db, logger);
+      await index.catchUp();
+      const before = await subjectRows(SUBJECT);
+      await trail.record(entry(['not an idNumber', SUBJECT]));
+      await trail.record(entry([SUBJECT]));
+      expect(await index.catchUp()).toBe(2);
+      expect(await subjectRows(SUBJECT)).toBe(before + 2);
+      expect(await subjectRows('not an idNumber')).toBe(0);
+      await Promise.all([trail.close(), index.close()]);
+    });
+
+    it('indexes soon after it is told a record was written, without being asked', async () => {
+      const trail = new AuditTrail(db, logger);
+      const index = new SubjectIndex(db, logger, 20);
+      const before = await subjectRows(SUBJECT);
+      await trail.record(entry([SUBJECT]));
+      index.behind();
+      for (let waited = 0; (await subjectRows(SUBJECT)) === before && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      expect(await subjectRows(SUBJECT)).toBe(before + 1);
+      await Promise.all([trail.close(), index.close()]);
     });
 
     if (store !== 'mysql') return;
@@ -146,8 +195,8 @@ function defineTrailSuite(store: StoreKind) {
     it('refuses the records of a batch it could not write, and writes the next one', async () => {
       const trail = new AuditTrail(db, logger);
       await trail.record(entry([SUBJECT]));
-      // A subject longer than the column: the batch fails as a whole, nothing of it is kept.
-      const bad = entry(['9'.repeat(40)]);
+      // A consumer id longer than the column: the batch fails as a whole, nothing of it is kept.
+      const bad = { ...entry([SUBJECT]), consumer: 'c'.repeat(100) };
       const good = entry([SUBJECT]);
       await expect(trail.record(bad)).rejects.toThrow('audit trail unavailable');
       await trail.record(good);
@@ -166,6 +215,7 @@ function defineTrailSuite(store: StoreKind) {
       const last = await db('audit_trail').orderBy('seq', 'desc').first();
       await db('audit_trail').where('seq', last.seq).delete();
       await db('audit_subjects').where('seq', last.seq).delete();
+      await db('audit_subjects_progress').where('id', 1).where('indexed_seq', '>=', last.seq).update({ indexed_seq: Number(last.seq) - 1 });
       await db('audit_chain').where('id', 1).update({ last_seq: Number(last.seq) - 1, last_hash: last.prev_hash });
 
       const next = entry([SUBJECT]);

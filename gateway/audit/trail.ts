@@ -30,10 +30,10 @@ interface ChainHead {
  * busy gateway pays one commit per batch, not one per answer.
  *
  * A batch is written behind the head this gateway last wrote, as one script (on MySQL one round
- * trip: the head, the records, their subjects, the commit), instead of first locking and reading
- * the head. If the head has moved since (another replica appended), the whole batch is refused
- * before any record is written; it is then written again behind the head read under its lock, the
- * way every batch used to be.
+ * trip: the head, the records, the commit), instead of first locking and reading the head. If the
+ * head has moved since (another replica appended), the whole batch is refused before any record is
+ * written; it is then written again behind the head read under its lock, the way every batch used
+ * to be. The index of who was read is written behind the trail (`SubjectIndex`), not in the batch.
  */
 export class AuditTrail {
   private queue: Pending[] = [];
@@ -109,8 +109,8 @@ export class AuditTrail {
 
 /**
  * How many of the waiting records go into the next batch: at most 500 records and 5,000 subjects
- * (50 batches of 100 verifications). On MySQL a batch is one query, and this keeps it near half a
- * megabyte, well under the smallest `max_allowed_packet` in common use (4 MB).
+ * (50 batches of 100 verifications, each record listing its subjects). On MySQL a batch is one
+ * query, and this keeps it near half a megabyte, well under the smallest `max_allowed_packet` in common use (4 MB).
  */
 const BATCH_RECORDS = 500;
 const BATCH_SUBJECTS = 5_000;
@@ -136,7 +136,6 @@ interface ChainedBatch {
   /** The head the batch was numbered behind. */
   follows: ChainHead;
   rows: AuditRow[];
-  subjects: { id_number: string; seq: number }[];
   head: ChainHead;
 }
 
@@ -162,8 +161,7 @@ function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
     prev = chainHash(row);
     return { ...row, hash: prev };
   });
-  const subjects = entries.flatMap((e, i) => [...new Set(e.subjects)].map((id) => ({ id_number: id, seq: rows[i].seq })));
-  return { follows: head, rows, subjects, head: { seq, hash: prev } };
+  return { follows: head, rows, head: { seq, hash: prev } };
 }
 
 /**
@@ -187,7 +185,6 @@ function appendStatements(batch: ChainedBatch): Statement[] {
     },
   ];
   for (let i = 0; i < batch.rows.length; i += 100) statements.push(insert('audit_trail', TRAIL_COLUMNS, batch.rows.slice(i, i + 100)));
-  for (let i = 0; i < batch.subjects.length; i += 400) statements.push(insert('audit_subjects', ['id_number', 'seq'], batch.subjects.slice(i, i + 400)));
   return statements;
 }
 

@@ -4,5 +4,6 @@ import { recordedOperations } from './003_recorded_operations';
 import { usage } from './004_usage';
 import { dataQuality } from './005_data_quality';
 import { consistencyRunHeartbeat } from './006_consistency_run_heartbeat';
+import { auditSubjectsBehind } from './007_audit_subjects_behind';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind];

@@ -15,6 +15,7 @@ import { answerUsageReport, UsageSource } from '../usage/query';
 import type { Catalog } from '../catalog/build';
 import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
+import type { SubjectIndex } from '../audit/subject-index';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
@@ -26,8 +27,19 @@ function recordNumber(argument: string, raw: string): number {
   return n;
 }
 
-function createContext(db: Knex, caller: InternalCaller, rules: () => ShareRules, usage?: UsageSource, catalog?: () => Catalog, quality?: QualityServices) {
-  return { db, caller, rules: rules(), access: createAccessStore(db), consumers: createConsumerRegistry(db), usage, catalog, quality };
+/** What the sharing subgraph answers from besides its store. */
+export interface SharingServices {
+  /** The share rules of the supergraph now being served. */
+  rules: () => ShareRules;
+  /** Who was read, by person: caught up before the access log is read. */
+  auditSubjects: SubjectIndex;
+  usage?: UsageSource;
+  catalog?: () => Catalog;
+  quality?: QualityServices;
+}
+
+function createContext(db: Knex, caller: InternalCaller, { rules, auditSubjects, usage, catalog, quality }: SharingServices) {
+  return { db, caller, rules: rules(), access: createAccessStore(db), consumers: createConsumerRegistry(db), auditSubjects, usage, catalog, quality };
 }
 type Context = ReturnType<typeof createContext>;
 
@@ -69,6 +81,8 @@ const resolvers = {
       if (first < 1 || first > 100) throw badUserInput(`first must lie in [1, 100], not ${first}`);
       const before = args.after ? Number(Buffer.from(args.after, 'base64url').toString().replace(/^seq:/, '')) : undefined;
       if (before !== undefined && !Number.isInteger(before)) throw badUserInput(`after is not a cursor this log gave out: "${args.after}"`);
+      // Every record committed before this question is in the index when it is read.
+      await ctx.auditSubjects.catchUp();
       const q = ctx.db('audit_subjects as s')
         .join('audit_trail as t', 't.seq', 's.seq')
         .select('t.seq', 't.consumer_id', 't.purpose', 't.at', 't.operation_name', 't.request_id', 't.fields', 't.outcome')
@@ -149,9 +163,7 @@ const resolvers = {
 export const SHARING_SCHEMA_FILES = [projectPath('gateway', 'sharing', 'schema.graphql'), projectPath('gateway', 'quality', 'schema.graphql')];
 
 /** The gateway's own subgraph, over the gateway's store, composed into the graph like the departments. */
-export function sharingSubgraph(
-  rules: () => ShareRules, usage?: UsageSource, catalog?: () => Catalog, quality?: QualityServices,
-): Subgraph<Context> {
+export function sharingSubgraph(services: SharingServices): Subgraph<Context> {
   return {
     name: SHARING_SUBGRAPH,
     schemaFile: SHARING_SCHEMA_FILES,
@@ -162,6 +174,6 @@ export function sharingSubgraph(
       Objection: qualityResolvers.Objection,
     } as GraphQLResolverMap<Context>,
     migrations,
-    createContext: (db, caller) => createContext(db, caller, rules, usage, catalog, quality),
+    createContext: (db, caller) => createContext(db, caller, services),
   };
 }
