@@ -13,6 +13,7 @@ import { Agreement, BodyRotation, Burst, burst, checkAnswers, LoadSettings } fro
 import { drawVariables, Operation, OPERATIONS, requestBodies } from './bench/operations';
 import { buildReport, consoleReport, Measurement, RunInfo, writeBenchmarks, writeRawResults } from './bench/report';
 import { benchEnvironment, CPU_PROFILE_DIR, ensureSeeded, logDirectory, ROOT, startSubgraphs, writeSupergraph } from './bench/stack';
+import { settle } from './bench/process-watch';
 import { RunningTarget, startTarget, TargetDefinition, TargetId, TARGETS } from './bench/targets';
 
 /**
@@ -84,7 +85,6 @@ function revision(): string {
   }
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Round r starts with the r-th target, so no target is always first (or always after another). */
 const rotate = <T>(items: readonly T[], r: number) => items.map((_, i) => items[(i + r) % items.length]);
@@ -156,7 +156,8 @@ async function main() {
       }
     };
     for (const definition of definitions.filter((d) => d.id === 'onesource')) await start(definition);
-    children.push(...(await startSubgraphs(env, logger, logs)));
+    const departments = await startSubgraphs(env, logger, logs);
+    children.push(...departments);
     for (const definition of definitions.filter((d) => d.id !== 'onesource')) await start(definition);
     if (!targets.length) throw new Error('no target started');
     // Answers are checked against the first target that answers well, in the order of TARGETS.
@@ -195,7 +196,9 @@ async function main() {
         : { ok: 0, failed: 0, seconds, latencies: [], peakBytes: 0, cpuSeconds: 0, firstFailure: `${target.definition.title} had exited (see its log)` };
       done += seconds;
       bar.update(done, { phase });
-      await pause(300);
+      // The next burst starts on a quiet stack, whatever backlog this one left.
+      const quiet = await settle([target.pid, ...departments.map((d) => d.current().pid ?? 0).filter(Boolean)]);
+      if (!quiet.idle) console.warn(`\n! ${target.definition.title} and the departments were still busy ${Math.round(quiet.waitedMs / 1000)} s after ${phase}`);
       return b;
     };
 

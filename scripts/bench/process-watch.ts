@@ -61,6 +61,26 @@ export class ProcessWatch {
   }
 }
 
+/**
+ * Waits until the processes `pids` (and their descendants) are idle: less than a tenth of a core
+ * over half a second. A target that fell behind keeps working through its backlog after its burst
+ * ends (the departments' calls go on after the load generator hangs up); the next burst must not
+ * pay for it. Gives up after `maxMs` and says how long it waited either way.
+ */
+export async function settle(pids: number[], maxMs = 60_000): Promise<{ idle: boolean; waitedMs: number }> {
+  const started = Date.now();
+  const windowMs = 500;
+  let before = cpuTicks(pids.flatMap(processTree));
+  for (;;) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const now = cpuTicks(pids.flatMap(processTree));
+    const waitedMs = Date.now() - started;
+    if ((now - before) / TICKS_PER_SECOND < (0.1 * windowMs) / 1000) return { idle: true, waitedMs };
+    if (waitedMs >= maxMs) return { idle: false, waitedMs };
+    before = now;
+  }
+}
+
 /** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every common Linux). */
 const TICKS_PER_SECOND = (() => {
   try {

@@ -69,6 +69,8 @@ export const TARGETS: readonly TargetDefinition[] = [
 export interface RunningTarget {
   definition: TargetDefinition;
   url: string;
+  /** Its main process. */
+  pid: number;
   /** Its processes' memory and CPU, per burst. */
   watch: ProcessWatch;
   alive(): boolean;
@@ -103,6 +105,7 @@ export async function startTarget(
   return {
     definition,
     url: `${base}/graphql`,
+    pid,
     watch: new ProcessWatch(pid),
     alive: () => child.current().exitCode === null && child.current().signalCode === null,
     stop: () => child.stop(),
