@@ -110,7 +110,8 @@ export class AuditTrail {
 /**
  * How many of the waiting records go into the next batch: at most 500 records and 5,000 subjects
  * (50 batches of 100 verifications, each record listing its subjects). On MySQL a batch is one
- * query, and this keeps it near half a megabyte, well under the smallest `max_allowed_packet` in common use (4 MB).
+ * query, and this keeps it near half a megabyte, well under the smallest `max_allowed_packet` in
+ * common use (4 MB).
  */
 const BATCH_RECORDS = 500;
 const BATCH_SUBJECTS = 5_000;
