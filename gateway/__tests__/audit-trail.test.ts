@@ -82,6 +82,19 @@ function defineTrailSuite(store: StoreKind) {
       await Promise.all(replicas.map((r) => r.close()));
     });
 
+    it('indexes records that name a hundred persons each (a pass of verification batches)', async () => {
+      const trail = new AuditTrail(db, logger);
+      const index = new SubjectIndex(db, logger);
+      await index.catchUp();
+      const hundred = (i: number) => Array.from({ length: 100 }, (_, k) => `35010219900101${String(1000 + ((i * 100 + k) % 9000))}`);
+      const written = Array.from({ length: 30 }, (_, i) => entry(hundred(i)));
+      await Promise.all(written.map((e) => trail.record(e)));
+      expect(await index.catchUp()).toBe(30);
+      const seqs = await db('audit_trail').whereIn('request_id', written.map((e) => e.requestId)).pluck('seq');
+      expect(Number((await db('audit_subjects').whereIn('seq', seqs).count({ n: '*' }).first())!.n)).toBe(3000);
+      await Promise.all([trail.close(), index.close()]);
+    });
+
     it('leaves out of the index a subject that is not an idNumber, and goes on indexing', async () => {
       const trail = new AuditTrail(db, logger);
       const index = new SubjectIndex(db, logger);

@@ -3,8 +3,8 @@ import type { Logger } from '../../shared/logger';
 
 /** Records read per pass: a pass of 100-person verification batches writes at most 20,000 rows. */
 const RECORDS_PER_PASS = 200;
-/** Subject rows per INSERT statement (two placeholders each). */
-const ROWS_PER_STATEMENT = 1000;
+/** Subject rows per INSERT statement: knex writes a multi-row insert on SQLite as a compound SELECT, of at most 500 terms. */
+const ROWS_PER_STATEMENT = 400;
 const ID_NUMBER_SHAPE = /^\d{17}[\dX]$/;
 
 /**
@@ -55,12 +55,12 @@ export class SubjectIndex {
     return pass;
   }
 
-  /** Indexes what is left and stops. */
+  /** Indexes what is left and stops (what it cannot index now, the next gateway's first pass will). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.catchUp();
+    await this.catchUp().catch((e) => this.logger.error({ err: e }, 'indexing the audit trail’s subjects failed at shutdown; the next gateway will'));
   }
 }
 
