@@ -73,16 +73,22 @@ async function indexPass(db: Knex, logger: Logger, limit: number): Promise<numbe
     const mark = Number(((await (mysql ? progress.forUpdate() : progress)) as { indexed_seq: number | string } | undefined)?.indexed_seq ?? 0);
     const records = (await trx('audit_trail').where('seq', '>', mark).orderBy('seq').limit(limit).select('seq', 'subjects')) as { seq: number | string; subjects: string }[];
     if (!records.length) return 0;
-    const rows = records.flatMap((r) => [...new Set(JSON.parse(r.subjects) as string[])].map((id) => ({ id_number: id, seq: Number(r.seq) })));
+    const rows: { id_number: string; seq: number }[] = [];
     // The guard names persons by checked idNumbers; anything else would stop the index for everyone.
-    const unfit = rows.filter((row) => !ID_NUMBER_SHAPE.test(row.id_number));
-    if (unfit.length) logger.error({ records: [...new Set(unfit.map((row) => row.seq))] }, 'audit records name subjects that are not idNumbers: left out of the index');
+    const unfit = new Set<number>();
+    for (const record of records) {
+      const seq = Number(record.seq);
+      for (const id of new Set(JSON.parse(record.subjects) as string[])) {
+        if (ID_NUMBER_SHAPE.test(id)) rows.push({ id_number: id, seq });
+        else unfit.add(seq);
+      }
+    }
+    if (unfit.size) logger.error({ records: [...unfit] }, 'audit records name subjects that are not idNumbers: left out of the index');
     // In key order: neighbouring rows land on the same index pages.
     rows.sort((a, b) => (a.id_number < b.id_number ? -1 : a.id_number > b.id_number ? 1 : a.seq - b.seq));
-    const fit = unfit.length ? rows.filter((row) => ID_NUMBER_SHAPE.test(row.id_number)) : rows;
-    for (let i = 0; i < fit.length; i += ROWS_PER_STATEMENT) {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       // A gateway of the version before this one still writes a record's subjects with it.
-      await trx('audit_subjects').insert(fit.slice(i, i + ROWS_PER_STATEMENT)).onConflict(['id_number', 'seq']).ignore();
+      await trx('audit_subjects').insert(rows.slice(i, i + ROWS_PER_STATEMENT)).onConflict(['id_number', 'seq']).ignore();
     }
     await trx('audit_subjects_progress').where('id', 1).update({ indexed_seq: Number(records[records.length - 1].seq) });
     return records.length;
