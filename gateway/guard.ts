@@ -1,7 +1,7 @@
 import { GraphQLError, GraphQLSchema, Kind, ValueNode } from 'graphql';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayInterface, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { checkIdNumber, today } from '../shared/identifiers';
+import { checkIdNumber, ID_NUMBER_SHAPE, today } from '../shared/identifiers';
 import type { Logger } from '../shared/logger';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
@@ -185,4 +185,3 @@ function argumentIdNumber(value: ValueNode | undefined, variables: Record<string
   const checked = checkIdNumber(raw);
   return checked.ok ? checked.value : null;
 }
-const ID_NUMBER_SHAPE = /^\d{17}[\dX]$/;

@@ -85,7 +85,6 @@ function revision(): string {
   }
 }
 
-
 /** Round r starts with the r-th target, so no target is always first (or always after another). */
 const rotate = <T>(items: readonly T[], r: number) => items.map((_, i) => items[(i + r) % items.length]);
 

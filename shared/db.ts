@@ -78,6 +78,11 @@ function mysqlServer(url: string) {
   };
 }
 
+/** Whether `db` is a MySQL-compatible store (else SQLite): where their SQL differs. */
+export function usesMysql(db: Knex): boolean {
+  return (db.client.config as Knex.Config).client === 'mysql2';
+}
+
 export async function migrate(db: Knex, migrations: readonly Migration[]): Promise<void> {
   await db.migrate.latest({
     migrationSource: {

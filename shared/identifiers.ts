@@ -21,10 +21,13 @@ export function idNumberCheckCharacter(first17: string): string {
   return ID_CHECK[sum % 11];
 }
 
+/** What a canonical idNumber looks like (what `checkIdNumber` answers): 17 digits, then a digit or X. */
+export const ID_NUMBER_SHAPE = /^\d{17}[\dX]$/;
+
 export function checkIdNumber(input: string): Checked {
   const value = input.trim().toUpperCase();
   if (value.length !== 18) return bad(`an idNumber has 18 characters, "${input}" has ${value.length}`);
-  if (!/^\d{17}[\dX]$/.test(value)) return bad(`an idNumber is 17 digits and a digit or X, "${input}" is not`);
+  if (!ID_NUMBER_SHAPE.test(value)) return bad(`an idNumber is 17 digits and a digit or X, "${input}" is not`);
   const region = checkDivisionCode(value.slice(0, 6));
   if (!region.ok) return bad(`the idNumber's region code ${value.slice(0, 6)} is not valid: ${region.reason}`);
   const birth = `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;

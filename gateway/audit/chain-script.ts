@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { createPool, Pool, PoolOptions } from 'mysql2/promise';
+import { usesMysql } from '../../shared/db';
 
 /**
  * One statement of a batch: SQL that MySQL and SQLite both read (identifiers in backticks, values
@@ -20,7 +21,7 @@ export interface ChainScript {
 }
 
 export function chainScriptFor(db: Knex): ChainScript {
-  return (db.client.config as Knex.Config).client === 'mysql2' ? mysqlChainScript(auditPool(db)) : knexChainScript(db);
+  return usesMysql(db) ? mysqlChainScript(auditPool(db)) : knexChainScript(db);
 }
 
 /** The audit writer's own pool on the store `db` opens: two connections that accept several statements per query. */

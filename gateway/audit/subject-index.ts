@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
+import { usesMysql } from '../../shared/db';
+import { ID_NUMBER_SHAPE } from '../../shared/identifiers';
 import type { Logger } from '../../shared/logger';
 
 /** Records read per pass: a pass of 100-person verification batches writes at most 20,000 rows. */
 const RECORDS_PER_PASS = 200;
 /** Subject rows per INSERT statement: knex writes a multi-row insert on SQLite as a compound SELECT, of at most 500 terms. */
 const ROWS_PER_STATEMENT = 400;
-const ID_NUMBER_SHAPE = /^\d{17}[\dX]$/;
 
 /**
  * "Who read my data" (`accessLog`) finds a person's records through `audit_subjects`, one row per
@@ -66,7 +67,7 @@ export class SubjectIndex {
 
 /** One transaction: the subject rows of up to `limit` records after the progress mark, and the mark moved past them. */
 async function indexPass(db: Knex, logger: Logger, limit: number): Promise<number> {
-  const mysql = (db.client.config as Knex.Config).client === 'mysql2';
+  const mysql = usesMysql(db);
   return db.transaction(async (trx) => {
     const progress = trx('audit_subjects_progress').where('id', 1).first('indexed_seq');
     // SQLite has one writer at a time already (and knex warns on every FOR UPDATE there).

@@ -1,4 +1,4 @@
-import type { Migration } from '../../shared/db';
+import { Migration, usesMysql } from '../../shared/db';
 
 /** PIPL art. 56: access records are kept at least three years. */
 export const RETENTION_DAYS = 3 * 365 + 1;
@@ -36,7 +36,7 @@ export const auditTrail: Migration = {
     await db('audit_chain').insert({ id: 1, last_seq: 0, last_hash: '0'.repeat(64) });
 
     const refuse = 'the audit trail is append-only; records are kept three years';
-    if (db.client.config.client === 'mysql2') {
+    if (usesMysql(db)) {
       await db.raw(`CREATE TRIGGER audit_trail_no_update BEFORE UPDATE ON audit_trail FOR EACH ROW
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${refuse}'`);
       await db.raw(`CREATE TRIGGER audit_trail_retention BEFORE DELETE ON audit_trail FOR EACH ROW

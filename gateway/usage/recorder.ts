@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { usesMysql } from '../../shared/db';
 import type { Logger } from '../../shared/logger';
 
 /** '*' in department or coordinate: the roll-up over all of them (see migrations/004_usage.ts). */
@@ -165,7 +166,7 @@ export class UsageRecorder {
   }
 
   private mergeColumns(table: string, sums: readonly string[], maxes: readonly string[]): Record<string, Knex.Raw> {
-    const mysql = this.db.client.config.client === 'mysql2';
+    const mysql = usesMysql(this.db);
     const incoming = (c: string) => (mysql ? `VALUES(\`${c}\`)` : `excluded."${c}"`);
     const current = (c: string) => (mysql ? `\`${table}\`.\`${c}\`` : `"${table}"."${c}"`);
     const merged: Record<string, Knex.Raw> = {};

@@ -1,9 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import type { Knex } from 'knex';
 import { groupLoader, rowLoader } from '../../shared/batch';
 import { readConfig } from '../../shared/config';
 import { openStore } from '../../shared/db';
 import { listen, sendJson } from '../../shared/http';
+import { readRequestBody } from '../../shared/request-body';
 import { createCreditStore, CreditProfile } from '../../subgraphs/credit/store';
 import { createGeoStore } from '../../subgraphs/geo/store';
 import { createLegalPersonStore } from '../../subgraphs/legal-persons/store';
@@ -221,14 +221,8 @@ const ANSWERS = new Map<string, Answer>([
 
 // -- HTTP ---------------------------------------------------------------------------------------
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+/** The largest request the baseline reads: a batch of 100 verifications is about 15 KB. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 async function main() {
   const port = Number(process.argv[2] ?? 0);
@@ -245,7 +239,7 @@ async function main() {
   const http = await listen(
     (req, res) => {
       if (req.method !== 'POST') return sendJson(res, 405, { errors: [{ message: 'POST a GraphQL request' }] });
-      readBody(req)
+      readRequestBody(req, MAX_BODY_BYTES)
         .then(async (text) => {
           const { query, variables } = JSON.parse(text) as { query?: string; variables?: Variables };
           const answer = query === undefined ? undefined : ANSWERS.get(query);
