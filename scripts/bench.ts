@@ -13,7 +13,7 @@ import { Agreement, BodyRotation, Burst, burst, checkAnswers, LoadSettings } fro
 import { drawVariables, Operation, OPERATIONS, requestBodies } from './bench/operations';
 import { buildReport, consoleReport, Measurement, RunInfo, writeBenchmarks, writeRawResults } from './bench/report';
 import { benchEnvironment, CPU_PROFILE_DIR, ensureSeeded, logDirectory, ROOT, startSubgraphs, writeSupergraph } from './bench/stack';
-import { settle } from './bench/process-watch';
+import { cpuSecondsOf, processesNamed, settle } from './bench/process-watch';
 import { RunningTarget, startTarget, TargetDefinition, TargetId, TARGETS } from './bench/targets';
 
 /**
@@ -187,7 +187,12 @@ async function main() {
     );
     bar.start(totalSeconds, 0, { phase: 'warming up' });
     let done = 0;
+    // What every target shares: the departments and the servers (whose CPU counts in "stack CPU").
+    const departmentPids = () => departments.map((d) => d.current().pid ?? 0).filter(Boolean);
+    const servers = processesNamed(['mariadbd', 'mysqld', 'redis-server']);
     const run = async (target: RunningTarget, rotation: BodyRotation, seconds: number, phase: string): Promise<Burst> => {
+      const stack = () => [target.pid, ...departmentPids(), ...servers];
+      const stackBefore = cpuSecondsOf(stack());
       const b: Burst = target.alive()
         ? await burst(target, rotation, consumer.headers, { ...settings, duration: seconds }, (answers) =>
             bar.increment(1, { phase: `${phase} · ${answers} req/s` }),
@@ -196,9 +201,9 @@ async function main() {
       done += seconds;
       bar.update(done, { phase });
       // The next burst starts on a quiet stack, whatever backlog this one left.
-      const quiet = await settle([target.pid, ...departments.map((d) => d.current().pid ?? 0).filter(Boolean)]);
+      const quiet = await settle([target.pid, ...departmentPids()]);
       if (!quiet.idle) console.warn(`\n! ${target.definition.title} and the departments were still busy ${Math.round(quiet.waitedMs / 1000)} s after ${phase}`);
-      return b;
+      return { ...b, stackCpuSeconds: cpuSecondsOf(stack()) - stackBefore };
     };
 
     if (opts.warmup > 0) {

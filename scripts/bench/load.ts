@@ -23,6 +23,11 @@ export interface Burst extends BurstCost {
   /** Response time of every answer, ms. */
   latencies: number[];
   firstFailure?: string;
+  /**
+   * CPU seconds of the whole stack (target, departments, database and Redis servers, not the load
+   * generator) from the burst's start until the stack was idle again; set by the bench.
+   */
+  stackCpuSeconds?: number;
 }
 
 /**

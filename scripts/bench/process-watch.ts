@@ -81,6 +81,29 @@ export async function settle(pids: number[], maxMs = 60_000): Promise<{ idle: bo
   }
 }
 
+/**
+ * User and system CPU seconds the processes `pids` and their descendants have used so far. Read
+ * before a burst and again once the stack has settled after it, the difference is what the whole
+ * stack spent on the burst, its backlog included.
+ */
+export function cpuSecondsOf(pids: number[]): number {
+  return cpuTicks(pids.flatMap(processTree)) / TICKS_PER_SECOND;
+}
+
+/** The processes whose command name is one of `names` (e.g. the database and Redis servers). */
+export function processesNamed(names: readonly string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes(fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) pids.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
 /** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every common Linux). */
 const TICKS_PER_SECOND = (() => {
   try {
