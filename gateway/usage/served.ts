@@ -4,6 +4,46 @@ import type { FieldOwners } from './owners';
 import type { ServedField } from './recorder';
 
 /**
+ * What `servedFields` needs of an operation, worked out once per operation shape (and owner map,
+ * which follows the supergraph): a batch of 100 verifications would otherwise build the same 100
+ * coordinates, paths and owner lookups on every request.
+ */
+interface ServedPlan {
+  owners: FieldOwners;
+  /** Each field coordinate of the operation once, in the order it first appears, with its department. */
+  coordinates: { coordinate: string; department: string }[];
+  /** Each distinct (coordinate, response path) once: two fragments selecting one field at one path read it once. */
+  reads: { field: number; path: readonly string[] }[];
+  /** Dotted response path → the coordinate served there, for errors. */
+  atPath: Map<string, number>;
+}
+
+const plans = new WeakMap<OperationShape, ServedPlan>();
+
+function servedPlan(shape: OperationShape, owners: FieldOwners): ServedPlan {
+  const known = plans.get(shape);
+  if (known?.owners === owners) return known;
+  const plan: ServedPlan = { owners, coordinates: [], reads: [], atPath: new Map() };
+  const index = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const visit of shape.fields) {
+    const coordinate = `${visit.parentType}.${visit.fieldName}`;
+    let field = index.get(coordinate);
+    if (field === undefined) {
+      field = plan.coordinates.push({ coordinate, department: owners.owner(coordinate) ?? 'unknown' }) - 1;
+      index.set(coordinate, field);
+    }
+    const pathKey = visit.path.join('.');
+    plan.atPath.set(pathKey, field);
+    if (seen.has(`${coordinate}@${pathKey}`)) continue;
+    seen.add(`${coordinate}@${pathKey}`);
+    plan.reads.push({ field, path: visit.path });
+  }
+  plans.set(shape, plan);
+  return plan;
+}
+
+/**
  * What each field of an operation served in one answer: the values found at its response paths
  * (lists counted element by element, nulls not at all) and the errors whose path ends there.
  */
@@ -13,38 +53,24 @@ export function servedFields(
   errors: readonly GraphQLFormattedError[] | undefined,
   owners: FieldOwners,
 ): ServedField[] {
-  const byCoordinate = new Map<string, ServedField>();
-  const pathsSeen = new Set<string>();
-  const coordinateAtPath = new Map<string, string>();
-  for (const visit of shape.fields) {
-    const coordinate = `${visit.parentType}.${visit.fieldName}`;
-    const pathKey = visit.path.join('.');
-    coordinateAtPath.set(pathKey, coordinate);
-    let field = byCoordinate.get(coordinate);
-    if (!field) {
-      field = { coordinate, department: owners.owner(coordinate) ?? 'unknown', items: 0, errorCodes: [] };
-      byCoordinate.set(coordinate, field);
-    }
-    // Two fragments selecting the same field at one path read it once.
-    if (pathsSeen.has(`${coordinate}@${pathKey}`)) continue;
-    pathsSeen.add(`${coordinate}@${pathKey}`);
-    field.items += data ? countAt(data, visit.path) : 0;
-  }
+  const plan = servedPlan(shape, owners);
+  const served: ServedField[] = plan.coordinates.map(({ coordinate, department }) => ({ coordinate, department, items: 0, errorCodes: [] }));
+  if (data) for (const { field, path } of plan.reads) served[field].items += countAt(data, path, 0);
   for (const error of errors ?? []) {
     const path = error.path?.filter((p): p is string => typeof p === 'string');
-    const coordinate = path && coordinateAtPath.get(path.join('.'));
-    if (coordinate) byCoordinate.get(coordinate)!.errorCodes.push(codeOf(error));
+    const field = path && plan.atPath.get(path.join('.'));
+    if (field !== undefined) served[field].errorCodes.push(codeOf(error));
   }
-  return [...byCoordinate.values()];
+  return served;
 }
 
 export const codeOf = (error: GraphQLFormattedError) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR');
 
-/** Non-null values at a response path, following lists at every step. */
-function countAt(value: unknown, path: string[]): number {
+/** Non-null values at a response path (from step `at`), following lists at every step. */
+function countAt(value: unknown, path: readonly string[], at: number): number {
   if (value === null || value === undefined) return 0;
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + countAt(v, path), 0);
-  if (!path.length) return 1;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + countAt(v, path, at), 0);
+  if (at === path.length) return 1;
   if (typeof value !== 'object') return 0;
-  return countAt((value as Record<string, unknown>)[path[0]], path.slice(1));
+  return countAt((value as Record<string, unknown>)[path[at]], path, at + 1);
 }
