@@ -33,7 +33,7 @@ export class ProcessWatch {
 
   /** Starts watching one burst. */
   begin(): void {
-    this.pids = processTree(this.pid);
+    this.pids = processTrees([this.pid]);
     this.resetWorked = this.pids.every(resetHighWaterMark);
     this.polledPeak = 0;
     this.startTicks = cpuTicks(this.pids);
@@ -57,7 +57,7 @@ export class ProcessWatch {
 
   /** Resident bytes of the whole tree now. */
   resident(): number {
-    return residentBytes(processTree(this.pid));
+    return residentBytes(processTrees([this.pid]));
   }
 }
 
@@ -70,12 +70,12 @@ export class ProcessWatch {
 export async function settle(pids: number[], maxMs = 60_000): Promise<{ idle: boolean; waitedMs: number }> {
   const started = Date.now();
   const windowMs = 500;
-  let before = cpuTicks(pids.flatMap(processTree));
+  let before = cpuSecondsOf(pids);
   for (;;) {
     await new Promise((r) => setTimeout(r, windowMs));
-    const now = cpuTicks(pids.flatMap(processTree));
+    const now = cpuSecondsOf(pids);
     const waitedMs = Date.now() - started;
-    if ((now - before) / TICKS_PER_SECOND < (0.1 * windowMs) / 1000) return { idle: true, waitedMs };
+    if (now - before < (0.1 * windowMs) / 1000) return { idle: true, waitedMs };
     if (waitedMs >= maxMs) return { idle: false, waitedMs };
     before = now;
   }
@@ -87,21 +87,23 @@ export async function settle(pids: number[], maxMs = 60_000): Promise<{ idle: bo
  * stack spent on the burst, its backlog included.
  */
 export function cpuSecondsOf(pids: number[]): number {
-  return cpuTicks(pids.flatMap(processTree)) / TICKS_PER_SECOND;
+  return cpuTicks(processTrees(pids)) / TICKS_PER_SECOND;
 }
 
 /** The processes whose command name is one of `names` (e.g. the database and Redis servers). */
 export function processesNamed(names: readonly string[]): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  return runningPids().filter((pid) => {
     try {
-      if (names.includes(fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) pids.push(Number(entry));
+      return names.includes(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
     } catch {
-      // ended meanwhile
+      return false; // ended meanwhile
     }
-  }
-  return pids;
+  });
+}
+
+/** Every process now running, from /proc's numbered entries. */
+function runningPids(): number[] {
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
 }
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every common Linux). */
@@ -151,27 +153,27 @@ function resetHighWaterMark(pid: number): boolean {
   }
 }
 
-/** `pid` and all its descendants, from the parent ids in /proc/<pid>/stat. */
-export function processTree(pid: number): number[] {
+/** The processes `roots` and all their descendants, from the parent ids in /proc/<pid>/stat (one look at /proc). */
+export function processTrees(roots: readonly number[]): number[] {
   const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const entry of runningPids()) {
     try {
-      const ppid = Number(statFields(Number(entry))[1]);
+      const ppid = Number(statFields(entry)[1]);
       const list = children.get(ppid);
-      if (list) list.push(Number(entry));
-      else children.set(ppid, [Number(entry)]);
+      if (list) list.push(entry);
+      else children.set(ppid, [entry]);
     } catch {
       // the process ended while we looked
     }
   }
-  const tree: number[] = [];
+  // A set: a root that is another root's descendant is counted once.
+  const tree = new Set<number>();
   const visit = (p: number) => {
-    tree.push(p);
+    tree.add(p);
     for (const c of children.get(p) ?? []) visit(c);
   };
-  if (fs.existsSync(`/proc/${pid}`)) visit(pid);
-  return tree;
+  for (const pid of roots) if (fs.existsSync(`/proc/${pid}`)) visit(pid);
+  return [...tree];
 }
 
 /** The fields of /proc/<pid>/stat after the command name (state, ppid, …); throws once the process is gone. */

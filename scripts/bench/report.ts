@@ -102,6 +102,8 @@ interface Table {
   right: number[];
 }
 
+const RESULT_COLUMNS = ['operation', 'target', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU ms/answer', 'stack CPU ms/answer', 'failed', 'answers'];
+
 function resultsTable(report: Report): Table {
   const rows: string[][] = [];
   for (const op of report.operations) {
@@ -109,7 +111,7 @@ function resultsTable(report: Report): Table {
       const f = report.figures.get(op.id)?.get(t.id);
       if (!f) continue;
       if (!f.agreement.measurable) {
-        rows.push([op.title, t.title, '—', '—', '—', '—', '—', '—', '—', f.agreement.label]);
+        rows.push([op.title, t.title, ...RESULT_COLUMNS.slice(2, -1).map(() => '—'), f.agreement.label]);
         continue;
       }
       rows.push([
@@ -126,7 +128,7 @@ function resultsTable(report: Report): Table {
       ]);
     }
   }
-  return { head: ['operation', 'target', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU ms/answer', 'stack CPU ms/answer', 'failed', 'answers'], rows, right: [2, 3, 4, 5, 6, 7, 8] };
+  return { head: RESULT_COLUMNS, rows, right: [2, 3, 4, 5, 6, 7, 8] };
 }
 
 function ratioTable(report: Report): Table {
