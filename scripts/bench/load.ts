@@ -25,7 +25,7 @@ export interface Burst extends BurstCost {
   firstFailure?: string;
   /**
    * CPU seconds of the whole stack (target, departments, database and Redis servers, not the load
-   * generator) from the burst's start until the stack was idle again; set by the bench.
+   * generator) from the burst's start until the target and the subgraphs were idle again; set by the bench.
    */
   stackCpuSeconds?: number;
 }

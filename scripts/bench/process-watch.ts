@@ -83,7 +83,7 @@ export async function settle(pids: number[], maxMs = 60_000): Promise<{ idle: bo
 
 /**
  * User and system CPU seconds the processes `pids` and their descendants have used so far. Read
- * before a burst and again once the stack has settled after it, the difference is what the whole
+ * before a burst and again once `settle` found the target and the subgraphs idle after it, the difference is what the whole
  * stack spent on the burst, its backlog included.
  */
 export function cpuSecondsOf(pids: number[]): number {

@@ -243,7 +243,7 @@ function markdownReport(report: Report): string {
     'that operation. CPU ms/answer is the user and system time of the target\'s own processes during the bursts over',
     'its good answers: the departments and MySQL, which every target shares, are not in it (nor is MySQL\'s share of',
     'the direct baseline\'s work). Stack CPU ms/answer is what the whole stack spent per good answer, from the start',
-    'of each burst until the stack was idle again: the target, the five subgraphs, the MySQL and Redis servers (not',
+    'of each burst until the target and the subgraphs were idle again: the target, the five subgraphs, the MySQL and Redis servers (not',
     `the load generator); it is what one answer costs the machine, wherever the work was done. "answers" says whether the target gave the same data as the reference before measuring. Resident`,
     `memory once the whole run was over: ${resident}.`,
     '',
