@@ -95,16 +95,21 @@ function defineTrailSuite(store: StoreKind) {
       await Promise.all([trail.close(), index.close()]);
     });
 
-    it('leaves out of the index a subject that is not an idNumber, and goes on indexing', async () => {
+    it('leaves out of the index a subject that is not an idNumber, says which record named it, and goes on indexing', async () => {
       const trail = new AuditTrail(db, logger);
-      const index = new SubjectIndex(db, logger);
+      const logged: unknown[] = [];
+      const watching = pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+      const index = new SubjectIndex(db, watching);
       await index.catchUp();
       const before = await subjectRows(SUBJECT);
-      await trail.record(entry(['not an idNumber', SUBJECT]));
+      const unfit = ['not an idNumber', '11010119900307777x', '张三丰', 'x'.repeat(200)];
+      await trail.record(entry([...unfit, SUBJECT]));
       await trail.record(entry([SUBJECT]));
       expect(await index.catchUp()).toBe(2);
       expect(await subjectRows(SUBJECT)).toBe(before + 2);
-      expect(await subjectRows('not an idNumber')).toBe(0);
+      for (const subject of unfit) expect(await subjectRows(subject)).toBe(0);
+      const [first] = await db('audit_trail').orderBy('seq', 'desc').limit(2).pluck('seq');
+      expect(logged).toEqual([expect.objectContaining({ records: [Number(first) - 1], msg: expect.stringMatching(/not idNumbers/) })]);
       await Promise.all([trail.close(), index.close()]);
     });
 
