@@ -57,6 +57,20 @@ function defineStatementSuite(store: StoreKind) {
       const tables = statements.geo.map((sql) => /from [`"]?(\w+)/.exec(sql)![1]).sort();
       expect(tables).toEqual(['land_parcels']);
     });
+
+    it('verifies 100 persons in one statement that reads only their names', async () => {
+      const rows: { id_number: string; name: string }[] = await (stack.stores.persons as Knex)('natural_persons').select('id_number', 'name').limit(100);
+      const people = rows.map((r) => ({ idNumber: r.id_number, name: r.name }));
+      expect(people).toHaveLength(100);
+      statements.persons = [];
+      const fields = people.map((p, i) => `v${i}: verifyNaturalPerson(idNumber: $i${i}, name: $n${i})`).join(' ');
+      const variables = Object.fromEntries(people.flatMap((p, i) => [[`i${i}`, p.idNumber], [`n${i}`, i % 2 ? p.name : `${p.name}某`]]));
+      const answer = await stack.query(`query(${people.map((_, i) => `$i${i}: ID!, $n${i}: String!`).join(', ')}) { ${fields} }`, variables);
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data).toEqual(Object.fromEntries(people.map((_, i) => [`v${i}`, i % 2 ? 'MATCH' : 'MISMATCH'])));
+      expect(statements.persons).toHaveLength(1);
+      expect(statements.persons[0]).toMatch(/^select [`"]?id_number[`"]?, [`"]?name[`"]? from [`"]?natural_persons[`"]? where/i);
+    });
   });
 }
 

@@ -37,6 +37,7 @@ function createStores(dbs: Record<'persons' | 'legalPersons' | 'geo' | 'projects
 function loadersFor(stores: Stores) {
   return {
     persons: rowLoader(stores.persons.byIdNumbers, (p) => p.idNumber),
+    registeredNames: rowLoader(stores.persons.namesByIdNumbers, (p) => p.idNumber),
     legalPersons: rowLoader(stores.legalPersons.byUsccs, (lp) => lp.uscc),
     divisions: rowLoader(stores.geo.divisionsByCodes, (d) => d.code),
     parcels: rowLoader(stores.geo.parcelsByCodes, (p) => p.parcelCode),
@@ -201,7 +202,7 @@ async function projectPage(l: Loaders, v: Variables, stores: Stores) {
 async function verifyBatch(l: Loaders, v: Variables) {
   const answers = await Promise.all(
     Array.from({ length: VERIFICATIONS_PER_BATCH }, async (_, i) => {
-      const person = await l.persons.load(v[`i${i}`]);
+      const person = await l.registeredNames.load(v[`i${i}`]);
       if (!person) return 'NOT_FOUND';
       return person.name === String(v[`n${i}`]).trim() ? 'MATCH' : 'MISMATCH';
     }),

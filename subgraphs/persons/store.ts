@@ -14,6 +14,9 @@ export interface NaturalPerson {
   mobilePhone: string | null;
 }
 
+/** A person's idNumber and registered name: all that a verification reads. */
+export type RegisteredName = Pick<NaturalPerson, 'idNumber' | 'name'>;
+
 export interface NaturalPersonRow {
   id_number: string;
   name: string;
@@ -60,6 +63,14 @@ export function createPersonStore(db: Knex) {
     async byIdNumbers(idNumbers: readonly string[]): Promise<NaturalPerson[]> {
       const rows: NaturalPersonRow[] = await db('natural_persons').whereIn('id_number', idNumbers);
       return rows.map(toNaturalPerson);
+    },
+    /**
+     * The registered names of these persons and nothing else: what a verification compares. It
+     * discloses nothing but MATCH, MISMATCH or NOT_FOUND, so it reads no more of the record either.
+     */
+    async namesByIdNumbers(idNumbers: readonly string[]): Promise<RegisteredName[]> {
+      const rows: Pick<NaturalPersonRow, 'id_number' | 'name'>[] = await db('natural_persons').select('id_number', 'name').whereIn('id_number', idNumbers);
+      return rows.map((row) => ({ idNumber: row.id_number, name: row.name }));
     },
     /** Up to `limit` persons after the `after` idNumber, in idNumber order (keyset pagination: no OFFSET). */
     async page(after: string | undefined, limit: number): Promise<NaturalPerson[]> {
