@@ -62,6 +62,11 @@ export class SubjectIndex {
   }
 }
 
+/** The records of the next pass: how many, the last one's number, and how many subjects they name. */
+const passSql = (jsonArrayLength: string) =>
+  `SELECT COUNT(*) AS \`records\`, MAX(\`seq\`) AS \`last\`, COALESCE(SUM(${jsonArrayLength}(\`subjects\`)), 0) AS \`named\` ` +
+  'FROM (SELECT `seq`, `subjects` FROM `audit_trail` WHERE `seq` > ? ORDER BY `seq` LIMIT ?) AS `pass`';
+
 /**
  * The SQL of a pass, per dialect. The rows are made inside the database from each record's
  * `subjects` (a JSON array), sorted so that neighbouring rows land on the same index pages; nothing
@@ -75,14 +80,14 @@ export class SubjectIndex {
  */
 const PASS_SQL = {
   mysql: {
-    pass: 'SELECT COUNT(*) AS `records`, MAX(`seq`) AS `last`, COALESCE(SUM(JSON_LENGTH(`subjects`)), 0) AS `named` FROM (SELECT `seq`, `subjects` FROM `audit_trail` WHERE `seq` > ? ORDER BY `seq` LIMIT ?) AS `pass`',
+    pass: passSql('JSON_LENGTH'),
     subjects: "FROM `audit_trail` AS `t`, JSON_TABLE(`t`.`subjects`, '$[*]' COLUMNS (`id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin PATH '$')) AS `s` WHERE `t`.`seq` > ? AND `t`.`seq` <= ?",
     subject: '`s`.`id`',
     fits: "`s`.`id` REGEXP '^[0-9]{17}[0-9X]$'",
     insertIgnore: 'INSERT IGNORE',
   },
   sqlite: {
-    pass: 'SELECT COUNT(*) AS `records`, MAX(`seq`) AS `last`, COALESCE(SUM(json_array_length(`subjects`)), 0) AS `named` FROM (SELECT `seq`, `subjects` FROM `audit_trail` WHERE `seq` > ? ORDER BY `seq` LIMIT ?) AS `pass`',
+    pass: passSql('json_array_length'),
     subjects: 'FROM `audit_trail` AS `t`, json_each(`t`.`subjects`) AS `s` WHERE `t`.`seq` > ? AND `t`.`seq` <= ?',
     subject: '`s`.`value`',
     fits: `\`s\`.\`value\` GLOB '${'[0-9]'.repeat(17)}[0-9X]'`,
@@ -101,11 +106,12 @@ async function indexPass(db: Knex, logger: Logger, limit: number): Promise<numbe
     const [pass] = rowsOf<{ records: number | string; last: number | string | null; named: number | string | null }>(await trx.raw(sql.pass, [mark, limit]), mysql);
     if (pass?.last == null) return 0;
     const range = [mark, Number(pass.last)];
+    // IGNORE: a gateway of the version before the index moved behind the trail wrote its records' rows itself.
     const inserted = affectedRows(
       await trx.raw(`${sql.insertIgnore} INTO \`audit_subjects\` (\`id_number\`, \`seq\`) SELECT ${sql.subject}, \`t\`.\`seq\` ${sql.subjects} AND ${sql.fits} ORDER BY 1, 2`, range),
       mysql,
     );
-    // Fewer rows than named: a subject named twice in one record (one row), or one that is not an idNumber.
+    // Fewer rows than named: a subject named twice in one record (one row), one already indexed, or one that is not an idNumber.
     if (inserted < Number(pass.named)) {
       const unfit = rowsOf<{ seq: number | string }>(await trx.raw(`SELECT DISTINCT \`t\`.\`seq\` ${sql.subjects} AND NOT (${sql.fits}) LIMIT 100`, range), mysql);
       if (unfit.length) logger.error({ records: unfit.map((r) => Number(r.seq)) }, 'audit records name subjects that are not idNumbers: left out of the index');
