@@ -41,7 +41,7 @@ const program = new Command('bench')
   .option('--purpose <text>', 'X-Purpose sent with the bearer token (once the gateway authenticates)', 'investment-project-review')
   .option('--reseed', 'seed again even when the bench databases already hold this scale')
   .option('--no-write', 'print only; leave BENCHMARKS.md alone')
-  .option('--cpu-prof <dir>', 'every process of the stack writes a V8 CPU profile (node --cpu-prof) into <dir> when the bench ends')
+  .option('--cpu-prof <dir>', 'every process of the stack writes a V8 CPU profile (node --cpu-prof) into <dir> when the bench ends; BENCHMARKS.md is then left alone (profiling slows the stack)')
   .parse();
 
 interface Options {
@@ -261,11 +261,14 @@ async function main() {
     const report = buildReport(info, operations, definitions, [...measurements.values()], residentAfter);
     console.log(consoleReport(report));
     const raw = writeRawResults(path.join(config.dataDir, 'results'), report);
-    if (opts.write) {
+    if (opts.write && !opts.cpuProf) {
       writeBenchmarks(path.join(ROOT, 'BENCHMARKS.md'), report);
       console.log(`Written to BENCHMARKS.md (raw figures in ${path.relative(ROOT, raw)}).`);
     } else {
-      console.log(`Raw figures in ${path.relative(ROOT, raw)}; BENCHMARKS.md left alone (--no-write).`);
+      // A profiled stack is a slower one (on this 2-core machine the stack's CPU per answer was two to four
+      // times the unprofiled figure): its run is for reading the profiles, never the latest figures.
+      const why = opts.cpuProf ? ': the stack was profiled (--cpu-prof), so these figures are not comparable' : ' (--no-write)';
+      console.log(`Raw figures in ${path.relative(ROOT, raw)}; BENCHMARKS.md left alone${why}.`);
     }
   } finally {
     await stopAll();
