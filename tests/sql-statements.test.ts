@@ -63,7 +63,7 @@ function defineStatementSuite(store: StoreKind) {
       const people = rows.map((r) => ({ idNumber: r.id_number, name: r.name }));
       expect(people).toHaveLength(100);
       statements.persons = [];
-      const fields = people.map((p, i) => `v${i}: verifyNaturalPerson(idNumber: $i${i}, name: $n${i})`).join(' ');
+      const fields = people.map((_, i) => `v${i}: verifyNaturalPerson(idNumber: $i${i}, name: $n${i})`).join(' ');
       const variables = Object.fromEntries(people.flatMap((p, i) => [[`i${i}`, p.idNumber], [`n${i}`, i % 2 ? p.name : `${p.name}某`]]));
       const answer = await stack.query(`query(${people.map((_, i) => `$i${i}: ID!, $n${i}: String!`).join(', ')}) { ${fields} }`, variables);
       expect(answer.errors).toBeUndefined();
