@@ -203,9 +203,36 @@ function defineTrailSuite(store: StoreKind) {
       const before = roundTrips();
       const late = entry([SUBJECT]);
       await first.record(late);
-      expect(roundTrips() - before).toBe(2); // refused (the head had moved), then rolled back; then written under the lock
+      // Refused (the head had moved), rolled back; then the head locked and read, and the batch written behind it.
+      expect(roundTrips() - before).toBe(4);
       const head = await db('audit_chain').first();
       expect(await db('audit_trail').where('request_id', late.requestId).first()).toMatchObject({ seq: Number(head.last_seq) });
+      await Promise.all([first.close(), second.close()]);
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+    });
+
+    it('reads the head under its lock at once while another gateway keeps appending, and guesses again once it stops', async () => {
+      const { pool, roundTrips } = countingPool();
+      const first = new AuditTrail(db, logger, mysqlChainScript(pool));
+      const second = new AuditTrail(db, logger);
+      await first.record(entry([SUBJECT]));
+      const costs: number[] = [];
+      for (let turn = 0; turn < 4; turn += 1) {
+        await second.record(entry([SUBJECT])); // the other gateway appends between every two batches of `first`
+        const before = roundTrips();
+        await first.record(entry([SUBJECT]));
+        costs.push(roundTrips() - before);
+      }
+      // The first turn learns the head moved (4 round trips); the next ones no longer guess (2 each).
+      expect(costs).toEqual([4, 2, 2, 2]);
+      const alone: number[] = [];
+      for (let turn = 0; turn < 6; turn += 1) {
+        const before = roundTrips();
+        await first.record(entry([SUBJECT]));
+        alone.push(roundTrips() - before);
+      }
+      // Alone again: after four locked batches in a row find the head where `first` left it, one round trip each.
+      expect(alone).toEqual([2, 2, 2, 2, 1, 1]);
       await Promise.all([first.close(), second.close()]);
       expect((await verifyAuditChain(db)).problem).toBeNull();
     });

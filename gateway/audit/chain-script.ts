@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { createPool, Pool, PoolOptions } from 'mysql2/promise';
+import { createPool, Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
 import { usesMysql } from '../../shared/db';
+import { GENESIS_HASH } from './record';
 
 /**
  * One statement of a batch: SQL that MySQL and SQLite both read (identifiers in backticks, values
@@ -12,9 +13,17 @@ export interface Statement {
   bindings: unknown[];
 }
 
+/** The last record of the chain, which the next one follows. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
 /** Runs a batch's statements as one transaction: all of them, or none. */
 export interface ChainScript {
   run(statements: Statement[]): Promise<void>;
+  /** Locks and reads the chain's head, then runs the statements `write` makes behind it, in one transaction. */
+  runLocked(write: (head: ChainHead) => Statement[]): Promise<void>;
   /** The error a write gets when the chain's head or a record number was not where it expected. */
   isConflict(error: unknown): boolean;
   close(): Promise<void>;
@@ -30,30 +39,60 @@ export function auditPool(db: Knex): Pool {
 }
 
 /**
- * MySQL: the whole transaction in one round trip (START TRANSACTION; …; COMMIT), on a small pool
+ * MySQL: the whole transaction in one round trip (START TRANSACTION; …; COMMIT), or two when the
+ * head is read under its lock first, on a small pool
  * of its own: only this pool allows several statements per query, and only for the audit trail's
  * statements, whose every value is a placeholder.
  * MySQL stops at the first statement that fails; the transaction is then rolled back.
  */
 export function mysqlChainScript(pool: Pool): ChainScript {
+  const script = (statements: Statement[]) => [...statements.map((s) => s.sql), 'COMMIT'].join(';\n');
+  const bindings = (statements: Statement[]) => statements.flatMap((s) => s.bindings);
   return {
-    async run(statements) {
-      const connection = await pool.getConnection();
-      let reusable = true;
-      try {
-        await connection.query(['START TRANSACTION', ...statements.map((s) => s.sql), 'COMMIT'].join(';\n'), statements.flatMap((s) => s.bindings));
-      } catch (e) {
-        // A connection that cannot even roll back is closed, and the pool opens a fresh one.
-        reusable = await connection.query('ROLLBACK').then(() => true, () => false);
-        throw e;
-      } finally {
-        if (reusable) connection.release();
-        else connection.destroy();
-      }
-    },
+    run: (statements) =>
+      inTransaction(pool, async (connection) => {
+        await connection.query(`START TRANSACTION;\n${script(statements)}`, bindings(statements));
+      }),
+    // Two round trips: the head's row stays locked in between, so other writers wait their turn.
+    runLocked: (write) =>
+      inTransaction(pool, async (connection) => {
+        const [results] = await connection.query('START TRANSACTION; SELECT `last_seq`, `last_hash` FROM `audit_chain` WHERE `id` = 1 FOR UPDATE');
+        const statements = write(headOf((results as unknown[])[1] as HeadRow[]));
+        await connection.query(script(statements), bindings(statements));
+      }),
     isConflict: (error) => (error as { code?: string }).code === 'ER_DUP_ENTRY',
     close: () => pool.end(),
   };
+}
+
+/** `work` on one of the pool's connections; rolled back if it fails, and a connection that cannot even roll back is closed (the pool opens a fresh one). */
+async function inTransaction(pool: Pool, work: (connection: PoolConnection) => Promise<void>): Promise<void> {
+  const connection = await pool.getConnection();
+  let reusable = true;
+  try {
+    await work(connection);
+  } catch (e) {
+    reusable = await connection.query('ROLLBACK').then(() => true, () => false);
+    throw e;
+  } finally {
+    if (reusable) connection.release();
+    else connection.destroy();
+  }
+}
+
+type HeadRow = { last_seq: number | string; last_hash: string };
+
+/** The head as stored; the chain's start when there is no head row. */
+function headOf(rows: HeadRow[]): ChainHead {
+  const row = rows[0];
+  return row ? { seq: Number(row.last_seq), hash: row.last_hash } : { seq: 0, hash: GENESIS_HASH };
+}
+
+/** The chain's head as it is now (locked until the transaction `q` ends, with `lock`). */
+async function readHead(q: Knex, { lock = false } = {}): Promise<ChainHead> {
+  const query = q('audit_chain').where('id', 1).first('last_seq', 'last_hash');
+  const row = (await (lock ? query.forUpdate() : query)) as HeadRow | undefined;
+  return headOf(row ? [row] : []);
 }
 
 /** SQLite (one gateway process, in-process calls): a knex transaction, statement by statement. */
@@ -62,12 +101,16 @@ function knexChainScript(db: Knex): ChainScript {
     async run(statements) {
       await db.transaction((trx) => runEach(trx, statements));
     },
+    // SQLite has one writer at a time: the transaction is the lock (and knex warns on FOR UPDATE there).
+    async runLocked(write) {
+      await db.transaction(async (trx) => runEach(trx, write(await readHead(trx))));
+    },
     isConflict: (error) => /SQLITE_CONSTRAINT/.test((error as { code?: string }).code ?? ''),
     close: async () => undefined,
   };
 }
 
 /** The statements one by one on `q` (a transaction). */
-export async function runEach(q: Knex, statements: Statement[]): Promise<void> {
+async function runEach(q: Knex, statements: Statement[]): Promise<void> {
   for (const { sql, bindings } of statements) await q.raw(sql, bindings as Knex.RawBinding[]);
 }
