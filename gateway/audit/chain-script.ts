@@ -88,10 +88,9 @@ function headOf(rows: HeadRow[]): ChainHead {
   return row ? { seq: Number(row.last_seq), hash: row.last_hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
-/** The chain's head as it is now (locked until the transaction `q` ends, with `lock`). */
-async function readHead(q: Knex, { lock = false } = {}): Promise<ChainHead> {
-  const query = q('audit_chain').where('id', 1).first('last_seq', 'last_hash');
-  const row = (await (lock ? query.forUpdate() : query)) as HeadRow | undefined;
+/** The chain's head as it is now, read in the transaction `q`. */
+async function readHead(q: Knex): Promise<ChainHead> {
+  const row = (await q('audit_chain').where('id', 1).first('last_seq', 'last_hash')) as HeadRow | undefined;
   return headOf(row ? [row] : []);
 }
 

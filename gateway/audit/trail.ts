@@ -28,9 +28,9 @@ export interface WrittenBatch {
  * head has moved since (another replica or cluster worker appended), the whole batch is refused
  * before any record is written; it is then written behind the head read under its lock (on MySQL
  * two round trips). While others keep appending, each batch is written that way at once, without
- * the guess that would be refused: with two cluster workers, about half the guesses were. Once
- * a few batches in a row find the head where this gateway left it, guessing resumes. The index of who was read is
- * written behind the trail (`SubjectIndex`), not in the batch.
+ * the guess that would be refused: with two cluster workers, about half the guesses were. Once a
+ * few batches in a row find the head where this gateway left it, guessing resumes. The index of
+ * who was read is written behind the trail (`SubjectIndex`), not in the batch.
  */
 export class AuditTrail {
   private queue: Pending[] = [];
