@@ -56,7 +56,7 @@ export function mysqlChainScript(pool: Pool): ChainScript {
     // Two round trips: the head's row stays locked in between, so other writers wait their turn.
     runLocked: (write) =>
       inTransaction(pool, async (connection) => {
-        const [results] = await connection.query('START TRANSACTION; SELECT `last_seq`, `last_hash` FROM `audit_chain` WHERE `id` = 1 FOR UPDATE');
+        const [results] = await connection.query(`START TRANSACTION; ${HEAD_SQL} FOR UPDATE`);
         const statements = write(headOf((results as unknown[])[1] as HeadRow[]));
         await connection.query(script(statements), bindings(statements));
       }),
@@ -80,18 +80,14 @@ async function inTransaction(pool: Pool, work: (connection: PoolConnection) => P
   }
 }
 
+/** The chain's head, one row; both dialects read it with this statement. */
+const HEAD_SQL = 'SELECT `last_seq`, `last_hash` FROM `audit_chain` WHERE `id` = 1';
 type HeadRow = { last_seq: number | string; last_hash: string };
 
 /** The head as stored; the chain's start when there is no head row. */
 function headOf(rows: HeadRow[]): ChainHead {
   const row = rows[0];
   return row ? { seq: Number(row.last_seq), hash: row.last_hash } : { seq: 0, hash: GENESIS_HASH };
-}
-
-/** The chain's head as it is now, read in the transaction `q`. */
-async function readHead(q: Knex): Promise<ChainHead> {
-  const row = (await q('audit_chain').where('id', 1).first('last_seq', 'last_hash')) as HeadRow | undefined;
-  return headOf(row ? [row] : []);
 }
 
 /** SQLite (one gateway process, in-process calls): a knex transaction, statement by statement. */
@@ -102,7 +98,7 @@ function knexChainScript(db: Knex): ChainScript {
     },
     // SQLite has one writer at a time: the transaction is the lock (and knex warns on FOR UPDATE there).
     async runLocked(write) {
-      await db.transaction(async (trx) => runEach(trx, write(await readHead(trx))));
+      await db.transaction(async (trx) => runEach(trx, write(headOf((await trx.raw(HEAD_SQL)) as HeadRow[]))));
     },
     isConflict: (error) => /SQLITE_CONSTRAINT/.test((error as { code?: string }).code ?? ''),
     close: async () => undefined,
