@@ -3,8 +3,8 @@ import type { SeedPlan } from '../subgraph-server';
 /**
  * The defects the seed plants on purpose, so that the cross-department consistency checks
  * (共享校核) have a known answer: exactly these counts at the default scale and at any scale with
- * at least 7 persons, 20 legal persons, 11 projects and 22 parcels (smaller plans plant none of a kind they
- * lack room for). Everything else in the seed is consistent: representatives are registered,
+ * at least 7 persons, 20 legal persons, 11 projects and 22 parcels (smaller plans plant none of a
+ * kind they lack room for). Everything else in the seed is consistent: representatives are registered,
  * living and not blacklisted; applicants of projects are active companies; a project's parcels lie
  * in its county; every person's gender and birth date are those of the number.
  */
