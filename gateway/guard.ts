@@ -6,9 +6,9 @@ import type { Logger } from '../shared/logger';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
 import {
-  applyMasks, applyRefusals, conditionalResources, decide, rewriteOperation, stripPlaceholders, takeSubjects,
+  applyMasks, applyRefusals, conditionalResources, decide, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
 } from './policy/enforce';
-import { OperationShape, operationShape, PERSON_ARGUMENT_FIELDS } from './policy/operation-shape';
+import { FieldVisit, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS } from './policy/operation-shape';
 import type { ShareRules } from './policy/share-rules';
 import type { AccessStore } from './sharing/access';
 import type { EntityReads } from './quality/entity-reads';
@@ -86,13 +86,13 @@ export function guardGateway(
     }
     const result = await execute(run);
 
-    const refusalErrors = result.data ? applyRefusals(result.data, decision.refusals) : [];
+    const refusalErrors = result.data ? applyRefusals(result.data, decision.refusals, shape) : [];
     if (result.data) applyMasks(result.data, decision.masks);
     const subjectsByPath = result.data ? takeSubjects(result.data, shape) : new Map<string, Set<string>>();
     if (run !== requestContext && result.data) stripPlaceholders(result.data);
     const errors = [...(result.errors ?? []), ...refusalErrors];
 
-    const refused = new Set(decision.refusals.map((r) => r.visit));
+    const refused = refusedFields(shape, decision.refusals);
     const subjects = new Set<string>();
     const fields = new Set<string>();
     for (const v of shape.fields) {
@@ -147,8 +147,20 @@ export function guardGateway(
   };
 }
 
+/** The refused fields and every field asked under them: none of these was fetched, so none was read. */
+function refusedFields(shape: OperationShape, refusals: readonly Refusal[]): Set<FieldVisit> {
+  const refused = new Set(refusals.map((r) => r.visit));
+  if (!refused.size) return refused;
+  const under = refusals.map((r) => `${r.visit.path.join('.')}.`);
+  for (const v of shape.fields) {
+    const path = v.path.join('.');
+    if (under.some((prefix) => path.startsWith(prefix))) refused.add(v);
+  }
+  return refused;
+}
+
 /** The persons and legal persons in the answer, by type, from the fields that were not refused. */
-function readRecords(shape: OperationShape, subjectsByPath: Map<string, Set<string>>, refused: Set<unknown>): Map<string, Set<string>> {
+function readRecords(shape: OperationShape, subjectsByPath: Map<string, Set<string>>, refused: Set<FieldVisit>): Map<string, Set<string>> {
   const read = new Map<string, Set<string>>();
   for (const { visit: v, type } of shape.keyed) {
     if (refused.has(v)) continue;

@@ -34,6 +34,7 @@ import { playgroundRouter } from './playground';
 import { guardGateway } from './guard';
 import { rememberExecutedOperations } from './operation-memo';
 import { httpErrorAnswer } from './limits/http-body';
+import { FiniteNumbersRule } from './limits/finite-numbers';
 import { operationLimitsPlugin } from './limits/operation-limits';
 import { requestErrorCodesPlugin } from './limits/request-errors';
 import { createRateLimiter, rateLimitedAuthenticator } from './limits/rate-limit';
@@ -152,6 +153,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
     formatError: (formatted) => formatPublicError(formatted),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
+    validationRules: [FiniteNumbersRule],
     // No landing page from Apollo's CDN and nothing reported to Apollo: the playground is ours.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -233,16 +235,28 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   };
 }
 
-/** X-Purpose, percent-decoded (HTTP headers carry ASCII; Chinese purposes arrive percent-encoded). */
+/**
+ * X-Purpose as the caller wrote it. A Chinese purpose arrives percent-encoded (browsers cannot put
+ * it in a header otherwise) or as raw UTF-8 bytes (curl, most HTTP clients), which Node hands over
+ * read as latin1, one character per byte: those are read again as UTF-8, or the audit trail would
+ * record "å¹¶èå®¡æ¹" for 并联审批.
+ */
 function purposeOf(value: string | string[] | undefined): string | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (!raw) return undefined;
-  let purpose = raw;
+  let purpose = utf8Bytes(raw);
   try {
-    purpose = decodeURIComponent(raw);
+    purpose = decodeURIComponent(purpose);
   } catch {
     /* not percent-encoded: take it as it is */
   }
   purpose = purpose.trim().slice(0, PURPOSE_MAX);
   return purpose || undefined;
+}
+
+/** A header value's bytes read as UTF-8, when they are UTF-8; as they came (latin1) otherwise. */
+function utf8Bytes(header: string): string {
+  if (!/[\u0080-\u00ff]/.test(header)) return header;
+  const decoded = Buffer.from(header, 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? header : decoded;
 }

@@ -131,6 +131,8 @@ function defineLimitsSuite(store: StoreKind) {
       it('aliases', async () => {
         expectPasses(await ask(division('a: name b: name c: name')));
         expectRefused(await ask(division('a: name b: name c: name d: name')), 'maxAliases', 3);
+        expectRefused(await ask(division('a: __typename b: __typename c: __typename d: __typename')), 'maxAliases', 3);
+        expectPasses(await ask(division('__typename a: name b: name c: name')));
       });
 
       it('directives', async () => {
@@ -232,6 +234,19 @@ function defineLimitsSuite(store: StoreKind) {
       it('GraphQL that does not parse or validate: 400', async () => {
         expectBadRequest(await json(JSON.stringify({ query: '{ naturalPerson(' })), 400, 'GRAPHQL_PARSE_FAILED');
         expectBadRequest(await json(JSON.stringify({ query: '{ noSuchField }' })), 400, 'GRAPHQL_VALIDATION_FAILED');
+      });
+
+      it('fragments that spread each other in a cycle: 400, not a stack overflow', async () => {
+        const query = 'query { legalPerson(uscc: "91350527MA23FLYW0D") { ...A } } fragment A on LegalPerson { legalRepresentative { legalRepresentativeOf { ...A } } }';
+        const answer = await json(JSON.stringify({ query }));
+        expectBadRequest(answer, 400, 'GRAPHQL_VALIDATION_FAILED');
+        expect(answer.json.errors[0].message).toMatch(/Cannot spread fragment "A" within itself/);
+      });
+
+      it('a number literal out of range: 400 naming it, as the same value in a variable is', async () => {
+        const answer = await json(JSON.stringify({ query: '{ divisionAt(longitude: 1e400, latitude: 26.1) { code } }' }));
+        expectBadRequest(answer, 400, 'GRAPHQL_VALIDATION_FAILED');
+        expect(answer.json.errors[0].message).toMatch(/1e400 is out of range/);
       });
 
       it('variables of the wrong type: 400 BAD_USER_INPUT', async () => {

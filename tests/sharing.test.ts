@@ -97,6 +97,12 @@ function defineSharingSuite(store: StoreKind) {
         expect(forbidden.find((e) => e.path!.join('.') === 'naturalPerson.householdAddress')!.extensions).toMatchObject({ resource: 'persons.contact-details', missing: 'GRANT' });
       });
 
+      it('answers a refused field in the place it was asked, not after the others', async () => {
+        const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { idNumber householdAddress name credit { entries { kind } onBlacklist } } }`, { id: person.idNumber }, await stack.as('market-portal'));
+        expect(Object.keys(answer.data.naturalPerson)).toEqual(['idNumber', 'householdAddress', 'name', 'credit']);
+        expect(Object.keys(answer.data.naturalPerson.credit)).toEqual(['entries', 'onBlacklist']);
+      });
+
       it('does not fetch refused fields at all', async () => {
         const credit = stack.stores.credit!;
         const statements: string[] = [];
@@ -256,6 +262,28 @@ function defineSharingSuite(store: StoreKind) {
 
         const own = await stack.query(LOG, { id: subject }, await stack.asCitizen(subject));
         expect(own.data.accessLog.edges.map((e: any) => e.node.consumer)).toContain('drc-approval');
+      });
+
+      it('records a purpose sent as raw UTF-8 (as curl sends it) as it was written', async () => {
+        const subject = others[1];
+        const { authorization } = await stack.as('drc-approval');
+        // fetch, like Node's http, sends each character of a header as one byte: these are the UTF-8 bytes.
+        const raw = Buffer.from('并联审批：原文', 'utf8').toString('latin1');
+        await stack.query(PERSON, { id: subject }, { authorization, 'x-purpose': raw, 'x-request-id': 'req-raw-purpose' });
+        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+        const record = log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-raw-purpose');
+        expect(record.purpose).toBe('并联审批：原文');
+      });
+
+      it('records no field asked under a refused one: it was never read', async () => {
+        const subject = others[1];
+        const headers = { ...(await stack.as('market-portal')), 'x-request-id': 'req-refused-under' };
+        const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name credit { onBlacklist entries { kind } } } }`, { id: subject }, headers);
+        expect(answer.data.naturalPerson.credit.entries).toBeNull();
+        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+        const record = log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-refused-under');
+        expect(record.fields).toEqual(['NaturalPerson.credit', 'NaturalPerson.credit.onBlacklist', 'NaturalPerson.name']);
+        expect(record.outcome).toBe('PARTIAL');
       });
 
       it('shows a person\'s log to nobody else', async () => {

@@ -38,7 +38,10 @@ const REPORT = { exposeLimits: true, propagateOnRejection: false } as const;
 function shapeRules(limits: Limits, rejections: GraphQLError[]): ValidationRule[] {
   return [
     maxDepthRule({ ...REPORT, n: limits.maxDepth, onReject: rejectInto(rejections, 'maxDepth', limits.maxDepth) }),
-    maxAliasesRule({ ...REPORT, n: limits.maxAliases, onReject: rejectInto(rejections, 'maxAliases', limits.maxAliases) }),
+    // Every alias counts, `__typename`'s too (graphql-armor leaves those out by default, so
+    // thousands of `t1: __typename` were bounded only by the token limit). Clients that add
+    // `__typename` to their selections add it without an alias, which is not counted.
+    maxAliasesRule({ ...REPORT, n: limits.maxAliases, allowList: [], onReject: rejectInto(rejections, 'maxAliases', limits.maxAliases) }),
     maxDirectivesRule({ ...REPORT, n: limits.maxDirectives, onReject: rejectInto(rejections, 'maxDirectives', limits.maxDirectives) }),
   ];
 }

@@ -129,17 +129,45 @@ export function forEachObjectAt(data: unknown, path: readonly string[], fn: (obj
   step(data, 0, []);
 }
 
-/** Puts `null` and a FORBIDDEN error at every place a refused field would have been. */
-export function applyRefusals(data: unknown, refusals: Refusal[]): GraphQLError[] {
+/**
+ * Puts `null` and a FORBIDDEN error at every place a refused field would have been, in the place
+ * the query asked for it: the planner never saw the field, so the objects holding it are put back
+ * in the query's order (GraphQL answers fields in the order they were selected).
+ */
+export function applyRefusals(data: unknown, refusals: Refusal[], shape: OperationShape): GraphQLError[] {
   const errors: GraphQLError[] = [];
+  const parents = new Map<string, readonly string[]>();
   for (const refusal of refusals) {
-    const key = refusal.visit.path[refusal.visit.path.length - 1];
-    forEachObjectAt(data, refusal.visit.path.slice(0, -1), (parent, at) => {
+    const parentPath = refusal.visit.path.slice(0, -1);
+    const key = refusal.visit.path[parentPath.length];
+    parents.set(parentPath.join('.'), parentPath);
+    forEachObjectAt(data, parentPath, (parent, at) => {
       parent[key] = null;
       errors.push(new GraphQLError(refusal.message, { path: [...at, key], extensions: refusal.extensions }));
     });
   }
+  for (const parentPath of parents.values()) {
+    const order = responseKeysUnder(shape, parentPath);
+    forEachObjectAt(data, parentPath, (parent) => putInOrder(parent, order));
+  }
   return errors;
+}
+
+/** The response keys selected directly under `parentPath`, in the order the query selects them. */
+function responseKeysUnder(shape: OperationShape, parentPath: readonly string[]): string[] {
+  const keys = new Set<string>();
+  for (const v of shape.fields) {
+    if (v.path.length === parentPath.length + 1 && parentPath.every((key, i) => v.path[i] === key)) keys.add(v.path[parentPath.length]);
+  }
+  return [...keys];
+}
+
+/** Re-inserts the object's keys in `order`; keys not in it (the rewrite's own) keep their place after. */
+function putInOrder(object: Json, order: readonly string[]): void {
+  const values = { ...object };
+  for (const key of Object.keys(object)) delete object[key];
+  for (const key of order) if (key in values) object[key] = values[key];
+  for (const key of Object.keys(values)) if (!(key in object)) object[key] = values[key];
 }
 
 export function applyMasks(data: unknown, masks: Decision['masks']): void {

@@ -61,6 +61,9 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
   const fields: FieldVisit[] = [];
   const persons: FieldVisit[] = [];
   const keyed: OperationShape['keyed'] = [];
+  // The fragments being spread on the way down: a fragment that spreads itself (validation refuses
+  // such a document, but the usage count still looks at what was sent) is walked once, not forever.
+  const spreading = new Set<string>();
   const walk = (set: SelectionSetNode, type: GraphQLCompositeType, path: string[], person: FieldVisit['person'] | undefined) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -71,7 +74,11 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         const t = fragment && schema.getType(fragment.typeCondition.name.value);
-        if (fragment && t && isCompositeType(t)) walk(fragment.selectionSet, t, path, person);
+        if (fragment && t && isCompositeType(t) && !spreading.has(fragment.name.value)) {
+          spreading.add(fragment.name.value);
+          walk(fragment.selectionSet, t, path, person);
+          spreading.delete(fragment.name.value);
+        }
         continue;
       }
       const name = selection.name.value;
