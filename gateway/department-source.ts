@@ -22,6 +22,33 @@ const post = keepAliveClient();
 class GarbageAnswer extends Error {}
 
 /**
+ * The department refused the caller's own input (HTTP 400, every error BAD_USER_INPUT: a Date
+ * that is not YYYY-MM-DD, say; the gateway passes custom scalars through unchecked, and the
+ * department that owns the rule checks them). The caller's mistake, not the department's failure:
+ * it is answered as BAD_USER_INPUT at the fetch's fields, and neither retried nor counted by the
+ * circuit breaker (five bad dates must not shut a department for everyone).
+ */
+export class RefusedInput extends RefusedFetch {
+  constructor(readonly errors: { message: string }[]) {
+    super(errors.map((e) => e.message).join('; '));
+  }
+}
+
+/** The department's refusal of the caller's input in a 400 answer, if that is what it is. */
+function refusedInput(body: string): RefusedInput | undefined {
+  let answer: { errors?: { message?: unknown; extensions?: { code?: unknown } }[] };
+  try {
+    answer = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const errors = answer?.errors;
+  if (!Array.isArray(errors) || !errors.length) return undefined;
+  if (!errors.every((e) => e?.extensions?.code === 'BAD_USER_INPUT' && typeof e.message === 'string')) return undefined;
+  return new RefusedInput(errors.map((e) => ({ message: e.message as string })));
+}
+
+/**
  * How the gateway calls one subgraph: with an internal token it signs for that subgraph alone
  * (who asks, and why) and the request id, under that subgraph's timeout, retries and circuit
  * breaker. A subgraph that does not answer, or answers garbage, costs only its own fields: they
@@ -55,6 +82,11 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
     try {
       return await this.send({ query, operationName: request.operationName, variables: request.variables, headers: await this.headers(context as GatewayContext | undefined) });
     } catch (error) {
+      if (error instanceof RefusedInput) {
+        const extensions = { code: 'BAD_USER_INPUT', department: this.subgraph };
+        const answers = error.errors.map(({ message }) => unavailableAnswer(query, request.variables, { message, extensions }));
+        return { data: null, errors: answers.flatMap((a) => a.errors ?? []) } as GatewayGraphQLResponse;
+      }
       // Errors inside a GraphQL answer are returned, not thrown: what is thrown is a refused or
       // broken connection, a timeout, an open circuit, a non-2xx status or a body that is not
       // GraphQL. Returned as a GraphQL answer with paths, so the gateway nulls only these fields.
@@ -75,6 +107,10 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
     const body = JSON.stringify({ query, variables, operationName });
     const attempt = async (signal: AbortSignal) => {
       const reply = await post(this.url, { headers, body, signal });
+      if (reply.status === 400) {
+        const refused = refusedInput(reply.body);
+        if (refused) throw refused;
+      }
       if (reply.status >= 400 && reply.status < 500) throw new RefusedFetch(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
       if (reply.status < 200 || reply.status > 299) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
       if (!reply.contentType.includes('json')) throw new GarbageAnswer(`not JSON but ${reply.contentType || 'no content type'}`);

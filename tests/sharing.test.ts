@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { DEPARTMENTS } from '../shared/departments';
+import { RESILIENCE_DEFAULTS } from '../shared/config';
 import { loadPrivateKey } from '../shared/keys';
 import { verifyAuditChain } from '../gateway/audit/verify';
 import { openGatewayStore } from '../gateway/store';
@@ -150,6 +151,21 @@ function defineSharingSuite(store: StoreKind) {
       it('discloses only MATCH, MISMATCH or NOT_FOUND to a verification', async () => {
         const answer = await stack.query(`query($id: ID!, $n: String!) { verifyNaturalPerson(idNumber: $id, name: $n) }`, { id: person.idNumber, n: person.name }, await stack.as('market-portal'));
         expect(answer).toMatchObject({ data: { verifyNaturalPerson: 'MATCH' } });
+      });
+    });
+
+    describe('input a department refuses', () => {
+      it('is BAD_USER_INPUT naming the rule, and any number of such requests leaves the department open to everyone', async () => {
+        // Date is a custom scalar: the gateway passes it through, the department that owns it checks it.
+        const REPORT = `query($from: Date!) { usageReport(from: $from, to: "2026-01-01") { from } }`;
+        const { breakerFailures } = RESILIENCE_DEFAULTS; // the gateway's own sharing subgraph runs on the defaults
+        for (let i = 0; i <= breakerFailures; i++) {
+          const answer = await stack.query(REPORT, { from: 'yesterday' }, await stack.as('market-portal'));
+          expect(answer.errors!.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+          expect(answer.errors![0].message).toMatch(/YYYY-MM-DD/);
+        }
+        const log = await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 1) { edges { node { consumer } } } }`, { id: person.idNumber }, await stack.as('auditor'));
+        expect(log.errors).toBeUndefined();
       });
     });
 

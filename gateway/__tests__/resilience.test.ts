@@ -31,6 +31,19 @@ describe('subgraphPolicy', () => {
     expect(aborted).toBe(true);
   });
 
+  it('neither retries nor counts what is the caller\'s mistake', async () => {
+    class BadInput extends Error {}
+    const policy = subgraphPolicy('persons', { ...settings, breakerFailures: 2 }, logger, (e) => e instanceof BadInput);
+    let calls = 0;
+    const refused = async () => {
+      calls++;
+      throw new BadInput('A Date is written YYYY-MM-DD');
+    };
+    for (let i = 0; i < 5; i++) await expect(policy.call(true, refused)).rejects.toBeInstanceOf(BadInput);
+    expect(calls).toBe(5);
+    expect(policy.state()).toBe('closed');
+  });
+
   it('opens the circuit after consecutive failures, and half-opens to use the department again', async () => {
     const policy = subgraphPolicy('persons', { ...settings, retries: 0, breakerFailures: 3 }, logger);
     const down = failing();
