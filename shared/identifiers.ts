@@ -9,6 +9,22 @@ export type Checked = { ok: true; value: string } | { ok: false; reason: string 
 const ok = (value: string): Checked => ({ ok: true, value });
 const bad = (reason: string): Checked => ({ ok: false, reason });
 
+/**
+ * The caller's input as a message shows it: quoted, cut at 40 characters (a 100,000-character
+ * "idNumber" is not echoed back whole), control and direction-changing characters escaped (so a
+ * message cannot hide or reorder text on a screen).
+ */
+function quoted(input: string): string {
+  const cut = input.length > 40 ? `${input.slice(0, 40)}…` : input;
+  return JSON.stringify(cut).replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Lower-case ASCII letters in capitals, nothing else: `toUpperCase` would also turn look-alikes
+ * into ASCII (ſ into S, ı into I) and let them through as the real letter.
+ */
+const asciiUpper = (value: string) => value.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+
 // ---------------------------------------------------------------------------------------------
 // 公民身份号码, GB 11643-1999 (check character by ISO 7064 MOD 11-2)
 
@@ -25,9 +41,9 @@ export function idNumberCheckCharacter(first17: string): string {
 export const ID_NUMBER_SHAPE = /^\d{17}[\dX]$/;
 
 export function checkIdNumber(input: string): Checked {
-  const value = input.trim().toUpperCase();
-  if (value.length !== 18) return bad(`an idNumber has 18 characters, "${input}" has ${value.length}`);
-  if (!ID_NUMBER_SHAPE.test(value)) return bad(`an idNumber is 17 digits and a digit or X, "${input}" is not`);
+  const value = asciiUpper(input.trim());
+  if (value.length !== 18) return bad(`an idNumber has 18 characters, ${quoted(input)} has ${value.length}`);
+  if (!ID_NUMBER_SHAPE.test(value)) return bad(`an idNumber is 17 digits and a digit or X, ${quoted(input)} is not`);
   const region = checkDivisionCode(value.slice(0, 6));
   if (!region.ok) return bad(`the idNumber's region code ${value.slice(0, 6)} is not valid: ${region.reason}`);
   const birth = `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;
@@ -81,10 +97,10 @@ export function organizationCodeCheckCharacter(first8: string): string {
 }
 
 export function checkUscc(input: string): Checked {
-  const value = input.trim().toUpperCase();
-  if (value.length !== 18) return bad(`a uscc has 18 characters, "${input}" has ${value.length}`);
+  const value = asciiUpper(input.trim());
+  if (value.length !== 18) return bad(`a uscc has 18 characters, ${quoted(input)} has ${value.length}`);
   const foreign = [...value].find((c) => !USCC_CHARSET.includes(c));
-  if (foreign) return bad(`a uscc uses only 0-9 and ABCDEFGHJKLMNPQRTUWXY, "${input}" contains ${foreign}`);
+  if (foreign) return bad(`a uscc uses only 0-9 and ABCDEFGHJKLMNPQRTUWXY, ${quoted(input)} contains ${quoted(foreign)}`);
   if (!/^\d{6}$/.test(value.slice(2, 8))) return bad(`the uscc's region code ${value.slice(2, 8)} is not 6 digits`);
   const organization = value.slice(8, 17);
   if (!/^[0-9A-Z]{8}[0-9X]$/.test(organization)) {
@@ -108,11 +124,11 @@ export type DivisionLevel = 'PROVINCE' | 'CITY' | 'COUNTY';
 
 export function checkDivisionCode(input: string): Checked {
   const value = input.trim();
-  if (!/^\d{6}$/.test(value)) return bad(`a division code is 6 digits, "${input}" is not`);
+  if (!/^\d{6}$/.test(value)) return bad(`a division code is 6 digits, ${quoted(input)} is not`);
   const province = Number(value.slice(0, 2));
-  if (province < 11 || province > 82) return bad(`"${input}" does not begin with a province code (11-82)`);
+  if (province < 11 || province > 82) return bad(`${quoted(input)} does not begin with a province code (11-82)`);
   if (value.slice(2, 4) === '00' && value.slice(4) !== '00') {
-    return bad(`"${input}" names a county without a city`);
+    return bad(`${quoted(input)} names a county without a city`);
   }
   return ok(value);
 }
@@ -137,7 +153,7 @@ const PROJECT_CODE = /^(\d{4})-(\d{6})-(\d{2})-(\d{2})-(\d{6})$/;
 export function checkProjectCode(input: string): Checked {
   const value = input.trim();
   const m = PROJECT_CODE.exec(value);
-  if (!m) return bad(`a projectCode is YYYY-RRRRRR-II-TT-NNNNNN, "${input}" is not`);
+  if (!m) return bad(`a projectCode is YYYY-RRRRRR-II-TT-NNNNNN, ${quoted(input)} is not`);
   const year = Number(m[1]);
   if (year < 2000 || year > 2099) return bad(`the projectCode's year ${m[1]} is out of range`);
   const region = checkDivisionCode(m[2]);
@@ -153,11 +169,11 @@ export function checkProjectCode(input: string): Checked {
 const PARCEL_CODE = /^(\d{6})\d{6}[GJZ][ABSXCDEFWY]\d{5}[FLQW]\d{8}$/;
 
 export function checkParcelCode(input: string): Checked {
-  const value = input.trim().toUpperCase();
-  if (value.length !== 28) return bad(`a parcelCode has 28 characters, "${input}" has ${value.length}`);
+  const value = asciiUpper(input.trim());
+  if (value.length !== 28) return bad(`a parcelCode has 28 characters, ${quoted(input)} has ${value.length}`);
   const m = PARCEL_CODE.exec(value);
   if (!m) {
-    return bad(`"${input}" is not a parcelCode (county code, 6 digits, 宗地特征码 such as GB, 5 digits, F/L/Q/W, 8 digits)`);
+    return bad(`${quoted(input)} is not a parcelCode (county code, 6 digits, 宗地特征码 such as GB, 5 digits, F/L/Q/W, 8 digits)`);
   }
   const county = checkDivisionCode(m[1]);
   if (!county.ok || divisionLevel(m[1]) !== 'COUNTY') return bad(`the parcelCode does not begin with a county code`);

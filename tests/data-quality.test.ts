@@ -148,6 +148,17 @@ function defineDataQualitySuite(store: StoreKind) {
         }
       });
 
+      it('is found by its key as any answer writes it (a lower-case x, spaces), and a bad key is refused, not "none"', async () => {
+        const asked = `query($key: ID) { objections(key: $key) { id key } }`;
+        const loose = ` ${person.toLowerCase()} `;
+        const found = await stack.query(asked, { key: loose }, await stack.as('dept-persons'));
+        expect(found.errors).toBeUndefined();
+        expect(found.data.objections).toEqual(expect.arrayContaining([{ id: objectionId, key: person }]));
+        const bad = await stack.query(asked, { key: 'bad' }, await stack.as('dept-persons'));
+        expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+        expect(bad.errors![0].message).toMatch(/key must be an idNumber, uscc, projectCode or parcelCode/);
+      });
+
       it('reaches the owning department, who alone decides', async () => {
         const queue = await stack.query(QUEUE, {}, await stack.as('dept-persons'));
         expect(queue.data.objections).toEqual(expect.arrayContaining([{ id: objectionId, entity: 'NaturalPerson', key: person, field: 'name', status: 'RAISED' }]));

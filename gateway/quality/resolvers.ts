@@ -39,10 +39,30 @@ function services(ctx: Context): QualityServices {
   return ctx.quality;
 }
 
-function objectionId(raw: string): number {
+function objectionId(raw: string, what = 'an objection number'): number {
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw badUserInput(`id must be an objection number, not "${String(raw).slice(0, 40)}"`, { argument: 'id' });
+  if (!Number.isSafeInteger(n) || n < 1) throw badUserInput(`id must be ${what}, not "${String(raw).slice(0, 40)}"`, { argument: 'id' });
   return n;
+}
+
+/** The kinds of record an objection can name, as `raiseObjection`'s `entity` says them. */
+function keyCheck(entity: string): (raw: string) => Checked {
+  const check = KEY_CHECKS[entity];
+  if (!check) throw badUserInput(`entity must be one of ${Object.keys(KEY_CHECKS).join(', ')}, not "${entity.slice(0, 40)}"`, { argument: 'entity' });
+  return check;
+}
+
+/**
+ * A record's key as the objections store it (checked, canonical: a lower-case x made X); without
+ * `entity`, whichever kind of key it is. A key that is none is the caller's mistake, not "no objections".
+ */
+function objectionKey(entity: string | undefined, raw: string): string {
+  if (entity) return validArgument('key', keyCheck(entity)(raw));
+  for (const check of Object.values(KEY_CHECKS)) {
+    const checked = check(raw);
+    if (checked.ok) return checked.value;
+  }
+  throw badUserInput(`key must be an idNumber, uscc, projectCode or parcelCode, not "${raw.slice(0, 40)}"`, { argument: 'key' });
 }
 
 /** Auditors see every objection, a department those on its data, a consumer those it raised. */
@@ -84,7 +104,9 @@ export const qualityResolvers = {
       const { caller } = ctx;
       if (caller.kind !== 'SYSTEM') throw forbidden('Objections are raised and followed by registered systems');
       const scope = isAuditor(caller) ? {} : departmentOf(caller) ? { owner: departmentOf(caller) } : { raisedBy: caller.consumer };
-      return services(ctx).objections.list({ ...scope, status: args.status, entityType: args.entity, entityKey: args.key });
+      if (args.entity) keyCheck(args.entity);
+      const entityKey = args.key == null ? undefined : objectionKey(args.entity, args.key);
+      return services(ctx).objections.list({ ...scope, status: args.status, entityType: args.entity, entityKey });
     },
     objection: async (_: unknown, args: { id: string }, ctx: Context) => {
       const objection = await services(ctx).objections.byId(objectionId(args.id));
@@ -92,7 +114,7 @@ export const qualityResolvers = {
     },
     consistencyReport: async (_: unknown, args: { id?: string | null }, ctx: Context) => {
       requireReportReader(ctx.caller);
-      return services(ctx).runs.get(args.id ? objectionId(args.id) : undefined);
+      return services(ctx).runs.get(args.id ? objectionId(args.id, 'a consistency run number') : undefined);
     },
     changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context) => {
       if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Change notices are for registered consumer systems');
@@ -110,9 +132,7 @@ export const qualityResolvers = {
     ) => {
       if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Objections are raised by registered consumer systems');
       const q = services(ctx);
-      const check = KEY_CHECKS[args.entity];
-      if (!check) throw badUserInput(`entity must be one of ${Object.keys(KEY_CHECKS).join(', ')}, not "${args.entity.slice(0, 40)}"`, { argument: 'entity' });
-      const key = validArgument('key', check(args.key));
+      const key = objectionKey(args.entity, args.key);
       const resource = q.catalog().resources.find((r) => r.name === args.entity);
       const item = resource?.items.find((i) => i.name === args.field);
       if (!resource || !item) {

@@ -68,7 +68,7 @@ describe('GB 32100 uscc with its GB 11714 organisation code', () => {
   it.each([
     ['91350100M000100Y44', /check character is 4 but should be 3/],
     ['91350100M000100Y53', /organisation code check character is 5 but should be 4/],
-    ['91350100M0001O0Y43', /contains O/],
+    ['91350100M0001O0Y43', /contains "O"/],
     ['91350100M000100Y4', /18 characters/],
     ['91AB0100M000100Y43', /region code/],
   ])('refuses %s', (input, reason) => {
@@ -136,5 +136,31 @@ describe('today', () => {
     expect(checkIdNumber(full).ok).toBe(false);
     jest.setSystemTime(new Date('2020-03-01T00:00:00.000Z'));
     expect(checkIdNumber(full).ok).toBe(true);
+  });
+});
+
+describe('what a refusal shows of the input', () => {
+  it('cuts a long input and says how long it was', () => {
+    const result = checkIdNumber('3'.repeat(100_000));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.reason.length).toBeLessThan(120);
+      expect(result.reason).toMatch(/has 100000$/);
+    }
+  });
+  it('escapes control and direction-changing characters instead of echoing them', () => {
+    const result = checkProjectCode('2024\u0000-350102\u202e-64');
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.reason).toContain('"2024\\u0000-350102\\u202e-64"');
+      expect(result.reason).not.toMatch(/[\u0000\u202e]/);
+    }
+  });
+  it('does not read look-alike letters as the ASCII capitals they upper-case to', () => {
+    expect(checkParcelCode('350102001001GB00001W00000000').ok).toBe(true);
+    expect(checkParcelCode('350102001001GB00001w00000000').ok).toBe(true);
+    // ſ (long s) upper-cases to S; ı (dotless i) to I.
+    expect(checkParcelCode('350102001001Gſ00001W00000000').ok).toBe(false);
+    expect(checkUscc('91350100M000100Y4ı').ok).toBe(false);
   });
 });

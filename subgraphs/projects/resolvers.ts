@@ -26,7 +26,7 @@ const encodeCursor = (projectCode: string) => Buffer.from(`project:${projectCode
 function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString();
   const code = decoded.startsWith('project:') ? decoded.slice('project:'.length) : '';
-  if (!checkProjectCode(code).ok) throw badUserInput(`after is not a cursor this connection gave out: "${cursor}"`);
+  if (!checkProjectCode(code).ok) throw badUserInput(`after is not a cursor this connection gave out: "${cursor.slice(0, 60)}"`);
   return code;
 }
 
@@ -52,10 +52,12 @@ export const resolvers = {
       if (first < 0 || first > PAGE_SIZE.max) throw badUserInput(`first must lie in [0, ${PAGE_SIZE.max}], not ${first}`);
       const filter: ProjectFilter = {
         status: args.status ?? undefined,
-        regionPrefix: args.regionCode ? divisionPrefix(validArgument('regionCode', checkDivisionCode(args.regionCode))) : undefined,
+        // An empty regionCode or cursor is refused like any other bad one, not read as "none given".
+        regionPrefix: args.regionCode != null ? divisionPrefix(validArgument('regionCode', checkDivisionCode(args.regionCode))) : undefined,
       };
-      const after = args.after ? decodeCursor(args.after) : undefined;
-      const rows = first === 0 ? [] : await store.page(filter, after, first + 1);
+      const after = args.after != null ? decodeCursor(args.after) : undefined;
+      // One row past the page says whether there is a next page, even for `first: 0`.
+      const rows = await store.page(filter, after, first + 1);
       const nodes = rows.slice(0, first);
       // Later lookups of these projects in the same request are answered from the loader's cache.
       for (const node of nodes) projects.prime(node.projectCode, node);

@@ -125,7 +125,7 @@ export function defineFederationSuite(store: StoreKind): void {
       ['naturalPersons(idNumbers: ["11010519491231002X", "123"]) { name }', /idNumbers\[1\].*18 characters/],
       ['verifyNaturalPerson(idNumber: "1101051949123100", name: "张三")', /idNumber/],
       ['legalPerson(uscc: "91350100M000100Y44") { name }', /uscc.*should be 3/],
-      ['legalPersons(usccs: ["91350100M0001O0Y43"]) { name }', /usccs\[0\].*contains O/],
+      ['legalPersons(usccs: ["91350100M0001O0Y43"]) { name }', /usccs\[0\].*contains "O"/],
       ['administrativeDivision(code: "35010") { name }', /code.*6 digits/],
       ['landParcel(parcelCode: "35010200100GB00001W00000000") { landUse }', /parcelCode.*28 characters/],
       ['investmentProject(projectCode: "2024-3501-64-01-000001") { name }', /projectCode.*YYYY-RRRRRR-II-TT-NNNNNN/],
@@ -179,6 +179,16 @@ export function defineFederationSuite(store: StoreKind): void {
       expect(seen).toHaveLength(total);
       expect(new Set(seen).size).toBe(total);
       expect([...seen].sort()).toEqual(seen);
+    });
+
+    it('says whether there is a page even when asked for none, and refuses an empty region or cursor', async () => {
+      const none = await stack.query(`{ investmentProjects(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage endCursor } } }`);
+      expect(none.data.investmentProjects).toEqual({ totalCount: expect.any(Number), edges: [], pageInfo: { hasNextPage: true, endCursor: null } });
+      expect(none.data.investmentProjects.totalCount).toBeGreaterThan(0);
+      for (const args of ['regionCode: ""', 'after: ""']) {
+        const refused = await stack.query(`{ investmentProjects(first: 1, ${args}) { totalCount } }`);
+        expect(refused.errors!.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      }
     });
 
     it('finds the county containing a point, and the parcel inside its own county', async () => {
