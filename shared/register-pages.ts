@@ -21,7 +21,7 @@ export function registerPaging<T>(options: {
   const decode = (cursor: string): string => {
     const checked = options.checkKey(Buffer.from(cursor, 'base64url').toString());
     // The decoded key must be written exactly as this connection wrote it, not merely valid.
-    if (!checked.ok || encode(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: "${cursor}"`, { argument: 'after' });
+    if (!checked.ok || encode(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: "${cursor.slice(0, 60)}"`, { argument: 'after' });
     return checked.value;
   };
 
