@@ -56,13 +56,22 @@ function describe(report: SchemaChangeReport): string[] {
   return lines;
 }
 
+/** Why `file` cannot be read as the proposed SDL, or null when it can be. */
+function sdlFileProblem(file: string): string | null {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return `No such file: ${file}`;
+  if (stat.isDirectory()) return `${file} is a directory: give the proposed SDL file (a .graphql file such as ${path.join(file, 'schema.graphql')})`;
+  return null;
+}
+
 async function main(): Promise<number> {
   program.parse();
   const [name, file] = program.processedArgs as [DepartmentName, string | undefined];
   const { strict, json } = program.opts<{ strict?: boolean; json?: boolean }>();
   const proposedFile = path.resolve(file ?? schemaPath(name));
-  if (!fs.existsSync(proposedFile)) {
-    console.error(`No such file: ${proposedFile}`);
+  const problem = sdlFileProblem(proposedFile);
+  if (problem) {
+    console.error(problem);
     return 2;
   }
   const config = readConfig();

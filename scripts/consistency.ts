@@ -1,6 +1,21 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
+import { wholeNumber } from './cli-options';
+
+/** `--gateway`: an absolute http(s) URL, e.g. http://127.0.0.1:4000/graphql. */
+function gatewayUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('not a URL: give the gateway\'s GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`not an http:// or https:// URL (${url.protocol}): give the gateway's GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql`);
+  }
+  return url.href;
+}
 
 /**
  * `npm run consistency`: runs the cross-department consistency checks (共享校核) on a running
@@ -10,9 +25,9 @@ import { issueDevToken } from '../gateway/auth/dev-tokens';
  */
 const program = new Command('consistency')
   .description('Run the cross-department consistency checks through the gateway and print the report.')
-  .option('--gateway <url>', 'the gateway GraphQL endpoint (default: this machine, ONESOURCE_GATEWAY_PORT)')
+  .option('--gateway <url>', 'the gateway GraphQL endpoint (default: this machine, ONESOURCE_GATEWAY_PORT)', gatewayUrl)
   .option('--token <jwt>', 'a bearer token of an auditor or department operator (default: a dev token for auditor)')
-  .option('--samples <n>', 'samples printed per rule', '5')
+  .option('--samples <n>', 'samples printed per rule', wholeNumber({ of: 'samples' }), 5)
   .option('--json', 'print the report as JSON')
   .parse();
 
@@ -24,7 +39,7 @@ const REPORT = `query($id: ID) { consistencyReport(id: $id) {
 
 async function main() {
   const config = readConfig();
-  const options = program.opts<{ gateway?: string; token?: string; samples: string; json?: boolean }>();
+  const options = program.opts<{ gateway?: string; token?: string; samples: number; json?: boolean }>();
   const url = options.gateway ?? `http://127.0.0.1:${config.gatewayPort}/graphql`;
   const token = options.token ?? (await issueDevToken(config, { consumer: 'auditor' }, '2h'));
   const ask = async (query: string, variables: Record<string, unknown> = {}) => {
@@ -56,7 +71,7 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
     return;
   }
-  const samples = Number(options.samples);
+  const samples = options.samples;
   console.log(`共享校核 consistency report, run ${report.id} (${report.startedAt} – ${report.finishedAt})\n`);
   for (const r of report.rules) {
     console.log(`${String(r.count).padStart(7)}  ${r.rule}  [${r.departments.join(' / ')}]  (${r.checked} checked)`);

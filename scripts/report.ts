@@ -6,34 +6,30 @@ import { internalSigner } from '../shared/internal-token';
 import { loadPrivateKey } from '../shared/keys';
 import { readinessProbe, Readiness } from '../gateway/operations/readiness';
 import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from '../gateway/sharing';
-import { openGatewayStore } from '../gateway/store';
 import { composeSupergraph, readSubgraphSources } from '../gateway/supergraph';
 import { annualFigures, AnnualFigures } from '../gateway/usage/annual';
+import { openExistingGatewayStore, wholeNumber } from './cli-options';
 
 /** `npm run report -- --year 2026`: 三数一率 and each department's provided/used counts. */
 const program = new Command('report')
   .description("Yearly sharing figures (三数一率) from the supergraph and the gateway's usage records")
-  .option('--year <yyyy>', 'the calendar year (UTC)', String(new Date().getUTCFullYear()))
-  .option('--unused-days <n>', 'a field or resource unused this many days (up to the end of the year, or today) is a zombie candidate', '90')
+  .option('--year <yyyy>', 'the calendar year (UTC)', wholeNumber({ min: 2000, max: 9999, accepts: 'a year like 2026, from 2000 to 9999' }), new Date().getUTCFullYear())
+  .option('--unused-days <n>', 'a field or resource unused this many days (up to the end of the year, or today) is a zombie candidate', wholeNumber({ min: 1, of: 'days' }), 90)
   .option('--json', 'print the figures as JSON')
   .parse();
 
 async function main() {
-  const opts = program.opts<{ year: string; unusedDays: string; json?: boolean }>();
-  const year = Number(opts.year);
-  const unusedForDays = Number(opts.unusedDays);
-  if (!Number.isInteger(year) || year < 2000 || year > 9999) throw new Error(`--year must be a year like 2026, not "${opts.year}"`);
-  if (!Number.isInteger(unusedForDays) || unusedForDays < 1) throw new Error(`--unused-days must be a whole number of days, not "${opts.unusedDays}"`);
+  const { year, unusedDays: unusedForDays, json } = program.opts<{ year: number; unusedDays: number; json?: boolean }>();
 
   const config = readConfig();
-  const supergraphSdl = composeSupergraph([
-    ...readSubgraphSources(config),
-    { name: SHARING_SUBGRAPH, url: `http://127.0.0.1:${config.gatewayPort}/${SHARING_SUBGRAPH}/graphql`, sdl: readSdl({ schemaFile: SHARING_SCHEMA_FILES }) },
-  ]);
-  const db = await openGatewayStore(config);
+  const db = await openExistingGatewayStore(config);
   try {
+    const supergraphSdl = composeSupergraph([
+      ...readSubgraphSources(config),
+      { name: SHARING_SUBGRAPH, url: `http://127.0.0.1:${config.gatewayPort}/${SHARING_SUBGRAPH}/graphql`, sdl: readSdl({ schemaFile: SHARING_SCHEMA_FILES }) },
+    ]);
     const figures = await annualFigures(db, { year, supergraphSdl, unusedForDays, readiness: await probeDepartments(config) });
-    console.log(opts.json ? JSON.stringify(figures, null, 2) : render(figures));
+    console.log(json ? JSON.stringify(figures, null, 2) : render(figures));
   } finally {
     await db.destroy();
   }

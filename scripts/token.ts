@@ -1,15 +1,28 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
 import { checkIdNumber } from '../shared/identifiers';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
 import { SEED_CONSUMERS } from '../gateway/consumers';
+
+/**
+ * `--lifetime`: a positive duration in the units jose's setExpirationTime reads (90s, 15m, 1h,
+ * 2 days, 1w...); a bare number would be read as an absolute expiry time, a sign or "ago" would
+ * issue a token already expired.
+ */
+function lifetime(value: string): string {
+  const match = /^(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)$/i.exec(value.trim());
+  if (!match || !(Number(match[1]) > 0)) {
+    throw new InvalidArgumentError('a positive duration: a number and a unit (s, m, h, d, w, y), e.g. 90s, 15m, 1h, 7d');
+  }
+  return value.trim();
+}
 
 /** `npm run token -- <consumerId>`: a bearer token from the development identity provider. */
 const program = new Command('token')
   .description('Print a development bearer token for a seeded consumer, or for a citizen (--citizen).')
   .argument('[consumerId]', `one of: ${SEED_CONSUMERS.map((c) => c.id).join(', ')}`)
   .option('--citizen <idNumber>', 'a citizen token whose subject is this person (reads only their own access log)')
-  .option('--lifetime <duration>', 'token lifetime, e.g. 15m, 1h', '1h')
+  .option('--lifetime <duration>', 'token lifetime, e.g. 15m, 1h, 7d', lifetime, '1h')
   .parse();
 
 async function main() {

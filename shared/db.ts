@@ -94,6 +94,19 @@ export async function migrate(db: Knex, migrations: readonly Migration[]): Promi
 }
 
 
+/** Whether a store is there (its SQLite file, or its MySQL database), without creating it. */
+export async function storeExists(config: Config, store: string): Promise<boolean> {
+  const location = storeLocation(config, store);
+  if (location.client === 'better-sqlite3') return fs.existsSync(location.where);
+  const admin = knex({ client: 'mysql2', connection: mysqlServer(storeMysqlUrl(config, store) as string), pool: { min: 0, max: 1 } });
+  try {
+    const [rows] = await admin.raw('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [location.where]);
+    return (rows as unknown[]).length > 0;
+  } finally {
+    await admin.destroy();
+  }
+}
+
 /** Removes a store entirely (its SQLite file, or its MySQL database): for `seed --reset` and tests. */
 export async function dropStore(config: Config, store: string): Promise<void> {
   const location = storeLocation(config, store);

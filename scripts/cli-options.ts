@@ -1,0 +1,46 @@
+import { InvalidArgumentError } from 'commander';
+import type { Knex } from 'knex';
+import type { Config } from '../shared/config';
+import { storeExists, storeLocation } from '../shared/db';
+import { openGatewayStore } from '../gateway/store';
+
+/**
+ * What the command-line scripts share: commander argument parsers that refuse a bad value with
+ * what the option accepts (commander names the option), and opening the gateway's store only
+ * where one already exists, so a mistyped ONESOURCE_DATA_DIR or database is reported, not created.
+ */
+
+/**
+ * A commander argParser for a whole number in [min, max] (`of` names the unit; `accepts` replaces the
+ * generated description), written in plain digits: "abc", "1.5", "-5", "1e3" and "" are refused,
+ * which Number() would partly accept.
+ */
+export function wholeNumber({ min = 0, max, of, accepts: described }: { min?: number; max?: number; of?: string; accepts?: string } = {}) {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const accepts = described ?? `a whole number${of ? ` of ${of}` : ''}${max === undefined ? `, at least ${n(min)}` : ` from ${n(min)} to ${n(max)}`}`;
+  return (value: string): number => {
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || (max !== undefined && parsed > max)) throw new InvalidArgumentError(accepts);
+    return parsed;
+  };
+}
+
+/** Thrown when the gateway's store is not there: nothing was created. */
+export class NoGatewayStoreError extends Error {}
+
+/**
+ * Opens the gateway's store (migrated, as the gateway opens it) only if it exists: the SQLite file
+ * `<dataDir>/gateway.sqlite`, or the MySQL database `<prefix>gateway`. Otherwise throws
+ * NoGatewayStoreError saying where it looked, and leaves that place as it was.
+ */
+export async function openExistingGatewayStore(config: Config): Promise<Knex> {
+  if (!(await storeExists(config, 'gateway'))) {
+    const { client, where } = storeLocation(config, 'gateway');
+    throw new NoGatewayStoreError(
+      client === 'better-sqlite3'
+        ? `there is no gateway store in ${config.dataDir} (no ${where}): set ONESOURCE_DATA_DIR to the gateway's data directory, or start the gateway (npm start) to create it`
+        : `there is no gateway store on MySQL: the database ${where} does not exist (check ONESOURCE_MYSQL_URL, ONESOURCE_GATEWAY_MYSQL_URL and ONESOURCE_DB_PREFIX, or start the gateway with npm start to create it)`,
+    );
+  }
+  return openGatewayStore(config);
+}

@@ -1,0 +1,239 @@
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readConfig } from '../shared/config';
+import { openGatewayStore } from '../gateway/store';
+import { openDepartmentStore } from '../shared/subgraph-server';
+import { departments } from '../subgraphs';
+
+/**
+ * The command-line scripts refuse bad input before they change anything: each bad value exits
+ * non-zero naming the option and what it accepts, and the data directory is byte for byte as it
+ * was. SQLite only, each suite in its own ONESOURCE_DATA_DIR; no stack is started.
+ */
+
+const ROOT = path.join(__dirname, '..');
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a command on SQLite in `dataDir`, whatever MySQL settings this shell has. */
+function sqliteEnvironment(dataDir: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^ONESOURCE_.*MYSQL_URL$/.test(name)));
+  return { ...env, ONESOURCE_MYSQL_URL: '', ONESOURCE_DATA_DIR: dataDir };
+}
+
+function runScript(script: string, args: string[], dataDir: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join('scripts', script), ...args], { cwd: ROOT, env: sqliteEnvironment(dataDir), timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Every file under `dir` with the SHA-256 of its bytes: equal snapshots mean nothing was touched. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (at: string) => {
+    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
+      const full = path.join(at, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[path.relative(dir, full)] = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+async function personCount(dataDir: string): Promise<number> {
+  const db = await openDepartmentStore(readConfig(sqliteEnvironment(dataDir)), departments.persons);
+  try {
+    const [{ n }] = await db('natural_persons').count({ n: '*' });
+    return Number(n);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const tempDir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `onesource-${name}-`));
+
+describe('npm run seed: every option is checked before any store is touched', () => {
+  let dataDir: string;
+  let before: Record<string, string>;
+
+  beforeAll(async () => {
+    dataDir = tempDir('seed');
+    const seeded = await runScript('seed.ts', ['--only', 'persons'], dataDir);
+    expect(seeded).toMatchObject({ code: 0 });
+    expect(await personCount(dataDir)).toBe(10_000);
+    before = snapshot(dataDir);
+  }, 180_000);
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  /** Runs seed with `args`, expects it refused with `message`, and the persons store as it was. */
+  async function refused(args: string[], message: RegExp): Promise<void> {
+    const outcome = await runScript('seed.ts', args, dataDir);
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.stderr).toMatch(message);
+    expect(outcome.stdout).not.toMatch(/Seeded|Seeding/);
+    expect(snapshot(dataDir)).toEqual(before);
+    expect(await personCount(dataDir)).toBe(10_000);
+  }
+
+  it('refuses a seed number that is not a whole number, before --reset drops the store', async () => {
+    await refused(['--seed', 'xyz', '--only', 'persons', '--reset'], /option '--seed <number>' argument 'xyz' is invalid\. a whole number from 0 to 4,294,967,295/);
+    await refused(['--seed', '-1', '--only', 'persons', '--reset'], /'--seed <number>' argument '-1' is invalid/);
+    await refused(['--seed', '4294967296', '--only', 'persons', '--reset'], /'--seed <number>' argument '4294967296' is invalid/);
+  });
+
+  it.each([['abc'], ['0'], ['-5'], ['1.5'], ['2000001']])('refuses --scale %s instead of seeding 10,000 or nothing', async (scale) => {
+    await refused(['--scale', scale, '--only', 'persons', '--reset'], new RegExp(`option '--scale <persons>' argument '${scale.replace('.', '\\.')}' is invalid\\. a whole number of persons from 1 to 2,000,000`));
+  });
+
+  it('refuses a scale and seed the seed cannot build, before --reset drops the store', async () => {
+    // Seed 42 at 100 persons has no living person off the blacklist to represent a company.
+    await refused(['--scale', '100', '--seed', '42', '--only', 'persons', '--reset'], /--scale 100 with --seed 42 cannot be seeded \(.*\): nothing was changed; choose a larger --scale or another --seed/);
+  });
+
+  it('refuses an unknown department, an unknown option and extra arguments', async () => {
+    await refused(['--only', 'persons,people', '--reset'], /option '--only <departments>' argument 'persons,people' is invalid\. unknown department "people": comma-separated names from persons, legal-persons, geo, projects, credit/);
+    await refused(['--only', 'persons', '--reset', '--bogus'], /unknown option '--bogus'/);
+    await refused(['persons', '--reset'], /too many arguments/);
+  });
+
+  it('still seeds what it is asked: --scale 300 --seed 7 gives 300 persons, a department named twice seeded once', async () => {
+    const other = tempDir('seed-scaled');
+    try {
+      const outcome = await runScript('seed.ts', ['--scale', '300', '--seed', '7', '--only', 'persons,persons'], other);
+      expect(outcome.code).toBe(0);
+      expect(outcome.stdout).toMatch(/Seeding persons \(seed 7: 300 persons/);
+      expect(await personCount(other)).toBe(300);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm run audit:verify and npm run report: only on an existing gateway store', () => {
+  let empty: string;
+  let withStore: string;
+
+  beforeAll(async () => {
+    empty = tempDir('no-store');
+    withStore = tempDir('gateway-store');
+    const db = await openGatewayStore(readConfig(sqliteEnvironment(withStore)));
+    await db.destroy();
+  });
+  afterAll(() => {
+    fs.rmSync(empty, { recursive: true, force: true });
+    fs.rmSync(withStore, { recursive: true, force: true });
+  });
+
+  it('audit:verify says there is no gateway store, exits 2 and creates none', async () => {
+    const outcome = await runScript('audit-verify.ts', [], empty);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain(`there is no gateway store in ${empty} (no ${path.join(empty, 'gateway.sqlite')})`);
+    expect(outcome.stdout).not.toMatch(/intact/);
+    expect(fs.readdirSync(empty)).toEqual([]);
+  });
+
+  it('audit:verify refuses unknown options and arguments, even where a store is', async () => {
+    const before = snapshot(withStore);
+    const intact = await runScript('audit-verify.ts', [], withStore);
+    expect(intact).toMatchObject({ code: 0, stdout: expect.stringContaining('Audit trail intact: 0 records') });
+    for (const [args, message] of [[['--bogus'], /unknown option '--bogus'/], [['extra'], /too many arguments/]] as const) {
+      const outcome = await runScript('audit-verify.ts', [...args], withStore);
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toMatch(message);
+      expect(outcome.stdout).not.toMatch(/intact/);
+    }
+    expect(Object.keys(snapshot(withStore))).toEqual(Object.keys(before));
+  });
+
+  it('report says there is no gateway store, exits 1 and creates none', async () => {
+    const outcome = await runScript('report.ts', [], empty);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toContain(`report: there is no gateway store in ${empty}`);
+    expect(outcome.stdout).toBe('');
+    expect(fs.readdirSync(empty)).toEqual([]);
+  });
+
+  it('report refuses a bad --year or --unused-days naming it, and reports on a store that exists', async () => {
+    const year = await runScript('report.ts', ['--year', '20x6'], empty);
+    expect(year.code).toBe(1);
+    expect(year.stderr).toMatch(/option '--year <yyyy>' argument '20x6' is invalid\. a year like 2026, from 2000 to 9999/);
+    const days = await runScript('report.ts', ['--unused-days', '0'], empty);
+    expect(days.code).toBe(1);
+    expect(days.stderr).toMatch(/option '--unused-days <n>' argument '0' is invalid\. a whole number of days, at least 1/);
+    expect(fs.readdirSync(empty)).toEqual([]);
+
+    const report = await runScript('report.ts', ['--year', '2026', '--json'], withStore);
+    expect(report.code).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({ year: 2026, unusedForDays: 90 });
+  });
+});
+
+describe('npm run consistency, check and token: bad values are named before anything runs', () => {
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = tempDir('commands');
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('consistency refuses --samples that is not a whole number', async () => {
+    for (const samples of ['abc', '-1', '2.5']) {
+      const outcome = await runScript('consistency.ts', ['--samples', samples, '--gateway', 'http://127.0.0.1:9/graphql'], dataDir);
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain(`option '--samples <n>' argument '${samples}' is invalid. a whole number of samples, at least 0`);
+      expect(outcome.stderr).not.toMatch(/does not answer/);
+    }
+    // Not even a development key was made for the token it would have sent.
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('consistency says a --gateway that is not a URL is not a URL', async () => {
+    const outcome = await runScript('consistency.ts', ['--gateway', 'notaurl'], dataDir);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toContain(`option '--gateway <url>' argument 'notaurl' is invalid. not a URL: give the gateway's GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql`);
+    expect(outcome.stderr).not.toMatch(/does not answer|npm start/);
+    const ftp = await runScript('consistency.ts', ['--gateway', 'ftp://gateway/graphql'], dataDir);
+    expect(ftp.code).toBe(1);
+    expect(ftp.stderr).toMatch(/'--gateway <url>' argument 'ftp:\/\/gateway\/graphql' is invalid\. not an http:\/\/ or https:\/\/ URL/);
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('check says a directory is a directory and a file is expected', async () => {
+    const directory = tempDir('check-dir');
+    try {
+      const outcome = await runScript('check.ts', ['persons', `${directory}/`], dataDir);
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toContain(`${directory} is a directory: give the proposed SDL file (a .graphql file such as ${path.join(directory, 'schema.graphql')})`);
+      expect(outcome.stderr).not.toMatch(/EISDIR/);
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('token names --lifetime and the durations it accepts', async () => {
+    for (const lifetime of ['abc', '0h', '-1h', '3600']) {
+      const outcome = await runScript('token.ts', ['drc-approval', '--lifetime', lifetime], dataDir);
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain(`option '--lifetime <duration>' argument '${lifetime}' is invalid. a positive duration: a number and a unit (s, m, h, d, w, y), e.g. 90s, 15m, 1h, 7d`);
+      expect(outcome.stdout).toBe('');
+    }
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+
+    const issued = await runScript('token.ts', ['drc-approval', '--lifetime', '15m'], dataDir);
+    expect(issued.code).toBe(0);
+    const claims = JSON.parse(Buffer.from(issued.stdout.trim().split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ sub: 'drc-approval' });
+    expect(claims.exp - claims.iat).toBe(15 * 60);
+  });
+});
