@@ -150,6 +150,10 @@ export function divisionPrefix(code: string): string {
 
 const PROJECT_CODE = /^(\d{4})-(\d{6})-(\d{2})-(\d{2})-(\d{6})$/;
 
+/** The project kind a projectCode carries (TT): 01 审批 approval, 02 核准 ratification, 03 备案 filing. */
+export const PROJECT_KINDS = { '01': 'APPROVAL', '02': 'RATIFICATION', '03': 'FILING' } as const;
+export type ProjectKindCode = keyof typeof PROJECT_KINDS;
+
 export function checkProjectCode(input: string): Checked {
   const value = input.trim();
   const m = PROJECT_CODE.exec(value);
@@ -158,7 +162,7 @@ export function checkProjectCode(input: string): Checked {
   if (year < 2000 || year > 2099) return bad(`the projectCode's year ${m[1]} is out of range`);
   const region = checkDivisionCode(m[2]);
   if (!region.ok) return bad(`the projectCode's region code ${m[2]} is not valid: ${region.reason}`);
-  if (m[4] === '00') return bad(`the projectCode's project kind 00 is not a kind`);
+  if (!Object.hasOwn(PROJECT_KINDS, m[4])) return bad(`the projectCode's project kind ${m[4]} is not one of 01 (审批), 02 (核准), 03 (备案)`);
   return ok(value);
 }
 

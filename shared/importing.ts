@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import readline from 'node:readline';
 import type { Knex } from 'knex';
-import { parse as parseCsv } from 'csv-parse';
+import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { Presets, SingleBar } from 'cli-progress';
 import { checkDivisionCode, Checked, divisionLevel, isCalendarDate, today } from './identifiers';
+import { controlCharacterIn } from './text';
 
 /**
  * Loading a department's file (CSV or JSONL) into that department's own store: reading with line
@@ -122,6 +122,8 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
   const format = fileFormat(file);
   if (!format) return report({ kind: 'refused', reason: `${file} is neither .csv nor .jsonl` });
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return report({ kind: 'refused', reason: `there is no file ${file}` });
+  const notText = await encodingRefusal(file, format);
+  if (notText) return report({ kind: 'refused', reason: notText });
 
   const progress = options.progress ?? silentProgress;
   progress.start(await countRecords(file, format));
@@ -150,7 +152,7 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
   try {
     // Written before the commit, so that rows never load without the list of those left behind;
     // a list from an earlier run goes, so that the file always speaks of the last load.
-    if (rejected.length) fs.writeFileSync(rejectedFile, rejected.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    if (rejected.length) fs.writeFileSync(rejectedFile, rejected.map(rejectedLine).join('\n') + '\n');
     else if (options.skipInvalid) fs.rmSync(rejectedFile, { force: true });
   } catch (error) {
     await trx.rollback();
@@ -162,6 +164,17 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected);
   }
   return report(rejected.length ? { kind: 'partial', rejectedFile } : { kind: 'complete' }, read, loaded, rejected);
+}
+
+/**
+ * One line of the rejected file. A JSONL record goes in as its line wrote it (JSON.stringify would
+ * write its numbers as JSON.parse rounded them: an idNumber written as a number loses digits).
+ */
+function rejectedLine(rejection: Rejection): string {
+  const written = rejection.record && jsonLineOf.get(rejection.record);
+  if (written === undefined) return JSON.stringify(rejection);
+  const { record: _, ...entry } = rejection;
+  return `${JSON.stringify(entry).slice(0, -1)},"record":${written}}`;
 }
 
 /** Reads, judges and (while the policy allows) inserts every record, a batch at a time, in `trx`. */
@@ -187,6 +200,7 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
 
   let header: readonly string[] | undefined;
   for await (const item of readRecords(file, format)) {
+    if (item.kind === 'refused') return item;
     if (item.kind === 'header') {
       header = item.fields;
       const refusal = headerRefusal(rules, item.fields);
@@ -276,98 +290,302 @@ export function describeFields(rules: ImportRules<unknown>): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The file's text: UTF-8 (a BOM is fine), or UTF-16 when a byte order mark says so
+
+type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+/** UTF-8 unless the file begins with a UTF-16 byte order mark (Excel's "Unicode text" does). */
+function textEncodingOf(file: string): TextEncoding {
+  const head = Buffer.alloc(2);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 2, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
+/**
+ * Why the file's text cannot be read, or undefined. Read as UTF-8, a file in another encoding
+ * (GBK, as Excel saves "CSV" on Chinese Windows; Latin-1) would load with every name turned into
+ * U+FFFD, so it is refused whole, naming where its first byte that is not UTF-8 is.
+ */
+async function encodingRefusal(file: string, format: FileFormat): Promise<string | undefined> {
+  const encoding = textEncodingOf(file);
+  if (await decodes(file, encoding)) return undefined;
+  if (encoding !== 'utf-8') return `${file} begins with a UTF-16 byte order mark but is not UTF-16 text. Save it as UTF-8 and load it again`;
+  const at = firstNonUtf8Byte(await fs.promises.readFile(file));
+  const where = at ? `line ${at.line}, column ${at.column} (byte 0x${at.byte} at offset ${at.offset} of the file)` : 'a byte';
+  const howTo = format === 'csv' ? ' (in Excel: "CSV UTF-8")' : '';
+  return `${where} is not UTF-8: ${file} is in another encoding (GBK? Latin-1?). Save it as UTF-8${howTo} and load it again`;
+}
+
+/** Whether the whole file is text in `encoding`; read a chunk at a time (a file may be large). */
+async function decodes(file: string, encoding: TextEncoding): Promise<boolean> {
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  for await (const chunk of fs.createReadStream(file)) {
+    try {
+      decoder.decode(chunk as Buffer, { stream: true });
+    } catch {
+      return false;
+    }
+  }
+  try {
+    decoder.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Line, column (in characters) and offset of the first byte of `bytes` that is not UTF-8. */
+function firstNonUtf8Byte(bytes: Buffer): { line: number; column: number; offset: number; byte: string } | undefined {
+  // A line feed is never part of a longer UTF-8 sequence, so each line can be judged alone.
+  for (let line = 1, start = 0; start <= bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const text = bytes.subarray(start, end === -1 ? bytes.length : end);
+    const valid = utf8Beginning(text);
+    const length = Buffer.byteLength(valid);
+    if (length < text.length) {
+      const byte = text[length].toString(16).toUpperCase().padStart(2, '0');
+      return { line, column: [...valid.replace(/^\uFEFF/, '')].length + 1, offset: start + length, byte };
+    }
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return undefined;
+}
+
+/** The longest beginning of `bytes` that is whole UTF-8 characters, decoded (a BOM kept, so that its bytes count). */
+function utf8Beginning(bytes: Uint8Array): string {
+  const decode = (end: number) => {
+    try {
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(0, end), { stream: true });
+    } catch {
+      return undefined;
+    }
+  };
+  const whole = decode(bytes.length);
+  if (whole !== undefined) return whole;
+  // A beginning that is not UTF-8 stays so as it grows: search for the longest that is.
+  let good = 0;
+  let bad = bytes.length + 1;
+  while (bad - good > 1) {
+    const middle = (good + bad) >> 1;
+    if (decode(middle) === undefined) bad = middle;
+    else good = middle;
+  }
+  return decode(good)!;
+}
+
+/** The file's text a chunk at a time, its BOM dropped (the encoding was checked before reading). */
+async function* textChunks(file: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder(textEncodingOf(file));
+  const input = fs.createReadStream(file);
+  try {
+    for await (const chunk of input) yield decoder.decode(chunk as Buffer, { stream: true });
+    yield decoder.decode();
+  } finally {
+    input.destroy();
+  }
+}
+
+/** A line of the file, numbered as an editor numbers it, and the line break that ends it ('' at the end of the file). */
+interface SourceLine {
+  number: number;
+  text: string;
+  end: string;
+}
+
+const LINE_BREAK = /\r\n|\n|\r/g;
+
+async function* sourceLines(file: string): AsyncGenerator<SourceLine> {
+  let number = 0;
+  let rest = '';
+  for await (const chunk of textChunks(file)) {
+    rest += chunk;
+    let start = 0;
+    for (const m of rest.matchAll(LINE_BREAK)) {
+      // A CR that ends the text read so far may be the first half of a CRLF.
+      if (m[0] === '\r' && m.index === rest.length - 1) break;
+      yield { number: ++number, text: rest.slice(start, m.index), end: m[0] };
+      start = m.index + m[0].length;
+    }
+    rest = rest.slice(start);
+  }
+  if (rest.endsWith('\r')) yield { number: ++number, text: rest.slice(0, -1), end: '\r' };
+  else if (rest) yield { number: ++number, text: rest, end: '' };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reading a file record by record, with the line each record starts on
 
 type SourceItem =
   | { kind: 'header'; fields: string[] }
   | { kind: 'record'; line: number; record: RawRecord }
-  | { kind: 'unreadable'; line: number; reason: string; text?: string };
+  | { kind: 'unreadable'; line: number; reason: string; text?: string }
+  /** The file cannot be read as records at all (a CSV header that is not CSV). */
+  | { kind: 'refused'; reason: string };
 
 function readRecords(file: string, format: FileFormat): AsyncGenerator<SourceItem> {
   return format === 'csv' ? readCsv(file) : readJsonLines(file);
 }
 
+/**
+ * The line each JSONL record was read from. JSON.parse keeps a number only to the nearest double
+ * (350102199001010024 becomes 350102199001010050), so messages and the rejected file take numbers
+ * from here, as the file wrote them.
+ */
+const jsonLineOf = new WeakMap<RawRecord, string>();
+
 async function* readJsonLines(file: string): AsyncGenerator<SourceItem> {
-  const input = fs.createReadStream(file, 'utf8');
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
-  try {
-    for await (const raw of lines) {
-      line++;
-      const text = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
-      if (!text) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (e) {
-        yield { kind: 'unreadable', line, reason: `not valid JSON: ${(e as Error).message}`, text };
-        continue;
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        yield { kind: 'unreadable', line, reason: 'a line must hold one JSON object', text };
-        continue;
-      }
-      yield { kind: 'record', line, record: value as RawRecord };
+  for await (const { number: line, text: raw } of sourceLines(file)) {
+    const text = raw.trim();
+    if (!text) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      yield { kind: 'unreadable', line, reason: `not valid JSON: ${(e as Error).message}`, text };
+      continue;
     }
-  } finally {
-    lines.close();
-    input.destroy();
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      yield { kind: 'unreadable', line, reason: 'a line must hold one JSON object', text };
+      continue;
+    }
+    jsonLineOf.set(value as RawRecord, text);
+    yield { kind: 'record', line, record: value as RawRecord };
   }
+}
+
+/** A JSON string, or a JSON number; in valid JSON a number can only be outside strings. */
+const JSON_STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/** The record's field `name`, a JSON number, as its line wrote it; undefined if not read from JSONL. */
+function numberAsWritten(record: RawRecord, name: string): string | undefined {
+  const line = jsonLineOf.get(record);
+  if (line === undefined) return undefined;
+  // Each number of the line becomes a string naming its place among the numbers: parsed again,
+  // the field then says which of them it is.
+  const numbers: string[] = [];
+  const marked = line.replace(JSON_STRING_OR_NUMBER, (token) => (token.startsWith('"') ? token : JSON.stringify(`#${numbers.push(token) - 1}`)));
+  const value = (JSON.parse(marked) as RawRecord)[name];
+  return typeof value === 'string' ? numbers[Number(value.slice(1))] : undefined;
+}
+
+/** One CSV record as the file wrote it: its lines joined with their own line breaks. */
+interface CsvRecordText {
+  /** The line it starts on. */
+  line: number;
+  text: string;
+  /** The line of a quote that the file never closes. */
+  unclosedQuoteOn?: number;
 }
 
 async function* readCsv(file: string): AsyncGenerator<SourceItem> {
   let header: string[] | undefined;
-  const skipped: { lines: number; message: string }[] = [];
-  const input = fs.createReadStream(file);
-  const parser = input.pipe(
-    parseCsv({
-      bom: true,
-      columns: (names: string[]) => (header = names.map((n) => n.trim())),
-      info: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        if (error) skipped.push({ lines: error.lines, message: error.message });
-        return undefined;
-      },
-    }),
-  );
-  // csv-parse counts the CR and the LF of a CRLF inside a quoted field as two lines; this many
-  // lines have been over-counted so far.
-  let overCounted = 0;
-  let headerSent = false;
-  const pendingSkips = function* (): Generator<SourceItem> {
-    for (const s of skipped.splice(0)) yield { kind: 'unreadable', line: s.lines - overCounted, reason: `not valid CSV: ${s.message}` };
-  };
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: CsvInfo }>) {
-      if (!headerSent && header) {
-        headerSent = true;
-        yield { kind: 'header', fields: header };
+  for await (const record of csvRecordTexts(file)) {
+    const parsed = parseCsvRecord(record, header);
+    if (!header) {
+      if (!parsed.ok) {
+        yield { kind: 'refused', reason: `line ${record.line} (header): ${parsed.reason}` };
+        return;
       }
-      yield* pendingSkips();
-      const text = Object.values(record).join(',');
-      const breaks = (text.match(/\r\n|\r|\n/g) ?? []).length;
-      overCounted += (text.match(/\r\n/g) ?? []).length;
-      const line = info.lines - overCounted - breaks;
-      if (info.error) {
-        const count = info.error.record?.length ?? Object.keys(record).length;
-        yield { kind: 'unreadable', line, reason: `has ${count} fields where the header has ${header?.length}`, text: info.error.record?.join(',') };
-        continue;
-      }
-      yield { kind: 'record', line, record };
+      header = parsed.cells.map((n) => n.trim());
+      yield { kind: 'header', fields: header };
+    } else if (!parsed.ok) {
+      yield { kind: 'unreadable', line: record.line, reason: parsed.reason, text: record.text };
+    } else if (parsed.cells.length !== header.length) {
+      yield { kind: 'unreadable', line: record.line, reason: `has ${parsed.cells.length} fields where the header has ${header.length}`, text: record.text };
+    } else {
+      const cells = parsed.cells;
+      yield { kind: 'record', line: record.line, record: Object.fromEntries(header.map((name, i) => [name, cells[i]])) };
     }
-    if (!headerSent && header) yield { kind: 'header', fields: header };
-    yield* pendingSkips();
-  } finally {
-    input.destroy();
   }
 }
 
-interface CsvInfo {
-  lines: number;
-  error?: { record?: string[] };
+/**
+ * The file's CSV records, found by their quotes: a line break ends a record unless a quoted cell
+ * is open (RFC 4180). csv-parse is not left to find them: after a stray quote it cannot tell a
+ * line break inside a cell from the end of a record (its skip_records_with_error documentation
+ * says so), and reads the good records after it as part of the bad one. Parsed one at a time,
+ * a bad record spoils no other. A quote never closed ends its record on the line it opened, and
+ * the lines after that are read again, as records of their own.
+ */
+async function* csvRecordTexts(file: string): AsyncGenerator<CsvRecordText> {
+  const lines = sourceLines(file);
+  let readAgain: SourceLine[] = []; // last line first
+  let record: SourceLine[] = [];
+  let quoteOpenSince: number | undefined;
+  try {
+    for (;;) {
+      const line = readAgain.pop() ?? ((await lines.next()).value as SourceLine | undefined);
+      if (line === undefined) {
+        if (!record.length) return;
+        const cut = record.findIndex((l) => l.number === quoteOpenSince) + 1;
+        yield { line: record[0].number, text: joinLines(record.slice(0, cut)), unclosedQuoteOn: quoteOpenSince };
+        readAgain = record.slice(cut).reverse();
+        record = [];
+        quoteOpenSince = undefined;
+        continue;
+      }
+      if (!record.length && line.text === '') continue; // a blank line between records
+      record.push(line);
+      quoteOpenSince = quoteOpenAfter(quoteOpenSince, line);
+      if (quoteOpenSince === undefined) {
+        yield { line: record[0].number, text: joinLines(record) };
+        record = [];
+      }
+    }
+  } finally {
+    await lines.return(undefined);
+  }
+}
+
+/**
+ * After `line`, the line where the quoted cell still open began (undefined: none is open). A
+ * quote opens or closes a quoted cell, and a quote inside one is written twice, so an odd number
+ * of quotes opens or closes one; an even number with one open closes it and opens another.
+ */
+function quoteOpenAfter(openSince: number | undefined, line: SourceLine): number | undefined {
+  let quotes = 0;
+  for (let i = line.text.indexOf('"'); i !== -1; i = line.text.indexOf('"', i + 1)) quotes++;
+  if (quotes % 2 === 1) return openSince === undefined ? line.number : undefined;
+  return openSince !== undefined && quotes > 0 ? line.number : openSince;
+}
+
+function joinLines(lines: readonly SourceLine[]): string {
+  return lines.map((l, i) => (i === lines.length - 1 ? l.text : l.text + l.end)).join('');
+}
+
+/** A record's cells, or why it is not CSV. */
+function parseCsvRecord(record: CsvRecordText, header?: readonly string[]): { ok: true; cells: string[] } | { ok: false; reason: string } {
+  try {
+    // The record has no line break outside a quoted cell; naming one spares csv-parse looking for
+    // it at every character (it builds Buffers to do so: slower than the parse itself).
+    return { ok: true, cells: parseCsv(record.text, { record_delimiter: '\n' })[0] ?? [] };
+  } catch (error) {
+    return { ok: false, reason: `not valid CSV: ${csvProblem(error as CsvError, record, header)}` };
+  }
+}
+
+/** What is wrong with a record's quotes, naming the cell by its column; lines are the file's, not csv-parse's (it counts from the record). */
+function csvProblem(error: CsvError, record: CsvRecordText, header?: readonly string[]): string {
+  const index = typeof error.column === 'number' ? error.column : undefined;
+  const cell = index === undefined ? 'a cell' : (header?.[index] ?? `cell ${index + 1}`);
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return `a quote opened on line ${record.unclosedQuoteOn ?? record.line} (${cell}) is never closed; the lines after it are read as records of their own`;
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return `${cell} goes on after its closing quote (a quote inside a quoted cell is written twice: "")`;
+    case 'INVALID_OPENING_QUOTE':
+      return `${cell} has a quote but does not begin with one (quote the whole cell, and write a quote inside it twice: "")`;
+    default:
+      return error.message;
+  }
 }
 
 /** A cheap first pass for the progress bar: records are lines (a quoted line break may make it an overestimate). */
@@ -428,10 +646,15 @@ export function recordFields(record: RawRecord) {
     }
     const v = record[name];
     if (typeof v !== 'string') {
-      fail(name, `${name} must be text, not ${JSON.stringify(v)}`);
+      fail(name, `${name} must be text, not ${asWritten(name)}`);
       return undefined;
     }
     return v.trim();
+  };
+  /** The field's value as the file wrote it, for messages: a JSON number with all its digits. */
+  const asWritten = (name: string): string => {
+    const v = record[name];
+    return (typeof v === 'number' && numberAsWritten(record, name)) || JSON.stringify(v);
   };
 
   const fields = {
@@ -448,10 +671,13 @@ export function recordFields(record: RawRecord) {
     optional<T>(name: string, read: (name: string) => T): T | null {
       return present(name) ? read(name) : null;
     },
-    text(name: string, maxLength: number): string {
+    /** Text without control characters; `lineBreaks` lets long free text (an address) hold line breaks, as a quoted CSV cell may. */
+    text(name: string, maxLength: number, { lineBreaks = false } = {}): string {
       const v = string(name);
       if (v === undefined) return '';
       if ([...v].length > maxLength) fail(name, `${name} is longer than ${maxLength} characters`);
+      const control = controlCharacterIn(v, { lineBreaks });
+      if (control) fail(name, `${name} cannot contain control characters (${control})`);
       return v;
     },
     identifier(name: string, check: (input: string) => Checked): string {
@@ -485,11 +711,11 @@ export function recordFields(record: RawRecord) {
         return 0;
       }
       const raw = record[name];
-      const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+      const text = typeof raw === 'number' ? asWritten(name) : typeof raw === 'string' ? raw.trim() : '';
       const n = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
-      if (!Number.isFinite(n)) fail(name, `${name} must be a number, not ${JSON.stringify(raw)}`);
-      else if (above ? n <= min : n < min) fail(name, `${name} must be ${above ? 'more than' : 'at least'} ${min}, not ${n}`);
-      else if (n > max) fail(name, `${name} must be at most ${max}, not ${n}`);
+      if (!Number.isFinite(n)) fail(name, `${name} must be a number, not ${typeof raw === 'number' ? text : JSON.stringify(raw)}`);
+      else if (above ? n <= min : n < min) fail(name, `${name} must be ${above ? 'more than' : 'at least'} ${min}, not ${text}`);
+      else if (n > max) fail(name, `${name} must be at most ${max}, not ${text}`);
       else if (Math.round(n * 10 ** decimals) / 10 ** decimals !== n) fail(name, `${name} has more than ${decimals} decimal places`);
       return n;
     },

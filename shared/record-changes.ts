@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { badUserInput } from './errors';
 import type { Migration } from './db';
 import type { InternalCaller } from './internal-token';
+import { controlCharacterIn } from './text';
 
 /**
  * A department's own change log (record_changes): every correction it makes to its records, with
@@ -49,7 +50,8 @@ export function correctedName(value: string, maxLength: number): string {
   const name = value.trim();
   if (!name) throw invalidCorrection('name', 'a name cannot be empty');
   if ([...name].length > maxLength) throw invalidCorrection('name', `a name has at most ${maxLength} characters`);
-  if (/[\p{Cc}\p{Cf}]/u.test(name)) throw invalidCorrection('name', 'a name cannot contain control characters');
+  const control = controlCharacterIn(name);
+  if (control) throw invalidCorrection('name', `a name cannot contain control characters (${control})`);
   return name;
 }
 

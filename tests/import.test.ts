@@ -83,7 +83,7 @@ function defineImportSuite(store: StoreKind) {
       return db;
     }
     /** A fixture, or new content, as a file of the temporary work directory (rejected files go beside it). */
-    function file(name: string, content?: string): string {
+    function file(name: string, content?: string | Buffer): string {
       const target = path.join(workDir, name);
       if (content === undefined) fs.copyFileSync(path.join(FIXTURES, name), target);
       else fs.writeFileSync(target, content);
@@ -219,6 +219,140 @@ function defineImportSuite(store: StoreKind) {
         })}\nnot json\n`));
         expect(rejections(jsonl)).toEqual([[1, 'unknown field nickname'], [2, expect.stringMatching(/^not valid JSON/)]]);
         expect(await db('natural_persons').count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+    });
+
+    describe('files that are not what they should be', () => {
+      const personsOf = async (db: Knex) => (await table(db, 'natural_persons', 'id_number')).map((p) => [p.id_number, p.name]);
+      const rejectedFileOf = (source: string) => fs.readFileSync(`${source}.rejected.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+      it('refuses a file that is not UTF-8 (GBK, Latin-1), naming the line, column and byte, and stores nothing', async () => {
+        const db = await freshStore('persons');
+        const gbk = await load(db, naturalPersonImport, 'persons-gbk.csv', { skipInvalid: true });
+        // Line 2 is 35010219850312123X,林志强,… and 林 is C1 D6 in GBK; the header and LF are 119 bytes.
+        expect(gbk).toMatchObject({ read: 0, loaded: 0, outcome: { kind: 'refused' } });
+        expect(gbk.outcome).toEqual({
+          kind: 'refused',
+          reason: expect.stringMatching(/^line 2, column 20 \(byte 0xC1 at offset 119 of the file\) is not UTF-8: .*persons-gbk\.csv is in another encoding .*Save it as UTF-8 \(in Excel: "CSV UTF-8"\) and load it again$/),
+        });
+        expect(fs.existsSync(`${path.join(workDir, 'persons-gbk.csv')}.rejected.jsonl`)).toBe(false);
+
+        // 郑 is D6 A3 in GBK, which happens to be UTF-8 (U+05A3); 国 (B9 FA) is not.
+        const gbkLines = await load(db, naturalPersonImport, 'persons-gbk.jsonl');
+        expect(gbkLines.outcome).toEqual({ kind: 'refused', reason: expect.stringMatching(/^line 1, column 43 \(byte 0xB9 at offset 43 of the file\) is not UTF-8: .*Save it as UTF-8 and load it again$/) });
+
+        const latin1 = await importFile(db, naturalPersonImport, file('latin1.csv', Buffer.from(`${PERSONS_HEADER}\n350102197701010157,José,MALE,1977-01-01,ALIVE,,Rua,350102,\n`, 'latin1')));
+        expect(latin1.outcome).toEqual({ kind: 'refused', reason: expect.stringMatching(/^line 2, column 23 \(byte 0xE9 at offset 122 of the file\) is not UTF-8/) });
+        expect(await personsOf(db)).toEqual([]);
+      });
+
+      it('reads UTF-8 with a BOM, and UTF-16 (little- or big-endian) with a BOM', async () => {
+        const db = await freshStore('persons');
+        const bom = await importFile(db, naturalPersonImport, file('bom.csv', `\uFEFF${fs.readFileSync(path.join(FIXTURES, 'persons.csv'), 'utf8')}`));
+        expect(bom).toMatchObject({ outcome: { kind: 'complete' }, loaded: 3 });
+        expect(await personsOf(db)).toContainEqual(['35010219850312123X', '林志强']);
+
+        const utf16 = await freshStore('persons');
+        expect(await load(utf16, naturalPersonImport, 'persons-utf16.csv')).toMatchObject({ outcome: { kind: 'complete' }, loaded: 3 });
+        expect(await load(utf16, naturalPersonImport, 'persons-utf16.jsonl')).toMatchObject({ outcome: { kind: 'complete' }, loaded: 2 });
+        expect(await personsOf(utf16)).toEqual([
+          ['350102197701010157', '郑国平'], ['35010219850312123X', '林志强'], ['350103196612120284', '吴秀英'],
+          ['350203199007082469', '陈雅婷'], ['350583194811300370', '黄振坤'],
+        ]);
+      });
+
+      it('reports a quote never closed on the line it opened, and reads the lines after it as records of their own', async () => {
+        const db = await freshStore('persons');
+        const line3 = '350103196612120284,"吴秀英,FEMALE,1966-12-12,ALIVE,,某地,350103,';
+        const source = file('unclosed.csv', [
+          PERSONS_HEADER,
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,某地,350102,',
+          line3,
+          '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,',
+        ].join('\n') + '\n');
+        const reason = 'not valid CSV: a quote opened on line 3 (name) is never closed; the lines after it are read as records of their own';
+
+        const all = await importFile(db, naturalPersonImport, source);
+        expect(all).toMatchObject({ outcome: { kind: 'rejected' }, read: 3, loaded: 0 });
+        expect(rejections(all)).toEqual([[3, reason]]);
+        expect(await personsOf(db)).toEqual([]);
+
+        const skipping = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(skipping).toMatchObject({ outcome: { kind: 'partial' }, read: 3, loaded: 2 });
+        expect(await personsOf(db)).toEqual([['350102197701010157', '郑国平'], ['35010219850312123X', '林志强']]);
+        // The line as the file has it, so that it can be corrected and loaded again.
+        expect(rejectedFileOf(source)).toEqual([{ line: 3, reasons: [reason], text: line3 }]);
+      });
+
+      it('names the line a runaway quote opened on when its record began on an earlier line', async () => {
+        const db = await freshStore('persons');
+        const source = file('runaway.csv', [
+          PERSONS_HEADER,
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,"福建省福州市',
+          '鼓楼区",350102,"13900000002',
+          '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,',
+        ].join('\r\n'));
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(rejections(report)).toEqual([
+          [2, 'not valid CSV: a quote opened on line 3 (mobilePhone) is never closed; the lines after it are read as records of their own'],
+        ]);
+        expect(rejectedFileOf(source)[0].text).toBe('350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,"福建省福州市\r\n鼓楼区",350102,"13900000002');
+        expect(await personsOf(db)).toEqual([['35010219850312123X', '林志强']]);
+      });
+
+      it('rejects only its own line for text after a closing quote, or a quote inside an unquoted cell', async () => {
+        const db = await freshStore('persons');
+        const line2 = '350102197701010157,"郑国平"x,MALE,1977-01-01,ALIVE,,某地,350102,';
+        const line4 = '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某"地,350203,';
+        const source = file('quotes.csv', [
+          PERSONS_HEADER,
+          line2,
+          '350103196612120284,吴秀英,FEMALE,1966-12-12,ALIVE,,某地,350103,',
+          line4,
+          '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,',
+        ].join('\n'));
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(report).toMatchObject({ outcome: { kind: 'partial' }, read: 4, loaded: 2 });
+        expect(rejections(report)).toEqual([
+          [2, 'not valid CSV: name goes on after its closing quote (a quote inside a quoted cell is written twice: "")'],
+          [4, 'not valid CSV: householdAddress has a quote but does not begin with one (quote the whole cell, and write a quote inside it twice: "")'],
+        ]);
+        expect(rejectedFileOf(source).map((r) => [r.line, r.text])).toEqual([[2, line2], [4, line4]]);
+        expect(await personsOf(db)).toEqual([['35010219850312123X', '林志强'], ['350103196612120284', '吴秀英']]);
+      });
+
+      it('echoes a number as the JSONL line wrote it, in the message and in the rejected file', async () => {
+        const db = await freshStore('persons');
+        // 350102199001010024 is beyond a double's integers: JSON.parse makes it 350102199001010050.
+        const line = '{"idNumber":350102199001010024,"name":"张三","gender":"FEMALE","birthDate":"1990-01-01","status":"ALIVE","householdAddress":"某地","householdDivisionCode":"350102"}';
+        const source = file('number.jsonl', `${line}\n`);
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(rejections(report)).toEqual([[1, 'idNumber must be text, not 350102199001010024']]);
+        const rejected = fs.readFileSync(`${source}.rejected.jsonl`, 'utf8');
+        expect(rejected).toBe(`{"line":1,"reasons":["idNumber must be text, not 350102199001010024"],"record":${line}}\n`);
+        expect(await personsOf(db)).toEqual([]);
+      });
+
+      it('refuses control characters in text, as the API refuses them in a corrected name; an address may break lines', async () => {
+        const db = await freshStore('persons');
+        const person = { idNumber: '350102197701010157', name: '张\u0000三\u0007', gender: 'MALE', birthDate: '1977-01-01', status: 'ALIVE', householdAddress: '福建省福州市\n鼓楼区', householdDivisionCode: '350102' };
+        const report = await importFile(db, naturalPersonImport, file('control.jsonl', [
+          person,
+          { ...person, idNumber: '350103196612120284', name: '吴\u200B秀英', gender: 'FEMALE', birthDate: '1966-12-12', householdAddress: '某地\u0007' },
+          { ...person, name: '郑国平' },
+        ].map((r) => JSON.stringify(r)).join('\n')));
+        expect(rejections(report)).toEqual([
+          [1, 'name cannot contain control characters (U+0000 at character 2)'],
+          [2, 'name cannot contain control characters (U+200B at character 2); householdAddress cannot contain control characters (U+0007 at character 3)'],
+        ]);
+        expect(await personsOf(db)).toEqual([]);
+
+        const projects = await freshStore('projects');
+        const good = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'projects.jsonl'), 'utf8').split('\n')[0]);
+        const steps = await importFile(projects, projectImport, file('steps.jsonl', JSON.stringify({
+          ...good, name: '停车场\u001B', approvals: [{ department: '自然资源局', item: '用地\u0000预审', status: 'PENDING' }],
+        })));
+        expect(rejections(steps)).toEqual([[1, 'name cannot contain control characters (U+001B at character 4); approvals[0].item cannot contain control characters (U+0000 at character 3)']]);
       });
     });
 
@@ -406,6 +540,10 @@ function defineImportSuite(store: StoreKind) {
         expect(skipping.stdout).toContain('Loaded 2 of 7 rows into natural persons; 5 rejected');
         const rejected = fs.readFileSync(`${path.join(workDir, 'persons-with-errors.csv')}.rejected.jsonl`, 'utf8');
         expect(rejected.trim().split('\n').map((l) => JSON.parse(l).line)).toEqual([3, 4, 5, 7, 8]);
+
+        const gbk = await runCli(['persons', file('persons-gbk.csv')], env);
+        expect(gbk.code).toBe(2);
+        expect(gbk.stderr).toMatch(/Nothing loaded: line 2, column 20 \(byte 0xC1 at offset 119 of the file\) is not UTF-8: .* Save it as UTF-8/);
 
         const unknown = await runCli(['registry', file('persons.csv')], env);
         expect(unknown.code).toBe(2);

@@ -99,7 +99,8 @@ describe('project and parcel codes', () => {
     ['2024-350102-64-01-00012', /YYYY-RRRRRR-II-TT-NNNNNN/],
     ['1899-350102-64-01-000123', /year/],
     ['2024-000102-64-01-000123', /region code/],
-    ['2024-350102-64-00-000123', /kind/],
+    ['2024-350102-64-00-000123', /kind 00 is not one of 01/],
+    ['2024-350102-64-09-000123', /kind 09 is not one of 01 \(审批\), 02 \(核准\), 03 \(备案\)/],
   ])('refuses project code %s', (input, reason) => {
     const result = checkProjectCode(input);
     expect(result.ok).toBe(false);

@@ -41,7 +41,7 @@ export function judgeCreditEntry(record: RawRecord): Judged<CreditEntryImportRow
     subjectKey = f.identifier('uscc', checkUscc);
   }
   const kind = f.choice('kind', KINDS);
-  const reason = f.text('reason', 200);
+  const reason = f.text('reason', 200, { lineBreaks: true });
   const authority = f.text('authority', 60);
   const documentNumber = f.text('documentNumber', 60);
   const decidedOn = f.date('decidedOn');

@@ -18,8 +18,8 @@ export function judgeLegalPerson(record: RawRecord): Judged<LegalPersonRow> {
   const enterpriseType = f.text('enterpriseType', 60);
   // 万元, DECIMAL(14,2)
   const registeredCapital = f.amount('registeredCapital', { max: 999_999_999_999.99 });
-  const businessScope = f.text('businessScope', 300);
-  const registeredAddress = f.text('registeredAddress', 200);
+  const businessScope = f.text('businessScope', 300, { lineBreaks: true });
+  const registeredAddress = f.text('registeredAddress', 200, { lineBreaks: true });
   const representative = f.identifier('legalRepresentativeIdNumber', checkIdNumber);
   const divisionCode = f.identifier('divisionCode', checkCountyCode);
 

@@ -17,7 +17,7 @@ export function judgeNaturalPerson(record: RawRecord): Judged<NaturalPersonRow> 
   const birthDate = f.date('birthDate');
   const status = f.choice('status', STATUSES);
   const deceasedOn = f.optional('deceasedOn', f.date);
-  const householdAddress = f.text('householdAddress', 200);
+  const householdAddress = f.text('householdAddress', 200, { lineBreaks: true });
   const householdDivisionCode = f.identifier('householdDivisionCode', checkCountyCode);
   const mobilePhone = f.optional('mobilePhone', (n) => f.text(n, 11));
 

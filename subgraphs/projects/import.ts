@@ -1,10 +1,10 @@
-import { checkParcelCode, checkProjectCode, checkUscc, divisionPrefix, isCalendarDate, today } from '../../shared/identifiers';
+import { checkParcelCode, checkProjectCode, checkUscc, divisionPrefix, isCalendarDate, PROJECT_KINDS, ProjectKindCode, today } from '../../shared/identifiers';
 import { checkCountyCode, ImportRules, insertRows, Judged, keysInTable, RawRecord, recordFields } from '../../shared/importing';
+import { controlCharacterIn } from '../../shared/text';
 
 const STATUSES = ['DECLARED', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED'] as const;
 const APPROVAL_STATUSES = ['PENDING', 'IN_PROGRESS', 'APPROVED', 'REJECTED'] as const;
 /** The project kind is written into the projectCode (its TT part): 01 审批, 02 核准, 03 备案. */
-const KIND_CODES: Record<string, 'APPROVAL' | 'RATIFICATION' | 'FILING'> = { '01': 'APPROVAL', '02': 'RATIFICATION', '03': 'FILING' };
 
 /** A project with the rows of its two link tables: parcels and parallel approval steps. */
 export interface ProjectImportRow {
@@ -34,8 +34,10 @@ function readApprovals(value: unknown, declaredOn: string): { approvals: Approva
     const s = (step && typeof step === 'object' ? step : {}) as Record<string, unknown>;
     const text = (name: string, max: number) => {
       const v = s[name];
+      const control = typeof v === 'string' ? controlCharacterIn(v.trim()) : undefined;
       if (typeof v !== 'string' || !v.trim()) reasons.push(`${at}.${name} is required`);
       else if ([...v.trim()].length > max) reasons.push(`${at}.${name} is longer than ${max} characters`);
+      else if (control) reasons.push(`${at}.${name} cannot contain control characters (${control})`);
       return typeof v === 'string' ? v.trim() : '';
     };
     const department = text('department', 40);
@@ -79,7 +81,7 @@ export function judgeProject(record: RawRecord): Judged<ProjectImportRow> {
   // 万元, DECIMAL(14,2)
   const totalInvestment = f.amount('totalInvestment', { above: true, max: 999_999_999_999.99 });
   const status = f.choice('status', STATUSES);
-  const kind = f.optional('kind', (n) => f.choice(n, Object.values(KIND_CODES)));
+  const kind = f.optional('kind', (n) => f.choice(n, Object.values(PROJECT_KINDS)));
   const industryCode = f.optional('industryCode', (n) => f.text(n, 2));
   const declaredOn = f.date('declaredOn');
   const applicantUscc = f.identifier('applicantUscc', checkUscc);
@@ -88,10 +90,10 @@ export function judgeProject(record: RawRecord): Judged<ProjectImportRow> {
   const approvalsValue = f.optional('approvals', f.json);
 
   const [year, region, industry, kindCode] = projectCode.split('-');
-  const codedKind = KIND_CODES[kindCode];
+  // What the projectCode says (checkProjectCode has refused any kind but 01-03).
+  const codedKind = PROJECT_KINDS[kindCode as ProjectKindCode];
   if (f.valid('projectCode')) {
-    if (!codedKind) f.complain(`the projectCode's project kind ${kindCode} is not 01 (APPROVAL), 02 (RATIFICATION) or 03 (FILING)`);
-    else if (kind !== null && f.valid('kind') && kind !== codedKind) f.complain(`kind ${kind} disagrees with the projectCode, which says ${codedKind}`);
+    if (kind !== null && f.valid('kind') && kind !== codedKind) f.complain(`kind ${kind} disagrees with the projectCode, which says ${codedKind}`);
     if (industryCode !== null && f.valid('industryCode') && industryCode !== industry) {
       f.complain(`industryCode ${industryCode} disagrees with the projectCode, which says ${industry}`);
     }

@@ -1,0 +1,17 @@
+/**
+ * Control and format characters (NUL, BEL, zero-width and direction marks) have no place in a
+ * name, an address or any other text a department keeps: the API refuses them in a corrected name
+ * (`correctedName`, shared/record-changes.ts) and an import refuses them in every text field
+ * (shared/importing.ts), so that no way in stores what another refuses. `lineBreaks` allows CR
+ * and LF, for free text such as an address.
+ */
+const CONTROL_CHARACTER = /[\p{Cc}\p{Cf}]/u;
+const CONTROL_CHARACTER_BUT_LINE_BREAK = /(?![\r\n])[\p{Cc}\p{Cf}]/u;
+
+/** The first control character in `text`, described ("U+0000 at character 2"), or undefined. */
+export function controlCharacterIn(text: string, { lineBreaks = false } = {}): string | undefined {
+  const found = (lineBreaks ? CONTROL_CHARACTER_BUT_LINE_BREAK : CONTROL_CHARACTER).exec(text);
+  if (!found) return undefined;
+  const codePoint = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return `U+${codePoint} at character ${[...text.slice(0, found.index)].length + 1}`;
+}
