@@ -139,6 +139,31 @@ function defineTrailSuite(store: StoreKind) {
       return { pool, roundTrips: () => sent };
     }
 
+    it('appends records while an index pass holds its transaction open: the pass does not lock the trail', async () => {
+      const trail = new AuditTrail(db, logger);
+      await new SubjectIndex(db, logger).catchUp();
+      await trail.record(entry([SUBJECT])); // a record for the pass to index
+      // The store as the index sees it, with each pass's transaction held open, its work done,
+      // while another record is appended (under REPEATABLE READ the pass's INSERT … SELECT locked
+      // the trail's last rows and the gap after them, and the append waited for its commit).
+      let appendedWhileHeld: boolean | undefined;
+      const held = Object.create(db, {
+        transaction: {
+          value: (work: (trx: Knex.Transaction) => Promise<unknown>, config?: Knex.TransactionConfig) =>
+            db.transaction(async (trx) => {
+              const result = await work(trx);
+              const appended = trail.record(entry([SUBJECT])).then(() => true);
+              appendedWhileHeld ??= await Promise.race([appended, new Promise<boolean>((r) => setTimeout(() => r(false), 2_000))]);
+              return result;
+            }, config),
+        },
+      }) as Knex;
+      expect(await new SubjectIndex(held, logger).catchUp()).toBe(1);
+      expect(appendedWhileHeld).toBe(true);
+      await trail.close();
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+    });
+
     it('writes a batch in one round trip to MySQL, without reading the head again', async () => {
       const { pool, roundTrips } = countingPool();
       const trail = new AuditTrail(db, logger, mysqlChainScript(pool));

@@ -99,6 +99,10 @@ const PASS_SQL = {
 async function indexPass(db: Knex, logger: Logger, limit: number): Promise<number> {
   const mysql = usesMysql(db);
   const sql = mysql ? PASS_SQL.mysql : PASS_SQL.sqlite;
+  // READ COMMITTED: under MySQL's default (REPEATABLE READ) an INSERT … SELECT locks the rows it
+  // reads and the gap after the last of them, so an audit batch appended after the pass had read
+  // the trail waited for the pass to commit. Read committed, it reads the trail without locks.
+  // (The progress row is still locked: replicas index in turn.)
   return db.transaction(async (trx) => {
     const progress = trx('audit_subjects_progress').where('id', 1).first('indexed_seq');
     // SQLite has one writer at a time already (and knex warns on every FOR UPDATE there).
@@ -118,7 +122,7 @@ async function indexPass(db: Knex, logger: Logger, limit: number): Promise<numbe
     }
     await trx('audit_subjects_progress').where('id', 1).update({ indexed_seq: range[1] });
     return Number(pass.records);
-  });
+  }, mysql ? { isolationLevel: 'read committed' } : undefined);
 }
 
 /** The rows of a `raw` SELECT: mysql2 answers [rows, fields], better-sqlite3 the rows. */
