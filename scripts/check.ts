@@ -5,7 +5,7 @@ import { readConfig } from '../shared/config';
 import { DEPARTMENTS, DepartmentName, isDepartmentName, schemaPath } from '../shared/departments';
 import { recordedOperations } from '../gateway/operations-recorder';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
-import { openGatewayStore } from '../gateway/store';
+import { openExistingGatewayStore } from './cli-options';
 
 /**
  * `npm run check -- <subgraph> [schema.graphql]`: before a department publishes a changed SDL.
@@ -76,7 +76,9 @@ async function main(): Promise<number> {
   }
   const config = readConfig();
   const current = currentSources(config);
-  const db = await openGatewayStore(config);
+  // Without the gateway's store there are no recorded operations to check against: saying "none
+  // breaks" would call any change safe.
+  const db = await openExistingGatewayStore(config);
   try {
     const operations = await recordedOperations(db);
     const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), operations });

@@ -221,6 +221,14 @@ describe('npm run consistency, check and token: bad values are named before anyt
     }
   });
 
+  it('check says there is no gateway store to check against, exits 2 and creates none', async () => {
+    const outcome = await runScript('check.ts', ['persons'], dataDir);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain(`there is no gateway store in ${dataDir}`);
+    expect(outcome.stdout).not.toMatch(/recorded operation/);
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
   it('token names --lifetime and the durations it accepts', async () => {
     for (const lifetime of ['abc', '0h', '-1h', '3600']) {
       const outcome = await runScript('token.ts', ['drc-approval', '--lifetime', lifetime], dataDir);
