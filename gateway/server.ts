@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { ApolloGateway } from '@apollo/gateway';
@@ -192,8 +193,13 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   });
   if (config.playground) app.use(playgroundRouter({ devConsumers: config.auth.devTokens }));
   if (config.auth.devTokens) {
-    // Development only: tokens for the seeded consumers, for the playground's picker.
-    app.get('/playground/dev-consumers', async (_req, res) => {
+    // Development only: tokens for the seeded consumers, for the playground's picker, and only to a
+    // browser on this machine: any token here is a consumer's identity (the auditor's included).
+    app.get('/playground/dev-consumers', async (req, res) => {
+      if (!fromThisMachine(req)) {
+        res.status(403).json({ errors: [{ message: 'Development tokens are given only to a browser on the gateway\'s own machine', extensions: { code: 'FORBIDDEN' } }] });
+        return;
+      }
       const consumers = await registry.all();
       res.json(
         await Promise.all(
@@ -259,4 +265,14 @@ function utf8Bytes(header: string): string {
   if (!/[\u0080-\u00ff]/.test(header)) return header;
   const decoded = Buffer.from(header, 'latin1').toString('utf8');
   return decoded.includes('\ufffd') ? header : decoded;
+}
+
+/**
+ * A request made on this machine, not relayed: from a loopback address and with no proxy's
+ * forwarding header (nginx in front of the gateway connects from loopback for anyone).
+ */
+function fromThisMachine(req: IncomingMessage): boolean {
+  const address = req.socket.remoteAddress ?? '';
+  const loopback = address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+  return loopback && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined;
 }

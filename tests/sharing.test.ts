@@ -42,6 +42,20 @@ function defineSharingSuite(store: StoreKind) {
         new SignJWT(claims).setProtectedHeader({ alg }).setIssuer(stack.config.auth.issuer).setAudience(stack.config.auth.audience)
           .setSubject('drc-approval').setIssuedAt().setExpirationTime(exp).sign(key);
 
+      it('gives development tokens only to a browser on the gateway\'s machine, never through a proxy', async () => {
+        const base = stack.gatewayUrl.replace(/\/graphql$/, '');
+        const here = await fetch(`${base}/playground/dev-consumers`);
+        expect(here.status).toBe(200);
+        expect((await here.json()).map((c: { id: string }) => c.id)).toContain('auditor');
+        for (const relayed of [{ 'x-forwarded-for': '10.1.2.3' }, { forwarded: 'for=10.1.2.3' }]) {
+          const answer = await fetch(`${base}/playground/dev-consumers`, { headers: relayed });
+          expect(answer.status).toBe(403);
+          const body = await answer.text();
+          expect(body).toMatch(/FORBIDDEN/);
+          expect(body).not.toMatch(/eyJ/); // no token in it
+        }
+      });
+
       it('answers a valid token', async () => {
         const answer = await ask(await stack.as('market-portal'));
         expect(answer.status).toBe(200);
