@@ -47,7 +47,8 @@ function defineSharingSuite(store: StoreKind) {
         const here = await fetch(`${base}/playground/dev-consumers`);
         expect(here.status).toBe(200);
         expect((await here.json()).map((c: { id: string }) => c.id)).toContain('auditor');
-        for (const relayed of [{ 'x-forwarded-for': '10.1.2.3' }, { forwarded: 'for=10.1.2.3' }]) {
+        const relays: Record<string, string>[] = [{ 'x-forwarded-for': '10.1.2.3' }, { forwarded: 'for=10.1.2.3' }];
+        for (const relayed of relays) {
           const answer = await fetch(`${base}/playground/dev-consumers`, { headers: relayed });
           expect(answer.status).toBe(403);
           const body = await answer.text();
