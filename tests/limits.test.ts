@@ -5,6 +5,7 @@ import { Lexer, Source, TokenKind } from 'graphql';
 import Redis from 'ioredis';
 import type { Config } from '../shared/config';
 import { createLogger } from '../shared/logger';
+import { idNumberCheckCharacter } from '../shared/identifiers';
 import { RunningGateway, startGateway } from '../gateway/server';
 import { VERIFY_BATCH } from '../scripts/bench/operations';
 import { PROJECT_REVIEW } from './support/operations';
@@ -296,6 +297,20 @@ function defineLimitsSuite(store: StoreKind) {
         }
         // Another consumer has its own count.
         expect((await post(stack.gatewayUrl, { query: division('name') }, await stack.as('market-portal'))).status).toBe(200);
+      });
+
+      it('counts a citizen under a hash of their idNumber, never the idNumber itself', async () => {
+        const citizen = `35010219900101003${idNumberCheckCharacter('35010219900101003')}`;
+        expect((await post(stack.gatewayUrl, { query: '{ __typename }' }, await stack.asCitizen(citizen))).status).toBe(200);
+        const redis = new Redis(stack.config.limits.rateLimit.redisUrl);
+        try {
+          const keys = await redis.keys(`${prefix}rate:citizen:*`);
+          expect(keys.length).toBeGreaterThan(0);
+          for (const key of keys) expect(key).toMatch(/rate:citizen:[0-9a-f]{32}$/);
+          expect(keys.join()).not.toContain(citizen.slice(0, 17));
+        } finally {
+          redis.disconnect();
+        }
       });
 
       it('fails open when Redis cannot be reached', async () => {

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 import Redis from 'ioredis';
 import type { Logger } from '../../shared/logger';
 import type { Authenticate } from '../auth/consumer-token';
-import { principalId } from '../context';
+import type { Principal } from '../context';
 import type { Limits } from './operation-limits';
 
 export type RateLimitSettings = Limits['rateLimit'];
@@ -155,8 +156,17 @@ export function rateLimited(admission: Extract<Admission, { admitted: false }>, 
 export function rateLimitedAuthenticator(authenticate: Authenticate, limiter: RateLimiter, windowSeconds: number): Authenticate {
   return async (authorization) => {
     const principal = await authenticate(authorization);
-    const admission = await limiter.admit(principalId(principal));
+    const admission = await limiter.admit(limitedAs(principal));
     if (!admission.admitted) throw rateLimited(admission, windowSeconds);
     return principal;
   };
+}
+
+/**
+ * Whose limit a request counts against, as Redis keeps it: a system by its consumer id, a citizen
+ * by a hash of their idNumber (the idNumber itself belongs in the audit trail only, not in a
+ * shared cache's key list).
+ */
+function limitedAs(principal: Principal): string {
+  return principal.kind === 'SYSTEM' ? principal.consumer.id : `citizen:${createHash('sha256').update(principal.idNumber).digest('hex').slice(0, 32)}`;
 }
