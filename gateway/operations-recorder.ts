@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { BREAK, DocumentNode, Kind, parse, print, visit } from 'graphql';
 import type { Knex } from 'knex';
 import type { Logger } from '../shared/logger';
 import { GatewayContext, principalId } from './context';
@@ -20,18 +22,46 @@ export interface RecordedOperation {
 
 const MEMORY_LIMIT = 50_000;
 
+/** An operation document as it is kept, and the hash it is kept under. */
+export interface KeptDocument {
+  document: string;
+  hash: string;
+}
+
+/**
+ * The document as it is kept: every string literal blanked (""). A literal idNumber or name in the
+ * query text is personal data, which belongs in the audit trail alone; blanked, the document still
+ * validates against a proposed schema as it did (a String or ID literal is not checked for its
+ * content, and enum values and numbers are kept). A document without string literals is kept as
+ * sent, under its own hash.
+ */
+export function keptDocument(document: DocumentNode, source: string, sourceHash: string): KeptDocument {
+  let literals = false;
+  visit(document, { StringValue: () => ((literals = true), BREAK) });
+  if (!literals) return { document: source, hash: sourceHash };
+  const blanked = print(visit(document, { StringValue: (node) => ({ ...node, value: '', block: false }) }));
+  return { document: blanked, hash: createHash('sha256').update(blanked).digest('hex') };
+}
+
+/** `keptDocument` for a stored document text (what the migration that blanked old records uses). */
+export function keptDocumentText(source: string, sourceHash: string): KeptDocument {
+  return keptDocument(parse(source, { noLocation: true }), source, sourceHash);
+}
+
 export function createOperationRecorder(db: Knex, logger: Logger) {
   const written = new Map<string, string>();
   return {
-    async record(consumerId: string, operationHash: string, operationName: string | null, document: string, now = new Date().toISOString()): Promise<void> {
-      const key = `${consumerId}\u0000${operationHash}`;
+    /** `kept` is worked out only when the operation is written (once per process and day). */
+    async record(consumerId: string, queryHash: string, operationName: string | null, kept: () => KeptDocument, now = new Date().toISOString()): Promise<void> {
+      const key = `${consumerId}\u0000${queryHash}`;
       const day = now.slice(0, 10);
       if (written.get(key) === day) return;
       if (written.size >= MEMORY_LIMIT) written.clear();
       written.set(key, day);
       try {
+        const { document, hash } = kept();
         await db('recorded_operations')
-          .insert({ consumer_id: consumerId, operation_hash: operationHash, operation_name: operationName?.slice(0, 100) ?? null, document, first_seen: now, last_seen: now })
+          .insert({ consumer_id: consumerId, operation_hash: hash, operation_name: operationName?.slice(0, 100) ?? null, document, first_seen: now, last_seen: now })
           .onConflict(['consumer_id', 'operation_hash'])
           .merge(['last_seen']);
       } catch (err) {
@@ -57,11 +87,12 @@ export function operationRecorderPlugin(recorder: OperationRecorder): ApolloServ
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, request, queryHash, operationName }) {
-          if (!request.query || !contextValue.principal) return;
+        async didResolveOperation({ contextValue, request, queryHash, operationName, document }) {
+          const query = request.query;
+          if (!query || !contextValue.principal) return;
           // Citizens are one consumer here: their idNumbers belong in the audit trail only.
           const consumer = contextValue.principal.kind === 'SYSTEM' ? principalId(contextValue.principal) : 'citizen';
-          await recorder.record(consumer, queryHash, operationName ?? null, request.query);
+          await recorder.record(consumer, queryHash, operationName ?? null, () => keptDocument(document, query, queryHash));
         },
       };
     },

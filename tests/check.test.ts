@@ -77,6 +77,15 @@ function defineCheckSuite(store: StoreKind) {
       expect(recorded.filter((r) => r.consumerId === 'drc-approval').map((r) => r.operationName)).toContain('ContactCheck');
     });
 
+    it('keeps no literal idNumber of an operation it records', async () => {
+      const literal = `query LiteralLookup { naturalPerson(idNumber: "${idNumber}") { name } }`;
+      expect((await stack.query(literal, {}, await stack.as('market-portal'))).errors).toBeUndefined();
+      const recorded = (await recordedOperations(gatewayDb)).find((r) => r.operationName === 'LiteralLookup');
+      expect(recorded?.document).toContain('naturalPerson(idNumber: "")');
+      const stored = await gatewayDb('recorded_operations').select('document');
+      expect(JSON.stringify(stored)).not.toContain(idNumber);
+    });
+
     it('catches a removed field used by a recorded operation and names the consumer', async () => {
       const { code, out } = await check('persons', proposal('without-mobile-phone.graphql', WITHOUT_MOBILE_PHONE));
       expect(code).toBe(1);

@@ -9,7 +9,7 @@ export const recordedOperations: Migration = {
   async up(db) {
     await db.schema.createTable('recorded_operations', (t) => {
       t.string('consumer_id', 100).notNullable();
-      /** sha256 of the document as sent (Apollo Server's queryHash). */
+      /** sha256 of the document as kept: as sent (Apollo Server's queryHash), or with its string literals blanked (008). */
       t.string('operation_hash', 64).notNullable();
       t.string('operation_name', 100).nullable();
       // mediumtext on MySQL: a document may be up to the body limit, beyond TEXT's 64 KB.

@@ -5,5 +5,6 @@ import { usage } from './004_usage';
 import { dataQuality } from './005_data_quality';
 import { consistencyRunHeartbeat } from './006_consistency_run_heartbeat';
 import { auditSubjectsBehind } from './007_audit_subjects_behind';
+import { recordedOperationsBlanked } from './008_recorded_operations_blanked';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked];

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'graphql';
+import { readConfig } from '../../shared/config';
+import { migrate, openStore } from '../../shared/db';
+import { migrations } from '../migrations';
+import { keptDocument, recordedOperations } from '../operations-recorder';
+
+const hash = (n: number) => String(n).repeat(64).slice(0, 64);
+
+describe('recorded operations keep no literal personal data', () => {
+  it('blanks string literals and keeps everything a schema check reads', () => {
+    const source = 'query Check { naturalPerson(idNumber: "35010219900101003X") { name } investmentProjects(first: 2, status: APPROVED) { totalCount } }';
+    const kept = keptDocument(parse(source), source, hash(1));
+    expect(kept.document).not.toContain('35010219900101003X');
+    expect(kept.document).toContain('naturalPerson(idNumber: "")');
+    expect(kept.document).toContain('investmentProjects(first: 2, status: APPROVED)');
+    expect(kept.hash).toMatch(/^[0-9a-f]{64}$/);
+    const plain = 'query P($id: ID!) { naturalPerson(idNumber: $id) { name } }';
+    expect(keptDocument(parse(plain), plain, hash(2))).toEqual({ document: plain, hash: hash(2) });
+  });
+
+  it('blanks the records kept before, merging those that become the same', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-recorded-'));
+    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'gateway');
+    try {
+      await migrate(db, migrations.filter((m) => m.name < '008'));
+      const ask = (id: string) => `{ naturalPerson(idNumber: "${id}") { name } }`;
+      const plain = 'query P($id: ID!) { naturalPerson(idNumber: $id) { name } }';
+      await db('recorded_operations').insert([
+        { consumer_id: 'drc-approval', operation_hash: hash(1), operation_name: null, document: ask('35010219900101003X'), first_seen: '2026-01-02T00:00:00.000Z', last_seen: '2026-03-01T00:00:00.000Z' },
+        { consumer_id: 'drc-approval', operation_hash: hash(2), operation_name: null, document: ask('350102199001010051'), first_seen: '2026-01-01T00:00:00.000Z', last_seen: '2026-02-01T00:00:00.000Z' },
+        { consumer_id: 'market-portal', operation_hash: hash(3), operation_name: 'P', document: plain, first_seen: '2026-01-01T00:00:00.000Z', last_seen: '2026-01-01T00:00:00.000Z' },
+      ]);
+      await migrate(db, migrations);
+      const rows = await recordedOperations(db);
+      expect(JSON.stringify(rows)).not.toMatch(/3501021990010/);
+      const drc = rows.filter((r) => r.consumerId === 'drc-approval');
+      expect(drc).toHaveLength(1);
+      expect(drc[0]).toMatchObject({ document: expect.stringContaining('naturalPerson(idNumber: "")'), firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-03-01T00:00:00.000Z' });
+      expect(rows.find((r) => r.consumerId === 'market-portal')).toMatchObject({ document: plain, operationHash: hash(3) });
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
