@@ -94,6 +94,17 @@ function defineDataQualitySuite(store: StoreKind) {
         ]));
       });
 
+      it('shows a department operator the records of its own rules only, and the counts of all', async () => {
+        const all = (await stack.query(REPORT, {}, await stack.as('auditor'))).data.consistencyReport.rules;
+        const geo = (await stack.query(REPORT, {}, await stack.as('dept-geo'))).data.consistencyReport.rules;
+        expect(geo.map((r: any) => [r.rule, r.count])).toEqual(all.map((r: any) => [r.rule, r.count]));
+        for (const rule of geo) {
+          const full = all.find((r: any) => r.rule === rule.rule);
+          expect(rule.samples).toEqual(rule.departments.includes('geo') ? full.samples : []);
+        }
+        expect(geo.some((r: any) => !r.departments.includes('geo') && r.count > 0)).toBe(true);
+      });
+
       it('is for auditors and departments, not for every consumer', async () => {
         const answer = await stack.query(RUN, {}, await stack.as('market-portal'));
         expect(codes(answer)).toEqual(['FORBIDDEN']);

@@ -5,6 +5,7 @@ import type { InternalCaller } from '../../shared/internal-token';
 import type { Catalog } from '../catalog/build';
 import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
+import type { RuleResult } from './consistency';
 import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
 import type { ConsistencyRuns } from './runs';
 
@@ -154,6 +155,15 @@ export const qualityResolvers = {
     runConsistencyChecks: async (_: unknown, __: unknown, ctx: Context) => {
       requireReportReader(ctx.caller);
       return services(ctx).runs.start(ctx.caller.consumer);
+    },
+  },
+  ConsistencyRuleResult: {
+    // Minimum disclosure: a department operator sees the records behind the rules its department
+    // takes part in (its data disagrees with another's), and only the counts of the others, whose
+    // records may name persons (a representative registered as deceased, on the blacklist).
+    samples: (rule: RuleResult, _: unknown, ctx: Context) => {
+      const department = departmentOf(ctx.caller);
+      return department && !rule.departments.includes(department) ? [] : rule.samples;
     },
   },
   Objection: {

@@ -172,6 +172,7 @@ export function sharingSubgraph(services: SharingServices): Subgraph<Context> {
       Query: { ...resolvers.Query, ...qualityResolvers.Query },
       Mutation: { ...resolvers.Mutation, ...qualityResolvers.Mutation },
       Objection: qualityResolvers.Objection,
+      ConsistencyRuleResult: qualityResolvers.ConsistencyRuleResult,
     } as GraphQLResolverMap<Context>,
     migrations,
     createContext: (db, caller) => createContext(db, caller, services),
