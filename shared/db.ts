@@ -34,7 +34,8 @@ export function storeLocation(config: Config, store: string): StoreLocation {
 export async function openStore(config: Config, store: string): Promise<Knex> {
   const location = storeLocation(config, store);
   if (location.client === 'better-sqlite3') {
-    fs.mkdirSync(path.dirname(location.where), { recursive: true });
+    // The stores hold personal data: a data directory made here is for this user alone (0700).
+    fs.mkdirSync(path.dirname(location.where), { recursive: true, mode: 0o700 });
     return knex({
       client: 'better-sqlite3',
       connection: { filename: location.where },

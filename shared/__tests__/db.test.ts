@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { readConfig } from '../config';
-import { storeLocation } from '../db';
+import { openStore, storeLocation } from '../db';
 
 describe('where each department keeps its store', () => {
   it('is an SQLite file under .data/ by default', () => {
@@ -20,5 +22,20 @@ describe('where each department keeps its store', () => {
 
   it('refuses a setting that is not a number', () => {
     expect(() => readConfig({ ONESOURCE_GATEWAY_PORT: 'four thousand' })).toThrow(/ONESOURCE_GATEWAY_PORT must be a whole number/);
+  });
+});
+
+describe('the data directory the stores make', () => {
+  it('is readable by its own user alone: the stores hold personal data', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-mode-'));
+    const dataDir = path.join(parent, 'data');
+    try {
+      const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dataDir, ONESOURCE_MYSQL_URL: '' }), 'persons');
+      await db.raw('SELECT 1');
+      await db.destroy();
+      expect(fs.statSync(dataDir).mode & 0o077).toBe(0);
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
