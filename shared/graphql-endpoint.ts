@@ -120,7 +120,12 @@ async function answer<Context extends object>(
 function publicError(error: GraphQLError, logger: Logger, log: () => Logger): GraphQLFormattedError {
   const formatted = formatPublicError(error.toJSON());
   if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') log().error({ err: error.originalError ?? error, path: error.path }, 'resolver failed');
-  else if (logger.isLevelEnabled('debug')) log().debug({ code: formatted.extensions?.code, path: error.path }, error.message);
+  // A refusal of the caller's input quotes the input (an idNumber, a name): the log says what was
+  // refused where, the caller's answer says why.
+  else if (logger.isLevelEnabled('debug')) {
+    const code = formatted.extensions?.code;
+    log().debug({ code, path: error.path, argument: error.extensions?.argument }, code === 'BAD_USER_INPUT' ? 'input refused' : error.message);
+  }
   return formatted;
 }
 

@@ -27,7 +27,7 @@ const schema = new GraphQLSchema({
         },
       },
       broken: { type: GraphQLString, resolve: () => { throw new Error('connect ECONNREFUSED 10.0.0.7:3306 (SELECT * FROM persons)'); } },
-      refused: { type: GraphQLString, resolve: () => { throw badUserInput('Invalid idNumber: wrong check digit'); } },
+      refused: { type: GraphQLString, resolve: () => { throw badUserInput('Invalid idNumber: "35010219900101003X" has a wrong check digit'); } },
     },
   }),
 });
@@ -108,12 +108,15 @@ describe('a department’s GraphQL endpoint', () => {
     expect(status).toBe(200);
     expect(answer.data).toEqual({ refused: null, broken: null, greeting: 'the gateway greets 李四' });
     expect(answer.errors).toEqual([
-      { message: 'Invalid idNumber: wrong check digit', locations: [{ line: 1, column: 3 }], path: ['refused'], extensions: { code: 'BAD_USER_INPUT' } },
+      { message: 'Invalid idNumber: "35010219900101003X" has a wrong check digit', locations: [{ line: 1, column: 3 }], path: ['refused'], extensions: { code: 'BAD_USER_INPUT' } },
       { message: 'Internal server error', locations: [{ line: 1, column: 11 }], path: ['broken'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
     ]);
     expect(JSON.stringify(answer)).not.toMatch(/ECONNREFUSED|SELECT|10\.0\.0\.7/);
     const ours = lines.filter((l) => l.requestId === 'req-endpoint-1');
     expect(ours.find((l) => l.msg === 'resolver failed')).toMatchObject({ level: 50, path: ['broken'], err: { message: expect.stringMatching(/ECONNREFUSED/) } });
     expect(ours.map((l) => l.msg)).toContain('answered');
+    // The refused input is in the caller's answer, never in the log, at any level.
+    expect(ours.find((l) => l.code === 'BAD_USER_INPUT')).toMatchObject({ level: 20, path: ['refused'], msg: 'input refused' });
+    expect(JSON.stringify(lines)).not.toContain('35010219900101003X');
   });
 });
