@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { BREAK, DocumentNode, Kind, parse, print, visit } from 'graphql';
+import { BREAK, DocumentNode, parse, print, visit } from 'graphql';
 import type { Knex } from 'knex';
 import type { Logger } from '../shared/logger';
 import { GatewayContext, principalId } from './context';

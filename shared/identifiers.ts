@@ -1,3 +1,4 @@
+import { quoted } from './text';
 /**
  * The national identifiers every department uses as keys, checked the same way wherever they enter.
  * Each `check*` returns a typed result instead of throwing, so callers decide how to report it
@@ -8,16 +9,6 @@ export type Checked = { ok: true; value: string } | { ok: false; reason: string 
 
 const ok = (value: string): Checked => ({ ok: true, value });
 const bad = (reason: string): Checked => ({ ok: false, reason });
-
-/**
- * The caller's input as a message shows it: quoted, cut at 40 characters (a 100,000-character
- * "idNumber" is not echoed back whole), control and direction-changing characters escaped (so a
- * message cannot hide or reorder text on a screen).
- */
-function quoted(input: string): string {
-  const cut = input.length > 40 ? `${input.slice(0, 40)}…` : input;
-  return JSON.stringify(cut).replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /**
  * Lower-case ASCII letters in capitals, nothing else: `toUpperCase` would also turn look-alikes

@@ -711,11 +711,13 @@ export function recordFields(record: RawRecord) {
         return 0;
       }
       const raw = record[name];
-      const text = typeof raw === 'number' ? asWritten(name) : typeof raw === 'string' ? raw.trim() : '';
-      const n = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
-      if (!Number.isFinite(n)) fail(name, `${name} must be a number, not ${typeof raw === 'number' ? text : JSON.stringify(raw)}`);
-      else if (above ? n <= min : n < min) fail(name, `${name} must be ${above ? 'more than' : 'at least'} ${min}, not ${text}`);
-      else if (n > max) fail(name, `${name} must be at most ${max}, not ${text}`);
+      const text = typeof raw === 'string' ? raw.trim() : '';
+      const n = typeof raw === 'number' ? raw : /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+      // A JSON number's digits as written are looked up only for a message (it reads the line again).
+      const shown = () => (typeof raw === 'number' ? asWritten(name) : text);
+      if (!Number.isFinite(n)) fail(name, `${name} must be a number, not ${typeof raw === 'number' ? shown() : JSON.stringify(raw)}`);
+      else if (above ? n <= min : n < min) fail(name, `${name} must be ${above ? 'more than' : 'at least'} ${min}, not ${shown()}`);
+      else if (n > max) fail(name, `${name} must be at most ${max}, not ${shown()}`);
       else if (Math.round(n * 10 ** decimals) / 10 ** decimals !== n) fail(name, `${name} has more than ${decimals} decimal places`);
       return n;
     },

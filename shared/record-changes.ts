@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { badUserInput } from './errors';
 import type { Migration } from './db';
 import type { InternalCaller } from './internal-token';
-import { controlCharacterIn } from './text';
+import { controlCharacterIn, quoted } from './text';
 
 /**
  * A department's own change log (record_changes): every correction it makes to its records, with
@@ -70,7 +70,7 @@ export function changeNote(args: { reason: string; objectionId?: string | null }
   }
   const objectionId = args.objectionId == null ? null : args.objectionId.trim();
   if (objectionId !== null && !OBJECTION_ID.test(objectionId)) {
-    throw badUserInput(`objectionId must be the id of a data objection (up to 64 letters, digits, _ . : -), not "${objectionId.slice(0, 70)}"`, { argument: 'objectionId' });
+    throw badUserInput(`objectionId must be the id of a data objection (up to 64 letters, digits, _ . : -), not ${quoted(objectionId)}`, { argument: 'objectionId' });
   }
   return { reason, objectionId, changedBy: caller.consumer, changedAt: now.toISOString() };
 }
@@ -84,7 +84,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?
  */
 export function changeWindow(args: { since: string; first?: number | null }): { since: string; first: number } {
   const time = ISO_TIME.test(args.since.trim()) ? Date.parse(args.since.trim()) : NaN;
-  if (Number.isNaN(time)) throw badUserInput(`since must be an ISO 8601 time such as 2024-05-01T08:00:00Z, not "${args.since.slice(0, 60)}"`, { argument: 'since' });
+  if (Number.isNaN(time)) throw badUserInput(`since must be an ISO 8601 time such as 2024-05-01T08:00:00Z, not ${quoted(args.since)}`, { argument: 'since' });
   const first = args.first ?? CHANGES_PAGE.default;
   if (!Number.isInteger(first) || first < 1 || first > CHANGES_PAGE.max) {
     throw badUserInput(`first must lie in [1, ${CHANGES_PAGE.max}], not ${first}`, { argument: 'first' });

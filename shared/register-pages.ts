@@ -1,5 +1,6 @@
 import { badUserInput } from './errors';
 import type { Checked } from './identifiers';
+import { quoted } from './text';
 
 /**
  * Relay paging through a register in key order (keyset: `WHERE key > after`, no OFFSET), as the
@@ -21,7 +22,7 @@ export function registerPaging<T>(options: {
   const decode = (cursor: string): string => {
     const checked = options.checkKey(Buffer.from(cursor, 'base64url').toString());
     // The decoded key must be written exactly as this connection wrote it, not merely valid.
-    if (!checked.ok || encode(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: "${cursor.slice(0, 60)}"`, { argument: 'after' });
+    if (!checked.ok || encode(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: ${quoted(cursor)}`, { argument: 'after' });
     return checked.value;
   };
 

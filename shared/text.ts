@@ -15,3 +15,13 @@ export function controlCharacterIn(text: string, { lineBreaks = false } = {}): s
   const codePoint = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
   return `U+${codePoint} at character ${[...text.slice(0, found.index)].length + 1}`;
 }
+
+/**
+ * The caller's input as a message shows it: quoted, cut at 40 characters (a 100,000-character
+ * "idNumber" is not echoed back whole), control and direction-changing characters escaped (so a
+ * message cannot hide or reorder text on a screen).
+ */
+export function quoted(input: string): string {
+  const cut = input.length > 40 ? `${input.slice(0, 40)}…` : input;
+  return JSON.stringify(cut).replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -4,6 +4,7 @@ import { keptDocumentText } from '../operations-recorder';
 interface Row {
   consumer_id: string;
   operation_hash: string;
+  operation_name: string | null;
   document: string;
   first_seen: string;
   last_seen: string;
@@ -17,26 +18,33 @@ interface Row {
 export const recordedOperationsBlanked: Migration = {
   name: '008_recorded_operations_blanked',
   async up(db) {
-    const rows: Row[] = await db('recorded_operations').select('consumer_id', 'operation_hash', 'document', 'first_seen', 'last_seen');
+    const rows: Row[] = await db('recorded_operations').select('consumer_id', 'operation_hash', 'operation_name', 'document', 'first_seen', 'last_seen');
+    // Every record as it is to be kept, by consumer and kept hash: the records that become one.
+    const kept = new Map<string, { hash: string; document: string; rows: Row[] }>();
     for (const row of rows) {
-      let kept;
+      let document;
       try {
-        kept = keptDocumentText(row.document, row.operation_hash);
+        document = keptDocumentText(row.document, row.operation_hash);
       } catch {
         continue; // only validated documents were recorded; one that no longer parses is left for `check` to report
       }
-      if (kept.hash === row.operation_hash) continue;
-      const where = { consumer_id: row.consumer_id, operation_hash: row.operation_hash };
-      const twin: Row | undefined = await db('recorded_operations').where({ consumer_id: row.consumer_id, operation_hash: kept.hash }).first();
-      if (twin) {
-        await db('recorded_operations').where({ consumer_id: row.consumer_id, operation_hash: kept.hash }).update({
-          first_seen: twin.first_seen < row.first_seen ? twin.first_seen : row.first_seen,
-          last_seen: twin.last_seen > row.last_seen ? twin.last_seen : row.last_seen,
-        });
-        await db('recorded_operations').where(where).delete();
-      } else {
-        await db('recorded_operations').where(where).update({ operation_hash: kept.hash, document: kept.document });
-      }
+      const key = `${row.consumer_id}\u0000${document.hash}`;
+      const group = kept.get(key) ?? { ...document, rows: [] };
+      group.rows.push(row);
+      kept.set(key, group);
+    }
+    for (const { hash, document, rows: group } of kept.values()) {
+      if (group.every((row) => row.operation_hash === hash)) continue; // nothing to blank
+      const { consumer_id } = group[0];
+      await db('recorded_operations').where('consumer_id', consumer_id).whereIn('operation_hash', group.map((r) => r.operation_hash)).delete();
+      await db('recorded_operations').insert({
+        consumer_id,
+        operation_hash: hash,
+        operation_name: group[0].operation_name,
+        document,
+        first_seen: group.map((r) => r.first_seen).reduce((a, b) => (a < b ? a : b)),
+        last_seen: group.map((r) => r.last_seen).reduce((a, b) => (a > b ? a : b)),
+      });
     }
   },
   async down() {

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { Checked, checkIdNumber, checkParcelCode, checkProjectCode, checkUscc } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
+import { quoted } from '../../shared/text';
 import type { Catalog } from '../catalog/build';
 import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
@@ -42,14 +43,14 @@ function services(ctx: Context): QualityServices {
 
 function objectionId(raw: string, what = 'an objection number'): number {
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw badUserInput(`id must be ${what}, not "${String(raw).slice(0, 40)}"`, { argument: 'id' });
+  if (!Number.isSafeInteger(n) || n < 1) throw badUserInput(`id must be ${what}, not ${quoted(String(raw))}`, { argument: 'id' });
   return n;
 }
 
 /** The kinds of record an objection can name, as `raiseObjection`'s `entity` says them. */
 function keyCheck(entity: string): (raw: string) => Checked {
   const check = KEY_CHECKS[entity];
-  if (!check) throw badUserInput(`entity must be one of ${Object.keys(KEY_CHECKS).join(', ')}, not "${entity.slice(0, 40)}"`, { argument: 'entity' });
+  if (!check) throw badUserInput(`entity must be one of ${Object.keys(KEY_CHECKS).join(', ')}, not ${quoted(entity)}`, { argument: 'entity' });
   return check;
 }
 
@@ -63,7 +64,7 @@ function objectionKey(entity: string | undefined, raw: string): string {
     const checked = check(raw);
     if (checked.ok) return checked.value;
   }
-  throw badUserInput(`key must be an idNumber, uscc, projectCode or parcelCode, not "${raw.slice(0, 40)}"`, { argument: 'key' });
+  throw badUserInput(`key must be an idNumber, uscc, projectCode or parcelCode, not ${quoted(raw)}`, { argument: 'key' });
 }
 
 /** Auditors see every objection, a department those on its data, a consumer those it raised. */

@@ -6,6 +6,7 @@ import { checkIdNumber, today } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import type { Subgraph } from '../../shared/subgraph-server';
+import { quoted } from '../../shared/text';
 import { projectPath } from '../../shared/project-root';
 import { createConsumerRegistry, ROLE } from '../consumers';
 import { migrations } from '../migrations';
@@ -80,7 +81,7 @@ const resolvers = {
       const first = args.first ?? 20;
       if (first < 1 || first > 100) throw badUserInput(`first must lie in [1, 100], not ${first}`);
       const before = args.after ? Number(Buffer.from(args.after, 'base64url').toString().replace(/^seq:/, '')) : undefined;
-      if (before !== undefined && !Number.isInteger(before)) throw badUserInput(`after is not a cursor this log gave out: "${String(args.after).slice(0, 60)}"`);
+      if (before !== undefined && !Number.isInteger(before)) throw badUserInput(`after is not a cursor this log gave out: ${quoted(String(args.after))}`);
       // Every record committed before this question is in the index when it is read.
       await ctx.auditSubjects.catchUp();
       const q = ctx.db('audit_subjects as s')

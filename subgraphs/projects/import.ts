@@ -4,7 +4,6 @@ import { controlCharacterIn } from '../../shared/text';
 
 const STATUSES = ['DECLARED', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED'] as const;
 const APPROVAL_STATUSES = ['PENDING', 'IN_PROGRESS', 'APPROVED', 'REJECTED'] as const;
-/** The project kind is written into the projectCode (its TT part): 01 审批, 02 核准, 03 备案. */
 
 /** A project with the rows of its two link tables: parcels and parallel approval steps. */
 export interface ProjectImportRow {

@@ -4,6 +4,7 @@ import { groupLoader, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkDivisionCode, checkProjectCode, divisionPrefix } from '../../shared/identifiers';
 import { DateScalar } from '../../shared/scalars';
+import { quoted } from '../../shared/text';
 import { createProjectStore, InvestmentProject, ProjectFilter, ProjectStore } from './store';
 
 export const PAGE_SIZE = { default: 20, max: 100 };
@@ -26,7 +27,7 @@ const encodeCursor = (projectCode: string) => Buffer.from(`project:${projectCode
 function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString();
   const code = decoded.startsWith('project:') ? decoded.slice('project:'.length) : '';
-  if (!checkProjectCode(code).ok) throw badUserInput(`after is not a cursor this connection gave out: "${cursor.slice(0, 60)}"`);
+  if (!checkProjectCode(code).ok) throw badUserInput(`after is not a cursor this connection gave out: ${quoted(cursor)}`);
   return code;
 }
 
