@@ -128,7 +128,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   // The consistency checks read through this very gateway, as the data-quality consumer.
   let apollo: ApolloServer<GatewayContext> | undefined;
   const quality = await startQuality({
-    db, logger, sign, catalog: () => live.catalog(), changeNoticeDays: config.changeNoticeDays,
+    db, logger, sign, catalog: () => live.catalog(), changeNoticeDays: config.changeNoticeDays, trail,
     subgraphUrl: (department) => config.subgraphs[department as DepartmentName].url,
     query: async (query, variables) => {
       const consumer = await registry.byId(DATA_QUALITY_CONSUMER);

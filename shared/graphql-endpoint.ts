@@ -22,8 +22,11 @@ export interface GraphqlEndpointOptions<Context> {
   logger: Logger;
   /** Who answers, for error messages: "the persons subgraph". */
   name: string;
-  /** The request's context, or why it is refused (HTTP 401, UNAUTHENTICATED). */
-  authenticate(authorization: string | undefined): Promise<{ context: Context } | { refused: string; reason?: string }>;
+  /**
+   * The request's context, or why it is refused (HTTP 401, UNAUTHENTICATED). `requestId` is the
+   * gateway's id for the request this call serves (X-Request-Id), for what the callee records.
+   */
+  authenticate(authorization: string | undefined, requestId: string | undefined): Promise<{ context: Context } | { refused: string; reason?: string }>;
 }
 
 /** Largest request body accepted: a batch of entity representations, never a file. */
@@ -93,7 +96,8 @@ async function answer<Context extends object>(
 ): Promise<{ status: number; body: unknown; operationName?: string }> {
   try {
     if (req.method !== 'POST') throw new RequestProblem(405, `${name} answers GraphQL over POST only`);
-    const caller = await authenticate(req.headers.authorization);
+    const requestId = req.headers['x-request-id'];
+    const caller = await authenticate(req.headers.authorization, typeof requestId === 'string' ? requestId : undefined);
     if ('refused' in caller) {
       if (caller.reason) logger.warn({ reason: caller.reason, requestId: req.headers['x-request-id'] }, 'refused a call without a valid internal token');
       req.resume();

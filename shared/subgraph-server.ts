@@ -74,10 +74,12 @@ export function subgraphHandler(subgraph: Subgraph<any>, db: Knex, verify: Inter
     schema,
     logger,
     name: `the ${subgraph.name} subgraph`,
-    async authenticate(authorization) {
+    async authenticate(authorization, requestId) {
       if (!authorization?.startsWith('Bearer ')) return { refused: `The ${subgraph.name} subgraph answers only the OneSource gateway: no internal token` };
       try {
-        return { context: subgraph.createContext(db, await verify(authorization.slice(7))) };
+        // The verified caller is shared by every request with the same token: the request's own id is added to a copy.
+        const caller = await verify(authorization.slice(7));
+        return { context: subgraph.createContext(db, requestId ? { ...caller, requestId } : caller) };
       } catch (e) {
         return {
           refused: `The ${subgraph.name} subgraph answers only the OneSource gateway: the internal token is not valid`,

@@ -26,6 +26,7 @@ const STEP = (action: 'acceptObjection' | 'rejectObjection') => `mutation($id: I
 const CLOSE = `mutation($id: ID!, $note: String!) { closeObjection(id: $id, resolution: $note) { id status open } }`;
 const OBJECTION = `query($id: ID!) { objection(id: $id) { id status history { action actor note } } }`;
 const QUEUE = `query { objections { id entity key field status } }`;
+const LOG = `query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { consumer purpose requestId fields } } } }`;
 const CHANGES = `query($since: String!) { changesSince(since: $since) { entity key fields reason objection lastReadAt } }`;
 
 const codes = (answer: { errors?: { extensions?: Record<string, unknown> }[] }) => (answer.errors ?? []).map((e) => e.extensions?.code);
@@ -105,6 +106,22 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(geo.some((r: any) => !r.departments.includes('geo') && r.count > 0)).toBe(true);
       });
 
+      it('records who read the persons its samples name, with the reader\'s purpose and request', async () => {
+        const named = rule('legal-representative-unknown-or-deceased').samples[0].detail.match(/legal representative (\S+) /)[1];
+        const mismatched = rule('person-record-disagrees-with-number').samples[0].key;
+        await stack.query(REPORT, {}, { ...(await stack.as('dept-persons', '核对法定代表人状态')), 'x-request-id': 'req-samples-1' });
+        for (const subject of [named, mismatched]) {
+          const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+          expect(log.data.accessLog.edges.map((e: any) => e.node)).toContainEqual(expect.objectContaining({
+            consumer: 'dept-persons', purpose: '核对法定代表人状态', requestId: 'req-samples-1', fields: ['ConsistencySample.detail', 'ConsistencySample.entity', 'ConsistencySample.key'],
+          }));
+        }
+        // dept-geo sees no samples of the persons rules, so reads none of these persons.
+        await stack.query(REPORT, {}, { ...(await stack.as('dept-geo')), 'x-request-id': 'req-samples-2' });
+        const log = await stack.query(LOG, { id: named }, await stack.as('auditor'));
+        expect(log.data.accessLog.edges.map((e: any) => e.node.requestId)).not.toContain('req-samples-2');
+      });
+
       it('is for auditors and departments, not for every consumer', async () => {
         const answer = await stack.query(RUN, {}, await stack.as('market-portal'));
         expect(codes(answer)).toEqual(['FORBIDDEN']);
@@ -145,6 +162,14 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(badField.errors![0].message).toMatch(/NaturalPerson has no shared field "shoeSize"/);
       });
 
+      it('is raised only on a value the consumer may read', async () => {
+        const refused = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'mobilePhone', believed: '13800000000', evidence: '申请人现场提供的联系电话' }, await stack.as('market-portal'));
+        expect(codes(refused)).toEqual(['FORBIDDEN']);
+        expect(refused.errors![0].message).toMatch(/NaturalPerson\.mobilePhone is conditionally shared: consumer market-portal holds no grant for persons\.contact-details/);
+        const queue = await stack.query(`query($key: ID) { objections(key: $key) { field } }`, { key: person }, await stack.as('dept-persons'));
+        expect(queue.data.objections).toEqual([]);
+      });
+
       it('is raised by a consumer and flags the item in every answer while open', async () => {
         const raised = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'name', believed: `${originalName}（曾用名）`, evidence: '申请人出示的户口簿姓名与库中不一致' }, await stack.as('drc-approval'));
         expect(raised.errors).toBeUndefined();
@@ -168,6 +193,17 @@ function defineDataQualitySuite(store: StoreKind) {
         const bad = await stack.query(asked, { key: 'bad' }, await stack.as('dept-persons'));
         expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
         expect(bad.errors![0].message).toMatch(/key must be an idNumber, uscc, projectCode or parcelCode/);
+      });
+
+      it('is personal data: whoever reads an objection on a person is recorded, with the fields they asked', async () => {
+        await stack.query(OBJECTION, { id: objectionId }, { ...(await stack.as('dept-persons', '处理数据异议')), 'x-request-id': 'req-objection-1' });
+        await stack.query(`{ objections(entity: "NaturalPerson") { key believedValue evidence } }`, {}, { ...(await stack.as('auditor', '异议处理监督')), 'x-request-id': 'req-objection-2' });
+        const records = (await stack.query(LOG, { id: person }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(records).toContainEqual({ consumer: 'dept-persons', purpose: '处理数据异议', requestId: 'req-objection-1', fields: ['Objection.history', 'Objection.id', 'Objection.status'] });
+        expect(records).toContainEqual({ consumer: 'auditor', purpose: '异议处理监督', requestId: 'req-objection-2', fields: ['Objection.believedValue', 'Objection.evidence', 'Objection.key'] });
+        // The person sees it too.
+        const own = await stack.query(LOG, { id: person }, await stack.asCitizen(person));
+        expect(own.data.accessLog.edges.map((e: any) => e.node.requestId)).toEqual(expect.arrayContaining(['req-objection-1', 'req-objection-2']));
       });
 
       it('reaches the owning department, who alone decides', async () => {

@@ -15,7 +15,15 @@ export interface RuleResult {
   departments: string[];
   checked: number;
   count: number;
-  samples: { entity: string; key: string; detail: string }[];
+  samples: ConsistencySample[];
+}
+
+export interface ConsistencySample {
+  entity: string;
+  key: string;
+  detail: string;
+  /** The person the sample names (its key or a legal representative): not in the answer, for the audit of who reads it. */
+  subject?: string;
 }
 
 export interface ConsistencyResult {
@@ -33,9 +41,9 @@ class Rule implements RuleResult {
   count = 0;
   samples: RuleResult['samples'] = [];
   constructor(readonly rule: string, readonly description: string, readonly departments: string[]) {}
-  breach(entity: string, key: string, detail: string) {
+  breach(entity: string, key: string, detail: string, subject?: string) {
     this.count += 1;
-    if (this.samples.length < SAMPLES) this.samples.push({ entity, key, detail });
+    if (this.samples.length < SAMPLES) this.samples.push(subject ? { entity, key, detail, subject } : { entity, key, detail });
   }
   toJSON(): RuleResult {
     const { rule, description, departments, checked, count, samples } = this;
@@ -115,11 +123,11 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
       const rep = c.legalRepresentative;
       representative.checked += 1;
       const s = status.get(rep.idNumber);
-      if (s === 'UNKNOWN') representative.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is not in the persons register`);
-      if (s === 'DECEASED') representative.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is registered as deceased`);
+      if (s === 'UNKNOWN') representative.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is not in the persons register`, rep.idNumber);
+      if (s === 'DECEASED') representative.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is registered as deceased`, rep.idNumber);
       if (c.status === 'ACTIVE') {
         blacklisted.checked += 1;
-        if (rep.credit?.onBlacklist) blacklisted.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is on the credit blacklist`);
+        if (rep.credit?.onBlacklist) blacklisted.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is on the credit blacklist`, rep.idNumber);
       }
     }
     progress(`legal persons: ${representative.checked} checked`);
@@ -156,7 +164,7 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
         facts.gender !== p.gender && `gender ${p.gender}, the number says ${facts.gender}`,
         facts.birthDate !== p.birthDate && `birth date ${p.birthDate}, the number says ${facts.birthDate}`,
       ].filter(Boolean);
-      if (wrong.length) personRecord.breach('NaturalPerson', p.idNumber, wrong.join('; '));
+      if (wrong.length) personRecord.breach('NaturalPerson', p.idNumber, wrong.join('; '), p.idNumber);
     }
     progress(`persons: ${personRecord.checked} checked`);
   });

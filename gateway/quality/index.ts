@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import type { InternalSigner } from '../../shared/internal-token';
 import type { Logger } from '../../shared/logger';
+import { ownReads } from '../audit/own-reads';
+import type { AuditTrail } from '../audit/trail';
 import type { Catalog } from '../catalog/build';
+
 import { changeNotices } from './change-notices';
 import type { GatewayQuery } from './consistency';
 import { EntityReads } from './entity-reads';
@@ -22,6 +25,8 @@ export async function startQuality(deps: {
   /** Runs an operation through the gateway as the data-quality consumer (bound once the server is up). */
   query: GatewayQuery;
   changeNoticeDays: number;
+  /** Where reads of objections and report samples on persons are recorded. */
+  trail: AuditTrail;
 }) {
   const objections = createObjectionStore(deps.db);
   const open = new OpenObjections(objections, deps.logger);
@@ -34,6 +39,7 @@ export async function startQuality(deps: {
     open,
     runs,
     catalog: deps.catalog,
+    recordRead: ownReads(deps.trail),
     changesSince: changeNotices({ sign: deps.sign, subgraphUrl: deps.subgraphUrl, reads, days: deps.changeNoticeDays }),
   };
   return {

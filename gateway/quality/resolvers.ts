@@ -1,14 +1,16 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import { badUserInput, validArgument } from '../../shared/errors';
-import { Checked, checkIdNumber, checkParcelCode, checkProjectCode, checkUscc } from '../../shared/identifiers';
+import { Checked, checkIdNumber, checkParcelCode, checkProjectCode, checkUscc, today } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { quoted } from '../../shared/text';
-import type { Catalog } from '../catalog/build';
+import { RecordOwnRead, selectedFields } from '../audit/own-reads';
+import type { Catalog, CatalogItem } from '../catalog/build';
 import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
-import type { RuleResult } from './consistency';
+import type { ConsistencySample, RuleResult } from './consistency';
 import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
 import type { ConsistencyRuns } from './runs';
+import type { AccessStore } from '../sharing/access';
 
 /** What the data-quality part of the gateway's subgraph needs, built once by the gateway. */
 export interface QualityServices {
@@ -17,10 +19,14 @@ export interface QualityServices {
   runs: ConsistencyRuns;
   changesSince: ChangesSince;
   catalog: () => Catalog;
+  /** Records the reads of personal data answered here, which the guard cannot see. */
+  recordRead: RecordOwnRead;
 }
 
 interface Context {
   caller: InternalCaller;
+  /** The sharing subgraph's grants, for what a consumer may object to. */
+  access: Pick<AccessStore, 'activeGrants'>;
   quality?: QualityServices;
 }
 
@@ -94,6 +100,36 @@ async function decide(ctx: Context, rawId: string, action: 'ACCEPTED' | 'REJECTE
   }
 }
 
+/**
+ * An objection on a person's record is personal data: its key is the idNumber, its text and history
+ * say what is believed wrong about the person. Whoever reads one, its raiser included, is recorded.
+ */
+async function recordObjectionsRead(ctx: Context, info: GraphQLResolveInfo, objections: readonly Objection[]): Promise<void> {
+  const subjects = objections.filter((o) => o.entityType === 'NaturalPerson').map((o) => o.entityKey);
+  if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'Objection') });
+}
+
+/** The fields asked of `type` under this resolver's field, as the audit names them. */
+const asked = (info: GraphQLResolveInfo, type: string) => [...selectedFields(info)].filter((n) => !n.startsWith('__')).map((n) => `${type}.${n}`);
+
+/** The persons a sample names. Samples of runs stored before they carried their subject are read from their text. */
+function personsNamed(sample: ConsistencySample): string[] {
+  if (sample.subject) return [sample.subject];
+  if (sample.entity === 'NaturalPerson') return [sample.key];
+  return (sample.detail.match(/\b\d{17}[\dX]\b/g) ?? []).filter((id) => checkIdNumber(id).ok);
+}
+
+/** An objection disputes a value the consumer reads: a conditionally shared item needs the grant that reading it needs. */
+async function requireReadable(ctx: Context, item: CatalogItem): Promise<void> {
+  if (item.shareType !== 'CONDITIONAL') return;
+  const granted = new Set((await ctx.access.activeGrants(ctx.caller.consumer, today())).map((g) => g.resource));
+  if (item.policies.some((all) => all.every((r) => granted.has(r)))) return;
+  throw forbidden(
+    `${item.coordinate} is conditionally shared: consumer ${ctx.caller.consumer} holds no grant for ${item.resources.join(' or ')}, ` +
+      'and an objection is raised only on a value the consumer may read',
+  );
+}
+
 function requireReportReader(caller: InternalCaller) {
   if (!isAuditor(caller) && !departmentOf(caller) && !(caller.kind === 'SYSTEM' && caller.consumer === DATA_QUALITY_CONSUMER)) {
     throw forbidden('Consistency reports are for auditors, department operators and the data-quality system');
@@ -102,17 +138,21 @@ function requireReportReader(caller: InternalCaller) {
 
 export const qualityResolvers = {
   Query: {
-    objections: async (_: unknown, args: { status?: ObjectionStatus; entity?: string; key?: string }, ctx: Context) => {
+    objections: async (_: unknown, args: { status?: ObjectionStatus; entity?: string; key?: string }, ctx: Context, info: GraphQLResolveInfo) => {
       const { caller } = ctx;
       if (caller.kind !== 'SYSTEM') throw forbidden('Objections are raised and followed by registered systems');
       const scope = isAuditor(caller) ? {} : departmentOf(caller) ? { owner: departmentOf(caller) } : { raisedBy: caller.consumer };
       if (args.entity) keyCheck(args.entity);
       const entityKey = args.key == null ? undefined : objectionKey(args.entity, args.key);
-      return services(ctx).objections.list({ ...scope, status: args.status, entityType: args.entity, entityKey });
+      const objections = await services(ctx).objections.list({ ...scope, status: args.status, entityType: args.entity, entityKey });
+      await recordObjectionsRead(ctx, info, objections);
+      return objections;
     },
-    objection: async (_: unknown, args: { id: string }, ctx: Context) => {
+    objection: async (_: unknown, args: { id: string }, ctx: Context, info: GraphQLResolveInfo) => {
       const objection = await services(ctx).objections.byId(objectionId(args.id));
-      return objection && visibleTo(ctx.caller, objection) ? objection : null;
+      if (!objection || !visibleTo(ctx.caller, objection)) return null;
+      await recordObjectionsRead(ctx, info, [objection]);
+      return objection;
     },
     consistencyReport: async (_: unknown, args: { id?: string | null }, ctx: Context) => {
       requireReportReader(ctx.caller);
@@ -138,8 +178,9 @@ export const qualityResolvers = {
       const resource = q.catalog().resources.find((r) => r.name === args.entity);
       const item = resource?.items.find((i) => i.name === args.field);
       if (!resource || !item) {
-        throw badUserInput(`${args.entity} has no shared field "${args.field.slice(0, 60)}": one of ${resource?.items.map((i) => i.name).join(', ')}`, { argument: 'field' });
+        throw badUserInput(`${args.entity} has no shared field ${quoted(args.field)}: one of ${resource?.items.map((i) => i.name).join(', ')}`, { argument: 'field' });
       }
+      await requireReadable(ctx, item);
       const objection = await q.objections.raise(
         {
           entityType: args.entity, entityKey: key, field: args.field, owner: item.owner,
@@ -162,9 +203,12 @@ export const qualityResolvers = {
     // Minimum disclosure: a department operator sees the records behind the rules its department
     // takes part in (its data disagrees with another's), and only the counts of the others, whose
     // records may name persons (a representative registered as deceased, on the blacklist).
-    samples: (rule: RuleResult, _: unknown, ctx: Context) => {
+    // The samples name persons, so reading them is recorded like any other read of a person.
+    samples: async (rule: RuleResult, _: unknown, ctx: Context, info: GraphQLResolveInfo) => {
       const department = departmentOf(ctx.caller);
-      return department && !rule.departments.includes(department) ? [] : rule.samples;
+      if (department && !rule.departments.includes(department)) return [];
+      await services(ctx).recordRead(ctx.caller, info, { subjects: rule.samples.flatMap(personsNamed), fields: asked(info, 'ConsistencySample') });
+      return rule.samples;
     },
   },
   Objection: {

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { GraphQLError, GraphQLResolveInfo, Kind, print, SelectionSetNode } from 'graphql';
+import type { InternalCaller } from '../../shared/internal-token';
+import type { AuditTrail } from './trail';
+
+/**
+ * Personal data that the gateway's own subgraph answers from its store (the text of an objection
+ * on a person's record, the persons named in a consistency report's samples) is read without a
+ * NaturalPerson field in the operation, so the guard, which audits by the shape of the operation,
+ * cannot see it. The resolvers that answer it record the read here, before the answer leaves.
+ */
+export type RecordOwnRead = (caller: InternalCaller, info: GraphQLResolveInfo, read: { subjects: Iterable<string>; fields: string[] }) => Promise<void>;
+
+export function ownReads(trail: AuditTrail): RecordOwnRead {
+  return async (caller, info, read) => {
+    const subjects = [...new Set(read.subjects)];
+    if (!subjects.length || !read.fields.length) return;
+    try {
+      await trail.record({
+        at: new Date().toISOString(),
+        consumer: caller.consumer,
+        purpose: caller.purpose ?? null,
+        requestId: caller.requestId ?? '',
+        operationName: info.operation.name?.value ?? null,
+        // The operation the gateway's plan sent to this subgraph: the client's own is the guard's to hash.
+        operationHash: createHash('sha256').update(print(info.operation)).digest('hex'),
+        subjects,
+        fields: [...new Set(read.fields)].sort(),
+        outcome: 'COMPLETE',
+      });
+    } catch {
+      // As in the guard: personal data never leaves without its record.
+      throw new GraphQLError('The audit trail cannot be written now: personal data is withheld. Try again shortly.', {
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
+    }
+  };
+}
+
+/** The names of the fields asked directly under the resolver's own field, through fragments too. */
+export function selectedFields(info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
+  const walk = (set: SelectionSetNode | undefined) => {
+    for (const s of set?.selections ?? []) {
+      if (s.kind === Kind.FIELD) names.add(s.name.value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
+      else walk(info.fragments[s.name.value]?.selectionSet);
+    }
+  };
+  for (const node of info.fieldNodes) walk(node.selectionSet);
+  return names;
+}
