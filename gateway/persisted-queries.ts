@@ -1,4 +1,6 @@
 import type { PersistedQueryOptions } from '@apollo/server';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import { Lexer, Source, TokenKind } from 'graphql';
 import Redis from 'ioredis';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
@@ -102,6 +104,37 @@ export class RedisPersistedQueryCache implements KeyValueCache {
   }
 }
 
+/**
+ * Whether a query's text holds a string literal. Its value may be personal data (an idNumber, a
+ * name written into the query instead of its variables), which a persisted-query cache would keep
+ * for its whole TTL, in Redis, where no audit or retention rule reaches it. Text that cannot be
+ * read counts as holding one.
+ */
+export function holdsStringLiteral(query: string): boolean {
+  const lexer = new Lexer(new Source(query));
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A persisted-query cache that does not keep queries with string literals. Such a query is still
+ * answered; its hash alone is PERSISTED_QUERY_NOT_FOUND, and the client sends the full text again,
+ * as the APQ protocol has it. Clients that pass values as variables lose nothing.
+ */
+export function keepingNoLiterals(cache: KeyValueCache): KeyValueCache {
+  return {
+    get: (key) => cache.get(key),
+    set: async (key, query, options) => (holdsStringLiteral(query) ? undefined : cache.set(key, query, options)),
+    delete: (key) => cache.delete(key),
+  };
+}
+
 export interface PersistedQueries {
   /** What Apollo Server's `persistedQueries` option is given. */
   options: PersistedQueryOptions;
@@ -110,13 +143,13 @@ export interface PersistedQueries {
 
 /**
  * APQ for Apollo Server as configured: in Redis shared by the replicas (the default), or, with
- * `ONESOURCE_APQ_CACHE=memory`, Apollo's own in-memory cache in each process.
+ * `ONESOURCE_APQ_CACHE=memory`, an in-memory cache in each process; queries with string literals in neither.
  */
 export function persistedQueries(settings: PersistedQuerySettings, logger: Logger): PersistedQueries {
   const ttl = settings.ttlSeconds > 0 ? settings.ttlSeconds : null;
   if (settings.cache === 'memory') {
     logger.info('persisted queries are kept in each gateway process (ONESOURCE_APQ_CACHE=memory): replicas do not share them');
-    return { options: { ttl }, close: () => {} };
+    return { options: { cache: keepingNoLiterals(new InMemoryLRUCache()), ttl }, close: () => {} };
   }
   const redis = new Redis(settings.redisUrl, {
     enableOfflineQueue: false,
@@ -125,5 +158,5 @@ export function persistedQueries(settings: PersistedQuerySettings, logger: Logge
     retryStrategy: (times) => Math.min(times * 200, 5000),
   });
   const cache = new RedisPersistedQueryCache(redis, settings, logger);
-  return { options: { cache, ttl }, close: () => cache.close() };
+  return { options: { cache: keepingNoLiterals(cache), ttl }, close: () => cache.close() };
 }

@@ -237,6 +237,19 @@ describeWithNginx(`scale-out: two gateway replicas behind nginx sharing Redis [$
     expect(await redis.exists(`${prefix}apq:${unknown}`)).toBe(0);
   });
 
+  it('answers a query with a literal value but keeps it in no cache: the literal may be an idNumber', async () => {
+    const literal = `query ProjectReview { investmentProject(projectCode: "${projectCode}") { projectCode } }`;
+    const literalHash = sha256(literal);
+    const registered = await post(urlA, { operationName: 'ProjectReview', query: literal, extensions: { persistedQuery: { version: 1, sha256Hash: literalHash } } }, headers);
+    expect(registered.errors).toBeUndefined();
+    expect(registered.data).toEqual({ investmentProject: { projectCode } });
+    for (const url of [urlA, urlB]) {
+      const byHash = await post(url, { operationName: 'ProjectReview', extensions: { persistedQuery: { version: 1, sha256Hash: literalHash } } }, headers);
+      expect(byHash.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    }
+    expect(await redis.exists(`${prefix}apq:${literalHash}`)).toBe(0);
+  });
+
   (mysqlUrl ? it : it.skip)(mysqlUrl ? CLUSTER_TEST : `${CLUSTER_TEST} [mysql: SKIPPED, ONESOURCE_MYSQL_URL is not set]`, async () => {
     const primary = stack.processes.gateway!.current();
     const workers = workersOf(primary.pid!);

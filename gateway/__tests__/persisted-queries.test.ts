@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { createLogger } from '../../shared/logger';
-import { persistedQueries, RedisPersistedQueryCache } from '../persisted-queries';
+import { holdsStringLiteral, persistedQueries, RedisPersistedQueryCache } from '../persisted-queries';
 
 /** The shared Redis on this machine, under a prefix of this run's own (never FLUSHALL: others use it). */
 const REDIS_URL = process.env.ONESOURCE_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -50,9 +50,32 @@ describe('persisted-query cache in Redis', () => {
     }
   });
 
-  it('leaves the cache to Apollo (its own memory) when configured so', () => {
+  it('keeps queries in each process\'s memory when configured so, not in Redis', async () => {
     const memory = persistedQueries({ ...settings, cache: 'memory' }, logger);
-    expect(memory.options.cache).toBeUndefined();
+    await memory.options.cache!.set('apq:mem', '{ __typename }');
+    expect(await memory.options.cache!.get('apq:mem')).toBe('{ __typename }');
+    expect(await admin.exists(`${prefix}apq:mem`)).toBe(0);
     expect(memory.options.ttl).toBe(60);
+  });
+
+  it('keeps no query that holds a string literal, in Redis or in memory', async () => {
+    for (const cache of ['redis', 'memory'] as const) {
+      const apq = persistedQueries({ ...settings, cache }, logger);
+      try {
+        await apq.options.cache!.set(`apq:literal-${cache}`, '{ naturalPerson(idNumber: "11010519491231002X") { name } }');
+        expect(await apq.options.cache!.get(`apq:literal-${cache}`)).toBeUndefined();
+        expect(await admin.exists(`${prefix}apq:literal-${cache}`)).toBe(0);
+      } finally {
+        apq.close();
+      }
+    }
+  });
+
+  it('tells a string literal from a variable, a number or a comment', () => {
+    expect(holdsStringLiteral('query($id: ID!) { naturalPerson(idNumber: $id) { name } } # "quoted" in a comment')).toBe(false);
+    expect(holdsStringLiteral('{ investmentProjects(first: 5) { edges { cursor } } }')).toBe(false);
+    expect(holdsStringLiteral('{ naturalPerson(idNumber: "11010519491231002X") { name } }')).toBe(true);
+    expect(holdsStringLiteral('{ verifyNaturalPerson(idNumber: $id, name: """张三""") }')).toBe(true);
+    expect(holdsStringLiteral('{ a(b: "unterminated }')).toBe(true);
   });
 });
