@@ -247,8 +247,14 @@ function defineDataQualitySuite(store: StoreKind) {
         );
         expect(revoked.errors).toBeUndefined();
 
-        const seen = await stack.query(CHANGES, { since }, await stack.as('drc-approval'));
+        const seen = await stack.query(CHANGES, { since }, { ...(await stack.as('drc-approval', '并联审批：跟进变更')), 'x-request-id': 'req-changes-1' });
         expect(seen.errors).toBeUndefined();
+        // That the person's record changed, and why, is about the person: the read is recorded.
+        const log = (await stack.query(LOG, { id: person }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(log).toContainEqual({
+          consumer: 'drc-approval', purpose: '并联审批：跟进变更', requestId: 'req-changes-1',
+          fields: ['ChangeNotice.entity', 'ChangeNotice.fields', 'ChangeNotice.key', 'ChangeNotice.lastReadAt', 'ChangeNotice.objection', 'ChangeNotice.reason'],
+        });
         expect(seen.data.changesSince).toEqual([
           expect.objectContaining({ entity: 'NaturalPerson', key: person, fields: ['name'], reason: '依户籍档案更正姓名', objection: objectionId }),
           expect.objectContaining({ entity: 'LegalPerson', key: company.uscc, fields: ['status'], reason: '吊销营业执照', objection: null }),

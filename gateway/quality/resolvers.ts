@@ -158,12 +158,16 @@ export const qualityResolvers = {
       requireReportReader(ctx.caller);
       return services(ctx).runs.get(args.id ? objectionId(args.id, 'a consistency run number') : undefined);
     },
-    changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context) => {
+    changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
       if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Change notices are for registered consumer systems');
       if (Number.isNaN(Date.parse(args.since))) throw badUserInput(`since must be an ISO 8601 time, not "${args.since.slice(0, 40)}"`, { argument: 'since' });
       const first = args.first ?? 100;
       if (first < 1 || first > 1000) throw badUserInput(`first must lie in [1, 1000], not ${first}`, { argument: 'first' });
-      return services(ctx).changesSince(ctx.caller.consumer, new Date(args.since).toISOString(), first);
+      const notices = await services(ctx).changesSince(ctx.caller.consumer, new Date(args.since).toISOString(), first);
+      // That a person's record changed, which fields and the owner's reason (死亡注销) are about the person.
+      const subjects = notices.filter((n) => n.entity === 'NaturalPerson').map((n) => n.key);
+      if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'ChangeNotice') });
+      return notices;
     },
   },
   Mutation: {
