@@ -215,8 +215,11 @@ function defineDataQualitySuite(store: StoreKind) {
         const early = await stack.query(CLOSE, { id: objectionId, note: '已更正' }, await stack.as('dept-persons'));
         expect(codes(early)).toEqual(['BAD_USER_INPUT']);
         expect(early.errors![0].message).toMatch(/RAISED/);
-        const accepted = await stack.query(STEP('acceptObjection'), { id: objectionId, note: '受理，核查户籍档案' }, await stack.as('dept-persons'));
+        const accepted = await stack.query(STEP('acceptObjection'), { id: objectionId, note: '受理，核查户籍档案' }, { ...(await stack.as('dept-persons', '处理数据异议')), 'x-request-id': 'req-accept-1' });
         expect(accepted.data.acceptObjection).toEqual({ id: objectionId, status: 'ACCEPTED', open: true });
+        // The step's answer is a read of the objection like any other.
+        const log = (await stack.query(LOG, { id: person }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(log).toContainEqual({ consumer: 'dept-persons', purpose: '处理数据异议', requestId: 'req-accept-1', fields: ['Objection.id', 'Objection.open', 'Objection.status'] });
         const stillFlagged = await stack.query(PERSON, { id: person });
         expect(stillFlagged.extensions?.dataQuality).toEqual([expect.objectContaining({ objection: objectionId, status: 'ACCEPTED' })]);
       });

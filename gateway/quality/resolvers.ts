@@ -85,24 +85,27 @@ function text(argument: string, raw: string, min: number, max = 2000): string {
   return value;
 }
 
-async function decide(ctx: Context, rawId: string, action: 'ACCEPTED' | 'REJECTED' | 'CLOSED', note: string) {
+async function decide(ctx: Context, info: GraphQLResolveInfo, rawId: string, action: 'ACCEPTED' | 'REJECTED' | 'CLOSED', note: string) {
   const q = services(ctx);
   const objection = await q.objections.byId(objectionId(rawId));
   if (!objection) throw badUserInput(`there is no objection ${rawId}`, { argument: 'id' });
   if (departmentOf(ctx.caller) !== objection.owner) throw forbidden(`Only the owning department (${objection.owner}) decides on objection ${objection.id}`);
+  let updated: Objection;
   try {
-    const updated = await q.objections.step(objection.id, action, ctx.caller.consumer, note, new Date().toISOString());
+    updated = await q.objections.step(objection.id, action, ctx.caller.consumer, note, new Date().toISOString());
     await q.open.refresh();
-    return updated;
   } catch (e) {
     if (e instanceof ObjectionRuleError) throw badUserInput(e.message);
     throw e;
   }
+  await recordObjectionsRead(ctx, info, [updated]);
+  return updated;
 }
 
 /**
  * An objection on a person's record is personal data: its key is the idNumber, its text and history
- * say what is believed wrong about the person. Whoever reads one, its raiser included, is recorded.
+ * say what is believed wrong about the person. Whoever reads one, its raiser included, is recorded,
+ * also in the answer to a step of its workflow.
  */
 async function recordObjectionsRead(ctx: Context, info: GraphQLResolveInfo, objections: readonly Objection[]): Promise<void> {
   const subjects = objections.filter((o) => o.entityType === 'NaturalPerson').map((o) => o.entityKey);
@@ -175,6 +178,7 @@ export const qualityResolvers = {
       _: unknown,
       args: { entity: string; key: string; field: string; believedValue: string; evidence: string },
       ctx: Context,
+      info: GraphQLResolveInfo,
     ) => {
       if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Objections are raised by registered consumer systems');
       const q = services(ctx);
@@ -193,11 +197,12 @@ export const qualityResolvers = {
         new Date().toISOString(),
       );
       await q.open.refresh();
+      await recordObjectionsRead(ctx, info, [objection]);
       return objection;
     },
-    acceptObjection: (_: unknown, args: { id: string; reason: string }, ctx: Context) => decide(ctx, args.id, 'ACCEPTED', text('reason', args.reason, 2)),
-    rejectObjection: (_: unknown, args: { id: string; reason: string }, ctx: Context) => decide(ctx, args.id, 'REJECTED', text('reason', args.reason, 2)),
-    closeObjection: (_: unknown, args: { id: string; resolution: string }, ctx: Context) => decide(ctx, args.id, 'CLOSED', text('resolution', args.resolution, 2)),
+    acceptObjection: (_: unknown, args: { id: string; reason: string }, ctx: Context, info: GraphQLResolveInfo) => decide(ctx, info, args.id, 'ACCEPTED', text('reason', args.reason, 2)),
+    rejectObjection: (_: unknown, args: { id: string; reason: string }, ctx: Context, info: GraphQLResolveInfo) => decide(ctx, info, args.id, 'REJECTED', text('reason', args.reason, 2)),
+    closeObjection: (_: unknown, args: { id: string; resolution: string }, ctx: Context, info: GraphQLResolveInfo) => decide(ctx, info, args.id, 'CLOSED', text('resolution', args.resolution, 2)),
     runConsistencyChecks: async (_: unknown, __: unknown, ctx: Context) => {
       requireReportReader(ctx.caller);
       return services(ctx).runs.start(ctx.caller.consumer);
