@@ -10,6 +10,7 @@ import type { ChangesSince } from './change-notices';
 import type { ConsistencySample, RuleResult } from './consistency';
 import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
 import type { ConsistencyRuns } from './runs';
+import { PERSON_TYPE } from '../policy/operation-shape';
 import type { AccessStore } from '../sharing/access';
 
 /** What the data-quality part of the gateway's subgraph needs, built once by the gateway. */
@@ -108,7 +109,7 @@ async function decide(ctx: Context, info: GraphQLResolveInfo, rawId: string, act
  * also in the answer to a step of its workflow.
  */
 async function recordObjectionsRead(ctx: Context, info: GraphQLResolveInfo, objections: readonly Objection[]): Promise<void> {
-  const subjects = objections.filter((o) => o.entityType === 'NaturalPerson').map((o) => o.entityKey);
+  const subjects = objections.filter((o) => o.entityType === PERSON_TYPE).map((o) => o.entityKey);
   if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'Objection') });
 }
 
@@ -118,7 +119,7 @@ const asked = (info: GraphQLResolveInfo, type: string) => [...selectedFields(inf
 /** The persons a sample names. Samples of runs stored before they carried their subject are read from their text. */
 function personsNamed(sample: ConsistencySample): string[] {
   if (sample.subject) return [sample.subject];
-  if (sample.entity === 'NaturalPerson') return [sample.key];
+  if (sample.entity === PERSON_TYPE) return [sample.key];
   return (sample.detail.match(/\b\d{17}[\dX]\b/g) ?? []).filter((id) => checkIdNumber(id).ok);
 }
 
@@ -163,12 +164,12 @@ export const qualityResolvers = {
     },
     changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
       if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Change notices are for registered consumer systems');
-      if (Number.isNaN(Date.parse(args.since))) throw badUserInput(`since must be an ISO 8601 time, not "${args.since.slice(0, 40)}"`, { argument: 'since' });
+      if (Number.isNaN(Date.parse(args.since))) throw badUserInput(`since must be an ISO 8601 time, not ${quoted(args.since)}`, { argument: 'since' });
       const first = args.first ?? 100;
       if (first < 1 || first > 1000) throw badUserInput(`first must lie in [1, 1000], not ${first}`, { argument: 'first' });
       const notices = await services(ctx).changesSince(ctx.caller.consumer, new Date(args.since).toISOString(), first);
       // That a person's record changed, which fields and the owner's reason (死亡注销) are about the person.
-      const subjects = notices.filter((n) => n.entity === 'NaturalPerson').map((n) => n.key);
+      const subjects = notices.filter((n) => n.entity === PERSON_TYPE).map((n) => n.key);
       if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'ChangeNotice') });
       return notices;
     },
