@@ -148,6 +148,10 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   // Registered through any replica, known to all: the hash → query cache is in Redis.
   const apq = persistedQueries(config.persistedQueries, logger);
   apollo = new ApolloServer<GatewayContext>({
+    // Signals are the process's to handle (scripts/signals.ts drains, then stops this server).
+    // Apollo's own handlers, on whenever NODE_ENV is not `test`, stopped the server at once and
+    // signalled the process again, which read as a second Ctrl-C: in-flight answers were cut off.
+    stopOnTerminationSignals: false,
     gateway: withoutTrustLayer ? gateway : guard,
     persistedQueries: apq.options,
     // What failed inside is logged with the request id by requestLogPlugin; the caller sees the code.

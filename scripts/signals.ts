@@ -5,10 +5,12 @@ const STOP_DEADLINE_MS = 20_000;
 
 /**
  * SIGINT/SIGTERM: stop accepting, finish what is in flight, then exit. Whatever happens, the
- * process ends: a second signal (Ctrl-C pressed again) exits at once, and a stop that has not
- * finished after STOP_DEADLINE_MS is logged and cut short. A process started by `supervise`
- * also stops when its supervisor goes away (the IPC channel closes), so a crashed or killed
- * `npm start` never leaves departments running behind it.
+ * process ends: Ctrl-C pressed again (a second SIGINT) exits at once, and a stop that has not
+ * finished after STOP_DEADLINE_MS is logged and cut short. Any other signal during the stop is
+ * the same request again and changes nothing: Ctrl-C, or systemd stopping the unit, signals the
+ * whole process group, and `npm start`'s supervisor then sends each of its processes SIGTERM too.
+ * A process started by `supervise` also stops when its supervisor goes away (the IPC channel
+ * closes), so a crashed or killed `npm start` never leaves departments running behind it.
  */
 export function stopOnSignals(
   stop: () => Promise<void>,
@@ -20,6 +22,7 @@ export function stopOnSignals(
   let stopping = false;
   const onSignal = (signal: string) => {
     if (stopping) {
+      if (signal !== 'SIGINT') return logger.debug({ signal }, 'already stopping');
       logger.warn({ signal }, 'stopping now, without waiting for in-flight work');
       process.exit(130);
     }
