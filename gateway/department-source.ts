@@ -34,8 +34,17 @@ export class RefusedInput extends RefusedFetch {
   }
 }
 
-/** The department's refusal of the caller's input in a 400 answer, if that is what it is. */
-function refusedInput(body: string): RefusedInput | undefined {
+/**
+ * The department does not know what the gateway asked of it (HTTP 400, every error
+ * GRAPHQL_VALIDATION_FAILED): the SDL the gateway composed and the schema the department runs
+ * differ, as while a new field's SDL is published before the department that serves it. Only the
+ * fetches that touch the difference fail, so it is neither retried nor counted by the circuit
+ * breaker: one consumer asking for the new field must not shut the department for everyone.
+ */
+export class SchemaSkew extends RefusedFetch {}
+
+/** A 400 answer in which the department refused the request itself, named by what it refused. */
+function refusal(body: string): RefusedInput | SchemaSkew | undefined {
   let answer: { errors?: { message?: unknown; extensions?: { code?: unknown } }[] };
   try {
     answer = JSON.parse(body);
@@ -43,10 +52,15 @@ function refusedInput(body: string): RefusedInput | undefined {
     return undefined;
   }
   const errors = answer?.errors;
-  if (!Array.isArray(errors) || !errors.length) return undefined;
-  if (!errors.every((e) => e?.extensions?.code === 'BAD_USER_INPUT' && typeof e.message === 'string')) return undefined;
-  return new RefusedInput(errors.map((e) => ({ message: e.message as string })));
+  if (!Array.isArray(errors) || !errors.length || !errors.every((e) => typeof e?.message === 'string')) return undefined;
+  const messages = errors.map((e) => ({ message: e.message as string }));
+  if (errors.every((e) => e.extensions?.code === 'BAD_USER_INPUT')) return new RefusedInput(messages);
+  if (errors.every((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')) return new SchemaSkew(messages.map((m) => m.message).join('; '));
+  return undefined;
 }
+
+/** Whether the department answered the request, so that its health is not in question. */
+export const answeredByDepartment = (error: unknown) => error instanceof RefusedInput || error instanceof SchemaSkew;
 
 /**
  * How the gateway calls one subgraph: with an internal token it signs for that subgraph alone
@@ -92,6 +106,14 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       // GraphQL. Returned as a GraphQL answer with paths, so the gateway nulls only these fields.
       // An open circuit is logged once when it opens; each refused call is only a debug line.
       const fields = { subgraph: this.subgraph, requestId: context?.requestId, breaker: this.policy?.state(), reason: (error as Error)?.message };
+      if (error instanceof SchemaSkew) {
+        // The operator's to fix (deploy the department, or withdraw the SDL), so the reason is logged, not sent.
+        this.logger.warn(fields, "subgraph refused the gateway's query: its schema differs from the SDL the gateway composed");
+        return unavailableAnswer(query, request.variables, {
+          message: `The ${this.subgraph} subgraph (${this.description}) cannot answer these fields yet: the schema it runs differs from the gateway's`,
+          extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
+        });
+      }
       if (isBrokenCircuitError(error)) this.logger.debug(fields, 'subgraph skipped: circuit open');
       else this.logger.warn(fields, 'subgraph did not answer');
       return unavailableAnswer(query, request.variables, {
@@ -108,7 +130,7 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
     const attempt = async (signal: AbortSignal) => {
       const reply = await post(this.url, { headers, body, signal });
       if (reply.status === 400) {
-        const refused = refusedInput(reply.body);
+        const refused = refusal(reply.body);
         if (refused) throw refused;
       }
       if (reply.status >= 400 && reply.status < 500) throw new RefusedFetch(`HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);

@@ -27,6 +27,11 @@ export function unavailableAnswer(
   return { data: null, errors } as GatewayGraphQLResponse;
 }
 
+/** Whether an answer is one `unavailableAnswer` made: the department's fields, none of its data. */
+export function isUnavailableAnswer(response: GatewayGraphQLResponse): boolean {
+  return response.data === null && !!response.errors?.length && response.errors.every((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE');
+}
+
 /** The paths, relative to the fetch, of every field a fetch operation selects at its top. */
 export function fetchedPaths(query: string, variables: Record<string, unknown> | undefined): (string | number)[][] {
   let operation: OperationDefinitionNode | undefined;

@@ -20,10 +20,10 @@ export function subgraphPolicy(
   subgraph: string,
   settings: SubgraphResilience,
   logger: Logger,
-  /** Errors that are the caller's mistake, not the department's failure: neither retried nor counted. */
-  callersMistake: (error: unknown) => boolean = () => false,
+  /** Refusals the department answered (the caller's input, a schema it does not run yet): not its failure, neither retried nor counted. */
+  answered: (error: unknown) => boolean = () => false,
 ): SubgraphPolicy {
-  const failure = handleWhen((error) => !callersMistake(error));
+  const failure = handleWhen((error) => !answered(error));
   // Aggressive: the answer leaves within the budget even if a socket ignores the abort.
   // Not aborted on return (abortOnReturn): a finished call has nothing left to abort, and each
   // abort builds a DOMException with a stack trace, 2 % of the gateway's CPU in a profile.

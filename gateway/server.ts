@@ -25,7 +25,7 @@ import { issueDevToken } from './auth/dev-tokens';
 import { ConsumerRegistry, createConsumerRegistry, DATA_QUALITY_CONSUMER } from './consumers';
 import { startQuality } from './quality';
 import type { GatewayContext, Principal } from './context';
-import { DepartmentDataSource, RefusedInput } from './department-source';
+import { answeredByDepartment, DepartmentDataSource } from './department-source';
 import { EntityCache, entityCacheAges, withEntityCache } from './entity-cache';
 import { partialAnswerSupergraph } from './partial-answers';
 import { subgraphPolicy } from './resilience';
@@ -110,7 +110,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
     buildService: ({ name, url }) => {
       const settings = isDepartmentName(name) ? config.resilience[name] : RESILIENCE_DEFAULTS; // the gateway's own sharing subgraph
       const calls = observeCalls(
-        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger, (e) => e instanceof RefusedInput), config.mergeFetches),
+        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger, answeredByDepartment), config.mergeFetches),
         name, [usage.observeCall, metrics.observeCall],
       );
       // Outside the observers: an entity answered from the cache is not a call to the department.

@@ -3,6 +3,8 @@ import { Mode, standIn, StandIn } from './support/stand-in';
 import { waitUntilAnswering } from '../scripts/processes';
 import { scaledPlan } from '../shared/seed/population';
 import { GraphQLAnswer, Stack, startStack } from './support/stack';
+import { parsePrometheus, valueOf } from './support/prometheus';
+import { RESILIENCE_DEFAULTS } from '../shared/config';
 
 /**
  * Departments that fail, with real processes: the credit subgraph is killed and started again;
@@ -167,6 +169,45 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     }
     const recovered = await eventually(review, (a) => !a.errors);
     expect(recovered.data.investmentProject).toEqual(whole);
+  });
+
+  it('counts a call the department did not answer as failed, in /metrics and in the usage statistics', async () => {
+    const base = stack.gatewayUrl.replace(/\/graphql$/, '');
+    const failed = async () => valueOf(parsePrometheus(await (await fetch(`${base}/metrics`)).text()), 'onesource_subgraph_requests_total', { subgraph: 'geo', outcome: 'failed' });
+    const USAGE = `query($d: Date!) { usageReport(from: $d, to: $d) { departments { key calls failedCalls } } }`;
+    const today = new Date().toISOString().slice(0, 10);
+    const geoUsage = async () => (await stack.query(USAGE, { d: today }, await stack.as('dept-geo'))).data.usageReport.departments.find((d: any) => d.key === 'geo');
+    const before = { metrics: await failed(), usage: (await geoUsage())?.failedCalls ?? 0 };
+    geo.set('status-500');
+    try {
+      expect(unavailable(await review(), 'geo').length).toBeGreaterThan(0);
+    } finally {
+      geo.set('forward');
+    }
+    expect(await failed()).toBe(before.metrics + 1);
+    // The usage statistics are written behind (every few seconds).
+    const usage = await eventually(geoUsage, (u) => (u?.failedCalls ?? 0) > before.usage, 15_000);
+    expect(usage.failedCalls).toBe(before.usage + 1);
+  });
+
+  it('answers a field the department does not serve yet (its schema and the gateway\'s differ) as unavailable, and does not shut the department for others', async () => {
+    const { breakerFailures } = RESILIENCE_DEFAULTS;
+    geo.set('schema-skew');
+    try {
+      for (let i = 0; i <= breakerFailures; i++) {
+        const answer = await review();
+        const errors = unavailable(answer, 'geo');
+        expect(errors.length).toBeGreaterThan(0);
+        expect(errors[0].message).toMatch(/the schema it runs differs from the gateway's/);
+        expectNoInternals(answer);
+      }
+    } finally {
+      geo.set('forward');
+    }
+    // The circuit stayed closed: the very next review is whole again.
+    const next = await review();
+    expect(next.errors).toBeUndefined();
+    expect(next.data.investmentProject).toEqual(whole);
   });
 
   it.each<Mode>(['html', 'invalid-json', 'not-graphql', 'short-list', 'status-500'])('turns a department answering garbage (%s) into SUBGRAPH_UNAVAILABLE', async (mode) => {

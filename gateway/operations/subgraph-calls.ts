@@ -1,12 +1,16 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayContext } from '../context';
+import { isUnavailableAnswer } from '../partial-answers';
 
 /** One call from the gateway to a department, timed. */
 export interface ObservedCall {
   department: string;
   context: GatewayContext;
   ms: number;
-  /** The department answered (GraphQL errors inside an answer still count as an answer). */
+  /**
+   * The department answered (GraphQL errors inside an answer still count as an answer); not when
+   * the source, which never throws, answered SUBGRAPH_UNAVAILABLE in its stead.
+   */
   ok: boolean;
 }
 
@@ -26,7 +30,7 @@ export function observeCalls<S extends GraphQLDataSource<any>>(source: S, depart
     let ok = false;
     try {
       const response = await process(options);
-      ok = true;
+      ok = !isUnavailableAnswer(response);
       return response;
     } finally {
       const call = { department, context, ms: performance.now() - started, ok };

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A stand-in between the gateway and a real department (registered with ONESOURCE_<NAME>_URL):
  * forwards calls, or hangs, holds, or answers garbage, as the test says.
  */
-export type Mode = 'forward' | 'hang' | 'html' | 'invalid-json' | 'not-graphql' | 'short-list' | 'status-500' | 'hold';
+export type Mode = 'forward' | 'hang' | 'html' | 'invalid-json' | 'not-graphql' | 'short-list' | 'status-500' | 'hold' | 'schema-skew';
 
 export async function standIn() {
   let mode: Mode = 'forward';
@@ -40,6 +40,11 @@ export async function standIn() {
         return;
       case 'short-list':
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"_entities":[]}}');
+        return;
+      case 'schema-skew':
+        // What a department answers a query for a field its running schema does not have yet.
+        res.writeHead(400, { 'content-type': 'application/json' })
+          .end('{"errors":[{"message":"Cannot query field \\"floodZone\\" on type \\"LandParcel\\".","extensions":{"code":"GRAPHQL_VALIDATION_FAILED"}}]}');
         return;
       case 'status-500':
         res.writeHead(500, { 'content-type': 'text/plain' }).end('Error: connect ECONNREFUSED 10.0.0.7:3306\n    at TCPConnectWrap.afterConnect');
