@@ -1,4 +1,5 @@
 import type { Config } from '../shared/config';
+import { localUrl } from '../shared/http';
 import { ensureKeyPair } from '../shared/keys';
 import type { Logger } from '../shared/logger';
 import { ShareRules } from './policy/share-rules';
@@ -14,7 +15,7 @@ import { composeSupergraph, readSubgraphSources, SubgraphSource } from './superg
  */
 export function gatewaySubgraphSources(config: Config, port: number): SubgraphSource[] {
   const sharingSdl = readSdl({ schemaFile: SHARING_SCHEMA_FILES });
-  return [...readSubgraphSources(config), { name: SHARING_SUBGRAPH, url: `http://127.0.0.1:${port}/${SHARING_SUBGRAPH}/graphql`, sdl: sharingSdl }];
+  return [...readSubgraphSources(config), { name: SHARING_SUBGRAPH, url: localUrl(config.host, port, `/${SHARING_SUBGRAPH}/graphql`), sdl: sharingSdl }];
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 import type { Config } from '../shared/config';
 import { DEPARTMENTS, DepartmentName } from '../shared/departments';
 import { formatPublicError } from '../shared/errors';
-import { listen } from '../shared/http';
+import { listen, localUrl } from '../shared/http';
 import { internalSigner, internalVerifier } from '../shared/internal-token';
 import { ensureKeyPair, loadPrivateKey, loadPublicKey, publicJwk } from '../shared/keys';
 import type { Logger } from '../shared/logger';
@@ -226,7 +226,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
     }),
   });
   const http = await listen(atPath('/graphql', graphql, app), port, config.host);
-  const url = `http://127.0.0.1:${http.port}/graphql`;
+  const url = localUrl(config.host, http.port, '/graphql');
   logger.info({ url }, 'gateway listening');
   return {
     url,

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
+import { localUrl } from '../shared/http';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
 import { wholeNumber } from './cli-options';
 
@@ -40,7 +41,7 @@ const REPORT = `query($id: ID) { consistencyReport(id: $id) {
 async function main() {
   const config = readConfig();
   const options = program.opts<{ gateway?: string; token?: string; samples: number; json?: boolean }>();
-  const url = options.gateway ?? `http://127.0.0.1:${config.gatewayPort}/graphql`;
+  const url = options.gateway ?? localUrl(config.host, config.gatewayPort, '/graphql');
   const token = options.token ?? (await issueDevToken(config, { consumer: 'auditor' }, '2h'));
   const ask = async (query: string, variables: Record<string, unknown> = {}) => {
     const response = await fetch(url, {

@@ -160,10 +160,11 @@ function ephemeralLow(): number {
   }
 }
 
-function canListen(port: number): Promise<boolean> {
+/** Whether a server could listen on `port` at `host` now (nothing else holds it). */
+export function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }

@@ -1,12 +1,11 @@
-import { readSdl } from '../shared/subgraph-server';
 import { Command } from 'commander';
 import { readConfig } from '../shared/config';
 import { DEPARTMENTS } from '../shared/departments';
 import { internalSigner } from '../shared/internal-token';
 import { loadPrivateKey } from '../shared/keys';
 import { readinessProbe, Readiness } from '../gateway/operations/readiness';
-import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from '../gateway/sharing';
-import { composeSupergraph, readSubgraphSources } from '../gateway/supergraph';
+import { gatewaySubgraphSources } from '../gateway/prepare';
+import { composeSupergraph } from '../gateway/supergraph';
 import { annualFigures, AnnualFigures } from '../gateway/usage/annual';
 import { openExistingGatewayStore, wholeNumber } from './cli-options';
 
@@ -24,10 +23,7 @@ async function main() {
   const config = readConfig();
   const db = await openExistingGatewayStore(config);
   try {
-    const supergraphSdl = composeSupergraph([
-      ...readSubgraphSources(config),
-      { name: SHARING_SUBGRAPH, url: `http://127.0.0.1:${config.gatewayPort}/${SHARING_SUBGRAPH}/graphql`, sdl: readSdl({ schemaFile: SHARING_SCHEMA_FILES }) },
-    ]);
+    const supergraphSdl = composeSupergraph(gatewaySubgraphSources(config, config.gatewayPort));
     const figures = await annualFigures(db, { year, supergraphSdl, unusedForDays, readiness: await probeDepartments(config) });
     console.log(json ? JSON.stringify(figures, null, 2) : render(figures));
   } finally {

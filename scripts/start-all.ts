@@ -1,9 +1,10 @@
 import { readConfig } from '../shared/config';
-import { DEPARTMENTS } from '../shared/departments';
+import { DEPARTMENTS, envName } from '../shared/departments';
+import { localUrl } from '../shared/http';
 import { createLogger } from '../shared/logger';
 import { ensureKeyPair } from '../shared/keys';
 import { DEFAULT_PLAN } from '../shared/seed/population';
-import { supervise, Supervised, waitUntilAnswering } from './processes';
+import { canListen, supervise, Supervised, waitUntilAnswering } from './processes';
 import { seedDepartments } from './seeding';
 import { ensurePlaygroundBuilt } from './build-playground';
 import { stopOnSignals } from './signals';
@@ -15,6 +16,16 @@ import { stopOnSignals } from './signals';
 async function main() {
   const config = readConfig();
   const logger = createLogger('start', config.logLevel);
+  // Another OneSource (or anything else) on these ports would answer the start-up checks in place
+  // of processes that cannot bind: say so now, instead of "up" and a restart loop.
+  const ports = [
+    { variable: 'ONESOURCE_GATEWAY_PORT', port: config.gatewayPort },
+    ...DEPARTMENTS.map(({ name }) => ({ variable: `ONESOURCE_${envName(name)}_PORT`, port: config.subgraphs[name].port })),
+  ];
+  for (const { variable, port } of ports) {
+    if (!(await canListen(port, config.host))) throw new Error(`port ${port} (${variable}) on ${config.host} is in use: is OneSource already running? Stop it, or choose other ports`);
+  }
+
   const seeded = await seedDepartments(config, DEFAULT_PLAN, DEPARTMENTS.map((d) => d.name), { ifEmpty: true });
   if (seeded.length) logger.info({ seeded }, 'seeded empty stores');
   if (await ensurePlaygroundBuilt()) logger.info('built the playground');
@@ -31,7 +42,7 @@ async function main() {
   for (const { name } of DEPARTMENTS) children.push(supervise(name, 'scripts/subgraph.ts', [name], process.env, logger));
   await Promise.all(DEPARTMENTS.map(({ name }) => waitUntilAnswering(config.subgraphs[name].url)));
   children.push(supervise('gateway', 'scripts/gateway.ts', [], process.env, logger));
-  await waitUntilAnswering(`http://127.0.0.1:${config.gatewayPort}/health`);
+  await waitUntilAnswering(localUrl(config.host, config.gatewayPort, '/health'));
 
   console.log(`
 OneSource is up.

@@ -20,6 +20,15 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * The URL at which this machine reaches a server bound to `host` (ONESOURCE_HOST): that address,
+ * or the loopback one for a server bound to every address.
+ */
+export function localUrl(host: string, port: number, path: string): string {
+  const address = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return `http://${address.includes(':') ? `[${address}]` : address}:${port}${path}`;
+}
+
 /** Starts an HTTP server and resolves once it listens (port 0 picks a free port). */
 export function listen(handler: RequestListener, port: number, host: string): Promise<Listening> {
   const server = http.createServer(handler);

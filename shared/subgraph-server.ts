@@ -8,7 +8,7 @@ import type { Config } from './config';
 import type { DepartmentName } from './departments';
 import { Migration, migrate, openStore } from './db';
 import { atPath, graphqlEndpoint } from './graphql-endpoint';
-import { listen } from './http';
+import { listen, localUrl } from './http';
 import { InternalCaller, internalVerifier, InternalVerifier } from './internal-token';
 import { loadPublicKey } from './keys';
 import type { Logger } from './logger';
@@ -105,7 +105,7 @@ export async function startSubgraph(
   const handler = subgraphHandler(department, db, await gatewayVerifier(config, department.name), logger);
   const port = options.port ?? config.subgraphs[department.name].port;
   const http = await listen(atPath('/graphql', handler), port, config.host);
-  const url = `http://127.0.0.1:${http.port}/graphql`;
+  const url = localUrl(config.host, http.port, '/graphql');
   logger.info({ url }, `${department.name} subgraph listening`);
   return {
     url,

@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../scripts/processes';
 import { readConfig } from '../shared/config';
+import { DEPARTMENTS, envName } from '../shared/departments';
 import { openGatewayStore } from '../gateway/store';
 import { openDepartmentStore } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
@@ -28,9 +31,9 @@ function sqliteEnvironment(dataDir: string): NodeJS.ProcessEnv {
   return { ...env, ONESOURCE_MYSQL_URL: '', ONESOURCE_DATA_DIR: dataDir };
 }
 
-function runScript(script: string, args: string[], dataDir: string): Promise<Outcome> {
+function runScript(script: string, args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join('scripts', script), ...args], { cwd: ROOT, env: sqliteEnvironment(dataDir), timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join('scripts', script), ...args], { cwd: ROOT, env: { ...sqliteEnvironment(dataDir), ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -243,5 +246,27 @@ describe('npm run consistency, check and token: bad values are named before anyt
     const claims = JSON.parse(Buffer.from(issued.stdout.trim().split('.')[1], 'base64url').toString());
     expect(claims).toMatchObject({ sub: 'drc-approval' });
     expect(claims.exp - claims.iat).toBe(15 * 60);
+  });
+});
+
+describe('npm start: ports taken by something else are named before anything starts', () => {
+  it('exits 1 naming the port and its variable, and neither seeds nor starts anything', async () => {
+    const dataDir = tempDir('start');
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const ports: NodeJS.ProcessEnv = { ONESOURCE_GATEWAY_PORT: String(await freePort()) };
+      for (const { name } of DEPARTMENTS) ports[`ONESOURCE_${envName(name)}_PORT`] = String(await freePort());
+      const busy = (taken.address() as net.AddressInfo).port;
+      ports.ONESOURCE_CREDIT_PORT = String(busy);
+      const outcome = await runScript('start-all.ts', [], dataDir, ports);
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain(`start failed: port ${busy} (ONESOURCE_CREDIT_PORT) on 127.0.0.1 is in use: is OneSource already running?`);
+      expect(outcome.stdout).not.toMatch(/OneSource is up/);
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    } finally {
+      taken.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
