@@ -132,22 +132,28 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const subgraphs = {} as Config['subgraphs'];
   const storeMysqlUrls: Config['storeMysqlUrls'] = {};
   for (const store of [...DEPARTMENTS.map((d) => d.name), 'gateway']) {
-    const url = env[`ONESOURCE_${store.toUpperCase().replace(/-/g, '_')}_MYSQL_URL`];
+    const url = mysqlUrlSetting(env, `ONESOURCE_${store.toUpperCase().replace(/-/g, '_')}_MYSQL_URL`);
     if (url) storeMysqlUrls[store] = url;
   }
+  const gatewayPort = portSetting(env, 'ONESOURCE_GATEWAY_PORT', 4000);
+  const ports: { name: string; port: number }[] = [{ name: 'ONESOURCE_GATEWAY_PORT', port: gatewayPort }];
   const resilience = {} as Config['resilience'];
   for (const d of DEPARTMENTS) {
-    const port = intSetting(env, `ONESOURCE_${envName(d.name)}_PORT`, d.port);
-    const url = env[`ONESOURCE_${envName(d.name)}_URL`] ?? `http://127.0.0.1:${port}/graphql`;
+    const portName = `ONESOURCE_${envName(d.name)}_PORT`;
+    const port = portSetting(env, portName, d.port);
+    ports.push({ name: portName, port });
+    const url = urlSetting(env, `ONESOURCE_${envName(d.name)}_URL`, HTTP, 'http://host:4001/graphql') ?? `http://127.0.0.1:${port}/graphql`;
     subgraphs[d.name] = { port, url };
     resilience[d.name] = readResilience(env, `ONESOURCE_${envName(d.name)}`);
   }
+  refuseSharedPorts(env, ports);
+  const redisUrl = urlSetting(env, 'ONESOURCE_REDIS_URL', ['redis', 'rediss'], 'redis://host:6379') ?? 'redis://127.0.0.1:6379';
   return {
     dataDir: path.resolve(env.ONESOURCE_DATA_DIR ?? projectPath('.data')),
-    mysqlUrl: env.ONESOURCE_MYSQL_URL || undefined,
+    mysqlUrl: mysqlUrlSetting(env, 'ONESOURCE_MYSQL_URL'),
     storeMysqlUrls,
     databasePrefix: env.ONESOURCE_DB_PREFIX ?? 'onesource_',
-    gatewayPort: intSetting(env, 'ONESOURCE_GATEWAY_PORT', 4000),
+    gatewayPort,
     // `0` or `auto`: one worker per core the process may use.
     gatewayWorkers: env.ONESOURCE_GATEWAY_WORKERS?.toLowerCase() === 'auto' ? os.availableParallelism() : intSetting(env, 'ONESOURCE_GATEWAY_WORKERS', 1) || os.availableParallelism(),
     maxHeapMb: intSetting(env, 'ONESOURCE_MAX_HEAP_MB', 192),
@@ -159,34 +165,36 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schemaDir: path.resolve(env.ONESOURCE_SCHEMA_DIR ?? projectPath('subgraphs')),
     schemaPollMs: intSetting(env, 'ONESOURCE_SCHEMA_POLL_MS', 1000),
     changeNoticeDays: intSetting(env, 'ONESOURCE_CHANGE_NOTICE_DAYS', 30),
-    logLevel: env.ONESOURCE_LOG_LEVEL ?? 'info',
+    logLevel: logLevelSetting(env, 'ONESOURCE_LOG_LEVEL', 'info'),
     auth: {
-      jwksUrl: env.ONESOURCE_JWKS_URL || undefined,
+      jwksUrl: urlSetting(env, 'ONESOURCE_JWKS_URL', HTTP, 'https://idp.example/.well-known/jwks.json'),
       issuer: env.ONESOURCE_JWT_ISSUER ?? 'onesource-dev-idp',
       audience: env.ONESOURCE_JWT_AUDIENCE ?? 'onesource-gateway',
       devTokens: flagSetting(env, 'ONESOURCE_DEV_TOKENS', !env.ONESOURCE_JWKS_URL && env.NODE_ENV !== 'production'),
-      gatewayJwksUrl: env.ONESOURCE_GATEWAY_JWKS_URL || undefined,
+      gatewayJwksUrl: urlSetting(env, 'ONESOURCE_GATEWAY_JWKS_URL', HTTP, 'http://gateway:4000/.well-known/jwks.json'),
     },
     limits: {
-      maxDepth: intSetting(env, 'ONESOURCE_MAX_DEPTH', 10),
+      // 0 would refuse every operation (every document has a depth, tokens and a cost): a mistake.
+      maxDepth: positiveIntSetting(env, 'ONESOURCE_MAX_DEPTH', 10, 'it would refuse every operation'),
+      // 0 aliases or 0 directives is a policy a deployment may choose.
       maxAliases: intSetting(env, 'ONESOURCE_MAX_ALIASES', 120),
-      maxTokens: intSetting(env, 'ONESOURCE_MAX_TOKENS', 5000),
+      maxTokens: positiveIntSetting(env, 'ONESOURCE_MAX_TOKENS', 5000, 'it would refuse every operation'),
       maxDirectives: intSetting(env, 'ONESOURCE_MAX_DIRECTIVES', 50),
-      maxCost: intSetting(env, 'ONESOURCE_MAX_COST', 20000),
-      costByConsumer: perConsumerSetting(env, 'ONESOURCE_MAX_COST_BY_CONSUMER'),
-      maxBodyBytes: intSetting(env, 'ONESOURCE_MAX_BODY_BYTES', 1024 * 1024),
+      maxCost: positiveIntSetting(env, 'ONESOURCE_MAX_COST', 20000, 'it would refuse every operation'),
+      costByConsumer: perConsumerSetting(env, 'ONESOURCE_MAX_COST_BY_CONSUMER', 'cost'),
+      maxBodyBytes: positiveIntSetting(env, 'ONESOURCE_MAX_BODY_BYTES', 1024 * 1024, 'it would refuse every request with HTTP 413'),
       rateLimit: {
-        perWindow: intSetting(env, 'ONESOURCE_RATE_LIMIT', 6000),
-        windowSeconds: intSetting(env, 'ONESOURCE_RATE_LIMIT_WINDOW', 60),
-        byConsumer: perConsumerSetting(env, 'ONESOURCE_RATE_LIMIT_BY_CONSUMER'),
-        redisUrl: env.ONESOURCE_REDIS_URL || 'redis://127.0.0.1:6379',
+        perWindow: positiveIntSetting(env, 'ONESOURCE_RATE_LIMIT', 6000, 'it would refuse every request'),
+        windowSeconds: positiveIntSetting(env, 'ONESOURCE_RATE_LIMIT_WINDOW', 60, 'a window of 0 s counts nothing'),
+        byConsumer: perConsumerSetting(env, 'ONESOURCE_RATE_LIMIT_BY_CONSUMER', 'requests'),
+        redisUrl,
         redisPrefix: env.ONESOURCE_REDIS_PREFIX ?? 'onesource:',
       },
     },
     persistedQueries: {
       cache: choiceSetting(env, 'ONESOURCE_APQ_CACHE', ['redis', 'memory'] as const, 'redis'),
       ttlSeconds: intSetting(env, 'ONESOURCE_APQ_TTL', 86_400),
-      redisUrl: env.ONESOURCE_REDIS_URL || 'redis://127.0.0.1:6379',
+      redisUrl,
       redisPrefix: env.ONESOURCE_REDIS_PREFIX ?? 'onesource:',
     },
     introspection: flagSetting(env, 'ONESOURCE_INTROSPECTION', env.NODE_ENV !== 'production'),
@@ -194,28 +202,109 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** Schemes the JWKS and subgraph URLs may have. */
+const HTTP = ['http', 'https'] as const;
+
+/**
+ * A whole number written in decimal digits alone: `0x10`, `1e3`, `-1`, `1.5` or ` 80` are refused
+ * rather than read as something the operator did not write.
+ */
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, not "${raw}"`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new Error(`${name} must be a whole number written in digits (0-9), not "${raw}"`);
   return n;
 }
 
-/** `consumer=number,consumer=number`: per-consumer overrides of a limit. */
-function perConsumerSetting(env: NodeJS.ProcessEnv, name: string): Record<string, number> {
+/** A whole number where 0 can only be a mistake: `why` says what 0 would do. */
+function positiveIntSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, why: string): number {
+  const n = intSetting(env, name, fallback);
+  if (n === 0) throw new Error(`${name} must be a whole number of at least 1, not 0: ${why}`);
+  return n;
+}
+
+/**
+ * A TCP port, 1-65535. Port 0 (any free port) is refused: the gateway composes its own sharing
+ * subgraph at its port and the subgraphs' default URLs name theirs, so each needs a known one.
+ */
+function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const port = intSetting(env, name, fallback);
+  if (port < 1 || port > 65_535) throw new Error(`${name} must be a port number from 1 to 65535, not "${env[name]}"`);
+  return port;
+}
+
+/** `npm start` runs the gateway and the five subgraphs on one host: no two may share a port. */
+function refuseSharedPorts(env: NodeJS.ProcessEnv, ports: { name: string; port: number }[]) {
+  const named = (name: string) => (env[name] ? name : `${name} (unset: its default)`);
+  for (let i = 0; i < ports.length; i++) {
+    for (let j = i + 1; j < ports.length; j++) {
+      if (ports[i].port === ports[j].port) {
+        throw new Error(`${named(ports[i].name)} and ${named(ports[j].name)} are both ${ports[i].port}: each process needs a port of its own`);
+      }
+    }
+  }
+}
+
+/**
+ * A URL with one of `schemes`, as given (unset or empty: undefined). Refusals name the variable
+ * but never echo its value, which may hold a password: at most its scheme.
+ */
+function urlSetting(env: NodeJS.ProcessEnv, name: string, schemes: readonly string[], example: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const accepted = schemes.map((s) => `${s}://`).join(' or ');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} is not a URL: it must be a ${accepted} URL such as ${example} (the value is not shown: it may hold a password)`);
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (!schemes.includes(scheme)) throw new Error(`${name} must be a ${accepted} URL such as ${example}, not one with the scheme "${scheme}"`);
+  if (!url.hostname) throw new Error(`${name} must name a host, as in ${example}`);
+  return raw;
+}
+
+/**
+ * A MySQL-compatible server: `mysql://` or `mariadb://` (both read the same way, by shared/db.ts;
+ * MariaDB and TiDB speak MySQL's protocol), with a host.
+ */
+function mysqlUrlSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return urlSetting(env, name, ['mysql', 'mariadb'], 'mysql://user:password@host:3306');
+}
+
+/** pino's levels, in any case (pino itself takes `INFO` but not `SILENT`: read in lower case). */
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+function logLevelSetting(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const level = raw.toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`${name} must be one of ${LOG_LEVELS.join(', ')} (any case), not "${raw}"`);
+  return level;
+}
+
+/**
+ * `consumer=number,consumer=number`: per-consumer overrides of a limit. Each entry is one
+ * consumer, one `=` and a whole number of at least 1 (0 would refuse that consumer everything:
+ * take its grants away instead); a consumer named twice is refused.
+ */
+function perConsumerSetting(env: NodeJS.ProcessEnv, name: string, what: string): Record<string, number> {
   const raw = env[name];
   const map: Record<string, number> = {};
   if (!raw) return map;
-  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [consumer, value] = pair.split('=').map((p) => p.trim());
-    const n = Number(value);
-    if (!consumer || !Number.isInteger(n) || n < 0) throw new Error(`${name} must read consumer=number,consumer=number, not "${raw}"`);
-    map[consumer] = n;
+  for (const entry of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([^=\s]+)\s*=\s*(\d+)$/.exec(entry);
+    const n = match ? Number(match[2]) : NaN;
+    if (!match || !Number.isSafeInteger(n) || n < 1) {
+      throw new Error(`${name} must read consumer=${what},consumer=${what} with whole numbers of at least 1: "${entry}" is not such an entry`);
+    }
+    if (match[1] in map) throw new Error(`${name} names consumer "${match[1]}" twice`);
+    map[match[1]] = n;
   }
   return map;
 }
-
 function choiceSetting<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

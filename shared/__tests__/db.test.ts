@@ -25,6 +25,100 @@ describe('where each department keeps its store', () => {
   });
 });
 
+/** The message readConfig refuses `env` with (fails the test when it does not refuse it). */
+function refusal(env: NodeJS.ProcessEnv): string {
+  try {
+    readConfig(env);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`readConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('settings refused at start-up, naming the variable and what it accepts', () => {
+  it('takes only a mysql:// or mariadb:// server for ONESOURCE_MYSQL_URL and ONESOURCE_<NAME>_MYSQL_URL, never echoing a password', () => {
+    expect(refusal({ ONESOURCE_MYSQL_URL: 'not a url' })).toMatch(/^ONESOURCE_MYSQL_URL is not a URL: it must be a mysql:\/\/ or mariadb:\/\/ URL/);
+    const postgres = refusal({ ONESOURCE_MYSQL_URL: 'postgres://admin:s3cret-pw@db:5432/app' });
+    expect(postgres).toMatch(/^ONESOURCE_MYSQL_URL must be a mysql:\/\/ or mariadb:\/\/ URL .*"postgres"/);
+    expect(postgres).not.toContain('s3cret-pw');
+    const unparseable = refusal({ ONESOURCE_PERSONS_MYSQL_URL: 'mysql://root:s3cret-pw@db:port' });
+    expect(unparseable).toMatch(/^ONESOURCE_PERSONS_MYSQL_URL is not a URL/);
+    expect(unparseable).not.toContain('s3cret-pw');
+    expect(refusal({ ONESOURCE_GATEWAY_MYSQL_URL: 'http://db:3306' })).toMatch(/^ONESOURCE_GATEWAY_MYSQL_URL must be a mysql:\/\/ or mariadb:\/\/ URL/);
+    expect(refusal({ ONESOURCE_MYSQL_URL: 'mysql://' })).toMatch(/^ONESOURCE_MYSQL_URL must name a host/);
+    expect(readConfig({ ONESOURCE_CREDIT_MYSQL_URL: 'mariadb://u:p@maria:3306' }).storeMysqlUrls.credit).toBe('mariadb://u:p@maria:3306');
+  });
+
+  it('takes a pino level for ONESOURCE_LOG_LEVEL, in any case', () => {
+    expect(refusal({ ONESOURCE_LOG_LEVEL: 'loud' })).toBe('ONESOURCE_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (any case), not "loud"');
+    expect(readConfig({ ONESOURCE_LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
+    expect(readConfig({ ONESOURCE_LOG_LEVEL: 'SILENT' }).logLevel).toBe('silent');
+    expect(readConfig({}).logLevel).toBe('info');
+  });
+
+  it('reads whole numbers in decimal digits only', () => {
+    for (const raw of ['0x10', '1e3', '-1', '1.5', ' 80', '12abc']) {
+      expect(refusal({ ONESOURCE_MAX_DEPTH: raw })).toBe(`ONESOURCE_MAX_DEPTH must be a whole number written in digits (0-9), not "${raw}"`);
+    }
+    expect(refusal({ ONESOURCE_CREDIT_TIMEOUT_MS: '5e3' })).toMatch(/^ONESOURCE_CREDIT_TIMEOUT_MS must be a whole number/);
+    expect(readConfig({ ONESOURCE_MAX_DEPTH: '007' }).limits.maxDepth).toBe(7);
+  });
+
+  it('takes ports from 1 to 65535, one per process', () => {
+    expect(refusal({ ONESOURCE_GATEWAY_PORT: '99999' })).toBe('ONESOURCE_GATEWAY_PORT must be a port number from 1 to 65535, not "99999"');
+    expect(refusal({ ONESOURCE_GEO_PORT: '0' })).toMatch(/^ONESOURCE_GEO_PORT must be a port number from 1 to 65535/);
+    expect(refusal({ ONESOURCE_GATEWAY_PORT: '0x10' })).toMatch(/^ONESOURCE_GATEWAY_PORT must be a whole number/);
+    expect(refusal({ ONESOURCE_GATEWAY_PORT: '1e3' })).toMatch(/^ONESOURCE_GATEWAY_PORT must be a whole number/);
+    expect(readConfig({ ONESOURCE_GATEWAY_PORT: '65535' }).gatewayPort).toBe(65535);
+    expect(refusal({ ONESOURCE_GATEWAY_PORT: '5000', ONESOURCE_CREDIT_PORT: '5000' })).toBe('ONESOURCE_GATEWAY_PORT and ONESOURCE_CREDIT_PORT are both 5000: each process needs a port of its own');
+    expect(refusal({ ONESOURCE_GATEWAY_PORT: '4001' })).toBe('ONESOURCE_GATEWAY_PORT and ONESOURCE_PERSONS_PORT (unset: its default) are both 4001: each process needs a port of its own');
+    expect(refusal({ ONESOURCE_GEO_PORT: '4005' })).toMatch(/^ONESOURCE_GEO_PORT and ONESOURCE_CREDIT_PORT \(unset: its default\) are both 4005/);
+  });
+
+  it('takes http(s) URLs for the JWKS and the subgraphs, redis(s) for Redis', () => {
+    expect(refusal({ ONESOURCE_JWKS_URL: 'not a url' })).toMatch(/^ONESOURCE_JWKS_URL is not a URL: it must be a http:\/\/ or https:\/\/ URL/);
+    expect(refusal({ ONESOURCE_JWKS_URL: 'ftp://idp/jwks.json' })).toMatch(/^ONESOURCE_JWKS_URL must be a http:\/\/ or https:\/\/ URL .*"ftp"/);
+    expect(refusal({ ONESOURCE_GATEWAY_JWKS_URL: 'gateway/.well-known/jwks.json' })).toMatch(/^ONESOURCE_GATEWAY_JWKS_URL is not a URL/);
+    expect(refusal({ ONESOURCE_PERSONS_URL: 'localhost:4001/graphql' })).toMatch(/^ONESOURCE_PERSONS_URL must be a http:\/\/ or https:\/\/ URL .*"localhost"/);
+    expect(refusal({ ONESOURCE_REDIS_URL: 'http://cache:6379' })).toMatch(/^ONESOURCE_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(refusal({ ONESOURCE_REDIS_URL: 'redis://:pw@cache:port' })).not.toContain('pw@');
+    const config = readConfig({ ONESOURCE_JWKS_URL: 'https://idp/jwks.json', ONESOURCE_LEGAL_PERSONS_URL: 'https://lp:443/graphql', ONESOURCE_REDIS_URL: 'rediss://cache:6380' });
+    expect(config.auth.jwksUrl).toBe('https://idp/jwks.json');
+    expect(config.subgraphs['legal-persons'].url).toBe('https://lp:443/graphql');
+    expect(config.limits.rateLimit.redisUrl).toBe('rediss://cache:6380');
+    expect(config.persistedQueries.redisUrl).toBe('rediss://cache:6380');
+  });
+
+  it('refuses 0 where it can only be a mistake, and keeps it where it has a meaning', () => {
+    expect(refusal({ ONESOURCE_RATE_LIMIT: '0' })).toMatch(/^ONESOURCE_RATE_LIMIT must be a whole number of at least 1, not 0/);
+    expect(refusal({ ONESOURCE_RATE_LIMIT_WINDOW: '0' })).toMatch(/^ONESOURCE_RATE_LIMIT_WINDOW must be a whole number of at least 1, not 0/);
+    expect(refusal({ ONESOURCE_MAX_BODY_BYTES: '0' })).toMatch(/^ONESOURCE_MAX_BODY_BYTES must be a whole number of at least 1, not 0/);
+    for (const name of ['ONESOURCE_MAX_DEPTH', 'ONESOURCE_MAX_TOKENS', 'ONESOURCE_MAX_COST']) {
+      expect(refusal({ [name]: '0' })).toMatch(new RegExp(`^${name} must be a whole number of at least 1, not 0`));
+    }
+    const zeros = readConfig({ ONESOURCE_APQ_TTL: '0', ONESOURCE_SCHEMA_POLL_MS: '0', ONESOURCE_MAX_HEAP_MB: '0', ONESOURCE_HEAP_GROWING_PERCENT: '0', ONESOURCE_MAX_ALIASES: '0', ONESOURCE_MAX_DIRECTIVES: '0' });
+    expect(zeros.persistedQueries.ttlSeconds).toBe(0);
+    expect(zeros.schemaPollMs).toBe(0);
+    expect(zeros.maxHeapMb).toBe(0);
+    expect(zeros.heapGrowingPercent).toBe(0);
+    expect(zeros.limits.maxAliases).toBe(0);
+    expect(zeros.limits.maxDirectives).toBe(0);
+  });
+
+  it('refuses a malformed per-consumer entry, naming the variable and the entry', () => {
+    expect(refusal({ ONESOURCE_RATE_LIMIT_BY_CONSUMER: 'a=1000=5' })).toBe(
+      'ONESOURCE_RATE_LIMIT_BY_CONSUMER must read consumer=requests,consumer=requests with whole numbers of at least 1: "a=1000=5" is not such an entry',
+    );
+    for (const entry of ['=5', 'a=', 'a', 'a=0x10', 'a=1e3', 'a=0', 'a b=5']) {
+      expect(refusal({ ONESOURCE_MAX_COST_BY_CONSUMER: `market-portal=1000,${entry}` })).toMatch(
+        new RegExp(`^ONESOURCE_MAX_COST_BY_CONSUMER must read consumer=cost,consumer=cost .*: "${entry}" is not such an entry$`),
+      );
+    }
+    expect(refusal({ ONESOURCE_MAX_COST_BY_CONSUMER: 'a=1,a=2' })).toBe('ONESOURCE_MAX_COST_BY_CONSUMER names consumer "a" twice');
+    expect(readConfig({ ONESOURCE_MAX_COST_BY_CONSUMER: ' market-portal = 1000 , drc-approval=20000,' }).limits.costByConsumer).toEqual({ 'market-portal': 1000, 'drc-approval': 20000 });
+  });
+});
+
 describe('the data directory the stores make', () => {
   it('is readable by its own user alone: the stores hold personal data', async () => {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-mode-'));
