@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
+import { buildCatalog } from '../gateway/catalog/build';
 import { openGatewayStore } from '../gateway/store';
+import { composeSupergraph, readSubgraphSources } from '../gateway/supergraph';
 import { scaledPlan } from '../shared/seed/population';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
 
@@ -169,7 +171,12 @@ function defineUsageSuite(store: StoreKind) {
       expect(stdout).toContain(`OneSource ${year}`);
       // market-portal, drc-approval, auditor, dept-geo, dept-persons of the eleven seeded consumers
       expect(stdout).toMatch(/Systems connected\s+接入系统数\s+5 of 12 registered consumer systems made requests/);
-      expect(stdout).toMatch(/Items shared\s+共享数据项\s+\d+ data items in \d+ resources \(\d+ unconditional, \d+ conditional\)/);
+      // Exactly what the catalogue publishes: no Relay plumbing (connections, edges, PageInfo), no mutations.
+      const catalog = buildCatalog(composeSupergraph(readSubgraphSources(stack.config)));
+      const items = catalog.resources.flatMap((r) => r.items);
+      const conditional = items.filter((i) => i.shareType === 'CONDITIONAL').length;
+      expect(stdout).toMatch(new RegExp(`Items shared\\s+共享数据项\\s+${items.length} data items in ${catalog.resources.length} resources \\(${items.length - conditional} unconditional, ${conditional} conditional\\)`));
+      expect(stdout).not.toMatch(/^\s+(field|resource)\s+\S*(Connection|Edge|PageInfo|Mutation\.|Query\.)/m);
       expect(stdout).toMatch(/Applications served\s+应用服务数\s+\d+ requests served; \d+ of \d+ access applications decided were approved/);
       expect(stdout).toMatch(/Connectivity rate\s+联通率\s+100\.0% \(5 of 5 departments answering now\); 100\.0% of \d+ calls to departments answered/);
       expect(stdout).toMatch(/^geo\s+\d+\s+\d+\s+\d+/m);

@@ -67,7 +67,7 @@ export interface Catalog {
 }
 
 /** Relay plumbing is how a list is paged, not a data resource of its own. */
-const isPlumbing = (name: string) => name === 'PageInfo' || /(Connection|Edge)$/.test(name);
+export const isPlumbing = (name: string) => name === 'PageInfo' || /(Connection|Edge)$/.test(name);
 
 const DEPARTMENT_LABELS = new Map<string, { owner: string; store: string }>(DEPARTMENTS.map((d) => [d.name, { owner: d.owner, store: d.store }]));
 const departmentLabel = (subgraph: string) => DEPARTMENT_LABELS.get(subgraph)?.owner ?? subgraph;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { DEPARTMENTS } from '../../shared/departments';
-import { readDeclarations } from '../catalog/declarations';
+import { buildCatalog } from '../catalog/build';
 import type { Readiness } from '../operations/readiness';
 import { FieldOwners } from './owners';
 import { usageReport, UsageReport, ZombieCandidate } from './report';
@@ -9,8 +9,9 @@ import { usageReport, UsageReport, ZombieCandidate } from './report';
  * 三数一率, the yearly figures of a sharing platform, from the supergraph (what is shared) and the
  * gateway's own records (what was used). Definitions, as README "Usage statistics" gives them:
  * - systems connected: registered consumer systems that made at least one request in the year;
- * - items shared: data items (fields of the departments' types) the supergraph shares, conditional
- *   or not (@inaccessible ones are not shared);
+ * - items shared: the data items the catalogue publishes (catalog/build.ts), conditional or not, in
+ *   its resources: fields of the departments' types, not @inaccessible ones, not Relay plumbing
+ *   (connections, edges, PageInfo) nor the root operations (queries, mutations);
  * - applications served: requests the gateway answered for consumers in the year, with the
  *   conditional-sharing applications approved in the year beside it;
  * - connectivity rate: departments answering a signed probe now / departments, and, measured over
@@ -40,8 +41,9 @@ export async function annualFigures(
   const owners = FieldOwners.fromSupergraph(options.supergraphSdl);
   const report: UsageReport = await usageReport(db, { from, to: to < from ? from : to, unusedForDays: options.unusedForDays, owners, departments: departmentNames });
 
-  const declared = readDeclarations(options.supergraphSdl).types.filter((t) => departmentNames.includes(t.owner) && !t.inaccessible);
-  const sharedFields = declared.flatMap((t) => t.fields).filter((f) => f.shareType !== 'NOT_SHARED' && departmentNames.includes(f.owner));
+  // What is shared is what the catalogue publishes, counted by the catalogue's own rules.
+  const catalog = buildCatalog(options.supergraphSdl, departmentNames);
+  const sharedFields = catalog.resources.flatMap((r) => r.items);
 
   const consumers = (await db('consumers').select('id')) as { id: string }[];
   const connected = new Set(report.consumers.filter((c) => c.requests > 0).map((c) => c.key));
@@ -58,7 +60,7 @@ export async function annualFigures(
       items: sharedFields.length,
       unconditional: sharedFields.filter((f) => f.shareType === 'UNCONDITIONAL').length,
       conditional: sharedFields.filter((f) => f.shareType === 'CONDITIONAL').length,
-      resources: declared.length,
+      resources: catalog.resources.length,
     },
     applicationsServed: {
       requests,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPlumbing } from '../catalog/build';
 import { ALL } from './recorder';
 import type { FieldOwners } from './owners';
 
@@ -33,7 +34,10 @@ export interface UsageReport {
   resources: UsageTotal[];
   fields: UsageTotal[];
   days: UsageTotal[];
-  /** Shared fields and resources nobody read in the `unusedForDays` days up to `to`. */
+  /**
+   * Data items and resources the catalogue publishes (catalog/build.ts) that nobody read in the
+   * `unusedForDays` days up to `to`: not Relay plumbing, not root operations.
+   */
   unusedForDays: number;
   zombieCandidates: ZombieCandidate[];
 }
@@ -118,21 +122,24 @@ export async function usageReport(db: Knex, q: UsageQuery): Promise<UsageReport>
     return { ...t, requests: [...perDayConsumer.values()].reduce((a, b) => a + b, 0) };
   });
 
-  // Zombie candidates: shared fields of the departments (of this department, for its operator)
-  // that no row in the window mentions, and resources none of whose fields was read.
+  // Zombie candidates: the data items the catalogue publishes of the departments (of this
+  // department, for its operator) that no row in the window mentions, and its resources none of
+  // whose items was read. As in the catalogue, Relay plumbing (connections, edges, PageInfo) and the
+  // root operations (queries, mutations) are how data is reached, not data items of their own.
   const windowStart = addDays(q.to, -(q.unusedForDays - 1));
   const used = new Set(
     (await db('usage_daily').distinct('coordinate').where('day', '>=', windowStart).andWhere('day', '<=', q.to).andWhere('coordinate', '<>', ALL).andWhere('requests', '>', 0))
       .map((r: Row) => r.coordinate as string),
   );
-  const shared = q.owners.all().filter((f) => q.departments.includes(f.owner) && (!q.department || f.owner === q.department));
+  const published = q.owners.all().filter((f) => !ROOT_TYPES.has(f.typeName) && !isPlumbing(f.typeName));
+  const shared = published.filter((f) => q.departments.includes(f.owner) && (!q.department || f.owner === q.department));
   const zombieCandidates: ZombieCandidate[] = shared
     .filter((f) => !used.has(f.coordinate))
     .map((f) => ({ name: f.coordinate, department: f.owner, kind: 'FIELD' as const }));
   const resourceOwners = new Map<string, string>();
-  for (const f of shared) if (f.entity) resourceOwners.set(f.typeName, resourceOwners.get(f.typeName) ?? f.owner);
+  for (const f of shared) resourceOwners.set(f.typeName, resourceOwners.get(f.typeName) ?? f.owner);
   for (const [typeName, owner] of resourceOwners) {
-    const fields = q.owners.all().filter((f) => f.typeName === typeName);
+    const fields = published.filter((f) => f.typeName === typeName);
     if (!fields.some((f) => used.has(f.coordinate))) zombieCandidates.push({ name: typeName, department: owner, kind: 'RESOURCE' });
   }
   zombieCandidates.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
@@ -149,6 +156,9 @@ export async function usageReport(db: Knex, q: UsageQuery): Promise<UsageReport>
     zombieCandidates,
   };
 }
+
+/** The root operation types: their fields are entry points, which the catalogue does not publish as items. */
+const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
