@@ -1,17 +1,24 @@
 import { readSdl } from '../shared/subgraph-server';
 import { Supergraph } from '@apollo/federation-internals';
 import {
-  BreakingChange, DangerousChange, findBreakingChanges, findDangerousChanges, GraphQLSchema, parse, validate,
+  astFromValue, BreakingChange, DangerousChange, DocumentNode, findBreakingChanges, findDangerousChanges, getNamedType,
+  GraphQLArgument, GraphQLField, GraphQLInputField, GraphQLInputType, GraphQLNamedType, GraphQLSchema, GraphQLType,
+  isEnumType, isInputObjectType, isInputType, isInterfaceType, isListType, isNamedType, isNonNullType, isObjectType,
+  isRequiredInputField, parse, print, typeFromAST, TypeInfo, validate, visit, visitWithTypeInfo,
 } from 'graphql';
 import type { Config } from '../shared/config';
+import { FieldDeclaration, readDeclarations } from './catalog/declarations';
 import { partialAnswerSupergraph } from './partial-answers';
 import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from './sharing';
 import { composeSupergraph, CompositionError, executableSupergraph, readSubgraphSources, SubgraphSource } from './supergraph';
 
 /**
  * Safe schema change (`npm run check`): would a department's proposed SDL still compose with the
- * others, what would change in the API schema consumers see, and which consumers' recorded
- * operations would stop validating. Pure: sources and recorded operations in, a report out.
+ * others, what would change in the API schema consumers see and in the share rules, and which
+ * consumers' recorded operations it breaks: those that would stop validating, and those that still
+ * validate but use something that changes (a field whose type changes, that becomes conditionally
+ * shared, an argument they pass, ...), so that their answers would change shape or turn null.
+ * Pure: sources and recorded operations in, a report out.
  */
 export interface RecordedDocument {
   consumerId: string;
@@ -24,16 +31,26 @@ export interface BrokenOperation {
   consumerId: string;
   operationName: string | null;
   operationHash: string;
+  /** Why it would no longer validate against the proposed API schema. */
   errors: string[];
+  /**
+   * What it uses that changes, although it may still validate, and so why its answers would
+   * differ: "selects NaturalPerson.name, whose type changes from String to [String!]".
+   */
+  reasons: string[];
 }
 
 export interface SchemaChangeReport {
   subgraph: string;
   /** Problems composing the proposed SDL with the others: nothing else is checked then. */
   compositionErrors: string[];
+  /** graphql's breaking changes to the API schema, and share rules made stricter (FIELD_BECAME_CONDITIONAL, ...). */
   breakingChanges: { type: string; description: string }[];
   dangerousChanges: { type: string; description: string }[];
-  /** Recorded operations that validate against the current API schema and not the proposed one. */
+  /**
+   * Recorded operations that validate against the current API schema and either not the proposed
+   * one or use something the change breaks.
+   */
   brokenOperations: BrokenOperation[];
   affectedConsumers: string[];
   /** Recorded operations looked at. */
@@ -78,11 +95,14 @@ export function checkSchemaChange(options: {
     report.compositionErrors = e instanceof CompositionError ? e.problems : [(e as Error).message];
     return report;
   }
-  const before = apiSchemaOf(composeSupergraph(options.current));
+  const currentSupergraph = composeSupergraph(options.current);
+  const before = apiSchemaOf(currentSupergraph);
   const after = apiSchemaOf(proposed);
+  // The share rules are not in the API schema: they come from the full supergraphs (with @policy).
+  const compare: Comparison = { before, after, shares: { before: declarationsOf(currentSupergraph), after: declarationsOf(proposed) } };
   const describe = (c: BreakingChange | DangerousChange) => ({ type: c.type, description: c.description });
-  report.breakingChanges = findBreakingChanges(before, after).map(describe);
-  report.dangerousChanges = findDangerousChanges(before, after).map(describe);
+  report.breakingChanges = [...findBreakingChanges(before, after).map(describe), ...shareChanges(compare)];
+  report.dangerousChanges = [...findDangerousChanges(before, after).map(describe), ...sourceNullabilityChanges(compare)];
 
   for (const op of options.operations) {
     let document;
@@ -94,13 +114,230 @@ export function checkSchemaChange(options: {
     // Operations already invalid today are not this change's doing.
     if (validate(before, document).length) continue;
     report.operationsChecked++;
-    const errors = validate(after, document);
-    if (errors.length) {
-      report.brokenOperations.push({ consumerId: op.consumerId, operationName: op.operationName, operationHash: op.operationHash, errors: errors.map((e) => e.message) });
+    const errors = validate(after, document).map((e) => e.message);
+    const reasons = changesUsedBy(document, compare);
+    if (errors.length || reasons.length) {
+      report.brokenOperations.push({ consumerId: op.consumerId, operationName: op.operationName, operationHash: op.operationHash, errors, reasons });
     }
   }
   report.affectedConsumers = [...new Set(report.brokenOperations.map((o) => o.consumerId))].sort();
   return report;
+}
+
+interface Comparison {
+  /** The API schemas consumers are served, today and with the proposal. */
+  before: GraphQLSchema;
+  after: GraphQLSchema;
+  /** Each field's declaration (owner, share type, policies, mask, declared type), by `Type.field`. */
+  shares: { before: Map<string, FieldDeclaration>; after: Map<string, FieldDeclaration> };
+}
+
+function declarationsOf(supergraphSdl: string): Map<string, FieldDeclaration> {
+  const { types, roots } = readDeclarations(supergraphSdl);
+  return new Map([...types, ...roots].flatMap((t) => t.fields.map((f) => [f.coordinate, f] as const)));
+}
+
+/** What an operation uses: the fields it selects (`Type.field`, with the arguments it passes or leaves to their default) and the input types of its variables. */
+interface OperationUse {
+  fields: Map<string, { type: string; field: string; passed: Set<string>; defaulted: Set<string> }>;
+  /** Named input types a variable's value is read as, and those nested in them. */
+  variableTypes: Set<string>;
+}
+
+function usesOf(schema: GraphQLSchema, document: DocumentNode): OperationUse {
+  const use: OperationUse = { fields: new Map(), variableTypes: new Set() };
+  const addVariableType = (type: GraphQLType | undefined) => {
+    const named = type && getNamedType(type);
+    if (!named || !isInputType(named) || use.variableTypes.has(named.name)) return;
+    use.variableTypes.add(named.name);
+    if (isInputObjectType(named)) for (const field of Object.values(named.getFields())) addVariableType(field.type);
+  };
+  const typeInfo = new TypeInfo(schema);
+  visit(document, visitWithTypeInfo(typeInfo, {
+    VariableDefinition(node) {
+      addVariableType(typeFromAST(schema, node.type));
+    },
+    Field(node) {
+      const parent = typeInfo.getParentType();
+      const field = typeInfo.getFieldDef();
+      if (!parent || !field || field.name.startsWith('__')) return;
+      const coordinate = `${parent.name}.${field.name}`;
+      const entry = use.fields.get(coordinate) ?? { type: parent.name, field: field.name, passed: new Set(), defaulted: new Set() };
+      use.fields.set(coordinate, entry);
+      const given = new Set((node.arguments ?? []).map((a) => a.name.value));
+      for (const arg of field.args) (given.has(arg.name) ? entry.passed : entry.defaulted).add(arg.name);
+    },
+  }));
+  return use;
+}
+
+function fieldOf(schema: GraphQLSchema, type: string, field: string): GraphQLField<unknown, unknown> | undefined {
+  const t = schema.getType(type);
+  return t && (isObjectType(t) || isInterfaceType(t)) ? t.getFields()[field] : undefined;
+}
+
+/**
+ * Why a recorded operation that may well still validate would be answered differently: each thing
+ * it uses that the proposal changes in a way its sender may not expect. Removed fields and
+ * arguments and new required arguments are not repeated here: validation reports them.
+ */
+function changesUsedBy(document: DocumentNode, c: Comparison): string[] {
+  const reasons = new Set<string>();
+  const use = usesOf(c.before, document);
+  for (const [coordinate, { type, field, passed, defaulted }] of use.fields) {
+    const was = fieldOf(c.before, type, field);
+    const now = fieldOf(c.after, type, field);
+    if (!was || !now) continue;
+    if (!isSafeOutputChange(was.type, now.type)) {
+      reasons.add(`selects ${coordinate}, whose type changes from ${String(was.type)} to ${String(now.type)}`);
+    } else {
+      const lost = removedEnumValues(getNamedType(was.type), getNamedType(now.type));
+      if (lost.length) reasons.add(`selects ${coordinate}, whose type ${getNamedType(now.type).name} loses ${lost.join(', ')}: values its answers may hold`);
+    }
+    const share = shareChange(c.shares.before.get(coordinate), c.shares.after.get(coordinate));
+    if (share) reasons.add(`selects ${coordinate}, which ${share}`);
+    for (const name of passed) {
+      const wasArg = was.args.find((a) => a.name === name);
+      const nowArg = now.args.find((a) => a.name === name);
+      if (wasArg && nowArg && !isSafeInputChange(wasArg.type, nowArg.type)) {
+        reasons.add(`passes ${coordinate}(${name}:), whose type changes from ${String(wasArg.type)} to ${String(nowArg.type)}`);
+      }
+    }
+    for (const name of defaulted) {
+      const wasArg = was.args.find((a) => a.name === name);
+      const nowArg = now.args.find((a) => a.name === name);
+      if (wasArg && nowArg && defaultOf(wasArg) !== defaultOf(nowArg)) {
+        reasons.add(`leaves ${coordinate}(${name}:) to its default, which changes from ${defaultOf(wasArg)} to ${defaultOf(nowArg)}`);
+      }
+    }
+  }
+  // A variable's value is checked only when it is sent: what it may hold must not narrow.
+  for (const name of use.variableTypes) {
+    const was = c.before.getType(name);
+    const now = c.after.getType(name);
+    if (!was || !now) continue;
+    for (const change of inputTypeChanges(was, now)) reasons.add(`sends variables of type ${name}, ${change}`);
+  }
+  return [...reasons];
+}
+
+/** Could a sender reading the old type be surprised by an answer of the new one? (graphql's rule for output fields.) */
+function isSafeOutputChange(was: GraphQLType, now: GraphQLType): boolean {
+  if (isListType(was)) {
+    return (isListType(now) && isSafeOutputChange(was.ofType, now.ofType)) || (isNonNullType(now) && isSafeOutputChange(was, now.ofType));
+  }
+  if (isNonNullType(was)) return isNonNullType(now) && isSafeOutputChange(was.ofType, now.ofType);
+  return (isNamedType(now) && now.name === was.name) || (isNonNullType(now) && isSafeOutputChange(was, now.ofType));
+}
+
+/** Is every value valid for the old argument type valid for the new one? (graphql's rule for arguments and input fields.) */
+function isSafeInputChange(was: GraphQLType, now: GraphQLType): boolean {
+  if (isListType(was)) return isListType(now) && isSafeInputChange(was.ofType, now.ofType);
+  if (isNonNullType(was)) {
+    return (isNonNullType(now) && isSafeInputChange(was.ofType, now.ofType)) || (!isNonNullType(now) && isSafeInputChange(was.ofType, now));
+  }
+  return isNamedType(now) && now.name === was.name;
+}
+
+function removedEnumValues(was: GraphQLNamedType, now: GraphQLNamedType): string[] {
+  if (!isEnumType(was) || !isEnumType(now)) return [];
+  const kept = new Set(now.getValues().map((v) => v.name));
+  return was.getValues().map((v) => v.name).filter((v) => !kept.has(v));
+}
+
+function defaultOf(arg: GraphQLArgument | GraphQLInputField): string {
+  if (arg.defaultValue === undefined) return '(none)';
+  const ast = astFromValue(arg.defaultValue, arg.type as GraphQLInputType);
+  return ast ? print(ast) : JSON.stringify(arg.defaultValue);
+}
+
+/** What narrows in an input type a variable's value is read as. */
+function inputTypeChanges(was: GraphQLNamedType, now: GraphQLNamedType): string[] {
+  if (isEnumType(was)) {
+    if (!isEnumType(now)) return [`which is no longer an enum`];
+    return removedEnumValues(was, now).map((v) => `whose value ${v} is removed`);
+  }
+  if (!isInputObjectType(was)) return [];
+  if (!isInputObjectType(now)) return [`which is no longer an input object`];
+  const changes: string[] = [];
+  const nowFields = now.getFields();
+  for (const field of Object.values(was.getFields())) {
+    const next = nowFields[field.name];
+    if (!next) changes.push(`whose field ${field.name} is removed`);
+    else if (!isSafeInputChange(field.type, next.type)) changes.push(`whose field ${field.name} changes type from ${String(field.type)} to ${String(next.type)}`);
+    else if (defaultOf(field) !== defaultOf(next)) changes.push(`whose field ${field.name} defaults to ${defaultOf(next)} instead of ${defaultOf(field)}`);
+  }
+  const had = was.getFields();
+  for (const field of Object.values(nowFields)) {
+    if (!had[field.name] && isRequiredInputField(field)) changes.push(`which gains the required field ${field.name}`);
+  }
+  return changes;
+}
+
+function policiesText(policies: string[][]): string {
+  return policies.map((all) => all.join(' and ')).join(' or ');
+}
+
+/** Does every consumer that satisfied the old alternatives satisfy one of the new? */
+function noStricter(was: string[][], now: string[][]): boolean {
+  return was.every((old) => now.some((alternative) => alternative.every((r) => old.includes(r))));
+}
+
+/**
+ * How a field's share rule narrows, said of the field ("becomes conditionally shared (...)"), or
+ * null when it does not: a field that becomes unconditional, or loses its mask, takes nothing away.
+ * A field that becomes not shared leaves the API schema: validation and graphql's comparison say so.
+ */
+function shareChange(was: FieldDeclaration | undefined, now: FieldDeclaration | undefined): string | null {
+  if (!was || !now || was.shareType === 'NOT_SHARED' || now.shareType !== 'CONDITIONAL') return null;
+  const masked = (kind: string) => `masked (${kind}) for consumers whose grant is masked`;
+  if (was.shareType === 'UNCONDITIONAL') {
+    const resources = policiesText(now.policies);
+    return `becomes conditionally shared (${resources}): consumers without that grant get null (FORBIDDEN), those with it must state a purpose (X-Purpose)`
+      + (now.mask ? `, and it is ${masked(now.mask)}` : '');
+  }
+  const narrowed: string[] = [];
+  if (!noStricter(was.policies, now.policies)) {
+    narrowed.push(`needs ${policiesText(now.policies)} instead of ${policiesText(was.policies)}: consumers granted only what sufficed before get null (FORBIDDEN)`);
+  }
+  if (now.mask && now.mask !== was.mask) narrowed.push(`becomes ${masked(now.mask)}`);
+  return narrowed.length ? narrowed.join('; it ') : null;
+}
+
+/** Share rules the proposal narrows, for every field consumers are served, used or not. */
+function shareChanges(c: Comparison): { type: string; description: string }[] {
+  const changes: { type: string; description: string }[] = [];
+  for (const [coordinate, now] of c.shares.after) {
+    const was = c.shares.before.get(coordinate);
+    if (!was || !fieldOf(c.before, was.typeName, was.name) || !fieldOf(c.after, now.typeName, now.name)) continue;
+    const change = shareChange(was, now);
+    if (!change) continue;
+    const type = was.shareType === 'UNCONDITIONAL' ? 'FIELD_BECAME_CONDITIONAL'
+      : !noStricter(was.policies, now.policies) ? 'FIELD_POLICIES_NARROWED' : 'FIELD_MASK_ADDED';
+    changes.push({ type, description: `${coordinate} ${change}.` });
+  }
+  return changes;
+}
+
+/**
+ * Fields served nullable already (their department may fail to deliver them) whose department now
+ * declares them nullable too: consumers see no change of type, but may get null without an error.
+ */
+function sourceNullabilityChanges(c: Comparison): { type: string; description: string }[] {
+  const changes: { type: string; description: string }[] = [];
+  for (const [coordinate, now] of c.shares.after) {
+    const was = c.shares.before.get(coordinate);
+    const served = fieldOf(c.before, now.typeName, now.name);
+    const next = fieldOf(c.after, now.typeName, now.name);
+    if (!was || !served || !next || String(served.type) !== String(next.type) || was.format === now.format) continue;
+    if (was.format.endsWith('!') && `${now.format}!` === was.format) {
+      changes.push({
+        type: 'FIELD_NULLABLE_AT_SOURCE',
+        description: `${coordinate} changes from ${was.format} to ${now.format} in ${now.owner}: consumers are served it nullable already, but may now get null without an error.`,
+      });
+    }
+  }
+  return changes;
 }
 
 /** 0: safe to publish; 1: it does not compose, or it breaks recorded operations (or, strict, any breaking change). */

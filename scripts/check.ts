@@ -10,8 +10,10 @@ import { openExistingGatewayStore } from './cli-options';
 /**
  * `npm run check -- <subgraph> [schema.graphql]`: before a department publishes a changed SDL.
  * Exit code: 0 safe (it composes and breaks no recorded operation), 1 it does not compose or it
- * breaks operations consumers have sent (with --strict: any breaking change), 2 the check could
- * not run (unknown department, no such file, the gateway's store unreachable).
+ * breaks operations consumers have sent: they would no longer validate, or they use something
+ * that changes (a field whose type changes or that becomes conditionally shared, an argument they
+ * pass, ...) (with --strict: any breaking change), 2 the check could not run (unknown department,
+ * no such file, the gateway's store unreachable).
  */
 const program = new Command('check')
   .description("Check a department's proposed SDL: composition, breaking changes, and the consumers whose recorded operations it would break.")
@@ -48,10 +50,11 @@ function describe(report: SchemaChangeReport): string[] {
     lines.push(`✗ It breaks ${report.brokenOperations.length} recorded operation(s) of ${report.affectedConsumers.join(', ')}:`);
     for (const op of report.brokenOperations) {
       lines.push(`  - ${op.consumerId}: ${op.operationName ?? '(anonymous)'} [${op.operationHash.slice(0, 12)}]`);
+      op.reasons.forEach((r) => lines.push(`      ${r}`));
       op.errors.forEach((e) => lines.push(`      ${e}`));
     }
   } else {
-    lines.push(`✓ All ${report.operationsChecked} recorded operation(s) of consumers still validate.`);
+    lines.push(`✓ All ${report.operationsChecked} recorded operation(s) of consumers still validate, and none uses anything this changes.`);
   }
   return lines;
 }

@@ -116,7 +116,72 @@ function defineCheckSuite(store: StoreKind) {
       const relaxed = await checkWith(edited([['  name: String!\n', '  name: String\n']]));
       expect(relaxed.compositionErrors).toEqual([]);
       expect(relaxed.breakingChanges).toEqual([]);
+      expect(relaxed.brokenOperations).toEqual([]);
+      // What does change, null without an error, is listed as dangerous.
+      expect(relaxed.dangerousChanges).toContainEqual({
+        type: 'FIELD_NULLABLE_AT_SOURCE',
+        description: 'NaturalPerson.name changes from String! to String in persons: consumers are served it nullable already, but may now get null without an error.',
+      });
       expect(exitCodeOf(relaxed, true)).toBe(0);
+    });
+
+    it('fails a type change of a field recorded operations select, naming each consumer, operation and why', async () => {
+      // Still valid GraphQL for `{ name }`, but the answers change shape.
+      const { code, out } = await check('persons', proposal('name-list.graphql', edited([['  name: String!\n', '  name: [String!]!\n']])));
+      expect(code).toBe(1);
+      expect(out).toContain('FIELD_CHANGED_KIND: NaturalPerson.name changed type from String to [String!].');
+      expect(out).toMatch(/✗ It breaks \d+ recorded operation\(s\) of drc-approval, market-portal:/);
+      expect(out).toMatch(/drc-approval: ContactCheck \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, whose type changes from String to \[String!\]\n/);
+      expect(out).toMatch(/market-portal: PortalPerson \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, whose type changes from String to \[String!\]\n/);
+      expect(out).not.toMatch(/still validate/);
+    });
+
+    it('passes the same kind of change to a field no recorded operation selects, listing it (strict fails)', async () => {
+      const report = await checkWith(edited([
+        ['  "Date of death, when status is DECEASED."\n  deceasedOn: Date\n', '  "Date of death, when status is DECEASED."\n  deceasedOn: [Date] @policy(policies: [["persons.contact-details"]])\n'],
+      ]));
+      expect(report.breakingChanges).toEqual([
+        { type: 'FIELD_CHANGED_KIND', description: 'NaturalPerson.deceasedOn changed type from Date to [Date].' },
+        expect.objectContaining({ type: 'FIELD_BECAME_CONDITIONAL', description: expect.stringMatching(/^NaturalPerson\.deceasedOn becomes conditionally shared \(persons\.contact-details\)/) }),
+      ]);
+      expect(report.brokenOperations).toEqual([]);
+      expect(report.operationsChecked).toBeGreaterThanOrEqual(3);
+      expect(exitCodeOf(report)).toBe(0);
+      expect(exitCodeOf(report, true)).toBe(1);
+    });
+
+    it('fails a field recorded operations select becoming conditionally shared: its consumers without the grant would get null', async () => {
+      const { code, out } = await check('persons', proposal('gender-conditional.graphql', edited([
+        ['  gender: Gender!\n  birthDate', '  gender: Gender! @policy(policies: [["persons.contact-details"]])\n  birthDate'],
+      ])));
+      expect(code).toBe(1);
+      expect(out).not.toContain('No breaking changes');
+      expect(out).toMatch(/FIELD_BECAME_CONDITIONAL: NaturalPerson\.gender becomes conditionally shared \(persons\.contact-details\)/);
+      expect(out).toMatch(/market-portal: PortalPerson \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.gender, which becomes conditionally shared \(persons\.contact-details\): consumers without that grant get null/);
+      expect(out).not.toMatch(/drc-approval/); // ContactCheck reads no gender
+    });
+
+    it('fails removing an enum value the answers of a recorded operation may hold', async () => {
+      const report = await checkWith(edited([['enum Gender {\n  MALE\n  FEMALE\n}', 'enum Gender {\n  MALE\n}']]));
+      expect(report.breakingChanges.map((c) => c.description)).toEqual(['FEMALE was removed from enum type Gender.']);
+      expect(report.brokenOperations).toContainEqual(expect.objectContaining({
+        consumerId: 'market-portal', operationName: 'PortalPerson', errors: [],
+        reasons: ['selects NaturalPerson.gender, whose type Gender loses FEMALE: values its answers may hold'],
+      }));
+      expect(report.affectedConsumers).toEqual(['market-portal']);
+      expect(exitCodeOf(report)).toBe(1);
+    });
+
+    it('passes an added optional field and argument on what recorded operations use, saying nothing they use changes', async () => {
+      const additive = edited([
+        ['  naturalPerson(idNumber: ID!): NaturalPerson\n', '  naturalPerson(idNumber: ID!, asOf: Date): NaturalPerson\n'],
+        ['  birthDate: Date!\n', '  birthDate: Date!\n  "民族"\n  ethnicGroup: String\n'],
+      ]);
+      const { code, out } = await check('persons', proposal('additive.graphql', additive), '--strict');
+      expect(code).toBe(0);
+      expect(out).toContain('No breaking changes.');
+      expect(out).toContain('OPTIONAL_ARG_ADDED: An optional arg asOf on Query.naturalPerson was added.');
+      expect(out).toMatch(/✓ All \d+ recorded operation\(s\) of consumers still validate, and none uses anything this changes\./);
     });
 
     it('a breaking change no recorded operation uses passes, unless strict', async () => {
