@@ -1,9 +1,24 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { ApolloServer, BaseContext, HeaderMap, HTTPGraphQLResponse } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import { errorAnswer, sendJson } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { graphqlRequestBody } from './limits/http-body';
+import { RateLimitedError } from './limits/rate-limit';
 import { assignRequestId } from './operations/request-id';
+
+/**
+ * A request refused before Apollo Server ran it: its body could not be read, or its context could
+ * not be made (no valid token, over its rate limit). No plugin sees these, so metrics and the log
+ * are told here.
+ */
+export interface RefusedRequest {
+  requestId: string;
+  status: number;
+  code: string;
+  /** Who was refused, where known (a rate-limited consumer). */
+  consumer?: string;
+}
 
 export interface GraphqlHttpOptions<Context extends BaseContext> {
   apollo: ApolloServer<Context>;
@@ -11,6 +26,7 @@ export interface GraphqlHttpOptions<Context extends BaseContext> {
   logger: Logger;
   /** The request's context; `requestId` is the one echoed to the caller. */
   context(req: IncomingMessage, requestId: string): Promise<Context>;
+  onRefused?(refusal: RefusedRequest): void;
 }
 
 /**
@@ -35,10 +51,13 @@ export function graphqlOverHttp<Context extends BaseContext>(options: GraphqlHtt
   };
 }
 
-async function answer<Context extends BaseContext>(req: IncomingMessage, res: ServerResponse, requestId: string, { apollo, maxBodyBytes, context }: GraphqlHttpOptions<Context>): Promise<void> {
+async function answer<Context extends BaseContext>(
+  req: IncomingMessage, res: ServerResponse, requestId: string, { apollo, maxBodyBytes, context, onRefused }: GraphqlHttpOptions<Context>,
+): Promise<void> {
   const read = await graphqlRequestBody(req, maxBodyBytes);
   if ('refused' in read) {
     const { status, message, extensions } = read.refused;
+    onRefused?.({ requestId, status, code: 'BAD_REQUEST' });
     return sendJson(res, status, errorAnswer(message, 'BAD_REQUEST', extensions));
   }
 
@@ -48,7 +67,16 @@ async function answer<Context extends BaseContext>(req: IncomingMessage, res: Se
   const query = url.indexOf('?');
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: query < 0 ? '' : url.slice(query), body: read.body },
-    context: () => context(req, requestId),
+    context: async () => {
+      try {
+        return await context(req, requestId);
+      } catch (e) {
+        const { code, http } = ((e as GraphQLError).extensions ?? {}) as { code?: string; http?: { status?: number } };
+        const consumer = e instanceof RateLimitedError ? e.consumer : undefined;
+        onRefused?.({ requestId, status: http?.status ?? 500, code: code ?? 'INTERNAL_SERVER_ERROR', consumer });
+        throw e;
+      }
+    },
   });
   await send(res, response);
 }

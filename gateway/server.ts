@@ -224,6 +224,11 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
       principal: withoutTrustLayer ? await withoutTrustLayer(registry) : await authenticate(req.headers.authorization),
       purpose: purposeOf(req.headers['x-purpose']),
     }),
+    // Token floods and throttled consumers show in /metrics and the log, as answered requests do.
+    onRefused: (refusal) => {
+      metrics.observeRefusal(refusal);
+      logger.info(refusal, 'request refused');
+    },
   });
   const http = await listen(atPath('/graphql', graphql, app), port, config.host);
   const url = localUrl(config.host, http.port, '/graphql');

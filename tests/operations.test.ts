@@ -83,6 +83,19 @@ function defineOperationsSuite(store: StoreKind, mode: 'processes' | 'in-process
       ]));
     });
 
+    it('/metrics counts the requests refused before they ran (a bad token, an unreadable body), by code', async () => {
+      const before = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+      const badToken = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token' }, body: '{"query":"{ __typename }"}' });
+      expect(badToken.status).toBe(401);
+      const badJson = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await stack.as('market-portal')) }, body: '{"query": ' });
+      expect(badJson.status).toBe(400);
+      const after = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+      const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+      expect(delta('onesource_gateway_requests_total', { operation: 'not-run', consumer: 'unknown', outcome: 'refused' })).toBe(2);
+      expect(delta('onesource_gateway_errors_total', { code: 'UNAUTHENTICATED' })).toBe(1);
+      expect(delta('onesource_gateway_errors_total', { code: 'BAD_REQUEST' })).toBe(1);
+    });
+
     it('/metrics is Prometheus text counting requests, latency per operation and per subgraph, and errors by code', async () => {
       const before = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
       const query = `query OpsMetrics($id: ID!) { naturalPerson(idNumber: $id) { name householdAddress } }`;

@@ -136,7 +136,14 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
 }
 
 /** HTTP 429 with Retry-After, as a GraphQL error (Apollo answers errors thrown while building the context this way). */
-export function rateLimited(admission: Extract<Admission, { admitted: false }>, windowSeconds: number): GraphQLError {
+/** RATE_LIMITED, knowing whom it refused (for metrics and the log; not sent). */
+export class RateLimitedError extends GraphQLError {
+  constructor(message: string, extensions: Record<string, unknown>, readonly consumer: string) {
+    super(message, { extensions });
+  }
+}
+
+export function rateLimited(admission: Extract<Admission, { admitted: false }>, windowSeconds: number, consumer = 'unknown'): GraphQLError {
   // Apollo reads `http.headers` as its own HeaderMap (typed loosely: other packages re-declare `http`).
   const extensions: Record<string, unknown> = {
     code: 'RATE_LIMITED',
@@ -145,7 +152,7 @@ export function rateLimited(admission: Extract<Admission, { admitted: false }>, 
     retryAfterSeconds: admission.retryAfterSeconds,
     http: { status: 429, headers: new HeaderMap([['retry-after', String(admission.retryAfterSeconds)]]) },
   };
-  return new GraphQLError(`Rate limit of ${admission.limit} requests per ${windowSeconds} s exceeded: retry after ${admission.retryAfterSeconds} s`, { extensions });
+  return new RateLimitedError(`Rate limit of ${admission.limit} requests per ${windowSeconds} s exceeded: retry after ${admission.retryAfterSeconds} s`, extensions, consumer);
 }
 
 /**
@@ -157,7 +164,7 @@ export function rateLimitedAuthenticator(authenticate: Authenticate, limiter: Ra
   return async (authorization) => {
     const principal = await authenticate(authorization);
     const admission = await limiter.admit(limitedAs(principal));
-    if (!admission.admitted) throw rateLimited(admission, windowSeconds);
+    if (!admission.admitted) throw rateLimited(admission, windowSeconds, principal.kind === 'SYSTEM' ? principal.consumer.id : 'citizen');
     return principal;
   };
 }

@@ -6,6 +6,7 @@ import { codeOf } from '../usage/served';
 import { usageConsumer } from '../usage/plugin';
 import type { ObservedCall } from './subgraph-calls';
 import type { WrittenBatch } from '../audit/trail';
+import type { RefusedRequest } from '../graphql-http';
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Operation names are chosen by callers: a bounded set keeps the label's cardinality bounded. */
@@ -77,6 +78,12 @@ export class GatewayMetrics {
       },
     };
   }
+
+  /** A request refused before it was run (unreadable body, no valid token, over its rate limit). */
+  observeRefusal = (refusal: RefusedRequest): void => {
+    this.requests.inc({ operation: 'not-run', consumer: refusal.consumer ?? 'unknown', outcome: 'refused' });
+    this.errors.inc({ code: refusal.code });
+  };
 
   observeCall = (call: ObservedCall): void => {
     this.calls.inc({ subgraph: call.department, outcome: call.ok ? 'ok' : 'failed' });
