@@ -22,6 +22,17 @@ const post = keepAliveClient();
 class GarbageAnswer extends Error {}
 
 /**
+ * An answer carrying an error the department did not mean for the caller (INTERNAL_SERVER_ERROR,
+ * or no code): its own store or code failed, the commonest way a running department fails. Its
+ * fields are the department's failure like any other, SUBGRAPH_UNAVAILABLE naming it, retried and
+ * counted, instead of a bare "Internal server error" that names nobody.
+ */
+class FailedAnswer extends Error {}
+
+/** The codes a department answers on purpose; any other error in an answer is its failure. */
+const MEANT_CODES = new Set(['BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED', 'QUERY_TOO_COMPLEX']);
+
+/**
  * The department refused the caller's own input (HTTP 400, every error BAD_USER_INPUT: a Date
  * that is not YYYY-MM-DD, say; the gateway passes custom scalars through unchecked, and the
  * department that owns the rule checks them). The caller's mistake, not the department's failure:
@@ -138,6 +149,8 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       if (!reply.contentType.includes('json')) throw new GarbageAnswer(`not JSON but ${reply.contentType || 'no content type'}`);
       const response = JSON.parse(reply.body) as GatewayGraphQLResponse;
       checkShape(response, variables);
+      const failure = response.errors?.find((e) => !MEANT_CODES.has(String(e.extensions?.code)));
+      if (failure) throw new FailedAnswer(`an error in its answer: ${String(failure.message).slice(0, 200)}`);
       return response;
     };
     return this.policy ? this.policy.call(idempotent, attempt) : attempt(new AbortController().signal);
@@ -156,6 +169,8 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
 function checkShape(response: GatewayGraphQLResponse, variables: Record<string, unknown> | undefined): void {
   const data = response.data as Record<string, unknown> | null | undefined;
   if (data === undefined && !Array.isArray(response.errors)) throw new GarbageAnswer('neither data nor errors');
+  // Null data says the request failed, and an answer must say why: without errors it would read as "nothing there".
+  if (data === null && !response.errors?.length) throw new GarbageAnswer('data is null, without errors');
   if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) throw new GarbageAnswer('data is not an object');
   const representations = variables?.representations;
   if (Array.isArray(representations) && data) {

@@ -1,7 +1,8 @@
-import { GraphQLError, GraphQLSchema, Kind, ValueNode } from 'graphql';
+import { GraphQLSchema, Kind, ValueNode } from 'graphql';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayInterface, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { checkIdNumber, ID_NUMBER_SHAPE, today } from '../shared/identifiers';
+import { auditTrailUnavailable } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
@@ -129,7 +130,7 @@ export function guardGateway(
         });
       } catch {
         // Personal data never leaves without its record: withhold the answer.
-        return { errors: [new GraphQLError('The audit trail cannot be written now: personal data is withheld. Try again shortly.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+        return { errors: [auditTrailUnavailable()] };
       }
     }
     const answer = errors.length ? { ...result, errors } : result;

@@ -20,6 +20,17 @@ export function queryTooComplex(message: string, limit: string, max: number): Gr
   return new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, http: { status: 400 } } });
 }
 
+/**
+ * Personal data withheld because its audit record cannot be written now: the gateway's fault, but
+ * one the caller should hear plainly and retry (HTTP 503), not a bare "Internal server error".
+ */
+export function auditTrailUnavailable(): GraphQLError {
+  return new GraphQLError('The audit trail cannot be written now: personal data is withheld. Try again shortly.', {
+    extensions: { code: 'INTERNAL_SERVER_ERROR', reason: AUDIT_TRAIL_UNAVAILABLE, http: { status: 503 } },
+  });
+}
+const AUDIT_TRAIL_UNAVAILABLE = 'AUDIT_TRAIL_UNAVAILABLE';
+
 const PUBLIC_CODES = new Set([
   'BAD_USER_INPUT',
   'GRAPHQL_VALIDATION_FAILED',
@@ -36,12 +47,13 @@ const PUBLIC_CODES = new Set([
 ]);
 
 /**
- * Apollo Server `formatError`: errors with a public code pass as they are (minus any stack);
- * anything else (a SQL failure, a bug) becomes a bare INTERNAL_SERVER_ERROR.
+ * Apollo Server `formatError`: errors with a public code pass as they are (minus any stack), as
+ * does the audit trail's refusal; anything else (a SQL failure, a bug) becomes a bare
+ * INTERNAL_SERVER_ERROR.
  */
 export function formatPublicError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+  if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || formatted.extensions?.reason === AUDIT_TRAIL_UNAVAILABLE) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }

@@ -210,7 +210,7 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     expect(next.data.investmentProject).toEqual(whole);
   });
 
-  it.each<Mode>(['html', 'invalid-json', 'not-graphql', 'short-list', 'status-500'])('turns a department answering garbage (%s) into SUBGRAPH_UNAVAILABLE', async (mode) => {
+  it.each<Mode>(['html', 'invalid-json', 'not-graphql', 'short-list', 'status-500', 'null-data', 'internal-error'])('turns a department answering garbage (%s) into SUBGRAPH_UNAVAILABLE', async (mode) => {
     geo.set(mode);
     try {
       const answer = await review();

@@ -277,6 +277,26 @@ function defineSharingSuite(store: StoreKind) {
     describe('the audit trail', () => {
       const LOG = `query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { consumer consumerName purpose at fields outcome requestId } } pageInfo { hasNextPage } } }`;
 
+      it('withholds personal data, saying why with HTTP 503, while its record cannot be written', async () => {
+        const db = await openGatewayStore(stack.config);
+        try {
+          await db.schema.renameTable('audit_trail', 'audit_trail_away');
+          const answer = await stack.query(PERSON, { id: others[1] }, await stack.as('drc-approval', 'test: 审计不可写'));
+          expect(answer.status).toBe(503);
+          expect(answer.data?.naturalPerson).toBeUndefined();
+          expect(answer.errors).toEqual([expect.objectContaining({
+            message: 'The audit trail cannot be written now: personal data is withheld. Try again shortly.',
+            extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR', reason: 'AUDIT_TRAIL_UNAVAILABLE' }),
+          })]);
+        } finally {
+          await db.schema.renameTable('audit_trail_away', 'audit_trail');
+          await db.destroy();
+        }
+        const again = await stack.query(PERSON, { id: others[1] }, await stack.as('drc-approval', 'test: 审计恢复'));
+        expect(again.errors).toBeUndefined();
+        expect(again.data.naturalPerson.name).toEqual(expect.any(String));
+      });
+
       it('records every read of a person with who, why and which fields, for the auditor and the person', async () => {
         const subject = others[0];
         await stack.query(PERSON, { id: subject }, { ...(await stack.as('drc-approval', '并联审批：项目 2026-0001')), 'x-request-id': 'req-audit-1' });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { GraphQLError, GraphQLResolveInfo, Kind, print, SelectionSetNode } from 'graphql';
+import { GraphQLResolveInfo, Kind, print, SelectionSetNode } from 'graphql';
+import { auditTrailUnavailable } from '../../shared/errors';
 import type { InternalCaller } from '../../shared/internal-token';
 import type { AuditTrail } from './trail';
 
@@ -30,9 +31,7 @@ export function ownReads(trail: AuditTrail): RecordOwnRead {
       });
     } catch {
       // As in the guard: personal data never leaves without its record.
-      throw new GraphQLError('The audit trail cannot be written now: personal data is withheld. Try again shortly.', {
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
-      });
+      throw auditTrailUnavailable();
     }
   };
 }

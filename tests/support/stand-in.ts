@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A stand-in between the gateway and a real department (registered with ONESOURCE_<NAME>_URL):
  * forwards calls, or hangs, holds, or answers garbage, as the test says.
  */
-export type Mode = 'forward' | 'hang' | 'html' | 'invalid-json' | 'not-graphql' | 'short-list' | 'status-500' | 'hold' | 'schema-skew';
+export type Mode = 'forward' | 'hang' | 'html' | 'invalid-json' | 'not-graphql' | 'short-list' | 'status-500' | 'hold' | 'schema-skew' | 'null-data' | 'internal-error';
 
 export async function standIn() {
   let mode: Mode = 'forward';
@@ -40,6 +40,13 @@ export async function standIn() {
         return;
       case 'short-list':
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"_entities":[]}}');
+        return;
+      case 'null-data':
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":null}');
+        return;
+      case 'internal-error':
+        // What a department whose own store fails answers: its resolvers threw.
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":null,"errors":[{"message":"Internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}');
         return;
       case 'schema-skew':
         // What a department answers a query for a field its running schema does not have yet.
