@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEPARTMENTS, DepartmentName, envName } from './departments';
+import { localUrl } from './http';
 import { projectPath } from './project-root';
 
 /**
@@ -142,7 +143,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const portName = `ONESOURCE_${envName(d.name)}_PORT`;
     const port = portSetting(env, portName, d.port);
     ports.push({ name: portName, port });
-    const url = urlSetting(env, `ONESOURCE_${envName(d.name)}_URL`, HTTP, 'http://host:4001/graphql') ?? `http://127.0.0.1:${port}/graphql`;
+    const url = urlSetting(env, `ONESOURCE_${envName(d.name)}_URL`, HTTP, 'http://host:4001/graphql') ?? localUrl(host, port, '/graphql');
     subgraphs[d.name] = { port, url };
     resilience[d.name] = readResilience(env, `ONESOURCE_${envName(d.name)}`);
   }
