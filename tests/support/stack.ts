@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { readConfig, Config } from '../../shared/config';
 import { DEPARTMENTS, DepartmentName, envName } from '../../shared/departments';
+import { localUrl } from '../../shared/http';
 import { dropStore } from '../../shared/db';
 import { createLogger } from '../../shared/logger';
 import { DEFAULT_PLAN } from '../../shared/seed/population';
@@ -132,7 +133,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const { name } of DEPARTMENTS) processes[name] = supervise(name, 'scripts/subgraph.ts', [name], env, logger, { restart: false });
     await Promise.all(DEPARTMENTS.map(({ name }) => waitUntilAnswering(config.subgraphs[name].url)));
     processes.gateway = supervise('gateway', 'scripts/gateway.ts', [], env, logger, { restart: false });
-    await waitUntilAnswering(`http://127.0.0.1:${config.gatewayPort}/health`);
+    await waitUntilAnswering(localUrl(config.host, config.gatewayPort, '/health'));
   } else {
     for (const { name } of DEPARTMENTS) {
       const running = await startSubgraph(departments[name], { config, logger });
@@ -142,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stopGateway = (await startGateway({ config, logger })).stop;
   }
 
-  const gatewayUrl = `http://127.0.0.1:${config.gatewayPort}/graphql`;
+  const gatewayUrl = localUrl(config.host, config.gatewayPort, '/graphql');
   const tokens = new Map<string, string>();
   async function as(consumer: string, purpose?: string): Promise<Record<string, string>> {
     if (!tokens.has(consumer)) tokens.set(consumer, await issueDevToken(config, { consumer }));
@@ -164,7 +165,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async startSubgraphProcess(name, startOptions = {}) {
       await processes[name]?.stop();
       processes[name] = supervise(name, 'scripts/subgraph.ts', [name], env, logger, { restart: startOptions.restart ?? false });
-      await waitUntilAnswering(`http://127.0.0.1:${config.subgraphs[name].port}/graphql`);
+      await waitUntilAnswering(localUrl(config.host, config.subgraphs[name].port, '/graphql'));
       return processes[name]!;
     },
     async stop() {
