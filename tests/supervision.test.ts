@@ -91,15 +91,17 @@ describe('supervised processes and graceful stops [sqlite, processes]', () => {
     expect((await review()).data).toEqual(whole);
   });
 
-  it('drains an in-flight request on SIGTERM before the gateway exits, also when signalled again (group stop, then its supervisor)', async () => {
+  it('drains an in-flight request on Ctrl-C before the gateway exits, though the signal comes again (relayed, then its supervisor\'s SIGTERM)', async () => {
     const gateway = stack.processes.gateway!.current();
     const exited = new Promise<number | null>((resolve) => gateway.once('exit', (code) => resolve(code)));
     geo.set('hold');
     const inFlight = review();
     await until(() => geo.holding() > 0, 'the request reaches geo');
 
-    gateway.kill('SIGTERM');
-    // systemd (or Ctrl-C) signals the whole group, and npm start's supervisor passes the stop on.
+    // Ctrl-C reaches the whole group; a launcher relays it; npm start's supervisor passes the stop on.
+    gateway.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 20));
+    gateway.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 50));
     gateway.kill('SIGTERM');
     // Stopped accepting: new connections are refused while the held request is still open.
