@@ -52,12 +52,15 @@ interface Lease {
 }
 
 const ADMITTED: Admission = { admitted: true };
+/** How long requests are admitted without asking Redis after it failed to answer a claim. */
+const FAIL_OPEN_MS = 5_000;
 
 /**
  * Per-consumer rate limits in Redis. A gateway claims requests from a consumer's window in leases
  * (`leaseSize`), so a busy consumer costs one Redis round trip per lease rather than per request.
  * If Redis cannot be reached the gateway fails open: every request is admitted and a warning is
- * logged (at most every 30 s), because an approval hall must not stop for the sake of a counter.
+ * logged (at most every 30 s), because an approval hall must not stop for the sake of a counter;
+ * after a claim fails, Redis is not asked again for FAIL_OPEN_MS.
  */
 export function createRateLimiter(settings: RateLimitSettings, logger: Logger): RateLimiter {
   const redis = new Redis(settings.redisUrl, {
@@ -84,6 +87,10 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
   });
   const windowMs = settings.windowSeconds * 1000;
   const leases = new Map<string, Lease>();
+  // After a claim fails, requests are admitted without asking for FAIL_OPEN_MS: a Redis that
+  // accepts connections but does not answer would otherwise hold every request for the command
+  // timeout, for as long as it lasts.
+  let askAgainAt = 0;
   // One claim at a time per consumer: requests arriving meanwhile wait for it and share it.
   const claims = new Map<string, Promise<boolean>>();
 
@@ -93,6 +100,7 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
     if (pending) return pending;
     const asked = leaseSize(limit);
     const claimed = (async () => {
+      if (Date.now() < askAgainAt) return false;
       if (redis.status !== 'ready') await firstConnection;
       try {
         const [count, ttl] = await redis.claimRequests(`${settings.redisPrefix}rate:${consumer}`, windowMs, asked);
@@ -102,6 +110,7 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
         return true;
       } catch (err) {
         warn(err);
+        askAgainAt = Date.now() + FAIL_OPEN_MS;
         return false;
       } finally {
         claims.delete(consumer);
