@@ -8,6 +8,8 @@ import type { Logger } from '../shared/logger';
 export type PersistedQuerySettings = Config['persistedQueries'];
 type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
 
+/** How long Redis is not asked after a command failed. */
+const FAIL_OPEN_MS = 5_000;
 /** Registered queries each replica also keeps in its own memory: a province's systems send far fewer distinct ones. */
 const LOCAL_ENTRIES = 5000;
 
@@ -26,6 +28,8 @@ const LOCAL_ENTRIES = 5000;
 export class RedisPersistedQueryCache implements KeyValueCache {
   private readonly local = new Map<string, { value: string; expiresAt: number }>();
   private lastWarning = 0;
+  /** After a command failed, Redis is not asked until then: a silent Redis would hold each request for the command timeout. */
+  private askAgainAt = 0;
   /** Commands fail at once until the first connection: the first requests after start wait for it, a second at most. */
   private readonly firstConnection: Promise<void>;
 
@@ -46,8 +50,7 @@ export class RedisPersistedQueryCache implements KeyValueCache {
     const hit = this.local.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit.value;
     if (hit) this.local.delete(key);
-    if (this.redis.status !== 'ready') await this.firstConnection;
-    if (this.redis.status !== 'ready') return undefined;
+    if (!(await this.reachable())) return undefined;
     try {
       const value = await this.redis.get(this.settings.redisPrefix + key);
       if (value === null) return undefined;
@@ -62,8 +65,7 @@ export class RedisPersistedQueryCache implements KeyValueCache {
   async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
     const ttl = options?.ttl ?? this.settings.ttlSeconds;
     this.remember(key, value, ttl);
-    if (this.redis.status !== 'ready') await this.firstConnection;
-    if (this.redis.status !== 'ready') return;
+    if (!(await this.reachable())) return;
     try {
       const redisKey = this.settings.redisPrefix + key;
       await (ttl > 0 ? this.redis.set(redisKey, value, 'EX', ttl) : this.redis.set(redisKey, value));
@@ -74,7 +76,7 @@ export class RedisPersistedQueryCache implements KeyValueCache {
 
   async delete(key: string): Promise<boolean> {
     const had = this.local.delete(key);
-    if (this.redis.status !== 'ready') return had;
+    if (this.redis.status !== 'ready' || Date.now() < this.askAgainAt) return had;
     try {
       return (await this.redis.del(this.settings.redisPrefix + key)) > 0 || had;
     } catch (err) {
@@ -94,7 +96,15 @@ export class RedisPersistedQueryCache implements KeyValueCache {
     this.local.set(key, { value, expiresAt: ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : Infinity });
   }
 
+  /** Whether to ask Redis now: connected (the first connection is waited for), and not failing lately. */
+  private async reachable(): Promise<boolean> {
+    if (Date.now() < this.askAgainAt) return false;
+    if (this.redis.status !== 'ready') await this.firstConnection;
+    return this.redis.status === 'ready';
+  }
+
   private warn(err: unknown): void {
+    this.askAgainAt = Date.now() + FAIL_OPEN_MS;
     if (Date.now() - this.lastWarning < 30_000) return;
     this.lastWarning = Date.now();
     this.logger.warn(

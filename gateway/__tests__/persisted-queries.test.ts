@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { createLogger } from '../../shared/logger';
+import { silentProxy } from '../../tests/support/silent-proxy';
 import { holdsStringLiteral, persistedQueries, RedisPersistedQueryCache } from '../persisted-queries';
 
 /** The shared Redis on this machine, under a prefix of this run's own (never FLUSHALL: others use it). */
@@ -33,6 +34,21 @@ describe('persisted-query cache in Redis', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  it('stops asking a Redis that does not answer for a while, instead of holding every request for its timeout', async () => {
+    const proxy = await silentProxy(REDIS_URL);
+    const apq = persistedQueries({ ...settings, redisUrl: proxy.url }, logger);
+    try {
+      expect(await apq.options.cache!.get('apq:before')).toBeUndefined(); // connected and answering
+      proxy.goSilent();
+      for (let i = 0; i < 5; i++) expect(await apq.options.cache!.get(`apq:unknown-${i}`)).toBeUndefined();
+      // The first lookup waited for its timeout; the four after it did not ask.
+      expect(proxy.unanswered()).toBe(1);
+    } finally {
+      apq.close();
+      proxy.close();
     }
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import Redis from 'ioredis';
 import pino from 'pino';
+import { silentProxy } from '../../tests/support/silent-proxy';
 import { createRateLimiter, leaseSize, RateLimiter } from '../limits/rate-limit';
 
 /**
@@ -64,30 +64,15 @@ describe('rate limits counted in leases', () => {
   });
 
   it('stops asking a Redis that does not answer for a while, instead of holding every request for its timeout', async () => {
-    // A proxy in front of the real Redis that, once told, takes commands and answers none.
-    let silent = false;
-    let heldCommands = 0;
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(new URL(REDIS_URL).port ? Number(new URL(REDIS_URL).port) : 6379, new URL(REDIS_URL).hostname);
-      client.on('data', (chunk) => {
-        if (!silent) upstream.write(chunk);
-        else heldCommands += 1; // one write per command sent
-      });
-      upstream.on('data', (chunk) => client.write(chunk));
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const url = `redis://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
-    const l = createRateLimiter({ perWindow: 100, windowSeconds: 60, byConsumer: {}, redisUrl: url, redisPrefix: prefix }, logger);
+    const proxy = await silentProxy(REDIS_URL);
+    const l = createRateLimiter({ perWindow: 100, windowSeconds: 60, byConsumer: {}, redisUrl: proxy.url, redisPrefix: prefix }, logger);
     limiters.push(l);
     try {
       expect((await l.admit('market-portal')).admitted).toBe(true); // a lease of 1: the next request claims again
-      silent = true;
+      proxy.goSilent();
       for (let i = 0; i < 5; i++) expect((await l.admit('market-portal')).admitted).toBe(true);
       // The first claim waited for its timeout; the four after it did not ask.
-      expect(heldCommands).toBe(1);
+      expect(proxy.unanswered()).toBe(1);
     } finally {
       proxy.close();
     }
