@@ -393,31 +393,87 @@ async function* textChunks(file: string): AsyncGenerator<string> {
   }
 }
 
+/**
+ * The longest record read as one, in characters (UTF-16 code units): a JSONL line, or a CSV record
+ * with the line breaks inside its quoted cells. A longer one is rejected by its line number without
+ * being held whole: only its first MAX_RECORD_LENGTH characters are kept (for the rejected file),
+ * the rest is counted as it streams past. The longest field any department takes is a parcel's
+ * geometry, stored in a TEXT column (65,535 bytes on MySQL); every other field is at most 300
+ * characters, and a project's parcelCodes and approvals are a few dozen short entries. Four times
+ * the geometry's limit leaves room for what the stored JSON drops (spaces, CSV's doubled quotes,
+ * digits JSON.stringify shortens) and the other fields. Without a cap, one line of 20 M characters
+ * took minutes and a gigabyte of memory before being rejected for a field 200 characters long.
+ */
+export const MAX_RECORD_LENGTH = 256 * 1024;
+
+function tooLongReason(length: number): string {
+  return `the record is ${length} characters long, more than the ${MAX_RECORD_LENGTH} a record may have, so it is not read`;
+}
+
 /** A line of the file, numbered as an editor numbers it, and the line break that ends it ('' at the end of the file). */
 interface SourceLine {
   number: number;
+  /** The line, or only its first MAX_RECORD_LENGTH characters when `long` is there. */
   text: string;
   end: string;
+  /** A line longer than MAX_RECORD_LENGTH: its whole length, and the quotes in the whole of it (a CSV record may go on after it). */
+  long?: { length: number; quotes: number };
 }
 
-const LINE_BREAK = /\r\n|\n|\r/g;
+function quotesIn(text: string): number {
+  let quotes = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) quotes++;
+  return quotes;
+}
 
+/**
+ * The file's lines, read a chunk at a time: each chunk is searched once for line breaks, and a line
+ * keeps at most MAX_RECORD_LENGTH characters however long it is, so reading takes time in proportion
+ * to the file and memory in proportion to the cap.
+ */
 async function* sourceLines(file: string): AsyncGenerator<SourceLine> {
+  const lineBreak = /\r\n|\n|\r/g;
   let number = 0;
-  let rest = '';
-  for await (const chunk of textChunks(file)) {
-    rest += chunk;
-    let start = 0;
-    for (const m of rest.matchAll(LINE_BREAK)) {
-      // A CR that ends the text read so far may be the first half of a CRLF.
-      if (m[0] === '\r' && m.index === rest.length - 1) break;
-      yield { number: ++number, text: rest.slice(start, m.index), end: m[0] };
-      start = m.index + m[0].length;
+  let text = ''; // the line read so far, up to MAX_RECORD_LENGTH characters
+  let long: SourceLine['long'];
+  // The text read so far ends with a CR, which may be the first half of a CRLF.
+  let crPending = false;
+  const add = (piece: string) => {
+    if (long) {
+      long.length += piece.length;
+      long.quotes += quotesIn(piece);
+    } else if (text.length + piece.length <= MAX_RECORD_LENGTH) {
+      text += piece;
+    } else {
+      long = { length: text.length + piece.length, quotes: quotesIn(text) + quotesIn(piece) };
+      text += piece.slice(0, MAX_RECORD_LENGTH - text.length);
     }
-    rest = rest.slice(start);
+  };
+  const line = (end: string): SourceLine => {
+    const read: SourceLine = long ? { number: ++number, text, end, long } : { number: ++number, text, end };
+    text = '';
+    long = undefined;
+    return read;
+  };
+  for await (let chunk of textChunks(file)) {
+    if (!chunk) continue;
+    if (crPending) {
+      crPending = false;
+      const crlf = chunk.startsWith('\n');
+      yield line(crlf ? '\r\n' : '\r');
+      if (crlf) chunk = chunk.slice(1);
+    }
+    let start = 0;
+    for (const m of chunk.matchAll(lineBreak)) {
+      add(chunk.slice(start, m.index));
+      start = m.index + m[0].length;
+      if (m[0] === '\r' && start === chunk.length) crPending = true;
+      else yield line(m[0]);
+    }
+    add(chunk.slice(start));
   }
-  if (rest.endsWith('\r')) yield { number: ++number, text: rest.slice(0, -1), end: '\r' };
-  else if (rest) yield { number: ++number, text: rest, end: '' };
+  if (crPending) yield line('\r');
+  else if (text) yield line('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,8 +498,12 @@ function readRecords(file: string, format: FileFormat): AsyncGenerator<SourceIte
 const jsonLineOf = new WeakMap<RawRecord, string>();
 
 async function* readJsonLines(file: string): AsyncGenerator<SourceItem> {
-  for await (const { number: line, text: raw } of sourceLines(file)) {
+  for await (const { number: line, text: raw, long } of sourceLines(file)) {
     const text = raw.trim();
+    if (long) {
+      yield { kind: 'unreadable', line, reason: tooLongReason(long.length), text };
+      continue;
+    }
     if (!text) continue;
     let value: unknown;
     try {
@@ -483,6 +543,10 @@ interface CsvRecordText {
   text: string;
   /** The line of a quote that the file never closes. */
   unclosedQuoteOn?: number;
+  /** The quote was not closed within MAX_RECORD_LENGTH characters (it may be later: the record would be too long anyway). */
+  unclosedWithinCap?: boolean;
+  /** The record is longer than MAX_RECORD_LENGTH characters (this many); `text` is only its beginning. */
+  tooLong?: number;
 }
 
 async function* readCsv(file: string): AsyncGenerator<SourceItem> {
@@ -513,36 +577,66 @@ async function* readCsv(file: string): AsyncGenerator<SourceItem> {
  * line break inside a cell from the end of a record (its skip_records_with_error documentation
  * says so), and reads the good records after it as part of the bad one. Parsed one at a time,
  * a bad record spoils no other. A quote never closed ends its record on the line it opened, and
- * the lines after that are read again, as records of their own.
+ * the lines after that are read again, as records of their own. So does a quote still open after
+ * MAX_RECORD_LENGTH characters: no record is that long, so it is taken for a stray quote, and
+ * nothing is held beyond that length. A record longer than that is rejected as such.
  */
 async function* csvRecordTexts(file: string): AsyncGenerator<CsvRecordText> {
   const lines = sourceLines(file);
   let readAgain: SourceLine[] = []; // last line first
   let record: SourceLine[] = [];
   let quoteOpenSince: number | undefined;
+  let length = 0; // the record's characters, line breaks between its lines included
+  /** The record up to the line its open quote began on; the lines after that are read again. */
+  const cutAtOpenQuote = (withinCap: boolean): CsvRecordText => {
+    const cut = record.findIndex((l) => l.number === quoteOpenSince) + 1;
+    const kept = record.slice(0, cut);
+    for (let i = record.length - 1; i >= cut; i--) readAgain.push(record[i]);
+    const length = lengthOf(kept);
+    return length > MAX_RECORD_LENGTH
+      ? tooLong(kept, length)
+      : { line: kept[0].number, text: joinLines(kept), unclosedQuoteOn: quoteOpenSince, ...(withinCap ? {} : { unclosedWithinCap: true }) };
+  };
   try {
     for (;;) {
       const line = readAgain.pop() ?? ((await lines.next()).value as SourceLine | undefined);
       if (line === undefined) {
         if (!record.length) return;
-        const cut = record.findIndex((l) => l.number === quoteOpenSince) + 1;
-        yield { line: record[0].number, text: joinLines(record.slice(0, cut)), unclosedQuoteOn: quoteOpenSince };
-        readAgain = record.slice(cut).reverse();
+        yield cutAtOpenQuote(true);
         record = [];
         quoteOpenSince = undefined;
+        length = 0;
         continue;
       }
       if (!record.length && line.text === '') continue; // a blank line between records
+      length += (record.length ? record[record.length - 1].end.length : 0) + (line.long?.length ?? line.text.length);
       record.push(line);
       quoteOpenSince = quoteOpenAfter(quoteOpenSince, line);
+      // Held so far: at most MAX_RECORD_LENGTH characters before this line, and at most that of this line's text.
       if (quoteOpenSince === undefined) {
-        yield { line: record[0].number, text: joinLines(record) };
-        record = [];
+        yield length > MAX_RECORD_LENGTH ? tooLong(record, length) : { line: record[0].number, text: joinLines(record) };
+      } else if (length > MAX_RECORD_LENGTH) {
+        yield cutAtOpenQuote(false);
+      } else {
+        continue;
       }
+      record = [];
+      quoteOpenSince = undefined;
+      length = 0;
     }
   } finally {
     await lines.return(undefined);
   }
+}
+
+/** Characters in these lines as the file has them, line breaks between them included. */
+function lengthOf(lines: readonly SourceLine[]): number {
+  return lines.reduce((sum, l, i) => sum + (l.long?.length ?? l.text.length) + (i === lines.length - 1 ? 0 : l.end.length), 0);
+}
+
+/** A record too long to be read: its first MAX_RECORD_LENGTH characters, for the rejected file. */
+function tooLong(lines: readonly SourceLine[], length: number): CsvRecordText {
+  return { line: lines[0].number, text: joinLines(lines).slice(0, MAX_RECORD_LENGTH), tooLong: length };
 }
 
 /**
@@ -551,8 +645,7 @@ async function* csvRecordTexts(file: string): AsyncGenerator<CsvRecordText> {
  * of quotes opens or closes one; an even number with one open closes it and opens another.
  */
 function quoteOpenAfter(openSince: number | undefined, line: SourceLine): number | undefined {
-  let quotes = 0;
-  for (let i = line.text.indexOf('"'); i !== -1; i = line.text.indexOf('"', i + 1)) quotes++;
+  const quotes = line.long?.quotes ?? quotesIn(line.text);
   if (quotes % 2 === 1) return openSince === undefined ? line.number : undefined;
   return openSince !== undefined && quotes > 0 ? line.number : openSince;
 }
@@ -563,6 +656,7 @@ function joinLines(lines: readonly SourceLine[]): string {
 
 /** A record's cells, or why it is not CSV. */
 function parseCsvRecord(record: CsvRecordText, header?: readonly string[]): { ok: true; cells: string[] } | { ok: false; reason: string } {
+  if (record.tooLong !== undefined) return { ok: false, reason: tooLongReason(record.tooLong) };
   try {
     // The record has no line break outside a quoted cell; naming one spares csv-parse looking for
     // it at every character (it builds Buffers to do so: slower than the parse itself).
@@ -578,7 +672,7 @@ function csvProblem(error: CsvError, record: CsvRecordText, header?: readonly st
   const cell = index === undefined ? 'a cell' : (header?.[index] ?? `cell ${index + 1}`);
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
-      return `a quote opened on line ${record.unclosedQuoteOn ?? record.line} (${cell}) is never closed; the lines after it are read as records of their own`;
+      return `a quote opened on line ${record.unclosedQuoteOn ?? record.line} (${cell}) is ${record.unclosedWithinCap ? `not closed within the ${MAX_RECORD_LENGTH} characters a record may have` : 'never closed'}; the lines after it are read as records of their own`;
     case 'CSV_INVALID_CLOSING_QUOTE':
       return `${cell} goes on after its closing quote (a quote inside a quoted cell is written twice: "")`;
     case 'INVALID_OPENING_QUOTE':

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { Config, readConfig } from '../shared/config';
 import { dropStore } from '../shared/db';
 import type { DepartmentName } from '../shared/departments';
-import { importFile, ImportOptions, ImportReport, ImportRules } from '../shared/importing';
+import { importFile, ImportOptions, ImportReport, ImportRules, MAX_RECORD_LENGTH } from '../shared/importing';
 import { DEFAULT_PLAN } from '../shared/seed/population';
 import { openDepartmentStore } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
@@ -319,6 +319,81 @@ function defineImportSuite(store: StoreKind) {
         ]);
         expect(rejectedFileOf(source).map((r) => [r.line, r.text])).toEqual([[2, line2], [4, line4]]);
         expect(await personsOf(db)).toEqual([['35010219850312123X', '林志强'], ['350103196612120284', '吴秀英']]);
+      });
+
+      // A record longer than MAX_RECORD_LENGTH is rejected by its line without being read whole. These
+      // lines are 20 M characters: read whole, one took minutes (each chunk read searched all of the
+      // line again) and a gigabyte; now the test takes about a second. The outcome is asserted, not the time.
+      const LONG = 20_000_000;
+      const tooLong = (length: number) => `the record is ${length} characters long, more than the ${MAX_RECORD_LENGTH} a record may have, so it is not read`;
+
+      it('rejects a CSV record longer than a record may be by its line, and with skipInvalid loads the records after it', async () => {
+        const db = await freshStore('persons');
+        const line3 = `350103196612120284,吴秀英,FEMALE,1966-12-12,ALIVE,,${'某'.repeat(LONG)},350103,`;
+        const source = file('long.csv', [
+          PERSONS_HEADER,
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,某地,350102,',
+          line3,
+          '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,',
+        ].join('\r\n') + '\r\n');
+        const reason = tooLong(line3.length);
+
+        // All or nothing: the file loads nothing, naming the line.
+        const all = await importFile(db, naturalPersonImport, source);
+        expect(all).toMatchObject({ outcome: { kind: 'rejected' }, read: 3, loaded: 0 });
+        expect(rejections(all)).toEqual([[3, reason]]);
+        expect(await personsOf(db)).toEqual([]);
+
+        const skipping = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(skipping).toMatchObject({ outcome: { kind: 'partial' }, read: 3, loaded: 2 });
+        expect(await personsOf(db)).toEqual([['350102197701010157', '郑国平'], ['35010219850312123X', '林志强']]);
+        // Only the record's beginning is kept, for the rejected file.
+        expect(rejectedFileOf(source)).toEqual([{ line: 3, reasons: [reason], text: line3.slice(0, MAX_RECORD_LENGTH) }]);
+
+        const command = await runCli(['persons', source], env);
+        expect(command.code).toBe(1);
+        expect(command.stderr).toContain(`line 3: ${reason}`);
+      });
+
+      it('rejects a JSONL line longer than a record may be by its number, and reads on after it', async () => {
+        const db = await freshStore('persons');
+        const person = { idNumber: '350102197701010157', name: '郑国平', gender: 'MALE', birthDate: '1977-01-01', status: 'ALIVE', householdAddress: '某地', householdDivisionCode: '350102' };
+        const line2 = JSON.stringify({ ...person, idNumber: '350103196612120284', name: '吴秀英', gender: 'FEMALE', birthDate: '1966-12-12', householdAddress: 'x'.repeat(LONG) });
+        const source = file('long.jsonl', [
+          JSON.stringify(person),
+          line2,
+          JSON.stringify({ ...person, idNumber: '35010219850312123X', name: '林志强', birthDate: '1985-03-12' }),
+        ].join('\n'));
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(report).toMatchObject({ outcome: { kind: 'partial' }, read: 3, loaded: 2 });
+        expect(rejections(report)).toEqual([[2, tooLong(line2.length)]]);
+        expect(rejectedFileOf(source)).toEqual([{ line: 2, reasons: [tooLong(line2.length)], text: line2.slice(0, MAX_RECORD_LENGTH) }]);
+        expect(await personsOf(db)).toEqual([['350102197701010157', '郑国平'], ['35010219850312123X', '林志强']]);
+      });
+
+      it('takes a quote still open after as many characters as a record may have for a stray quote, rejecting only its own line', async () => {
+        const db = await freshStore('persons');
+        // Line 3's quote is not closed where it should be: the stray quote on line 11 would close it,
+        // making lines 3 to 11 one record (林志强 and 陈雅婷 in it). No record is that long, so line 3
+        // is read alone and the lines after it as records of their own.
+        const filler = Array.from({ length: 6 }, () => 'x'.repeat(MAX_RECORD_LENGTH / 4));
+        const source = file('stray.csv', [
+          PERSONS_HEADER,
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,某地,350102,',
+          '350103196612120284,"吴秀英,FEMALE,1966-12-12,ALIVE,,某地,350103,',
+          '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,',
+          ...filler,
+          '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某"地,350203,',
+          '350583194811300370,黄振坤,MALE,1948-11-30,DECEASED,2020-05-01,某地,350583,',
+        ].join('\n'));
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(rejections(report)).toEqual([
+          [3, `not valid CSV: a quote opened on line 3 (name) is not closed within the ${MAX_RECORD_LENGTH} characters a record may have; the lines after it are read as records of their own`],
+          ...filler.map((_, i) => [5 + i, 'has 1 fields where the header has 9']),
+          [11, 'not valid CSV: householdAddress has a quote but does not begin with one (quote the whole cell, and write a quote inside it twice: "")'],
+        ]);
+        expect(report).toMatchObject({ outcome: { kind: 'partial' }, loaded: 3 });
+        expect(await personsOf(db)).toEqual([['350102197701010157', '郑国平'], ['35010219850312123X', '林志强'], ['350583194811300370', '黄振坤']]);
       });
 
       it('echoes a number as the JSONL line wrote it, in the message and in the rejected file', async () => {
