@@ -126,9 +126,9 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
         });
       }
       if (isBrokenCircuitError(error)) this.logger.debug(fields, 'subgraph skipped: circuit open');
-      else this.logger.warn(fields, 'subgraph did not answer');
+      else this.logger.warn(fields, error instanceof FailedAnswer ? 'subgraph failed' : 'subgraph did not answer');
       return unavailableAnswer(query, request.variables, {
-        message: `The ${this.subgraph} subgraph (${this.description}) did not answer`,
+        message: `The ${this.subgraph} subgraph (${this.description}) ${error instanceof FailedAnswer ? 'could not answer' : 'did not answer'}`,
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
       });
     }

@@ -24,6 +24,7 @@ import { createAuthenticator } from './auth/consumer-token';
 import { issueDevToken } from './auth/dev-tokens';
 import { ConsumerRegistry, createConsumerRegistry, DATA_QUALITY_CONSUMER } from './consumers';
 import { startQuality } from './quality';
+import { objectionReferencesPlugin } from './quality/objection-references';
 import type { GatewayContext, Principal } from './context';
 import { answeredByDepartment, DepartmentDataSource } from './department-source';
 import { EntityCache, entityCacheAges, withEntityCache } from './entity-cache';
@@ -167,6 +168,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
       operationLimitsPlugin(config.limits),
       requestErrorCodesPlugin(),
       operationRecorderPlugin(createOperationRecorder(db, logger)),
+      objectionReferencesPlugin(quality.services.objections),
       usage.plugin,
       metrics.plugin(),
       requestLogPlugin(logger),

@@ -215,6 +215,11 @@ function defineDataQualitySuite(store: StoreKind) {
         const early = await stack.query(CLOSE, { id: objectionId, note: '已更正' }, await stack.as('dept-persons'));
         expect(codes(early)).toEqual(['BAD_USER_INPUT']);
         expect(early.errors![0].message).toMatch(/RAISED/);
+        const tooEarly = await stack.query(
+          `mutation($id: ID!, $objection: ID) { correctNaturalPerson(idNumber: $id, correction: { name: "某某" }, reason: "更正", objectionId: $objection) { idNumber } }`,
+          { id: person, objection: objectionId }, await stack.as('dept-persons', '数据异议处理'),
+        );
+        expect(tooEarly.errors![0].message).toMatch(new RegExp(`objection ${objectionId} is RAISED: a correction answers an objection its owner accepted`));
         const accepted = await stack.query(STEP('acceptObjection'), { id: objectionId, note: '受理，核查户籍档案' }, { ...(await stack.as('dept-persons', '处理数据异议')), 'x-request-id': 'req-accept-1' });
         expect(accepted.data.acceptObjection).toEqual({ id: objectionId, status: 'ACCEPTED', open: true });
         // The step's answer is a read of the objection like any other.
@@ -222,6 +227,24 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(log).toContainEqual({ consumer: 'dept-persons', purpose: '处理数据异议', requestId: 'req-accept-1', fields: ['Objection.id', 'Objection.open', 'Objection.status'] });
         const stillFlagged = await stack.query(PERSON, { id: person });
         expect(stillFlagged.extensions?.dataQuality).toEqual([expect.objectContaining({ objection: objectionId, status: 'ACCEPTED' })]);
+      });
+
+      it('is answered only by a correction of its own record, once accepted', async () => {
+        const CORRECT = `mutation($id: ID!, $objection: ID) { correctNaturalPerson(idNumber: $id, correction: { name: "某某" }, reason: "更正", objectionId: $objection) { idNumber } }`;
+        const asOwner = await stack.as('dept-persons', '数据异议处理');
+        const other = personFacts(PLAN, 7).idNumber === person ? personFacts(PLAN, 8).idNumber : personFacts(PLAN, 7).idNumber;
+        const cases: [Record<string, unknown>, RegExp][] = [
+          [{ id: person, objection: '999999' }, /objectionId "999999" names no data objection/],
+          [{ id: other, objection: objectionId }, new RegExp(`objection ${objectionId} is not about this NaturalPerson`)],
+        ];
+        for (const [variables, reason] of cases) {
+          const refused = await stack.query(CORRECT, variables, asOwner);
+          expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+          expect(refused.errors![0].message).toMatch(reason);
+        }
+        // Nothing was changed: the other person's name is as it was.
+        const untouched = await stack.query(PERSON, { id: other });
+        expect(untouched.data.naturalPerson.name).not.toBe('某某');
       });
 
       it('is corrected by the owner in its own store and closed: the flag goes, the history stays', async () => {

@@ -1,0 +1,76 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { FieldNode, FragmentDefinitionNode, GraphQLError, Kind, SelectionSetNode, ValueNode } from 'graphql';
+import { checkIdNumber, checkUscc, Checked } from '../../shared/identifiers';
+import { quoted } from '../../shared/text';
+import { ROLE } from '../consumers';
+import type { GatewayContext } from '../context';
+import type { ObjectionStore } from './objections';
+
+/** The corrections that may say which objection they answer, with the record each names. */
+const CORRECTIONS: Record<string, { department: string; entity: string; key: string; check: (raw: string) => Checked }> = {
+  correctNaturalPerson: { department: 'persons', entity: 'NaturalPerson', key: 'idNumber', check: checkIdNumber },
+  correctLegalPerson: { department: 'legal-persons', entity: 'LegalPerson', key: 'uscc', check: checkUscc },
+};
+
+const refused = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument: 'objectionId', http: { status: 400 } } });
+
+/**
+ * A correction that says it answers an objection (`objectionId`) must name one its owner accepted,
+ * about that very record: the change log and every change notice carry the id. The department does
+ * not hold the objections, the gateway does, so the gateway checks before the correction is sent.
+ */
+export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId'>): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request, contextValue }) {
+          if (operation?.operation !== 'mutation') return;
+          const fragments = new Map<string, FragmentDefinitionNode>();
+          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+          for (const field of rootFields(operation.selectionSet, fragments)) {
+            const correction = CORRECTIONS[field.name.value];
+            // Only the owning department's operators may correct: anyone else is refused by the
+            // department itself, and learns nothing here about which objections exist.
+            if (!correction || !correctsFor(contextValue, correction.department)) continue;
+            const argument = (name: string) => valueOf(field.arguments?.find((a) => a.name.value === name)?.value, request.variables);
+            const raw = argument('objectionId');
+            if (typeof raw !== 'string') continue;
+            const id = Number(raw.trim());
+            const objection = Number.isSafeInteger(id) && id > 0 ? await objections.byId(id) : null;
+            if (!objection) throw refused(`objectionId ${quoted(raw)} names no data objection`);
+            const key = correction.check(String(argument(correction.key) ?? ''));
+            if (objection.entityType !== correction.entity || (key.ok && key.value !== objection.entityKey)) {
+              throw refused(`objection ${objection.id} is not about this ${correction.entity}`);
+            }
+            if (objection.status !== 'ACCEPTED') {
+              throw refused(`objection ${objection.id} is ${objection.status}: a correction answers an objection its owner accepted`);
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+function correctsFor(context: GatewayContext, department: string): boolean {
+  const { principal } = context;
+  return principal.kind === 'SYSTEM' && principal.consumer.roles.includes(ROLE.DEPARTMENT) && principal.consumer.department === department;
+}
+
+function* rootFields(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): Generator<FieldNode> {
+  for (const s of set.selections) {
+    if (s.kind === Kind.FIELD) yield s;
+    else if (s.kind === Kind.INLINE_FRAGMENT) yield* rootFields(s.selectionSet, fragments, seen);
+    else if (!seen.has(s.name.value) && fragments.has(s.name.value)) {
+      seen.add(s.name.value);
+      yield* rootFields(fragments.get(s.name.value)!.selectionSet, fragments, seen);
+    }
+  }
+}
+
+function valueOf(node: ValueNode | undefined, variables: Record<string, unknown> | undefined): unknown {
+  if (!node) return undefined;
+  if (node.kind === Kind.VARIABLE) return variables?.[node.name.value];
+  if (node.kind === Kind.STRING || node.kind === Kind.INT) return node.value;
+  return undefined;
+}
