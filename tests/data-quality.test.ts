@@ -175,6 +175,10 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(raised.errors).toBeUndefined();
         expect(raised.data.raiseObjection).toMatchObject({ status: 'RAISED', open: true, owner: 'persons', raisedBy: 'drc-approval' });
         objectionId = raised.data.raiseObjection.id;
+        // The same consumer raising it again while it is open adds nothing but noise to the owner's queue.
+        const again = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'name', believed: `${originalName}（曾用名）`, evidence: '户口簿' }, await stack.as('drc-approval'));
+        expect(codes(again)).toEqual(['BAD_USER_INPUT']);
+        expect(again.errors![0].message).toBe(`drc-approval already has objection ${objectionId} open on this NaturalPerson's name (RAISED)`);
 
         // Flagged wherever the person appears, for any consumer, without blocking the answer.
         for (const [query, variables, consumer] of [[PERSON, { id: person }, 'market-portal'], [COMPANY, { uscc: company.uscc }, 'drc-approval']] as const) {
@@ -211,7 +215,11 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(queue.data.objections).toEqual(expect.arrayContaining([{ id: objectionId, entity: 'NaturalPerson', key: person, field: 'name', status: 'RAISED' }]));
         expect((await stack.query(QUEUE, {}, await stack.as('dept-credit'))).data.objections).toEqual([]);
         const notOwner = await stack.query(STEP('acceptObjection'), { id: objectionId, note: '核实中' }, await stack.as('dept-legal-persons'));
-        expect(codes(notOwner)).toEqual(['FORBIDDEN']);
+        // Another department does not see it, so to it there is no such objection (nor an owner to name).
+        expect(codes(notOwner)).toEqual(['BAD_USER_INPUT']);
+        expect(notOwner.errors![0].message).toBe(`there is no objection ${objectionId}`);
+        const raiser = await stack.query(STEP('acceptObjection'), { id: objectionId, note: '核实中' }, await stack.as('drc-approval'));
+        expect(codes(raiser)).toEqual(['FORBIDDEN']);
         const early = await stack.query(CLOSE, { id: objectionId, note: '已更正' }, await stack.as('dept-persons'));
         expect(codes(early)).toEqual(['BAD_USER_INPUT']);
         expect(early.errors![0].message).toMatch(/RAISED/);

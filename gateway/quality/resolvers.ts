@@ -89,7 +89,8 @@ function text(argument: string, raw: string, min: number, max = 2000): string {
 async function decide(ctx: Context, info: GraphQLResolveInfo, rawId: string, action: 'ACCEPTED' | 'REJECTED' | 'CLOSED', note: string) {
   const q = services(ctx);
   const objection = await q.objections.byId(objectionId(rawId));
-  if (!objection) throw badUserInput(`there is no objection ${rawId}`, { argument: 'id' });
+  // One the caller may not see is, to it, no objection: naming its owner would say it exists.
+  if (!objection || !visibleTo(ctx.caller, objection)) throw badUserInput(`there is no objection ${rawId}`, { argument: 'id' });
   if (departmentOf(ctx.caller) !== objection.owner) throw forbidden(`Only the owning department (${objection.owner}) decides on objection ${objection.id}`);
   let updated: Objection;
   try {
@@ -190,10 +191,12 @@ export const qualityResolvers = {
         throw badUserInput(`${args.entity} has no shared field ${quoted(args.field)}: one of ${resource?.items.map((i) => i.name).join(', ')}`, { argument: 'field' });
       }
       await requireReadable(ctx, item);
+      const already = q.open.of(args.entity, key).find((o) => o.field === args.field && o.raisedBy === ctx.caller.consumer);
+      if (already) throw badUserInput(`${ctx.caller.consumer} already has objection ${already.id} open on this ${args.entity}'s ${args.field} (${already.status})`);
       const objection = await q.objections.raise(
         {
           entityType: args.entity, entityKey: key, field: args.field, owner: item.owner,
-          believedValue: text('believedValue', args.believedValue, 1), evidence: text('evidence', args.evidence, 4), raisedBy: ctx.caller.consumer,
+          believedValue: text('believedValue', args.believedValue, 1), evidence: text('evidence', args.evidence, 2), raisedBy: ctx.caller.consumer,
         },
         new Date().toISOString(),
       );
