@@ -10,7 +10,7 @@ import { ensurePlaygroundBuilt } from './build-playground';
 import { stopOnSignals } from './signals';
 
 /**
- * `npm start`: seeds any empty store, starts the five departments' subgraphs as separate
+ * `npm start`: seeds any empty store (not in production: ONESOURCE_SEED_EMPTY_STORES), starts the five departments' subgraphs as separate
  * processes and then the gateway, restarts whichever crashes, and stops them all on Ctrl-C.
  */
 async function main() {
@@ -26,8 +26,10 @@ async function main() {
     if (!(await canListen(port, config.host))) throw new Error(`port ${port} (${variable}) on ${config.host} is in use: is OneSource already running? Stop it, or choose other ports`);
   }
 
-  const seeded = await seedDepartments(config, DEFAULT_PLAN, DEPARTMENTS.map((d) => d.name), { ifEmpty: true });
-  if (seeded.length) logger.info({ seeded }, 'seeded empty stores');
+  if (config.seedEmptyStores) {
+    const seeded = await seedDepartments(config, DEFAULT_PLAN, DEPARTMENTS.map((d) => d.name), { ifEmpty: true });
+    if (seeded.length) logger.info({ seeded }, 'seeded empty stores');
+  }
   if (await ensurePlaygroundBuilt()) logger.info('built the playground');
 
   // The departments verify the gateway's internal tokens with its public key: make it first.

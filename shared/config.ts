@@ -46,6 +46,11 @@ export interface Config {
   resilience: Record<DepartmentName, SubgraphResilience>;
   /** Same-turn fetches to a department for the same caller go as one call (gateway/fetch-merging.ts). */
   mergeFetches: boolean;
+  /**
+   * `npm start` fills an empty department store with the synthetic province. Never in production,
+   * where an empty store means a wrong database name or URL, not a fresh checkout.
+   */
+  seedEmptyStores: boolean;
   logLevel: string;
   auth: {
     /** JWKS of the identity provider that issues consumer tokens; unset = the dev IdP key under dataDir. */
@@ -163,6 +168,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subgraphs,
     resilience,
     mergeFetches: flagSetting(env, 'ONESOURCE_MERGE_FETCHES', true),
+    seedEmptyStores: flagSetting(env, 'ONESOURCE_SEED_EMPTY_STORES', env.NODE_ENV !== 'production'),
     schemaDir: path.resolve(env.ONESOURCE_SCHEMA_DIR ?? projectPath('subgraphs')),
     schemaPollMs: intSetting(env, 'ONESOURCE_SCHEMA_POLL_MS', 1000),
     changeNoticeDays: intSetting(env, 'ONESOURCE_CHANGE_NOTICE_DAYS', 30),

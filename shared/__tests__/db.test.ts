@@ -133,3 +133,12 @@ describe('the data directory the stores make', () => {
     }
   });
 });
+
+describe('production defaults', () => {
+  it('never fills an empty store with the synthetic province in production, unless told to', () => {
+    expect(readConfig({}).seedEmptyStores).toBe(true);
+    expect(readConfig({ NODE_ENV: 'production' }).seedEmptyStores).toBe(false);
+    expect(readConfig({ NODE_ENV: 'production', ONESOURCE_SEED_EMPTY_STORES: 'true' }).seedEmptyStores).toBe(true);
+    expect(readConfig({ ONESOURCE_SEED_EMPTY_STORES: 'false' }).seedEmptyStores).toBe(false);
+  });
+});
