@@ -490,6 +490,18 @@ function defineImportSuite(store: StoreKind) {
         expect(await db('land_parcels').count({ n: '*' })).toEqual([{ n: 0 }]);
       });
 
+      it('rejects a geometry longer than its column holds (65,535 bytes on MySQL), by line, before any insert', async () => {
+        const db = await geoWithDivisions();
+        // A valid square outline with thousands of points along its edges: well over 64 KB as stored.
+        const edge = Array.from({ length: 4000 }, (_, i) => [116 + (0.003 * i) / 4000, 23.8]);
+        const ring = [...edge, [116.003, 23.8], [116.003, 23.803], [116, 23.803], [116, 23.8]];
+        const report = await importFile(db, landParcelImport, file('parcels.jsonl', [
+          { parcelCode: '350102001001GB90006W00000000', landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry: { type: 'Polygon', coordinates: [ring] } },
+        ].map((r) => JSON.stringify(r)).join('\n')));
+        expect(rejections(report)).toEqual([[1, expect.stringMatching(/^geometry is \d+ bytes as stored, more than the 65535 its column holds: simplify the outline$/)]]);
+        expect(await db('land_parcels').count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+
       it('says administrative divisions are reference data, not importable', async () => {
         const db = await geoWithDivisions();
         const before = await db('administrative_divisions').count({ n: '*' });

@@ -17,6 +17,9 @@ export interface LandParcelRow {
 
 type ParcelGeometry = Polygon | MultiPolygon;
 
+/** The most a stored geometry may take: its column is a TEXT, 65,535 bytes on MySQL. */
+const GEOMETRY_MAX_BYTES = 65_535;
+
 /** Why a value is not a GeoJSON (Multi)Polygon in longitude/latitude, or the geometry itself. */
 export function checkGeometry(value: unknown): { ok: true; geometry: ParcelGeometry } | { ok: false; reason: string } {
   const bad = (reason: string) => ({ ok: false as const, reason: `geometry ${reason}` });
@@ -67,8 +70,10 @@ export function judgeLandParcel(record: RawRecord): Judged<LandParcelRow> {
   let geometry: ParcelGeometry | undefined;
   if (f.valid('geometry')) {
     const checked = checkGeometry(geometryValue);
-    if (checked.ok) geometry = checked.geometry;
-    else f.complain(checked.reason, 'geometry');
+    if (!checked.ok) f.complain(checked.reason, 'geometry');
+    else if (Buffer.byteLength(JSON.stringify(checked.geometry)) > GEOMETRY_MAX_BYTES) {
+      f.complain(`geometry is ${Buffer.byteLength(JSON.stringify(checked.geometry))} bytes as stored, more than the ${GEOMETRY_MAX_BYTES} its column holds: simplify the outline`, 'geometry');
+    } else geometry = checked.geometry;
   }
 
   return f.result(() => ({
