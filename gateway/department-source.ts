@@ -1,6 +1,7 @@
 import { isBrokenCircuitError } from 'cockatiel';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { AUDIT_TRAIL_UNAVAILABLE } from '../shared/errors';
 import type { InternalCaller, InternalSigner } from '../shared/internal-token';
 import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
@@ -22,14 +23,9 @@ const post = keepAliveClient();
 class GarbageAnswer extends Error {}
 
 /**
- * An answer carrying an error the department did not mean for the caller (INTERNAL_SERVER_ERROR,
- * or no code): its own store or code failed, the commonest way a running department fails. Its
- * fields are the department's failure like any other, SUBGRAPH_UNAVAILABLE naming it, retried and
- * counted, instead of a bare "Internal server error" that names nobody.
+ * The codes a department answers on purpose (and the gateway's own subgraph's refusal to answer
+ * without its audit record); any other error in an answer is its failure.
  */
-class FailedAnswer extends Error {}
-
-/** The codes a department answers on purpose; any other error in an answer is its failure. */
 const MEANT_CODES = new Set(['BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED', 'QUERY_TOO_COMPLEX']);
 
 /**
@@ -105,7 +101,19 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const query = request.query ?? '';
     try {
-      return await this.send({ query, operationName: request.operationName, variables: request.variables, headers: await this.headers(context as GatewayContext | undefined) });
+      const answer = await this.send({ query, operationName: request.operationName, variables: request.variables, headers: await this.headers(context as GatewayContext | undefined) });
+      // An error the department did not mean for the caller (INTERNAL_SERVER_ERROR, or no code):
+      // its own store or code failed, the commonest way a running department fails. Its fields are
+      // its failure, SUBGRAPH_UNAVAILABLE naming it, instead of a bare "Internal server error" that
+      // names nobody. Judged per fetch, after a merged call is split, so that one fetch's failure
+      // costs no other request its answer (and so neither retried nor counted by the breaker).
+      const failure = answer.errors?.find((e) => !MEANT_CODES.has(String(e.extensions?.code)) && e.extensions?.reason !== AUDIT_TRAIL_UNAVAILABLE);
+      if (!failure) return answer;
+      this.logger.warn({ subgraph: this.subgraph, requestId: context?.requestId, reason: failure.message }, 'subgraph failed');
+      return unavailableAnswer(query, request.variables, {
+        message: `The ${this.subgraph} subgraph (${this.description}) could not answer`,
+        extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
+      });
     } catch (error) {
       if (error instanceof RefusedInput) {
         const extensions = { code: 'BAD_USER_INPUT', department: this.subgraph };
@@ -126,9 +134,9 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
         });
       }
       if (isBrokenCircuitError(error)) this.logger.debug(fields, 'subgraph skipped: circuit open');
-      else this.logger.warn(fields, error instanceof FailedAnswer ? 'subgraph failed' : 'subgraph did not answer');
+      else this.logger.warn(fields, 'subgraph did not answer');
       return unavailableAnswer(query, request.variables, {
-        message: `The ${this.subgraph} subgraph (${this.description}) ${error instanceof FailedAnswer ? 'could not answer' : 'did not answer'}`,
+        message: `The ${this.subgraph} subgraph (${this.description}) did not answer`,
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
       });
     }
@@ -149,8 +157,6 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       if (!reply.contentType.includes('json')) throw new GarbageAnswer(`not JSON but ${reply.contentType || 'no content type'}`);
       const response = JSON.parse(reply.body) as GatewayGraphQLResponse;
       checkShape(response, variables);
-      const failure = response.errors?.find((e) => !MEANT_CODES.has(String(e.extensions?.code)));
-      if (failure) throw new FailedAnswer(`an error in its answer: ${String(failure.message).slice(0, 200)}`);
       return response;
     };
     return this.policy ? this.policy.call(idempotent, attempt) : attempt(new AbortController().signal);

@@ -29,7 +29,7 @@ export function auditTrailUnavailable(): GraphQLError {
     extensions: { code: 'INTERNAL_SERVER_ERROR', reason: AUDIT_TRAIL_UNAVAILABLE, http: { status: 503 } },
   });
 }
-const AUDIT_TRAIL_UNAVAILABLE = 'AUDIT_TRAIL_UNAVAILABLE';
+export const AUDIT_TRAIL_UNAVAILABLE = 'AUDIT_TRAIL_UNAVAILABLE';
 
 const PUBLIC_CODES = new Set([
   'BAD_USER_INPUT',
