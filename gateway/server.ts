@@ -110,8 +110,11 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
     }),
     buildService: ({ name, url }) => {
       const settings = isDepartmentName(name) ? config.resilience[name] : RESILIENCE_DEFAULTS; // the gateway's own sharing subgraph
+      // The gateway's own subgraph records the reads it answers under the request id it is called
+      // with, which a merged call would give as the list of every request merged into it.
+      const merge = config.mergeFetches && isDepartmentName(name);
       const calls = observeCalls(
-        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger, answeredByDepartment), config.mergeFetches),
+        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger, answeredByDepartment), merge),
         name, [usage.observeCall, metrics.observeCall],
       );
       // Outside the observers: an entity answered from the cache is not a call to the department.
