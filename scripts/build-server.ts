@@ -26,11 +26,14 @@ const NOT_SERVER_CODE = /(^|\/)(__tests__|playground\/src|playground\/dist)(\/|$
  */
 export function buildServer(): string {
   const entryPoints = SOURCE_FOLDERS.flatMap((folder) => sourceFiles(path.join(PROJECT_ROOT, folder)));
-  // From empty: a module whose source was removed must not live on in an old build.
-  fs.rmSync(SERVER_BUILD, { recursive: true, force: true });
+  // From empty, beside the build in use, which is then swapped for it: a module whose source was
+  // removed must not live on in an old build, and a process another `npm start` or test run starts
+  // (or restarts) meanwhile must never find `dist/` half written or gone.
+  const staging = `${SERVER_BUILD}.${process.pid}.new`;
+  fs.rmSync(staging, { recursive: true, force: true });
   buildSync({
     entryPoints,
-    outdir: SERVER_BUILD,
+    outdir: staging,
     outbase: PROJECT_ROOT,
     format: 'cjs',
     platform: 'node',
@@ -39,7 +42,30 @@ export function buildServer(): string {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  swapInto(staging, SERVER_BUILD);
   return SERVER_BUILD;
+}
+
+/** Puts the build at `staging` in `target`'s place, with only the moment between two renames without one. */
+function swapInto(staging: string, target: string): void {
+  const retired: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const away = `${target}.${process.pid}.${attempt}.old`;
+    try {
+      fs.renameSync(target, away);
+      retired.push(away);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    try {
+      fs.renameSync(staging, target);
+      break;
+    } catch (e) {
+      // Another build put its own in place between our two renames: take it away again.
+      if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    }
+  }
+  for (const old of retired) fs.rmSync(old, { recursive: true, force: true });
 }
 
 function sourceFiles(folder: string): string[] {
