@@ -15,12 +15,13 @@ const ROOT = path.join(__dirname, '..');
 describe('npm run build', () => {
   it('never leaves dist/ without the gateway while two builds run at once, and leaves nothing else behind', async () => {
     const entry = path.join(SERVER_BUILD, 'scripts', 'gateway.js');
+    const build = () => run(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts'], { cwd: ROOT });
+    await build(); // a fresh checkout has none yet
     let missing = 0;
     const watch = setInterval(() => {
       if (!fs.existsSync(entry)) missing += 1;
     }, 1);
     try {
-      const build = () => run(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts'], { cwd: ROOT });
       await Promise.all([build(), build()]);
     } finally {
       clearInterval(watch);
