@@ -107,13 +107,18 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       // its failure, SUBGRAPH_UNAVAILABLE naming it, instead of a bare "Internal server error" that
       // names nobody. Judged per fetch, after a merged call is split, so that one fetch's failure
       // costs no other request its answer (and so neither retried nor counted by the breaker).
-      const failure = answer.errors?.find((e) => !MEANT_CODES.has(String(e.extensions?.code)) && e.extensions?.reason !== AUDIT_TRAIL_UNAVAILABLE);
+      const unmeant = (e: { extensions?: Record<string, unknown> }) => !MEANT_CODES.has(String(e.extensions?.code)) && e.extensions?.reason !== AUDIT_TRAIL_UNAVAILABLE;
+      const failure = answer.errors?.find(unmeant);
       if (!failure) return answer;
       this.logger.warn({ subgraph: this.subgraph, requestId: context?.requestId, reason: failure.message }, 'subgraph failed');
-      return unavailableAnswer(query, request.variables, {
+      const couldNot = {
         message: `The ${this.subgraph} subgraph (${this.description}) could not answer`,
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
-      });
+      };
+      // Nothing came back: every field of the fetch is named. Otherwise what did come back stays,
+      // and each failed field says so at its own path.
+      if (answer.data == null) return unavailableAnswer(query, request.variables, couldNot);
+      return { ...answer, errors: answer.errors!.map((e) => (unmeant(e) ? { ...couldNot, path: e.path } : e)) } as GatewayGraphQLResponse;
     } catch (error) {
       if (error instanceof RefusedInput) {
         const extensions = { code: 'BAD_USER_INPUT', department: this.subgraph };

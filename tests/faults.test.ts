@@ -210,6 +210,23 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     expect(next.data.investmentProject).toEqual(whole);
   });
 
+  it('keeps what a department did answer when one of its fields failed, naming the department at that field', async () => {
+    geo.set('one-field-fails');
+    try {
+      const answer = await review();
+      const parcel = answer.data.investmentProject.parcels[0];
+      expect(parcel.landUse).toBeNull();
+      expect(parcel).toMatchObject({ parcelCode: whole.parcels[0].parcelCode, landUseCode: whole.parcels[0].landUseCode, areaSquareMetres: whole.parcels[0].areaSquareMetres });
+      expect(answer.errors).toEqual([expect.objectContaining({
+        message: expect.stringMatching(/^The geo subgraph \(.*\) could not answer$/),
+        path: ['investmentProject', 'parcels', 0, 'landUse'],
+        extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE', department: 'geo' }),
+      })]);
+    } finally {
+      geo.set('forward');
+    }
+  });
+
   it.each<Mode>(['html', 'invalid-json', 'not-graphql', 'short-list', 'status-500', 'null-data', 'internal-error'])('turns a department answering garbage (%s) into SUBGRAPH_UNAVAILABLE', async (mode) => {
     geo.set(mode);
     try {

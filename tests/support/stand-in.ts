@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A stand-in between the gateway and a real department (registered with ONESOURCE_<NAME>_URL):
  * forwards calls, or hangs, holds, or answers garbage, as the test says.
  */
-export type Mode = 'forward' | 'hang' | 'html' | 'invalid-json' | 'not-graphql' | 'short-list' | 'status-500' | 'hold' | 'schema-skew' | 'null-data' | 'internal-error';
+export type Mode = 'forward' | 'hang' | 'html' | 'invalid-json' | 'not-graphql' | 'short-list' | 'status-500' | 'hold' | 'schema-skew' | 'null-data' | 'internal-error' | 'one-field-fails';
 
 export async function standIn() {
   let mode: Mode = 'forward';
@@ -63,7 +63,8 @@ export async function standIn() {
     try {
       const upstream = await fetch(`http://127.0.0.1:${upstreamPort}${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? body : undefined });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-      res.end(Buffer.from(await upstream.arrayBuffer()));
+      const answer = Buffer.from(await upstream.arrayBuffer());
+      res.end(mode === 'one-field-fails' ? failOneField(answer) : answer);
     } catch {
       res.destroy();
     }
@@ -98,3 +99,13 @@ export async function standIn() {
 
 
 export type StandIn = Awaited<ReturnType<typeof standIn>>;
+
+/** The department's real answer with the first entity's `landUse` failed, as a resolver that threw would leave it. */
+function failOneField(body: Buffer): Buffer {
+  const answer = JSON.parse(body.toString());
+  const first = answer.data?._entities?.[0];
+  if (!first || !('landUse' in first)) return body;
+  first.landUse = null;
+  answer.errors = [...(answer.errors ?? []), { message: 'Internal server error', path: ['_entities', 0, 'landUse'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+  return Buffer.from(JSON.stringify(answer));
+}
