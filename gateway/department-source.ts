@@ -66,6 +66,9 @@ function refusal(body: string): RefusedInput | SchemaSkew | undefined {
   return undefined;
 }
 
+/** An error in an answer that the department did not mean for the caller: its own failure. */
+const unmeant = (e: { extensions?: Record<string, unknown> }) => !MEANT_CODES.has(String(e.extensions?.code)) && e.extensions?.reason !== AUDIT_TRAIL_UNAVAILABLE;
+
 /** Whether the department answered the request, so that its health is not in question. */
 export const answeredByDepartment = (error: unknown) => error instanceof RefusedInput || error instanceof SchemaSkew;
 
@@ -107,14 +110,10 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       // its failure, SUBGRAPH_UNAVAILABLE naming it, instead of a bare "Internal server error" that
       // names nobody. Judged per fetch, after a merged call is split, so that one fetch's failure
       // costs no other request its answer (and so neither retried nor counted by the breaker).
-      const unmeant = (e: { extensions?: Record<string, unknown> }) => !MEANT_CODES.has(String(e.extensions?.code)) && e.extensions?.reason !== AUDIT_TRAIL_UNAVAILABLE;
       const failure = answer.errors?.find(unmeant);
       if (!failure) return answer;
       this.logger.warn({ subgraph: this.subgraph, requestId: context?.requestId, reason: failure.message }, 'subgraph failed');
-      const couldNot = {
-        message: `The ${this.subgraph} subgraph (${this.description}) could not answer`,
-        extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
-      };
+      const couldNot = this.unavailable('could not answer');
       // Nothing came back: every field of the fetch is named. Otherwise what did come back stays,
       // and each failed field says so at its own path.
       if (answer.data == null) return unavailableAnswer(query, request.variables, couldNot);
@@ -133,18 +132,17 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       if (error instanceof SchemaSkew) {
         // The operator's to fix (deploy the department, or withdraw the SDL), so the reason is logged, not sent.
         this.logger.warn(fields, "subgraph refused the gateway's query: its schema differs from the SDL the gateway composed");
-        return unavailableAnswer(query, request.variables, {
-          message: `The ${this.subgraph} subgraph (${this.description}) cannot answer these fields yet: the schema it runs differs from the gateway's`,
-          extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
-        });
+        return unavailableAnswer(query, request.variables, this.unavailable("cannot answer these fields yet: the schema it runs differs from the gateway's"));
       }
       if (isBrokenCircuitError(error)) this.logger.debug(fields, 'subgraph skipped: circuit open');
       else this.logger.warn(fields, 'subgraph did not answer');
-      return unavailableAnswer(query, request.variables, {
-        message: `The ${this.subgraph} subgraph (${this.description}) did not answer`,
-        extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph },
-      });
+      return unavailableAnswer(query, request.variables, this.unavailable('did not answer'));
     }
+  }
+
+  /** SUBGRAPH_UNAVAILABLE naming this department and why, and nothing of its insides. */
+  private unavailable(why: string) {
+    return { message: `The ${this.subgraph} subgraph (${this.description}) ${why}`, extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph } };
   }
 
   /** One HTTP call to the department under its policy; throws when there is no GraphQL answer. */

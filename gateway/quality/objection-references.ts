@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { FieldNode, FragmentDefinitionNode, GraphQLError, Kind, SelectionSetNode, ValueNode } from 'graphql';
+import { FieldNode, FragmentDefinitionNode, GraphQLError, Kind, SelectionSetNode, valueFromASTUntyped } from 'graphql';
 import { checkIdNumber, checkUscc, Checked } from '../../shared/identifiers';
 import { quoted } from '../../shared/text';
 import { ROLE } from '../consumers';
@@ -32,9 +32,13 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
             // Only the owning department's operators may correct: anyone else is refused by the
             // department itself, and learns nothing here about which objections exist.
             if (!correction || !correctsFor(contextValue, correction.department)) continue;
-            const argument = (name: string) => valueOf(field.arguments?.find((a) => a.name.value === name)?.value, request.variables);
-            const raw = argument('objectionId');
-            if (typeof raw !== 'string') continue;
+            const argument = (name: string) => {
+              const node = field.arguments?.find((a) => a.name.value === name)?.value;
+              return node && valueFromASTUntyped(node, request.variables);
+            };
+            const given = argument('objectionId');
+            if (given == null) continue;
+            const raw = String(given); // an ID may be written as an Int literal
             const id = Number(raw.trim());
             const objection = Number.isSafeInteger(id) && id > 0 ? await objections.byId(id) : null;
             if (!objection) throw refused(`objectionId ${quoted(raw)} names no data objection`);
@@ -66,11 +70,4 @@ function* rootFields(set: SelectionSetNode, fragments: Map<string, FragmentDefin
       yield* rootFields(fragments.get(s.name.value)!.selectionSet, fragments, seen);
     }
   }
-}
-
-function valueOf(node: ValueNode | undefined, variables: Record<string, unknown> | undefined): unknown {
-  if (!node) return undefined;
-  if (node.kind === Kind.VARIABLE) return variables?.[node.name.value];
-  if (node.kind === Kind.STRING || node.kind === Kind.INT) return node.value;
-  return undefined;
 }
