@@ -73,26 +73,37 @@ export class EntityCache {
     const entities = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
     if (!keys || response.errors?.length || !Array.isArray(entities) || entities.length !== keys.length) return;
     const now = this.now();
-    keys.forEach(({ key, maxAgeMs }, i) => {
+    keys.forEach(({ key, maxAgeMs, typename }, i) => {
       if (entities[i] == null) return; // "no such entity" is not kept: it may be added any time
+      // An answer that is not the entity asked for is the department's fault of the moment; Apollo
+      // reports it for this request, but kept it would be served for the whole max-age.
+      if (!isEntityOf(entities[i], typename)) return;
       if (this.kept.size >= MAX_ENTRIES) this.kept.delete(this.kept.keys().next().value as string);
       this.kept.set(key, { entity: entities[i], until: now + maxAgeMs });
     });
   }
 
   /** Cache keys of an `_entities` fetch whose every representation is of a cacheable type; else null. */
-  private keys(query: string, variables: Record<string, unknown> | undefined): { key: string; maxAgeMs: number }[] | null {
+  private keys(query: string, variables: Record<string, unknown> | undefined): { key: string; maxAgeMs: number; typename: string }[] | null {
     const representations = variables?.representations;
     const ages = this.ages();
     if (!ages || !Array.isArray(representations) || representations.length === 0) return null;
-    const keys: { key: string; maxAgeMs: number }[] = [];
+    const keys: { key: string; maxAgeMs: number; typename: string }[] = [];
     for (const representation of representations) {
-      const maxAgeMs = ages.get((representation as { __typename?: string })?.__typename ?? '');
+      const typename = (representation as { __typename?: string })?.__typename ?? '';
+      const maxAgeMs = ages.get(typename);
       if (!maxAgeMs) return null;
-      keys.push({ key: `${query}\u0000${JSON.stringify(representation)}`, maxAgeMs });
+      keys.push({ key: `${query}\u0000${JSON.stringify(representation)}`, maxAgeMs, typename });
     }
     return keys;
   }
+}
+
+/** An object, and of the type asked for when it says its type (a fetch need not ask for `__typename`). */
+function isEntityOf(entity: unknown, typename: string): boolean {
+  if (typeof entity !== 'object' || entity === null || Array.isArray(entity)) return false;
+  const said = (entity as { __typename?: unknown }).__typename;
+  return said === undefined || said === typename;
 }
 
 /** Answers a data source's entity fetches from `cache` when it can; calls the source otherwise. */

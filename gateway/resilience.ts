@@ -41,8 +41,10 @@ export function subgraphPolicy(
     maxAttempts: settings.retries,
     backoff: new ExponentialBackoff({ initialDelay: settings.retryDelayMs, maxDelay: settings.retryDelayMs * 8 }),
   });
-  // The breaker sits inside the retries, so every attempt counts and an open circuit stops them.
-  const queries: IPolicy = wrap(budget, retries, breaker);
+  // The breaker sits outside the retries: a call counts once however often it was tried, so one
+  // request against a department that fails does not open the circuit for everyone by itself, and
+  // an open circuit refuses the call before any attempt.
+  const queries: IPolicy = wrap(budget, breaker, retries);
   const mutations: IPolicy = wrap(budget, breaker);
 
   return {

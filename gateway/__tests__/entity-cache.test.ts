@@ -43,6 +43,17 @@ describe('the entity cache', () => {
       expect(cache.answer(DIVISIONS, parcels)).toBeUndefined();
       expect(cache.answer('{ administrativeDivision(code: "350102") { name } }', undefined)).toBeUndefined();
     });
+
+    it('keeps no entity that is not an object of the type asked for', () => {
+      const vars = { representations: [division('350182')] };
+      for (const wrong of ['长乐区', 42, ['长乐区'], { __typename: 'LandParcel', name: '长乐区' }]) {
+        cache.remember(DIVISIONS, vars, { data: { _entities: [wrong] } } as GatewayGraphQLResponse);
+        expect(cache.answer(DIVISIONS, vars)).toBeUndefined();
+      }
+      const right = { data: { _entities: [{ __typename: 'AdministrativeDivision', name: '长乐区' }] } } as GatewayGraphQLResponse;
+      cache.remember(DIVISIONS, vars, right);
+      expect(cache.answer(DIVISIONS, vars)).toEqual(right);
+    });
   });
 
   it('calls the department only for what it does not hold', async () => {

@@ -44,6 +44,18 @@ describe('subgraphPolicy', () => {
     expect(policy.state()).toBe('closed');
   });
 
+  it('counts a call once, however often it was retried', async () => {
+    const policy = subgraphPolicy('credit', { ...settings, retries: 2, breakerFailures: 2 }, logger);
+    const down = failing();
+    await expect(policy.call(true, down.attempt)).rejects.toThrow('ECONNREFUSED');
+    expect(down.calls()).toBe(3);
+    expect(policy.state()).toBe('closed');
+    await expect(policy.call(true, down.attempt)).rejects.toThrow('ECONNREFUSED');
+    expect(policy.state()).toBe('open');
+    await expect(policy.call(true, down.attempt)).rejects.toBeInstanceOf(BrokenCircuitError);
+    expect(down.calls()).toBe(6);
+  });
+
   it('opens the circuit after consecutive failures, and half-opens to use the department again', async () => {
     const policy = subgraphPolicy('persons', { ...settings, retries: 0, breakerFailures: 3 }, logger);
     const down = failing();
