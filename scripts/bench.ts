@@ -7,6 +7,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { readConfig } from '../shared/config';
 import { dropStore, openStore } from '../shared/db';
 import { createLogger } from '../shared/logger';
+import { DEPARTMENTS } from '../shared/departments';
 import { scaledPlan } from '../shared/seed/population';
 import { consumerHeaders } from './bench/consumer';
 import { Agreement, BodyRotation, Burst, burst, checkAnswers, LoadSettings } from './bench/load';
@@ -190,9 +191,20 @@ async function main() {
     // What every target shares: the departments and the servers (whose CPU counts in "stack CPU").
     const departmentPids = () => departments.map((d) => d.current().pid ?? 0).filter(Boolean);
     const servers = processesNamed(['mariadbd', 'mysqld', 'redis-server']);
+    const database = processesNamed(['mariadbd', 'mysqld']);
+    const redis = processesNamed(['redis-server']);
+    // Each part's processes, for where the stack's CPU went (printed, and kept in the raw figures).
+    const parts = (target: RunningTarget): [string, number[]][] => [
+      ['target', [target.pid]],
+      ...departments.map((d, i): [string, number[]] => [DEPARTMENTS[i].name, [d.current().pid ?? 0].filter(Boolean)]),
+      ['mariadb', database],
+      ['redis', redis],
+    ];
+    const cpuByPart = (target: RunningTarget) => Object.fromEntries(parts(target).map(([name, pids]) => [name, cpuSecondsOf(pids)]));
     const run = async (target: RunningTarget, rotation: BodyRotation, seconds: number, phase: string): Promise<Burst> => {
       const stack = () => [target.pid, ...departmentPids(), ...servers];
       const stackBefore = cpuSecondsOf(stack());
+      const partsBefore = cpuByPart(target);
       const b: Burst = target.alive()
         ? await burst(target, rotation, consumer.headers, { ...settings, duration: seconds }, (answers) =>
             bar.increment(1, { phase: `${phase} · ${answers} req/s` }),
@@ -203,7 +215,9 @@ async function main() {
       // The next burst starts on a quiet stack, whatever backlog this one left.
       const quiet = await settle([target.pid, ...departmentPids()]);
       if (!quiet.idle) console.warn(`\n! ${target.definition.title} and the departments were still busy ${Math.round(quiet.waitedMs / 1000)} s after ${phase}`);
-      return { ...b, stackCpuSeconds: cpuSecondsOf(stack()) - stackBefore };
+      const partsAfter = cpuByPart(target);
+      const stackCpuSecondsByPart = Object.fromEntries(Object.entries(partsAfter).map(([name, after]) => [name, after - partsBefore[name]]));
+      return { ...b, stackCpuSeconds: cpuSecondsOf(stack()) - stackBefore, stackCpuSecondsByPart };
     };
 
     if (opts.warmup > 0) {

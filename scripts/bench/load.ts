@@ -28,6 +28,8 @@ export interface Burst extends BurstCost {
    * generator) from the burst's start until the target and the subgraphs were idle again; set by the bench.
    */
   stackCpuSeconds?: number;
+  /** The same, by part of the stack (`target`, each department by name, `mariadb`, `redis`). */
+  stackCpuSecondsByPart?: Record<string, number>;
 }
 
 /**

@@ -37,6 +37,8 @@ export interface Figures {
   cpuMsPerAnswer: number;
   /** CPU ms of the whole stack (target, departments, database, Redis) per good answer. */
   stackCpuMsPerAnswer: number;
+  /** The same by part of the stack: `target`, each department, `mariadb`, `redis`. */
+  stackCpuMsByPart: Record<string, number>;
   answers: number;
   failed: number;
   firstFailure?: string;
@@ -64,10 +66,17 @@ export function figuresOf(bursts: Burst[]): Figures {
     peakMiB: Math.max(0, ...bursts.map((b) => b.peakBytes)) / MiB,
     cpuMsPerAnswer: ok ? (bursts.reduce((s, b) => s + b.cpuSeconds, 0) * 1000) / ok : NaN,
     stackCpuMsPerAnswer: ok && bursts.every((b) => b.stackCpuSeconds !== undefined) ? (bursts.reduce((s, b) => s + b.stackCpuSeconds!, 0) * 1000) / ok : NaN,
+    stackCpuMsByPart: ok ? msPerAnswerByPart(bursts, ok) : {},
     answers: latencies.length,
     failed: bursts.reduce((s, b) => s + b.failed, 0),
     firstFailure: bursts.find((b) => b.firstFailure)?.firstFailure,
   };
+}
+
+function msPerAnswerByPart(bursts: Burst[], ok: number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const b of bursts) for (const [part, seconds] of Object.entries(b.stackCpuSecondsByPart ?? {})) sums[part] = (sums[part] ?? 0) + seconds;
+  return Object.fromEntries(Object.entries(sums).map(([part, seconds]) => [part, (seconds * 1000) / ok]));
 }
 
 export interface Report {
@@ -196,6 +205,19 @@ function settingsLine(info: RunInfo): string {
 }
 
 /** What the console shows at the end of a run. */
+/** Where each target's stack CPU went: the target's own process, each department, the servers. */
+function partsTable(report: Report): Table {
+  const names = [...new Set([...report.figures.values()].flatMap((byTarget) => [...byTarget.values()].flatMap((f) => Object.keys(f.stackCpuMsByPart))))];
+  const rows: string[][] = [];
+  for (const op of report.operations) {
+    for (const t of report.targets) {
+      const f = report.figures.get(op.id)?.get(t.id);
+      if (f?.agreement.measurable) rows.push([op.title, t.title, ...names.map((n) => fixed(f.stackCpuMsByPart[n] ?? NaN, 2))]);
+    }
+  }
+  return { head: ['operation', 'target', ...names], rows, right: names.map((_, i) => i + 2) };
+}
+
 export function consoleReport(report: Report): string {
   const { info } = report;
   return [
@@ -207,6 +229,10 @@ export function consoleReport(report: Report): string {
     'Throughput ratios:',
     '',
     textTable(ratioTable(report)),
+    '',
+    'Stack CPU ms/answer by process:',
+    '',
+    textTable(partsTable(report)),
     '',
     ...(reviewTargets(report).length ? ['Issue 7 targets, project review:', ...reviewTargets(report), ''] : []),
     ...(failures(report).length ? ['Problems:', ...failures(report), ''] : []),

@@ -13,6 +13,14 @@ describe('figures of a target’s bursts', () => {
     expect(f.rps).toBeCloseTo(200);
   });
 
+  it('splits the stack’s CPU per answer by part', () => {
+    const f = figuresOf([
+      { ...burstOf(1_000, 1, 3), stackCpuSecondsByPart: { target: 1, persons: 0.5, mariadb: 1.5 } },
+      { ...burstOf(1_000, 1, 3), stackCpuSecondsByPart: { target: 1, persons: 1.5, mariadb: 0.5 } },
+    ]);
+    expect(f.stackCpuMsByPart).toEqual({ target: 1, persons: 1, mariadb: 1 });
+  });
+
   it('does not guess the stack’s CPU when a burst was not measured whole', () => {
     expect(figuresOf([burstOf(1_000, 1, 3), burstOf(1_000, 1)]).stackCpuMsPerAnswer).toBeNaN();
     expect(figuresOf([burstOf(0, 0, 0)]).stackCpuMsPerAnswer).toBeNaN();
