@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger';
 import { ShareRules } from './policy/share-rules';
 import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from './sharing';
 import { readSdl } from '../shared/subgraph-server';
-import { seedSharing } from './sharing/seed';
+import { prepareConsumerRegistry } from './sharing/seed';
 import { openGatewayStore } from './store';
 import { composeSupergraph, readSubgraphSources, SubgraphSource } from './supergraph';
 
@@ -20,10 +20,11 @@ export function gatewaySubgraphSources(config: Config, port: number): SubgraphSo
 
 /**
  * The gateway's one-time work on a fresh data directory and store: its signing key (and the dev
- * identity provider's), the store's migrations and the seeded consumer registry. `startGateway`
- * does it too (each step does nothing when already done); under `node:cluster` the primary does it
- * once before forking, so that workers starting together never race to write a key file, run a
- * migration or seed the registry twice.
+ * identity provider's), the store's migrations and the consumer registry (seeded, or checked not
+ * to be empty: prepareConsumerRegistry). `startGateway` does it too (each step does nothing when
+ * already done); under `node:cluster` the primary does it once before forking, so that workers
+ * starting together never race to write a key file, run a migration or seed the registry twice,
+ * and the workers leave the registry to it (`registryPrepared`).
  */
 export async function prepareGateway({ config, logger }: { config: Config; logger: Logger }): Promise<void> {
   await ensureKeyPair(config.dataDir, 'gateway-signing');
@@ -31,7 +32,7 @@ export async function prepareGateway({ config, logger }: { config: Config; logge
   const db = await openGatewayStore(config);
   try {
     const rules = ShareRules.fromSupergraph(composeSupergraph(gatewaySubgraphSources(config, config.gatewayPort)));
-    if (await seedSharing(db, rules.resources())) logger.info('seeded the consumer registry and its grants');
+    await prepareConsumerRegistry(db, rules.resources(), { seed: config.seedEmptyStores, logger });
   } finally {
     await db.destroy();
   }

@@ -42,7 +42,7 @@ import { requestErrorCodesPlugin } from './limits/request-errors';
 import { createRateLimiter, rateLimitedAuthenticator } from './limits/rate-limit';
 import { createAccessStore } from './sharing/access';
 import { SHARING_SUBGRAPH, sharingSubgraph } from './sharing';
-import { seedSharing } from './sharing/seed';
+import { prepareConsumerRegistry } from './sharing/seed';
 import { openGatewayStore } from './store';
 import { GatewayMetrics } from './operations/metrics';
 import { readinessProbe } from './operations/readiness';
@@ -71,11 +71,16 @@ export interface GatewayOptions {
    * measures what identity, policy and audit cost (issue 3 asks for that ratio).
    */
   withoutTrustLayer?: (registry: ConsumerRegistry) => Promise<Principal>;
+  /**
+   * A `node:cluster` worker's: the primary has seeded or checked the consumer registry already
+   * (prepareGateway), so the workers neither repeat it nor each warn of an empty registry.
+   */
+  registryPrepared?: boolean;
 }
 
 const PURPOSE_MAX = 500;
 
-export async function startGateway({ config, logger, withoutTrustLayer }: GatewayOptions): Promise<RunningGateway> {
+export async function startGateway({ config, logger, withoutTrustLayer, registryPrepared = false }: GatewayOptions): Promise<RunningGateway> {
   // @apollo/gateway reads this switch from the environment only, in its constructor. A closed
   // e-government network must never try to reach Apollo's telemetry endpoint: forced off here.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
@@ -91,7 +96,7 @@ export async function startGateway({ config, logger, withoutTrustLayer }: Gatewa
   // The FULL supergraph (rules, catalogue); Apollo Gateway gets the executable copy. Both follow SDL changes.
   const live = new LiveSupergraph(supergraphSdl);
   const rules = live.rules();
-  if (await seedSharing(db, rules.resources())) logger.info('seeded the consumer registry and its grants');
+  if (!registryPrepared) await prepareConsumerRegistry(db, rules.resources(), { seed: config.seedEmptyStores, logger });
 
   const { key, kid } = await loadPrivateKey(config.dataDir, 'gateway-signing');
   const sign = internalSigner(key, kid);

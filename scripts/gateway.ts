@@ -25,7 +25,7 @@ async function main() {
       return;
     }
   }
-  const running = await startGateway({ config, logger });
+  const running = await startGateway({ config, logger, registryPrepared: cluster.isWorker });
   if (cluster.isWorker) {
     // Ctrl-C reaches the whole process group: a worker leaves it to the primary, which sends SIGTERM.
     process.on('SIGINT', () => {});

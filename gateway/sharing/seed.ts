@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { DATA_QUALITY_CONSUMER, SEED_CONSUMERS } from '../consumers';
+import type { Logger } from '../../shared/logger';
+import { createConsumerRegistry, DATA_QUALITY_CONSUMER, SEED_CONSUMERS } from '../consumers';
 import type { SharedResource } from '../policy/share-rules';
 import { createAccessStore } from './access';
 
@@ -14,10 +15,11 @@ export const REGISTER_SCAN = 'persons.register-scan';
  * registry (one added in a later version) is registered with its grants on the next start.
  */
 export async function seedSharing(db: Knex, resources: SharedResource[], now = new Date().toISOString()): Promise<boolean> {
-  const registered = new Set(await db('consumers').pluck('id'));
+  const registry = createConsumerRegistry(db);
+  const registered = new Set((await registry.all()).map((c) => c.id));
   const missing = SEED_CONSUMERS.filter((c) => !registered.has(c.id));
   if (!missing.length) return false;
-  await db('consumers').insert(missing.map((c) => ({ ...c, roles: c.roles.join(','), status: 'ACTIVE', registered_at: now })));
+  for (const consumer of missing) await registry.register(consumer, now);
   const isNew = new Set(missing.map((c) => c.id));
   const access = createAccessStore(db);
   const approve = async (consumer: string, resource: SharedResource | undefined, purpose: string, masked: boolean) => {
@@ -34,4 +36,24 @@ export async function seedSharing(db: Knex, resources: SharedResource[], now = n
   const records = named('credit.records');
   if (records && isNew.has('tax-service')) await access.apply('tax-service', records.name, '纳税信用评价：核查失信记录', now);
   return true;
+}
+
+/** The command that registers a consumer system, as the start-up warning names it. */
+export const REGISTER_COMMAND = 'npm run consumers -- add <id> --name <name> --organisation <organisation>';
+
+/**
+ * The registry at start-up. With `seed` (ONESOURCE_SEED_EMPTY_STORES, off in production) the
+ * development consumers and their grants are registered where missing. Without it nothing is
+ * written: grants nobody decided must never reach a production registry, which holds only what
+ * operators registered (`npm run consumers`) and departments approved. An empty one would refuse
+ * every request, which is said once here rather than as a 401 per request.
+ */
+export async function prepareConsumerRegistry(db: Knex, resources: SharedResource[], { seed, logger }: { seed: boolean; logger: Logger }): Promise<void> {
+  if (seed) {
+    if (await seedSharing(db, resources)) logger.info('seeded the consumer registry and its grants');
+    return;
+  }
+  if (!(await createConsumerRegistry(db).all()).length) {
+    logger.warn(`no consumer system is registered, so every request will be refused: register one with ${REGISTER_COMMAND} (the development consumers are seeded only with ONESOURCE_SEED_EMPTY_STORES on)`);
+  }
 }
