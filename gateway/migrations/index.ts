@@ -6,5 +6,6 @@ import { dataQuality } from './005_data_quality';
 import { consistencyRunHeartbeat } from './006_consistency_run_heartbeat';
 import { auditSubjectsBehind } from './007_audit_subjects_behind';
 import { recordedOperationsBlanked } from './008_recorded_operations_blanked';
+import { auditListsUnbounded } from './009_audit_lists_unbounded';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded];
