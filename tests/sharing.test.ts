@@ -364,13 +364,19 @@ function defineSharingSuite(store: StoreKind) {
         const triggers = store === 'mysql'
           ? (await gatewayDb.raw('SHOW TRIGGERS'))[0].map((t: any) => t.Trigger)
           : (await gatewayDb('sqlite_master').where('type', 'trigger').select('name')).map((t: any) => t.name);
-        expect(triggers).toEqual(expect.arrayContaining(['audit_trail_no_update', 'audit_trail_retention']));
+        expect(triggers).toEqual(expect.arrayContaining(['audit_trail_no_update', 'audit_trail_retention', 'audit_subjects_no_update', 'audit_subjects_retention']));
         // Compared by message: better-sqlite3's SqliteError is not an Error of this test's realm
         // once an earlier suite loaded the addon, so `rejects.toThrow` would not recognise it.
         const refusal = (q: PromiseLike<unknown>) => Promise.resolve(q).then(() => 'accepted', (e: { message?: string }) => String(e?.message));
         expect(await refusal(gatewayDb('audit_trail').where('seq', first.seq).update({ purpose: 'x' }))).toMatch(/append-only/);
         expect(await refusal(gatewayDb('audit_trail').where('seq', first.seq).delete())).toMatch(/append-only|three years/);
         expect((await gatewayDb('audit_trail').where('seq', first.seq).first()).purpose).toBe(first.purpose);
+        // Nor the index of who was read, through which accessLog finds a person's records.
+        const row = await gatewayDb('audit_subjects').orderBy('seq').first();
+        expect(row).toBeDefined();
+        expect(await refusal(gatewayDb('audit_subjects').where(row).update({ id_number: '110101199003077777' }))).toMatch(/append-only/);
+        expect(await refusal(gatewayDb('audit_subjects').where(row).delete())).toMatch(/three years/);
+        expect(await gatewayDb('audit_subjects').where(row).first()).toEqual(row);
         const report = await verifyAuditChain(gatewayDb);
         expect(report.problem).toBeNull();
         expect(report.records).toBeGreaterThan(3);
@@ -383,6 +389,27 @@ function defineSharingSuite(store: StoreKind) {
           ({ stdout }) => ({ code: 0, out: stdout }),
           (e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }),
         );
+        const intact = await cli();
+        expect(intact.code).toBe(0);
+        expect(intact.out).toMatch(/^Audit trail intact: \d+ records, every hash and link verified; the index of who was read checked too/);
+
+        // A read hidden from the person and the auditor: its row in the index deleted.
+        await gatewayDb.raw('DROP TRIGGER audit_subjects_retention');
+        const row = await gatewayDb('audit_subjects').orderBy('seq', 'desc').first();
+        await gatewayDb('audit_subjects').where(row).delete();
+        const hidden = await cli();
+        expect(hidden.code).toBe(1);
+        expect(hidden.out).toContain(`AUDIT TRAIL BROKEN in its index of who was read`);
+        expect(hidden.out).toContain(`record ${row.seq} names ${row.id_number}, but the index of who was read has no row for it (missing)`);
+        await gatewayDb('audit_subjects').insert(row);
+        // A read attributed to someone the record does not name.
+        const stranger = '110101199003077777';
+        expect(JSON.parse((await gatewayDb('audit_trail').where('seq', row.seq).first()).subjects)).not.toContain(stranger);
+        await gatewayDb('audit_subjects').insert({ id_number: stranger, seq: row.seq });
+        const misattributed = await cli();
+        expect(misattributed.code).toBe(1);
+        expect(misattributed.out).toContain(`record ${row.seq} does not name ${stranger}, but the index of who was read has a row for ${stranger} in it (unexplained)`);
+        await gatewayDb('audit_subjects').where({ id_number: stranger, seq: row.seq }).delete();
         expect((await cli()).code).toBe(0);
 
         const original = await gatewayDb('audit_trail').where('seq', 2).first();

@@ -81,24 +81,39 @@ const passSql = (jsonArrayLength: string) =>
 const PASS_SQL = {
   mysql: {
     pass: passSql('JSON_LENGTH'),
-    subjects: "FROM `audit_trail` AS `t`, JSON_TABLE(`t`.`subjects`, '$[*]' COLUMNS (`id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin PATH '$')) AS `s` WHERE `t`.`seq` > ? AND `t`.`seq` <= ?",
+    named: "FROM `audit_trail` AS `t`, JSON_TABLE(`t`.`subjects`, '$[*]' COLUMNS (`id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin PATH '$')) AS `s`",
     subject: '`s`.`id`',
     fits: "`s`.`id` REGEXP '^[0-9]{17}[0-9X]$'",
     insertIgnore: 'INSERT IGNORE',
   },
   sqlite: {
     pass: passSql('json_array_length'),
-    subjects: 'FROM `audit_trail` AS `t`, json_each(`t`.`subjects`) AS `s` WHERE `t`.`seq` > ? AND `t`.`seq` <= ?',
+    named: 'FROM `audit_trail` AS `t`, json_each(`t`.`subjects`) AS `s`',
     subject: '`s`.`value`',
     fits: `\`s\`.\`value\` GLOB '${'[0-9]'.repeat(17)}[0-9X]'`,
     insertIgnore: 'INSERT OR IGNORE',
   },
 };
 
+export type SubjectSql = (typeof PASS_SQL)['sqlite'] & {
+  /** `named` restricted to the records after the first binding, up to the second. */
+  subjects: string;
+};
+
+/**
+ * The dialect's SQL for the subjects the trail's records name: `named` (FROM the trail and each
+ * record's subjects, as `t` and `s`), `subject` (one of them), `fits` (it is idNumber-shaped). The
+ * index pass writes rows by it, and `audit:verify` checks the index against the trail by the same.
+ */
+export function subjectSql(db: Knex): SubjectSql {
+  const sql = usesMysql(db) ? PASS_SQL.mysql : PASS_SQL.sqlite;
+  return { ...sql, subjects: `${sql.named} WHERE \`t\`.\`seq\` > ? AND \`t\`.\`seq\` <= ?` };
+}
+
 /** One transaction: the subject rows of up to `limit` records after the progress mark, and the mark moved past them. */
 async function indexPass(db: Knex, logger: Logger, limit: number): Promise<number> {
   const mysql = usesMysql(db);
-  const sql = mysql ? PASS_SQL.mysql : PASS_SQL.sqlite;
+  const sql = subjectSql(db);
   // READ COMMITTED: under MySQL's default (REPEATABLE READ) an INSERT … SELECT locks the rows it
   // reads and the gap after the last of them, so an audit batch appended after the pass had read
   // the trail waited for the pass to commit. Read committed, it reads the trail without locks.
@@ -126,7 +141,7 @@ async function indexPass(db: Knex, logger: Logger, limit: number): Promise<numbe
 }
 
 /** The rows of a `raw` SELECT: mysql2 answers [rows, fields], better-sqlite3 the rows. */
-function rowsOf<Row>(result: unknown, mysql: boolean): Row[] {
+export function rowsOf<Row>(result: unknown, mysql: boolean): Row[] {
   return (mysql ? (result as [Row[]])[0] : result) as Row[];
 }
 

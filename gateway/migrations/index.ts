@@ -7,5 +7,6 @@ import { consistencyRunHeartbeat } from './006_consistency_run_heartbeat';
 import { auditSubjectsBehind } from './007_audit_subjects_behind';
 import { recordedOperationsBlanked } from './008_recorded_operations_blanked';
 import { auditListsUnbounded } from './009_audit_lists_unbounded';
+import { auditSubjectsProtected } from './010_audit_subjects_protected';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected];
