@@ -124,6 +124,22 @@ function defineTrailSuite(store: StoreKind) {
       await Promise.all([trail.close(), index.close()]);
     });
 
+    it('records an operation that read thousands of persons, and one with a very long name, without failing the records batched with them', async () => {
+      const trail = new AuditTrail(db, logger);
+      const before = Number((await db('audit_chain').first()).last_seq);
+      const many = Array.from({ length: 5_000 }, (_, i) => `3501021990${String(10_000_000 + i).slice(1)}`);
+      const long = { ...entry(many), operationName: `Q${'x'.repeat(299)}` };
+      const ordinary = entry([SUBJECT]);
+      await Promise.all([trail.record(long), trail.record(ordinary)]);
+      await trail.close();
+      await new SubjectIndex(db, logger).catchUp();
+      expect(await verifyAuditChain(db)).toEqual({ records: before + 2, problem: null });
+      const kept = await db('audit_trail').where('request_id', long.requestId).first();
+      expect(JSON.parse(kept.subjects)).toHaveLength(5_000);
+      expect(kept.operation_name).toBe(long.operationName.slice(0, 100));
+      expect(await db('audit_trail').where('request_id', ordinary.requestId).first()).toBeDefined();
+    });
+
     if (store !== 'mysql') return;
 
     /** A pool like the gateway's own, counting the queries (round trips) sent through it. */

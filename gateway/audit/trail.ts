@@ -147,6 +147,14 @@ interface ChainedBatch {
   head: ChainHead;
 }
 
+/**
+ * The widths of the trail's bounded columns. A value the caller did not bound (an operation's name
+ * is as long as its author wrote it) is cut to fit: one record too long for its column would fail
+ * its whole batch, and with it every answer waiting in that batch.
+ */
+const OPERATION_NAME_MAX = 100;
+const PURPOSE_MAX = 500;
+
 /** The records numbered and hashed behind `head`. */
 function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
   let seq = head.seq;
@@ -157,9 +165,9 @@ function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
       seq,
       at: e.at,
       consumer_id: e.consumer,
-      purpose: e.purpose,
+      purpose: e.purpose && e.purpose.slice(0, PURPOSE_MAX),
       request_id: e.requestId,
-      operation_name: e.operationName,
+      operation_name: e.operationName && e.operationName.slice(0, OPERATION_NAME_MAX),
       operation_hash: e.operationHash,
       subjects: JSON.stringify(e.subjects),
       fields: JSON.stringify(e.fields),
