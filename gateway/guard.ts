@@ -4,6 +4,7 @@ import type { GatewayExecutor, GatewayInterface, GatewayGraphQLRequestContext } 
 import { checkIdNumber, ID_NUMBER_SHAPE, today } from '../shared/identifiers';
 import { auditTrailUnavailable } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { fieldsRead } from './audit/record';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
 import {
@@ -94,28 +95,28 @@ export function guardGateway(
     const errors = [...(result.errors ?? []), ...refusalErrors];
 
     const refused = refusedFields(shape, decision.refusals);
-    const subjects = new Set<string>();
-    const fields = new Set<string>();
+    // Whose data, and which of it: each person's own fields, so that two persons read in one
+    // request are not each shown the other's.
+    const read = new Map<string, Set<string>>();
+    const readAbout = (subject: string, field: string) => {
+      const fields = read.get(subject);
+      if (fields) fields.add(field);
+      else read.set(subject, new Set([field]));
+    };
     for (const v of shape.fields) {
       if (refused.has(v)) continue;
       const found = v.person && subjectsByPath.get(v.person.path.join('.'));
-      if (found?.size) {
-        found.forEach((s) => subjects.add(s));
-        fields.add(v.person!.item);
-      }
+      if (found?.size) found.forEach((s) => readAbout(s, v.person!.item));
       if (v.path.length === 1 && PERSON_ARGUMENT_FIELDS.has(v.fieldName) && result.data?.[v.path[0]] != null) {
         const subject = argumentIdNumber(v.node.arguments?.find((a) => a.name.value === 'idNumber')?.value, requestContext.request.variables);
-        if (subject) {
-          subjects.add(subject);
-          fields.add(v.fieldName);
-        }
+        if (subject) readAbout(subject, v.fieldName);
       }
     }
-    const read = readRecords(shape, subjectsByPath, refused);
+    const records = readRecords(shape, subjectsByPath, refused);
     const at = new Date().toISOString();
-    for (const [type, keys] of read) deps.reads?.record(principalId(principal), type, keys, at);
-    const flags = deps.objections?.size ? dataQualityFlags(read, deps.objections) : [];
-    if (subjects.size) {
+    for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);
+    const flags = deps.objections?.size ? dataQualityFlags(records, deps.objections) : [];
+    if (read.size) {
       try {
         await deps.trail.record({
           at,
@@ -124,8 +125,8 @@ export function guardGateway(
           requestId: context.requestId,
           operationName: requestContext.operationName ?? null,
           operationHash: requestContext.queryHash,
-          subjects: [...subjects],
-          fields: [...fields].sort(),
+          subjects: [...read.keys()],
+          fields: fieldsRead(read),
           outcome: errors.length ? 'PARTIAL' : 'COMPLETE',
         });
       } catch {

@@ -337,6 +337,20 @@ function defineSharingSuite(store: StoreKind) {
         expect(record.outcome).toBe('PARTIAL');
       });
 
+      it('shows each person only the fields read about them, when one request read two persons', async () => {
+        const [a, b] = [others[0], others[1]];
+        const headers = { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-two-persons' };
+        const answer = await stack.query(
+          `query($a: ID!, $b: ID!) { a: naturalPerson(idNumber: $a) { name } b: naturalPerson(idNumber: $b) { householdAddress credit { onBlacklist } } }`,
+          { a, b }, headers,
+        );
+        expect(answer.errors).toBeUndefined();
+        const fieldsFor = async (id: string) =>
+          (await stack.query(LOG, { id }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-two-persons').fields;
+        expect(await fieldsFor(a)).toEqual(['NaturalPerson.name']);
+        expect(await fieldsFor(b)).toEqual(['NaturalPerson.credit', 'NaturalPerson.credit.onBlacklist', 'NaturalPerson.householdAddress']);
+      });
+
       it('shows a person\'s log to nobody else', async () => {
         const subject = others[0];
         for (const headers of [await stack.as('market-portal'), await stack.as('drc-approval', '并联审批'), await stack.asCitizen(person.idNumber)]) {

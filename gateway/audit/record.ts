@@ -9,7 +9,8 @@ export interface AuditEntry {
   operationName: string | null;
   operationHash: string;
   subjects: string[];
-  fields: string[];
+  /** The fields read: one list for every subject, or each subject's own when they differ (`fieldsRead`). */
+  fields: string[] | Record<string, string[]>;
   /** COMPLETE: everything asked was answered; PARTIAL: some fields were refused or failed. */
   outcome: 'COMPLETE' | 'PARTIAL';
 }
@@ -47,4 +48,23 @@ export function chainHash(row: Omit<AuditRow, 'hash'>): string {
     row.prev_hash,
   ];
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+}
+
+/**
+ * The fields read, as a record keeps them: one sorted list when every subject had the same fields
+ * read (a page of persons, a batch of verifications: the common case, kept as short as it was),
+ * and otherwise each subject's own, so that a person's access log never shows a field read about
+ * someone else in the same request.
+ */
+export function fieldsRead(bySubject: ReadonlyMap<string, ReadonlySet<string>>): string[] | Record<string, string[]> {
+  const lists = new Map([...bySubject].map(([subject, fields]) => [subject, [...fields].sort()]));
+  const [first] = lists.values();
+  const same = [...lists.values()].every((l) => l.length === first.length && l.every((f, i) => f === first[i]));
+  return same ? first ?? [] : Object.fromEntries(lists);
+}
+
+/** The fields a record says were read about `subject`: its own list, or the one list of the record. */
+export function fieldsReadAbout(stored: string, subject: string): string[] {
+  const fields = JSON.parse(stored) as string[] | Record<string, string[]>;
+  return Array.isArray(fields) ? fields : fields[subject] ?? [];
 }

@@ -17,6 +17,7 @@ import type { Catalog } from '../catalog/build';
 import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
 import type { SubjectIndex } from '../audit/subject-index';
+import { fieldsReadAbout } from '../audit/record';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
@@ -97,7 +98,7 @@ const resolvers = {
         cursor: Buffer.from(`seq:${r.seq}`).toString('base64url'),
         node: {
           consumer: r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
-          operationName: r.operation_name, requestId: r.request_id, fields: JSON.parse(r.fields), outcome: r.outcome,
+          operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: r.outcome,
         },
       }));
       return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
