@@ -112,6 +112,15 @@ export function guardGateway(
         if (subject) readAbout(subject, v.fieldName);
       }
     }
+    // A person in the answer with none of their fields asked (`{ __typename }` alone) was still
+    // read: the answer says they exist, and where they were reached. Recorded by the field that
+    // reached them, as a verification is.
+    for (const { visit: v, type } of shape.keyed) {
+      if (type !== 'NaturalPerson' || refused.has(v)) continue;
+      for (const subject of subjectsByPath.get(v.path.join('.')) ?? []) {
+        if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`);
+      }
+    }
     const records = readRecords(shape, subjectsByPath, refused);
     const at = new Date().toISOString();
     for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);

@@ -351,6 +351,15 @@ function defineSharingSuite(store: StoreKind) {
         expect(await fieldsFor(b)).toEqual(['NaturalPerson.credit', 'NaturalPerson.credit.onBlacklist', 'NaturalPerson.householdAddress']);
       });
 
+      it('records that a person was found when no field of theirs was asked', async () => {
+        const subject = others[1];
+        const headers = { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-exists' };
+        const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { __typename } }`, { id: subject }, headers);
+        expect(answer.data.naturalPerson).toEqual({ __typename: 'NaturalPerson' });
+        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+        expect(log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-exists')).toMatchObject({ consumer: 'drc-approval', fields: ['naturalPerson'] });
+      });
+
       it('shows a person\'s log to nobody else', async () => {
         const subject = others[0];
         for (const headers of [await stack.as('market-portal'), await stack.as('drc-approval', '并联审批'), await stack.asCitizen(person.idNumber)]) {
