@@ -24,9 +24,11 @@ class GarbageAnswer extends Error {}
 
 /**
  * The codes a department answers on purpose (and the gateway's own subgraph's refusal to answer
- * without its audit record); any other error in an answer is its failure.
+ * without its audit record); any other error in an answer is its failure. SUBGRAPH_UNAVAILABLE is
+ * the gateway's own subgraph saying that a department it had to ask did not answer (whether an
+ * objection's record exists): passed on naming that department, not made its own failure.
  */
-const MEANT_CODES = new Set(['BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED', 'QUERY_TOO_COMPLEX']);
+const MEANT_CODES = new Set(['BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED', 'QUERY_TOO_COMPLEX', 'SUBGRAPH_UNAVAILABLE']);
 
 /**
  * The department refused the caller's own input (HTTP 400, every error BAD_USER_INPUT: a Date

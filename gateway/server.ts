@@ -139,6 +139,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   const quality = await startQuality({
     db, logger, sign, catalog: () => live.catalog(), changeNoticeDays: config.changeNoticeDays, trail,
     subgraphUrl: (department) => config.subgraphs[department as DepartmentName].url,
+    subgraphTimeoutMs: (department) => config.resilience[department as DepartmentName].timeoutMs,
     query: async (query, variables) => {
       const consumer = await registry.byId(DATA_QUALITY_CONSUMER);
       if (!consumer || !apollo) throw new Error(`the ${DATA_QUALITY_CONSUMER} consumer is not registered`);

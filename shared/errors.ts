@@ -15,6 +15,15 @@ export function validArgument(argument: string, checked: Checked): string {
   throw badUserInput(`Invalid ${argument}: ${checked.reason}`, { argument });
 }
 
+/**
+ * A department did not answer what had to be asked of it (down, hung, failing): SUBGRAPH_UNAVAILABLE
+ * naming it as the gateway's partial answers do (`The geo subgraph (Natural Resources 自然资源) did
+ * not answer`), and nothing of its insides.
+ */
+export function subgraphUnavailable(department: string, description: string, why: string): GraphQLError {
+  return new GraphQLError(`The ${department} subgraph (${description}) ${why}`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE', department } });
+}
+
 /** An operation over one of the gateway's limits (gateway/limits/): HTTP 400, naming the limit and its value. */
 export function queryTooComplex(message: string, limit: string, max: number): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, http: { status: 400 } } });

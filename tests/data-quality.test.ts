@@ -1,12 +1,14 @@
 import { companyDefect, PLANTED_DEFECTS } from '../shared/seed/defects';
-import { legalPersonFacts, personFacts, projectFacts, scaledPlan } from '../shared/seed/population';
+import { legalPersonFacts, parcelFacts, personFacts, projectFacts, scaledPlan } from '../shared/seed/population';
 import type { SeedPlan } from '../shared/subgraph-server';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
+import { Mode, standIn, StandIn } from './support/stand-in';
 
 /**
  * Data quality across departments: the consistency checks find exactly the defects the seed
  * planted; an objection flags its item in every answer until the owner corrects and closes it;
- * a consumer that read a record learns of its change.
+ * a consumer that read a record learns of its change. The geo department is reached through a
+ * stand-in, so that it can fail while an objection about one of its parcels is raised.
  */
 
 const PLAN: SeedPlan = scaledPlan(1_000);
@@ -30,16 +32,22 @@ const LOG = `query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { nod
 const CHANGES = `query($since: String!) { changesSince(since: $since) { entity key fields reason objection lastReadAt } }`;
 
 const codes = (answer: { errors?: { extensions?: Record<string, unknown> }[] }) => (answer.errors ?? []).map((e) => e.extensions?.code);
+/** Short, so that a hung geo costs the test seconds; still ample for the consistency checks' geo fetches. */
+const GEO_TIMEOUT_MS = 3_000;
 
 function defineDataQualitySuite(store: StoreKind) {
   describeWithStore(store, 'data quality across departments', () => {
     let stack: Stack;
+    let geo: StandIn;
 
     beforeAll(async () => {
-      stack = await startStack({ store, mode: 'in-process', plan: PLAN });
+      geo = await standIn();
+      stack = await startStack({ store, mode: 'in-process', plan: PLAN, env: { ONESOURCE_GEO_URL: geo.url, ONESOURCE_GEO_TIMEOUT_MS: String(GEO_TIMEOUT_MS) } });
+      geo.forwardTo(stack.config.subgraphs.geo.port);
     }, 300_000);
     afterAll(async () => {
       await stack?.stop();
+      await geo?.close();
     });
 
     describe('consistency checks (共享校核)', () => {
@@ -161,6 +169,62 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(codes(badField)).toEqual(['BAD_USER_INPUT']);
         expect(badField.errors![0].message).toMatch(/NaturalPerson has no shared field "shoeSize"/);
       });
+
+      it('is refused when its record does not exist at the owning department, and nothing is stored', async () => {
+        // Valid keys, past the end of each register: numbers nobody holds.
+        const nobody = [
+          { entity: 'NaturalPerson', key: personFacts(PLAN, PLAN.persons + 500).idNumber, field: 'name', words: 'natural person' },
+          { entity: 'LegalPerson', key: legalPersonFacts(PLAN, PLAN.legalPersons + 500).uscc, field: 'name', words: 'legal person' },
+          { entity: 'LandParcel', key: parcelFacts(PLAN, PLAN.parcels + 500).parcelCode, field: 'landUse', words: 'land parcel' },
+        ];
+        for (const { entity, key, field, words } of nobody) {
+          const refused = await stack.query(RAISE, { entity, key, field, believed: '某某', evidence: '申请人提交的证明材料' }, await stack.as('drc-approval', '并联审批'));
+          expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+          expect(refused.errors![0].message).toBe(`there is no ${words} ${key}`);
+          const onFile = await stack.query(`query($key: ID) { objections(key: $key) { id } }`, { key }, await stack.as('auditor'));
+          expect(onFile.data.objections).toEqual([]);
+        }
+        // Nobody's data was read, so nothing was recorded about the number asked.
+        const log = await stack.query(LOG, { id: nobody[0].key }, await stack.as('auditor'));
+        expect(log.data.accessLog.edges).toEqual([]);
+      });
+
+      it('records of its check of the record nothing beyond the objection its raiser reads back', async () => {
+        const someone = [11, 12].map((i) => personFacts(PLAN, i).idNumber).find((id) => id !== person)!;
+        const raised = await stack.query(
+          RAISE, { entity: 'NaturalPerson', key: someone, field: 'birthDate', believed: '1980-01-01', evidence: '出生医学证明' },
+          { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-raise-existing' },
+        );
+        expect(raised.errors).toBeUndefined();
+        expect(raised.data.raiseObjection).toMatchObject({ status: 'RAISED', owner: 'persons', raisedBy: 'drc-approval' });
+        // The consistency checks read every person earlier in this suite: only this request's records matter here.
+        const log = (await stack.query(LOG, { id: someone }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(log.filter((r: any) => r.requestId === 'req-raise-existing')).toEqual([{ consumer: 'drc-approval', purpose: '并联审批', requestId: 'req-raise-existing', fields: ['Objection.id', 'Objection.open', 'Objection.owner', 'Objection.raisedBy', 'Objection.status'] }]);
+      });
+
+      it('is refused as SUBGRAPH_UNAVAILABLE, not accepted unchecked, while the owning department cannot answer', async () => {
+        const parcel = parcelFacts(PLAN, 3).parcelCode;
+        const objection = { entity: 'LandParcel', key: parcel, field: 'landUse', believed: '工业用地', evidence: '不动产权证书记载为工业用地' };
+        const queue = async () => (await stack.query(`query($key: ID) { objections(key: $key) { id owner } }`, { key: parcel }, await stack.as('dept-geo'))).data.objections;
+        try {
+          for (const mode of ['hang', 'status-500', 'html', 'internal-error'] as Mode[]) {
+            geo.set(mode);
+            const refused = await stack.query(RAISE, objection, await stack.as('drc-approval', '并联审批'));
+            expect([mode, codes(refused)]).toEqual([mode, ['SUBGRAPH_UNAVAILABLE']]);
+            expect(refused.errors![0].extensions?.department).toBe('geo');
+            expect(refused.errors![0].message).toBe(
+              `The geo subgraph (Natural Resources 自然资源) did not answer whether it holds the land parcel ${parcel}: an objection that cannot be checked is not raised. Try again shortly`,
+            );
+            expect(await queue()).toEqual([]);
+          }
+        } finally {
+          geo.set('forward');
+        }
+        // Once geo answers again, the same objection is raised and reaches it.
+        const raised = await stack.query(RAISE, objection, await stack.as('drc-approval', '并联审批'));
+        expect(raised.errors).toBeUndefined();
+        expect(await queue()).toEqual([{ id: raised.data.raiseObjection.id, owner: 'geo' }]);
+      }, 60_000);
 
       it('is raised only on a value the consumer may read', async () => {
         const refused = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'mobilePhone', believed: '13800000000', evidence: '申请人现场提供的联系电话' }, await stack.as('market-portal'));

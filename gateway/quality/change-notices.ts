@@ -1,4 +1,5 @@
-import type { InternalCaller, InternalSigner } from '../../shared/internal-token';
+import type { InternalCaller } from '../../shared/internal-token';
+import type { AskDepartment } from './ask-department';
 import type { EntityReads } from './entity-reads';
 
 /**
@@ -28,6 +29,7 @@ const CHANGE_LOGS = [
 /** Change-log entries asked for at once, and pages at most per department and request. */
 const CHANGE_PAGE = 5_000;
 const MAX_PAGES = 20;
+const CHANGE_LOG_TIMEOUT_MS = 10_000;
 
 /** The gateway itself, as the caller of a department's change log. */
 const GATEWAY_CALLER: InternalCaller = { consumer: 'onesource-gateway', kind: 'SYSTEM', roles: [], purpose: '变更通知 change notices' };
@@ -41,23 +43,16 @@ interface LoggedChange {
 }
 
 export function changeNotices(deps: {
-  sign: InternalSigner;
-  /** Each department's subgraph URL. */
-  subgraphUrl: (department: string) => string;
+  ask: AskDepartment;
   reads: EntityReads;
   /** How far back a read counts. */
   days: number;
 }) {
   async function changeLog(log: (typeof CHANGE_LOGS)[number], since: string, first: number): Promise<LoggedChange[]> {
     const query = `query($since: String!, $first: Int) { ${log.field}(since: $since, first: $first) { ${log.key} fields changedAt reason objectionId } }`;
-    const response = await fetch(deps.subgraphUrl(log.department), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await deps.sign(log.department, GATEWAY_CALLER)}` },
-      body: JSON.stringify({ query, variables: { since, first } }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const answer = (await response.json()) as { data?: Record<string, any[]>; errors?: { message: string }[] };
-    if (!answer.data?.[log.field]) throw new Error(`the ${log.department} department's change log did not answer: ${answer.errors?.[0]?.message ?? response.status}`);
+    // A page of thousands of entries takes longer than a query-plan fetch is given.
+    const answer = await deps.ask<Record<string, any[]>>(log.department, GATEWAY_CALLER, query, { since, first }, CHANGE_LOG_TIMEOUT_MS);
+    if (!answer.data?.[log.field]) throw new Error(`the ${log.department} department's change log did not answer: ${answer.errors?.[0]?.message ?? answer.status}`);
     return answer.data[log.field].map((c) => ({ key: c[log.key], fields: c.fields, changedAt: c.changedAt, reason: c.reason, objectionId: c.objectionId }));
   }
 

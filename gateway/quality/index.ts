@@ -5,10 +5,12 @@ import { ownReads } from '../audit/own-reads';
 import type { AuditTrail } from '../audit/trail';
 import type { Catalog } from '../catalog/build';
 
+import { departmentAsker } from './ask-department';
 import { changeNotices } from './change-notices';
 import type { GatewayQuery } from './consistency';
 import { EntityReads } from './entity-reads';
 import { createObjectionStore, OpenObjections } from './objections';
+import { recordExistence } from './record-existence';
 import type { QualityServices } from './resolvers';
 import { consistencyRuns } from './runs';
 
@@ -21,6 +23,8 @@ export async function startQuality(deps: {
   logger: Logger;
   sign: InternalSigner;
   subgraphUrl: (department: string) => string;
+  /** Each department's configured timeout: how long a question to it may take. */
+  subgraphTimeoutMs: (department: string) => number;
   catalog: () => Catalog;
   /** Runs an operation through the gateway as the data-quality consumer (bound once the server is up). */
   query: GatewayQuery;
@@ -34,13 +38,15 @@ export async function startQuality(deps: {
   const reads = new EntityReads(deps.db, deps.logger);
   const runs = consistencyRuns(deps.db, deps.query, deps.logger);
   await runs.recover();
+  const ask = departmentAsker({ sign: deps.sign, subgraphUrl: deps.subgraphUrl, timeoutMs: deps.subgraphTimeoutMs });
   const services: QualityServices = {
     objections,
     open,
     runs,
     catalog: deps.catalog,
     recordRead: ownReads(deps.trail),
-    changesSince: changeNotices({ sign: deps.sign, subgraphUrl: deps.subgraphUrl, reads, days: deps.changeNoticeDays }),
+    requireRecord: recordExistence(ask, deps.logger),
+    changesSince: changeNotices({ ask, reads, days: deps.changeNoticeDays }),
   };
   return {
     services,

@@ -9,6 +9,7 @@ import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
 import type { ConsistencySample, RuleResult } from './consistency';
 import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
+import type { RequireRecord } from './record-existence';
 import type { ConsistencyRuns } from './runs';
 import { PERSON_TYPE } from '../policy/operation-shape';
 import type { AccessStore } from '../sharing/access';
@@ -22,6 +23,8 @@ export interface QualityServices {
   catalog: () => Catalog;
   /** Records the reads of personal data answered here, which the guard cannot see. */
   recordRead: RecordOwnRead;
+  /** Refuses an objection about a record its owner does not hold, or could not say whether it does. */
+  requireRecord: RequireRecord;
 }
 
 interface Context {
@@ -193,6 +196,8 @@ export const qualityResolvers = {
       await requireReadable(ctx, item);
       const already = q.open.of(args.entity, key).find((o) => o.field === args.field && o.raisedBy === ctx.caller.consumer);
       if (already) throw badUserInput(`${ctx.caller.consumer} already has objection ${already.id} open on this ${args.entity}'s ${args.field} (${already.status})`);
+      // Last of the checks: it is the one that calls a department.
+      await q.requireRecord(resource, key, ctx.caller);
       const objection = await q.objections.raise(
         {
           entityType: args.entity, entityKey: key, field: args.field, owner: item.owner,

@@ -1,0 +1,40 @@
+import { badUserInput, subgraphUnavailable } from '../../shared/errors';
+import type { InternalCaller } from '../../shared/internal-token';
+import type { Logger } from '../../shared/logger';
+import type { CatalogResource } from '../catalog/build';
+import type { AskDepartment } from './ask-department';
+
+/**
+ * An objection is about a record its owner holds: one about a person the persons register does not
+ * know would sit in the department's queue with nothing to correct. So the owner is asked first,
+ * with `_entities` and the key field alone: the answer says that the record exists and nothing of
+ * it, and nothing is read for the consumer, so nothing is audited beyond what the objection itself
+ * records when its raiser reads it back. A department that does not answer leaves the question
+ * open; an objection that could not be checked is refused as SUBGRAPH_UNAVAILABLE, not accepted.
+ */
+export type RequireRecord = (record: Pick<CatalogResource, 'name' | 'owner' | 'ownerDepartment' | 'keys'>, key: string, caller: InternalCaller) => Promise<void>;
+
+/** `NaturalPerson` → `natural person`, as a refusal says it. */
+const inWords = (entity: string) => entity.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase();
+
+export function recordExistence(ask: AskDepartment, logger: Logger): RequireRecord {
+  return async (record, key, caller) => {
+    // Every kind of record an objection names has a key of one field (KEY_CHECKS in resolvers.ts).
+    const [keyField] = record.keys;
+    const query = `query ObjectionRecord($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${record.name} { ${keyField} } } }`;
+    let entities: unknown[] | undefined;
+    try {
+      const answer = await ask<{ _entities?: unknown[] }>(record.owner, caller, query, { representations: [{ __typename: record.name, [keyField]: key }] });
+      // Any error, even beside a null, is a record the department could not look up, not one it lacks.
+      if (!answer.errors?.length && Array.isArray(answer.data?._entities) && answer.data._entities.length === 1) entities = answer.data._entities;
+      else logger.warn({ subgraph: record.owner, requestId: caller.requestId, status: answer.status, reason: answer.errors?.[0]?.message }, 'could not check an objection\'s record');
+    } catch (err) {
+      logger.warn({ subgraph: record.owner, requestId: caller.requestId, reason: (err as Error).message }, 'could not check an objection\'s record: no answer');
+    }
+    if (!entities) {
+      throw subgraphUnavailable(record.owner, record.ownerDepartment,
+        `did not answer whether it holds the ${inWords(record.name)} ${key}: an objection that cannot be checked is not raised. Try again shortly`);
+    }
+    if (entities[0] == null) throw badUserInput(`there is no ${inWords(record.name)} ${key}`, { argument: 'key' });
+  };
+}
