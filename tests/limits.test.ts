@@ -156,6 +156,18 @@ function defineLimitsSuite(store: StoreKind) {
         expectRefused(await ask(scalars(6), 'market-portal'), 'maxCost', 10); // 11
         expectPasses(await ask(scalars(6), 'drc-approval'));
       });
+
+      it('cost counts a page size passed as a variable as the number it is', async () => {
+        // A page of projects costs 12.875 per project asked for: 1 passes, 3 (38.6) does not.
+        const page = (first: string) => `query($n: Int) { investmentProjects(first: ${first}) { edges { node { name } } } }`;
+        const askWith = async (query: string, variables: Record<string, unknown>) => post<any>(tight.url, { query, variables }, await stack.as('drc-approval'));
+        expectRefused(await askWith(`{ investmentProjects(first: 3) { edges { node { name } } } }`, {}), 'maxCost', 30);
+        expectRefused(await askWith(page('$n'), { n: 3 }), 'maxCost', 30);
+        expectPasses(await askWith(page('$n'), { n: 1 }));
+        // The same document again, with another value: the value is part of what was measured.
+        expectRefused(await askWith(page('$n'), { n: 3 }), 'maxCost', 30);
+        expectRefused(await askWith(`query($n: Int = 3) { investmentProjects(first: $n) { edges { node { name } } } }`, {}), 'maxCost', 30);
+      });
     });
 
     describe('malformed requests get 4xx JSON with a standard code', () => {

@@ -8,6 +8,7 @@ import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import type { Config } from '../../shared/config';
 import { queryTooComplex } from '../../shared/errors';
 import { GatewayContext, principalId } from '../context';
+import { pageSizeVariables, withPageSizes } from './page-sizes';
 
 export type Limits = Config['limits'];
 
@@ -59,6 +60,21 @@ class Passed {
   }
 }
 
+/** A bounded memo by key. */
+class Memo<V> {
+  private readonly values = new Map<string, V>();
+  constructor(private readonly size: number) {}
+  get(key: string, make: () => V): V {
+    let value = this.values.get(key);
+    if (value === undefined) {
+      if (this.values.size >= this.size) this.values.delete(this.values.keys().next().value as string);
+      value = make();
+      this.values.set(key, value);
+    }
+    return value;
+  }
+}
+
 /**
  * The gateway's limits, as one Apollo Server plugin, all checked before the operation reaches the
  * guard and the query planner:
@@ -74,6 +90,7 @@ class Passed {
 export function operationLimitsPlugin(limits: Limits): ApolloServerPlugin<GatewayContext> {
   const shapePassed = new Passed(5000);
   const costPassed = new Passed(5000);
+  const pageSizes = new Memo<string[]>(5000);
   // Errors this plugin throws before Apollo's own error handling starts (see unexpectedErrorProcessingRequest).
   const ours = new WeakSet<Error>();
   const refuse = (error: GraphQLError): never => {
@@ -125,10 +142,13 @@ export function operationLimitsPlugin(limits: Limits): ApolloServerPlugin<Gatewa
             });
           }
           const maxCost = costLimitOf(limits, principalId(contextValue.principal));
-          const key = `${queryHash}\u0000${maxCost}`;
+          // The same document costs what its page sizes make it: their values are part of the key.
+          const sizes = pageSizes.get(queryHash, () => pageSizeVariables(document)).map((name) => JSON.stringify(request.variables?.[name] ?? null));
+          const key = `${queryHash}\u0000${maxCost}\u0000${sizes.join(',')}`;
           if (costPassed.has(key)) return;
           const rejections: GraphQLError[] = [];
-          validate(schema, document, [costLimitRule({ ...REPORT, maxCost, onReject: rejectInto(rejections, 'maxCost', maxCost) })]);
+          const estimated = withPageSizes(schema, document, operation, request.variables);
+          validate(schema, estimated, [costLimitRule({ ...REPORT, maxCost, onReject: rejectInto(rejections, 'maxCost', maxCost) })]);
           if (rejections.length) throw rejections[0];
           costPassed.add(key);
         },
