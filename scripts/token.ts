@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
 import { checkIdNumber } from '../shared/identifiers';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
+import { hasKeyPair } from '../shared/keys';
 import { SEED_CONSUMERS } from '../gateway/consumers';
 
 /**
@@ -29,6 +30,13 @@ async function main() {
   const config = readConfig();
   if (!config.auth.devTokens) throw new Error('development tokens are off (ONESOURCE_DEV_TOKENS=false): tokens come from the identity provider');
   const { citizen, lifetime } = program.opts<{ citizen?: string; lifetime: string }>();
+  if (!hasKeyPair(config.dataDir, 'dev-idp')) {
+    // The usual cause: a data directory other than the gateway's. Said now, not as a 401 later.
+    console.error(
+      `note: ${config.dataDir} held no development identity-provider key, so a new one was made there: ` +
+        'only a gateway started with this same ONESOURCE_DATA_DIR accepts the token (any other answers "the signature does not verify")',
+    );
+  }
   const consumer = program.args[0];
   if (citizen) {
     const id = checkIdNumber(citizen);

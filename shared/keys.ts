@@ -11,6 +11,11 @@ export type KeyName = 'gateway-signing' | 'dev-idp';
 
 const keyFile = (dataDir: string, name: KeyName, part: 'private' | 'public') => path.join(dataDir, 'keys', `${name}.${part}.jwk`);
 
+/** Whether the key pair exists in this data directory. */
+export function hasKeyPair(dataDir: string, name: KeyName): boolean {
+  return fs.existsSync(keyFile(dataDir, name, 'public'));
+}
+
 /** Makes the key pair if it does not exist yet. Safe when several processes start at once. */
 export async function ensureKeyPair(dataDir: string, name: KeyName): Promise<void> {
   if (fs.existsSync(keyFile(dataDir, name, 'public'))) return;

@@ -246,6 +246,11 @@ describe('npm run consistency, check and token: bad values are named before anyt
     const claims = JSON.parse(Buffer.from(issued.stdout.trim().split('.')[1], 'base64url').toString());
     expect(claims).toMatchObject({ sub: 'drc-approval' });
     expect(claims.exp - claims.iat).toBe(15 * 60);
+    // The first token made a development key in this data directory, and said so; the next does not.
+    expect(issued.stderr).toContain(`note: ${dataDir} held no development identity-provider key, so a new one was made there: only a gateway started with this same ONESOURCE_DATA_DIR accepts the token`);
+    const again = await runScript('token.ts', ['drc-approval'], dataDir);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('');
   });
 });
 

@@ -74,7 +74,7 @@ function defineSharingSuite(store: StoreKind) {
         ['a token signed with another key', async () => {
           const { privateKey } = await generateKeyPair('ES256');
           return { authorization: `Bearer ${await signed({}, privateKey)}` };
-        }, /signature does not verify/],
+        }, /signature does not verify \(a development token is accepted only when `npm run token` ran with the gateway's ONESOURCE_DATA_DIR\)/],
         ['a tampered token', async () => {
           const [h, p, s] = (await stack.as('market-portal')).authorization.slice(7).split('.');
           const claims = JSON.parse(Buffer.from(p, 'base64url').toString());

@@ -28,6 +28,7 @@ export async function createAuthenticator(config: Config, registry: ConsumerRegi
     ? createRemoteJWKSet(new URL(config.auth.jwksUrl))
     : await loadPublicKey(config.dataDir, 'dev-idp');
   const algorithms = config.auth.jwksUrl ? ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] : ['ES256'];
+  const devKey = !config.auth.jwksUrl;
 
   // A system sends the same token for many requests: its signature is checked once, and the
   // result kept until the token expires. The registry's answer is kept for a few seconds (a
@@ -67,7 +68,12 @@ export async function createAuthenticator(config: Config, registry: ConsumerRegi
     try {
       payload = await verify(match[1]);
     } catch (e) {
-      throw unauthenticated(`The token is not valid: ${describe(e)}`);
+      // With development tokens, a signature that does not verify is nearly always a token made
+      // by `npm run token` with another data directory, which made its own key.
+      const hint = devKey && e instanceof joseErrors.JWSSignatureVerificationFailed
+        ? ' (a development token is accepted only when `npm run token` ran with the gateway\'s ONESOURCE_DATA_DIR)'
+        : '';
+      throw unauthenticated(`The token is not valid: ${describe(e)}${hint}`);
     }
     const subject = String(payload.sub);
     if (payload[CITIZEN_ROLE_CLAIM] === 'citizen') {
