@@ -1,4 +1,4 @@
-import type { PersistedQueryOptions } from '@apollo/server';
+import type { ApolloServerPlugin, PersistedQueryOptions } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { Lexer, Source, TokenKind } from 'graphql';
 import Redis from 'ioredis';
@@ -137,17 +137,63 @@ export function holdsStringLiteral(query: string): boolean {
  * answered; its hash alone is PERSISTED_QUERY_NOT_FOUND, and the client sends the full text again,
  * as the APQ protocol has it. Clients that pass values as variables lose nothing.
  */
-export function keepingNoLiterals(cache: KeyValueCache): KeyValueCache {
+export function keepingNoLiterals(cache: KeyValueCache, declined: DeclinedHashes): KeyValueCache {
   return {
     get: (key) => cache.get(key),
-    set: async (key, query, options) => (holdsStringLiteral(query) ? undefined : cache.set(key, query, options)),
+    set: async (key, query, options) => {
+      if (!holdsStringLiteral(query)) return cache.set(key, query, options);
+      declined.add(key);
+    },
     delete: (key) => cache.delete(key),
+  };
+}
+
+/**
+ * The hashes this process declined to keep (the hashes alone, never the text), so that their
+ * PERSISTED_QUERY_NOT_FOUND can say why: a client that registered the query a moment ago would
+ * otherwise never learn that it sends every such request twice, and how to stop it.
+ */
+export class DeclinedHashes {
+  private readonly hashes = new Set<string>();
+  constructor(private readonly size = 5000) {}
+  /** Apollo Server keys the cache by `apq:<hash>`: the hash is what follows the last colon. */
+  add(key: string): void {
+    const hash = key.slice(key.lastIndexOf(':') + 1);
+    this.hashes.delete(hash);
+    if (this.hashes.size >= this.size) this.hashes.delete(this.hashes.values().next().value as string);
+    this.hashes.add(hash);
+  }
+  has(hash: string): boolean {
+    return this.hashes.has(hash);
+  }
+}
+
+export const NOT_KEPT_REASON = 'this query holds a string literal, so it is answered but never kept: pass its values as variables to send it by hash alone';
+
+/** Adds `reason` to a PERSISTED_QUERY_NOT_FOUND answer for a hash whose query was declined. */
+export function declinedReasonPlugin(declined: DeclinedHashes): ApolloServerPlugin {
+  return {
+    async requestDidStart({ request }) {
+      const hash = (request.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
+      if (typeof hash !== 'string' || request.query || !declined.has(hash)) return;
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          result.errors = result.errors?.map((e) =>
+            e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND' ? { ...e, extensions: { ...e.extensions, reason: NOT_KEPT_REASON } } : e,
+          );
+        },
+      };
+    },
   };
 }
 
 export interface PersistedQueries {
   /** What Apollo Server's `persistedQueries` option is given. */
   options: PersistedQueryOptions;
+  /** Says why a declined query's hash is not found. */
+  plugin: ApolloServerPlugin;
   close(): void;
 }
 
@@ -157,9 +203,11 @@ export interface PersistedQueries {
  */
 export function persistedQueries(settings: PersistedQuerySettings, logger: Logger): PersistedQueries {
   const ttl = settings.ttlSeconds > 0 ? settings.ttlSeconds : null;
+  const declined = new DeclinedHashes();
+  const plugin = declinedReasonPlugin(declined);
   if (settings.cache === 'memory') {
     logger.info('persisted queries are kept in each gateway process (ONESOURCE_APQ_CACHE=memory): replicas do not share them');
-    return { options: { cache: keepingNoLiterals(new InMemoryLRUCache()), ttl }, close: () => {} };
+    return { options: { cache: keepingNoLiterals(new InMemoryLRUCache(), declined), ttl }, plugin, close: () => {} };
   }
   const redis = new Redis(settings.redisUrl, {
     enableOfflineQueue: false,
@@ -168,5 +216,5 @@ export function persistedQueries(settings: PersistedQuerySettings, logger: Logge
     retryStrategy: (times) => Math.min(times * 200, 5000),
   });
   const cache = new RedisPersistedQueryCache(redis, settings, logger);
-  return { options: { cache: keepingNoLiterals(cache), ttl }, close: () => cache.close() };
+  return { options: { cache: keepingNoLiterals(cache, declined), ttl }, plugin, close: () => cache.close() };
 }

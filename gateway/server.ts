@@ -176,6 +176,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
       ApolloServerPluginSchemaReportingDisabled(),
       operationLimitsPlugin(config.limits),
       requestErrorCodesPlugin(),
+      apq.plugin,
       operationRecorderPlugin(createOperationRecorder(db, logger)),
       objectionReferencesPlugin(quality.services.objections),
       usage.plugin,
