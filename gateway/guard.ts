@@ -103,8 +103,9 @@ export function guardGateway(
       if (fields) fields.add(field);
       else read.set(subject, new Set([field]));
     };
+    const failed = failedPaths(result.errors);
     for (const v of shape.fields) {
-      if (refused.has(v)) continue;
+      if (refused.has(v) || failed(v.path)) continue;
       const found = v.person && subjectsByPath.get(v.person.path.join('.'));
       if (found?.size) found.forEach((s) => readAbout(s, v.person!.item));
       if (v.path.length === 1 && PERSON_ARGUMENT_FIELDS.has(v.fieldName) && result.data?.[v.path[0]] != null) {
@@ -168,6 +169,20 @@ function refusedFields(shape: OperationShape, refusals: readonly Refusal[]): Set
     if (under.some((prefix) => path.startsWith(prefix))) refused.add(v);
   }
   return refused;
+}
+
+/**
+ * Whether a field's value failed to arrive: an error (a department that did not answer) at its
+ * path or above it. Such a field was asked, not read, and is not recorded as read. Errors are per
+ * fetch, so the list indices in their paths are left out: a fetch fails for the whole list.
+ */
+function failedPaths(errors: readonly { path?: readonly (string | number)[] }[] | undefined): (path: readonly string[]) => boolean {
+  const failed = (errors ?? []).filter((e) => e.path?.length).map((e) => e.path!.filter((p) => typeof p === 'string').join('.'));
+  if (!failed.length) return () => false;
+  return (path) => {
+    const at = path.join('.');
+    return failed.some((f) => at === f || at.startsWith(`${f}.`));
+  };
 }
 
 /** The persons and legal persons in the answer, by type, from the fields that were not refused. */
