@@ -19,6 +19,13 @@ const COMPANIES = `query($first: Int, $after: String, $status: LegalPersonStatus
   allLegalPersons(first: $first, after: $after, status: $status) { edges { cursor node { uscc status } } pageInfo { hasNextPage endCursor } } }`;
 const PERSONS_PAGE = `query($first: Int, $after: String) {
   allNaturalPersons(first: $first, after: $after) { edges { cursor node { idNumber } } pageInfo { hasNextPage endCursor } } }`;
+/**
+ * A page's size without its rows: cheap enough for the gateway's cost limit at any `first`, so the
+ * department's own range check is what answers. (With rows, `first: 1001` costs more than the
+ * default limit of 20,000 and the gateway refuses it first: tested below.)
+ */
+const COMPANIES_PAGE_SIZE = `query($first: Int) { allLegalPersons(first: $first) { pageInfo { hasNextPage } } }`;
+const PERSONS_PAGE_SIZE = `query($first: Int) { allNaturalPersons(first: $first) { pageInfo { hasNextPage } } }`;
 const PERSON_CHANGES = `query($since: String!, $first: Int) {
   naturalPersonChanges(since: $since, first: $first) { idNumber fields changedAt reason objectionId changedBy } }`;
 const COMPANY_CHANGES = `query($since: String!) { legalPersonChanges(since: $since) { uscc fields changedAt reason objectionId changedBy } }`;
@@ -297,7 +304,12 @@ function defineCorrectionSuite(store: StoreKind) {
         [{ first: 1001 }, 'first must lie in [1, 1000], not 1001'],
         [{ after: 'bm90LWEtY3Vyc29y' }, 'after is not a cursor this connection gave out: "bm90LWEtY3Vyc29y"'],
       ])('refuses allLegalPersons(%j) with BAD_USER_INPUT', async (variables, message) => {
-        expect(onlyError(await stack.query(COMPANIES, variables), 'allLegalPersons')).toEqual({ message, code: 'BAD_USER_INPUT' });
+        const document = 'first' in variables ? COMPANIES_PAGE_SIZE : COMPANIES;
+        expect(onlyError(await stack.query(document, variables), 'allLegalPersons')).toEqual({ message, code: 'BAD_USER_INPUT' });
+      });
+
+      it('refuses a page of 1001 companies with their rows at the gateway: it costs more than the cost limit', async () => {
+        expect(onlyError(await stack.query(COMPANIES, { first: 1001 }))).toEqual({ message: 'Query Cost limit of 20000 exceeded, found 26026.', code: 'QUERY_TOO_COMPLEX' });
       });
 
       it('keeps allNaturalPersons conditional: FORBIDDEN to a consumer without a persons.register-scan grant', async () => {
@@ -336,7 +348,7 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(onlyError(await stack.query(PERSONS_PAGE, { after: cursor }, headers), 'allNaturalPersons')).toEqual({
           message: `after is not a cursor this connection gave out: "${cursor}"`, code: 'BAD_USER_INPUT',
         });
-        expect(onlyError(await stack.query(PERSONS_PAGE, { first: 1001 }, headers), 'allNaturalPersons')).toEqual({
+        expect(onlyError(await stack.query(PERSONS_PAGE_SIZE, { first: 1001 }, headers), 'allNaturalPersons')).toEqual({
           message: 'first must lie in [1, 1000], not 1001', code: 'BAD_USER_INPUT',
         });
       });

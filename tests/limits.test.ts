@@ -102,6 +102,19 @@ function defineLimitsSuite(store: StoreKind) {
         expect(Object.values(answer.data)).toEqual(Array(100).fill('MATCH'));
       });
 
+      it('cost a refused argument only its own field: its neighbours in the same department call are answered', async () => {
+        const badCheck = `${PERSON.idNumber.slice(0, 17)}${PERSON.idNumber[17] === '6' ? '5' : '6'}`;
+        const answer = await stack.query(
+          `query($good: ID!, $bad: ID!, $name: String!, $more: [ID!]!) {
+            a: verifyNaturalPerson(idNumber: $good, name: $name) b: verifyNaturalPerson(idNumber: $bad, name: $name)
+            one: naturalPerson(idNumber: $good) { name } many: naturalPersons(idNumbers: $more) { name }
+          }`,
+          { good: PERSON.idNumber, bad: badCheck, name: PERSON.name, more: [badCheck] },
+        );
+        expect(answer.data).toEqual({ a: 'MATCH', b: null, one: { name: PERSON.name }, many: null });
+        expect(answer.errors!.map((e) => [e.path, e.extensions?.code])).toEqual(expect.arrayContaining([[['b'], 'BAD_USER_INPUT'], [['many'], 'BAD_USER_INPUT']]));
+      });
+
       it('refuse more than 100 keys in a list argument through the gateway', async () => {
         const answer = await stack.query(`query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { name } }`, { ids: Array(101).fill(PERSON.idNumber) });
         expect(codes(answer)).toContain('BAD_USER_INPUT');
