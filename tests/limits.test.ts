@@ -56,7 +56,7 @@ function defineLimitsSuite(store: StoreKind) {
     /** A third, as production runs it: no introspection, no playground, and Redis unreachable. */
     let production: RunningGateway;
     const logger = createLogger('test', 'fatal');
-    const tightLimits = { maxDepth: 4, maxAliases: 3, maxTokens: 40, maxDirectives: 2, maxCost: 30, costByConsumer: { 'market-portal': 10 } };
+    const tightLimits = { maxDepth: 4, maxAliases: 3, maxTokens: 40, maxDirectives: 2, maxCost: 30, costByConsumer: { 'market-portal': 10, 'data-quality': 1000 } };
 
     beforeAll(async () => {
       stack = await startStack({
@@ -115,6 +115,19 @@ function defineLimitsSuite(store: StoreKind) {
         expect(answer.errors!.map((e) => [e.path, e.extensions?.code])).toEqual(expect.arrayContaining([[['b'], 'BAD_USER_INPUT'], [['many'], 'BAD_USER_INPUT']]));
       });
 
+      it('refuse 100 aliases of a hundred-person lookup: 10,000 persons in one request cost what they are', async () => {
+        const ids = Array.from({ length: 100 }, () => PERSON.idNumber);
+        const aliases = Array.from({ length: 100 }, (_, i) => `p${i}: naturalPersons(idNumbers: $ids) { name }`).join(' ');
+        const answer = await stack.query(`query($ids: [ID!]!) { ${aliases} }`, { ids });
+        expect(answer.status).toBe(400);
+        expect(answer.data).toBeUndefined();
+        expect(answer.errors![0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxCost', max: 20000 });
+        // One of them is an ordinary batch lookup.
+        const one = await stack.query(`query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { idNumber name gender birthDate status } }`, { ids });
+        expect(one.errors).toBeUndefined();
+        expect(one.data.naturalPersons).toHaveLength(100);
+      });
+
       it('refuse more than 100 keys in a list argument through the gateway', async () => {
         const answer = await stack.query(`query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { name } }`, { ids: Array(101).fill(PERSON.idNumber) });
         expect(codes(answer)).toContain('BAD_USER_INPUT');
@@ -156,8 +169,9 @@ function defineLimitsSuite(store: StoreKind) {
 
       it('tokens', async () => {
         expect(tokenCount(queryOfTokens(40))).toBe(40);
-        expectPasses(await ask(queryOfTokens(40)));
-        expectRefused(await ask(queryOfTokens(41)), 'maxTokens', 40);
+        // Thirty companies cost more than 30: asked by a consumer whose cost limit is higher.
+        expectPasses(await ask(queryOfTokens(40), 'data-quality'));
+        expectRefused(await ask(queryOfTokens(41), 'data-quality'), 'maxTokens', 40);
       });
 
       it('cost, per consumer', async () => {
@@ -180,6 +194,21 @@ function defineLimitsSuite(store: StoreKind) {
         // The same document again, with another value: the value is part of what was measured.
         expectRefused(await askWith(page('$n'), { n: 3 }), 'maxCost', 30);
         expectRefused(await askWith(`query($n: Int = 3) { investmentProjects(first: $n) { edges { node { name } } } }`, {}), 'maxCost', 30);
+      });
+
+      it('cost counts a key list as the page it answers: one person per idNumber asked', async () => {
+        // naturalPersons(idNumbers:) { name } costs 3.5 per number: 8 pass (28), 9 do not (31.5).
+        const persons = `query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { name } }`;
+        const askWith = async (query: string, variables: Record<string, unknown>) => post<any>(tight.url, { query, variables }, await stack.as('drc-approval'));
+        expectPasses(await askWith(persons, { ids: Array(8).fill(PERSON.idNumber) }));
+        expectRefused(await askWith(persons, { ids: Array(9).fill(PERSON.idNumber) }), 'maxCost', 30);
+        // Written into the query, or left to the operation's default, it counts the same.
+        const written = `{ naturalPersons(idNumbers: [${Array(9).fill(`"${PERSON.idNumber}"`).join(', ')}]) { name } }`;
+        expectRefused(await askWith(written, {}), 'maxCost', 30);
+        const defaulted = `query($ids: [ID!]! = [${Array(9).fill(`"${PERSON.idNumber}"`).join(', ')}]) { naturalPersons(idNumbers: $ids) { name } }`;
+        expectRefused(await askWith(defaulted, {}), 'maxCost', 30);
+        // The same document with fewer numbers again: the list's length is part of what was measured.
+        expectPasses(await askWith(persons, { ids: Array(2).fill(PERSON.idNumber) }));
       });
     });
 

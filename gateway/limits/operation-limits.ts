@@ -8,7 +8,7 @@ import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import type { Config } from '../../shared/config';
 import { queryTooComplex } from '../../shared/errors';
 import { GatewayContext, principalId } from '../context';
-import { pageSizeVariables, withPageSizes } from './page-sizes';
+import { pageSizeVariables, sizeOf, withPageSizes } from './page-sizes';
 
 export type Limits = Config['limits'];
 
@@ -142,8 +142,8 @@ export function operationLimitsPlugin(limits: Limits): ApolloServerPlugin<Gatewa
             });
           }
           const maxCost = costLimitOf(limits, principalId(contextValue.principal));
-          // The same document costs what its page sizes make it: their values are part of the key.
-          const sizes = pageSizes.get(queryHash, () => pageSizeVariables(document)).map((name) => JSON.stringify(request.variables?.[name] ?? null));
+          // The same document costs what its page sizes and key lists make it: their sizes are part of the key.
+          const sizes = pageSizes.get(queryHash, () => pageSizeVariables(schema, document)).map((name) => sizeOf(request.variables?.[name]));
           const key = `${queryHash}\u0000${maxCost}\u0000${sizes.join(',')}`;
           if (costPassed.has(key)) return;
           const rejections: GraphQLError[] = [];

@@ -1,17 +1,43 @@
-import { ArgumentNode, DocumentNode, FieldNode, GraphQLSchema, Kind, OperationDefinitionNode, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+import {
+  ArgumentNode, DocumentNode, FieldNode, getNullableType, GraphQLArgument, GraphQLField, GraphQLSchema,
+  isListType, Kind, OperationDefinitionNode, TypeInfo, ValueNode, visit, visitWithTypeInfo,
+} from 'graphql';
 
 /** The arguments graphql-armor's cost estimate multiplies a list's cost by. */
 const PAGE_SIZE_ARGUMENTS = new Set(['first', 'last']);
 
-/** The variables a document passes as page sizes (`first: $n`): their values change what it costs. */
-export function pageSizeVariables(document: DocumentNode): string[] {
+/**
+ * The list argument a field answers one item for each element of (`naturalPersons(idNumbers:)`,
+ * `legalPersons(usccs:)`: "in the order asked"): a field returning a list, with no page size of
+ * its own, that takes a list argument.
+ */
+function keyListArgument(field: GraphQLField<unknown, unknown> | null | undefined): GraphQLArgument | undefined {
+  if (!field || !isListType(getNullableType(field.type))) return undefined;
+  if (field.args.some((a) => PAGE_SIZE_ARGUMENTS.has(a.name))) return undefined;
+  return field.args.find((a) => isListType(getNullableType(a.type)));
+}
+
+/**
+ * The variables a document passes as page sizes (`first: $n`) or as key lists
+ * (`idNumbers: $ids`): their values change what it costs.
+ */
+export function pageSizeVariables(schema: GraphQLSchema, document: DocumentNode): string[] {
   const names = new Set<string>();
-  visit(document, {
+  const typeInfo = new TypeInfo(schema);
+  visit(document, visitWithTypeInfo(typeInfo, {
     Argument(node) {
-      if (PAGE_SIZE_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+      if (node.value.kind !== Kind.VARIABLE) return;
+      if (PAGE_SIZE_ARGUMENTS.has(node.name.value) || keyListArgument(typeInfo.getFieldDef())?.name === node.name.value) {
+        names.add(node.value.name.value);
+      }
     },
-  });
+  }));
   return [...names];
+}
+
+/** What of a size variable's value the estimate depends on: a list's length, or the number itself. */
+export function sizeOf(value: unknown): string {
+  return Array.isArray(value) ? `[${value.length}]` : JSON.stringify(value ?? null);
 }
 
 /**
@@ -21,6 +47,11 @@ export function pageSizeVariables(document: DocumentNode): string[] {
  * their nested lists passed a limit the same query with `first: 100` written out failed. Here each
  * page size becomes the number it will be: the variable's value, else its default, else the
  * field's own default in the schema; and a page size left out is written as the field's default.
+ *
+ * A key list counts the same way: `naturalPersons(idNumbers:)` with 100 numbers answers 100
+ * persons, so it is estimated as a page of 100 (written as `first`, which graphql-armor reads;
+ * this document is only measured, never run). Otherwise 100 aliases of it cost what 100 single
+ * lookups cost, and read 10,000 persons in one request.
  */
 export function withPageSizes(
   schema: GraphQLSchema,
@@ -30,27 +61,47 @@ export function withPageSizes(
 ): DocumentNode {
   const defaults = new Map((operation.variableDefinitions ?? []).map((d) => [d.variable.name.value, d.defaultValue]));
   const typeInfo = new TypeInfo(schema);
-  const number = (n: number): ArgumentNode['value'] => ({ kind: Kind.INT, value: String(n) });
+  const number = (n: number): ArgumentNode['value'] => ({ kind: Kind.INT, value: String(Math.max(0, Math.trunc(n))) });
+  const argument = (name: string, n: number): ArgumentNode => ({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: name }, value: number(n) });
+  /** A variable's value, else its default in the operation. */
+  const valueOf = (node: ValueNode): { value?: unknown; literal?: ValueNode } => {
+    if (node.kind !== Kind.VARIABLE) return { literal: node };
+    const name = node.name.value;
+    return name in (variables ?? {}) ? { value: variables![name] } : { literal: defaults.get(name) ?? undefined };
+  };
+  /** How many keys a key-list argument holds, or undefined when that is not known. */
+  const keyCount = (node: ValueNode): number | undefined => {
+    const { value, literal } = valueOf(node);
+    if (Array.isArray(value)) return value.length;
+    if (literal?.kind === Kind.LIST) return literal.values.length;
+    if (value !== undefined && value !== null) return 1; // a single value is coerced to a list of one
+    if (literal && literal.kind !== Kind.NULL) return 1;
+    return undefined;
+  };
+
   return visit(document, visitWithTypeInfo(typeInfo, {
     Field(node: FieldNode) {
       const field = typeInfo.getFieldDef();
+      const keyList = keyListArgument(field);
+      const keys = keyList && node.arguments?.find((a) => a.name.value === keyList.name);
+      if (keys) {
+        const count = keyCount(keys.value);
+        return count === undefined ? undefined : { ...node, arguments: [...(node.arguments ?? []), argument('first', count)] };
+      }
       const missing = field?.args.filter((a) => PAGE_SIZE_ARGUMENTS.has(a.name) && typeof a.defaultValue === 'number' && !node.arguments?.some((n) => n.name.value === a.name));
       if (!missing?.length) return undefined;
-      const added = missing.map((a): ArgumentNode => ({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: a.name }, value: number(a.defaultValue as number) }));
-      return { ...node, arguments: [...(node.arguments ?? []), ...added] };
+      return { ...node, arguments: [...(node.arguments ?? []), ...missing.map((a) => argument(a.name, a.defaultValue as number))] };
     },
     Argument(node: ArgumentNode) {
       if (!PAGE_SIZE_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.VARIABLE) return undefined;
-      const name = node.value.name.value;
-      const given = variables?.[name];
-      const fallback = defaults.get(name);
+      const { value: given, literal: fallback } = valueOf(node.value);
       const schemaDefault = typeInfo.getArgument()?.defaultValue;
       const size = typeof given === 'number' && Number.isFinite(given) ? given
         : fallback?.kind === Kind.INT ? Number(fallback.value)
         : typeof schemaDefault === 'number' ? schemaDefault
         : undefined;
       // No size at all: the argument is left out, and the list counts once, as before.
-      return size === undefined ? null : { ...node, value: number(Math.max(0, Math.trunc(size))) };
+      return size === undefined ? null : { ...node, value: number(size) };
     },
   }));
 }
