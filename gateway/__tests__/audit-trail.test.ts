@@ -57,7 +57,7 @@ function defineTrailSuite(store: StoreKind) {
       await Promise.all(Array.from({ length: 300 }, (_, i) => trail.record(entry([SUBJECT, `35010219900101${String(1000 + i)}`]))));
       await trail.close();
       const report = await verifyAuditChain(db);
-      expect(report).toEqual({ records: before + 300, problem: null });
+      expect(report).toMatchObject({ records: before + 300, problem: null });
       // Committed, and not yet in the index of who was read: the answers did not wait for it.
       expect(await subjectRows(SUBJECT)).toBe(before);
       expect(await index.catchUp()).toBe(300);
@@ -133,7 +133,7 @@ function defineTrailSuite(store: StoreKind) {
       await Promise.all([trail.record(long), trail.record(ordinary)]);
       await trail.close();
       await new SubjectIndex(db, logger).catchUp();
-      expect(await verifyAuditChain(db)).toEqual({ records: before + 2, problem: null });
+      expect(await verifyAuditChain(db)).toMatchObject({ records: before + 2, problem: null });
       const kept = await db('audit_trail').where('request_id', long.requestId).first();
       expect(JSON.parse(kept.subjects)).toHaveLength(5_000);
       expect(kept.operation_name).toBe(long.operationName.slice(0, 100));

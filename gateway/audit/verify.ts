@@ -6,35 +6,85 @@ import { rowsOf, subjectSql } from './subject-index';
 export type ChainProblem =
   | { kind: 'CHANGED'; seq: number; message: string }
   | { kind: 'REMOVED'; seq: number; message: string }
-  | { kind: 'REORDERED'; seq: number; message: string };
+  | { kind: 'REORDERED'; seq: number; message: string }
+  | { kind: 'REWRITTEN'; seq: number; message: string };
+
+/**
+ * A record's hash as an auditor read it once and kept outside the database (`audit:verify` prints
+ * the head to keep). The chain alone proves only that it is consistent: someone who can write the
+ * store behind its triggers can rewrite a record and every hash after it. A kept hash proves that
+ * the record, and through the links every record before it, is still what it was.
+ */
+export interface ChainAnchor {
+  seq: number;
+  hash: string;
+}
+
+/** `seq:hash` as `audit:verify` prints it, or a message naming what is wrong with it. */
+export function parseAnchor(text: string): ChainAnchor | { error: string } {
+  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  if (!match || Number(match[1]) < 1) {
+    return { error: `"${text.slice(0, 90)}" is not a kept head: expected <record>:<64 hex digits>, as audit:verify prints it` };
+  }
+  return { seq: Number(match[1]), hash: match[2] };
+}
 
 export interface ChainReport {
   records: number;
   problem: ChainProblem | null;
+  /**
+   * The first record in the trail. Records before it were removed under the three-year retention
+   * (`RETENTION_DAYS`), the only removal the store's triggers allow: the chain is verified from it,
+   * behind the hash it names as its predecessor's.
+   */
+  from: number;
+  /** The last record: what to keep outside the database and pass as an anchor next time. */
+  head: ChainAnchor | null;
+  /** The anchors that vouch for the trail up to them; those removed under retention vouch for nothing now. */
+  anchors: { matched: number[]; purged: number[] };
 }
 
 /**
  * Walks the chain in order and names the first record that was changed (its hash no longer
  * matches its content), removed (a gap in the sequence, or the head points past the end) or
- * reordered (it no longer follows the hash before it).
+ * reordered (it no longer follows the hash before it); then checks each anchor kept outside the
+ * database, and names a record whose hash is no longer the one kept (rewritten).
  */
-export async function verifyAuditChain(db: Knex, pageSize = 5000): Promise<ChainReport> {
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAnchor[]; pageSize?: number } = {}): Promise<ChainReport> {
+  const pageSize = options.pageSize ?? 5000;
+  const anchors = new Map((options.anchors ?? []).map((a) => [a.seq, a.hash]));
+  const first = await db('audit_trail').min({ seq: 'seq' }).first();
+  const from = first?.seq == null ? 1 : Number(first.seq);
+  let expectedSeq = from;
+  let prevHash: string | null = from === 1 ? GENESIS_HASH : null; // after a retention purge: the first record's own
   let records = 0;
+  const matched: number[] = [];
+  const report = (problem: ChainProblem | null, head: ChainAnchor | null): ChainReport => ({
+    records, problem, from, head, anchors: { matched, purged: [...anchors.keys()].filter((seq) => seq < from).sort((a, b) => a - b) },
+  });
   for (;;) {
     const rows: AuditRow[] = await db('audit_trail').where('seq', '>=', expectedSeq).orderBy('seq').limit(pageSize);
     for (const raw of rows) {
       const row = { ...raw, seq: Number(raw.seq) };
       if (row.seq !== expectedSeq) {
-        return { records, problem: { kind: 'REMOVED', seq: expectedSeq, message: `record ${expectedSeq} was removed (the next record is ${row.seq})` } };
+        return report({ kind: 'REMOVED', seq: expectedSeq, message: `record ${expectedSeq} was removed (the next record is ${row.seq})` }, null);
       }
       const { hash, ...content } = row;
       if (chainHash(content) !== hash) {
-        return { records, problem: { kind: 'CHANGED', seq: row.seq, message: `record ${row.seq} was changed or moved: its content no longer matches its hash` } };
+        return report({ kind: 'CHANGED', seq: row.seq, message: `record ${row.seq} was changed or moved: its content no longer matches its hash` }, null);
       }
-      if (row.prev_hash !== prevHash) {
-        return { records, problem: { kind: 'REORDERED', seq: row.seq, message: `record ${row.seq} does not follow record ${row.seq - 1}: the chain was reordered or rewritten` } };
+      if (row.prev_hash !== (prevHash ?? row.prev_hash)) {
+        return report({ kind: 'REORDERED', seq: row.seq, message: `record ${row.seq} does not follow record ${row.seq - 1}: the chain was reordered or rewritten` }, null);
+      }
+      const kept = anchors.get(row.seq);
+      if (kept !== undefined) {
+        if (kept !== hash) {
+          return report({
+            kind: 'REWRITTEN', seq: row.seq,
+            message: `record ${row.seq} no longer has the hash kept outside the database (${kept.slice(0, 16)}…, now ${hash.slice(0, 16)}…): the chain was rewritten up to it`,
+          }, null);
+        }
+        matched.push(row.seq);
       }
       prevHash = hash;
       expectedSeq += 1;
@@ -42,14 +92,19 @@ export async function verifyAuditChain(db: Knex, pageSize = 5000): Promise<Chain
     }
     if (rows.length < pageSize) break;
   }
+  const last = expectedSeq - 1;
   const head = await db('audit_chain').where('id', 1).first();
   if (head && Number(head.last_seq) >= expectedSeq) {
-    return { records, problem: { kind: 'REMOVED', seq: expectedSeq, message: `records ${expectedSeq} to ${head.last_seq} were removed from the end` } };
+    return report({ kind: 'REMOVED', seq: expectedSeq, message: `records ${expectedSeq} to ${head.last_seq} were removed from the end` }, null);
   }
-  if (head && Number(head.last_seq) === expectedSeq - 1 && head.last_hash !== prevHash) {
-    return { records, problem: { kind: 'CHANGED', seq: expectedSeq - 1, message: `record ${expectedSeq - 1} was changed: the chain head no longer matches it` } };
+  if (head && Number(head.last_seq) === last && last > 0 && head.last_hash !== prevHash) {
+    return report({ kind: 'CHANGED', seq: last, message: `record ${last} was changed: the chain head no longer matches it` }, null);
   }
-  return { records, problem: null };
+  const beyond = [...anchors.keys()].filter((seq) => seq > last).sort((a, b) => a - b)[0];
+  if (beyond !== undefined) {
+    return report({ kind: 'REMOVED', seq: beyond, message: `record ${beyond}, whose hash was kept outside the database, is past the end of the trail (record ${last}): records were removed from the end` }, null);
+  }
+  return report(null, records > 0 ? { seq: last, hash: prevHash! } : null);
 }
 
 export type IndexProblem =
@@ -130,7 +185,7 @@ export interface TrailReport {
 }
 
 /** What `audit:verify` checks: the chain, then (if it is intact) the index of who was read against it. */
-export async function verifyAuditTrail(db: Knex): Promise<TrailReport> {
-  const chain = await verifyAuditChain(db);
+export async function verifyAuditTrail(db: Knex, anchors: ChainAnchor[] = []): Promise<TrailReport> {
+  const chain = await verifyAuditChain(db, { anchors });
   return { chain, index: chain.problem ? null : await verifySubjectIndex(db) };
 }

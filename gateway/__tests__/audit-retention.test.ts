@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import { Config, readConfig } from '../../shared/config';
+import { dropStore } from '../../shared/db';
+import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stack';
+import { AuditEntry, chainHash } from '../audit/record';
+import { purgeExpiredRecords } from '../audit/retention';
+import { SubjectIndex } from '../audit/subject-index';
+import { AuditTrail } from '../audit/trail';
+import { verifyAuditChain, verifyAuditTrail } from '../audit/verify';
+import { openGatewayStore } from '../store';
+
+/**
+ * The trail past its retention, and a trail rewritten by someone who can write the store: records
+ * older than three years are purged with their index rows and what is left still verifies; a head
+ * kept outside the database shows a rewrite that the chain alone cannot.
+ */
+const logger = pino({ level: 'silent' });
+const run = promisify(execFile);
+const A = '110101199003077777';
+const B = '350102199001011234';
+const FOUR_YEARS_AGO = new Date(Date.now() - 4 * 366 * 86_400_000).toISOString();
+
+let serial = 0;
+function entry(subjects: string[], at = new Date().toISOString()): AuditEntry {
+  serial += 1;
+  return {
+    at, consumer: 'drc-approval', purpose: '并联审批', requestId: `req-retention-${serial}`,
+    operationName: 'PersonLookup', operationHash: 'h'.repeat(64), subjects, fields: ['NaturalPerson.name'], outcome: 'COMPLETE',
+  };
+}
+
+function defineRetentionSuite(store: StoreKind) {
+  describeWithStore(store, 'audit retention and kept heads', () => {
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    let config: Config;
+    let db: Knex;
+
+    const verifyCommand = (...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'scripts', 'audit-verify.ts'), ...args], { env }).then(
+        ({ stdout }) => ({ code: 0, out: stdout }),
+        (e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }),
+      );
+
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-audit-retention-'));
+      env = { ...process.env, ONESOURCE_DATA_DIR: dir, ONESOURCE_DB_PREFIX: 'onesource_unit_retention_', ...(store === 'mysql' ? { ONESOURCE_MYSQL_URL: mysqlUrl } : { ONESOURCE_MYSQL_URL: '' }) };
+      config = readConfig(env);
+      await dropStore(config, 'gateway');
+      db = await openGatewayStore(config);
+      // Three records four years old, then two of today.
+      const trail = new AuditTrail(db, logger);
+      for (const e of [entry([A], FOUR_YEARS_AGO), entry([A, B], FOUR_YEARS_AGO), entry([B], FOUR_YEARS_AGO), entry([A]), entry([B])]) await trail.record(e);
+      await trail.close();
+      await new SubjectIndex(db, logger).catchUp();
+    });
+    afterAll(async () => {
+      await db?.destroy();
+      if (store === 'mysql') await dropStore(config, 'gateway');
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('purges the records past three years with their index rows; what is left verifies from its first record', async () => {
+      const before = await verifyAuditChain(db);
+      expect(before).toMatchObject({ records: 5, problem: null, from: 1, head: { seq: 5 } });
+
+      expect(await purgeExpiredRecords(db)).toEqual({ removed: 3, through: 3 });
+      expect(await db('audit_trail').pluck('seq').then((s) => s.map(Number))).toEqual([4, 5]);
+      expect(await db('audit_subjects').whereIn('seq', [1, 2, 3]).count({ n: '*' }).first().then((r) => Number(r!.n))).toBe(0);
+      const after = await verifyAuditTrail(db);
+      expect(after.chain).toMatchObject({ records: 2, problem: null, from: 4, head: before.head });
+      expect(after.index?.problem).toBeNull();
+      expect(await purgeExpiredRecords(db)).toEqual({ removed: 0, through: null });
+
+      const cli = await verifyCommand();
+      expect(cli.code).toBe(0);
+      expect(cli.out).toContain('Records 1 to 3 were removed under the three-year retention (the only removal the store allows); the chain is verified from record 4.');
+      expect(cli.out).toContain(`Head: 5:${before.head!.hash}`);
+    });
+
+    it('refuses to purge records the store\'s own clock says are young, whatever the purging clock says', async () => {
+      const left = await db('audit_trail').pluck('seq');
+      const aheadByFourYears = new Date(Date.now() + 4 * 366 * 86_400_000);
+      expect(await purgeExpiredRecords(db, aheadByFourYears).then(() => 'purged', (e) => String(e.message))).toMatch(/kept three years/);
+      expect(await db('audit_trail').pluck('seq')).toEqual(left);
+    });
+
+    it('keeps the last record (the head) even when every record is past retention', async () => {
+      const oldConfig = readConfig({ ...env, ONESOURCE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-audit-retention-old-')), ONESOURCE_DB_PREFIX: 'onesource_unit_retention_old_' });
+      await dropStore(oldConfig, 'gateway');
+      const oldDb = await openGatewayStore(oldConfig);
+      try {
+        const trail = new AuditTrail(oldDb, logger);
+        for (const e of [entry([A], FOUR_YEARS_AGO), entry([B], FOUR_YEARS_AGO), entry([A, B], FOUR_YEARS_AGO)]) await trail.record(e);
+        await trail.close();
+        expect(await purgeExpiredRecords(oldDb)).toEqual({ removed: 2, through: 2 });
+        expect(await verifyAuditChain(oldDb)).toMatchObject({ records: 1, problem: null, from: 3, head: { seq: 3 } });
+      } finally {
+        await oldDb.destroy();
+        await dropStore(oldConfig, 'gateway');
+        fs.rmSync(oldConfig.dataDir, { recursive: true, force: true });
+      }
+    });
+
+    it('shows a trail rewritten behind the triggers with a head kept outside the database, which the chain alone cannot', async () => {
+      const kept = (await verifyAuditChain(db)).head!;
+      const anchor = `${kept.seq}:${kept.hash}`;
+      expect(await verifyAuditChain(db, { anchors: [kept, { seq: 2, hash: 'f'.repeat(64) }] })).toMatchObject({
+        problem: null, anchors: { matched: [5], purged: [2] },
+      });
+      const matched = await verifyCommand('--anchor', anchor);
+      expect(matched.code).toBe(0);
+      expect(matched.out).toContain('Kept heads matched: record 5: the trail up to it is as it was when kept.');
+
+      // Someone who can write the store drops the trigger, rewrites record 4 and every hash after it.
+      await db.raw('DROP TRIGGER audit_trail_no_update');
+      await db.raw('DROP TRIGGER audit_subjects_no_update');
+      let prev = (await db('audit_trail').where('seq', 4).first()).prev_hash;
+      for (const seq of [4, 5]) {
+        const { hash: _old, ...row } = await db('audit_trail').where('seq', seq).first();
+        const content = { ...row, seq: Number(row.seq), consumer_id: seq === 4 ? 'someone-else' : row.consumer_id, prev_hash: prev };
+        prev = chainHash(content);
+        await db('audit_trail').where('seq', seq).update({ consumer_id: content.consumer_id, prev_hash: content.prev_hash, hash: prev });
+      }
+      await db('audit_chain').where('id', 1).update({ last_hash: prev });
+      expect((await verifyAuditChain(db)).problem).toBeNull();
+      expect((await verifyAuditChain(db, { anchors: [kept] })).problem).toMatchObject({ kind: 'REWRITTEN', seq: 5 });
+      const rewritten = await verifyCommand('--anchor', anchor);
+      expect(rewritten.code).toBe(1);
+      expect(rewritten.out).toContain('record 5 no longer has the hash kept outside the database');
+
+      // A kept head past the end: records were removed from the end.
+      expect((await verifyAuditChain(db, { anchors: [{ seq: 9, hash: kept.hash }] })).problem).toMatchObject({ kind: 'REMOVED', seq: 9 });
+    });
+
+    it('refuses a kept head that is not one, exit 2 naming it', async () => {
+      const bad = await verifyCommand('--anchor', '5:xyz');
+      expect(bad.code).toBe(2);
+      expect(bad.out).toContain('--anchor: "5:xyz" is not a kept head: expected <record>:<64 hex digits>, as audit:verify prints it');
+    });
+  });
+}
+
+defineRetentionSuite('sqlite');
+defineRetentionSuite('mysql');
