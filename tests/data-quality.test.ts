@@ -54,12 +54,12 @@ function defineDataQualitySuite(store: StoreKind) {
       let report: any;
 
       beforeAll(async () => {
-        const started = await stack.query(RUN, {}, await stack.as('auditor'));
+        const started = await stack.query(RUN, {}, await stack.as('auditor', '投诉核查'));
         expect(started.errors).toBeUndefined();
         const deadline = Date.now() + 120_000;
         do {
           await new Promise((r) => setTimeout(r, 300));
-          report = (await stack.query(REPORT, { id: started.data.runConsistencyChecks.id }, await stack.as('auditor'))).data.consistencyReport;
+          report = (await stack.query(REPORT, { id: started.data.runConsistencyChecks.id }, await stack.as('auditor', '投诉核查'))).data.consistencyReport;
         } while (report.status === 'RUNNING' && Date.now() < deadline);
       }, 180_000);
 
@@ -104,7 +104,7 @@ function defineDataQualitySuite(store: StoreKind) {
       });
 
       it('shows a department operator the records of its own rules only, and the counts of all', async () => {
-        const all = (await stack.query(REPORT, {}, await stack.as('auditor'))).data.consistencyReport.rules;
+        const all = (await stack.query(REPORT, {}, await stack.as('auditor', '投诉核查'))).data.consistencyReport.rules;
         const geo = (await stack.query(REPORT, {}, await stack.as('dept-geo'))).data.consistencyReport.rules;
         expect(geo.map((r: any) => [r.rule, r.count])).toEqual(all.map((r: any) => [r.rule, r.count]));
         for (const rule of geo) {
@@ -119,14 +119,14 @@ function defineDataQualitySuite(store: StoreKind) {
         const mismatched = rule('person-record-disagrees-with-number').samples[0].key;
         await stack.query(REPORT, {}, { ...(await stack.as('dept-persons', '核对法定代表人状态')), 'x-request-id': 'req-samples-1' });
         for (const subject of [named, mismatched]) {
-          const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+          const log = await stack.query(LOG, { id: subject }, await stack.as('auditor', '投诉核查'));
           expect(log.data.accessLog.edges.map((e: any) => e.node)).toContainEqual(expect.objectContaining({
             consumer: 'dept-persons', purpose: '核对法定代表人状态', requestId: 'req-samples-1', fields: ['ConsistencySample.detail', 'ConsistencySample.entity', 'ConsistencySample.key'],
           }));
         }
         // dept-geo sees no samples of the persons rules, so reads none of these persons.
         await stack.query(REPORT, {}, { ...(await stack.as('dept-geo')), 'x-request-id': 'req-samples-2' });
-        const log = await stack.query(LOG, { id: named }, await stack.as('auditor'));
+        const log = await stack.query(LOG, { id: named }, await stack.as('auditor', '投诉核查'));
         expect(log.data.accessLog.edges.map((e: any) => e.node.requestId)).not.toContain('req-samples-2');
       });
 
@@ -181,11 +181,11 @@ function defineDataQualitySuite(store: StoreKind) {
           const refused = await stack.query(RAISE, { entity, key, field, believed: '某某', evidence: '申请人提交的证明材料' }, await stack.as('drc-approval', '并联审批'));
           expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
           expect(refused.errors![0].message).toBe(`there is no ${words} ${key}`);
-          const onFile = await stack.query(`query($key: ID) { objections(key: $key) { id } }`, { key }, await stack.as('auditor'));
+          const onFile = await stack.query(`query($key: ID) { objections(key: $key) { id } }`, { key }, await stack.as('auditor', '投诉核查'));
           expect(onFile.data.objections).toEqual([]);
         }
         // Nobody's data was read, so nothing was recorded about the number asked.
-        const log = await stack.query(LOG, { id: nobody[0].key }, await stack.as('auditor'));
+        const log = await stack.query(LOG, { id: nobody[0].key }, await stack.as('auditor', '投诉核查'));
         expect(log.data.accessLog.edges).toEqual([]);
       });
 
@@ -198,7 +198,7 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(raised.errors).toBeUndefined();
         expect(raised.data.raiseObjection).toMatchObject({ status: 'RAISED', owner: 'persons', raisedBy: 'drc-approval' });
         // The consistency checks read every person earlier in this suite: only this request's records matter here.
-        const log = (await stack.query(LOG, { id: someone }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node);
+        const log = (await stack.query(LOG, { id: someone }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(log.filter((r: any) => r.requestId === 'req-raise-existing')).toEqual([{ consumer: 'drc-approval', purpose: '并联审批', requestId: 'req-raise-existing', fields: ['Objection.id', 'Objection.open', 'Objection.owner', 'Objection.raisedBy', 'Objection.status'] }]);
       });
 
@@ -266,7 +266,7 @@ function defineDataQualitySuite(store: StoreKind) {
       it('is personal data: whoever reads an objection on a person is recorded, with the fields they asked', async () => {
         await stack.query(OBJECTION, { id: objectionId }, { ...(await stack.as('dept-persons', '处理数据异议')), 'x-request-id': 'req-objection-1' });
         await stack.query(`{ objections(entity: "NaturalPerson") { key believedValue evidence } }`, {}, { ...(await stack.as('auditor', '异议处理监督')), 'x-request-id': 'req-objection-2' });
-        const records = (await stack.query(LOG, { id: person }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node);
+        const records = (await stack.query(LOG, { id: person }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(records).toContainEqual({ consumer: 'dept-persons', purpose: '处理数据异议', requestId: 'req-objection-1', fields: ['Objection.history', 'Objection.id', 'Objection.status'] });
         expect(records).toContainEqual({ consumer: 'auditor', purpose: '异议处理监督', requestId: 'req-objection-2', fields: ['Objection.believedValue', 'Objection.evidence', 'Objection.key'] });
         // The person sees it too.
@@ -295,7 +295,7 @@ function defineDataQualitySuite(store: StoreKind) {
         const accepted = await stack.query(STEP('acceptObjection'), { id: objectionId, note: '受理，核查户籍档案' }, { ...(await stack.as('dept-persons', '处理数据异议')), 'x-request-id': 'req-accept-1' });
         expect(accepted.data.acceptObjection).toEqual({ id: objectionId, status: 'ACCEPTED', open: true });
         // The step's answer is a read of the objection like any other.
-        const log = (await stack.query(LOG, { id: person }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node);
+        const log = (await stack.query(LOG, { id: person }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(log).toContainEqual({ consumer: 'dept-persons', purpose: '处理数据异议', requestId: 'req-accept-1', fields: ['Objection.id', 'Objection.open', 'Objection.status'] });
         const stillFlagged = await stack.query(PERSON, { id: person });
         expect(stillFlagged.extensions?.dataQuality).toEqual([expect.objectContaining({ objection: objectionId, status: 'ACCEPTED' })]);
@@ -348,7 +348,7 @@ function defineDataQualitySuite(store: StoreKind) {
         const seen = await stack.query(CHANGES, { since }, { ...(await stack.as('drc-approval', '并联审批：跟进变更')), 'x-request-id': 'req-changes-1' });
         expect(seen.errors).toBeUndefined();
         // That the person's record changed, and why, is about the person: the read is recorded.
-        const log = (await stack.query(LOG, { id: person }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node);
+        const log = (await stack.query(LOG, { id: person }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(log).toContainEqual({
           consumer: 'drc-approval', purpose: '并联审批：跟进变更', requestId: 'req-changes-1',
           fields: ['ChangeNotice.entity', 'ChangeNotice.fields', 'ChangeNotice.key', 'ChangeNotice.lastReadAt', 'ChangeNotice.objection', 'ChangeNotice.reason'],

@@ -245,7 +245,7 @@ function defineCorrectionSuite(store: StoreKind) {
 
       it('is not in the gateway\'s public schema: not even suggested', async () => {
         for (const [query, field] of [[PERSON_CHANGES, 'naturalPersonChanges'], [COMPANY_CHANGES, 'legalPersonChanges']]) {
-          const answer = await stack.query(query, { since: '2024-01-01T00:00:00Z' }, await stack.as('auditor'));
+          const answer = await stack.query(query, { since: '2024-01-01T00:00:00Z' }, await stack.as('auditor', '投诉核查'));
           expect(answer.data).toBeUndefined();
           expect(answer.errors).toHaveLength(1);
           expect(answer.errors![0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');

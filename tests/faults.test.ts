@@ -100,7 +100,7 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     const headers = { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-credit-down' };
     expect((await stack.query(PROJECT_REVIEW, { projectCode }, headers)).data.investmentProject.applicant.legalRepresentative.credit).toBeNull();
     const log = await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { requestId fields outcome } } } }`,
-      { id: whole.applicant.legalRepresentative.idNumber }, await stack.as('auditor'));
+      { id: whole.applicant.legalRepresentative.idNumber }, await stack.as('auditor', '投诉核查'));
     const record = log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-credit-down');
     expect(record.outcome).toBe('PARTIAL');
     expect(record.fields).toContain('NaturalPerson.name');

@@ -75,7 +75,7 @@ function defineOperationsSuite(store: StoreKind, mode: 'processes' | 'in-process
       const made = unnamed.headers.get('x-request-id');
       expect(made).toMatch(/^[0-9a-f-]{36}$/);
 
-      const log = await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { consumer requestId operationName } } } }`, { id: person }, await stack.as('auditor'));
+      const log = await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { consumer requestId operationName } } } }`, { id: person }, await stack.as('auditor', '投诉核查'));
       const records = log.data.accessLog.edges.map((e: any) => e.node);
       expect(records).toEqual(expect.arrayContaining([
         { consumer: 'drc-approval', requestId: given, operationName: 'OpsPerson' },

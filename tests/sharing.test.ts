@@ -179,7 +179,7 @@ function defineSharingSuite(store: StoreKind) {
           expect(answer.errors!.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
           expect(answer.errors![0].message).toMatch(/YYYY-MM-DD/);
         }
-        const log = await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 1) { edges { node { consumer } } } }`, { id: person.idNumber }, await stack.as('auditor'));
+        const log = await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 1) { edges { node { consumer } } } }`, { id: person.idNumber }, await stack.as('auditor', '投诉核查'));
         expect(log.errors).toBeUndefined();
       });
     });
@@ -302,7 +302,7 @@ function defineSharingSuite(store: StoreKind) {
         await stack.query(PERSON, { id: subject }, { ...(await stack.as('drc-approval', '并联审批：项目 2026-0001')), 'x-request-id': 'req-audit-1' });
         await stack.query(`query($id: ID!, $n: String!) { verifyNaturalPerson(idNumber: $id, name: $n) }`, { id: subject, n: '某某' }, await stack.as('market-portal'));
 
-        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor', '投诉核查'));
         expect(log.errors).toBeUndefined();
         const records = log.data.accessLog.edges.map((e: any) => e.node);
         const read = records.find((r: any) => r.requestId === 'req-audit-1');
@@ -315,13 +315,28 @@ function defineSharingSuite(store: StoreKind) {
         expect(own.data.accessLog.edges.map((e: any) => e.node.consumer)).toContain('drc-approval');
       });
 
+      it("records an auditor's look at a person's access log, with the auditor's purpose, for the person to see; refuses it without one", async () => {
+        const subject = others[0];
+        const unstated = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+        expect(unstated.errors).toEqual([expect.objectContaining({
+          message: 'Reading the access log of someone else is recorded: state the purpose of this request in the X-Purpose header',
+          extensions: expect.objectContaining({ code: 'FORBIDDEN', missing: 'PURPOSE' }),
+        })]);
+
+        await stack.query(LOG, { id: subject }, { ...(await stack.as('auditor', '投诉核查：2026-信访-0417')), 'x-request-id': 'req-auditor-look' });
+        const own = (await stack.query(LOG, { id: subject }, await stack.asCitizen(subject))).data.accessLog.edges.map((e: any) => e.node);
+        expect(own.find((r: any) => r.requestId === 'req-auditor-look')).toMatchObject({
+          consumer: 'auditor', purpose: '投诉核查：2026-信访-0417', fields: ['accessLog'], outcome: 'COMPLETE',
+        });
+      });
+
       it('records a purpose sent as raw UTF-8 (as curl sends it) as it was written', async () => {
         const subject = others[1];
         const { authorization } = await stack.as('drc-approval');
         // fetch, like Node's http, sends each character of a header as one byte: these are the UTF-8 bytes.
         const raw = Buffer.from('并联审批：原文', 'utf8').toString('latin1');
         await stack.query(PERSON, { id: subject }, { authorization, 'x-purpose': raw, 'x-request-id': 'req-raw-purpose' });
-        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor', '投诉核查'));
         const record = log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-raw-purpose');
         expect(record.purpose).toBe('并联审批：原文');
       });
@@ -331,7 +346,7 @@ function defineSharingSuite(store: StoreKind) {
         const headers = { ...(await stack.as('market-portal')), 'x-request-id': 'req-refused-under' };
         const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name credit { onBlacklist entries { kind } } } }`, { id: subject }, headers);
         expect(answer.data.naturalPerson.credit.entries).toBeNull();
-        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor', '投诉核查'));
         const record = log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-refused-under');
         expect(record.fields).toEqual(['NaturalPerson.credit', 'NaturalPerson.credit.onBlacklist', 'NaturalPerson.name']);
         expect(record.outcome).toBe('PARTIAL');
@@ -346,7 +361,7 @@ function defineSharingSuite(store: StoreKind) {
         );
         expect(answer.errors).toBeUndefined();
         const fieldsFor = async (id: string) =>
-          (await stack.query(LOG, { id }, await stack.as('auditor'))).data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-two-persons').fields;
+          (await stack.query(LOG, { id }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-two-persons').fields;
         expect(await fieldsFor(a)).toEqual(['NaturalPerson.name']);
         expect(await fieldsFor(b)).toEqual(['NaturalPerson.credit', 'NaturalPerson.credit.onBlacklist', 'NaturalPerson.householdAddress']);
       });
@@ -356,7 +371,7 @@ function defineSharingSuite(store: StoreKind) {
         const headers = { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-exists' };
         const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { __typename } }`, { id: subject }, headers);
         expect(answer.data.naturalPerson).toEqual({ __typename: 'NaturalPerson' });
-        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
+        const log = await stack.query(LOG, { id: subject }, await stack.as('auditor', '投诉核查'));
         expect(log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-exists')).toMatchObject({ consumer: 'drc-approval', fields: ['naturalPerson'] });
       });
 
@@ -375,7 +390,7 @@ function defineSharingSuite(store: StoreKind) {
         const page = await stack.query(`{ investmentProjects(first: 1) { edges { node { projectCode } } } }`);
         const review = await stack.query(PROJECT_REVIEW, { projectCode: page.data.investmentProjects.edges[0].node.projectCode }, { ...(await stack.as('market-portal')), 'x-request-id': 'req-join-1' });
         const rep = review.data.investmentProject.applicant.legalRepresentative.idNumber;
-        const log = await stack.query(LOG, { id: rep }, await stack.as('auditor'));
+        const log = await stack.query(LOG, { id: rep }, await stack.as('auditor', '投诉核查'));
         const record = log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-join-1');
         expect(record).toMatchObject({ consumer: 'market-portal', purpose: null });
         expect(record.fields).toEqual(expect.arrayContaining(['NaturalPerson.name', 'NaturalPerson.credit.onBlacklist']));

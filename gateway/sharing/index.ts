@@ -79,6 +79,14 @@ const resolvers = {
       const idNumber = validArgument('idNumber', checkIdNumber(args.idNumber));
       const own = ctx.caller.kind === 'CITIZEN' && ctx.caller.subject === idNumber;
       if (!own && !isAuditor(ctx.caller)) throw forbidden('The access log is open to auditors and to the person it is about');
+      // Who read a person, and why, is about that person: an auditor states why they look (a
+      // complaint, an inspection), and the person sees it in their log, as every look is recorded
+      // (the guard records accessLog as a read of the person it names).
+      if (!own && !ctx.caller.purpose) {
+        throw new GraphQLError('Reading the access log of someone else is recorded: state the purpose of this request in the X-Purpose header', {
+          extensions: { code: 'FORBIDDEN', missing: 'PURPOSE' },
+        });
+      }
       const first = args.first ?? 20;
       if (first < 1 || first > 100) throw badUserInput(`first must lie in [1, 100], not ${first}`);
       const before = args.after ? Number(Buffer.from(args.after, 'base64url').toString().replace(/^seq:/, '')) : undefined;
