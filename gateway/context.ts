@@ -1,3 +1,4 @@
+import type { MissingRecord } from './missing-records';
 import type { Consumer } from './consumers';
 
 /** Who is asking: a registered consumer system, or a citizen asking about themselves. */
@@ -9,6 +10,8 @@ export interface GatewayContext {
   principal: Principal;
   /** The stated purpose (X-Purpose), needed for conditional fields. */
   purpose?: string;
+  /** Records a department was asked for and does not hold, gathered while the plan runs (`missing-records.ts`). */
+  missingRecords?: MissingRecord[];
 }
 
 export const principalId = (p: Principal) => (p.kind === 'SYSTEM' ? p.consumer.id : `citizen:${p.idNumber}`);

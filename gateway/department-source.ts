@@ -5,6 +5,7 @@ import { AUDIT_TRAIL_UNAVAILABLE } from '../shared/errors';
 import type { InternalCaller, InternalSigner } from '../shared/internal-token';
 import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
+import { missingRecords } from './missing-records';
 import { unavailableAnswer } from './partial-answers';
 import type { SubgraphPolicy } from './resilience';
 import { DepartmentFetch, isMutation, mergingFetches, RefusedFetch, SendFetch } from './fetch-merging';
@@ -113,6 +114,8 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       // names nobody. Judged per fetch, after a merged call is split, so that one fetch's failure
       // costs no other request its answer (and so neither retried nor counted by the breaker).
       const failure = answer.errors?.find(unmeant);
+      const missing = (context as GatewayContext | undefined)?.missingRecords;
+      if (missing) missing.push(...missingRecords(this.subgraph, this.description, request.variables?.representations, answer.data, answer.errors));
       if (!failure) return answer;
       this.logger.warn({ subgraph: this.subgraph, requestId: context?.requestId, reason: failure.message }, 'subgraph failed');
       const couldNot = this.unavailable('could not answer');

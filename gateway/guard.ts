@@ -11,6 +11,7 @@ import {
   applyMasks, applyRefusals, conditionalResources, decide, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
 } from './policy/enforce';
 import { FieldVisit, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS } from './policy/operation-shape';
+import { distinctMissing } from './missing-records';
 import type { ShareRules } from './policy/share-rules';
 import type { AccessStore } from './sharing/access';
 import type { EntityReads } from './quality/entity-reads';
@@ -86,6 +87,8 @@ export function guardGateway(
       const rewritten = rewrites.get(`${shapeKey}\u0000${removed}`, () => rewriteOperation(requestContext.document, shape, decision.refusals));
       run = Object.create(requestContext, { document: { value: rewritten.document }, queryHash: { value: rewritten.queryHash } });
     }
+    // The department data sources add the records they were asked for and do not hold.
+    context.missingRecords = [];
     const result = await execute(run);
 
     const refusalErrors = result.data ? applyRefusals(result.data, decision.refusals, shape) : [];
@@ -145,7 +148,8 @@ export function guardGateway(
       }
     }
     const answer = errors.length ? { ...result, errors } : result;
-    return flags.length ? { ...answer, extensions: { ...answer.extensions, dataQuality: flags } } : answer;
+    const quality = [...flags, ...distinctMissing(context.missingRecords)];
+    return quality.length ? { ...answer, extensions: { ...answer.extensions, dataQuality: quality } } : answer;
   };
 
   return {

@@ -145,6 +145,33 @@ function defineDataQualitySuite(store: StoreKind) {
       });
     });
 
+    describe('records a department names and their owner does not hold', () => {
+      const COMPANY = `query($u: ID!) { legalPerson(uscc: $u) { name legalRepresentative { idNumber name birthDate } } }`;
+      const companyWith = (kind: string) => {
+        const j = Array.from({ length: PLAN.legalPersons }, (_, n) => n).find((n) => companyDefect(PLAN, n)?.kind === kind)!;
+        return legalPersonFacts(PLAN, j).uscc;
+      };
+
+      it('says so in the dataQuality extension instead of answering bare nulls', async () => {
+        const answer = await stack.query(COMPANY, { u: companyWith('representativeUnknown') }, await stack.as('drc-approval', '并联审批'));
+        expect(answer.errors).toBeUndefined();
+        const { idNumber, name, birthDate } = answer.data.legalPerson.legalRepresentative;
+        expect({ name, birthDate }).toEqual({ name: null, birthDate: null });
+        expect(answer.extensions?.dataQuality).toEqual([{
+          entity: 'NaturalPerson', key: idNumber, department: 'persons', problem: 'NOT_IN_REGISTER',
+          message: `The persons department (Public Security 公安) holds no NaturalPerson ${idNumber}, though another department's record names it: its fields here are null. A data-quality defect: raise an objection.`,
+        }]);
+      });
+
+      it('says nothing where the record is held, or where nothing of it was asked of its owner', async () => {
+        const held = await stack.query(COMPANY, { u: companyWith('representativeDeceased') }, await stack.as('drc-approval', '并联审批'));
+        expect(held.data.legalPerson.legalRepresentative.name).toEqual(expect.any(String));
+        expect(held.extensions?.dataQuality).toBeUndefined();
+        const keyOnly = await stack.query(`query($u: ID!) { legalPerson(uscc: $u) { legalRepresentative { idNumber } } }`, { u: companyWith('representativeUnknown') }, await stack.as('drc-approval'));
+        expect(keyOnly.extensions?.dataQuality).toBeUndefined();
+      });
+    });
+
     describe('objections (数据异议) and change notices', () => {
       // A representative of an ordinary active company, read by drc-approval during a review.
       const company = legalPersonFacts(PLAN, Array.from({ length: PLAN.legalPersons }, (_, j) => j).find((j) => !companyDefect(PLAN, j) && legalPersonFacts(PLAN, j).status === 'ACTIVE')!);
