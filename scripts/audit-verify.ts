@@ -48,7 +48,7 @@ function collectAnchor(text: string, anchors: ChainAnchor[]): ChainAnchor[] {
 /** What an intact trail's report adds: where it starts, what the kept heads vouched for, the head to keep. */
 function notes(chain: ChainReport): string[] {
   const lines: string[] = [];
-  if (chain.from > 1) lines.push(`Records 1 to ${chain.from - 1} were removed under the three-year retention (the only removal the store allows); the chain is verified from record ${chain.from}.`);
+  if (chain.from > 1) lines.push(`Records 1 to ${chain.from - 1} were removed under the three-year retention (npm run audit:purge, ${chain.purgedAt}); the chain is verified from record ${chain.from}, behind the hash the purge kept.`);
   if (chain.anchors.matched.length) lines.push(`Kept heads matched: record${chain.anchors.matched.length > 1 ? 's' : ''} ${chain.anchors.matched.join(', ')}: the trail up to ${chain.anchors.matched.length > 1 ? 'them' : 'it'} is as it was when kept.`);
   if (chain.anchors.purged.length) lines.push(`Kept heads removed under retention, vouching for nothing now: record${chain.anchors.purged.length > 1 ? 's' : ''} ${chain.anchors.purged.join(', ')}.`);
   if (chain.head) lines.push(`Head: ${chain.head.seq}:${chain.head.hash}\nKeep this line outside the database and pass it next time as --anchor ${chain.head.seq}:${chain.head.hash}: a trail rewritten behind the triggers, which the chain alone cannot show, then fails.`);

@@ -80,7 +80,7 @@ function defineRetentionSuite(store: StoreKind) {
 
       const cli = await verifyCommand();
       expect(cli.code).toBe(0);
-      expect(cli.out).toContain('Records 1 to 3 were removed under the three-year retention (the only removal the store allows); the chain is verified from record 4.');
+      expect(cli.out).toMatch(/Records 1 to 3 were removed under the three-year retention \(npm run audit:purge, \d{4}-\d\d-\d\dT[\d:.]+Z\); the chain is verified from record 4, behind the hash the purge kept\./);
       expect(cli.out).toContain(`Head: 5:${before.head!.hash}`);
     });
 
@@ -137,6 +137,15 @@ function defineRetentionSuite(store: StoreKind) {
 
       // A kept head past the end: records were removed from the end.
       expect((await verifyAuditChain(db, { anchors: [{ seq: 9, hash: kept.hash }] })).problem).toMatchObject({ kind: 'REMOVED', seq: 9 });
+    });
+
+    it('tells records removed from the start behind the triggers from a retention purge', async () => {
+      await db.raw('DROP TRIGGER audit_trail_retention');
+      await db('audit_trail').where('seq', 4).delete();
+      expect((await verifyAuditChain(db)).problem).toEqual({ kind: 'REMOVED', seq: 1, message: 'records 1 to 4 were removed, and no retention purge removed them' });
+      const cli = await verifyCommand();
+      expect(cli.code).toBe(1);
+      expect(cli.out).toContain('records 1 to 4 were removed, and no retention purge removed them');
     });
 
     it('refuses a kept head that is not one, exit 2 naming it', async () => {

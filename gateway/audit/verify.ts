@@ -33,11 +33,13 @@ export interface ChainReport {
   records: number;
   problem: ChainProblem | null;
   /**
-   * The first record in the trail. Records before it were removed under the three-year retention
-   * (`RETENTION_DAYS`), the only removal the store's triggers allow: the chain is verified from it,
-   * behind the hash it names as its predecessor's.
+   * The first record in the trail. Records before it were removed by a retention purge, which kept
+   * where it cut the trail and that record's hash (`audit_purges`): the chain is verified from it,
+   * behind that hash. Records removed before it any other way are a REMOVED problem.
    */
   from: number;
+  /** When the purge that cut the trail at `from` ran; null when the trail starts at record 1. */
+  purgedAt: string | null;
   /** The last record: what to keep outside the database and pass as an anchor next time. */
   head: ChainAnchor | null;
   /** The anchors that vouch for the trail up to them; those removed under retention vouch for nothing now. */
@@ -56,12 +58,22 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
   const first = await db('audit_trail').min({ seq: 'seq' }).first();
   const from = first?.seq == null ? 1 : Number(first.seq);
   let expectedSeq = from;
-  let prevHash: string | null = from === 1 ? GENESIS_HASH : null; // after a retention purge: the first record's own
   let records = 0;
   const matched: number[] = [];
-  const report = (problem: ChainProblem | null, head: ChainAnchor | null): ChainReport => ({
-    records, problem, from, head, anchors: { matched, purged: [...anchors.keys()].filter((seq) => seq < from).sort((a, b) => a - b) },
+  const report = (problem: ChainProblem | null, head: ChainAnchor | null, purgedAt: string | null = null): ChainReport => ({
+    records, problem, from, purgedAt, head, anchors: { matched, purged: [...anchors.keys()].filter((seq) => seq < from).sort((a, b) => a - b) },
   });
+  // A trail that starts later than record 1 follows where a retention purge cut it, or was cut behind the triggers.
+  let prevHash = GENESIS_HASH;
+  let purgedAt: string | null = null;
+  if (from > 1) {
+    const purge = await db('audit_purges').where('through_seq', from - 1).orderBy('id', 'desc').first();
+    if (!purge) {
+      return report({ kind: 'REMOVED', seq: 1, message: `records 1 to ${from - 1} were removed, and no retention purge removed them` }, null);
+    }
+    prevHash = purge.through_hash;
+    purgedAt = purge.purged_at;
+  }
   for (;;) {
     const rows: AuditRow[] = await db('audit_trail').where('seq', '>=', expectedSeq).orderBy('seq').limit(pageSize);
     for (const raw of rows) {
@@ -73,7 +85,7 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
       if (chainHash(content) !== hash) {
         return report({ kind: 'CHANGED', seq: row.seq, message: `record ${row.seq} was changed or moved: its content no longer matches its hash` }, null);
       }
-      if (row.prev_hash !== (prevHash ?? row.prev_hash)) {
+      if (row.prev_hash !== prevHash) {
         return report({ kind: 'REORDERED', seq: row.seq, message: `record ${row.seq} does not follow record ${row.seq - 1}: the chain was reordered or rewritten` }, null);
       }
       const kept = anchors.get(row.seq);
@@ -104,7 +116,7 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
   if (beyond !== undefined) {
     return report({ kind: 'REMOVED', seq: beyond, message: `record ${beyond}, whose hash was kept outside the database, is past the end of the trail (record ${last}): records were removed from the end` }, null);
   }
-  return report(null, records > 0 ? { seq: last, hash: prevHash! } : null);
+  return report(null, records > 0 ? { seq: last, hash: prevHash } : null, purgedAt);
 }
 
 export type IndexProblem =

@@ -8,5 +8,6 @@ import { auditSubjectsBehind } from './007_audit_subjects_behind';
 import { recordedOperationsBlanked } from './008_recorded_operations_blanked';
 import { auditListsUnbounded } from './009_audit_lists_unbounded';
 import { auditSubjectsProtected } from './010_audit_subjects_protected';
+import { auditPurges } from './011_audit_purges';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges];
