@@ -144,13 +144,17 @@ const PROJECT_CODE = /^(\d{4})-(\d{6})-(\d{2})-(\d{2})-(\d{6})$/;
 /** The project kind a projectCode carries (TT): 01 审批 approval, 02 核准 ratification, 03 备案 filing. */
 export const PROJECT_KINDS = { '01': 'APPROVAL', '02': 'RATIFICATION', '03': 'FILING' } as const;
 export type ProjectKindCode = keyof typeof PROJECT_KINDS;
+/** The years a projectCode's YYYY may carry. */
+export const PROJECT_YEARS = { min: 2000, max: 2099 } as const;
 
 export function checkProjectCode(input: string): Checked {
   const value = input.trim();
   const m = PROJECT_CODE.exec(value);
   if (!m) return bad(`a projectCode is YYYY-RRRRRR-II-TT-NNNNNN, ${quoted(input)} is not`);
   const year = Number(m[1]);
-  if (year < 2000 || year > 2099) return bad(`the projectCode's year ${m[1]} is out of range`);
+  if (year < PROJECT_YEARS.min || year > PROJECT_YEARS.max) {
+    return bad(`the projectCode's year must lie in [${PROJECT_YEARS.min}, ${PROJECT_YEARS.max}], not ${m[1]}`);
+  }
   const region = checkDivisionCode(m[2]);
   if (!region.ok) return bad(`the projectCode's region code ${m[2]} is not valid: ${region.reason}`);
   if (!Object.hasOwn(PROJECT_KINDS, m[4])) return bad(`the projectCode's project kind ${m[4]} is not one of 01 (审批), 02 (核准), 03 (备案)`);

@@ -93,11 +93,14 @@ describe('GB/T 2260 division code', () => {
 describe('project and parcel codes', () => {
   it('accepts well-formed codes', () => {
     expect(checkProjectCode('2024-350102-64-01-000123').ok).toBe(true);
+    expect(checkProjectCode('2000-350102-64-01-000123').ok).toBe(true);
+    expect(checkProjectCode('2099-350102-64-01-000123').ok).toBe(true);
     expect(checkParcelCode('350102001001GB00001W00000000').ok).toBe(true);
   });
   it.each([
     ['2024-350102-64-01-00012', /YYYY-RRRRRR-II-TT-NNNNNN/],
-    ['1899-350102-64-01-000123', /year/],
+    ['1899-350102-64-01-000123', /^the projectCode's year must lie in \[2000, 2099\], not 1899$/],
+    ['2100-350102-64-01-000123', /^the projectCode's year must lie in \[2000, 2099\], not 2100$/],
     ['2024-000102-64-01-000123', /region code/],
     ['2024-350102-64-00-000123', /kind 00 is not one of 01/],
     ['2024-350102-64-09-000123', /kind 09 is not one of 01 \(审批\), 02 \(核准\), 03 \(备案\)/],
