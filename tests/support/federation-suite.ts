@@ -129,6 +129,7 @@ export function defineFederationSuite(store: StoreKind): void {
       ['administrativeDivision(code: "35010") { name }', /code.*6 digits/],
       ['landParcel(parcelCode: "35010200100GB00001W00000000") { landUse }', /parcelCode.*28 characters/],
       ['investmentProject(projectCode: "2024-3501-64-01-000001") { name }', /projectCode.*YYYY-RRRRRR-II-TT-NNNNNN/],
+      ['investmentProject(projectCode: "2199-350102-64-01-000001") { name }', /projectCode's year must lie in \[2000, 2099\], not 2199/],
       ['investmentProjects(regionCode: "99") { totalCount }', /regionCode/],
       ['investmentProjects(after: "bm90LWEtY3Vyc29y") { totalCount }', /after is not a cursor/],
       ['investmentProjects(first: 500) { totalCount }', /first must lie in \[0, 100\]/],
