@@ -34,6 +34,7 @@ function decodeCursor(cursor: string): string {
 interface Page {
   nodes: InvestmentProject[];
   hasNextPage: boolean;
+  endCursor: string | null;
   filter: ProjectFilter;
   store: ProjectStore;
 }
@@ -62,15 +63,15 @@ export const resolvers = {
       const nodes = rows.slice(0, first);
       // Later lookups of these projects in the same request are answered from the loader's cache.
       for (const node of nodes) projects.prime(node.projectCode, node);
-      return { nodes, hasNextPage: rows.length > first, filter, store };
+      // An empty page ends where it began: its endCursor is the `after` it was asked with (null at the
+      // start), so a client following endCursor continues from there instead of starting over.
+      const endCursor = nodes.length ? encodeCursor(nodes[nodes.length - 1].projectCode) : after !== undefined ? encodeCursor(after) : null;
+      return { nodes, hasNextPage: rows.length > first, endCursor, filter, store };
     },
   },
   InvestmentProjectConnection: {
     edges: (page: Page) => page.nodes.map((node) => ({ cursor: encodeCursor(node.projectCode), node })),
-    pageInfo: (page: Page) => ({
-      hasNextPage: page.hasNextPage,
-      endCursor: page.nodes.length ? encodeCursor(page.nodes[page.nodes.length - 1].projectCode) : null,
-    }),
+    pageInfo: (page: Page) => ({ hasNextPage: page.hasNextPage, endCursor: page.endCursor }),
     totalCount: (page: Page) => page.store.count(page.filter),
   },
   InvestmentProject: {

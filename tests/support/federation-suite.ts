@@ -184,12 +184,49 @@ export function defineFederationSuite(store: StoreKind): void {
 
     it('says whether there is a page even when asked for none, and refuses an empty region or cursor', async () => {
       const none = await stack.query(`{ investmentProjects(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage endCursor } } }`);
+      // Nothing asked after: the empty page ends at the start, where following it begins.
       expect(none.data.investmentProjects).toEqual({ totalCount: expect.any(Number), edges: [], pageInfo: { hasNextPage: true, endCursor: null } });
       expect(none.data.investmentProjects.totalCount).toBeGreaterThan(0);
       for (const args of ['regionCode: ""', 'after: ""']) {
         const refused = await stack.query(`{ investmentProjects(first: 1, ${args}) { totalCount } }`);
         expect(refused.errors!.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       }
+    });
+
+    it('ends an empty page (first: 0) where it began, so following its endCursor continues instead of starting over', async () => {
+      const PAGE = `query($first: Int, $after: String) { investmentProjects(first: $first, after: $after, status: UNDER_CONSTRUCTION, regionCode: "350100") {
+        totalCount edges { node { projectCode } } pageInfo { hasNextPage endCursor } } }`;
+      const page = async (first: number, after: string | null) => {
+        const answer: any = await stack.query(PAGE, { first, after });
+        expect(answer.errors).toBeUndefined();
+        return answer.data.investmentProjects;
+      };
+
+      // After a cursor, an empty page says there is more and hands the same cursor back (it said null: back to the start).
+      const three = await page(3, null);
+      const empty = await page(0, three.pageInfo.endCursor);
+      expect(empty).toEqual({ totalCount: three.totalCount, edges: [], pageInfo: { hasNextPage: true, endCursor: three.pageInfo.endCursor } });
+
+      // A client following pageInfo with page sizes that include 0 sees every project once, in order, and stops.
+      const seen: string[] = [];
+      let after: string | null = null;
+      let requests = 0;
+      for (let more = true; more; ) {
+        requests++;
+        expect(requests).toBeLessThan(100);
+        const connection: any = await page(requests % 2 ? 0 : 3, after);
+        seen.push(...connection.edges.map((e: any) => e.node.projectCode));
+        more = connection.pageInfo.hasNextPage;
+        after = connection.pageInfo.endCursor;
+      }
+      expect(three.totalCount).toBeGreaterThan(8);
+      expect(seen).toHaveLength(three.totalCount);
+      expect([...seen].sort()).toEqual(seen);
+      expect(new Set(seen).size).toBe(seen.length);
+
+      // At the end, an empty page says there is nothing more.
+      const last = await page(0, after);
+      expect(last).toEqual({ totalCount: three.totalCount, edges: [], pageInfo: { hasNextPage: false, endCursor: after } });
     });
 
     it('finds the county containing a point, and the parcel inside its own county', async () => {
