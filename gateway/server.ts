@@ -37,6 +37,7 @@ import { guardGateway } from './guard';
 import { rememberExecutedOperations } from './operation-memo';
 import { httpErrorAnswer } from './limits/http-body';
 import { FiniteNumbersRule } from './limits/finite-numbers';
+import { identifierVariablesPlugin } from './identifier-variables';
 import { operationLimitsPlugin } from './limits/operation-limits';
 import { requestErrorCodesPlugin } from './limits/request-errors';
 import { createRateLimiter, rateLimitedAuthenticator } from './limits/rate-limit';
@@ -176,6 +177,8 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
       ApolloServerPluginSchemaReportingDisabled(),
       operationLimitsPlugin(config.limits),
       requestErrorCodesPlugin(),
+      // An ID sent as a JSON number beyond 2^53 has lost digits: refused naming the variable.
+      identifierVariablesPlugin(),
       apq.plugin,
       operationRecorderPlugin(createOperationRecorder(db, logger)),
       objectionReferencesPlugin(quality.services.objections),

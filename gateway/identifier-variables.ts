@@ -1,0 +1,90 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  GraphQLError,
+  GraphQLInputType,
+  GraphQLSchema,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  print,
+  typeFromAST,
+  VariableDefinitionNode,
+} from 'graphql';
+
+/** An identifier sent as a JSON number that JavaScript could not hold exactly: where, and what it became. */
+interface LostDigits {
+  /** `ids[2]`, `input.legalRepresentativeIdNumber`; empty for the variable itself. */
+  at: string;
+  value: number;
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER.toLocaleString('en-US', { useGrouping: false });
+
+/**
+ * An ID sent as a JSON number beyond 2^53 has lost digits before any of our code sees it: the body
+ * is parsed into JavaScript numbers, and GraphQL's ID then turns 350426195905090695 into the string
+ * "350426195905090700", which a department reports as an invalid check digit of a number the caller
+ * never sent. So a variable whose declared type holds an ID (itself, in a list, or in a field of an
+ * input object) and is given a JSON integer that is not a safe integer is refused here, before
+ * anything runs, with BAD_USER_INPUT naming the variable and saying to send the ID as a string.
+ * Smaller integers are exact and stay accepted, as GraphQL accepts them; an ID written in the
+ * query itself (`idNumber: 350426195905090695`) keeps its digits and is not concerned.
+ */
+export function identifierVariablesPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request, schema }) {
+          const variables = request.variables;
+          if (!operation?.variableDefinitions?.length || !variables) return;
+          for (const definition of operation.variableDefinitions) {
+            const name = definition.variable.name.value;
+            if (!Object.prototype.hasOwnProperty.call(variables, name)) continue;
+            const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
+            const lost = type && lostDigits(type, variables[name], '');
+            if (lost) throw refusal(definition, lost);
+          }
+        },
+      };
+    },
+  };
+}
+
+function lostDigits(type: GraphQLInputType, value: unknown, at: string): LostDigits | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (isNonNullType(type)) return lostDigits(type.ofType, value, at);
+  if (isListType(type)) {
+    // GraphQL takes a single value where a list is declared, as a list of one.
+    if (!Array.isArray(value)) return lostDigits(type.ofType, value, at);
+    for (let i = 0; i < value.length; i++) {
+      const lost = lostDigits(type.ofType, value[i], `${at}[${i}]`);
+      if (lost) return lost;
+    }
+    return undefined;
+  }
+  if (isInputObjectType(type)) {
+    if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+    for (const field of Object.values(type.getFields())) {
+      if (!Object.prototype.hasOwnProperty.call(value, field.name)) continue;
+      const lost = lostDigits(field.type, (value as Record<string, unknown>)[field.name], `${at}.${field.name}`);
+      if (lost) return lost;
+    }
+    return undefined;
+  }
+  if (isScalarType(type) && type.name === 'ID' && typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return { at, value };
+  }
+  return undefined;
+}
+
+function refusal(definition: VariableDefinitionNode, lost: LostDigits): GraphQLError {
+  const name = definition.variable.name.value;
+  const where = lost.at ? ` at "${name}${lost.at}"` : '';
+  const arrived = lost.value.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 0 });
+  return new GraphQLError(
+    `Variable "$${name}" of type "${print(definition.type)}"${where} must be sent as a string, not a JSON number: a JSON number loses digits ` +
+      `beyond 2^53 (${MAX_SAFE}), and the one given arrives as ${arrived}, which may not be the identifier meant`,
+    { nodes: [definition], extensions: { code: 'BAD_USER_INPUT', variable: name, http: { status: 400 } } },
+  );
+}
