@@ -4,18 +4,47 @@ import { localUrl } from '../shared/http';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
 import { wholeNumber } from './cli-options';
 
-/** `--gateway`: an absolute http(s) URL, e.g. http://127.0.0.1:4000/graphql. */
+const EXAMPLE = 'http://127.0.0.1:4000/graphql';
+
+/**
+ * `--gateway`: an absolute http(s) URL, e.g. http://127.0.0.1:4000/graphql. The gateway's base URL
+ * (no path, or `/`) means its GraphQL endpoint: /graphql is appended.
+ */
 function gatewayUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError('not a URL: give the gateway\'s GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql');
+    throw new InvalidArgumentError(`not a URL: give the gateway's GraphQL endpoint, e.g. ${EXAMPLE}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError(`not an http:// or https:// URL (${url.protocol}): give the gateway's GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql`);
+    throw new InvalidArgumentError(`not an http:// or https:// URL (${url.protocol}): give the gateway's GraphQL endpoint, e.g. ${EXAMPLE}`);
   }
+  if (url.pathname === '/') url.pathname = '/graphql';
   return url.href;
+}
+
+/**
+ * The GraphQL answer in a response, or an error naming the URL, the HTTP status and the content
+ * type when the response is not one (an HTML error page, say, from a URL that is not the endpoint).
+ */
+async function graphqlAnswer(url: string, response: Response): Promise<{ data?: any; errors?: { message: string }[] }> {
+  const text = await response.text();
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    answer = undefined;
+  }
+  const isAnswer = (a: unknown): a is { data?: any; errors?: { message: string }[] } =>
+    typeof a === 'object' && a !== null && !Array.isArray(a) && ('data' in a || Array.isArray((a as { errors?: unknown }).errors));
+  if (isAnswer(answer)) return answer;
+  const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  const type = response.headers.get('content-type') ?? 'no content type';
+  throw new Error(
+    `the gateway at ${url} did not answer GraphQL (${status}, ${type}${answer === undefined ? '' : ', JSON that is not a GraphQL answer'}): ` +
+      `give --gateway the gateway's GraphQL endpoint, which ends in /graphql, e.g. ${EXAMPLE}`,
+  );
 }
 
 /**
@@ -26,7 +55,7 @@ function gatewayUrl(value: string): string {
  */
 const program = new Command('consistency')
   .description('Run the cross-department consistency checks through the gateway and print the report.')
-  .option('--gateway <url>', 'the gateway GraphQL endpoint (default: this machine, ONESOURCE_GATEWAY_PORT)', gatewayUrl)
+  .option('--gateway <url>', 'the gateway GraphQL endpoint, or its base URL, to which /graphql is added (default: this machine, ONESOURCE_GATEWAY_PORT)', gatewayUrl)
   .option('--token <jwt>', 'a bearer token of an auditor or department operator (default: a dev token for auditor)')
   .option('--samples <n>', 'samples printed per rule', wholeNumber({ of: 'samples' }), 5)
   .option('--json', 'print the report as JSON')
@@ -51,7 +80,7 @@ async function main() {
     }).catch((e: Error) => {
       throw new Error(`the gateway at ${url} does not answer (${e.message}): start it with npm start`);
     });
-    const answer = (await response.json()) as { data?: any; errors?: { message: string }[] };
+    const answer = await graphqlAnswer(url, response);
     if (answer.errors?.length) throw new Error(answer.errors.map((e) => e.message).join('; '));
     return answer.data;
   };

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -251,6 +252,64 @@ describe('npm run consistency, check and token: bad values are named before anyt
     const again = await runScript('token.ts', ['drc-approval'], dataDir);
     expect(again.code).toBe(0);
     expect(again.stderr).toBe('');
+  });
+});
+
+describe('npm run consistency: a --gateway that is not the GraphQL endpoint', () => {
+  /**
+   * A stand-in gateway: GraphQL at /graphql (a run that is done at once), and elsewhere what
+   * express answers the real one's root: 404 with an HTML page.
+   */
+  let server: http.Server;
+  let base: string;
+  const asked: string[] = [];
+  let dataDir: string;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        asked.push(`${req.method} ${req.url}`);
+        if (req.method !== 'POST' || req.url !== '/graphql') {
+          res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(`<!DOCTYPE html>\n<html lang="en"><body><pre>Cannot ${req.method} ${req.url}</pre></body></html>`);
+          return;
+        }
+        const run = { id: '7', status: 'DONE', progress: 'done', error: null, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z', rules: [], departments: [] };
+        const data = JSON.parse(body).query.includes('runConsistencyChecks') ? { runConsistencyChecks: { id: '7' } } : { consistencyReport: run };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    dataDir = tempDir('consistency');
+    asked.length = 0;
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('takes the gateway\'s base URL (no path, or /) as its /graphql endpoint', async () => {
+    for (const gateway of [base, `${base}/`]) {
+      asked.length = 0;
+      const outcome = await runScript('consistency.ts', ['--gateway', gateway, '--token', 'a-token', '--json'], dataDir);
+      expect(outcome).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(outcome.stdout)).toMatchObject({ id: '7', status: 'DONE' });
+      expect(asked).toEqual(['POST /graphql', 'POST /graphql']);
+    }
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('says a URL that answers something other than GraphQL is not the endpoint: the URL, status and content type, and /graphql', async () => {
+    const outcome = await runScript('consistency.ts', ['--gateway', `${base}/api`, '--token', 'a-token'], dataDir);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr.trim()).toBe(
+      `consistency: the gateway at ${base}/api did not answer GraphQL (HTTP 404 Not Found, text/html; charset=utf-8): ` +
+        `give --gateway the gateway's GraphQL endpoint, which ends in /graphql, e.g. http://127.0.0.1:4000/graphql`,
+    );
+    expect(outcome.stderr).not.toMatch(/Unexpected token|not valid JSON/);
+    expect(asked).toEqual(['POST /api']);
   });
 });
 
