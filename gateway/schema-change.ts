@@ -53,8 +53,15 @@ export interface SchemaChangeReport {
    */
   brokenOperations: BrokenOperation[];
   affectedConsumers: string[];
-  /** Recorded operations looked at. */
+  /** Recorded operations judged: those that validate against the current API schema. */
   operationsChecked: number;
+  /**
+   * Recorded operations that do not validate against the current API schema, so the change cannot
+   * be judged for them: listed rather than left out, since it usually means the "current" SDL is
+   * not what the gateway served when they were sent (an SDL edited in place, a wrong
+   * ONESOURCE_SCHEMA_DIR).
+   */
+  invalidNow: { consumerId: string; operationName: string | null; operationHash: string; errors: string[] }[];
 }
 
 /**
@@ -85,7 +92,7 @@ export function checkSchemaChange(options: {
 }): SchemaChangeReport {
   const report: SchemaChangeReport = {
     subgraph: options.subgraph, compositionErrors: [], breakingChanges: [], dangerousChanges: [],
-    brokenOperations: [], affectedConsumers: [], operationsChecked: 0,
+    brokenOperations: [], affectedConsumers: [], operationsChecked: 0, invalidNow: [],
   };
   const proposedSources = options.current.map((s) => (s.name === options.subgraph ? { ...s, sdl: options.proposedSdl } : s));
   let proposed: string;
@@ -111,8 +118,13 @@ export function checkSchemaChange(options: {
     } catch {
       continue; // recorded only after validation, so this is not expected; nothing to compare
     }
-    // Operations already invalid today are not this change's doing.
-    if (validate(before, document).length) continue;
+    // Operations already invalid today are not this change's doing, but are reported: counting
+    // them silently out would hide a "current" SDL that is not what consumers were served.
+    const invalid = validate(before, document);
+    if (invalid.length) {
+      report.invalidNow.push({ consumerId: op.consumerId, operationName: op.operationName, operationHash: op.operationHash, errors: invalid.map((e) => e.message) });
+      continue;
+    }
     report.operationsChecked++;
     const errors = validate(after, document).map((e) => e.message);
     const reasons = changesUsedBy(document, compare);

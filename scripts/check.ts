@@ -5,6 +5,8 @@ import { readConfig } from '../shared/config';
 import { DEPARTMENTS, DepartmentName, isDepartmentName, schemaPath } from '../shared/departments';
 import { recordedOperations } from '../gateway/operations-recorder';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
+import { schemaFile } from '../gateway/supergraph';
+import { projectPath } from '../shared/project-root';
 import { openExistingGatewayStore } from './cli-options';
 
 /**
@@ -13,7 +15,8 @@ import { openExistingGatewayStore } from './cli-options';
  * breaks operations consumers have sent: they would no longer validate, or they use something
  * that changes (a field whose type changes or that becomes conditionally shared, an argument they
  * pass, ...) (with --strict: any breaking change), 2 the check could not run (unknown department,
- * no such file, the gateway's store unreachable).
+ * no such file, the proposal is the very file the gateway composes from, the gateway's store
+ * unreachable).
  */
 const program = new Command('check')
   .description("Check a department's proposed SDL: composition, breaking changes, and the consumers whose recorded operations it would break.")
@@ -21,7 +24,7 @@ const program = new Command('check')
     if (!isDepartmentName(name)) throw new InvalidArgumentError(`one of ${DEPARTMENTS.map((d) => d.name).join(', ')}`);
     return name;
   })
-  .argument('[schema]', "the proposed SDL (default: the working copy subgraphs/<subgraph>/schema.graphql, against the SDL the gateway composes from ONESOURCE_SCHEMA_DIR)")
+  .argument('[schema]', "the proposed SDL (default: the working copy subgraphs/<subgraph>/schema.graphql, against the SDL the gateway composes from ONESOURCE_SCHEMA_DIR, which must then be another directory)")
   .option('--strict', 'fail on any breaking change, not only those that break recorded operations')
   .option('--json', 'print the report as JSON')
   .addHelpText('after', '\nExit code: 0 safe, 1 does not compose or breaks recorded operations (--strict: any breaking change), 2 could not check.')
@@ -53,8 +56,17 @@ function describe(report: SchemaChangeReport): string[] {
       op.reasons.forEach((r) => lines.push(`      ${r}`));
       op.errors.forEach((e) => lines.push(`      ${e}`));
     }
-  } else {
+  } else if (!report.invalidNow.length) {
     lines.push(`✓ All ${report.operationsChecked} recorded operation(s) of consumers still validate, and none uses anything this changes.`);
+  } else {
+    lines.push(`✓ All ${report.operationsChecked} recorded operation(s) of consumers that validate against the current schema still validate, and none uses anything this changes.`);
+  }
+  if (report.invalidNow.length) {
+    lines.push(`⚠ ${report.invalidNow.length} recorded operation(s) do not validate against the current schema (ONESOURCE_SCHEMA_DIR), so this check cannot judge them: is that the SDL the gateway serves?`);
+    for (const op of report.invalidNow) {
+      lines.push(`  - ${op.consumerId}: ${op.operationName ?? '(anonymous)'} [${op.operationHash.slice(0, 12)}]`);
+      op.errors.forEach((e) => lines.push(`      ${e}`));
+    }
   }
   return lines;
 }
@@ -65,6 +77,18 @@ function sdlFileProblem(file: string): string | null {
   if (!stat) return `No such file: ${file}`;
   if (stat.isDirectory()) return `${file} is a directory: give the proposed SDL file (a .graphql file such as ${path.join(file, 'schema.graphql')})`;
   return null;
+}
+
+/** Are `a` and `b` the same file (through links and relative paths)? */
+function sameFile(a: string, b: string): boolean {
+  const real = (f: string) => {
+    try {
+      return fs.realpathSync(f);
+    } catch {
+      return path.resolve(f);
+    }
+  };
+  return real(a) === real(b);
 }
 
 async function main(): Promise<number> {
@@ -78,6 +102,16 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = readConfig();
+  const published = schemaFile(config, name);
+  if (sameFile(proposedFile, published)) {
+    const setting = config.schemaDir === projectPath('subgraphs') ? 'ONESOURCE_SCHEMA_DIR is not set, so the repo\'s subgraphs/' : `ONESOURCE_SCHEMA_DIR=${config.schemaDir}`;
+    console.error([
+      `The proposal ${proposedFile} is the file the gateway composes ${name} from (${setting}): the check would compare it with itself and pass any change.`,
+      `Leave that file as the gateway serves it and give the edited SDL as the proposal: npm run check -- ${name} path/to/edited/schema.graphql`,
+      `(or point ONESOURCE_SCHEMA_DIR at the directory the gateway composes from). A gateway reading ${published} serves an edit made there already.`,
+    ].join('\n'));
+    return 2;
+  }
   const current = currentSources(config);
   // Without the gateway's store there are no recorded operations to check against: saying "none
   // breaks" would call any change safe.

@@ -44,8 +44,9 @@ function defineCheckSuite(store: StoreKind) {
       fs.writeFileSync(file, sdl);
       return file;
     };
-    const check = (...args: string[]) =>
-      run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'check.ts'), ...args], { env: stack.env }).then(
+    const check = (...args: string[]) => checkIn({}, ...args);
+    const checkIn = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'check.ts'), ...args], { env: { ...stack.env, ...env } }).then(
         ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
       );
@@ -182,6 +183,53 @@ function defineCheckSuite(store: StoreKind) {
       expect(out).toContain('No breaking changes.');
       expect(out).toContain('OPTIONAL_ARG_ADDED: An optional arg asOf on Query.naturalPerson was added.');
       expect(out).toMatch(/✓ All \d+ recorded operation\(s\) of consumers still validate, and none uses anything this changes\./);
+    });
+
+    /** A copy of the five published SDL files in a schema directory of its own, `persons` as given. */
+    const publishedDir = (name: string, personsSdl: string) => {
+      const schemaDir = path.join(dir, name);
+      for (const department of ['persons', 'legal-persons', 'geo', 'projects', 'credit']) {
+        fs.mkdirSync(path.join(schemaDir, department), { recursive: true });
+        const sdl = department === 'persons' ? personsSdl : fs.readFileSync(path.join(__dirname, '..', 'subgraphs', department, 'schema.graphql'), 'utf8');
+        fs.writeFileSync(path.join(schemaDir, department, 'schema.graphql'), sdl);
+      }
+      return schemaDir;
+    };
+
+    it('refuses to compare the SDL the gateway composes from with itself', async () => {
+      // ONESOURCE_SCHEMA_DIR unset: the working copy is the published file, whatever was edited in it.
+      const { code, out } = await check('legal-persons');
+      expect(code).toBe(2);
+      expect(out).toMatch(/legal-persons\/schema\.graphql is the file the gateway composes legal-persons from \(ONESOURCE_SCHEMA_DIR is not set/);
+      expect(out).toMatch(/give the edited SDL as the proposal: npm run check -- legal-persons path\/to\/edited\/schema\.graphql/);
+      expect(out).not.toMatch(/No breaking changes|still validate/);
+      // The same file named as the proposal, through the schema directory.
+      const schemaDir = publishedDir('published-same', PERSONS_SDL);
+      const same = await checkIn({ ONESOURCE_SCHEMA_DIR: schemaDir }, 'persons', path.join(schemaDir, 'persons', '..', 'persons', 'schema.graphql'));
+      expect(same.code).toBe(2);
+      expect(same.out).toContain(`(ONESOURCE_SCHEMA_DIR=${schemaDir})`);
+    });
+
+    it('checks the working copy against the SDL in ONESOURCE_SCHEMA_DIR when that is elsewhere', async () => {
+      // Published: persons with a field the working copy no longer has.
+      const env = { ONESOURCE_SCHEMA_DIR: publishedDir('published-ethnic', WITH_NATIONALITY) };
+      const { code, out } = await checkIn(env, 'persons');
+      expect(out).toContain('FIELD_REMOVED: NaturalPerson.ethnicGroup was removed.');
+      expect(code).toBe(0); // no recorded operation selects it
+      expect((await checkIn(env, 'persons', '--strict')).code).toBe(1);
+    });
+
+    it('lists recorded operations that do not validate against the current schema instead of leaving them out of the count', async () => {
+      // Published without mobilePhone, which drc-approval's ContactCheck selects.
+      const env = { ONESOURCE_SCHEMA_DIR: publishedDir('published-no-phone', WITHOUT_MOBILE_PHONE) };
+      const { out } = await checkIn(env, 'persons');
+      expect(out).toMatch(/⚠ 1 recorded operation\(s\) do not validate against the current schema \(ONESOURCE_SCHEMA_DIR\), so this check cannot judge them/);
+      expect(out).toMatch(/drc-approval: ContactCheck \[[0-9a-f]{12}\]\n {6}Cannot query field "mobilePhone" on type "NaturalPerson"/);
+      expect(out).not.toMatch(/of consumers still validate/);
+      const report = checkSchemaChange({
+        current: currentSources({ ...stack.config, schemaDir: env.ONESOURCE_SCHEMA_DIR }), subgraph: 'persons', proposedSdl: PERSONS_SDL, operations: await recordedOperations(gatewayDb),
+      });
+      expect(report.invalidNow).toEqual([expect.objectContaining({ consumerId: 'drc-approval', operationName: 'ContactCheck' })]);
     });
 
     it('a breaking change no recorded operation uses passes, unless strict', async () => {
