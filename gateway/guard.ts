@@ -10,7 +10,7 @@ import { GatewayContext, principalId } from './context';
 import {
   applyMasks, applyRefusals, conditionalResources, decide, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
 } from './policy/enforce';
-import { FieldVisit, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS } from './policy/operation-shape';
+import { conditionVariables, FieldVisit, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS } from './policy/operation-shape';
 import { distinctMissing } from './missing-records';
 import type { ShareRules } from './policy/share-rules';
 import type { AccessStore } from './sharing/access';
@@ -60,19 +60,24 @@ export function guardGateway(
   // From the full supergraph: the copy Apollo Gateway executes has no @policy left in it.
   const currentRules = deps.rules;
   const shapes = new Memo<OperationShape | null>(2000);
+  const conditionNames = new Memo<string[]>(2000);
   const rewrites = new Memo<ReturnType<typeof rewriteOperation>>(4000);
 
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
     schema = apiSchema;
     shapes.clear();
+    conditionNames.clear();
     rewrites.clear();
   });
 
   const guarded = (execute: GatewayExecutor): GatewayExecutor => async (requestContext) => {
     const context = requestContext.context as GatewayContext;
     const { principal, purpose } = context;
-    const shapeKey = `${requestContext.queryHash}\u0000${requestContext.operationName ?? ''}`;
-    const shape = shapes.get(shapeKey, () => operationShape(schema!, requestContext.document, requestContext.operationName));
+    // A document's shape depends on the values its @skip and @include read, where it has any.
+    const variables = requestContext.request.variables;
+    const conditions = conditionNames.get(requestContext.queryHash, () => conditionVariables(requestContext.document));
+    const shapeKey = `${requestContext.queryHash}\u0000${requestContext.operationName ?? ''}${conditions.map((n) => `\u0000${JSON.stringify(variables?.[n] ?? null)}`).join('')}`;
+    const shape = shapes.get(shapeKey, () => operationShape(schema!, requestContext.document, requestContext.operationName, variables));
     if (!shape) return execute(requestContext);
     const rules = currentRules();
 
@@ -128,7 +133,7 @@ export function guardGateway(
     const records = readRecords(shape, subjectsByPath, refused);
     const at = new Date().toISOString();
     for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);
-    const flags = deps.objections?.size ? dataQualityFlags(records, deps.objections) : [];
+    const flags = deps.objections?.size ? dataQualityFlags(records, askedFields(shape, refused), deps.objections) : [];
     if (read.size) {
       try {
         await deps.trail.record({
@@ -203,12 +208,23 @@ function readRecords(shape: OperationShape, subjectsByPath: Map<string, Set<stri
   return read;
 }
 
-/** The `dataQuality` answer extension: the items in this answer that an open objection disputes. */
-function dataQualityFlags(read: Map<string, Set<string>>, open: OpenObjections) {
+/** The fields asked of each type and not refused, as `Type.field`: the items an answer can carry. */
+function askedFields(shape: OperationShape, refused: Set<FieldVisit>): Set<string> {
+  return new Set(shape.fields.filter((v) => !refused.has(v)).map((v) => `${v.parentType}.${v.fieldName}`));
+}
+
+/**
+ * The `dataQuality` answer extension: the items in this answer that an open objection disputes.
+ * Only items the answer carries: an objection on a field the caller did not ask, or may not read,
+ * is not theirs to hear of (its very existence says something about the person).
+ */
+function dataQualityFlags(read: Map<string, Set<string>>, asked: Set<string>, open: OpenObjections) {
   const flags: { entity: string; key: string; field: string; objection: string; status: Objection['status']; raisedAt: string }[] = [];
   for (const [type, keys] of read) {
     for (const key of keys) {
-      for (const o of open.of(type, key)) flags.push({ entity: type, key, field: o.field, objection: String(o.id), status: o.status, raisedAt: o.raisedAt });
+      for (const o of open.of(type, key)) {
+        if (asked.has(`${type}.${o.field}`)) flags.push({ entity: type, key, field: o.field, objection: String(o.id), status: o.status, raisedAt: o.raisedAt });
+      }
     }
   }
   return flags;

@@ -277,6 +277,10 @@ function defineDataQualitySuite(store: StoreKind) {
           expect(answer.errors).toBeUndefined();
           expect(answer.extensions?.dataQuality).toEqual([expect.objectContaining({ entity: 'NaturalPerson', key: person, field: 'name', objection: objectionId, status: 'RAISED' })]);
         }
+        // Not where the disputed item is not in the answer: the person read, their name not asked.
+        const nameless = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { idNumber status } }`, { id: person }, await stack.as('market-portal'));
+        expect(nameless.data.naturalPerson.status).toEqual(expect.any(String));
+        expect(nameless.extensions?.dataQuality).toBeUndefined();
       });
 
       it('is found by its key as any answer writes it (a lower-case x, spaces), and a bad key is refused, not "none"', async () => {

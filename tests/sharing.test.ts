@@ -113,6 +113,26 @@ function defineSharingSuite(store: StoreKind) {
         expect(forbidden.find((e) => e.path!.join('.') === 'naturalPerson.householdAddress')!.extensions).toMatchObject({ resource: 'persons.contact-details', missing: 'GRANT' });
       });
 
+      it('leaves a field @skip or @include leaves out unrefused and unrecorded, and judges the same document by its variables', async () => {
+        const document = `query($id: ID!, $contact: Boolean!) {
+          naturalPerson(idNumber: $id) { name householdAddress @include(if: $contact) mobilePhone @skip(if: true) ... on NaturalPerson @include(if: $contact) { credit { entries { kind } } } } }`;
+        const request = (contact: boolean, requestId: string, headers: Record<string, string>) =>
+          stack.query(document, { id: others[1], contact }, { ...headers, 'x-request-id': requestId });
+        const left = await request(false, 'req-skipped', await stack.as('market-portal'));
+        expect(left.errors).toBeUndefined();
+        expect(left.data).toEqual({ naturalPerson: { name: expect.any(String) } });
+        // The same document, asking the conditional fields this time: refused as ever.
+        const asked = await request(true, 'req-included', await stack.as('market-portal'));
+        expect(asked.errors!.map((e) => [e.path!.join('.'), e.extensions?.code])).toEqual(expect.arrayContaining([
+          ['naturalPerson.householdAddress', 'FORBIDDEN'], ['naturalPerson.credit.entries', 'FORBIDDEN'],
+        ]));
+        // A consumer holding the grant but stating no purpose: nothing conditional asked, nothing refused.
+        expect((await request(false, 'req-skipped-purpose', await stack.as('drc-approval'))).errors).toBeUndefined();
+
+        const log = (await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId fields } } } }`, { id: others[1] }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(log.find((r: any) => r.requestId === 'req-skipped').fields).toEqual(['NaturalPerson.name']);
+      });
+
       it('answers a refused field in the place it was asked, not after the others', async () => {
         const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { idNumber householdAddress name credit { entries { kind } onBlacklist } } }`, { id: person.idNumber }, await stack.as('market-portal'));
         expect(Object.keys(answer.data.naturalPerson)).toEqual(['idNumber', 'householdAddress', 'name', 'credit']);

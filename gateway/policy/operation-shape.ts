@@ -2,16 +2,21 @@ import {
   DocumentNode,
   FieldNode,
   FragmentDefinitionNode,
+  getDirectiveValues,
   getNamedType,
   getOperationAST,
   GraphQLCompositeType,
+  GraphQLIncludeDirective,
   GraphQLSchema,
+  GraphQLSkipDirective,
   isCompositeType,
   isInterfaceType,
   isObjectType,
   Kind,
   OperationDefinitionNode,
+  SelectionNode,
   SelectionSetNode,
+  visit,
 } from 'graphql';
 
 /** The type whose objects are personal data: every read of one is audited. */
@@ -47,11 +52,41 @@ export interface OperationShape {
   keyed: { visit: FieldVisit; type: string }[];
 }
 
+type Variables = Record<string, unknown> | null | undefined;
+
 /**
- * Walks an operation the way execution would, following fragments, and lists every field with its
- * response path: what the share rules are checked against and what the audit records.
+ * Whether execution includes a selection, by its @skip and @include and the request's variables. A
+ * skipped field is not asked: it must be neither refused nor recorded as read. A value that does
+ * not coerce counts as included (validation refuses such a request before anything runs).
  */
-export function operationShape(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): OperationShape | null {
+function included(node: SelectionNode, variables: Variables): boolean {
+  if (!node.directives?.length) return true;
+  try {
+    if (getDirectiveValues(GraphQLSkipDirective, node, variables ?? undefined)?.if === true) return false;
+    return getDirectiveValues(GraphQLIncludeDirective, node, variables ?? undefined)?.if !== false;
+  } catch {
+    return true;
+  }
+}
+
+/** The variables a document's @skip and @include read: with the document, their values decide its shape. */
+export function conditionVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Directive(node) {
+      if (node.name.value !== 'skip' && node.name.value !== 'include') return;
+      for (const argument of node.arguments ?? []) if (argument.value.kind === Kind.VARIABLE) names.add(argument.value.name.value);
+    },
+  });
+  return [...names];
+}
+
+/**
+ * Walks an operation the way execution would, following fragments and leaving out what @skip and
+ * @include leave out, and lists every field with its response path: what the share rules are
+ * checked against and what the audit records.
+ */
+export function operationShape(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null, variables?: Variables): OperationShape | null {
   const operation = getOperationAST(document, operationName ?? undefined);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return null;
@@ -66,6 +101,7 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
   const spreading = new Set<string>();
   const walk = (set: SelectionSetNode, type: GraphQLCompositeType, path: string[], person: FieldVisit['person'] | undefined) => {
     for (const selection of set.selections) {
+      if (!included(selection, variables)) continue;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const t = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
         if (t && isCompositeType(t)) walk(selection.selectionSet, t, path, person);
