@@ -406,8 +406,10 @@ async function* textChunks(file: string): AsyncGenerator<string> {
  */
 export const MAX_RECORD_LENGTH = 256 * 1024;
 
-function tooLongReason(length: number): string {
-  return `the record is ${length} characters long, more than the ${MAX_RECORD_LENGTH} a record may have, so it is not read`;
+/** `lastLine`: a CSV record whose quoted cells hold line breaks ends on a later line than it starts. */
+function tooLongReason(length: number, firstLine?: number, lastLine?: number): string {
+  const lines = firstLine !== undefined && lastLine !== undefined && lastLine > firstLine ? ` (lines ${firstLine} to ${lastLine}, quoted cells holding their line breaks)` : '';
+  return `the record is ${length} characters long${lines}, more than the ${MAX_RECORD_LENGTH} a record may have, so it is not read`;
 }
 
 /** A line of the file, numbered as an editor numbers it, and the line break that ends it ('' at the end of the file). */
@@ -416,14 +418,56 @@ interface SourceLine {
   /** The line, or only its first MAX_RECORD_LENGTH characters when `long` is there. */
   text: string;
   end: string;
-  /** A line longer than MAX_RECORD_LENGTH: its whole length, and the quotes in the whole of it (a CSV record may go on after it). */
-  long?: { length: number; quotes: number };
+  /**
+   * A line longer than MAX_RECORD_LENGTH: its whole length and, when reading CSV, how its quotes
+   * leave it (a CSV record may go on after it), read from either state a line can begin in.
+   */
+  long?: { length: number; quotes?: { fromStart: QuoteScan; fromQuoted: QuoteScan } };
 }
 
-function quotesIn(text: string): number {
-  let quotes = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) quotes++;
-  return quotes;
+// Where a CSV reader is, as RFC 4180 has it: a quote opens a quoted cell only at the start of a
+// cell; inside a quoted cell a quote closes it or, written twice, is a quote. A quote inside an
+// unquoted cell (某"地) opens nothing: it is an error of its own record only (csv-parse says which),
+// and text after a closing quote ("张三"x) goes on as an unquoted cell. A line break ends the
+// record unless a quoted cell is open.
+const CELL_START = 0;
+const UNQUOTED = 1;
+const QUOTED = 2;
+/** Just after a quote inside a quoted cell: it closed the cell, or it is the first of "". */
+const QUOTE_IN_QUOTED = 3;
+
+interface QuoteScan {
+  state: number;
+  /** A quoted cell was opened in the text scanned (so, if one is open at its end, it opened there). */
+  opened: boolean;
+}
+
+/** Moves `scan` over `text` (text with no line break; the pieces of a line may be scanned one after another). */
+function scanQuotes(scan: QuoteScan, text: string): QuoteScan {
+  let state = scan.state;
+  for (let i = 0; i < text.length; ) {
+    if (state === QUOTED) {
+      const quote = text.indexOf('"', i);
+      if (quote === -1) break;
+      state = QUOTE_IN_QUOTED;
+      i = quote + 1;
+    } else if (state === UNQUOTED) {
+      const comma = text.indexOf(',', i);
+      if (comma === -1) break;
+      state = CELL_START;
+      i = comma + 1;
+    } else {
+      const c = text.charCodeAt(i++);
+      if (state === CELL_START && c === 0x22) {
+        state = QUOTED;
+        scan.opened = true;
+      } else {
+        state = c === 0x2c ? CELL_START : state === QUOTE_IN_QUOTED && c === 0x22 ? QUOTED : UNQUOTED;
+      }
+    }
+  }
+  scan.state = state;
+  return scan;
 }
 
 /**
@@ -431,7 +475,7 @@ function quotesIn(text: string): number {
  * keeps at most MAX_RECORD_LENGTH characters however long it is, so reading takes time in proportion
  * to the file and memory in proportion to the cap.
  */
-async function* sourceLines(file: string): AsyncGenerator<SourceLine> {
+async function* sourceLines(file: string, { csv = false } = {}): AsyncGenerator<SourceLine> {
   const lineBreak = /\r\n|\n|\r/g;
   let number = 0;
   let text = ''; // the line read so far, up to MAX_RECORD_LENGTH characters
@@ -441,11 +485,12 @@ async function* sourceLines(file: string): AsyncGenerator<SourceLine> {
   const add = (piece: string) => {
     if (long) {
       long.length += piece.length;
-      long.quotes += quotesIn(piece);
+      if (long.quotes) for (const scan of Object.values(long.quotes)) scanQuotes(scan, piece);
     } else if (text.length + piece.length <= MAX_RECORD_LENGTH) {
       text += piece;
     } else {
-      long = { length: text.length + piece.length, quotes: quotesIn(text) + quotesIn(piece) };
+      const scanned = (state: number) => scanQuotes(scanQuotes({ state, opened: false }, text), piece);
+      long = { length: text.length + piece.length, ...(csv ? { quotes: { fromStart: scanned(CELL_START), fromQuoted: scanned(QUOTED) } } : {}) };
       text += piece.slice(0, MAX_RECORD_LENGTH - text.length);
     }
   };
@@ -543,10 +588,10 @@ interface CsvRecordText {
   text: string;
   /** The line of a quote that the file never closes. */
   unclosedQuoteOn?: number;
-  /** The quote was not closed within MAX_RECORD_LENGTH characters (it may be later: the record would be too long anyway). */
-  unclosedWithinCap?: boolean;
   /** The record is longer than MAX_RECORD_LENGTH characters (this many); `text` is only its beginning. */
   tooLong?: number;
+  /** The line it ends on. */
+  lastLine?: number;
 }
 
 async function* readCsv(file: string): AsyncGenerator<SourceItem> {
@@ -573,81 +618,97 @@ async function* readCsv(file: string): AsyncGenerator<SourceItem> {
 
 /**
  * The file's CSV records, found by their quotes: a line break ends a record unless a quoted cell
- * is open (RFC 4180). csv-parse is not left to find them: after a stray quote it cannot tell a
- * line break inside a cell from the end of a record (its skip_records_with_error documentation
- * says so), and reads the good records after it as part of the bad one. Parsed one at a time,
- * a bad record spoils no other. A quote never closed ends its record on the line it opened, and
- * the lines after that are read again, as records of their own. So does a quote still open after
- * MAX_RECORD_LENGTH characters: no record is that long, so it is taken for a stray quote, and
- * nothing is held beyond that length. A record longer than that is rejected as such.
+ * is open (RFC 4180: a quote opens one only at the start of a cell). csv-parse is not left to find
+ * them: after a bad quote it cannot tell a line break inside a cell from the end of a record (its
+ * skip_records_with_error documentation says so), and reads the good records after it as part of
+ * the bad one. Parsed one at a time, a bad record spoils no other.
+ *
+ * A record longer than MAX_RECORD_LENGTH is rejected as such, once, however many lines its quoted
+ * cells run over: past that length its lines are only scanned for the quote that ends it, not
+ * kept. A quote never closed ends its record on the line it opened, and the lines after that are
+ * read again, as records of their own (from the file, if they were not kept).
  */
 async function* csvRecordTexts(file: string): AsyncGenerator<CsvRecordText> {
-  const lines = sourceLines(file);
-  let readAgain: SourceLine[] = []; // last line first
-  let record: SourceLine[] = [];
-  let quoteOpenSince: number | undefined;
-  let length = 0; // the record's characters, line breaks between its lines included
-  /** The record up to the line its open quote began on; the lines after that are read again. */
-  const cutAtOpenQuote = (withinCap: boolean): CsvRecordText => {
-    const cut = record.findIndex((l) => l.number === quoteOpenSince) + 1;
-    const kept = record.slice(0, cut);
-    for (let i = record.length - 1; i >= cut; i--) readAgain.push(record[i]);
-    const length = lengthOf(kept);
-    return length > MAX_RECORD_LENGTH
-      ? tooLong(kept, length)
-      : { line: kept[0].number, text: joinLines(kept), unclosedQuoteOn: quoteOpenSince, ...(withinCap ? {} : { unclosedWithinCap: true }) };
+  let lines = sourceLines(file, { csv: true });
+  let readThrough = 0; // reading the file again: its lines up to this one were read already
+  const readAgain: SourceLine[] = []; // last line first
+  const next = async (): Promise<SourceLine | undefined> => {
+    const again = readAgain.pop();
+    if (again) return again;
+    for (;;) {
+      const line = (await lines.next()).value as SourceLine | undefined;
+      if (line === undefined || line.number > readThrough) return line;
+    }
+  };
+
+  // The record being read: the line it starts on (0: none), its lines while it is no longer than
+  // MAX_RECORD_LENGTH (and the line that made it longer), its length with the line breaks between
+  // its lines, and the line its open quoted cell began on with the record's length to there.
+  let first = 0;
+  let held: SourceLine[] = [];
+  let over = false;
+  let length = 0;
+  let previousEnd = '';
+  let openedOn = 0;
+  let lengthToOpened = 0;
+  const done = () => {
+    first = 0;
+    held = [];
+    over = false;
+    length = 0;
+    openedOn = 0;
+    lengthToOpened = 0;
   };
   try {
     for (;;) {
-      const line = readAgain.pop() ?? ((await lines.next()).value as SourceLine | undefined);
+      const line = await next();
       if (line === undefined) {
-        if (!record.length) return;
-        yield cutAtOpenQuote(true);
-        record = [];
-        quoteOpenSince = undefined;
-        length = 0;
+        if (!first) return;
+        // A quote never closed: the record ends on the line it opened; the lines after are read again.
+        const kept = held.filter((l) => l.number <= openedOn);
+        yield lengthToOpened > MAX_RECORD_LENGTH ? tooLong(kept, first, openedOn, lengthToOpened) : { line: first, text: joinLines(kept), unclosedQuoteOn: openedOn };
+        if (over) {
+          await lines.return(undefined);
+          lines = sourceLines(file, { csv: true });
+          readThrough = openedOn;
+        } else {
+          for (let i = held.length - 1; i >= kept.length; i--) readAgain.push(held[i]);
+        }
+        done();
         continue;
       }
-      if (!record.length && line.text === '') continue; // a blank line between records
-      length += (record.length ? record[record.length - 1].end.length : 0) + (line.long?.length ?? line.text.length);
-      record.push(line);
-      quoteOpenSince = quoteOpenAfter(quoteOpenSince, line);
-      // Held so far: at most MAX_RECORD_LENGTH characters before this line, and at most that of this line's text.
-      if (quoteOpenSince === undefined) {
-        yield length > MAX_RECORD_LENGTH ? tooLong(record, length) : { line: record[0].number, text: joinLines(record) };
-      } else if (length > MAX_RECORD_LENGTH) {
-        yield cutAtOpenQuote(false);
-      } else {
+      if (!first && line.text === '') continue; // a blank line between records
+      const continued = first !== 0;
+      if (!continued) first = line.number;
+      const fromState = continued ? QUOTED : CELL_START;
+      const quotes = line.long?.quotes
+        ? (continued ? line.long.quotes.fromQuoted : line.long.quotes.fromStart)
+        : scanQuotes({ state: fromState, opened: false }, line.text);
+      length += (continued ? previousEnd.length : 0) + (line.long?.length ?? line.text.length);
+      previousEnd = line.end;
+      // Held: at most MAX_RECORD_LENGTH characters before the last line, and at most that of its text.
+      if (!over) {
+        held.push(line);
+        over = length > MAX_RECORD_LENGTH;
+      }
+      if (quotes.state === QUOTED) {
+        if (quotes.opened) {
+          openedOn = line.number;
+          lengthToOpened = length;
+        }
         continue;
       }
-      record = [];
-      quoteOpenSince = undefined;
-      length = 0;
+      yield over ? tooLong(held, first, line.number, length) : { line: first, text: joinLines(held) };
+      done();
     }
   } finally {
     await lines.return(undefined);
   }
 }
 
-/** Characters in these lines as the file has them, line breaks between them included. */
-function lengthOf(lines: readonly SourceLine[]): number {
-  return lines.reduce((sum, l, i) => sum + (l.long?.length ?? l.text.length) + (i === lines.length - 1 ? 0 : l.end.length), 0);
-}
-
 /** A record too long to be read: its first MAX_RECORD_LENGTH characters, for the rejected file. */
-function tooLong(lines: readonly SourceLine[], length: number): CsvRecordText {
-  return { line: lines[0].number, text: joinLines(lines).slice(0, MAX_RECORD_LENGTH), tooLong: length };
-}
-
-/**
- * After `line`, the line where the quoted cell still open began (undefined: none is open). A
- * quote opens or closes a quoted cell, and a quote inside one is written twice, so an odd number
- * of quotes opens or closes one; an even number with one open closes it and opens another.
- */
-function quoteOpenAfter(openSince: number | undefined, line: SourceLine): number | undefined {
-  const quotes = line.long?.quotes ?? quotesIn(line.text);
-  if (quotes % 2 === 1) return openSince === undefined ? line.number : undefined;
-  return openSince !== undefined && quotes > 0 ? line.number : openSince;
+function tooLong(lines: readonly SourceLine[], line: number, lastLine: number, length: number): CsvRecordText {
+  return { line, text: joinLines(lines).slice(0, MAX_RECORD_LENGTH), tooLong: length, lastLine };
 }
 
 function joinLines(lines: readonly SourceLine[]): string {
@@ -656,7 +717,7 @@ function joinLines(lines: readonly SourceLine[]): string {
 
 /** A record's cells, or why it is not CSV. */
 function parseCsvRecord(record: CsvRecordText, header?: readonly string[]): { ok: true; cells: string[] } | { ok: false; reason: string } {
-  if (record.tooLong !== undefined) return { ok: false, reason: tooLongReason(record.tooLong) };
+  if (record.tooLong !== undefined) return { ok: false, reason: tooLongReason(record.tooLong, record.line, record.lastLine) };
   try {
     // The record has no line break outside a quoted cell; naming one spares csv-parse looking for
     // it at every character (it builds Buffers to do so: slower than the parse itself).
@@ -672,7 +733,7 @@ function csvProblem(error: CsvError, record: CsvRecordText, header?: readonly st
   const cell = index === undefined ? 'a cell' : (header?.[index] ?? `cell ${index + 1}`);
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
-      return `a quote opened on line ${record.unclosedQuoteOn ?? record.line} (${cell}) is ${record.unclosedWithinCap ? `not closed within the ${MAX_RECORD_LENGTH} characters a record may have` : 'never closed'}; the lines after it are read as records of their own`;
+      return `a quote opened on line ${record.unclosedQuoteOn ?? record.line} (${cell}) is never closed; the lines after it are read as records of their own`;
     case 'CSV_INVALID_CLOSING_QUOTE':
       return `${cell} goes on after its closing quote (a quote inside a quoted cell is written twice: "")`;
     case 'INVALID_OPENING_QUOTE':

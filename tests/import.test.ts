@@ -321,6 +321,31 @@ function defineImportSuite(store: StoreKind) {
         expect(await personsOf(db)).toEqual([['35010219850312123X', '林志强'], ['350103196612120284', '吴秀英']]);
       });
 
+      it('rejects each line with a quote inside an unquoted cell alone, and reads every line between them (RFC 4180: a quote opens a cell only at its start)', async () => {
+        const db = await freshStore('persons');
+        // Two stray quotes: read as opening and closing a quoted cell, they made lines 4 to 7 one
+        // record, and the persons on lines 5 and 6 were neither loaded nor reported.
+        const line4 = '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某"地,350203,';
+        const line7 = '350583194811300370,黄振坤,MALE,1948-11-30,DECEASED,2020-05-01,某"地,350583,';
+        const source = file('stray-quotes.csv', [
+          PERSONS_HEADER,
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,某地,350102,',
+          '350103196612120284,吴秀英,FEMALE,1966-12-12,ALIVE,,某地,350103,',
+          line4,
+          '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,',
+          '350102199001010024,张丽,FEMALE,1990-01-01,ALIVE,,"福建省福州市\n鼓楼区",350102,',
+          line7,
+        ].join('\n') + '\n');
+        const reason = 'not valid CSV: householdAddress has a quote but does not begin with one (quote the whole cell, and write a quote inside it twice: "")';
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(rejections(report)).toEqual([[4, reason], [8, reason]]);
+        expect(report).toMatchObject({ outcome: { kind: 'partial' }, read: 6, loaded: 4 });
+        expect(rejectedFileOf(source).map((r) => [r.line, r.text])).toEqual([[4, line4], [8, line7]]);
+        expect(await personsOf(db)).toEqual([
+          ['350102197701010157', '郑国平'], ['35010219850312123X', '林志强'], ['350102199001010024', '张丽'], ['350103196612120284', '吴秀英'],
+        ]);
+      });
+
       // A record longer than MAX_RECORD_LENGTH is rejected by its line without being read whole. These
       // lines are 20 M characters: read whole, one took minutes (each chunk read searched all of the
       // line again) and a gigabyte; now the test takes about a second. The outcome is asserted, not the time.
@@ -371,11 +396,10 @@ function defineImportSuite(store: StoreKind) {
         expect(await personsOf(db)).toEqual([['350102197701010157', '郑国平'], ['35010219850312123X', '林志强']]);
       });
 
-      it('takes a quote still open after as many characters as a record may have for a stray quote, rejecting only its own line', async () => {
+      it('reports a quote never closed on the line it opened when more than a record may hold follows it, reading the lines after it again', async () => {
         const db = await freshStore('persons');
-        // Line 3's quote is not closed where it should be: the stray quote on line 11 would close it,
-        // making lines 3 to 11 one record (林志强 and 陈雅婷 in it). No record is that long, so line 3
-        // is read alone and the lines after it as records of their own.
+        // Line 3's quote is never closed: past MAX_RECORD_LENGTH characters the lines after it are
+        // scanned for the closing quote, not kept, and read again from the file when there is none.
         const filler = Array.from({ length: 6 }, () => 'x'.repeat(MAX_RECORD_LENGTH / 4));
         const source = file('stray.csv', [
           PERSONS_HEADER,
@@ -383,17 +407,71 @@ function defineImportSuite(store: StoreKind) {
           '350103196612120284,"吴秀英,FEMALE,1966-12-12,ALIVE,,某地,350103,',
           '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,',
           ...filler,
-          '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某"地,350203,',
+          '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某地,350203,',
           '350583194811300370,黄振坤,MALE,1948-11-30,DECEASED,2020-05-01,某地,350583,',
         ].join('\n'));
         const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
         expect(rejections(report)).toEqual([
-          [3, `not valid CSV: a quote opened on line 3 (name) is not closed within the ${MAX_RECORD_LENGTH} characters a record may have; the lines after it are read as records of their own`],
+          [3, 'not valid CSV: a quote opened on line 3 (name) is never closed; the lines after it are read as records of their own'],
           ...filler.map((_, i) => [5 + i, 'has 1 fields where the header has 9']),
-          [11, 'not valid CSV: householdAddress has a quote but does not begin with one (quote the whole cell, and write a quote inside it twice: "")'],
         ]);
-        expect(report).toMatchObject({ outcome: { kind: 'partial' }, loaded: 3 });
-        expect(await personsOf(db)).toEqual([['350102197701010157', '郑国平'], ['35010219850312123X', '林志强'], ['350583194811300370', '黄振坤']]);
+        expect(report).toMatchObject({ outcome: { kind: 'partial' }, read: 11, loaded: 4 });
+        expect(await personsOf(db)).toEqual([
+          ['350102197701010157', '郑国平'], ['35010219850312123X', '林志强'], ['350203199007082469', '陈雅婷'], ['350583194811300370', '黄振坤'],
+        ]);
+      });
+
+      it('rejects a quoted cell whose line breaks make its record longer than a record may be once, by its length and lines, and reads the records after it', async () => {
+        const db = await freshStore('legal-persons');
+        const company = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'legal-persons.jsonl'), 'utf8').split('\n')[0]);
+        const header = Object.keys(company);
+        const csvLine = (values: Record<string, unknown>) => header.map((h) => {
+          const v = String(values[h]);
+          return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+        }).join(',');
+        // 300 lines of 1,000 characters in one quoted cell: once, the quote was taken for a stray one
+        // at 262,144 characters and every line after it for a record (301 of 302 rejected).
+        const scope = Array.from({ length: 300 }, () => '经'.repeat(1000)).join('\n');
+        const line2 = csvLine({ ...company, businessScope: scope });
+        const source = file('long-scope.csv', [
+          header.join(','),
+          line2,
+          csvLine({ ...company, uscc: '91350102MALD00023A', name: '福州榕城建设工程有限公司' }),
+        ].join('\n') + '\n');
+        const reason = `the record is ${line2.length} characters long (lines 2 to 301, quoted cells holding their line breaks), more than the ${MAX_RECORD_LENGTH} a record may have, so it is not read`;
+
+        const all = await importFile(db, legalPersonImport, source);
+        expect(all).toMatchObject({ outcome: { kind: 'rejected' }, read: 2, loaded: 0 });
+        expect(rejections(all)).toEqual([[2, reason]]);
+
+        const skipping = await importFile(db, legalPersonImport, source, { skipInvalid: true });
+        expect(skipping).toMatchObject({ outcome: { kind: 'partial' }, read: 2, loaded: 1 });
+        expect(rejectedFileOf(source)).toEqual([{ line: 2, reasons: [reason], text: line2.slice(0, MAX_RECORD_LENGTH) }]);
+        expect((await table(db, 'legal_persons', 'uscc')).map((c) => [c.uscc, c.name])).toEqual([['91350102MALD00023A', '福州榕城建设工程有限公司']]);
+      });
+
+      it('takes a quote closing a record longer than a record may be as ending it: one rejection, its lines named', async () => {
+        const db = await freshStore('persons');
+        // Line 3's quote is closed by the quote on line 11 (RFC 4180 cannot tell it is stray): lines
+        // 3 to 11 are one record, too long to be read, and line 12 is the next record.
+        const filler = Array.from({ length: 6 }, () => 'x'.repeat(MAX_RECORD_LENGTH / 4));
+        const lines = [
+          PERSONS_HEADER,
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,某地,350102,',
+          '350103196612120284,"吴秀英,FEMALE,1966-12-12,ALIVE,,某地,350103,',
+          '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,某地,350102,',
+          ...filler,
+          '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某"地,350203,',
+          '350583194811300370,黄振坤,MALE,1948-11-30,DECEASED,2020-05-01,某地,350583,',
+        ];
+        const source = file('closed-late.csv', lines.join('\n'));
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        const length = lines.slice(2, 11).join('\n').length;
+        expect(rejections(report)).toEqual([
+          [3, `the record is ${length} characters long (lines 3 to 11, quoted cells holding their line breaks), more than the ${MAX_RECORD_LENGTH} a record may have, so it is not read`],
+        ]);
+        expect(report).toMatchObject({ outcome: { kind: 'partial' }, read: 3, loaded: 2 });
+        expect(await personsOf(db)).toEqual([['350102197701010157', '郑国平'], ['350583194811300370', '黄振坤']]);
       });
 
       it('echoes a number as the JSONL line wrote it, in the message and in the rejected file', async () => {
