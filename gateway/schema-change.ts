@@ -4,7 +4,7 @@ import {
   astFromValue, BreakingChange, DangerousChange, DocumentNode, findBreakingChanges, findDangerousChanges, getNamedType,
   GraphQLArgument, GraphQLField, GraphQLInputField, GraphQLInputType, GraphQLNamedType, GraphQLSchema, GraphQLType,
   isEnumType, isInputObjectType, isInputType, isInterfaceType, isListType, isNamedType, isNonNullType, isObjectType,
-  isRequiredInputField, parse, print, typeFromAST, TypeInfo, validate, visit, visitWithTypeInfo,
+  isRequiredInputField, Kind, parse, print, typeFromAST, TypeInfo, validate, ValueNode, visit, visitWithTypeInfo,
 } from 'graphql';
 import type { Config } from '../shared/config';
 import { FieldDeclaration, readDeclarations } from './catalog/declarations';
@@ -149,15 +149,20 @@ function declarationsOf(supergraphSdl: string): Map<string, FieldDeclaration> {
   return new Map([...types, ...roots].flatMap((t) => t.fields.map((f) => [f.coordinate, f] as const)));
 }
 
-/** What an operation uses: the fields it selects (`Type.field`, with the arguments it passes or leaves to their default) and the input types of its variables. */
+/**
+ * What an operation uses: the fields it selects (`Type.field`, with the values it passes each
+ * argument and the arguments it leaves to their default) and its variables.
+ */
 interface OperationUse {
-  fields: Map<string, { type: string; field: string; passed: Set<string>; defaulted: Set<string> }>;
+  fields: Map<string, { type: string; field: string; passed: Map<string, ValueNode[]>; defaulted: Set<string> }>;
   /** Named input types a variable's value is read as, and those nested in them. */
   variableTypes: Set<string>;
+  /** Each variable's declared type and whether it has a default of its own, null included (per definition: a document may hold several operations). */
+  variables: Map<string, { type: GraphQLType; hasDefault: boolean }[]>;
 }
 
 function usesOf(schema: GraphQLSchema, document: DocumentNode): OperationUse {
-  const use: OperationUse = { fields: new Map(), variableTypes: new Set() };
+  const use: OperationUse = { fields: new Map(), variableTypes: new Set(), variables: new Map() };
   const addVariableType = (type: GraphQLType | undefined) => {
     const named = type && getNamedType(type);
     if (!named || !isInputType(named) || use.variableTypes.has(named.name)) return;
@@ -167,17 +172,26 @@ function usesOf(schema: GraphQLSchema, document: DocumentNode): OperationUse {
   const typeInfo = new TypeInfo(schema);
   visit(document, visitWithTypeInfo(typeInfo, {
     VariableDefinition(node) {
-      addVariableType(typeFromAST(schema, node.type));
+      const type = typeFromAST(schema, node.type);
+      addVariableType(type);
+      if (type) {
+        const name = node.variable.name.value;
+        use.variables.set(name, [...(use.variables.get(name) ?? []), { type, hasDefault: !!node.defaultValue }]);
+      }
     },
     Field(node) {
       const parent = typeInfo.getParentType();
       const field = typeInfo.getFieldDef();
       if (!parent || !field || field.name.startsWith('__')) return;
       const coordinate = `${parent.name}.${field.name}`;
-      const entry = use.fields.get(coordinate) ?? { type: parent.name, field: field.name, passed: new Set(), defaulted: new Set() };
+      const entry = use.fields.get(coordinate) ?? { type: parent.name, field: field.name, passed: new Map(), defaulted: new Set() };
       use.fields.set(coordinate, entry);
-      const given = new Set((node.arguments ?? []).map((a) => a.name.value));
-      for (const arg of field.args) (given.has(arg.name) ? entry.passed : entry.defaulted).add(arg.name);
+      const given = new Map((node.arguments ?? []).map((a) => [a.name.value, a.value]));
+      for (const arg of field.args) {
+        const value = given.get(arg.name);
+        if (value) entry.passed.set(arg.name, [...(entry.passed.get(arg.name) ?? []), value]);
+        else entry.defaulted.add(arg.name);
+      }
     },
   }));
   return use;
@@ -208,11 +222,21 @@ function changesUsedBy(document: DocumentNode, c: Comparison): string[] {
     }
     const share = shareChange(c.shares.before.get(coordinate), c.shares.after.get(coordinate));
     if (share) reasons.add(`selects ${coordinate}, which ${share}`);
-    for (const name of passed) {
+    for (const [name, values] of passed) {
       const wasArg = was.args.find((a) => a.name === name);
       const nowArg = now.args.find((a) => a.name === name);
-      if (wasArg && nowArg && !isSafeInputChange(wasArg.type, nowArg.type)) {
-        reasons.add(`passes ${coordinate}(${name}:), whose type changes from ${String(wasArg.type)} to ${String(nowArg.type)}`);
+      if (!wasArg || !nowArg) continue;
+      // Judged on what it passes: a literal 2 still fits an argument made Int!, a nullable $n may not.
+      if (values.some((value) => !passedValueFits(value, wasArg.type, nowArg.type, use.variables))) {
+        reasons.add(`passes ${coordinate}(${name}:), whose type changes from ${String(wasArg.type)} to ${String(nowArg.type)}`
+          + (values.some((v) => v.kind === Kind.VARIABLE) && isNonNullType(nowArg.type) && !isNonNullType(wasArg.type) ? ': a null sent for its variable is refused' : ''));
+      }
+      if (defaultOf(wasArg) === defaultOf(nowArg)) continue;
+      // A nullable variable with no default of its own may be left out: the argument's default applies then.
+      const omittable = values.map((v) => (v.kind === Kind.VARIABLE ? v.name.value : null))
+        .filter((v): v is string => !!v && (use.variables.get(v) ?? []).some((d) => !d.hasDefault && !isNonNullType(d.type)));
+      if (omittable.length) {
+        reasons.add(`passes ${coordinate}(${name}:) the optional variable ${[...new Set(omittable)].map((v) => `$${v}`).join(', ')}: when it is left out the argument's default applies, which changes from ${defaultOf(wasArg)} to ${defaultOf(nowArg)}`);
       }
     }
     for (const name of defaulted) {
@@ -249,6 +273,29 @@ function isSafeInputChange(was: GraphQLType, now: GraphQLType): boolean {
     return (isNonNullType(now) && isSafeInputChange(was.ofType, now.ofType)) || (!isNonNullType(now) && isSafeInputChange(was.ofType, now));
   }
   return isNamedType(now) && now.name === was.name;
+}
+
+/**
+ * Does a value an operation passes (a literal, or a variable of its declared type) still fit
+ * the argument's new type? Where graphql's rule for the types alone says no, the value may still:
+ * an argument made non-null (`Int` to `Int!`) takes a literal that is not null, and a variable
+ * declared non-null; a nullable variable may be sent null, and is refused then.
+ */
+function passedValueFits(value: ValueNode, was: GraphQLType, now: GraphQLType, variables: OperationUse['variables']): boolean {
+  if (isSafeInputChange(was, now)) return true;
+  if (value.kind === Kind.VARIABLE) {
+    const declared = variables.get(value.name.value) ?? [];
+    return declared.length > 0 && declared.every((d) => isSafeInputChange(d.type, now));
+  }
+  if (value.kind === Kind.NULL) return !isNonNullType(now);
+  if (isNonNullType(now)) return passedValueFits(value, isNonNullType(was) ? was.ofType : was, now.ofType, variables);
+  if (isNonNullType(was)) return passedValueFits(value, was.ofType, now, variables);
+  if (isListType(was) && isListType(now)) {
+    // A single value where a list is expected is read as a list of one.
+    const items = value.kind === Kind.LIST ? value.values : [value];
+    return items.every((item) => passedValueFits(item, was.ofType, now.ofType, variables));
+  }
+  return false;
 }
 
 function removedEnumValues(was: GraphQLNamedType, now: GraphQLNamedType): string[] {

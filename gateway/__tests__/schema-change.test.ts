@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import { readConfig } from '../../shared/config';
+import { schemaPath } from '../../shared/departments';
+import { checkSchemaChange, currentSources, RecordedDocument } from '../schema-change';
+
+/**
+ * How `npm run check` judges a recorded operation against a changed argument of
+ * Query.allLegalPersons(first: Int = 100, after: String, status: LegalPersonStatus): by what the
+ * operation passes, not only by the argument's type.
+ */
+describe('schema change: arguments judged by what recorded operations pass', () => {
+  const current = currentSources(readConfig({}));
+  const LEGAL_PERSONS_SDL = fs.readFileSync(schemaPath('legal-persons'), 'utf8');
+  const SIGNATURE = 'allLegalPersons(first: Int = 100, after: String, status: LegalPersonStatus)';
+  const withSignature = (signature: string) => {
+    expect(LEGAL_PERSONS_SDL).toContain(SIGNATURE);
+    return LEGAL_PERSONS_SDL.replace(SIGNATURE, signature);
+  };
+  const op = (operationName: string, document: string): RecordedDocument => ({ consumerId: operationName.toLowerCase(), operationName, operationHash: operationName.padEnd(64, '0'), document });
+  const OPERATIONS = [
+    op('Literal', '{ allLegalPersons(first: 2) { pageInfo { hasNextPage } } }'),
+    op('Omitted', '{ allLegalPersons { pageInfo { hasNextPage } } }'),
+    op('NonNullVariable', 'query NonNullVariable($n: Int!) { allLegalPersons(first: $n) { pageInfo { hasNextPage } } }'),
+    op('NullableVariable', 'query NullableVariable($n: Int) { allLegalPersons(first: $n) { pageInfo { hasNextPage } } }'),
+    op('VariableWithDefault', 'query VariableWithDefault($n: Int = 5) { allLegalPersons(first: $n) { pageInfo { hasNextPage } } }'),
+    op('ExplicitNull', '{ allLegalPersons(first: null) { pageInfo { hasNextPage } } }'),
+    op('StatusVariable', 'query StatusVariable($s: LegalPersonStatus) { allLegalPersons(status: $s) { pageInfo { hasNextPage } } }'),
+    op('StatusLiteral', '{ allLegalPersons(status: ACTIVE) { pageInfo { hasNextPage } } }'),
+  ];
+  const broken = (signature: string) => {
+    const report = checkSchemaChange({ current, subgraph: 'legal-persons', proposedSdl: withSignature(signature), operations: OPERATIONS });
+    expect(report.compositionErrors).toEqual([]);
+    expect(report.invalidNow).toEqual([]);
+    expect(report.operationsChecked).toBe(OPERATIONS.length);
+    return Object.fromEntries(report.brokenOperations.map((o) => [o.operationName, [...o.errors, ...o.reasons]]));
+  };
+
+  it('an argument made non-null that keeps its default breaks only operations that may pass null', () => {
+    expect(broken('allLegalPersons(first: Int! = 100, after: String, status: LegalPersonStatus)')).toEqual({
+      NullableVariable: ['passes Query.allLegalPersons(first:), whose type changes from Int to Int!: a null sent for its variable is refused'],
+      // `$n: Int = 5` may still be sent as null.
+      VariableWithDefault: ['passes Query.allLegalPersons(first:), whose type changes from Int to Int!: a null sent for its variable is refused'],
+      ExplicitNull: [expect.stringMatching(/Expected value of type "Int!", found null/), 'passes Query.allLegalPersons(first:), whose type changes from Int to Int!'],
+    });
+  });
+
+  it('a changed default concerns operations that leave the argument out, and those passing an optional variable without a default of its own', () => {
+    expect(broken('allLegalPersons(first: Int = 10, after: String, status: LegalPersonStatus)')).toEqual({
+      Omitted: ['leaves Query.allLegalPersons(first:) to its default, which changes from 100 to 10'],
+      NullableVariable: ["passes Query.allLegalPersons(first:) the optional variable $n: when it is left out the argument's default applies, which changes from 100 to 10"],
+      // They leave first out too.
+      StatusVariable: ['leaves Query.allLegalPersons(first:) to its default, which changes from 100 to 10'],
+      StatusLiteral: ['leaves Query.allLegalPersons(first:) to its default, which changes from 100 to 10'],
+    });
+    // Not: the literal 2, the non-null $n, nor $n with a default of its own (5 when left out).
+  });
+
+  it('a default added to an argument reaches the operations that pass it as an optional variable', () => {
+    const byStatus = broken('allLegalPersons(first: Int = 100, after: String, status: LegalPersonStatus = ACTIVE)');
+    expect(byStatus.StatusVariable).toEqual(["passes Query.allLegalPersons(status:) the optional variable $s: when it is left out the argument's default applies, which changes from (none) to ACTIVE"]);
+    expect(byStatus.StatusLiteral).toBeUndefined();
+    expect(byStatus.Omitted).toEqual(['leaves Query.allLegalPersons(status:) to its default, which changes from (none) to ACTIVE']);
+  });
+});
