@@ -561,9 +561,55 @@ async function* readJsonLines(file: string): AsyncGenerator<SourceItem> {
       yield { kind: 'unreadable', line, reason: 'a line must hold one JSON object', text };
       continue;
     }
+    const repeated = repeatedField(text);
+    if (repeated) {
+      yield { kind: 'unreadable', line, reason: `${repeated} is given twice (which is meant cannot be told: JSON.parse would keep the last)`, text };
+      continue;
+    }
     jsonLineOf.set(value as RawRecord, text);
     yield { kind: 'record', line, record: value as RawRecord };
   }
+}
+
+/** A JSON string, or a character that opens, closes or separates in an object or array. */
+const JSON_STRING_OR_PUNCTUATION = /"(?:[^"\\]|\\.)*"|[{}[\]:,]/g;
+
+/**
+ * The first field named twice in one object of `text` (valid JSON), as a path (`name`,
+ * `approvals[1].status`), or undefined. JSON.parse keeps the last silently.
+ */
+function repeatedField(text: string): string | undefined {
+  type Container = { path: string; keys?: Set<string>; key?: string; expectingKey: boolean; index: number };
+  const open: Container[] = [];
+  const pathOfValue = (c: Container | undefined) => (!c ? '' : c.keys ? (c.path ? `${c.path}.${c.key}` : c.key!) : `${c.path}[${c.index}]`);
+  for (const [token] of text.matchAll(JSON_STRING_OR_PUNCTUATION)) {
+    const top = open[open.length - 1];
+    switch (token) {
+      case '{':
+      case '[':
+        open.push({ path: pathOfValue(top), ...(token === '{' ? { keys: new Set<string>() } : {}), expectingKey: token === '{', index: 0 });
+        break;
+      case '}':
+      case ']':
+        open.pop();
+        break;
+      case ':':
+        top.expectingKey = false;
+        break;
+      case ',':
+        if (top.keys) top.expectingKey = true;
+        else top.index++;
+        break;
+      default:
+        if (top?.keys && top.expectingKey) {
+          const key = JSON.parse(token) as string; // "\u006eame" is name
+          if (top.keys.has(key)) return pathOfValue({ ...top, key });
+          top.keys.add(key);
+          top.key = key;
+        }
+    }
+  }
+  return undefined;
 }
 
 /** A JSON string, or a JSON number; in valid JSON a number can only be outside strings. */

@@ -486,6 +486,33 @@ function defineImportSuite(store: StoreKind) {
         expect(await personsOf(db)).toEqual([]);
       });
 
+      it('rejects a JSONL line that gives a field twice, naming the field, where JSON.parse would keep the last silently', async () => {
+        const db = await freshStore('persons');
+        const rest = '"gender":"MALE","birthDate":"1977-01-01","status":"ALIVE","householdDivisionCode":"350102"';
+        const line1 = `{"idNumber":"350102197701010157","name":"郑国平","name":"郑国安","householdAddress":"某地",${rest}}`;
+        const line3 = `{"idNumber":"35010219850312123X","\\u006eame":"林志强",${rest.replace('1977-01-01', '1985-03-12')},"name":"林志强","householdAddress":"某地"}`;
+        const source = file('twice.jsonl', [
+          line1,
+          // Quotes and a field's name inside a string are text, not fields.
+          `{"idNumber":"350103196612120284","name":"吴秀英","householdAddress":"某地 \\"name\\":\\"x\\", \\\\","gender":"FEMALE","birthDate":"1966-12-12","status":"ALIVE","householdDivisionCode":"350103"}`,
+          line3,
+        ].join('\n'));
+        const report = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        const reason = 'name is given twice (which is meant cannot be told: JSON.parse would keep the last)';
+        expect(rejections(report)).toEqual([[1, reason], [3, reason]]);
+        expect(rejectedFileOf(source)).toEqual([{ line: 1, reasons: [reason], text: line1 }, { line: 3, reasons: [reason], text: line3 }]);
+        expect(report).toMatchObject({ outcome: { kind: 'partial' }, read: 3, loaded: 1 });
+        expect(await personsOf(db)).toEqual([['350103196612120284', '吴秀英']]);
+
+        // In a list of objects too: the path names it.
+        const projects = await freshStore('projects');
+        const good = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'projects.jsonl'), 'utf8').split('\n')[0]);
+        const steps = JSON.stringify({ ...good, approvals: [{ department: '自然资源局', item: '用地预审', status: 'PENDING' }, { department: '发改委', item: '备案', status: 'PENDING' }] })
+          .replace('"item":"备案"', '"item":"备案","status":"APPROVED"');
+        const nested = await importFile(projects, projectImport, file('steps.jsonl', steps));
+        expect(rejections(nested)).toEqual([[1, 'approvals[1].status is given twice (which is meant cannot be told: JSON.parse would keep the last)']]);
+      });
+
       it('refuses control characters in text, as the API refuses them in a corrected name; an address may break lines', async () => {
         const db = await freshStore('persons');
         const person = { idNumber: '350102197701010157', name: '张\u0000三\u0007', gender: 'MALE', birthDate: '1977-01-01', status: 'ALIVE', householdAddress: '福建省福州市\n鼓楼区', householdDivisionCode: '350102' };
