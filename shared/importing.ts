@@ -227,6 +227,7 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
     progress.update(read);
   }
   if (format === 'csv' && header === undefined) return { kind: 'refused', reason: `${file} is empty: a CSV file begins with a header line` };
+  if (format === 'jsonl' && read === 0) return { kind: 'refused', reason: `${file} is empty: a JSONL file holds one JSON object a line` };
   await flush();
   return { kind: 'read', read, loaded, rejected };
 }

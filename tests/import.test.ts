@@ -513,6 +513,18 @@ function defineImportSuite(store: StoreKind) {
         expect(rejections(nested)).toEqual([[1, 'approvals[1].status is given twice (which is meant cannot be told: JSON.parse would keep the last)']]);
       });
 
+      it('refuses an empty JSONL file (or one of blank lines) as it refuses an empty CSV file: nothing to load, exit code 2', async () => {
+        const db = await freshStore('persons');
+        for (const [name, content] of [['empty.jsonl', ''], ['blank.jsonl', '\n  \r\n\n'], ['empty.csv', '']]) {
+          const source = file(name, content);
+          const format = name.endsWith('.csv') ? 'a CSV file begins with a header line' : 'a JSONL file holds one JSON object a line';
+          expect(await importFile(db, naturalPersonImport, source)).toMatchObject({ read: 0, loaded: 0, outcome: { kind: 'refused', reason: `${source} is empty: ${format}` } });
+        }
+        const command = await runCli(['persons', path.join(workDir, 'empty.jsonl')], env);
+        expect(command.code).toBe(2);
+        expect(command.stderr).toContain('is empty: a JSONL file holds one JSON object a line');
+      });
+
       it('refuses control characters in text, as the API refuses them in a corrected name; an address may break lines', async () => {
         const db = await freshStore('persons');
         const person = { idNumber: '350102197701010157', name: '张\u0000三\u0007', gender: 'MALE', birthDate: '1977-01-01', status: 'ALIVE', householdAddress: '福建省福州市\n鼓楼区', householdDivisionCode: '350102' };
