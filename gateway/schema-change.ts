@@ -88,13 +88,15 @@ export function checkSchemaChange(options: {
   current: SubgraphSource[];
   subgraph: string;
   proposedSdl: string;
+  /** Where the proposal was read from, named in its syntax errors. */
+  proposedFile?: string;
   operations: RecordedDocument[];
 }): SchemaChangeReport {
   const report: SchemaChangeReport = {
     subgraph: options.subgraph, compositionErrors: [], breakingChanges: [], dangerousChanges: [],
     brokenOperations: [], affectedConsumers: [], operationsChecked: 0, invalidNow: [],
   };
-  const proposedSources = options.current.map((s) => (s.name === options.subgraph ? { ...s, sdl: options.proposedSdl } : s));
+  const proposedSources = options.current.map((s) => (s.name === options.subgraph ? { ...s, sdl: options.proposedSdl, file: options.proposedFile } : s));
   let proposed: string;
   try {
     proposed = composeSupergraph(proposedSources);

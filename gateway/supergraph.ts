@@ -1,14 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { Kind, parse, print, visit } from 'graphql';
+import { GraphQLError, Kind, parse, print, visit } from 'graphql';
 import type { Config } from '../shared/config';
 import { DEPARTMENTS, DepartmentName, schemaPath } from '../shared/departments';
+import { projectPath } from '../shared/project-root';
 
 export interface SubgraphSource {
   name: string;
   url: string;
   sdl: string;
+  /** The file the SDL was read from, named in its syntax errors. */
+  file?: string;
 }
 
 /** Where the gateway reads a department's SDL: `<ONESOURCE_SCHEMA_DIR>/<name>/schema.graphql` (the repo's by default). */
@@ -18,11 +21,36 @@ export function schemaFile(config: Pick<Config, 'schemaDir'>, name: DepartmentNa
 
 /** The published SDL of every department, with the URL the gateway calls it at. */
 export function readSubgraphSources(config: Config, overrides: Partial<Record<DepartmentName, string>> = {}): SubgraphSource[] {
-  return DEPARTMENTS.map(({ name }) => ({
-    name,
-    url: config.subgraphs[name].url,
-    sdl: overrides[name] ?? fs.readFileSync(schemaFile(config, name), 'utf8'),
-  }));
+  return DEPARTMENTS.map(({ name }) => {
+    const url = config.subgraphs[name].url;
+    const override = overrides[name];
+    if (override !== undefined) return { name, url, sdl: override };
+    const file = schemaFile(config, name);
+    return { name, url, sdl: readSchemaFile(config, name, file), file };
+  });
+}
+
+/** A department's published SDL; a file that is not there is named with the setting that points there. */
+function readSchemaFile(config: Pick<Config, 'schemaDir'>, name: DepartmentName, file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR') throw e;
+    const setting = !config.schemaDir || config.schemaDir === projectPath('subgraphs')
+      ? "ONESOURCE_SCHEMA_DIR is not set: the repo's subgraphs/"
+      : `ONESOURCE_SCHEMA_DIR=${config.schemaDir}`;
+    throw new Error(`${name}: no SDL file at ${file} (${setting}). The gateway composes from <ONESOURCE_SCHEMA_DIR>/<department>/schema.graphql, one for each of ${DEPARTMENTS.map((d) => d.name).join(', ')}.`);
+  }
+}
+
+/** "legal-persons: subgraphs/legal-persons/schema.graphql:84:3: Syntax Error: ...": where an SDL does not parse. */
+function syntaxProblem(source: SubgraphSource, e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const at = e instanceof GraphQLError ? e.locations?.[0] : undefined;
+  if (!at) return `${source.name}: ${source.file ? `${source.file}: ` : ''}${message}`;
+  const where = source.file ? `${source.file}:${at.line}:${at.column}` : `line ${at.line}, column ${at.column}`;
+  return `${source.name}: ${where}: ${message}`;
 }
 
 export class CompositionError extends Error {
@@ -37,7 +65,7 @@ export function composeSupergraph(sources: SubgraphSource[]): string {
     try {
       return { name: s.name, url: s.url, typeDefs: parse(s.sdl) };
     } catch (e) {
-      throw new CompositionError([`${s.name}: ${(e as Error).message}`]);
+      throw new CompositionError([syntaxProblem(s, e)]);
     }
   });
   const result = composeServices(services);

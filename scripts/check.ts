@@ -118,7 +118,7 @@ async function main(): Promise<number> {
   const db = await openExistingGatewayStore(config);
   try {
     const operations = await recordedOperations(db);
-    const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), operations });
+    const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), proposedFile, operations });
     const code = exitCodeOf(report, strict);
     if (json) console.log(JSON.stringify({ ...report, exitCode: code }, null, 2));
     else describe(report).forEach((line) => (code ? console.error : console.log)(line));

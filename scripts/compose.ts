@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readConfig } from '../shared/config';
-import { composeSupergraph, CompositionError, readSubgraphSources } from '../gateway/supergraph';
+import { composeSupergraph, readSubgraphSources } from '../gateway/supergraph';
 
 /** `npm run compose`: composes the five departments' SDL into .data/supergraph.graphql. */
 const config = readConfig();
@@ -12,6 +12,6 @@ try {
   fs.writeFileSync(file, sdl);
   console.log(`Composed ${readSubgraphSources(config).length} subgraphs into ${file}`);
 } catch (e) {
-  console.error(e instanceof CompositionError ? e.message : e);
+  console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 }

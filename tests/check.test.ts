@@ -232,6 +232,23 @@ function defineCheckSuite(store: StoreKind) {
       expect(report.invalidNow).toEqual([expect.objectContaining({ consumerId: 'drc-approval', operationName: 'ContactCheck' })]);
     });
 
+    it('says where the proposal does not parse: file, line and column', async () => {
+      const file = proposal('syntax.graphql', edited([['enum Gender {\n  MALE\n', 'enum Gender {\n  "男"\n  "男"\n  MALE\n']]));
+      const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l === '  "男"') + 2;
+      const { code, out } = await check('persons', file);
+      expect(code).toBe(1);
+      expect(out).toContain(`- persons: ${file}:${line}:3: Syntax Error: Expected Name, found String "男".`);
+    });
+
+    it('names a published schema file that is missing and the setting that points there', async () => {
+      const schemaDir = publishedDir('published-no-credit', PERSONS_SDL);
+      fs.rmSync(path.join(schemaDir, 'credit'), { recursive: true });
+      const { code, out } = await checkIn({ ONESOURCE_SCHEMA_DIR: schemaDir }, 'persons');
+      expect(code).toBe(2);
+      expect(out).toContain(`credit: no SDL file at ${path.join(schemaDir, 'credit', 'schema.graphql')} (ONESOURCE_SCHEMA_DIR=${schemaDir}).`);
+      expect(out).not.toMatch(/ENOENT/);
+    });
+
     it('a breaking change no recorded operation uses passes, unless strict', async () => {
       const report = await checkWith(edited([['  "Date of death, when status is DECEASED."\n  deceasedOn: Date\n', '']]));
       expect(report.breakingChanges.map((c) => c.description)).toEqual(['NaturalPerson.deceasedOn was removed.']);

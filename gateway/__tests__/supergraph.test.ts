@@ -1,5 +1,19 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { readConfig } from '../../shared/config';
+import { DEPARTMENTS, schemaPath } from '../../shared/departments';
 import { composeSupergraph, CompositionError, readSubgraphSources } from '../supergraph';
+
+/** A temporary ONESOURCE_SCHEMA_DIR holding a copy of the five departments' SDL. */
+function copiedSchemaDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-schemas-'));
+  for (const { name } of DEPARTMENTS) {
+    fs.mkdirSync(path.join(dir, name));
+    fs.copyFileSync(schemaPath(name), path.join(dir, name, 'schema.graphql'));
+  }
+  return dir;
+}
 
 describe('composing the supergraph from the departments\' SDL files', () => {
   const config = readConfig({});
@@ -26,7 +40,33 @@ describe('composing the supergraph from the departments\' SDL files', () => {
     }
   });
 
-  it('names the subgraph whose SDL does not parse', () => {
-    expect(() => composeSupergraph(readSubgraphSources(config, { geo: 'type Query {' }))).toThrow(/geo: Syntax Error/);
+  it('names the subgraph whose SDL does not parse, and where', () => {
+    expect(() => composeSupergraph(readSubgraphSources(config, { geo: 'type Query {' }))).toThrow(/geo: line 1, column 13: Syntax Error: Expected Name, found <EOF>\./);
+  });
+
+  it('names the file, line and column of a syntax error in a schema file', () => {
+    const schemaDir = copiedSchemaDir();
+    try {
+      const file = path.join(schemaDir, 'legal-persons', 'schema.graphql');
+      // A description left behind where a field or value name must follow it.
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  "注销"\n', '  "注销"\n  "注销"\n'));
+      const sources = readSubgraphSources(readConfig({ ONESOURCE_SCHEMA_DIR: schemaDir }));
+      expect(() => composeSupergraph(sources)).toThrow(CompositionError);
+      expect(() => composeSupergraph(sources)).toThrow(`legal-persons: ${file}:85:3: Syntax Error: Expected Name, found String "注销".`);
+    } finally {
+      fs.rmSync(schemaDir, { recursive: true, force: true });
+    }
+  });
+
+  it('names a missing schema file and the setting that points there', () => {
+    const schemaDir = copiedSchemaDir();
+    try {
+      fs.rmSync(path.join(schemaDir, 'persons'), { recursive: true });
+      expect(() => readSubgraphSources(readConfig({ ONESOURCE_SCHEMA_DIR: schemaDir }))).toThrow(
+        `persons: no SDL file at ${path.join(schemaDir, 'persons', 'schema.graphql')} (ONESOURCE_SCHEMA_DIR=${schemaDir}).`,
+      );
+    } finally {
+      fs.rmSync(schemaDir, { recursive: true, force: true });
+    }
   });
 });
