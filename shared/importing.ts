@@ -917,10 +917,14 @@ export function recordFields(record: RawRecord) {
       const n = typeof raw === 'number' ? raw : /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
       // A JSON number's digits as written are looked up only for a message (it reads the line again).
       const shown = () => (typeof raw === 'number' ? asWritten(name) : text);
+      // The decimal places are counted in the number as written: 1.00000000000000000001 parses to 1.
+      const written = typeof raw === 'number' ? numberAsWritten(record, name) : text;
+      const places = written === undefined ? undefined : decimalPlaces(written);
       if (!Number.isFinite(n)) fail(name, `${name} must be a number, not ${typeof raw === 'number' ? shown() : JSON.stringify(raw)}`);
-      else if (above ? n <= min : n < min) fail(name, `${name} must be ${above ? 'more than' : 'at least'} ${min}, not ${shown()}`);
+      // -0 is a negative amount where negative amounts are refused.
+      else if (above ? n <= min : n < min || (min >= 0 && Object.is(n, -0))) fail(name, `${name} must be ${above ? 'more than' : 'at least'} ${min}, not ${shown()}`);
       else if (n > max) fail(name, `${name} must be at most ${max}, not ${shown()}`);
-      else if (Math.round(n * 10 ** decimals) / 10 ** decimals !== n) fail(name, `${name} has more than ${decimals} decimal places`);
+      else if (places !== undefined ? places > decimals : Math.round(n * 10 ** decimals) / 10 ** decimals !== n) fail(name, `${name} has more than ${decimals} decimal places`);
       return n;
     },
     /** A list: a JSON array of strings, or text separated by `;` (how a CSV cell holds one). */
@@ -953,6 +957,18 @@ export function recordFields(record: RawRecord) {
     },
   };
   return fields;
+}
+
+/** The decimal places of a number written in decimal (`1.50` has 1, `1.234e2` 1, `100e-2` none), or undefined if it is not one. */
+export function decimalPlaces(written: string): number | undefined {
+  const m = /^[+-]?(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i.exec(written.trim());
+  if (!m || !(m[1] + (m[2] ?? ''))) return undefined;
+  const digits = m[1] + (m[2] ?? '');
+  const significant = digits.replace(/0+$/, '');
+  if (!significant) return 0;
+  // The value is significant × 10^power.
+  const power = Number(m[3] ?? 0) - (m[2] ?? '').length + (digits.length - significant.length);
+  return Math.max(0, -power);
 }
 
 /** A county code (GB/T 2260): where households, companies, projects and parcels are registered. */

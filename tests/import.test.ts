@@ -571,6 +571,33 @@ function defineImportSuite(store: StoreKind) {
       });
     });
 
+    describe('amounts', () => {
+      it('counts decimal places in the number as written, not as parsed, and refuses -0 where negative amounts are refused', async () => {
+        const db = await freshStore('legal-persons');
+        const [first] = fs.readFileSync(path.join(FIXTURES, 'legal-persons.jsonl'), 'utf8').split('\n');
+        const usccs = ['91350102MALD00015F', '91350102MALD00023A', '91350102MALD000315', '91350102MALD00058W', '91350102MALD00066P', '91350102MALD00074J'];
+        const withCapital = (i: number, capital: string) => first.replace('"registeredCapital":1000', `"registeredCapital":${capital}`).replace('91350102MALD00015F', usccs[i]);
+        const capitals = ['1.00000000000000000001', '-0', '"1.00000000000000000001"', '12.50', '1.234e2', '100e-2'];
+        const report = await importFile(db, legalPersonImport, file('capital.jsonl', capitals.map((c, i) => withCapital(i, c)).join('\n')), { skipInvalid: true });
+        expect(rejections(report)).toEqual([
+          // JSON.parse makes it 1, which has no decimal places.
+          [1, 'registeredCapital has more than 2 decimal places'],
+          [2, 'registeredCapital must be at least 0, not -0'],
+          [3, 'registeredCapital has more than 2 decimal places'],
+        ]);
+        expect((await table(db, 'legal_persons', 'uscc')).map((c) => [c.uscc, Number(c.registered_capital)])).toEqual([
+          ['91350102MALD00058W', 12.5], ['91350102MALD00066P', 123.4], ['91350102MALD00074J', 1],
+        ]);
+
+        // A CSV cell alike.
+        const company = JSON.parse(first);
+        const header = Object.keys(company);
+        const csv = [header.join(','), ...['1.00000000000000000001', '-0.00'].map((capital, i) => header.map((h) => (h === 'registeredCapital' ? capital : h === 'uscc' ? usccs[i] : String(company[h]))).join(','))];
+        const cells = await importFile(await freshStore('legal-persons'), legalPersonImport, file('capital.csv', csv.join('\n')));
+        expect(rejections(cells)).toEqual([[2, 'registeredCapital has more than 2 decimal places'], [3, 'registeredCapital must be at least 0, not -0.00']]);
+      });
+    });
+
     describe('geo', () => {
       async function geoWithDivisions() {
         const db = await freshStore('geo');
