@@ -35,7 +35,7 @@ import { isDepartmentName } from '../shared/departments';
 import { playgroundRouter } from './playground';
 import { guardGateway } from './guard';
 import { rememberExecutedOperations } from './operation-memo';
-import { httpErrorAnswer } from './limits/http-body';
+import { httpErrorAnswer, notFoundAnswer } from './limits/http-body';
 import { FiniteNumbersRule } from './limits/finite-numbers';
 import { identifierVariablesPlugin } from './identifier-variables';
 import { operationLimitsPlugin } from './limits/operation-limits';
@@ -229,6 +229,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   }
   app.use(`/${SHARING_SUBGRAPH}/graphql`, sharing);
   app.use(catalogRouter(db, () => live.catalog(), logger));
+  app.use(notFoundAnswer('/graphql'));
   app.use(httpErrorAnswer(logger));
 
   // Every consumer request is a POST to /graphql: answered on node:http, without express.
@@ -245,7 +246,9 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
       logger.info(refusal, 'request refused');
     },
   });
-  const http = await listen(atPath('/graphql', graphql, app), port, config.host);
+  const http = await listen(atPath('/graphql', graphql, app), port, config.host, {
+    headersTooLargeHint: `X-Purpose should be a short statement (the audit trail keeps ${PURPOSE_MAX} characters of it), and a long query belongs in a POST body, not the URL`,
+  });
   const url = localUrl(config.host, http.port, '/graphql');
   logger.info({ url }, 'gateway listening');
   return {

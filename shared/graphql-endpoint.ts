@@ -171,6 +171,18 @@ export function atPath(path: string, handler: RequestListener, elsewhere?: Reque
     if ((end < 0 ? url : url.slice(0, end)) === path) return handler(req, res);
     if (elsewhere) return elsewhere(req, res);
     req.resume();
-    sendJson(res, 404, errorAnswer(`Nothing at ${url.slice(0, 200)}: GraphQL is at ${path}`, 'BAD_REQUEST'));
+    sendJson(res, 404, nothingAt(req, path));
   };
+}
+
+/**
+ * The 404 of a path nothing is served at, as a GraphQL error (never a framework's HTML page),
+ * pointing to the GraphQL endpoint: `/graphql/` is not `/graphql`, and the message says so.
+ */
+export function nothingAt(req: IncomingMessage, graphqlPath: string) {
+  const url = req.url ?? '/';
+  const end = url.indexOf('?');
+  const path = end < 0 ? url : url.slice(0, end);
+  const hint = path === `${graphqlPath}/` ? `GraphQL is at ${graphqlPath}, without the trailing slash` : `GraphQL is at ${graphqlPath}`;
+  return errorAnswer(`Nothing at ${req.method ?? 'GET'} ${path.slice(0, 200)}: ${hint}`, 'BAD_REQUEST');
 }

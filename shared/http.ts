@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { RequestListener, ServerResponse } from 'node:http';
 
 /** A JSON answer, its length declared, in one write. */
@@ -29,9 +30,15 @@ export function localUrl(host: string, port: number, path: string): string {
   return `http://${address.includes(':') ? `[${address}]` : address}:${port}${path}`;
 }
 
+export interface ListenOptions {
+  /** Added to the answer to headers over Node's limit: what a caller is likely to have sent too much of. */
+  headersTooLargeHint?: string;
+}
+
 /** Starts an HTTP server and resolves once it listens (port 0 picks a free port). */
-export function listen(handler: RequestListener, port: number, host: string): Promise<Listening> {
+export function listen(handler: RequestListener, port: number, host: string, options: ListenOptions = {}): Promise<Listening> {
   const server = http.createServer(handler);
+  server.on('clientError', clientErrorAnswer(options.headersTooLargeHint));
   // Longer than the gateway's pooled connections idle, so a reused socket is never closed under it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -59,4 +66,40 @@ export function listen(handler: RequestListener, port: number, host: string): Pr
       });
     });
   });
+}
+
+/**
+ * A request node:http could not parse never reaches the handler: without this, Node answers 431 or
+ * 400 with an empty body. Here it is a JSON GraphQL error saying what is wrong (BAD_REQUEST, as
+ * every malformed request), written straight onto the socket, which is then closed: the parser
+ * cannot go on after an error. A socket that can no longer be written to, or whose response has
+ * begun already, is only closed.
+ */
+function clientErrorAnswer(hint: string | undefined) {
+  return (err: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    let status = 400;
+    let message = `The request is not valid HTTP/1.1${err.reason ? ` (${err.reason.slice(0, 100)})` : ''}`;
+    let extensions: Record<string, unknown> = {};
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      status = 431;
+      message = `The request line and headers exceed Node's max header size, ${http.maxHeaderSize} bytes${hint ? `: ${hint}` : ''}`;
+      extensions = { limit: 'maxHeaderSize', max: http.maxHeaderSize };
+    } else if (err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
+      status = 413;
+      message = 'The chunk extensions of the request body are too large';
+    } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      message = 'The request did not arrive in time';
+    }
+    const body = JSON.stringify(errorAnswer(message, 'BAD_REQUEST', extensions));
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
 }

@@ -1,19 +1,79 @@
 import type { IncomingMessage } from 'node:http';
 
-/** Why a request body could not be read: it is larger than allowed, or it never arrived whole. */
+/**
+ * Why a request body could not be read: it is larger than allowed, it never arrived whole, or it is
+ * not UTF-8 (`offset`: the first byte that is not, counted from 0).
+ */
 export class BodyProblem extends Error {
   constructor(
-    readonly kind: 'too-large' | 'cut-off',
+    readonly kind: 'too-large' | 'cut-off' | 'not-utf8',
     readonly maxBytes: number,
+    readonly offset?: number,
   ) {
-    super(kind === 'too-large' ? `The request body is larger than the limit of ${maxBytes} bytes` : 'The request body was cut off');
+    super(
+      kind === 'too-large'
+        ? `The request body is larger than the limit of ${maxBytes} bytes`
+        : kind === 'cut-off'
+          ? 'The request body was cut off'
+          : `The request body is not valid UTF-8${offset !== undefined && offset >= 0 ? ` (the first bad byte is at offset ${offset})` : ''}: send JSON encoded as UTF-8`,
+    );
   }
+}
+
+/**
+ * Strict: a byte that is not UTF-8 is refused, never read as U+FFFD (a name sent in GBK would
+ * otherwise arrive as "���" and be checked as such). A byte order mark at the start is dropped.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body's bytes as text, or `not-utf8` naming the first byte that is not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array, maxBytes: number): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new BodyProblem('not-utf8', maxBytes, firstNonUtf8Byte(bytes));
+  }
+}
+
+/**
+ * Where UTF-8 (RFC 3629) first goes wrong: a stray continuation byte, a lead byte without its
+ * continuations (or cut off at the end), an overlong form, a surrogate, or a code point past U+10FFFF.
+ */
+export function firstNonUtf8Byte(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let length: number;
+    let min = 0x80;
+    let max = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) length = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      if (b === 0xe0) min = 0xa0; // overlong
+      if (b === 0xed) max = 0x9f; // surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      if (b === 0xf0) min = 0x90; // overlong
+      if (b === 0xf4) max = 0x8f; // past U+10FFFF
+    } else return i;
+    for (let k = 1; k < length; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? min : 0x80) || c > (k === 1 ? max : 0xbf)) return i;
+    }
+    i += length;
+  }
+  return -1;
 }
 
 /**
  * The whole request body as UTF-8 text, at most `maxBytes`. A declared Content-Length over the
  * limit is refused before a byte is read; a body that grows past it stops being kept at once.
  * On a refusal the rest of the body is drained, so the connection stays usable for the answer.
+ * A body that is not UTF-8 is refused (`not-utf8`), not read with replacement characters.
  */
 export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -30,7 +90,13 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise
       if (size > maxBytes) refuse(new BodyProblem('too-large', maxBytes));
       else chunks.push(chunk);
     });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => {
+      try {
+        resolve(decodeUtf8(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), maxBytes));
+      } catch (e) {
+        reject(e);
+      }
+    });
     req.once('error', () => reject(new BodyProblem('cut-off', maxBytes)));
   });
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { nothingAt } from '../../shared/graphql-endpoint';
 import { errorAnswer } from '../../shared/http';
 import type { Logger } from '../../shared/logger';
 import { BodyProblem, readRequestBody } from '../../shared/request-body';
@@ -32,16 +33,34 @@ export async function graphqlRequestBody(req: IncomingMessage, maxBodyBytes: num
     text = await readRequestBody(req, maxBodyBytes);
   } catch (e) {
     if (!(e instanceof BodyProblem)) throw e;
-    return e.kind === 'too-large'
-      ? { refused: { status: 413, message: e.message, extensions: { limit: 'maxBodyBytes', max: maxBodyBytes } } }
-      : { refused: { status: 400, message: 'The request body was incomplete' } };
+    if (e.kind === 'too-large') return { refused: { status: 413, message: e.message, extensions: { limit: 'maxBodyBytes', max: maxBodyBytes } } };
+    return { refused: { status: 400, message: e.kind === 'not-utf8' ? e.message : 'The request body was incomplete' } };
   }
   if (!text.trim()) return { refused: { status: 400, message: 'The request body is empty: send {"query": "…"} as JSON' } };
+  let body: unknown;
   try {
-    return { body: JSON.parse(text) };
-  } catch {
-    return { refused: { status: 400, message: 'The request body is not valid JSON' } };
+    body = JSON.parse(text);
+  } catch (e) {
+    // Where it went wrong, when JSON.parse says; never its quote of the body.
+    const position = /at position (\d+)/.exec((e as Error).message)?.[1];
+    const where = position ? ` (at character ${position})` : /end of JSON input/.test((e as Error).message) ? ' (it ends early)' : '';
+    return { refused: { status: 400, message: `The request body is not valid JSON${where}` } };
   }
+  const notARequest = notGraphqlRequest(body);
+  return notARequest ? { refused: { status: 400, message: notARequest } } : { body };
+}
+
+/**
+ * Why JSON that parsed is not a GraphQL request at all, in our words rather than Apollo Server's
+ * "POST body missing, invalid Content-Type, or JSON object has no keys": a request is one JSON
+ * object. Batching (a JSON array of requests) is not enabled on this gateway.
+ */
+function notGraphqlRequest(body: unknown): string | undefined {
+  const send = 'send {"query": "…"} (or a persisted query\'s {"extensions": {"persistedQuery": …}}) as a JSON object';
+  if (Array.isArray(body)) return `The request body is a JSON array, but batched requests are not accepted here: ${send}, one request per POST`;
+  if (body === null || typeof body !== 'object') return `The request body is JSON ${body === null ? 'null' : `a ${typeof body}`}, not a GraphQL request: ${send}`;
+  if (Object.keys(body).length === 0) return `The request body is an empty JSON object: ${send}`;
+  return undefined;
 }
 
 function refuse(req: IncomingMessage, status: number, message: string): { refused: BodyRefusal } {
@@ -55,6 +74,17 @@ function mediaType(header: string | undefined): { type: string; charset?: string
   const [type, ...parameters] = header.split(';');
   const charset = parameters.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='));
   return { type: type.trim().toLowerCase(), charset: charset?.slice('charset='.length).replace(/^"|"$/g, '') };
+}
+
+/**
+ * After the express app's last route: a path nothing answers (`POST /graphql/`, `GET /nope`) is a
+ * 404 with a JSON GraphQL error pointing to `graphqlPath`, not express's "Cannot POST /graphql/" page.
+ */
+export function notFoundAnswer(graphqlPath: string): RequestHandler {
+  return (req, res) => {
+    req.resume();
+    res.status(404).type('application/json').send(JSON.stringify(nothingAt(req, graphqlPath)));
+  };
 }
 
 interface HttpError {

@@ -1,3 +1,5 @@
+import { maxHeaderSize } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
@@ -78,6 +80,43 @@ describe('a department’s GraphQL endpoint', () => {
     expect(await send('{}', {}, 'POST', `http://127.0.0.1:${server.port}/elsewhere`)).toMatchObject({ status: 404, answer: { errors: [{ message: expect.stringMatching(/GraphQL is at \/graphql/) }] } });
   });
 
+  it('refuses a body that is not UTF-8 with 400 naming the first bad byte, and takes one that starts with a byte order mark', async () => {
+    const query = Buffer.from('{"query": "query($n: String!) { greeting(name: $n) }", "variables": {"n": "');
+    const gbk = Buffer.concat([query, Buffer.from([0xbb, 0xc6, 0xd5, 0xf1, 0xc0, 0xa4]), Buffer.from('"}}')]);
+    const before = resolved.length;
+    const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer good' }, body: gbk });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      errors: [{ message: `The request body is not valid UTF-8 (the first bad byte is at offset ${query.length}): send JSON encoded as UTF-8`, extensions: { code: 'BAD_REQUEST' } }],
+    });
+    expect(resolved.length).toBe(before);
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), query, Buffer.from('黄振坤"}}')]);
+    const answered = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer good' }, body: bom });
+    expect(await answered.json()).toEqual({ data: { greeting: 'the gateway greets 黄振坤' } });
+  });
+
+  it('points a trailing slash to /graphql with a JSON 404', async () => {
+    expect(await send('{}', {}, 'POST', `${url}/`)).toEqual({
+      status: 404,
+      type: 'application/json; charset=utf-8',
+      answer: { errors: [{ message: 'Nothing at POST /graphql/: GraphQL is at /graphql, without the trailing slash', extensions: { code: 'BAD_REQUEST' } }] },
+    });
+  });
+
+  it('answers headers over Node’s limit (431) and a request that is not HTTP (400) with a JSON error, not an empty body', async () => {
+    const huge = await raw(server.port, Buffer.concat([Buffer.from('POST /graphql HTTP/1.1\r\nHost: x\r\nX-Purpose: '), Buffer.from('黄'.repeat(20_000)), Buffer.from('\r\n\r\n')]));
+    expect(huge.head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(huge.head).toMatch(/\r\nContent-Type: application\/json; charset=utf-8\r\n/i);
+    expect(huge.json).toEqual({
+      errors: [{ message: `The request line and headers exceed Node's max header size, ${maxHeaderSize} bytes`, extensions: { code: 'BAD_REQUEST', limit: 'maxHeaderSize', max: maxHeaderSize } }],
+    });
+    const garbage = await raw(server.port, Buffer.from('HELLO THERE\r\n\r\n'));
+    expect(garbage.head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(garbage.json.errors[0]).toEqual({ message: expect.stringMatching(/^The request is not valid HTTP\/1\.1/), extensions: { code: 'BAD_REQUEST' } });
+    // The server goes on answering.
+    expect((await ask('{ greeting(name: "x") }')).status).toBe(200);
+  });
+
   it('refuses a body over 2 MB with 413', async () => {
     const { status, answer } = await ask(`{ greeting(name: "${'x'.repeat(2 * 1024 * 1024)}") }`);
     expect(status).toBe(413);
@@ -120,3 +159,22 @@ describe('a department’s GraphQL endpoint', () => {
     expect(JSON.stringify(lines)).not.toContain('35010219900101003X');
   });
 });
+
+/** Sends bytes as they are (no HTTP client would send them) and reads the answer until the server closes. */
+function raw(port: number, request: Buffer): Promise<{ head: string; json: any }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.once('error', reject);
+    socket.once('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      try {
+        resolve({ head: text.slice(0, split + 2), json: JSON.parse(text.slice(split + 4)) });
+      } catch (e) {
+        reject(new Error(`not a JSON answer: ${text.slice(0, 300)}`));
+      }
+    });
+  });
+}
