@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
 import { storeLocation } from '../shared/db';
 import { DEPARTMENTS, DepartmentName, isDepartmentName } from '../shared/departments';
-import { DEFAULT_BATCH_SIZE, describeFields, describeReport, importFile, ImportReport, ImportRules, progressBar } from '../shared/importing';
+import { checkImportFile, DEFAULT_BATCH_SIZE, describeFields, describeReport, importFile, ImportReport, ImportRules, progressBar } from '../shared/importing';
 import { openDepartmentStore } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { creditEntryImport } from '../subgraphs/credit/import';
@@ -61,9 +61,15 @@ async function main(): Promise<number> {
   const config = readConfig();
   const location = storeLocation(config, name);
   console.log(`Loading ${file} into ${name} (${rules.entity}) on ${location.client === 'mysql2' ? `MySQL database ${location.where}` : `SQLite ${location.where}`}`);
+  // The file first: a store is opened (and, in a fresh data directory, created) only for a file that can be read.
+  const refusal = await checkImportFile(file);
+  if (refusal) {
+    console.error(`Nothing loaded: ${refusal}`);
+    return 2;
+  }
   const db = await openDepartmentStore(config, departments[name]);
   try {
-    const report = await importFile(db, rules, file, { skipInvalid, batchSize, progress: progressBar(name) });
+    const report = await importFile(db, rules, file, { skipInvalid, batchSize, progress: progressBar(name), fileChecked: true });
     const lines = describeReport(report);
     const summary = lines.pop()!;
     lines.forEach((line) => console.error(line));

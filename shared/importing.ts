@@ -85,6 +85,8 @@ export interface ImportOptions {
   /** Rows judged, checked against the store and inserted together. */
   batchSize?: number;
   progress?: ImportProgress;
+  /** `checkImportFile` has passed already (the command checks before opening the store). */
+  fileChecked?: boolean;
 }
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -121,10 +123,8 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     outcome,
   });
   const format = fileFormat(file);
-  if (!format) return report({ kind: 'refused', reason: `${file} is neither .csv nor .jsonl` });
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return report({ kind: 'refused', reason: `there is no file ${file}` });
-  const notText = await encodingRefusal(file, format);
-  if (notText) return report({ kind: 'refused', reason: notText });
+  const refusal = options.fileChecked ? undefined : await checkImportFile(file);
+  if (!format || refusal) return report({ kind: 'refused', reason: refusal ?? `${file} is neither .csv nor .jsonl` });
 
   const progress = options.progress ?? silentProgress;
   progress.start(await countRecords(file, format));
@@ -165,6 +165,28 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected);
   }
   return report(rejected.length ? { kind: 'partial', rejectedFile } : { kind: 'complete' }, read, loaded, rejected);
+}
+
+/**
+ * Why `file` cannot be loaded whatever its records say, or undefined: not .csv or .jsonl, not there,
+ * not readable, empty, not text. Checked before anything else, so that `npm run import` opens (and
+ * in a fresh data directory creates) the department's store only for a file it can read.
+ */
+export async function checkImportFile(file: string): Promise<string | undefined> {
+  const format = fileFormat(file);
+  if (!format) return `${file} is neither .csv nor .jsonl`;
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return `there is no file ${file}`;
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (error) {
+    return `${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+  if (fs.statSync(file).size === 0) return emptyFileReason(file, format);
+  return encodingRefusal(file, format);
+}
+
+function emptyFileReason(file: string, format: FileFormat): string {
+  return `${file} is empty: ${format === 'csv' ? 'a CSV file begins with a header line' : 'a JSONL file holds one JSON object a line'}`;
 }
 
 /**
@@ -227,8 +249,7 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
     if (pending.length >= batchSize) await flush();
     progress.update(read);
   }
-  if (format === 'csv' && header === undefined) return { kind: 'refused', reason: `${file} is empty: a CSV file begins with a header line` };
-  if (format === 'jsonl' && read === 0) return { kind: 'refused', reason: `${file} is empty: a JSONL file holds one JSON object a line` };
+  if (format === 'csv' ? header === undefined : read === 0) return { kind: 'refused', reason: emptyFileReason(file, format) };
   await flush();
   return { kind: 'read', read, loaded, rejected };
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { Config, readConfig } from '../shared/config';
-import { dropStore } from '../shared/db';
+import { dropStore, storeExists } from '../shared/db';
 import type { DepartmentName } from '../shared/departments';
 import { importFile, ImportOptions, ImportReport, ImportRules, MAX_RECORD_LENGTH } from '../shared/importing';
 import { DEFAULT_PLAN } from '../shared/seed/population';
@@ -799,6 +799,25 @@ function defineImportSuite(store: StoreKind) {
         expect((await table(persons, 'natural_persons', 'id_number')).map((p) => p.id_number)).toEqual([
           '350102197701010157', '35010219850312123X', '350103196612120284', '350203199007082469', '350583194811300370',
         ]);
+      });
+
+      it('checks the file before opening the store: a file it cannot load leaves no store behind; a good one creates it', async () => {
+        await dropStore(config, 'credit');
+        const gbk = file('persons-gbk.csv');
+        for (const [source, says] of [
+          [path.join(workDir, 'nope.csv'), 'there is no file'],
+          [workDir + '/', 'is neither .csv nor .jsonl'],
+          [file('empty.jsonl', ''), 'is empty'],
+          [gbk, 'is not UTF-8'],
+        ]) {
+          const command = await runCli(['credit', source], env);
+          expect([command.code, command.stderr]).toEqual([2, expect.stringContaining(says)]);
+          expect(await storeExists(config, 'credit')).toBe(false);
+        }
+        // Loading into a fresh store is how a department starts one: it is created for a file that can be read.
+        const loaded = await runCli(['credit', file('credit-entries.csv')], env);
+        expect(loaded.code).toBe(0);
+        expect(await storeExists(config, 'credit')).toBe(true);
       });
     });
   });
