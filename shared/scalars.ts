@@ -1,10 +1,10 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { isCalendarDate } from './identifiers';
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
+/** A date of the calendar written YYYY-MM-DD: 2026-02-30 is refused (Date.parse would roll it over to 2026-03-02). */
 function parseDate(value: unknown): string {
-  if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new GraphQLError(`A Date is written YYYY-MM-DD, not ${JSON.stringify(value)}`, {
+  if (typeof value !== 'string' || !isCalendarDate(value)) {
+    throw new GraphQLError(`A Date is a real calendar date written YYYY-MM-DD, not ${JSON.stringify(value)}`, {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }

@@ -204,6 +204,21 @@ function defineSharingSuite(store: StoreKind) {
       });
     });
 
+    describe('dates', () => {
+      it('refuses a date the calendar does not have (2026-02-30) with BAD_USER_INPUT naming it, instead of answering for it', async () => {
+        // Date.parse rolls 2026-02-30 over to 2026-03-02: it was taken, and echoed as "2026-02-30".
+        const REPORT = `query($from: Date!, $to: Date!) { usageReport(from: $from, to: $to) { from } }`;
+        for (const [from, to] of [['2026-02-30', '2026-03-31'], ['2026-03-01', '2027-02-29']]) {
+          const answer = await stack.query(REPORT, { from, to }, await stack.as('auditor', '投诉核查'));
+          const bad = from === '2026-02-30' ? from : to;
+          expect(answer.errors!.map((e) => [e.extensions?.code, e.message])).toEqual([
+            ['BAD_USER_INPUT', expect.stringContaining(`A Date is a real calendar date written YYYY-MM-DD, not "${bad}"`)],
+          ]);
+          expect(answer.data?.usageReport ?? null).toBeNull();
+        }
+      });
+    });
+
     describe('conditional-sharing applications', () => {
       const APPLY = `mutation($r: ID!, $p: String!) { applyForAccess(resource: $r, purpose: $p) { id status deadline overdue submittedAt } }`;
       const DECIDE = `mutation($id: ID!, $ok: Boolean!, $why: String!) { decideAccessApplication(id: $id, approve: $ok, reason: $why) { id status reason decidedBy history { action actor reason } } }`;
