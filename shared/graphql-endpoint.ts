@@ -58,7 +58,10 @@ export function graphqlEndpoint<Context extends object>(options: GraphqlEndpoint
       const document = parse(query);
       const invalid = validate(schema, document);
       prepared = invalid.length
-        ? { status: 400, errors: invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) }
+        // A value a scalar refuses (a Date 2027-02-29 written into the query) is the caller's bad
+        // input, as it is when passed as a variable: the gateway, whose copy of the scalar takes
+        // any value, would otherwise read a validation failure here as the schemas disagreeing.
+        ? { status: 400, errors: invalid.map((e) => withCode(e, e.extensions?.code === 'BAD_USER_INPUT' ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED')) }
         : { document };
     } catch (e) {
       prepared = { status: 400, errors: [withCode(e as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };

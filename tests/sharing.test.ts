@@ -216,6 +216,11 @@ function defineSharingSuite(store: StoreKind) {
           ]);
           expect(answer.data?.usageReport ?? null).toBeNull();
         }
+        // Written into the query, the same: the caller's bad input, not the department's schema differing.
+        const literal = await stack.query(`{ usageReport(from: "2027-02-29", to: "2027-03-31") { from } }`, {}, await stack.as('auditor', '投诉核查'));
+        expect(literal.errors!.map((e) => [e.extensions?.code, e.message])).toEqual([
+          ['BAD_USER_INPUT', expect.stringContaining('A Date is a real calendar date written YYYY-MM-DD, not "2027-02-29"')],
+        ]);
       });
     });
 
