@@ -8,6 +8,7 @@ import path from 'node:path';
 import { freePort } from '../scripts/processes';
 import { readConfig } from '../shared/config';
 import { DEPARTMENTS, envName } from '../shared/departments';
+import { projectPath } from '../shared/project-root';
 import { openGatewayStore } from '../gateway/store';
 import { openDepartmentStore } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
@@ -226,7 +227,10 @@ describe('npm run consistency, check and token: bad values are named before anyt
   });
 
   it('check says there is no gateway store to check against, exits 2 and creates none', async () => {
-    const outcome = await runScript('check.ts', ['persons'], dataDir);
+    // A proposal of its own (the working copy is the very file the gateway composes from: refused first).
+    const proposal = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-proposal-')), 'schema.graphql');
+    fs.copyFileSync(projectPath('subgraphs', 'persons', 'schema.graphql'), proposal);
+    const outcome = await runScript('check.ts', ['persons', proposal], dataDir);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain(`there is no gateway store in ${dataDir}`);
     expect(outcome.stdout).not.toMatch(/recorded operation/);
