@@ -135,7 +135,7 @@ function defineCorrectionSuite(store: StoreKind) {
         ['a date of death for a living person', () => [{ c: { deceasedOn: '2024-01-01' } },
           "Invalid correction.deceasedOn: a date of death is given but the person's status is ALIVE: correct status to DECEASED with it"]],
         ['a date of death in the future', () => [{ c: { status: 'DECEASED', deceasedOn: '2999-01-01' } }, 'Invalid correction.deceasedOn: 2999-01-01 is in the future']],
-        ['a date of death that is not a date', () => [{ c: { status: 'DECEASED', deceasedOn: '2023-02-30' } }, 'Invalid correction.deceasedOn: 2023-02-30 is not a real date']],
+        ['a date of death that is not a date', () => [{ c: { status: 'DECEASED', deceasedOn: '2023-02-30' } }, 'Variable "$c" got invalid value "2023-02-30" at "c.deceasedOn"; A Date is a real calendar date written YYYY-MM-DD, not "2023-02-30"']],
         ['a gender the idNumber contradicts', (p) => {
           const says = idNumberFacts(p.idNumber).gender;
           return [{ c: { gender: opposite(says) } }, `Invalid correction.gender: ${opposite(says)} disagrees with the idNumber, which says ${says}`];
