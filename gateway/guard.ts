@@ -10,8 +10,9 @@ import { GatewayContext, principalId } from './context';
 import {
   applyMasks, applyRefusals, conditionalResources, decide, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
 } from './policy/enforce';
-import { conditionVariables, FieldVisit, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS } from './policy/operation-shape';
-import { distinctMissing } from './missing-records';
+import { conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_TYPE } from './policy/operation-shape';
+import { distinctMissing, MissingRecord } from './missing-records';
+import type { FieldOwners } from './usage/owners';
 import type { ShareRules } from './policy/share-rules';
 import type { AccessStore } from './sharing/access';
 import type { EntityReads } from './quality/entity-reads';
@@ -54,6 +55,8 @@ export function guardGateway(
     reads?: EntityReads;
     /** Open data objections, flagged in every answer that carries their item. */
     objections?: OpenObjections;
+    /** Which department serves each field: an item of a record its department does not hold was not read. */
+    owners?: () => FieldOwners;
   },
 ): Guard {
   let schema: GraphQLSchema | undefined;
@@ -112,10 +115,11 @@ export function guardGateway(
       else read.set(subject, new Set([field]));
     };
     const failed = failedPaths(result.errors);
+    const delivered = deliveredAbout(context.missingRecords, deps.owners?.());
     for (const v of shape.fields) {
       if (refused.has(v) || failed(v.path)) continue;
       const found = v.person && subjectsByPath.get(v.person.path.join('.'));
-      if (found?.size) found.forEach((s) => readAbout(s, v.person!.item));
+      if (found?.size) found.forEach((s) => delivered(s, v.person!.item) && readAbout(s, v.person!.item));
       if (v.path.length === 1 && PERSON_ARGUMENT_FIELDS.has(v.fieldName) && result.data?.[v.path[0]] != null) {
         const subject = argumentIdNumber(v.node.arguments?.find((a) => a.name.value === 'idNumber')?.value, requestContext.request.variables);
         if (subject) readAbout(subject, v.fieldName);
@@ -191,6 +195,21 @@ function failedPaths(errors: readonly { path?: readonly (string | number)[] }[] 
   return (path) => {
     const at = path.join('.');
     return failed.some((f) => at === f || at.startsWith(`${f}.`));
+  };
+}
+
+/**
+ * Whether an item about a person was delivered: not when the person is one a department does not
+ * hold and the item is that department's (a legal representative missing from the persons register
+ * has no name to read; their credit, or the idNumber the company's record names, is still read).
+ */
+function deliveredAbout(missing: readonly MissingRecord[] | undefined, owners: FieldOwners | undefined): (subject: string, item: string) => boolean {
+  const notHeldBy = new Map((missing ?? []).filter((m) => m.entity === PERSON_TYPE).map((m) => [m.key, m.department]));
+  if (!notHeldBy.size || !owners) return () => true;
+  return (subject, item) => {
+    const department = notHeldBy.get(subject);
+    const field = item.split('.')[1];
+    return department === undefined || field === KEYED_TYPES[PERSON_TYPE] || owners.owner(`${PERSON_TYPE}.${field}`) !== department;
   };
 }
 

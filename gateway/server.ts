@@ -152,7 +152,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
     },
   });
   const guard = guardGateway(gateway, {
-    rules: () => live.rules(), access: createAccessStore(db), trail, logger, reads: quality.reads, objections: quality.open,
+    rules: () => live.rules(), access: createAccessStore(db), trail, logger, reads: quality.reads, objections: quality.open, owners: usage.source.owners,
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => usage.useSupergraph(coreSupergraphSdl));
 

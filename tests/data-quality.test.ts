@@ -152,8 +152,8 @@ function defineDataQualitySuite(store: StoreKind) {
         return legalPersonFacts(PLAN, j).uscc;
       };
 
-      it('says so in the dataQuality extension instead of answering bare nulls', async () => {
-        const answer = await stack.query(COMPANY, { u: companyWith('representativeUnknown') }, await stack.as('drc-approval', '并联审批'));
+      it('says so in the dataQuality extension instead of answering bare nulls, and records only what was delivered', async () => {
+        const answer = await stack.query(COMPANY, { u: companyWith('representativeUnknown') }, { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-not-held' });
         expect(answer.errors).toBeUndefined();
         const { idNumber, name, birthDate } = answer.data.legalPerson.legalRepresentative;
         expect({ name, birthDate }).toEqual({ name: null, birthDate: null });
@@ -161,6 +161,9 @@ function defineDataQualitySuite(store: StoreKind) {
           entity: 'NaturalPerson', key: idNumber, department: 'persons', problem: 'NOT_IN_REGISTER',
           message: `The persons department (Public Security 公安) holds no NaturalPerson ${idNumber}, though another department's record names it: its fields here are null. A data-quality defect: raise an objection.`,
         }]);
+        // The idNumber the company's record names was read; the name and birth date nobody holds were not.
+        const log = (await stack.query(LOG, { id: idNumber }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(log.find((r: any) => r.requestId === 'req-not-held').fields).toEqual(['NaturalPerson.idNumber']);
       });
 
       it('says nothing where the record is held, or where nothing of it was asked of its owner', async () => {
