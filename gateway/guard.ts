@@ -11,7 +11,7 @@ import {
   applyMasks, applyRefusals, conditionalResources, decide, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
 } from './policy/enforce';
 import { conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_TYPE } from './policy/operation-shape';
-import { distinctMissing, MissingRecord } from './missing-records';
+import { MissingRecord, toldMissing } from './missing-records';
 import type { FieldOwners } from './usage/owners';
 import type { ShareRules } from './policy/share-rules';
 import type { AccessStore } from './sharing/access';
@@ -137,7 +137,8 @@ export function guardGateway(
     const records = readRecords(shape, subjectsByPath, refused);
     const at = new Date().toISOString();
     for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);
-    const flags = deps.objections?.size ? dataQualityFlags(records, askedFields(shape, refused), deps.objections) : [];
+    const asked = askedFields(shape, refused);
+    const flags = deps.objections?.size ? dataQualityFlags(records, asked, deps.objections) : [];
     if (read.size) {
       try {
         await deps.trail.record({
@@ -157,7 +158,7 @@ export function guardGateway(
       }
     }
     const answer = errors.length ? { ...result, errors } : result;
-    const quality = [...flags, ...distinctMissing(context.missingRecords)];
+    const quality = [...flags, ...toldMissing(context.missingRecords ?? [], asked)];
     return quality.length ? { ...answer, extensions: { ...answer.extensions, dataQuality: quality } } : answer;
   };
 

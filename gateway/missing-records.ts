@@ -44,9 +44,18 @@ export function missingRecords(
   return missing;
 }
 
-/** Each missing record once, however many places of the answer named it. */
-export function distinctMissing(records: readonly MissingRecord[]): MissingRecord[] {
-  const seen = new Map<string, MissingRecord>();
-  for (const r of records) seen.set(`${r.department}\u0000${r.entity}\u0000${r.key}`, r);
+/**
+ * Each missing record once, however many places of the answer named it, as the answer tells it: with
+ * its key only where the caller asked for that key (`asked` holds `Type.field`), so that the
+ * extension never hands out an idNumber the answer itself does not carry.
+ */
+export function toldMissing(records: readonly MissingRecord[], asked: ReadonlySet<string>): Partial<MissingRecord>[] {
+  const seen = new Map<string, Partial<MissingRecord>>();
+  for (const r of records) {
+    const keyField = KEYED_TYPES[r.entity];
+    const { key, ...unkeyed } = r;
+    const told = keyField && asked.has(`${r.entity}.${keyField}`) ? r : { ...unkeyed, message: r.message.replace(` ${key},`, ',') };
+    seen.set(`${r.department}\u0000${r.entity}\u0000${key}`, told);
+  }
   return [...seen.values()];
 }

@@ -173,6 +173,15 @@ function defineDataQualitySuite(store: StoreKind) {
         const keyOnly = await stack.query(`query($u: ID!) { legalPerson(uscc: $u) { legalRepresentative { idNumber } } }`, { u: companyWith('representativeUnknown') }, await stack.as('drc-approval'));
         expect(keyOnly.extensions?.dataQuality).toBeUndefined();
       });
+
+      it('does not hand out the idNumber of a person not held when the answer does not carry it', async () => {
+        const answer = await stack.query(`query($u: ID!) { legalPerson(uscc: $u) { name legalRepresentative { name } } }`, { u: companyWith('representativeUnknown') }, await stack.as('market-portal'));
+        expect(answer.data.legalPerson.legalRepresentative).toEqual({ name: null });
+        expect(answer.extensions?.dataQuality).toEqual([{
+          entity: 'NaturalPerson', department: 'persons', problem: 'NOT_IN_REGISTER',
+          message: "The persons department (Public Security 公安) holds no NaturalPerson, though another department's record names it: its fields here are null. A data-quality defect: raise an objection.",
+        }]);
+      });
     });
 
     describe('objections (数据异议) and change notices', () => {

@@ -129,8 +129,15 @@ function defineSharingSuite(store: StoreKind) {
         // A consumer holding the grant but stating no purpose: nothing conditional asked, nothing refused.
         expect((await request(false, 'req-skipped-purpose', await stack.as('drc-approval'))).errors).toBeUndefined();
 
+        // A variable left out takes the operation's default, as execution takes it.
+        const defaulted = await stack.query(`query($id: ID!, $hide: Boolean = true) { naturalPerson(idNumber: $id) { name householdAddress @skip(if: $hide) } }`,
+          { id: others[1] }, { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-skipped-default' });
+        expect(defaulted.errors).toBeUndefined();
+        expect(defaulted.data).toEqual({ naturalPerson: { name: expect.any(String) } });
+
         const log = (await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId fields } } } }`, { id: others[1] }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(log.find((r: any) => r.requestId === 'req-skipped').fields).toEqual(['NaturalPerson.name']);
+        expect(log.find((r: any) => r.requestId === 'req-skipped-default').fields).toEqual(['NaturalPerson.name']);
       });
 
       it('answers a refused field in the place it was asked, not after the others', async () => {

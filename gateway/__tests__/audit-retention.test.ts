@@ -99,7 +99,9 @@ function defineRetentionSuite(store: StoreKind) {
         const trail = new AuditTrail(oldDb, logger);
         for (const e of [entry([A], FOUR_YEARS_AGO), entry([B], FOUR_YEARS_AGO), entry([A, B], FOUR_YEARS_AGO)]) await trail.record(e);
         await trail.close();
-        expect(await purgeExpiredRecords(oldDb)).toEqual({ removed: 2, through: 2 });
+        // One record a transaction: each batch keeps where it cut, and the trail verifies behind the last cut.
+        expect(await purgeExpiredRecords(oldDb, new Date(), 1)).toEqual({ removed: 2, through: 2 });
+        expect(await oldDb('audit_purges').orderBy('id').pluck('through_seq').then((s) => s.map(Number))).toEqual([1, 2]);
         expect(await verifyAuditChain(oldDb)).toMatchObject({ records: 1, problem: null, from: 3, head: { seq: 3 } });
       } finally {
         await oldDb.destroy();

@@ -1,20 +1,21 @@
 import {
-  ArgumentNode, DocumentNode, FieldNode, getNullableType, GraphQLArgument, GraphQLField, GraphQLSchema,
-  isListType, Kind, OperationDefinitionNode, TypeInfo, ValueNode, visit, visitWithTypeInfo,
+  ArgumentNode, DocumentNode, FieldNode, GraphQLArgument, GraphQLField, GraphQLSchema, Kind, OperationDefinitionNode, TypeInfo, ValueNode, visit, visitWithTypeInfo,
 } from 'graphql';
 
 /** The arguments graphql-armor's cost estimate multiplies a list's cost by. */
 const PAGE_SIZE_ARGUMENTS = new Set(['first', 'last']);
 
 /**
- * The list argument a field answers one item for each element of (`naturalPersons(idNumbers:)`,
- * `legalPersons(usccs:)`: "in the order asked"): a field returning a list, with no page size of
- * its own, that takes a list argument.
+ * The lookups by a list of keys, which answer one item for each key asked, "in the order asked"
+ * (CONTRACT.md). Named, not inferred from the types: a list argument that filters (`statuses:`)
+ * says nothing about how many items come back.
  */
+const KEY_LIST_ARGUMENTS: Readonly<Record<string, string>> = { naturalPersons: 'idNumbers', legalPersons: 'usccs' };
+
+/** The key-list argument of a root lookup, if the field is one. */
 function keyListArgument(field: GraphQLField<unknown, unknown> | null | undefined): GraphQLArgument | undefined {
-  if (!field || !isListType(getNullableType(field.type))) return undefined;
-  if (field.args.some((a) => PAGE_SIZE_ARGUMENTS.has(a.name))) return undefined;
-  return field.args.find((a) => isListType(getNullableType(a.type)));
+  const name = field && KEY_LIST_ARGUMENTS[field.name];
+  return name ? field.args.find((a) => a.name === name) : undefined;
 }
 
 /**

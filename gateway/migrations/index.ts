@@ -9,5 +9,6 @@ import { recordedOperationsBlanked } from './008_recorded_operations_blanked';
 import { auditListsUnbounded } from './009_audit_lists_unbounded';
 import { auditSubjectsProtected } from './010_audit_subjects_protected';
 import { auditPurges } from './011_audit_purges';
+import { auditSubjectsByRecord } from './012_audit_subjects_by_record';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord];

@@ -4,6 +4,7 @@ import {
   FragmentDefinitionNode,
   getDirectiveValues,
   getNamedType,
+  getVariableValues,
   getOperationAST,
   GraphQLCompositeType,
   GraphQLIncludeDirective,
@@ -92,6 +93,9 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
   if (!operation || !root) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  // As execution sees them: a variable left out takes the operation's default (`$hide: Boolean = true`).
+  const coerced = operation.variableDefinitions?.length ? getVariableValues(schema, operation.variableDefinitions, variables ?? {}) : undefined;
+  const values = coerced && 'coerced' in coerced ? coerced.coerced : variables;
 
   const fields: FieldVisit[] = [];
   const persons: FieldVisit[] = [];
@@ -101,7 +105,7 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
   const spreading = new Set<string>();
   const walk = (set: SelectionSetNode, type: GraphQLCompositeType, path: string[], person: FieldVisit['person'] | undefined) => {
     for (const selection of set.selections) {
-      if (!included(selection, variables)) continue;
+      if (!included(selection, values)) continue;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const t = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
         if (t && isCompositeType(t)) walk(selection.selectionSet, t, path, person);
