@@ -1,11 +1,11 @@
 import { maxHeaderSize } from 'node:http';
-import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { badUserInput } from '../errors';
 import { atPath, graphqlEndpoint } from '../graphql-endpoint';
 import { listen, Listening } from '../http';
+import { raw } from '../../tests/support/raw-http';
 
 /**
  * The endpoint every department serves the gateway (node:http + graphql-js): what a caller sees
@@ -159,22 +159,3 @@ describe('a department’s GraphQL endpoint', () => {
     expect(JSON.stringify(lines)).not.toContain('35010219900101003X');
   });
 });
-
-/** Sends bytes as they are (no HTTP client would send them) and reads the answer until the server closes. */
-function raw(port: number, request: Buffer): Promise<{ head: string; json: any }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(port, '127.0.0.1', () => socket.write(request));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.once('error', reject);
-    socket.once('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const split = text.indexOf('\r\n\r\n');
-      try {
-        resolve({ head: text.slice(0, split + 2), json: JSON.parse(text.slice(split + 4)) });
-      } catch (e) {
-        reject(new Error(`not a JSON answer: ${text.slice(0, 300)}`));
-      }
-    });
-  });
-}
