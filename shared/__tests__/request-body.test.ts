@@ -1,4 +1,5 @@
-import { BodyProblem, decodeUtf8, firstNonUtf8Byte } from '../request-body';
+import { BodyProblem, decodeUtf8 } from '../request-body';
+import { firstNonUtf8Offset as firstNonUtf8Byte } from '../utf8';
 
 /** Request bodies are read as strict UTF-8: a byte that is not is refused naming where, never read as U+FFFD. */
 describe('a request body’s UTF-8', () => {
