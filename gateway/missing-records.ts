@@ -10,6 +10,15 @@ export interface MissingRecord {
   entity: string;
   key: string;
   department: string;
+  /** The department's own name for itself, for the message. */
+  description: string;
+}
+
+/** How the answer's `dataQuality` extension tells one: its key only where the caller asked for it. */
+export interface ToldMissingRecord {
+  entity: string;
+  key?: string;
+  department: string;
   problem: 'NOT_IN_REGISTER';
   message: string;
 }
@@ -36,10 +45,7 @@ export function missingRecords(
     const keyField = KEYED_TYPES[type] ?? Object.keys(representation ?? {}).find((k) => k !== '__typename');
     const key = keyField ? String(representation?.[keyField] ?? '') : '';
     if (!type || !key) return;
-    missing.push({
-      entity: type, key, department, problem: 'NOT_IN_REGISTER',
-      message: `The ${department} department (${description}) holds no ${type} ${key}, though another department's record names it: its fields here are null. A data-quality defect: raise an objection.`,
-    });
+    missing.push({ entity: type, key, department, description });
   });
   return missing;
 }
@@ -49,13 +55,15 @@ export function missingRecords(
  * its key only where the caller asked for that key (`asked` holds `Type.field`), so that the
  * extension never hands out an idNumber the answer itself does not carry.
  */
-export function toldMissing(records: readonly MissingRecord[], asked: ReadonlySet<string>): Partial<MissingRecord>[] {
-  const seen = new Map<string, Partial<MissingRecord>>();
-  for (const r of records) {
-    const keyField = KEYED_TYPES[r.entity];
-    const { key, ...unkeyed } = r;
-    const told = keyField && asked.has(`${r.entity}.${keyField}`) ? r : { ...unkeyed, message: r.message.replace(` ${key},`, ',') };
-    seen.set(`${r.department}\u0000${r.entity}\u0000${key}`, told);
+export function toldMissing(records: readonly MissingRecord[], asked: ReadonlySet<string>): ToldMissingRecord[] {
+  const told = new Map<string, ToldMissingRecord>();
+  for (const { entity, key, department, description } of records) {
+    const keyField = KEYED_TYPES[entity];
+    const shown = keyField && asked.has(`${entity}.${keyField}`) ? key : undefined;
+    told.set(`${department}\u0000${entity}\u0000${key}`, {
+      entity, ...(shown ? { key: shown } : {}), department, problem: 'NOT_IN_REGISTER',
+      message: `The ${department} department (${description}) holds no ${entity}${shown ? ` ${shown}` : ''}, though another department's record names it: its fields here are null. A data-quality defect: raise an objection.`,
+    });
   }
-  return [...seen.values()];
+  return [...told.values()];
 }

@@ -30,6 +30,13 @@ export function readSubgraphSources(config: Config, overrides: Partial<Record<De
   });
 }
 
+/** Where ONESOURCE_SCHEMA_DIR points, as a message says it. */
+export function schemaDirSetting(config: Pick<Config, 'schemaDir'>): string {
+  return !config.schemaDir || config.schemaDir === projectPath('subgraphs')
+    ? "ONESOURCE_SCHEMA_DIR is not set: the repo's subgraphs/"
+    : `ONESOURCE_SCHEMA_DIR=${config.schemaDir}`;
+}
+
 /** A department's published SDL; a file that is not there is named with the setting that points there. */
 function readSchemaFile(config: Pick<Config, 'schemaDir'>, name: DepartmentName, file: string): string {
   try {
@@ -37,10 +44,7 @@ function readSchemaFile(config: Pick<Config, 'schemaDir'>, name: DepartmentName,
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR') throw e;
-    const setting = !config.schemaDir || config.schemaDir === projectPath('subgraphs')
-      ? "ONESOURCE_SCHEMA_DIR is not set: the repo's subgraphs/"
-      : `ONESOURCE_SCHEMA_DIR=${config.schemaDir}`;
-    throw new Error(`${name}: no SDL file at ${file} (${setting}). The gateway composes from <ONESOURCE_SCHEMA_DIR>/<department>/schema.graphql, one for each of ${DEPARTMENTS.map((d) => d.name).join(', ')}.`);
+    throw new Error(`${name}: no SDL file at ${file} (${schemaDirSetting(config)}). The gateway composes from <ONESOURCE_SCHEMA_DIR>/<department>/schema.graphql, one for each of ${DEPARTMENTS.map((d) => d.name).join(', ')}.`);
   }
 }
 

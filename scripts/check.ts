@@ -5,8 +5,7 @@ import { readConfig } from '../shared/config';
 import { DEPARTMENTS, DepartmentName, isDepartmentName, schemaPath } from '../shared/departments';
 import { recordedOperations } from '../gateway/operations-recorder';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
-import { schemaFile } from '../gateway/supergraph';
-import { projectPath } from '../shared/project-root';
+import { schemaDirSetting, schemaFile } from '../gateway/supergraph';
 import { openExistingGatewayStore } from './cli-options';
 
 /**
@@ -104,7 +103,7 @@ async function main(): Promise<number> {
   const config = readConfig();
   const published = schemaFile(config, name);
   if (sameFile(proposedFile, published)) {
-    const setting = config.schemaDir === projectPath('subgraphs') ? 'ONESOURCE_SCHEMA_DIR is not set, so the repo\'s subgraphs/' : `ONESOURCE_SCHEMA_DIR=${config.schemaDir}`;
+    const setting = schemaDirSetting(config);
     console.error([
       `The proposal ${proposedFile} is the file the gateway composes ${name} from (${setting}): the check would compare it with itself and pass any change.`,
       `Leave that file as the gateway serves it and give the edited SDL as the proposal: npm run check -- ${name} path/to/edited/schema.graphql`,
