@@ -1,6 +1,6 @@
 import { maxHeaderSize } from 'node:http';
 import { describeWithStore, Stack, startStack } from './support/stack';
-import { raw } from './support/raw-http';
+import { raw, send } from './support/http';
 
 /**
  * What a caller sees at the gateway's HTTP edge for requests that go wrong before any GraphQL runs:
@@ -25,20 +25,13 @@ describeWithStore('sqlite', 'the HTTP edge of the gateway', () => {
     await stack?.stop();
   });
 
-  async function send(body: string | Buffer, { path = '/graphql', method = 'POST', headers = {} }: { path?: string; method?: string; headers?: Record<string, string> } = {}) {
-    const res = await fetch(`${origin}${path}`, {
+  async function post(body: string | Buffer, { path = '/graphql', method = 'POST', headers = {} }: { path?: string; method?: string; headers?: Record<string, string> } = {}) {
+    const answer = await send(`${origin}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(await stack.as('drc-approval', 'test: 并联审批核验')), ...headers },
       body: method === 'GET' ? undefined : typeof body === 'string' ? body : new Uint8Array(body),
     });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, type: res.headers.get('content-type'), text, json };
+    return { ...answer, type: answer.headers.get('content-type') };
   }
   const refusal = (message: string | RegExp, extensions: Record<string, unknown> = {}) => ({
     errors: [{ message: typeof message === 'string' ? message : expect.stringMatching(message), extensions: { code: 'BAD_REQUEST', ...extensions } }],
@@ -49,24 +42,24 @@ describeWithStore('sqlite', 'the HTTP edge of the gateway', () => {
     const after = Buffer.from('"}}');
 
     it('is refused with 400 BAD_REQUEST naming its first bad byte, not verified as a MISMATCH', async () => {
-      const answer = await send(Buffer.concat([before, NAME_IN_GBK, after]));
+      const answer = await post(Buffer.concat([before, NAME_IN_GBK, after]));
       expect(answer.status).toBe(400);
       expect(answer.json).toEqual(refusal(`The request body is not valid UTF-8 (the first bad byte is at offset ${before.length}): send JSON encoded as UTF-8`));
       // The same name in UTF-8 matches.
-      const utf8 = await send(Buffer.concat([before, Buffer.from(PERSON.name), after]));
+      const utf8 = await post(Buffer.concat([before, Buffer.from(PERSON.name), after]));
       expect(utf8.json).toEqual({ data: { verifyNaturalPerson: 'MATCH' } });
     });
 
     it('but a byte order mark at its start is ignored (RFC 8259), not "not valid JSON"', async () => {
-      const answer = await send(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), before, Buffer.from(PERSON.name), after]));
+      const answer = await post(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), before, Buffer.from(PERSON.name), after]));
       expect(answer.status).toBe(200);
       expect(answer.json).toEqual({ data: { verifyNaturalPerson: 'MATCH' } });
     });
   });
 
   it('JSON that does not parse: 400 saying where it went wrong, when JSON.parse says', async () => {
-    expect((await send('{"query": "{ __typename }"')).json).toEqual(refusal('The request body is not valid JSON (at character 26)'));
-    expect((await send('{"query": ')).json).toEqual(refusal(/^The request body is not valid JSON/));
+    expect((await post('{"query": "{ __typename }"')).json).toEqual(refusal('The request body is not valid JSON (at character 26)'));
+    expect((await post('{"query": ')).json).toEqual(refusal(/^The request body is not valid JSON/));
   });
 
   it('JSON that is not a request object: 400 saying a request is a JSON object with a query, and that batches are not taken', async () => {
@@ -80,7 +73,7 @@ describeWithStore('sqlite', 'the HTTP edge of the gateway', () => {
       [`[${JSON.stringify({ query: '{ __typename }' })}]`, `The request body is a JSON array, but batched requests are not accepted here: ${send_}, one request per POST`],
     ];
     for (const [body, message] of cases) {
-      const answer = await send(body);
+      const answer = await post(body);
       expect({ body, status: answer.status, json: answer.json }).toEqual({ body, status: 400, json: refusal(message) });
     }
   });
@@ -92,12 +85,12 @@ describeWithStore('sqlite', 'the HTTP edge of the gateway', () => {
       ['GET', '/nope?query=x', 'Nothing at GET /nope: GraphQL is at /graphql'],
     ];
     for (const [method, path, message] of cases) {
-      const answer = await send(JSON.stringify({ query: '{ __typename }' }), { method, path });
+      const answer = await post(JSON.stringify({ query: '{ __typename }' }), { method, path });
       expect({ path, status: answer.status, type: answer.type, json: answer.json }).toEqual({ path, status: 404, type: 'application/json; charset=utf-8', json: refusal(message) });
       expect(answer.text).not.toMatch(/<html|<pre|Cannot /i);
     }
     // What is served is served as before.
-    expect((await send('', { method: 'GET', path: '/catalog.json' })).status).toBe(200);
+    expect((await post('', { method: 'GET', path: '/catalog.json' })).status).toBe(200);
     // A department answers likewise.
     const department = await fetch(`${stack.config.subgraphs.persons.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(department.status).toBe(404);
@@ -109,7 +102,7 @@ describeWithStore('sqlite', 'the HTTP edge of the gateway', () => {
     const tooLarge = refusal(`The request line and headers exceed Node's max header size, ${maxHeaderSize} bytes: ${hint}`, { limit: 'maxHeaderSize', max: maxHeaderSize });
 
     it('a purpose of 20,000 characters, percent-encoded as a browser sends it: 431 with a JSON error saying so', async () => {
-      const answer = await send(JSON.stringify({ query: '{ __typename }' }), { headers: { 'x-purpose': encodeURIComponent('黄'.repeat(20_000)) } });
+      const answer = await post(JSON.stringify({ query: '{ __typename }' }), { headers: { 'x-purpose': encodeURIComponent('黄'.repeat(20_000)) } });
       expect(answer.status).toBe(431);
       expect(answer.type).toBe('application/json; charset=utf-8');
       expect(answer.json).toEqual(tooLarge);
@@ -127,7 +120,7 @@ describeWithStore('sqlite', 'the HTTP edge of the gateway', () => {
       expect(garbage.head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
       expect(garbage.json).toEqual(refusal(/^The request is not valid HTTP\/1\.1/));
       // The gateway goes on answering.
-      expect((await send(JSON.stringify({ query: '{ __typename }' }))).json).toEqual({ data: { __typename: 'Query' } });
+      expect((await post(JSON.stringify({ query: '{ __typename }' }))).json).toEqual({ data: { __typename: 'Query' } });
     });
 
     it('a department answers headers over the limit the same way', async () => {

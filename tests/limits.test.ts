@@ -10,6 +10,7 @@ import { RunningGateway, startGateway } from '../gateway/server';
 import { VERIFY_BATCH } from '../scripts/bench/operations';
 import { PROJECT_REVIEW } from './support/operations';
 import { describeWithStore, freePort, GraphQLAnswer, post, Stack, startStack, StoreKind } from './support/stack';
+import { send } from './support/http';
 
 /** A seeded project and its applicant's representative (README's flagship example). */
 const PROJECT = '2019-350112-54-03-000072';
@@ -34,18 +35,6 @@ function queryOfTokens(n: number): string {
 }
 
 const codes = (answer: GraphQLAnswer) => (answer.errors ?? []).map((e) => e.extensions?.code);
-
-async function send(url: string, init: RequestInit): Promise<{ status: number; headers: Headers; text: string; json: any }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
 
 function defineLimitsSuite(store: StoreKind) {
   describeWithStore(store, 'limits, malformed requests, rate limits, production switches', () => {

@@ -8,12 +8,13 @@ import pino from 'pino';
 import { Config, readConfig } from '../../shared/config';
 import { dropStore } from '../../shared/db';
 import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stack';
-import { AuditEntry, chainHash } from '../audit/record';
+import { chainHash } from '../audit/record';
 import { purgeExpiredRecords } from '../audit/retention';
 import { SubjectIndex } from '../audit/subject-index';
 import { AuditTrail } from '../audit/trail';
 import { verifyAuditChain, verifyAuditTrail } from '../audit/verify';
 import { openGatewayStore } from '../store';
+import { auditEntries } from '../../tests/support/audit-entries';
 
 /**
  * The trail past its retention, and a trail rewritten by someone who can write the store: records
@@ -26,14 +27,7 @@ const A = '110101199003077777';
 const B = '350102199001011234';
 const FOUR_YEARS_AGO = new Date(Date.now() - 4 * 366 * 86_400_000).toISOString();
 
-let serial = 0;
-function entry(subjects: string[], at = new Date().toISOString()): AuditEntry {
-  serial += 1;
-  return {
-    at, consumer: 'drc-approval', purpose: '并联审批', requestId: `req-retention-${serial}`,
-    operationName: 'PersonLookup', operationHash: 'h'.repeat(64), subjects, fields: ['NaturalPerson.name'], outcome: 'COMPLETE',
-  };
-}
+const entry = auditEntries('req-retention');
 
 function defineRetentionSuite(store: StoreKind) {
   describeWithStore(store, 'audit retention and kept heads', () => {

@@ -8,11 +8,11 @@ import { Config, readConfig } from '../../shared/config';
 import { dropStore } from '../../shared/db';
 import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stack';
 import { auditPool, mysqlChainScript } from '../audit/chain-script';
-import { AuditEntry } from '../audit/record';
 import { AuditTrail } from '../audit/trail';
 import { SubjectIndex } from '../audit/subject-index';
 import { verifyAuditChain } from '../audit/verify';
 import { openGatewayStore } from '../store';
+import { auditEntries } from '../../tests/support/audit-entries';
 
 /**
  * The audit trail as the gateway writes it: every record behind an answer is committed, in one
@@ -20,14 +20,7 @@ import { openGatewayStore } from '../store';
  */
 const logger = pino({ level: 'silent' });
 
-let serial = 0;
-function entry(subjects: string[]): AuditEntry {
-  serial += 1;
-  return {
-    at: new Date().toISOString(), consumer: 'drc-approval', purpose: '并联审批', requestId: `req-${serial}`,
-    operationName: 'PersonLookup', operationHash: 'h'.repeat(64), subjects, fields: ['NaturalPerson.name'], outcome: 'COMPLETE',
-  };
-}
+const entry = auditEntries('req');
 const SUBJECT = '110101199003077777';
 
 function defineTrailSuite(store: StoreKind) {

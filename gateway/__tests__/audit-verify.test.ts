@@ -11,6 +11,7 @@ import { AuditTrail } from '../audit/trail';
 import { SubjectIndex } from '../audit/subject-index';
 import { verifyAuditTrail, verifySubjectIndex } from '../audit/verify';
 import { openGatewayStore } from '../store';
+import { auditEntries } from '../../tests/support/audit-entries';
 
 /**
  * `audit:verify` checks the index of who was read (`audit_subjects`, what `accessLog` answers from)
@@ -24,14 +25,7 @@ const B = '350102199001011234';
 const C = '440305198512120016';
 const FOUR_YEARS_AGO = new Date(Date.now() - 4 * 366 * 86_400_000).toISOString();
 
-let serial = 0;
-function entry(subjects: string[], at = new Date().toISOString()): AuditEntry {
-  serial += 1;
-  return {
-    at, consumer: 'drc-approval', purpose: '并联审批', requestId: `req-verify-${serial}`,
-    operationName: 'PersonLookup', operationHash: 'h'.repeat(64), subjects, fields: ['NaturalPerson.name'], outcome: 'COMPLETE',
-  };
-}
+const entry = auditEntries('req-verify');
 
 // Compared by message: better-sqlite3's SqliteError is not an Error of this test's realm once an
 // earlier suite loaded the addon, so `rejects.toThrow` would not recognise it.

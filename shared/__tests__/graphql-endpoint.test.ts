@@ -5,7 +5,7 @@ import { GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 
 import { badUserInput } from '../errors';
 import { atPath, graphqlEndpoint } from '../graphql-endpoint';
 import { listen, Listening } from '../http';
-import { raw } from '../../tests/support/raw-http';
+import { raw } from '../../tests/support/http';
 
 /**
  * The endpoint every department serves the gateway (node:http + graphql-js): what a caller sees

@@ -18,3 +18,16 @@ export function raw(port: number, request: Buffer): Promise<{ head: string; json
     });
   });
 }
+
+/** A request through fetch, its answer read as text and, where it is JSON, parsed (`json` undefined where not). */
+export async function send(url: string, init: RequestInit): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
