@@ -1,14 +1,15 @@
-import { GraphQLSchema, Kind, ValueNode } from 'graphql';
+import { GraphQLSchema, Kind, OperationDefinitionNode, ValueNode } from 'graphql';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayInterface, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { checkIdNumber, ID_NUMBER_SHAPE, today } from '../shared/identifiers';
 import { auditTrailUnavailable } from '../shared/errors';
+import { keyInCursor } from '../shared/register-pages';
 import type { Logger } from '../shared/logger';
 import { fieldsRead } from './audit/record';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
 import {
-  applyMasks, applyRefusals, conditionalResources, decide, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
+  applyMasks, applyRefusals, conditionalResources, decide, forEachObjectAt, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
 } from './policy/enforce';
 import { conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_TYPE } from './policy/operation-shape';
 import { MissingRecord, toldMissing } from './missing-records';
@@ -121,9 +122,24 @@ export function guardGateway(
       const found = v.person && subjectsByPath.get(v.person.path.join('.'));
       if (found?.size) found.forEach((s) => delivered(s, v.person!.item) && readAbout(s, v.person!.item));
       if (v.path.length === 1 && PERSON_ARGUMENT_FIELDS.has(v.fieldName) && result.data?.[v.path[0]] != null) {
-        const subject = argumentIdNumber(v.node.arguments?.find((a) => a.name.value === 'idNumber')?.value, requestContext.request.variables);
-        if (subject) readAbout(subject, v.fieldName);
+        const subject = argumentIdNumber(v.node.arguments?.find((a) => a.name.value === 'idNumber')?.value, variables, shape.operation);
+        // The field answered, so its idNumber was valid: one not found here is a way of writing it
+        // this function does not know, and the answer is not sent unrecorded.
+        if (!subject) {
+          deps.logger.error({ field: v.fieldName, requestId: context.requestId }, 'could not tell whose data a root field answered: answer withheld');
+          return { errors: [auditTrailUnavailable()] };
+        }
+        readAbout(subject, v.fieldName);
       }
+    }
+    // A page of the persons register read by its cursors alone still names each person on it.
+    for (const v of shape.personCursors) {
+      if (refused.has(v) || failed(v.path)) continue;
+      const key = v.path[v.path.length - 1];
+      forEachObjectAt(result.data, v.path.slice(0, -1), (object) => {
+        const subject = typeof object[key] === 'string' ? checkIdNumber(keyInCursor(object[key] as string)) : null;
+        if (subject?.ok) readAbout(subject.value, `${PERSON_TYPE}.${KEYED_TYPES[PERSON_TYPE]}`);
+      });
     }
     // A person in the answer with none of their fields asked (`{ __typename }` alone) was still
     // read: the answer says they exist, and where they were reached. Recorded by the field that
@@ -251,13 +267,21 @@ function dataQualityFlags(read: Map<string, Set<string>>, asked: Set<string>, op
 }
 
 /**
- * The idNumber a root field was asked about, as the audit records it. The field answered, so the
- * department has already checked the idNumber in full; its canonical form (what `checkIdNumber`
- * answers: trimmed, X in capitals) is taken without checking it again when it has an idNumber's
- * shape, which a batch of 100 verifications would otherwise pay 100 times.
+ * The idNumber a root field was asked about, as the audit records it: written into the query (a
+ * string, or digits, which an ID takes too), or passed as a variable, or the variable's default
+ * when none was passed. The field answered, so the department has already checked the idNumber in
+ * full; its canonical form (what `checkIdNumber` answers: trimmed, X in capitals) is taken without
+ * checking it again when it has an idNumber's shape, which a batch of 100 verifications would
+ * otherwise pay 100 times.
  */
-function argumentIdNumber(value: ValueNode | undefined, variables: Record<string, unknown> | undefined): string | null {
-  const raw = value?.kind === Kind.STRING ? value.value : value?.kind === Kind.VARIABLE ? variables?.[value.name.value] : undefined;
+function argumentIdNumber(value: ValueNode | undefined, variables: Record<string, unknown> | undefined, operation: OperationDefinitionNode): string | null {
+  const literal = (node: ValueNode | undefined) => (node?.kind === Kind.STRING || node?.kind === Kind.INT ? node.value : undefined);
+  let raw: unknown = literal(value);
+  if (value?.kind === Kind.VARIABLE) {
+    const name = value.name.value;
+    raw = variables?.[name] ?? literal(operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue);
+  }
+  if (typeof raw === 'number') raw = String(raw);
   if (typeof raw !== 'string') return null;
   if (ID_NUMBER_SHAPE.test(raw)) return raw;
   const checked = checkIdNumber(raw);

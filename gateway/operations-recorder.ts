@@ -4,6 +4,7 @@ import { BREAK, DocumentNode, parse, print, visit } from 'graphql';
 import type { Knex } from 'knex';
 import type { Logger } from '../shared/logger';
 import { GatewayContext, principalId } from './context';
+import { identifierDigits } from './personal-literals';
 
 /**
  * Records each distinct operation document each consumer sends (`recorded_operations`), so that
@@ -29,17 +30,22 @@ export interface KeptDocument {
 }
 
 /**
- * The document as it is kept: every string literal blanked (""). A literal idNumber or name in the
- * query text is personal data, which belongs in the audit trail alone; blanked, the document still
+ * The document as it is kept: every literal that may be personal (`personal-literals.ts`) blanked,
+ * strings to "" and identifiers written as digits to 0. A literal idNumber or name in the query
+ * text is personal data, which belongs in the audit trail alone; blanked, the document still
  * validates against a proposed schema as it did (a String or ID literal is not checked for its
- * content, and enum values and numbers are kept). A document without string literals is kept as
- * sent, under its own hash.
+ * content, and enum values and the numbers an Int holds are kept). A document without such
+ * literals is kept as sent, under its own hash.
  */
 export function keptDocument(document: DocumentNode, source: string, sourceHash: string): KeptDocument {
   let literals = false;
-  visit(document, { StringValue: () => ((literals = true), BREAK) });
+  const found = () => ((literals = true), BREAK);
+  visit(document, { StringValue: found, IntValue: (node) => (identifierDigits(node.value) ? found() : undefined) });
   if (!literals) return { document: source, hash: sourceHash };
-  const blanked = print(visit(document, { StringValue: (node) => ({ ...node, value: '', block: false }) }));
+  const blanked = print(visit(document, {
+    StringValue: (node) => ({ ...node, value: '', block: false }),
+    IntValue: (node) => (identifierDigits(node.value) ? { ...node, value: '0' } : undefined),
+  }));
   return { document: blanked, hash: createHash('sha256').update(blanked).digest('hex') };
 }
 

@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin, PersistedQueryOptions } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import { Lexer, Source, TokenKind } from 'graphql';
 import Redis from 'ioredis';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
+import { holdsPersonalLiteral } from './personal-literals';
 
 export type PersistedQuerySettings = Config['persistedQueries'];
 type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
@@ -115,84 +115,50 @@ export class RedisPersistedQueryCache implements KeyValueCache {
 }
 
 /**
- * Whether a query's text holds a string literal. Its value may be personal data (an idNumber, a
- * name written into the query instead of its variables), which a persisted-query cache would keep
- * for its whole TTL, in Redis, where no audit or retention rule reaches it. Text that cannot be
- * read counts as holding one.
+ * A persisted-query cache that does not keep queries with literal values that may be personal
+ * (`holdsPersonalLiteral`: an idNumber or a name, which Redis would keep for the whole TTL, out of
+ * reach of any audit or retention rule). Such a query is still answered; its hash alone is
+ * PERSISTED_QUERY_NOT_FOUND, and the client sends the full text again, as the APQ protocol has it.
+ * Clients that pass values as variables lose nothing.
  */
-export function holdsStringLiteral(query: string): boolean {
-  const lexer = new Lexer(new Source(query));
-  try {
-    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
-      if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING) return true;
-    }
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-/**
- * A persisted-query cache that does not keep queries with string literals. Such a query is still
- * answered; its hash alone is PERSISTED_QUERY_NOT_FOUND, and the client sends the full text again,
- * as the APQ protocol has it. Clients that pass values as variables lose nothing.
- */
-export function keepingNoLiterals(cache: KeyValueCache, declined: DeclinedHashes): KeyValueCache {
+export function keepingNoLiterals(cache: KeyValueCache): KeyValueCache {
   return {
     get: (key) => cache.get(key),
     set: async (key, query, options) => {
-      if (!holdsStringLiteral(query)) return cache.set(key, query, options);
-      declined.add(key);
+      if (!holdsPersonalLiteral(query)) return cache.set(key, query, options);
     },
     delete: (key) => cache.delete(key),
   };
 }
 
+export const NOT_KEPT_REASON =
+  'no query is kept under this hash: send the query with it. A query that holds a string literal or an identifier written as digits is answered but never kept: pass its values as variables to send it by hash alone';
+
 /**
- * The hashes this process declined to keep (the hashes alone, never the text), so that their
- * PERSISTED_QUERY_NOT_FOUND can say why: a client that registered the query a moment ago would
- * otherwise never learn that it sends every such request twice, and how to stop it.
+ * Adds `reason` to every PERSISTED_QUERY_NOT_FOUND: a client that registered a query with a literal
+ * a moment ago would otherwise never learn that it sends every such request twice, and how to
+ * stop. Every such answer says the same: had it said so only for the hashes declined, any consumer
+ * could learn whether someone had looked up a person, by hashing a lookup of that person.
  */
-export class DeclinedHashes {
-  private readonly hashes = new Set<string>();
-  constructor(private readonly size = 5000) {}
-  /** Apollo Server keys the cache by `apq:<hash>`: the hash is what follows the last colon. */
-  add(key: string): void {
-    const hash = key.slice(key.lastIndexOf(':') + 1);
-    this.hashes.delete(hash);
-    if (this.hashes.size >= this.size) this.hashes.delete(this.hashes.values().next().value as string);
-    this.hashes.add(hash);
-  }
-  has(hash: string): boolean {
-    return this.hashes.has(hash);
-  }
-}
-
-export const NOT_KEPT_REASON = 'this query holds a string literal, so it is answered but never kept: pass its values as variables to send it by hash alone';
-
-/** Adds `reason` to a PERSISTED_QUERY_NOT_FOUND answer for a hash whose query was declined. */
-export function declinedReasonPlugin(declined: DeclinedHashes): ApolloServerPlugin {
-  return {
-    async requestDidStart({ request }) {
-      const hash = (request.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
-      if (typeof hash !== 'string' || request.query || !declined.has(hash)) return;
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          result.errors = result.errors?.map((e) =>
-            e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND' ? { ...e, extensions: { ...e.extensions, reason: NOT_KEPT_REASON } } : e,
-          );
-        },
-      };
-    },
-  };
-}
+export const notFoundReasonPlugin: ApolloServerPlugin = {
+  async requestDidStart({ request }) {
+    if (request.query || !request.extensions?.persistedQuery) return;
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        result.errors = result.errors?.map((e) =>
+          e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND' ? { ...e, extensions: { ...e.extensions, reason: NOT_KEPT_REASON } } : e,
+        );
+      },
+    };
+  },
+};
 
 export interface PersistedQueries {
   /** What Apollo Server's `persistedQueries` option is given. */
   options: PersistedQueryOptions;
-  /** Says why a declined query's hash is not found. */
+  /** Says why a hash may not be found. */
   plugin: ApolloServerPlugin;
   close(): void;
 }
@@ -203,11 +169,10 @@ export interface PersistedQueries {
  */
 export function persistedQueries(settings: PersistedQuerySettings, logger: Logger): PersistedQueries {
   const ttl = settings.ttlSeconds > 0 ? settings.ttlSeconds : null;
-  const declined = new DeclinedHashes();
-  const plugin = declinedReasonPlugin(declined);
+  const plugin = notFoundReasonPlugin;
   if (settings.cache === 'memory') {
     logger.info('persisted queries are kept in each gateway process (ONESOURCE_APQ_CACHE=memory): replicas do not share them');
-    return { options: { cache: keepingNoLiterals(new InMemoryLRUCache(), declined), ttl }, plugin, close: () => {} };
+    return { options: { cache: keepingNoLiterals(new InMemoryLRUCache()), ttl }, plugin, close: () => {} };
   }
   const redis = new Redis(settings.redisUrl, {
     enableOfflineQueue: false,
@@ -216,5 +181,5 @@ export function persistedQueries(settings: PersistedQuerySettings, logger: Logge
     retryStrategy: (times) => Math.min(times * 200, 5000),
   });
   const cache = new RedisPersistedQueryCache(redis, settings, logger);
-  return { options: { cache: keepingNoLiterals(cache, declined), ttl }, plugin, close: () => cache.close() };
+  return { options: { cache: keepingNoLiterals(cache), ttl }, plugin, close: () => cache.close() };
 }

@@ -37,6 +37,7 @@ import { guardGateway } from './guard';
 import { rememberExecutedOperations } from './operation-memo';
 import { httpErrorAnswer, notFoundAnswer } from './limits/http-body';
 import { FiniteNumbersRule } from './limits/finite-numbers';
+import { ReservedAliasesRule } from './policy/enforce';
 import { identifierVariablesPlugin } from './identifier-variables';
 import { operationLimitsPlugin } from './limits/operation-limits';
 import { requestErrorCodesPlugin } from './limits/request-errors';
@@ -169,7 +170,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
     formatError: (formatted) => formatPublicError(formatted),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
-    validationRules: [FiniteNumbersRule],
+    validationRules: [FiniteNumbersRule, ReservedAliasesRule],
     // No landing page from Apollo's CDN and nothing reported to Apollo: the playground is ours.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -216,7 +217,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
     // browser on this machine: any token here is a consumer's identity (the auditor's included).
     app.get('/playground/dev-consumers', async (req, res) => {
       if (!fromThisMachine(req)) {
-        res.status(403).json({ errors: [{ message: 'Development tokens are given only to a browser on the gateway\'s own machine', extensions: { code: 'FORBIDDEN' } }] });
+        res.status(403).json({ errors: [{ message: 'Development tokens are given only to a browser on the gateway\'s own machine that calls it localhost, 127.0.0.1 or [::1]', extensions: { code: 'FORBIDDEN' } }] });
         return;
       }
       const consumers = await registry.all();
@@ -283,7 +284,9 @@ function purposeOf(value: string | string[] | undefined): string | undefined {
   } catch {
     /* not percent-encoded: take it as it is */
   }
-  purpose = purpose.trim().slice(0, PURPOSE_MAX);
+  // Control and format characters (a NUL, a zero-width space) say nothing and would sit unseen in
+  // the audit trail: a purpose made only of them is no purpose.
+  purpose = purpose.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, PURPOSE_MAX);
   return purpose || undefined;
 }
 
@@ -296,10 +299,14 @@ function utf8Bytes(header: string): string {
 
 /**
  * A request made on this machine, not relayed: from a loopback address and with no proxy's
- * forwarding header (nginx in front of the gateway connects from loopback for anyone).
+ * forwarding header (nginx in front of the gateway connects from loopback for anyone), to a
+ * loopback name: a page of another site whose name was made to point at 127.0.0.1 (DNS
+ * rebinding) reaches the gateway from loopback too, but its Host header names that site.
  */
 function fromThisMachine(req: IncomingMessage): boolean {
   const address = req.socket.remoteAddress ?? '';
   const loopback = address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-  return loopback && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined;
+  const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  const loopbackName = hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  return loopback && loopbackName && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined;
 }

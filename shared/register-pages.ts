@@ -12,6 +12,11 @@ export interface RegisterPage<T> {
   hasNextPage: boolean;
 }
 
+/** The key a cursor of a register page carries (what the gateway's audit reads out of a page of persons' cursors). */
+export function keyInCursor(cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString();
+}
+
 export function registerPaging<T>(options: {
   /** Validates a key read back from a cursor. */
   checkKey: (raw: string) => Checked;
@@ -20,7 +25,7 @@ export function registerPaging<T>(options: {
 }) {
   const encode = (key: string) => Buffer.from(key).toString('base64url');
   const decode = (cursor: string): string => {
-    const checked = options.checkKey(Buffer.from(cursor, 'base64url').toString());
+    const checked = options.checkKey(keyInCursor(cursor));
     // The decoded key must be written exactly as this connection wrote it, not merely valid.
     if (!checked.ok || encode(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: ${quoted(cursor)}`, { argument: 'after' });
     return checked.value;

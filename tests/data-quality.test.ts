@@ -143,6 +143,18 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(allowed.errors).toBeUndefined();
         expect(allowed.data.allNaturalPersons.edges).toHaveLength(2);
       });
+
+      it('records the persons a page names by its cursors alone: a cursor is an idNumber, encoded', async () => {
+        const scan = `query($after: String) { allNaturalPersons(first: 3, after: $after) { edges { cursor } pageInfo { endCursor } } }`;
+        const first = await stack.query(scan, {}, await stack.as('data-quality', 'test'));
+        const page = await stack.query(scan, { after: first.data.allNaturalPersons.pageInfo.endCursor }, { ...(await stack.as('data-quality', '共享校核')), 'x-request-id': 'req-cursors' });
+        const named = page.data.allNaturalPersons.edges.map((e: any) => Buffer.from(e.cursor, 'base64url').toString());
+        expect(named).toHaveLength(3);
+        for (const idNumber of named) {
+          const log = (await stack.query(LOG, { id: idNumber }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+          expect(log).toContainEqual({ consumer: 'data-quality', purpose: '共享校核', requestId: 'req-cursors', fields: ['NaturalPerson.idNumber'] });
+        }
+      });
     });
 
     describe('records a department names and their owner does not hold', () => {
@@ -308,13 +320,16 @@ function defineDataQualitySuite(store: StoreKind) {
 
       it('is personal data: whoever reads an objection on a person is recorded, with the fields they asked', async () => {
         await stack.query(OBJECTION, { id: objectionId }, { ...(await stack.as('dept-persons', '处理数据异议')), 'x-request-id': 'req-objection-1' });
-        await stack.query(`{ objections(entity: "NaturalPerson") { key believedValue evidence } }`, {}, { ...(await stack.as('auditor', '异议处理监督')), 'x-request-id': 'req-objection-2' });
+        await stack.query(`query ObjectionQueue { objections(entity: "NaturalPerson") { key believedValue evidence } }`, {}, { ...(await stack.as('auditor', '异议处理监督')), 'x-request-id': 'req-objection-2' });
         const records = (await stack.query(LOG, { id: person }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(records).toContainEqual({ consumer: 'dept-persons', purpose: '处理数据异议', requestId: 'req-objection-1', fields: ['Objection.history', 'Objection.id', 'Objection.status'] });
         expect(records).toContainEqual({ consumer: 'auditor', purpose: '异议处理监督', requestId: 'req-objection-2', fields: ['Objection.believedValue', 'Objection.evidence', 'Objection.key'] });
         // The person sees it too.
         const own = await stack.query(LOG, { id: person }, await stack.asCitizen(person));
         expect(own.data.accessLog.edges.map((e: any) => e.node.requestId)).toEqual(expect.arrayContaining(['req-objection-1', 'req-objection-2']));
+        // Under the client's operation name, not the name of the query plan's step.
+        const named = await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId operationName } } } }`, { id: person }, await stack.asCitizen(person));
+        expect(named.data.accessLog.edges.map((e: any) => e.node)).toContainEqual({ requestId: 'req-objection-2', operationName: 'ObjectionQueue' });
       });
 
       it('reaches the owning department, who alone decides', async () => {

@@ -10,6 +10,7 @@ import { verifyAuditChain } from '../gateway/audit/verify';
 import { openGatewayStore } from '../gateway/store';
 import { PROJECT_REVIEW } from './support/operations';
 import { describeWithStore, post, Stack, startStack, StoreKind } from './support/stack';
+import { raw } from './support/http';
 
 const run = promisify(execFile);
 
@@ -55,6 +56,11 @@ function defineSharingSuite(store: StoreKind) {
           expect(body).toMatch(/FORBIDDEN/);
           expect(body).not.toMatch(/eyJ/); // no token in it
         }
+        // A page of another site whose name was pointed at 127.0.0.1 (DNS rebinding) comes from
+        // loopback, but names its own site in Host.
+        const rebound = await raw(Number(new URL(base).port), Buffer.from(`GET /playground/dev-consumers HTTP/1.1\r\nHost: attacker.example:${new URL(base).port}\r\nConnection: close\r\n\r\n`));
+        expect(rebound.head).toMatch(/^HTTP\/1\.1 403/);
+        expect(JSON.stringify(rebound.json)).not.toMatch(/eyJ/);
       });
 
       it('answers a valid token', async () => {
@@ -375,6 +381,50 @@ function defineSharingSuite(store: StoreKind) {
         expect(own.find((r: any) => r.requestId === 'req-auditor-look')).toMatchObject({
           consumer: 'auditor', purpose: '投诉核查：2026-信访-0417', fields: ['accessLog'], outcome: 'COMPLETE',
         });
+      });
+
+      it('refuses the aliases the gateway uses to tell whose data an answer carries', async () => {
+        // `onesourceSubject: deceasedOn` would have put null where the audit reads whose data this
+        // is, and the persons' names would have left unrecorded.
+        for (const alias of ['onesourceSubject', 'onesourceEmpty']) {
+          const answer = await stack.query(`query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { ${alias}: deceasedOn name } }`, { ids: [others[0]] }, await stack.as('market-portal'));
+          expect(answer.data).toBeUndefined();
+          expect(answer.errors).toEqual([expect.objectContaining({
+            message: `The alias "${alias}" is reserved: the gateway uses it to tell whose data an answer carries. Choose another alias`,
+            extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+          })]);
+        }
+      });
+
+      it('costs a refused root field of its own records only that field, not its neighbours', async () => {
+        const answer = await stack.query(`{ accessGrants { consumer } usageReport(from: "2026-01-01", to: "2026-12-31") { from } }`, {}, await stack.as('market-portal'));
+        expect(answer.data).toEqual({ accessGrants: expect.any(Array), usageReport: null });
+        expect(answer.errors).toEqual([expect.objectContaining({ path: ['usageReport'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+      });
+
+      it("records a verification and an auditor's look however the idNumber is written: as digits, or as a variable's default", async () => {
+        const page = await stack.query(`{ investmentProjects(first: 40) { edges { node { applicant { legalRepresentative { idNumber name } } } } } }`);
+        const someone = page.data.investmentProjects.edges.map((e: any) => e.node.applicant.legalRepresentative).find((r: any) => /^\d{18}$/.test(r.idNumber));
+        const asked: [requestId: string, query: string, consumer: string, field: string][] = [
+          ['req-digits-verify', `{ verifyNaturalPerson(idNumber: ${someone.idNumber}, name: "${someone.name}") }`, 'market-portal', 'verifyNaturalPerson'],
+          ['req-default-verify', `query($id: ID = "${someone.idNumber}") { verifyNaturalPerson(idNumber: $id, name: "${someone.name}") }`, 'market-portal', 'verifyNaturalPerson'],
+          ['req-digits-look', `{ accessLog(idNumber: ${someone.idNumber}) { edges { cursor } } }`, 'auditor', 'accessLog'],
+        ];
+        for (const [requestId, query, consumer] of asked) {
+          const answer = await stack.query(query, {}, { ...(await stack.as(consumer, '投诉核查')), 'x-request-id': requestId });
+          expect(answer.errors).toBeUndefined();
+        }
+        const own = (await stack.query(LOG, { id: someone.idNumber }, await stack.asCitizen(someone.idNumber))).data.accessLog.edges.map((e: any) => e.node);
+        for (const [requestId, , consumer, field] of asked) expect(own).toContainEqual(expect.objectContaining({ requestId, consumer, fields: [field] }));
+      });
+
+      it('takes a purpose of invisible characters (a NUL, a zero-width space) for none', async () => {
+        const { authorization } = await stack.as('drc-approval');
+        for (const purpose of ['%00', '%E2%80%8B', '%E2%80%8B%00%20']) {
+          const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name householdAddress } }`, { id: others[0] }, { authorization, 'x-purpose': purpose });
+          expect(answer.data.naturalPerson).toEqual({ name: expect.any(String), householdAddress: null });
+          expect(answer.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN', missing: 'PURPOSE' }) })]);
+        }
       });
 
       it('records a purpose sent as raw UTF-8 (as curl sends it) as it was written', async () => {

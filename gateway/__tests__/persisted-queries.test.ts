@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { createLogger } from '../../shared/logger';
 import { silentProxy } from '../../tests/support/silent-proxy';
-import { holdsStringLiteral, persistedQueries, RedisPersistedQueryCache } from '../persisted-queries';
+import { persistedQueries, RedisPersistedQueryCache } from '../persisted-queries';
+import { holdsPersonalLiteral } from '../personal-literals';
 
 /** The shared Redis on this machine, under a prefix of this run's own (never FLUSHALL: others use it). */
 const REDIS_URL = process.env.ONESOURCE_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -87,11 +88,17 @@ describe('persisted-query cache in Redis', () => {
     }
   });
 
-  it('tells a string literal from a variable, a number or a comment', () => {
-    expect(holdsStringLiteral('query($id: ID!) { naturalPerson(idNumber: $id) { name } } # "quoted" in a comment')).toBe(false);
-    expect(holdsStringLiteral('{ investmentProjects(first: 5) { edges { cursor } } }')).toBe(false);
-    expect(holdsStringLiteral('{ naturalPerson(idNumber: "11010519491231002X") { name } }')).toBe(true);
-    expect(holdsStringLiteral('{ verifyNaturalPerson(idNumber: $id, name: """张三""") }')).toBe(true);
-    expect(holdsStringLiteral('{ a(b: "unterminated }')).toBe(true);
+  it('tells a string literal from a variable, a small number or a comment', () => {
+    expect(holdsPersonalLiteral('query($id: ID!) { naturalPerson(idNumber: $id) { name } } # "quoted" in a comment')).toBe(false);
+    expect(holdsPersonalLiteral('{ investmentProjects(first: 5) { edges { cursor } } }')).toBe(false);
+    expect(holdsPersonalLiteral('{ naturalPerson(idNumber: "11010519491231002X") { name } }')).toBe(true);
+    expect(holdsPersonalLiteral('{ verifyNaturalPerson(idNumber: $id, name: """张三""") }')).toBe(true);
+    expect(holdsPersonalLiteral('{ a(b: "unterminated }')).toBe(true);
+  });
+
+  it('tells an idNumber written as digits (an ID takes them) from a page size', () => {
+    expect(holdsPersonalLiteral('{ naturalPerson(idNumber: 350421199301272726) { name } }')).toBe(true);
+    expect(holdsPersonalLiteral('{ naturalPerson(idNumber: -350421199301272726) { name } }')).toBe(true);
+    expect(holdsPersonalLiteral('{ investmentProjects(first: 2147483647) { totalCount } administrativeDivision(code: 350421) { name } }')).toBe(false);
   });
 });

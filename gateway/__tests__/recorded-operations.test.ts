@@ -21,6 +21,15 @@ describe('recorded operations keep no literal personal data', () => {
     expect(keptDocument(parse(plain), plain, hash(2))).toEqual({ document: plain, hash: hash(2) });
   });
 
+  it('blanks an idNumber written as digits, keeping the numbers an Int holds', () => {
+    const source = '{ naturalPerson(idNumber: 350421199301272726) { name } investmentProjects(first: 20) { totalCount } }';
+    const kept = keptDocument(parse(source), source, hash(3));
+    expect(kept.document).not.toContain('350421199301272726');
+    expect(kept.document).toContain('naturalPerson(idNumber: 0)');
+    expect(kept.document).toContain('investmentProjects(first: 20)');
+    expect(kept.hash).not.toBe(hash(3));
+  });
+
   it('blanks the records kept before, merging those that become the same', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-recorded-'));
     const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'gateway');
@@ -40,6 +49,25 @@ describe('recorded operations keep no literal personal data', () => {
       expect(drc).toHaveLength(1);
       expect(drc[0]).toMatchObject({ document: expect.stringContaining('naturalPerson(idNumber: "")'), firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-03-01T00:00:00.000Z' });
       expect(rows.find((r) => r.consumerId === 'market-portal')).toMatchObject({ document: plain, operationHash: hash(3) });
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('blanks the idNumbers written as digits in records kept before', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-recorded-'));
+    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'gateway');
+    try {
+      await migrate(db, migrations.filter((m) => m.name < '013'));
+      await db('recorded_operations').insert({
+        consumer_id: 'drc-approval', operation_hash: hash(4), operation_name: 'Digits', document: '{ naturalPerson(idNumber: 350421199301272726) { name } }',
+        first_seen: '2026-01-01T00:00:00.000Z', last_seen: '2026-01-01T00:00:00.000Z',
+      });
+      await migrate(db, migrations);
+      const rows = await recordedOperations(db);
+      expect(JSON.stringify(rows)).not.toMatch(/350421199301272726/);
+      expect(rows).toEqual([expect.objectContaining({ operationName: 'Digits', document: expect.stringContaining('naturalPerson(idNumber: 0)') })]);
     } finally {
       await db.destroy();
       fs.rmSync(dir, { recursive: true, force: true });

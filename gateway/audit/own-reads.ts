@@ -3,6 +3,7 @@ import { GraphQLResolveInfo, Kind, print, SelectionSetNode } from 'graphql';
 import { auditTrailUnavailable } from '../../shared/errors';
 import type { InternalCaller } from '../../shared/internal-token';
 import type { AuditTrail } from './trail';
+import { SHARING_SUBGRAPH } from '../sharing';
 
 /**
  * Personal data that the gateway's own subgraph answers from its store (the text of an objection
@@ -22,7 +23,7 @@ export function ownReads(trail: AuditTrail): RecordOwnRead {
         consumer: caller.consumer,
         purpose: caller.purpose ?? null,
         requestId: caller.requestId ?? '',
-        operationName: info.operation.name?.value ?? null,
+        operationName: clientOperationName(info.operation.name?.value),
         // The operation the gateway's plan sent to this subgraph: the client's own is the guard's to hash.
         operationHash: createHash('sha256').update(print(info.operation)).digest('hex'),
         subjects,
@@ -34,6 +35,14 @@ export function ownReads(trail: AuditTrail): RecordOwnRead {
       throw auditTrailUnavailable();
     }
   };
+}
+
+/**
+ * The client's operation name, as the guard records it for the same request: the query planner
+ * names the operation it sends a subgraph `<client's name>__<subgraph>__<step>`.
+ */
+export function clientOperationName(planned: string | undefined): string | null {
+  return planned?.replace(new RegExp(`__${SHARING_SUBGRAPH}__\\d+$`), '') || null;
 }
 
 /** The names of the fields asked directly under the resolver's own field, through fragments too. */

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Migration } from '../../shared/db';
 import { keptDocumentText } from '../operations-recorder';
 
@@ -17,37 +18,40 @@ interface Row {
  */
 export const recordedOperationsBlanked: Migration = {
   name: '008_recorded_operations_blanked',
-  async up(db) {
-    const rows: Row[] = await db('recorded_operations').select('consumer_id', 'operation_hash', 'operation_name', 'document', 'first_seen', 'last_seen');
-    // Every record as it is to be kept, by consumer and kept hash: the records that become one.
-    const kept = new Map<string, { hash: string; document: string; rows: Row[] }>();
-    for (const row of rows) {
-      let document;
-      try {
-        document = keptDocumentText(row.document, row.operation_hash);
-      } catch {
-        continue; // only validated documents were recorded; one that no longer parses is left for `check` to report
-      }
-      const key = `${row.consumer_id}\u0000${document.hash}`;
-      const group = kept.get(key) ?? { ...document, rows: [] };
-      group.rows.push(row);
-      kept.set(key, group);
-    }
-    for (const { hash, document, rows: group } of kept.values()) {
-      if (group.every((row) => row.operation_hash === hash)) continue; // nothing to blank
-      const { consumer_id } = group[0];
-      await db('recorded_operations').where('consumer_id', consumer_id).whereIn('operation_hash', group.map((r) => r.operation_hash)).delete();
-      await db('recorded_operations').insert({
-        consumer_id,
-        operation_hash: hash,
-        operation_name: group[0].operation_name,
-        document,
-        first_seen: group.map((r) => r.first_seen).reduce((a, b) => (a < b ? a : b)),
-        last_seen: group.map((r) => r.last_seen).reduce((a, b) => (a > b ? a : b)),
-      });
-    }
-  },
+  up: (db) => blankRecordedOperations(db),
   async down() {
     // The literals are gone: there is nothing to restore.
   },
 };
+
+/** Every recorded operation as `keptDocument` keeps it now (008 for strings, 013 for identifiers written as digits). */
+export async function blankRecordedOperations(db: Knex): Promise<void> {
+  const rows: Row[] = await db('recorded_operations').select('consumer_id', 'operation_hash', 'operation_name', 'document', 'first_seen', 'last_seen');
+  // Every record as it is to be kept, by consumer and kept hash: the records that become one.
+  const kept = new Map<string, { hash: string; document: string; rows: Row[] }>();
+  for (const row of rows) {
+    let document;
+    try {
+      document = keptDocumentText(row.document, row.operation_hash);
+    } catch {
+      continue; // only validated documents were recorded; one that no longer parses is left for `check` to report
+    }
+    const key = `${row.consumer_id}\u0000${document.hash}`;
+    const group = kept.get(key) ?? { ...document, rows: [] };
+    group.rows.push(row);
+    kept.set(key, group);
+  }
+  for (const { hash, document, rows: group } of kept.values()) {
+    if (group.every((row) => row.operation_hash === hash)) continue; // nothing to blank
+    const { consumer_id } = group[0];
+    await db('recorded_operations').where('consumer_id', consumer_id).whereIn('operation_hash', group.map((r) => r.operation_hash)).delete();
+    await db('recorded_operations').insert({
+      consumer_id,
+      operation_hash: hash,
+      operation_name: group[0].operation_name,
+      document,
+      first_seen: group.map((r) => r.first_seen).reduce((a, b) => (a < b ? a : b)),
+      last_seen: group.map((r) => r.last_seen).reduce((a, b) => (a > b ? a : b)),
+    });
+  }
+}

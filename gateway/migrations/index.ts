@@ -10,5 +10,6 @@ import { auditListsUnbounded } from './009_audit_lists_unbounded';
 import { auditSubjectsProtected } from './010_audit_subjects_protected';
 import { auditPurges } from './011_audit_purges';
 import { auditSubjectsByRecord } from './012_audit_subjects_by_record';
+import { recordedOperationsDigitsBlanked } from './013_recorded_operations_digits_blanked';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DocumentNode, FieldNode, GraphQLError, Kind, print, SelectionSetNode, visit } from 'graphql';
+import { DocumentNode, FieldNode, GraphQLError, Kind, print, SelectionSetNode, ValidationRule, visit } from 'graphql';
 import type { Principal } from '../context';
 import type { AccessGrant } from '../sharing/access';
 import { maskValue } from './mask';
@@ -20,6 +20,21 @@ export interface Decision {
 /** Aliases the gateway adds for itself and strips from the answer. */
 export const SUBJECT_ALIAS = 'onesourceSubject';
 const EMPTY_ALIAS = 'onesourceEmpty';
+
+/**
+ * Refuses an operation that uses one of the gateway's own aliases. The audit learns whose data an
+ * answer carries from the value under SUBJECT_ALIAS: a client writing `onesourceSubject: name`
+ * would put a name there, or nothing (`onesourceSubject: deceasedOn`), and read the person
+ * unrecorded. Any name the gateway could choose a client can write too, so the names are reserved.
+ */
+export const ReservedAliasesRule: ValidationRule = (context) => ({
+  Field(node) {
+    const alias = node.alias?.value;
+    if (alias === SUBJECT_ALIAS || alias === EMPTY_ALIAS) {
+      context.reportError(new GraphQLError(`The alias "${alias}" is reserved: the gateway uses it to tell whose data an answer carries. Choose another alias`, { nodes: node.alias }));
+    }
+  },
+});
 
 /** The conditional resources an operation touches (to know whether grants must be read at all). */
 export function conditionalResources(shape: OperationShape, rules: ShareRules): Set<string> {

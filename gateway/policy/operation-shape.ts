@@ -34,6 +34,13 @@ export const KEYED_TYPES: Readonly<Record<string, string>> = {
 /** Root fields that reveal something about the person named in their idNumber argument. */
 export const PERSON_ARGUMENT_FIELDS = new Set(['verifyNaturalPerson', 'accessLog']);
 
+/**
+ * A page of the persons register names its persons without a NaturalPerson field: its cursors are
+ * their idNumbers, encoded (`shared/register-pages.ts`), so `edges { cursor }` alone lists them.
+ */
+const PERSON_EDGE = 'NaturalPersonEdge';
+const PERSON_PAGE = 'NaturalPersonConnection';
+
 export interface FieldVisit {
   node: FieldNode;
   parentType: string;
@@ -51,6 +58,8 @@ export interface OperationShape {
   persons: FieldVisit[];
   /** Fields whose value is a record of one of KEYED_TYPES (persons included), with that type. */
   keyed: { visit: FieldVisit; type: string }[];
+  /** Fields whose value is a cursor of the persons register (an edge's cursor, a page's endCursor): each names a person. */
+  personCursors: FieldVisit[];
 }
 
 type Variables = Record<string, unknown> | null | undefined;
@@ -100,15 +109,17 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
   const fields: FieldVisit[] = [];
   const persons: FieldVisit[] = [];
   const keyed: OperationShape['keyed'] = [];
+  const personCursors: FieldVisit[] = [];
   // The fragments being spread on the way down: a fragment that spreads itself (validation refuses
   // such a document, but the usage count still looks at what was sent) is walked once, not forever.
   const spreading = new Set<string>();
-  const walk = (set: SelectionSetNode, type: GraphQLCompositeType, path: string[], person: FieldVisit['person'] | undefined) => {
+  // `personsPageInfo`: `type` is the pageInfo of a page of the persons register.
+  const walk = (set: SelectionSetNode, type: GraphQLCompositeType, path: string[], person: FieldVisit['person'] | undefined, personsPageInfo = false) => {
     for (const selection of set.selections) {
       if (!included(selection, values)) continue;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const t = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        if (t && isCompositeType(t)) walk(selection.selectionSet, t, path, person);
+        if (t && isCompositeType(t)) walk(selection.selectionSet, t, path, person, personsPageInfo);
         continue;
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
@@ -116,7 +127,7 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
         const t = fragment && schema.getType(fragment.typeCondition.name.value);
         if (fragment && t && isCompositeType(t) && !spreading.has(fragment.name.value)) {
           spreading.add(fragment.name.value);
-          walk(fragment.selectionSet, t, path, person);
+          walk(fragment.selectionSet, t, path, person, personsPageInfo);
           spreading.delete(fragment.name.value);
         }
         continue;
@@ -138,11 +149,12 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
       fields.push(visit);
       if (isPerson) persons.push(visit);
       if (KEYED_TYPES[named.name]) keyed.push({ visit, type: named.name });
+      if ((type.name === PERSON_EDGE && name === 'cursor') || (personsPageInfo && name === 'endCursor')) personCursors.push(visit);
       if (selection.selectionSet && isCompositeType(named)) {
-        walk(selection.selectionSet, named, fieldPath, isPerson ? { path: fieldPath, item: PERSON_TYPE } : visit.person);
+        walk(selection.selectionSet, named, fieldPath, isPerson ? { path: fieldPath, item: PERSON_TYPE } : visit.person, type.name === PERSON_PAGE && name === 'pageInfo');
       }
     }
   };
   walk(operation.selectionSet, root, [], undefined);
-  return { operation, fields, persons, keyed };
+  return { operation, fields, persons, keyed, personCursors };
 }

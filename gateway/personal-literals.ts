@@ -1,0 +1,29 @@
+import { Lexer, Source, TokenKind } from 'graphql';
+
+/**
+ * Values written into a query's text that may be personal data, which the gateway keeps out of its
+ * caches and records (persisted queries, recorded operations): every string (an idNumber, a name),
+ * and every integer too large for GraphQL's Int. Such an integer can only be an ID written as
+ * digits, which GraphQL accepts: an idNumber without its X is 18 of them. Page sizes and other
+ * Int values are smaller, and are kept.
+ */
+const INT_MAX = 2_147_483_647;
+
+/** Whether an integer literal, as written, is too large to be an Int (so it is an identifier). */
+export function identifierDigits(literal: string): boolean {
+  return Math.abs(Number(literal)) > INT_MAX;
+}
+
+/** Whether a query's text holds such a value. Text that cannot be read counts as holding one. */
+export function holdsPersonalLiteral(query: string): boolean {
+  const lexer = new Lexer(new Source(query));
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING) return true;
+      if (token.kind === TokenKind.INT && identifierDigits(token.value)) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
