@@ -1,6 +1,7 @@
 import { companyDefect, PLANTED_DEFECTS } from '../shared/seed/defects';
 import { legalPersonFacts, parcelFacts, personFacts, projectFacts, scaledPlan } from '../shared/seed/population';
 import type { SeedPlan } from '../shared/subgraph-server';
+import { openGatewayStore } from '../gateway/store';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
 import { Mode, standIn, StandIn } from './support/stand-in';
 
@@ -123,6 +124,14 @@ function defineDataQualitySuite(store: StoreKind) {
           expect(log.data.accessLog.edges.map((e: any) => e.node)).toContainEqual(expect.objectContaining({
             consumer: 'dept-persons', purpose: '核对法定代表人状态', requestId: 'req-samples-1', fields: ['ConsistencySample.detail', 'ConsistencySample.entity', 'ConsistencySample.key'],
           }));
+        }
+        // One look at the report is one record, however many of its rules name persons.
+        const db = await openGatewayStore(stack.config);
+        try {
+          const records = await db('audit_trail').where('request_id', 'req-samples-1').count({ n: '*' }).first();
+          expect(Number(records?.n)).toBe(1);
+        } finally {
+          await db.destroy();
         }
         // dept-geo sees no samples of the persons rules, so reads none of these persons.
         await stack.query(REPORT, {}, { ...(await stack.as('dept-geo')), 'x-request-id': 'req-samples-2' });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GraphQLResolveInfo, Kind, print, SelectionSetNode } from 'graphql';
 import { auditTrailUnavailable } from '../../shared/errors';
 import type { InternalCaller } from '../../shared/internal-token';
+import { fieldsRead } from './record';
 import type { AuditTrail } from './trail';
 import { SHARING_SUBGRAPH } from '../sharing';
 
@@ -14,27 +15,51 @@ import { SHARING_SUBGRAPH } from '../sharing';
 export type RecordOwnRead = (caller: InternalCaller, info: GraphQLResolveInfo, read: { subjects: Iterable<string>; fields: string[] }) => Promise<void>;
 
 export function ownReads(trail: AuditTrail): RecordOwnRead {
-  return async (caller, info, read) => {
+  // Reads one request makes in the same turn (the samples of each rule of one consistency report,
+  // resolved side by side) are one look, and one record: a person named by two rules would
+  // otherwise see the same look twice in their access log.
+  const pending = new Map<string, { bySubject: Map<string, Set<string>>; written: Promise<void> }>();
+  return (caller, info, read) => {
     const subjects = [...new Set(read.subjects)];
-    if (!subjects.length || !read.fields.length) return;
-    try {
-      await trail.record({
-        at: new Date().toISOString(),
-        consumer: caller.consumer,
-        purpose: caller.purpose ?? null,
-        requestId: caller.requestId ?? '',
-        operationName: clientOperationName(info.operation.name?.value),
-        // The operation the gateway's plan sent to this subgraph: the client's own is the guard's to hash.
-        operationHash: createHash('sha256').update(print(info.operation)).digest('hex'),
-        subjects,
-        fields: [...new Set(read.fields)].sort(),
-        outcome: 'COMPLETE',
+    if (!subjects.length || !read.fields.length) return Promise.resolve();
+    const key = caller.requestId ? `${caller.consumer}\u0000${caller.requestId}` : undefined;
+    let batch = key ? pending.get(key) : undefined;
+    if (!batch) {
+      const bySubject = new Map<string, Set<string>>();
+      const written = Promise.resolve().then(() => {
+        if (key) pending.delete(key);
+        return write(trail, caller, info, bySubject);
       });
-    } catch {
-      // As in the guard: personal data never leaves without its record.
-      throw auditTrailUnavailable();
+      batch = { bySubject, written };
+      if (key) pending.set(key, batch);
     }
+    for (const subject of subjects) {
+      const fields = batch.bySubject.get(subject) ?? new Set<string>();
+      read.fields.forEach((f) => fields.add(f));
+      batch.bySubject.set(subject, fields);
+    }
+    return batch.written;
   };
+}
+
+async function write(trail: AuditTrail, caller: InternalCaller, info: GraphQLResolveInfo, bySubject: Map<string, Set<string>>): Promise<void> {
+  try {
+    await trail.record({
+      at: new Date().toISOString(),
+      consumer: caller.consumer,
+      purpose: caller.purpose ?? null,
+      requestId: caller.requestId ?? '',
+      operationName: clientOperationName(info.operation.name?.value),
+      // The operation the gateway's plan sent to this subgraph: the client's own is the guard's to hash.
+      operationHash: createHash('sha256').update(print(info.operation)).digest('hex'),
+      subjects: [...bySubject.keys()],
+      fields: fieldsRead(bySubject),
+      outcome: 'COMPLETE',
+    });
+  } catch {
+    // As in the guard: personal data never leaves without its record.
+    throw auditTrailUnavailable();
+  }
 }
 
 /**
