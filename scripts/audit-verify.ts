@@ -25,7 +25,8 @@ async function main() {
   try {
     const { chain, index } = await verifyAuditTrail(db, anchors);
     if (chain.problem) {
-      console.error(`AUDIT TRAIL BROKEN after ${chain.records} good records: ${chain.problem.message}`);
+      // A rewrite keeps every link: the records before the one named are not known to be good.
+      console.error(chain.problem.kind === 'REWRITTEN' ? `AUDIT TRAIL BROKEN: ${chain.problem.message}` : `AUDIT TRAIL BROKEN after ${chain.records} good records: ${chain.problem.message}`);
       process.exitCode = 1;
     } else if (index?.problem) {
       console.error(`AUDIT TRAIL BROKEN in its index of who was read (the chain of ${chain.records} records is intact): ${index.problem.message}`);

@@ -22,7 +22,8 @@ export interface ChainAnchor {
 
 /** `seq:hash` as `audit:verify` prints it, or a message naming what is wrong with it. */
 export function parseAnchor(text: string): ChainAnchor | { error: string } {
-  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  // Upper-case hex is the same hash: a head copied through another tool may come back so.
+  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim().toLowerCase());
   if (!match || Number(match[1]) < 1) {
     return { error: `"${text.slice(0, 90)}" is not a kept head: expected <record>:<64 hex digits>, as audit:verify prints it` };
   }
