@@ -153,7 +153,7 @@ export function guardGateway(
     const records = readRecords(shape, subjectsByPath, refused);
     const at = new Date().toISOString();
     for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);
-    const asked = askedFields(shape, refused);
+    const asked = askedFields(shape, refused, failed);
     const flags = deps.objections?.size ? dataQualityFlags(records, asked, deps.objections) : [];
     if (read.size) {
       try {
@@ -244,9 +244,9 @@ function readRecords(shape: OperationShape, subjectsByPath: Map<string, Set<stri
   return read;
 }
 
-/** The fields asked of each type and not refused, as `Type.field`: the items an answer can carry. */
-function askedFields(shape: OperationShape, refused: Set<FieldVisit>): Set<string> {
-  return new Set(shape.fields.filter((v) => !refused.has(v)).map((v) => `${v.parentType}.${v.fieldName}`));
+/** The fields asked of each type, neither refused nor failed, as `Type.field`: the items an answer carries. */
+function askedFields(shape: OperationShape, refused: Set<FieldVisit>, failed: (path: readonly string[]) => boolean): Set<string> {
+  return new Set(shape.fields.filter((v) => !refused.has(v) && !failed(v.path)).map((v) => `${v.parentType}.${v.fieldName}`));
 }
 
 /**

@@ -286,6 +286,24 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(await queue()).toEqual([{ id: raised.data.raiseObjection.id, owner: 'geo' }]);
       }, 60_000);
 
+      it('is flagged only where the answer carries its item: not where its department failed to deliver it', async () => {
+        // The objection on this parcel's landUse raised just above.
+        const parcel = parcelFacts(PLAN, 3).parcelCode;
+        const project = Array.from({ length: PLAN.projects }, (_, m) => projectFacts(PLAN, m)).find((p) => p.parcelCodes.includes(parcel))!;
+        const PARCELS = `query($code: ID!) { investmentProject(projectCode: $code) { parcels { parcelCode landUse } } }`;
+        const headers = await stack.as('drc-approval', '并联审批');
+        const carried = await stack.query(PARCELS, { code: project.projectCode }, headers);
+        expect(carried.extensions?.dataQuality).toEqual([expect.objectContaining({ entity: 'LandParcel', key: parcel, field: 'landUse' })]);
+        geo.set('status-500');
+        try {
+          const failed = await stack.query(PARCELS, { code: project.projectCode }, headers);
+          expect(codes(failed)).toContain('SUBGRAPH_UNAVAILABLE');
+          expect(failed.extensions?.dataQuality).toBeUndefined();
+        } finally {
+          geo.set('forward');
+        }
+      });
+
       it('is raised only on a value the consumer may read', async () => {
         const refused = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'mobilePhone', believed: '13800000000', evidence: '申请人现场提供的联系电话' }, await stack.as('market-portal'));
         expect(codes(refused)).toEqual(['FORBIDDEN']);
