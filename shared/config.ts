@@ -125,10 +125,10 @@ export const RESILIENCE_DEFAULTS: SubgraphResilience = {
 export function readResilience(env: NodeJS.ProcessEnv, envPrefix: string): SubgraphResilience {
   const d = RESILIENCE_DEFAULTS;
   return {
-    timeoutMs: Math.max(1, intSetting(env, `${envPrefix}_TIMEOUT_MS`, d.timeoutMs)),
+    timeoutMs: positiveIntSetting(env, `${envPrefix}_TIMEOUT_MS`, d.timeoutMs, 'every call to the department would time out at once'),
     retries: intSetting(env, `${envPrefix}_RETRIES`, d.retries),
     retryDelayMs: intSetting(env, `${envPrefix}_RETRY_DELAY_MS`, d.retryDelayMs),
-    breakerFailures: Math.max(1, intSetting(env, `${envPrefix}_BREAKER_FAILURES`, d.breakerFailures)),
+    breakerFailures: positiveIntSetting(env, `${envPrefix}_BREAKER_FAILURES`, d.breakerFailures, 'the circuit would open before any call failed'),
     halfOpenAfterMs: intSetting(env, `${envPrefix}_HALF_OPEN_MS`, d.halfOpenAfterMs),
   };
 }

@@ -43,9 +43,15 @@ export function listen(handler: RequestListener, port: number, host: string, opt
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    // The address is ONESOURCE_HOST's: a name that does not resolve, or an address this machine
+    // does not have, is said in the setting's words rather than as getaddrinfo's.
+    const failed = (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'ENOTFOUND' || e.code === 'EADDRNOTAVAIL' || e.code === 'EAI_AGAIN'
+        ? new Error(`ONESOURCE_HOST "${host}" is not an address of this machine to listen on (${e.code}): use 127.0.0.1, 0.0.0.0 (every address) or one of its own`)
+        : e);
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve({
         server,
         port: (server.address() as AddressInfo).port,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readConfig } from '../config';
 import { openStore, storeLocation } from '../db';
+import { listen } from '../http';
 
 describe('where each department keeps its store', () => {
   it('is an SQLite file under .data/ by default', () => {
@@ -62,6 +63,15 @@ describe('settings refused at start-up, naming the variable and what it accepts'
     }
     expect(refusal({ ONESOURCE_CREDIT_TIMEOUT_MS: '5e3' })).toMatch(/^ONESOURCE_CREDIT_TIMEOUT_MS must be a whole number/);
     expect(readConfig({ ONESOURCE_MAX_DEPTH: '007' }).limits.maxDepth).toBe(7);
+  });
+
+  it('refuses 0 for a department's breaker and timeout: a circuit opening before any failure, a call timing out at once', () => {
+    expect(refusal({ ONESOURCE_GEO_BREAKER_FAILURES: '0' })).toBe('ONESOURCE_GEO_BREAKER_FAILURES must be a whole number of at least 1, not 0: the circuit would open before any call failed');
+    expect(refusal({ ONESOURCE_CREDIT_TIMEOUT_MS: '0' })).toBe('ONESOURCE_CREDIT_TIMEOUT_MS must be a whole number of at least 1, not 0: every call to the department would time out at once');
+  });
+
+  it('names ONESOURCE_HOST when it is no address of this machine to listen on', async () => {
+    await expect(listen(() => undefined, 0, 'no such host')).rejects.toThrow(/^ONESOURCE_HOST "no such host" is not an address of this machine to listen on \(E[A-Z_]+\): use 127\.0\.0\.1, 0\.0\.0\.0/);
   });
 
   it('takes ports from 1 to 65535, one per process', () => {
