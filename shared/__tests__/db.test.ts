@@ -65,7 +65,7 @@ describe('settings refused at start-up, naming the variable and what it accepts'
     expect(readConfig({ ONESOURCE_MAX_DEPTH: '007' }).limits.maxDepth).toBe(7);
   });
 
-  it('refuses 0 for a department's breaker and timeout: a circuit opening before any failure, a call timing out at once', () => {
+  it("refuses 0 for a department's breaker and timeout: a circuit opening before any failure, a call timing out at once", () => {
     expect(refusal({ ONESOURCE_GEO_BREAKER_FAILURES: '0' })).toBe('ONESOURCE_GEO_BREAKER_FAILURES must be a whole number of at least 1, not 0: the circuit would open before any call failed');
     expect(refusal({ ONESOURCE_CREDIT_TIMEOUT_MS: '0' })).toBe('ONESOURCE_CREDIT_TIMEOUT_MS must be a whole number of at least 1, not 0: every call to the department would time out at once');
   });
