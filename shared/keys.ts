@@ -53,7 +53,9 @@ export function publicJwk(dataDir: string, name: KeyName): JWK {
 function readJwk(dataDir: string, name: KeyName, part: 'private' | 'public'): JWK {
   const file = keyFile(dataDir, name, part);
   if (!fs.existsSync(file)) {
-    throw new Error(`no ${name} key at ${file}: start the gateway once (npm start) or set the key settings described in README`);
+    // A department running its own subgraph fetches the gateway's public key instead of reading it here.
+    const instead = name === 'gateway-signing' ? "point ONESOURCE_GATEWAY_JWKS_URL at the gateway's /.well-known/jwks.json" : 'set ONESOURCE_JWKS_URL to the identity provider';
+    throw new Error(`no ${name} key at ${file}: start the gateway once with this ONESOURCE_DATA_DIR (npm start), or ${instead}`);
   }
   return JSON.parse(fs.readFileSync(file, 'utf8')) as JWK;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { readConfig } from '../config';
 import { openStore, storeLocation } from '../db';
 import { listen } from '../http';
+import { publicJwk } from '../keys';
 
 describe('where each department keeps its store', () => {
   it('is an SQLite file under .data/ by default', () => {
@@ -68,6 +69,15 @@ describe('settings refused at start-up, naming the variable and what it accepts'
   it("refuses 0 for a department's breaker and timeout: a circuit opening before any failure, a call timing out at once", () => {
     expect(refusal({ ONESOURCE_GEO_BREAKER_FAILURES: '0' })).toBe('ONESOURCE_GEO_BREAKER_FAILURES must be a whole number of at least 1, not 0: the circuit would open before any call failed');
     expect(refusal({ ONESOURCE_CREDIT_TIMEOUT_MS: '0' })).toBe('ONESOURCE_CREDIT_TIMEOUT_MS must be a whole number of at least 1, not 0: every call to the department would time out at once');
+  });
+
+  it("names the setting that finds the gateway's key where its file is not", () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-keys-'));
+    try {
+      expect(() => publicJwk(empty, 'gateway-signing')).toThrow(/start the gateway once with this ONESOURCE_DATA_DIR \(npm start\), or point ONESOURCE_GATEWAY_JWKS_URL at the gateway's \/\.well-known\/jwks\.json$/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('names ONESOURCE_HOST when it is no address of this machine to listen on', async () => {
