@@ -49,7 +49,12 @@ function collectAnchor(text: string, anchors: ChainAnchor[]): ChainAnchor[] {
 /** What an intact trail's report adds: where it starts, what the kept heads vouched for, the head to keep. */
 function notes(chain: ChainReport): string[] {
   const lines: string[] = [];
-  if (chain.from > 1) lines.push(`Records 1 to ${chain.from - 1} were removed under the three-year retention (npm run audit:purge, ${chain.purgedAt}); the chain is verified from record ${chain.from}, behind the hash the purge kept.`);
+  if (chain.from > 1) {
+    const proof = chain.purgeProof
+      ? `the last of them, written ${chain.purgeProof.at}, was past retention, as the record the purge kept shows (its hash is the cut's)`
+      : 'that purge ran before purges kept the record they cut after (migration 014), so its cut is taken on its word';
+    lines.push(`Records 1 to ${chain.from - 1} were removed under the three-year retention (npm run audit:purge, ${chain.purgedAt}): ${proof}. The chain is verified from record ${chain.from}, behind the cut's hash.`);
+  }
   if (chain.anchors.matched.length) lines.push(`Kept heads matched: record${chain.anchors.matched.length > 1 ? 's' : ''} ${chain.anchors.matched.join(', ')}: the trail up to ${chain.anchors.matched.length > 1 ? 'them' : 'it'} is as it was when kept.`);
   if (chain.anchors.purged.length) lines.push(`Kept heads removed under retention, vouching for nothing now: record${chain.anchors.purged.length > 1 ? 's' : ''} ${chain.anchors.purged.join(', ')}.`);
   if (chain.head) lines.push(`Head: ${chain.head.seq}:${chain.head.hash}\nKeep this line outside the database and pass it next time as --anchor ${chain.head.seq}:${chain.head.hash}: a trail rewritten behind the triggers, which the chain alone cannot show, then fails.`);

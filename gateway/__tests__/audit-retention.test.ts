@@ -8,7 +8,7 @@ import pino from 'pino';
 import { Config, readConfig } from '../../shared/config';
 import { dropStore } from '../../shared/db';
 import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stack';
-import { chainHash } from '../audit/record';
+import { AuditRow, chainHash } from '../audit/record';
 import { purgeExpiredRecords } from '../audit/retention';
 import { SubjectIndex } from '../audit/subject-index';
 import { AuditTrail } from '../audit/trail';
@@ -74,7 +74,7 @@ function defineRetentionSuite(store: StoreKind) {
 
       const cli = await verifyCommand();
       expect(cli.code).toBe(0);
-      expect(cli.out).toMatch(/Records 1 to 3 were removed under the three-year retention \(npm run audit:purge, \d{4}-\d\d-\d\dT[\d:.]+Z\); the chain is verified from record 4, behind the hash the purge kept\./);
+      expect(cli.out).toMatch(/Records 1 to 3 were removed under the three-year retention \(npm run audit:purge, \d{4}-\d\d-\d\dT[\d:.]+Z\): the last of them, written \d{4}-\d\d-\d\dT[\d:.]+Z, was past retention, as the record the purge kept shows \(its hash is the cut's\)\. The chain is verified from record 4, behind the cut's hash\./);
       expect(cli.out).toContain(`Head: 5:${before.head!.hash}`);
     });
 
@@ -96,6 +96,8 @@ function defineRetentionSuite(store: StoreKind) {
         // One record a transaction: each batch keeps where it cut, and the trail verifies behind the last cut.
         expect(await purgeExpiredRecords(oldDb, new Date(), 1)).toEqual({ removed: 2, through: 2 });
         expect(await oldDb('audit_purges').orderBy('id').pluck('through_seq').then((s) => s.map(Number))).toEqual([1, 2]);
+        // Only the latest cut's record is kept as its proof: one record past retention, not one per batch.
+        expect(await oldDb('audit_purges').orderBy('id').pluck('through_record').then((r) => r.map((x) => x !== null))).toEqual([false, true]);
         expect(await verifyAuditChain(oldDb)).toMatchObject({ records: 1, problem: null, from: 3, head: { seq: 3 } });
       } finally {
         await oldDb.destroy();
@@ -138,13 +140,33 @@ function defineRetentionSuite(store: StoreKind) {
       expect((await verifyAuditChain(db, { anchors: [{ seq: 9, hash: kept.hash }] })).problem).toMatchObject({ kind: 'REMOVED', seq: 9 });
     });
 
+    let removedYoung: AuditRow;
+
     it('tells records removed from the start behind the triggers from a retention purge', async () => {
       await db.raw('DROP TRIGGER audit_trail_retention');
+      removedYoung = await db('audit_trail').where('seq', 4).first();
       await db('audit_trail').where('seq', 4).delete();
       expect((await verifyAuditChain(db)).problem).toEqual({ kind: 'REMOVED', seq: 1, message: 'records 1 to 4 were removed, and no retention purge removed them' });
       const cli = await verifyCommand();
       expect(cli.code).toBe(1);
       expect(cli.out).toContain('records 1 to 4 were removed, and no retention purge removed them');
+    });
+
+    it('is not fooled by a purge written behind the triggers to pass off the removal of young records', async () => {
+      const { hash, ...record } = removedYoung;
+      const forged = (row: Record<string, unknown>) => db('audit_purges').insert({ through_seq: 4, through_hash: hash, removed: 1, purged_at: new Date().toISOString(), ...row });
+      const problem = async () => (await verifyAuditChain(db)).problem?.message;
+      const claim = 'records 1 to 4 were removed, and the retention purge said to have removed them';
+
+      await forged({ through_record: JSON.stringify({ ...record, seq: 4 }) });
+      expect(await problem()).toMatch(new RegExp(`^${claim} \\(.*\\) is not one: record 4, the last it removed, was written ${record.at.replace(/\./g, '\\.')}, within the three-year retention of the purge's date$`));
+      await forged({ through_record: JSON.stringify({ ...record, seq: 4, at: FOUR_YEARS_AGO }) });
+      expect(await problem()).toMatch(/is not one: the record it kept as its proof is not record 4 \(its hash is not the cut's\)$/);
+      await forged({ through_record: JSON.stringify({ ...record, seq: 4 }), purged_at: new Date(Date.now() + 4 * 366 * 86_400_000).toISOString() });
+      expect(await problem()).toMatch(/is not one: it is dated \S+, in the future$/);
+      const cli = await verifyCommand();
+      expect(cli.code).toBe(1);
+      expect(cli.out).toContain(`AUDIT TRAIL BROKEN after 0 good records: ${claim}`);
     });
 
     it('refuses a kept head that is not one, exit 2 naming it', async () => {

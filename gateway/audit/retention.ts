@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { RETENTION_DAYS } from '../migrations/002_audit_trail';
+import type { AuditRow } from './record';
 
 export interface PurgeReport {
   /** Records removed, with their rows in the index of who was read. */
@@ -8,7 +9,7 @@ export interface PurgeReport {
   through: number | null;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** Records removed per transaction: the first purge of a long-running trail is years of records. */
 const PURGE_BATCH = 10_000;
 
@@ -34,12 +35,15 @@ export async function purgeExpiredRecords(db: Knex, now = new Date(), batch = PU
   for (let from = Number(first!.seq); from <= through; from += batch) {
     const to = Math.min(through, from + batch - 1);
     const done = await db.transaction(async (trx) => {
-      const cut = await trx('audit_trail').where('seq', to).first('hash');
+      const cut: AuditRow | undefined = await trx('audit_trail').where('seq', to).first();
       if (!cut) return null; // a gap behind the triggers: not the purge's to paper over
       // Index rows first: a row whose record is gone would be reported as unexplained.
       await trx('audit_subjects').where('seq', '<=', to).delete();
       const n = await trx('audit_trail').where('seq', '<=', to).delete();
-      await trx('audit_purges').insert({ through_seq: to, through_hash: cut.hash, removed: n, purged_at: now.toISOString() });
+      // The cut record proves the cut (its hash recomputed, its age read): only the latest is kept.
+      const { hash, ...record } = cut;
+      await trx('audit_purges').whereNotNull('through_record').update({ through_record: null });
+      await trx('audit_purges').insert({ through_seq: to, through_hash: hash, through_record: JSON.stringify({ ...record, seq: Number(record.seq) }), removed: n, purged_at: now.toISOString() });
       return n;
     });
     if (done === null) break;

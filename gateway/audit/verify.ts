@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { usesMysql } from '../../shared/db';
+import { RETENTION_DAYS } from '../migrations/002_audit_trail';
 import { AuditRow, chainHash, GENESIS_HASH } from './record';
+import { DAY_MS } from './retention';
 import { rowsOf, subjectSql } from './subject-index';
 
 export type ChainProblem =
@@ -41,6 +43,11 @@ export interface ChainReport {
   from: number;
   /** When the purge that cut the trail at `from` ran; null when the trail starts at record 1. */
   purgedAt: string | null;
+  /**
+   * The record that purge cut after, as the purge kept it: its hash recomputed and its age read,
+   * it proves the cut was a retention purge. Null for a purge made before purges kept one (014).
+   */
+  purgeProof: { at: string } | null;
   /** The last record: what to keep outside the database and pass as an anchor next time. */
   head: ChainAnchor | null;
   /** The anchors that vouch for the trail up to them; those removed under retention vouch for nothing now. */
@@ -53,7 +60,7 @@ export interface ChainReport {
  * reordered (it no longer follows the hash before it); then checks each anchor kept outside the
  * database, and names a record whose hash is no longer the one kept (rewritten).
  */
-export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAnchor[]; pageSize?: number } = {}): Promise<ChainReport> {
+export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAnchor[]; pageSize?: number; now?: Date } = {}): Promise<ChainReport> {
   const pageSize = options.pageSize ?? 5000;
   const anchors = new Map((options.anchors ?? []).map((a) => [a.seq, a.hash]));
   const first = await db('audit_trail').min({ seq: 'seq' }).first();
@@ -61,19 +68,24 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
   let expectedSeq = from;
   let records = 0;
   const matched: number[] = [];
-  const report = (problem: ChainProblem | null, head: ChainAnchor | null, purgedAt: string | null = null): ChainReport => ({
-    records, problem, from, purgedAt, head, anchors: { matched, purged: [...anchors.keys()].filter((seq) => seq < from).sort((a, b) => a - b) },
+  let purgedAt: string | null = null;
+  let purgeProof: ChainReport['purgeProof'] = null;
+  const report = (problem: ChainProblem | null, head: ChainAnchor | null): ChainReport => ({
+    records, problem, from, purgedAt: problem ? null : purgedAt, purgeProof: problem ? null : purgeProof, head,
+    anchors: { matched, purged: [...anchors.keys()].filter((seq) => seq < from).sort((a, b) => a - b) },
   });
   // A trail that starts later than record 1 follows where a retention purge cut it, or was cut behind the triggers.
   let prevHash = GENESIS_HASH;
-  let purgedAt: string | null = null;
   if (from > 1) {
     const purge = await db('audit_purges').where('through_seq', from - 1).orderBy('id', 'desc').first();
     if (!purge) {
       return report({ kind: 'REMOVED', seq: 1, message: `records 1 to ${from - 1} were removed, and no retention purge removed them` }, null);
     }
+    const unproven = purgeCutProblem(purge, from - 1, options.now ?? new Date());
+    if (unproven) return report({ kind: 'REMOVED', seq: 1, message: `records 1 to ${from - 1} were removed, and the retention purge said to have removed them (${purge.purged_at}) is not one: ${unproven}` }, null);
     prevHash = purge.through_hash;
     purgedAt = purge.purged_at;
+    purgeProof = purge.through_record ? { at: (JSON.parse(purge.through_record) as AuditRow).at } : null;
   }
   for (;;) {
     const rows: AuditRow[] = await db('audit_trail').where('seq', '>=', expectedSeq).orderBy('seq').limit(pageSize);
@@ -117,7 +129,30 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
   if (beyond !== undefined) {
     return report({ kind: 'REMOVED', seq: beyond, message: `record ${beyond}, whose hash was kept outside the database, is past the end of the trail (record ${last}): records were removed from the end` }, null);
   }
-  return report(null, records > 0 ? { seq: last, hash: prevHash } : null, purgedAt);
+  return report(null, records > 0 ? { seq: last, hash: prevHash } : null);
+}
+
+/**
+ * Why a purge row does not prove the cut it claims, or null when it does (or predates proofs): the
+ * record it kept must hash to the cut's hash, and must have been past the retention when the purge
+ * ran, which cannot be later than now (a day's leeway for clocks). A row written behind the
+ * triggers to pass off the removal of young records fails here: no other record has that hash.
+ */
+function purgeCutProblem(purge: { through_hash: string; through_record: string | null; purged_at: string }, cut: number, now: Date): string | null {
+  if (purge.through_record == null) return null;
+  let record: Omit<AuditRow, 'hash'>;
+  try {
+    record = JSON.parse(purge.through_record);
+  } catch {
+    return `the record it kept as its proof cannot be read`;
+  }
+  if (record.seq !== cut || chainHash(record) !== purge.through_hash) return `the record it kept as its proof is not record ${cut} (its hash is not the cut's)`;
+  const purgedAt = Date.parse(purge.purged_at);
+  if (!(purgedAt <= now.getTime() + DAY_MS)) return `it is dated ${purge.purged_at}, in the future`;
+  if (!(Date.parse(record.at) <= purgedAt - RETENTION_DAYS * DAY_MS)) {
+    return `record ${cut}, the last it removed, was written ${record.at}, within the three-year retention of the purge's date`;
+  }
+  return null;
 }
 
 export type IndexProblem =

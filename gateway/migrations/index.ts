@@ -11,5 +11,6 @@ import { auditSubjectsProtected } from './010_audit_subjects_protected';
 import { auditPurges } from './011_audit_purges';
 import { auditSubjectsByRecord } from './012_audit_subjects_by_record';
 import { recordedOperationsDigitsBlanked } from './013_recorded_operations_digits_blanked';
+import { auditPurgeProofs } from './014_audit_purge_proofs';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs];
