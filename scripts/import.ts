@@ -61,8 +61,9 @@ async function main(): Promise<number> {
   const config = readConfig();
   const location = storeLocation(config, name);
   console.log(`Loading ${file} into ${name} (${rules.entity}) on ${location.client === 'mysql2' ? `MySQL database ${location.where}` : `SQLite ${location.where}`}`);
-  // The file first: a store is opened (and, in a fresh data directory, created) only for a file that can be read.
-  const refusal = await checkImportFile(file);
+  // The file first: a store is opened (and, in a fresh data directory, created) only for a file that
+  // can be loaded: readable text whose header (CSV) the department takes, with at least one record.
+  const refusal = await checkImportFile(file, rules);
   if (refusal) {
     console.error(`Nothing loaded: ${refusal}`);
     return 2;

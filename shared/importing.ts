@@ -86,7 +86,7 @@ export interface ImportOptions {
   /** Rows judged, checked against the store and inserted together. */
   batchSize?: number;
   progress?: ImportProgress;
-  /** `checkImportFile` has passed already (the command checks before opening the store). */
+  /** `checkImportFile` (given the rules) has passed already (the command checks before opening the store). */
   fileChecked?: boolean;
 }
 
@@ -124,7 +124,7 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     outcome,
   });
   const format = fileFormat(file);
-  const refusal = options.fileChecked ? undefined : await checkImportFile(file);
+  const refusal = options.fileChecked ? undefined : await checkImportFile(file, rules);
   if (!format || refusal) return report({ kind: 'refused', reason: refusal ?? `${file} is neither .csv nor .jsonl` });
 
   const progress = options.progress ?? silentProgress;
@@ -170,10 +170,11 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
 
 /**
  * Why `file` cannot be loaded whatever its records say, or undefined: not .csv or .jsonl, not there,
- * not readable, empty, not text. Checked before anything else, so that `npm run import` opens (and
- * in a fresh data directory creates) the department's store only for a file it can read.
+ * not readable, empty, not text; and, given the department's `rules`, what its beginning decides for
+ * the whole file (`beginningRefusal`). Checked before anything else, so that `npm run import` opens
+ * (and in a fresh data directory creates) the department's store only for a file it can load.
  */
-export async function checkImportFile(file: string): Promise<string | undefined> {
+export async function checkImportFile<Row>(file: string, rules?: ImportRules<Row>): Promise<string | undefined> {
   const format = fileFormat(file);
   if (!format) return `${file} is neither .csv nor .jsonl`;
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return `there is no file ${file}`;
@@ -183,7 +184,28 @@ export async function checkImportFile(file: string): Promise<string | undefined>
     return `${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
   }
   if (fs.statSync(file).size === 0) return emptyFileReason(file, format);
-  return encodingRefusal(file, format);
+  const encoding = await encodingRefusal(file, format);
+  if (encoding || !rules) return encoding;
+  return beginningRefusal(rules, file, format);
+}
+
+/**
+ * The refusals of the whole file that its first record decides, as the load itself makes them: a
+ * CSV header that is not CSV, that names unknown, missing or repeated columns, or a kind the
+ * department does not take (geo: divisions); a file with no record at all (blank lines only).
+ * Reads only as far as the first record (past any blank lines), not the whole file.
+ */
+async function beginningRefusal<Row>(rules: ImportRules<Row>, file: string, format: FileFormat): Promise<string | undefined> {
+  const records = readRecords(file, format);
+  try {
+    const first = (await records.next()).value as SourceItem | undefined;
+    if (first === undefined) return emptyFileReason(file, format);
+    if (first.kind === 'refused') return first.reason;
+    if (first.kind === 'header') return headerRefusal(rules, first.fields);
+    return undefined;
+  } finally {
+    await records.return(undefined);
+  }
 }
 
 function emptyFileReason(file: string, format: FileFormat): string {

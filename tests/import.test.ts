@@ -819,6 +819,26 @@ function defineImportSuite(store: StoreKind) {
         expect(loaded.code).toBe(0);
         expect(await storeExists(config, 'credit')).toBe(true);
       });
+
+      it('refuses a whole file its beginning condemns before opening the store: a bad header, no records, divisions leave no store behind', async () => {
+        await dropStore(config, 'persons');
+        await dropStore(config, 'geo');
+        const columns = 'The columns for natural persons are idNumber, name';
+        for (const [name, source, says] of [
+          ['persons', file('nickname.csv', `${PERSONS_HEADER},nickname\n`), `Nothing loaded: line 1 (header): unknown column nickname. ${columns}`],
+          ['persons', file('missing.csv', 'idNumber,name\n35010219850312123X,张三\n'), 'Nothing loaded: line 1 (header): missing columns gender, birthDate'],
+          ['persons', file('repeated.csv', `${PERSONS_HEADER},name\n`), 'Nothing loaded: line 1 (header): the header repeats name'],
+          ['persons', file('quote.csv', `"idNumber,name\n35010219850312123X,张三\n`), 'Nothing loaded: line 1 (header): not valid CSV'],
+          ['persons', file('blank.jsonl', '\n  \n\r\n\n'), 'is empty: a JSONL file holds one JSON object a line'],
+          ['persons', file('blank.csv', '\n\n\n'), 'is empty: a CSV file begins with a header line'],
+          ['geo', file('divisions.csv', 'code,name,level,parentCode\n350102,鼓楼区,COUNTY,350100\n'), 'Nothing loaded: administrative divisions are reference data'],
+        ] as [DepartmentName, string, string][]) {
+          const command = await runCli([name, source], env);
+          expect([command.code, command.stderr]).toEqual([2, expect.stringContaining(says)]);
+          expect(command.stderr).not.toMatch(/\d+\/\d+ rows/); // no progress bar: nothing was read into a store
+          expect(await storeExists(config, name)).toBe(false);
+        }
+      });
     });
   });
 }
