@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import pino from 'pino';
 import { readConfig } from '../../shared/config';
 import { openGatewayStore } from '../store';
+import { checkConsistency } from '../quality/consistency';
 import { consistencyRuns, STALE_AFTER_MS } from '../quality/runs';
 
 /**
@@ -57,5 +58,61 @@ describe('consistency runs left behind by a stopped gateway', () => {
     expect(await another.get(run.id)).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/interrupted/) });
 
     release(new Error('stopped'));
+  });
+});
+
+/**
+ * A record one department names and its owner does not hold comes back from the gateway as its key
+ * with null fields (a parcel with `division: null`, an applicant with `status: null`): the run goes
+ * on, and no rule counts such a record as the defect it looks for.
+ */
+describe('consistency checks over records their owning department does not hold', () => {
+  const page = (nodes: unknown[]) => ({ edges: nodes.map((node) => ({ node })), pageInfo: { hasNextPage: false, endCursor: null } });
+  const representative = { idNumber: '350102199001011234', credit: { onBlacklist: false } };
+  const active = { uscc: '91350100000000001A', status: 'ACTIVE', legalRepresentative: representative };
+  const revoked = { uscc: '91350100000000002A', status: 'REVOKED', legalRepresentative: { ...representative, credit: null } };
+  const county = { code: '350102', level: 'COUNTY' };
+  const project = (projectCode: string, applicant: unknown, parcels: unknown[] = []) => ({ projectCode, status: 'APPROVED', division: county, applicant, parcels });
+  const run = (companies: unknown[], projects: unknown[]) => checkConsistency(async (document: string) => {
+    if (/allLegalPersons/.test(document)) return { allLegalPersons: page(companies) };
+    if (/naturalPersons\(/.test(document)) return { naturalPersons: [{ idNumber: representative.idNumber, status: 'ALIVE' }] };
+    if (/investmentProjects/.test(document)) return { investmentProjects: page(projects) };
+    if (/allNaturalPersons/.test(document)) return { allNaturalPersons: page([]) };
+    throw new Error(`unexpected operation ${document}`);
+  });
+  const rule = (result: Awaited<ReturnType<typeof checkConsistency>>, name: string) => result.rules.find((r) => r.rule === name)!;
+
+  it('completes with a parcel geo does not hold, and compares only the parcels it holds', async () => {
+    const result = await run([active], [
+      project('P-UNHELD', { uscc: active.uscc, status: 'ACTIVE' }, [
+        { parcelCode: '350102001001GB00001W00000000', division: { code: '350102' } },
+        { parcelCode: '350102999999GB99999W99999999', division: null },
+      ]),
+      project('P-OUTSIDE', { uscc: active.uscc, status: 'ACTIVE' }, [
+        { parcelCode: '350103001001GB00001W00000000', division: { code: '350103' } },
+        { parcelCode: '350103999999GB99999W99999999', division: null },
+      ]),
+    ]);
+    expect(rule(result, 'parcel-outside-project-division')).toMatchObject({
+      checked: 2, count: 1, samples: [{ entity: 'InvestmentProject', key: 'P-OUTSIDE', detail: 'recorded in 350102; 350103001001GB00001W00000000 lies in 350103' }],
+    });
+  });
+
+  it('does not count an applicant missing from the legal-persons register as a revoked or cancelled company', async () => {
+    const result = await run([active, revoked], [
+      project('P-UNREGISTERED', { uscc: '91350100000000009X', status: null }),
+      project('P-NOBODY', null),
+      project('P-REVOKED', { uscc: revoked.uscc, status: 'REVOKED' }),
+      project('P-ACTIVE', { uscc: active.uscc, status: 'ACTIVE' }),
+    ]);
+    expect(rule(result, 'inactive-company-with-active-project')).toMatchObject({
+      checked: 2, count: 1, samples: [{ entity: 'LegalPerson', key: revoked.uscc, detail: 'not active, yet the applicant of P-REVOKED (APPROVED)' }],
+    });
+  });
+
+  it('completes with a company whose record names no legal representative, checking the others', async () => {
+    const result = await run([active, { uscc: '91350100000000003A', status: 'ACTIVE', legalRepresentative: null }], []);
+    expect(rule(result, 'legal-representative-unknown-or-deceased')).toMatchObject({ checked: 1, count: 0 });
+    expect(rule(result, 'blacklisted-representative-of-active-company')).toMatchObject({ checked: 1, count: 0 });
   });
 });

@@ -33,6 +33,8 @@ export interface ConsistencyResult {
 
 const SAMPLES = 20;
 const ACTIVE_PROJECT = new Set(['DECLARED', 'UNDER_REVIEW', 'APPROVED', 'UNDER_CONSTRUCTION']);
+/** Revoked (吊销) or cancelled (注销): what `inactive-company-with-active-project` looks for. */
+const INACTIVE_COMPANY = new Set(['REVOKED', 'CANCELLED']);
 /** Pages through the gateway: sized to stay well inside the per-operation cost and batch limits. */
 const PAGE = { legalPersons: 100, projects: 100, persons: 500 };
 
@@ -84,6 +86,16 @@ const PERSONS = `query ConsistencyPersons($first: Int, $after: String) {
   }
 }`;
 
+/**
+ * A record one department names that the department owning it does not hold (a project's applicant
+ * missing from the legal-persons register, a parcel geo does not hold) comes back from the gateway
+ * as its key with null fields (and a NOT_IN_REGISTER data-quality flag). The rules below check only
+ * what is held: such a record is neither a breach of a rule about its fields nor a reason to stop
+ * the run. (A company's representative missing from the persons register is the one such case a
+ * rule is about: `legal-representative-unknown-or-deceased`.)
+ */
+const held = (value: unknown): boolean => value !== null && value !== undefined;
+
 /** How many leading digits of a division code name it: 2 for a province, 4 for a city, 6 for a county. */
 const SIGNIFICANT = { PROVINCE: 2, CITY: 4, COUNTY: 6 } as Record<string, number>;
 
@@ -116,11 +128,13 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
 
   // 1. Legal persons, their representatives (persons) and the representatives' credit.
   await eachPage<any>(query, LEGAL_PERSONS, 'allLegalPersons', PAGE.legalPersons, async (companies) => {
-    const ids = [...new Set(companies.map((c) => c.legalRepresentative.idNumber as string))];
-    const { naturalPersons } = await query(PERSON_STATUS, { idNumbers: ids });
-    const status = new Map<string, string>(ids.map((id, i) => [id, naturalPersons[i]?.status ?? 'UNKNOWN']));
+    // A company whose record names no representative is left to no rule here: there is no number to look up.
+    const ids = [...new Set(companies.map((c) => c?.legalRepresentative?.idNumber as string | undefined).filter((id): id is string => !!id))];
+    const { naturalPersons } = ids.length ? await query(PERSON_STATUS, { idNumbers: ids }) : { naturalPersons: [] };
+    const status = new Map<string, string>(ids.map((id, i) => [id, naturalPersons?.[i]?.status ?? 'UNKNOWN']));
     for (const c of companies) {
-      const rep = c.legalRepresentative;
+      const rep = c?.legalRepresentative;
+      if (!rep?.idNumber) continue;
       representative.checked += 1;
       const s = status.get(rep.idNumber);
       if (s === 'UNKNOWN') representative.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is not in the persons register`, rep.idNumber);
@@ -137,13 +151,23 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
   const inactiveWithProject = new Map<string, string[]>();
   await eachPage<any>(query, PROJECTS, 'investmentProjects', PAGE.projects, async (projects) => {
     for (const p of projects) {
-      inactiveApplicant.checked += 1;
-      parcelOutside.checked += 1;
-      if (ACTIVE_PROJECT.has(p.status) && p.applicant.status !== 'ACTIVE') {
-        inactiveWithProject.set(p.applicant.uscc, [...(inactiveWithProject.get(p.applicant.uscc) ?? []), `${p.projectCode} (${p.status})`]);
+      if (!p) continue;
+      // An applicant the legal-persons register does not hold has no status: it is not a revoked or
+      // cancelled company, so this rule neither checks nor counts it.
+      const applicant = p.applicant;
+      if (held(applicant?.uscc) && held(applicant?.status)) {
+        inactiveApplicant.checked += 1;
+        if (ACTIVE_PROJECT.has(p.status) && INACTIVE_COMPANY.has(applicant.status)) {
+          inactiveWithProject.set(applicant.uscc, [...(inactiveWithProject.get(applicant.uscc) ?? []), `${p.projectCode} (${p.status})`]);
+        }
       }
-      const prefix = p.division.code.slice(0, SIGNIFICANT[p.division.level] ?? 6);
-      const outside = p.parcels.filter((parcel: any) => !parcel.division.code.startsWith(prefix));
+      // A project's division is the projects department's own key; a parcel geo does not hold has no
+      // division and is left out: only the parcels geo holds are compared.
+      if (!held(p.division?.code)) continue;
+      parcelOutside.checked += 1;
+      const prefix = String(p.division.code).slice(0, SIGNIFICANT[p.division.level] ?? 6);
+      const located = (p.parcels ?? []).filter((parcel: any) => held(parcel?.division?.code));
+      const outside = located.filter((parcel: any) => !String(parcel.division.code).startsWith(prefix));
       if (outside.length) {
         parcelOutside.breach('InvestmentProject', p.projectCode,
           `recorded in ${p.division.code}; ${outside.map((x: any) => `${x.parcelCode} lies in ${x.division.code}`).join(', ')}`);
@@ -158,6 +182,7 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
   // 3. Persons against their own numbers.
   await eachPage<any>(query, PERSONS, 'allNaturalPersons', PAGE.persons, async (persons) => {
     for (const p of persons) {
+      if (!held(p?.idNumber)) continue;
       personRecord.checked += 1;
       const facts = idNumberFacts(p.idNumber);
       const wrong = [
