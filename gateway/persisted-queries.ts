@@ -1,15 +1,18 @@
 import type { ApolloServerPlugin, PersistedQueryOptions } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { holdsPersonalLiteral } from './personal-literals';
+import { connected, sharedStateRedis } from './redis-connection';
 
 export type PersistedQuerySettings = Config['persistedQueries'];
 type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
 
 /** How long Redis is not asked after a command failed. */
 const FAIL_OPEN_MS = 5_000;
+/** How long a command waits for a connection attempt under way (the first, just after start, above all). */
+const CONNECTION_WAIT_MS = 2_000;
 /** Registered queries each replica also keeps in its own memory: a province's systems send far fewer distinct ones. */
 const LOCAL_ENTRIES = 5000;
 
@@ -30,8 +33,6 @@ export class RedisPersistedQueryCache implements KeyValueCache {
   private lastWarning = 0;
   /** After a command failed, Redis is not asked until then: a silent Redis would hold each request for the command timeout. */
   private askAgainAt = 0;
-  /** Commands fail at once until the first connection: the first requests after start wait for it, a second at most. */
-  private readonly firstConnection: Promise<void>;
 
   constructor(
     private readonly redis: Redis,
@@ -39,11 +40,6 @@ export class RedisPersistedQueryCache implements KeyValueCache {
     private readonly logger: Logger,
   ) {
     redis.on('error', (err) => this.warn(err));
-    this.firstConnection = new Promise<void>((resolve) => {
-      if (redis.status === 'ready') return resolve();
-      redis.once('ready', () => resolve());
-      setTimeout(resolve, 1000).unref();
-    });
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -96,11 +92,9 @@ export class RedisPersistedQueryCache implements KeyValueCache {
     this.local.set(key, { value, expiresAt: ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : Infinity });
   }
 
-  /** Whether to ask Redis now: connected (the first connection is waited for), and not failing lately. */
+  /** Whether to ask Redis now: connected (a connection attempt under way is waited for), and not failing lately. */
   private async reachable(): Promise<boolean> {
-    if (Date.now() < this.askAgainAt) return false;
-    if (this.redis.status !== 'ready') await this.firstConnection;
-    return this.redis.status === 'ready';
+    return Date.now() >= this.askAgainAt && connected(this.redis, CONNECTION_WAIT_MS);
   }
 
   private warn(err: unknown): void {
@@ -160,6 +154,8 @@ export interface PersistedQueries {
   options: PersistedQueryOptions;
   /** Says why a hash may not be found. */
   plugin: ApolloServerPlugin;
+  /** Whether the shared cache answers, once the first connection attempt has ended (or `ms` have passed); true for memory. */
+  connected(ms: number): Promise<boolean>;
   close(): void;
 }
 
@@ -172,14 +168,9 @@ export function persistedQueries(settings: PersistedQuerySettings, logger: Logge
   const plugin = notFoundReasonPlugin;
   if (settings.cache === 'memory') {
     logger.info('persisted queries are kept in each gateway process (ONESOURCE_APQ_CACHE=memory): replicas do not share them');
-    return { options: { cache: keepingNoLiterals(new InMemoryLRUCache()), ttl }, plugin, close: () => {} };
+    return { options: { cache: keepingNoLiterals(new InMemoryLRUCache()), ttl }, plugin, connected: async () => true, close: () => {} };
   }
-  const redis = new Redis(settings.redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 500,
-    retryStrategy: (times) => Math.min(times * 200, 5000),
-  });
+  const redis = sharedStateRedis(settings.redisUrl);
   const cache = new RedisPersistedQueryCache(redis, settings, logger);
-  return { options: { cache: keepingNoLiterals(cache), ttl }, plugin, close: () => cache.close() };
+  return { options: { cache: keepingNoLiterals(cache), ttl }, plugin, connected: (ms) => connected(redis, ms), close: () => cache.close() };
 }

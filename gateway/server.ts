@@ -81,6 +81,8 @@ export interface GatewayOptions {
 }
 
 const PURPOSE_MAX = 500;
+/** How long a starting gateway waits for its first connection to Redis. */
+const REDIS_START_WAIT_MS = 5_000;
 
 export async function startGateway({ config, logger, withoutTrustLayer, registryPrepared = false }: GatewayOptions): Promise<RunningGateway> {
   // @apollo/gateway reads this switch from the environment only, in its constructor. A closed
@@ -191,6 +193,10 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   await apollo.start();
 
   const rateLimiter = createRateLimiter(config.limits.rateLimit, logger);
+  // Redis is connected before the first request is taken, however busy the machine; a Redis that
+  // is down is said so once here, and each request then goes on without it (failing open).
+  const redisUp = await Promise.all([rateLimiter.connected(REDIS_START_WAIT_MS), apq.connected(REDIS_START_WAIT_MS)]);
+  if (redisUp.includes(false)) logger.warn('Redis (ONESOURCE_REDIS_URL) cannot be reached at start: rate limits are not enforced and persisted queries are not shared until it can');
   const authenticate = rateLimitedAuthenticator(await createAuthenticator(config, registry), rateLimiter, config.limits.rateLimit.windowSeconds);
   const sharing = subgraphHandler(
     sharingSubgraph({ rules: () => guard.rules(), auditSubjects, usage: usage.source, catalog: () => live.catalog(), quality: quality.services }),

@@ -53,6 +53,20 @@ describe('persisted-query cache in Redis', () => {
     }
   });
 
+  it('shares a query registered while the connection to Redis is still slow to become ready', async () => {
+    const proxy = await silentProxy(REDIS_URL, { firstConnectionAnswersAfterMs: 1500 });
+    const slow = persistedQueries({ ...settings, redisUrl: proxy.url }, logger);
+    const other = persistedQueries(settings, logger);
+    try {
+      await slow.options.cache!.set('apq:slow-start', '{ __typename }', { ttl: 60 });
+      expect(await other.options.cache!.get('apq:slow-start')).toBe('{ __typename }');
+    } finally {
+      slow.close();
+      other.close();
+      proxy.close();
+    }
+  });
+
   it('keeps working from its own memory when Redis cannot be reached, without throwing', async () => {
     const unreachable = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     const cache = new RedisPersistedQueryCache(unreachable, settings, logger);

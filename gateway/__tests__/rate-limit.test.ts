@@ -78,6 +78,21 @@ describe('rate limits counted in leases', () => {
     }
   });
 
+  it('counts the first requests of a gateway whose connection to Redis is slow to become ready', async () => {
+    // Every answer on the first connection is held 1.5 s: ioredis is not ready (its INFO check is
+    // unanswered, then times out and it connects again) when the first requests arrive, and a
+    // command sent then would fail at once.
+    const proxy = await silentProxy(REDIS_URL, { firstConnectionAnswersAfterMs: 1500 });
+    const l = createRateLimiter({ perWindow: 3, windowSeconds: 60, byConsumer: {}, redisUrl: proxy.url, redisPrefix: prefix }, logger);
+    limiters.push(l);
+    try {
+      expect(await admitted(l, 'tax-service-slow-start', 5)).toBe(3);
+      expect(Number(await redis.get(`${prefix}rate:tax-service-slow-start`))).toBeGreaterThanOrEqual(3);
+    } finally {
+      proxy.close();
+    }
+  });
+
   it('admits every request when Redis cannot be reached (fails open)', async () => {
     const l = createRateLimiter({ perWindow: 1, windowSeconds: 60, byConsumer: {}, redisUrl: 'redis://127.0.0.1:1', redisPrefix: prefix }, logger);
     limiters.push(l);

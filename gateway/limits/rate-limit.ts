@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Logger } from '../../shared/logger';
 import type { Authenticate } from '../auth/consumer-token';
 import type { Principal } from '../context';
 import type { Limits } from './operation-limits';
+import { connected, sharedStateRedis } from '../redis-connection';
 
 export type RateLimitSettings = Limits['rateLimit'];
 
@@ -30,6 +31,8 @@ type CountingRedis = Redis & { claimRequests(key: string, windowMs: number, requ
 
 export interface RateLimiter {
   admit(consumer: string): Promise<Admission>;
+  /** Whether Redis answers, once the first connection attempt has ended (or `ms` have passed). */
+  connected(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ interface Lease {
 const ADMITTED: Admission = { admitted: true };
 /** How long requests are admitted without asking Redis after it failed to answer a claim. */
 const FAIL_OPEN_MS = 5_000;
+/** How long a claim waits for a connection attempt under way (the first, just after start, above all). */
+const CONNECTION_WAIT_MS = 2_000;
 
 /**
  * Per-consumer rate limits in Redis. A gateway claims requests from a consumer's window in leases
@@ -63,14 +68,7 @@ const FAIL_OPEN_MS = 5_000;
  * after a claim fails, Redis is not asked again for FAIL_OPEN_MS.
  */
 export function createRateLimiter(settings: RateLimitSettings, logger: Logger): RateLimiter {
-  const redis = new Redis(settings.redisUrl, {
-    lazyConnect: false,
-    // A request never waits for Redis to come back: with no connection a command fails at once.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 500,
-    retryStrategy: (times) => Math.min(times * 200, 5000),
-  }) as CountingRedis;
+  const redis = sharedStateRedis(settings.redisUrl) as CountingRedis;
   redis.defineCommand('claimRequests', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   let lastWarning = 0;
   const warn = (err: unknown) => {
@@ -79,12 +77,6 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
     logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limits are not enforced: Redis cannot be reached (failing open)');
   };
   redis.on('error', warn);
-  // Commands fail at once until the first connection is made: the first requests after start wait
-  // for it, a second at most (then, with Redis down, every request is admitted without waiting).
-  const firstConnection = new Promise<void>((resolve) => {
-    redis.once('ready', () => resolve());
-    setTimeout(resolve, 1000).unref();
-  });
   const windowMs = settings.windowSeconds * 1000;
   const leases = new Map<string, Lease>();
   // After a claim fails, requests are admitted without asking for FAIL_OPEN_MS: a Redis that
@@ -101,7 +93,10 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
     const asked = leaseSize(limit);
     const claimed = (async () => {
       if (Date.now() < askAgainAt) return false;
-      if (redis.status !== 'ready') await firstConnection;
+      if (!(await connected(redis, CONNECTION_WAIT_MS))) {
+        askAgainAt = Date.now() + FAIL_OPEN_MS;
+        return false;
+      }
       try {
         const [count, ttl] = await redis.claimRequests(`${settings.redisPrefix}rate:${consumer}`, windowMs, asked);
         const granted = Math.max(0, Math.min(asked, limit - (count - asked)));
@@ -136,6 +131,7 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
         if (!(await claim(consumer, limit))) return ADMITTED;
       }
     },
+    connected: (ms) => connected(redis, ms),
     async close() {
       // QUIT lets Redis close the connection at once; without a connection there is nothing to wait for.
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
@@ -144,7 +140,6 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
   };
 }
 
-/** HTTP 429 with Retry-After, as a GraphQL error (Apollo answers errors thrown while building the context this way). */
 /** RATE_LIMITED, knowing whom it refused (for metrics and the log; not sent). */
 export class RateLimitedError extends GraphQLError {
   constructor(message: string, extensions: Record<string, unknown>, readonly consumer: string) {
@@ -152,6 +147,7 @@ export class RateLimitedError extends GraphQLError {
   }
 }
 
+/** HTTP 429 with Retry-After, as a GraphQL error (Apollo answers errors thrown while building the context this way). */
 export function rateLimited(admission: Extract<Admission, { admitted: false }>, windowSeconds: number, consumer = 'unknown'): GraphQLError {
   // Apollo reads `http.headers` as its own HeaderMap (typed loosely: other packages re-declare `http`).
   const extensions: Record<string, unknown> = {

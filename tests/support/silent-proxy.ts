@@ -2,9 +2,12 @@ import net from 'node:net';
 
 /**
  * A TCP proxy in front of a real server (Redis) that, once told, keeps taking what clients send
- * and answers nothing: a server that accepts connections but has stopped answering.
+ * and answers nothing: a server that accepts connections but has stopped answering. With
+ * `firstConnectionAnswersAfterMs`, it holds every answer on its first connection for that long:
+ * a client's first connection slow to become ready, as on a machine busy starting a gateway.
  */
-export async function silentProxy(target: string) {
+export async function silentProxy(target: string, { firstConnectionAnswersAfterMs = 0 } = {}) {
+  let connections = 0;
   const { hostname, port } = new URL(target);
   let silent = false;
   let unanswered = 0;
@@ -16,7 +19,13 @@ export async function silentProxy(target: string) {
       if (silent) unanswered += 1; // one write per command sent
       else upstream.write(chunk);
     });
-    upstream.on('data', (chunk) => client.write(chunk));
+    connections += 1;
+    const answerFrom = connections === 1 ? Date.now() + firstConnectionAnswersAfterMs : 0;
+    upstream.on('data', (chunk) => {
+      const wait = answerFrom - Date.now();
+      if (wait > 0) setTimeout(() => client.write(chunk), wait);
+      else client.write(chunk);
+    });
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
