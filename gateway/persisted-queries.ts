@@ -11,8 +11,6 @@ type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
 
 /** How long Redis is not asked after a command failed. */
 const FAIL_OPEN_MS = 5_000;
-/** How long a command waits for a connection attempt under way (the first, just after start, above all). */
-const CONNECTION_WAIT_MS = 2_000;
 /** Registered queries each replica also keeps in its own memory: a province's systems send far fewer distinct ones. */
 const LOCAL_ENTRIES = 5000;
 
@@ -92,9 +90,12 @@ export class RedisPersistedQueryCache implements KeyValueCache {
     this.local.set(key, { value, expiresAt: ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : Infinity });
   }
 
-  /** Whether to ask Redis now: connected (a connection attempt under way is waited for), and not failing lately. */
+  /** Whether to ask Redis now: not failing lately, and ready (waited for while it connects; not asked again for a while if it does not). */
   private async reachable(): Promise<boolean> {
-    return Date.now() >= this.askAgainAt && connected(this.redis, CONNECTION_WAIT_MS);
+    if (Date.now() < this.askAgainAt) return false;
+    if (await connected(this.redis)) return true;
+    this.askAgainAt = Date.now() + FAIL_OPEN_MS;
+    return false;
   }
 
   private warn(err: unknown): void {
@@ -154,7 +155,7 @@ export interface PersistedQueries {
   options: PersistedQueryOptions;
   /** Says why a hash may not be found. */
   plugin: ApolloServerPlugin;
-  /** Whether the shared cache answers, once the first connection attempt has ended (or `ms` have passed); true for memory. */
+  /** Whether the shared cache is ready, waiting at most `ms` for it (see `connected`); true for memory. */
   connected(ms: number): Promise<boolean>;
   close(): void;
 }

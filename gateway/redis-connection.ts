@@ -2,6 +2,9 @@ import Redis from 'ioredis';
 
 /** Errors that say Redis is down or not there (as opposed to slow): nothing is gained by waiting. */
 const DOWN = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** How long a command waits for Redis to become ready (just after start, above all). */
+const CONNECTION_WAIT_MS = 2_000;
+
 /** The last connection error of each client made here: whether Redis was found down. */
 const foundDown = new WeakMap<Redis, boolean>();
 
@@ -33,7 +36,7 @@ export function sharedStateRedis(url: string): Redis {
  * early only when Redis was found down (connection refused, host unknown): then the request goes
  * on without it at once.
  */
-export function connected(redis: Redis, ms: number): Promise<boolean> {
+export function connected(redis: Redis, ms = CONNECTION_WAIT_MS): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   // Closed, or a lazy client nobody asked to connect, or down at the last attempt.
   if (redis.status === 'end' || redis.status === 'wait' || foundDown.get(redis)) return Promise.resolve(false);

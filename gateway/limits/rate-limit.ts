@@ -31,7 +31,7 @@ type CountingRedis = Redis & { claimRequests(key: string, windowMs: number, requ
 
 export interface RateLimiter {
   admit(consumer: string): Promise<Admission>;
-  /** Whether Redis answers, once the first connection attempt has ended (or `ms` have passed). */
+  /** Whether Redis is ready, waiting at most `ms` for it (see `connected`). */
   connected(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -57,8 +57,6 @@ interface Lease {
 const ADMITTED: Admission = { admitted: true };
 /** How long requests are admitted without asking Redis after it failed to answer a claim. */
 const FAIL_OPEN_MS = 5_000;
-/** How long a claim waits for a connection attempt under way (the first, just after start, above all). */
-const CONNECTION_WAIT_MS = 2_000;
 
 /**
  * Per-consumer rate limits in Redis. A gateway claims requests from a consumer's window in leases
@@ -93,7 +91,7 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
     const asked = leaseSize(limit);
     const claimed = (async () => {
       if (Date.now() < askAgainAt) return false;
-      if (!(await connected(redis, CONNECTION_WAIT_MS))) {
+      if (!(await connected(redis))) {
         askAgainAt = Date.now() + FAIL_OPEN_MS;
         return false;
       }
