@@ -47,7 +47,7 @@ describeInBrowser('the developer portal in headless Chromium', () => {
   let origin: string;
   /** Seeded consumers' tokens, when the gateway offers them (dev mode, once auth is in). */
   let devConsumers: DevConsumer[] | undefined;
-  const requests: { url: string; headers: Record<string, string> }[] = [];
+  const requests: { url: string; headers: Record<string, string>; body: string }[] = [];
   const pageErrors: string[] = [];
   const refused: string[] = [];
 
@@ -59,7 +59,7 @@ describeInBrowser('the developer portal in headless Chromium', () => {
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    context.on('request', (request) => requests.push({ url: request.url(), headers: request.headers() }));
+    context.on('request', (request) => requests.push({ url: request.url(), headers: request.headers(), body: request.postData() ?? '' }));
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
@@ -114,8 +114,15 @@ describeInBrowser('the developer portal in headless Chromium', () => {
     return JSON.parse(await responseText());
   }
 
+  /** The GraphQL requests the page made since `from`. */
+  const graphqlSince = (from: number) => requests.slice(from).filter((r) => new URL(r.url).pathname === '/graphql');
+
+  /** The value of the variables editor. */
+  const variablesText = () => page.evaluate<string>(`document.querySelector('.graphiql-editor-tool .CodeMirror')?.CodeMirror?.getValue() ?? ''`);
+
   it('opens in Chinese with the review ready, its variables taken from the seed data', async () => {
     const { projectCode } = await firstProject();
+    const opened = requests.length;
     const res = await page.goto(`${origin}/`);
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-type']).toMatch(/text\/html/);
@@ -127,10 +134,21 @@ describeInBrowser('the developer portal in headless Chromium', () => {
       `[...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')].map((e) => e.CodeMirror.getValue()).find((v) => v.includes('projectCode')) ?? ''`,
     );
     expect(JSON.parse(variables)).toEqual({ projectCode });
+
+    // Opening the page reads no one's personal data, and claims no purpose nobody stated.
+    await expect(page.inputValue('[data-testid="purpose"]')).resolves.toBe('');
+    const sent = graphqlSince(opened);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const r of sent) {
+      expect(r.body).not.toMatch(/legalRepresentative|idNumber/);
+      expect(r.headers['x-purpose']).toBeUndefined();
+    }
+    await expect(page.locator('[data-testid="sample"]').innerText()).resolves.toContain(projectCode);
   });
 
   it('runs the five-department review and shows the applicant from the seed data', async () => {
     const { projectCode, applicantName } = await firstProject();
+    await page.fill('[data-testid="purpose"]', '投资项目并联审批');
     const answer = await runReview();
     expect(answer.data.investmentProject.projectCode).toBe(projectCode);
     expect(answer.data.investmentProject.applicant.name).toBe(applicantName);
@@ -156,12 +174,92 @@ describeInBrowser('the developer portal in headless Chromium', () => {
     }
   });
 
+  it('reads a person only when an operation about one is opened, as the consumer and for the purpose stated', async () => {
+    // Here the consumer is the pasted drc-approval token, its purpose 企业投资项目备案审查 (above).
+    const { projectCode } = await firstProject();
+    const project = await stack.query(
+      `query ($projectCode: ID!) { investmentProject(projectCode: $projectCode) { applicant { legalRepresentative { idNumber name } } } }`,
+      { projectCode },
+      asConsumer('drc-approval'),
+    );
+    const representative = project.data.investmentProject.applicant.legalRepresentative;
+    const from = requests.length;
+    await page.click('[data-operation="verify"]');
+    await page.waitForSelector('[data-testid="sample"][data-state="ready"]');
+    await page.waitForFunction((id) => (globalThis as any).document.querySelector('.graphiql-editor-tool .CodeMirror')?.CodeMirror?.getValue().includes(id), representative.idNumber);
+    expect(JSON.parse(await variablesText())).toEqual({ idNumber: representative.idNumber, name: representative.name });
+    const personRead = graphqlSince(from).filter((r) => r.body.includes('legalRepresentative'));
+    expect(personRead).toHaveLength(1);
+    expect(decodeURIComponent(personRead[0].headers['x-purpose'])).toBe('企业投资项目备案审查');
+    // The idNumber is in the variables the developer asked for, not shown in the page's header.
+    await expect(page.locator('[data-testid="sample"]').innerText()).resolves.not.toContain(representative.idNumber);
+  });
+
+  it("keeps a purpose to the consumer it was stated for", async () => {
+    const picker = page.locator('[data-testid="consumer"]');
+    if (!(await picker.count())) {
+      // eslint-disable-next-line no-console
+      console.warn('SKIPPED: the gateway offers no dev consumers: no picker to switch consumers with.');
+      return;
+    }
+    await picker.selectOption('auditor');
+    await expect(page.inputValue('[data-testid="purpose"]')).resolves.toBe('');
+    await page.fill('[data-testid="purpose"]', '个人信息保护合规审计');
+    await picker.selectOption('');
+    await expect(page.inputValue('[data-testid="purpose"]')).resolves.toBe('企业投资项目备案审查');
+    await picker.selectOption('auditor');
+    await expect(page.inputValue('[data-testid="purpose"]')).resolves.toBe('个人信息保护合规审计');
+    await picker.selectOption('');
+  });
+
+  it('sends a Chinese X-Purpose typed in the headers editor, and names a header a browser cannot send', async () => {
+    const HEADERS_EDITOR = `document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror').CodeMirror`;
+    await page.click('.graphiql-editor-tools button[data-name="headers"]');
+    await page.evaluate(`${HEADERS_EDITOR}.setValue(JSON.stringify({ 'X-Purpose': '营商环境监测' }))`);
+    const from = requests.length;
+    const answer = await runReview();
+    expect(answer.data.investmentProject.projectCode).toEqual(expect.any(String));
+    const sent = graphqlSince(from);
+    expect(sent.length).toBeGreaterThan(0);
+    // One X-Purpose, the editor's (it wins over the page's field), percent-encoded.
+    for (const r of sent) expect(decodeURIComponent(r.headers['x-purpose'])).toBe('营商环境监测');
+
+    await page.evaluate(`${HEADERS_EDITOR}.setValue(JSON.stringify({ 'X-Department-Note': '市场监管' }))`);
+    const before = requests.length;
+    const refused = await runReview();
+    expect(refused.errors[0].message).toContain('"x-department-note"');
+    expect(refused.errors[0].message).toContain('ISO-8859-1');
+    expect(graphqlSince(before)).toHaveLength(0);
+    await page.evaluate(`${HEADERS_EDITOR}.setValue('')`);
+    await page.click('.graphiql-editor-tools button[data-name="variables"]');
+  });
+
   it('switches its labels to English and back', async () => {
     await page.click('.os-language button[lang="en"]');
     await expect(page.locator('.os-brand').innerText()).resolves.toContain('Developer portal');
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await page.click('.os-language button[lang="zh-CN"]');
     await expect(page.locator('.os-brand').innerText()).resolves.toContain('开发者门户');
+  });
+
+  it('lays the catalogue out in the language chosen: Chinese terms beside the field names, share types in words', async () => {
+    await page.click('[data-view="catalogue"]');
+    const report = page.locator('.os-report[data-report="catalog"]');
+    await report.locator('xpath=self::*[@data-state="ready"]').waitFor();
+    const items = report.locator('table table').first();
+    const headings = await items.locator('xpath=./thead/tr/th').allInnerTexts();
+    // What a row is and whether the caller may read it come first.
+    expect(headings.slice(0, 4).map((h) => h.replace(/\s+/g, ' '))).toEqual(['名称 name', '数据项 coordinate', '当前调用方可读 readable', '共享类型 shareType']);
+    await expect(report.innerText()).resolves.toContain('有条件共享');
+    await expect(report.innerText()).resolves.not.toMatch(/\bCONDITIONAL\b/);
+
+    await page.click('.os-language button[lang="en"]');
+    await expect(items.locator('xpath=./thead/tr/th').first().innerText()).resolves.toBe('name');
+    await expect(report.innerText()).resolves.toMatch(/\bCONDITIONAL\b/);
+    await expect(page.title()).resolves.toBe('OneSource · Developer portal');
+    await page.click('.os-language button[lang="zh-CN"]');
+    await expect(page.title()).resolves.toContain('开发者门户');
+    await page.click('[data-view="playground"]');
   });
 
   it('as market-portal, shows the review\'s conditional fields as FORBIDDEN', async () => {
@@ -219,6 +317,70 @@ describeInBrowser('the developer portal in headless Chromium', () => {
     expect(requests.slice(from).filter((r) => new URL(r.url).pathname === '/graphql').length).toBeGreaterThan(0);
     await expect(report.locator('.os-unavailable').count()).resolves.toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'portal-usage.png') });
+  });
+
+  it('draws each count once in the usage view: a list inside a table is a small table, not bars again', async () => {
+    const report = page.locator('.os-report[data-report="usageReport"]');
+    await expect(report.locator('.os-bars').count()).resolves.toBeGreaterThan(0);
+    // market-portal's review above was refused credit's conditional fields: errorsByCode has rows.
+    await expect(report.locator('td table').count()).resolves.toBeGreaterThan(0);
+    await expect(report.locator('td .os-bars').count()).resolves.toBe(0);
+  });
+
+  it('fits a phone: nothing wider than the screen, the editors above the response', async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN', isMobile: true });
+    phone.on('request', (request) => requests.push({ url: request.url(), headers: request.headers(), body: request.postData() ?? '' }));
+    try {
+      const small = await phone.newPage();
+      small.on('pageerror', (error) => pageErrors.push(error.message));
+      await small.goto(`${origin}/`);
+      await small.waitForSelector('[data-testid="sample"][data-state="ready"]', { timeout: 60_000 });
+      expect(await small.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      for (const control of ['[data-testid="purpose"]', '.graphiql-execute-button', '[data-operation="verify"]']) {
+        const box = await small.locator(control).boundingBox();
+        expect(box).not.toBeNull();
+        expect(box!.x).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+      }
+      const query = await small.locator('.graphiql-query-editor').boundingBox();
+      const response = await small.locator('.graphiql-response').boundingBox();
+      expect(response!.y).toBeGreaterThanOrEqual(query!.y + query!.height - 1);
+      expect(response!.width).toBeGreaterThan(250);
+      expect(response!.height).toBeGreaterThan(150);
+      await small.screenshot({ path: path.join(ARTIFACTS, 'portal-phone.png'), fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('asks for new dev tokens before the ones it holds expire, and uses them', async () => {
+    if (!devConsumers?.length) {
+      // eslint-disable-next-line no-console
+      console.warn('SKIPPED: the gateway offers no dev consumers: no tokens to renew.');
+      return;
+    }
+    const later = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    later.on('request', (request) => requests.push({ url: request.url(), headers: request.headers(), body: request.postData() ?? '' }));
+    try {
+      const tab = await later.newPage();
+      tab.on('pageerror', (error) => pageErrors.push(error.message));
+      await tab.clock.install();
+      await tab.goto(`${origin}/`);
+      await tab.waitForSelector('[data-testid="sample"][data-state="ready"]', { timeout: 60_000 });
+      // Dev tokens live an hour: 56 minutes on, the page asks for the list again.
+      const renewed = tab.waitForResponse((r) => new URL(r.url()).pathname === '/playground/dev-consumers');
+      await tab.clock.runFor('56:00');
+      const fresh = (await (await renewed).json()) as DevConsumer[];
+      const token = fresh.find((c) => c.id === 'drc-approval')!.token;
+      const from = requests.length;
+      await tab.click('[data-view="catalogue"]');
+      await tab.waitForSelector('.os-report[data-state="ready"]', { timeout: 60_000 });
+      const sent = requests.slice(from).filter((r) => new URL(r.url).pathname === '/graphql');
+      expect(sent.length).toBeGreaterThan(0);
+      for (const r of sent) expect(r.headers.authorization).toBe(`Bearer ${token}`);
+    } finally {
+      await later.close();
+    }
   });
 
   it('serves its bundles gzipped and cacheable for good, and nothing at unknown asset paths', async () => {

@@ -2,13 +2,25 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { GraphiQL, GraphiQLInterface, GraphiQLProvider } from 'graphiql';
 import { useEditorContext } from '@graphiql/react';
 import { Credentials, createFetcher, request } from './connection';
-import { DevConsumer, defaultConsumer, loadDevConsumers } from './dev-consumers';
+import { DevConsumer, defaultConsumer, loadDevConsumers, renewalDelay } from './dev-consumers';
 import { Label, Language, initialLanguage, rememberLanguage, translate } from './i18n';
-import { EMPTY_SAMPLE, OPERATIONS, ReadyOperation, SAMPLE_QUERY, Sample, operationName, sampleFrom, variablesText } from './operations';
+import {
+  EMPTY_SAMPLE,
+  OPERATIONS,
+  PERSON_SAMPLE_QUERY,
+  PROJECT_SAMPLE_QUERY,
+  ReadyOperation,
+  Sample,
+  operationName,
+  personSampleFrom,
+  projectSampleFrom,
+  variablesText,
+} from './operations';
 import { ReportView } from './report-view';
 
 type View = 'playground' | 'catalogue' | 'usage';
-type SampleState = { state: 'loading' } | { state: 'ready'; sample: Sample } | { state: 'failed'; reason: string };
+/** Where reading the sample keys stands (the keys themselves are kept apart: a failed person read keeps the project's). */
+type SampleStatus = { state: 'loading' | 'ready' | 'person-loading' } | { state: 'failed' | 'person-failed'; reason: string };
 
 export interface AppProps {
   /** The gateway offers seeded consumers' tokens (dev mode only). */
@@ -16,24 +28,34 @@ export interface AppProps {
 }
 
 const PASTED = '';
-const DEFAULT_PURPOSE = '投资项目并联审批';
+const PURPOSES_KEY = 'onesource.purposes';
 
 export function App({ devConsumers }: AppProps) {
   const [language, setLanguage] = useState<Language>(initialLanguage);
   const t = (label: Label, params?: Record<string, string>) => translate(language, label, params);
   useEffect(() => rememberLanguage(language), [language]);
 
-  // Tokens stay in this tab's session only; the purpose is remembered.
+  // Tokens and purposes stay in this tab's session only. A purpose is stated by a person for one
+  // consumer: it starts empty, and is never carried over to another consumer (an auditor's
+  // requests must not go out under an approval system's purpose).
   const [consumers, setConsumers] = useState<DevConsumer[] | null>(devConsumers ? null : []);
   const [consumerId, setConsumerId] = useState<string>(() => sessionValue('onesource.consumer') ?? PASTED);
   const [pastedToken, setPastedToken] = useState<string>(() => sessionValue('onesource.token') ?? '');
-  const [purpose, setPurpose] = useState<string>(() => localValue('onesource.purpose') ?? DEFAULT_PURPOSE);
+  const [purposes, setPurposes] = useState<Record<string, string>>(() => sessionRecord(PURPOSES_KEY));
+  useEffect(() => forgetLocal('onesource.purpose'), []); // kept by earlier versions for every consumer
 
+  // Dev tokens live an hour: the list is asked for again before the first expires.
+  const [listRound, setListRound] = useState(0);
   useEffect(() => {
     if (!devConsumers) return;
     let live = true;
     void loadDevConsumers().then((list) => {
       if (!live) return;
+      if (list.length === 0 && listRound > 0) {
+        // The gateway did not answer a renewal: keep the tokens held, and ask again soon.
+        window.setTimeout(() => live && setListRound((r) => r + 1), 30_000);
+        return;
+      }
       setConsumers(list);
       setConsumerId((current) => {
         if (current && list.some((c) => c.id === current)) return current;
@@ -44,41 +66,64 @@ export function App({ devConsumers }: AppProps) {
     return () => {
       live = false;
     };
-  }, [devConsumers]);
+  }, [devConsumers, listRound]);
+  useEffect(() => {
+    const delay = consumers ? renewalDelay(consumers) : null;
+    if (delay === null || !consumers) return;
+    const renew = () => setListRound((r) => r + 1);
+    const timer = window.setTimeout(renew, delay);
+    // A laptop that slept past the moment: renew as soon as the page is looked at again.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible' && (renewalDelay(consumers) ?? Infinity) <= 10_000) renew();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.clearTimeout(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [consumers]);
 
   const picked = consumers?.find((c) => c.id === consumerId);
   const token = picked ? picked.token : pastedToken;
-  useEffect(() => storeSession('onesource.consumer', picked ? picked.id : PASTED), [picked]);
+  const speaker = picked ? picked.id : PASTED;
+  const purpose = purposes[speaker] ?? '';
+  const setPurpose = useCallback((text: string) => setPurposes((all) => ({ ...all, [speaker]: text })), [speaker]);
+  useEffect(() => storeSession('onesource.consumer', speaker), [speaker]);
   useEffect(() => storeSession('onesource.token', pastedToken), [pastedToken]);
-  useEffect(() => storeLocal('onesource.purpose', purpose), [purpose]);
+  useEffect(() => storeSession(PURPOSES_KEY, JSON.stringify(purposes)), [purposes]);
 
   // Read when a request leaves: typing a purpose re-creates nothing. A new token is a new
-  // consumer, so GraphiQL gets a new fetcher and introspects again.
+  // consumer, so GraphiQL gets a new fetcher and introspects again, once the token stops changing
+  // (a pasted token arrives keystroke by keystroke when typed).
   const credentials = useRef<Credentials>({ token, purpose });
   credentials.current = { token, purpose };
   const currentCredentials = useCallback(() => credentials.current, []);
-  const fetcher = useMemo(() => createFetcher(currentCredentials), [token, currentCredentials]);
+  const settledPastedToken = useSettled(pastedToken, 400);
+  const settledToken = picked ? picked.token : settledPastedToken;
+  const fetcher = useMemo(() => createFetcher(currentCredentials), [settledToken, currentCredentials]);
   const ready = consumers !== null;
 
-  // Seed keys for the ready-made operations, read through the gateway as the current consumer
-  // (again with a new token, until one answers).
-  const [sample, setSample] = useState<SampleState>({ state: 'loading' });
-  const haveSample = sample.state === 'ready';
+  // A project's keys for the ready-made operations, read through the gateway as the current
+  // consumer (again with a new token, until one answers). No personal data: see Sample.
+  const [sample, setSample] = useState<Sample>(EMPTY_SAMPLE);
+  const [sampleStatus, setSampleStatus] = useState<SampleStatus>({ state: 'loading' });
+  const haveSample = sample.projectCode !== '';
   useEffect(() => {
     if (!ready || haveSample) return;
     let live = true;
-    setSample({ state: 'loading' });
-    request(currentCredentials(), SAMPLE_QUERY)
+    setSampleStatus({ state: 'loading' });
+    request(currentCredentials(), PROJECT_SAMPLE_QUERY)
       .then((answer) => {
         if (!live) return;
-        const found = sampleFrom(answer.data);
-        setSample(found ? { state: 'ready', sample: found } : { state: 'failed', reason: answer.errors?.[0]?.message ?? 'no project' });
+        const found = projectSampleFrom(answer.data);
+        if (found) setSample({ ...EMPTY_SAMPLE, ...found });
+        setSampleStatus(found ? { state: 'ready' } : { state: 'failed', reason: answer.errors?.[0]?.message ?? t('noProject') });
       })
-      .catch((e: Error) => live && setSample({ state: 'failed', reason: e.message }));
+      .catch((e: Error) => live && setSampleStatus({ state: 'failed', reason: e.message }));
     return () => {
       live = false;
     };
-  }, [ready, token, haveSample, currentCredentials]);
+  }, [ready, settledToken, haveSample, currentCredentials]);
 
   const review = OPERATIONS[0];
   const defaultTabs = useMemo(() => [{ query: review.query, variables: variablesText(review, EMPTY_SAMPLE) }], [review]);
@@ -100,8 +145,11 @@ export function App({ devConsumers }: AppProps) {
         purpose={purpose}
         setPurpose={setPurpose}
         credentials={currentCredentials}
-        token={token}
+        token={settledToken}
         sample={sample}
+        setSample={setSample}
+        sampleStatus={sampleStatus}
+        setSampleStatus={setSampleStatus}
       />
     </GraphiQLProvider>
   );
@@ -120,21 +168,48 @@ interface PortalProps {
   setPurpose(purpose: string): void;
   credentials(): Credentials;
   token: string;
-  sample: SampleState;
+  sample: Sample;
+  setSample(sample: Sample): void;
+  sampleStatus: SampleStatus;
+  setSampleStatus(status: SampleStatus): void;
 }
 
 function Portal(props: PortalProps) {
-  const { language, setLanguage, t, consumers, consumerId, sample, credentials, token } = props;
+  const { language, setLanguage, t, consumers, consumerId, sample, setSample, sampleStatus, setSampleStatus, credentials, token } = props;
   const [view, setView] = useState<View>('playground');
   const editors = useEditorContext({ nonNull: true });
   const [activeOperation, setActiveOperation] = useState<ReadyOperation['id'] | null>(null);
 
-  const currentSample = sample.state === 'ready' ? sample.sample : EMPTY_SAMPLE;
+
+  /**
+   * An operation about a person needs one: the first time, the project's representative is read,
+   * as this consumer and under the purpose stated now (so the read is in the audit trail as theirs).
+   */
+  const withPerson = async (values: Sample): Promise<Sample> => {
+    if (values.idNumber || !values.projectCode) return values;
+    setSampleStatus({ state: 'person-loading' });
+    try {
+      const answer = await request(credentials(), PERSON_SAMPLE_QUERY, { projectCode: values.projectCode });
+      const person = personSampleFrom(answer.data);
+      if (!person) {
+        setSampleStatus({ state: 'person-failed', reason: answer.errors?.[0]?.message ?? t('noPerson') });
+        return values;
+      }
+      const found = { ...values, ...person };
+      setSample(found);
+      setSampleStatus({ state: 'ready' });
+      return found;
+    } catch (e) {
+      setSampleStatus({ state: 'person-failed', reason: (e as Error).message });
+      return values;
+    }
+  };
 
   /** Opens a ready-made operation: its own tab if it has one, else this tab when untouched, else a new tab. */
-  const openOperation = (operation: ReadyOperation, values: Sample) => {
+  const openOperation = async (operation: ReadyOperation, known: Sample) => {
     const { queryEditor, variableEditor } = editors;
     if (!queryEditor || !variableEditor) return;
+    const values = operation.aboutAPerson ? await withPerson(known) : known;
     const variables = variablesText(operation, values);
     const fill = () => {
       if (queryEditor.getValue().trim() !== operation.query.trim()) queryEditor.setValue(operation.query);
@@ -160,7 +235,7 @@ function Portal(props: PortalProps) {
   // When the sample arrives, the review opened by default gets its variables.
   const filled = useRef(false);
   useEffect(() => {
-    if (filled.current || sample.state !== 'ready' || !editors.queryEditor || !editors.variableEditor) return;
+    if (filled.current || !sample.projectCode || !editors.queryEditor || !editors.variableEditor) return;
     filled.current = true;
     const current = editors.queryEditor.getValue().trim();
     const operation = OPERATIONS.find((o) => o.query.trim() === current);
@@ -168,7 +243,7 @@ function Portal(props: PortalProps) {
     const placeholder = variablesText(operation, EMPTY_SAMPLE);
     const variables = editors.variableEditor.getValue().trim();
     if (variables === '' || variables === placeholder) {
-      editors.variableEditor.setValue(variablesText(operation, sample.sample));
+      editors.variableEditor.setValue(variablesText(operation, sample));
       setActiveOperation(operation.id);
     }
   }, [sample, editors.queryEditor, editors.variableEditor]);
@@ -228,6 +303,8 @@ function Portal(props: PortalProps) {
               data-testid="purpose"
               type="text"
               placeholder={t('purposePlaceholder')}
+              title={t('purposeHint')}
+              className={props.purpose.trim() ? '' : 'os-missing'}
               value={props.purpose}
               onChange={(e) => props.setPurpose(e.target.value)}
             />
@@ -252,15 +329,17 @@ function Portal(props: PortalProps) {
             data-operation={operation.id}
             className={activeOperation === operation.id ? 'active' : ''}
             title={t(operation.hint)}
-            onClick={() => openOperation(operation, currentSample)}
+            onClick={() => void openOperation(operation, sample)}
           >
             {t(operation.label)}
           </button>
         ))}
-        <span className="os-sample" data-testid="sample" data-state={sample.state}>
-          {sample.state === 'loading' && t('sampleLoading')}
-          {sample.state === 'ready' && `${t('sampleFrom')}: ${sample.sample.projectCode} · ${sample.sample.idNumber}`}
-          {sample.state === 'failed' && `${t('sampleFailed')} (${sample.reason})`}
+        <span className="os-sample" data-testid="sample" data-state={sampleStatus.state}>
+          {sampleStatus.state === 'loading' && t('sampleLoading')}
+          {sampleStatus.state === 'person-loading' && t('personLoading')}
+          {sampleStatus.state === 'ready' && `${t('sampleFrom')}: ${sample.projectCode}`}
+          {sampleStatus.state === 'failed' && `${t('sampleFailed')} (${sampleStatus.reason})`}
+          {sampleStatus.state === 'person-failed' && `${t('personFailed')} (${sampleStatus.reason})`}
         </span>
       </div>
 
@@ -272,11 +351,22 @@ function Portal(props: PortalProps) {
             </GraphiQL.Logo>
           </GraphiQLInterface>
         </div>
-        {view === 'catalogue' && <ReportView field="catalog" intro={t('catalogueIntro')} credentials={credentials} token={token} t={t} />}
-        {view === 'usage' && <ReportView field="usageReport" intro={t('usageIntro')} credentials={credentials} token={token} t={t} charts />}
+        {view === 'catalogue' && <ReportView field="catalog" intro={t('catalogueIntro')} credentials={credentials} token={token} t={t} language={language} />}
+        {view === 'usage' && <ReportView field="usageReport" intro={t('usageIntro')} credentials={credentials} token={token} t={t} language={language} charts />}
       </main>
     </div>
   );
+}
+
+/** The value once it has stayed the same for `ms`. */
+function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    if (Object.is(value, settled)) return;
+    const timer = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(timer);
+  }, [value, settled, ms]);
+  return settled;
 }
 
 function sessionValue(key: string): string | null {
@@ -287,11 +377,12 @@ function sessionValue(key: string): string | null {
   }
 }
 
-function localValue(key: string): string | null {
+function sessionRecord(key: string): Record<string, string> {
   try {
-    return localStorage.getItem(key);
+    const value: unknown = JSON.parse(sessionValue(key) ?? '{}');
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : {};
   } catch {
-    return null;
+    return {};
   }
 }
 
@@ -303,10 +394,10 @@ function storeSession(key: string, value: string): void {
   }
 }
 
-function storeLocal(key: string, value: string): void {
+function forgetLocal(key: string): void {
   try {
-    localStorage.setItem(key, value);
+    localStorage.removeItem(key);
   } catch {
-    // not kept across reloads: harmless
+    // storage disabled: nothing kept
   }
 }

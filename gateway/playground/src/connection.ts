@@ -56,20 +56,48 @@ export type Fetcher = GraphiQLProps['fetcher'];
 
 /**
  * GraphiQL's fetcher: the page's token and purpose as they are when a request leaves, then
- * whatever the headers editor adds (so a header typed there wins).
+ * whatever the headers editor adds (so a header typed there wins, whatever its case). A purpose
+ * typed there in Chinese is percent-encoded like the page's own; any other header a browser cannot
+ * send is refused with an answer saying which, instead of a failed fetch.
  */
 export function createFetcher(credentials: () => Credentials): Fetcher {
   // The wire's errors are plain objects, not GraphQLError instances; GraphiQL only prints them.
-  return (params, options) =>
-    postGraphQL(params, { ...credentialHeaders(credentials()), ...stringHeaders(options?.headers) }) as unknown as ReturnType<Fetcher>;
+  return (params, options) => {
+    const typed = editorHeaders(options?.headers);
+    const unsendable = Object.keys(typed).filter((name) => !SENDABLE.test(typed[name]));
+    if (unsendable.length > 0) return Promise.resolve(unsendableHeaders(unsendable)) as unknown as ReturnType<Fetcher>;
+    return postGraphQL(params, { ...credentialHeaders(credentials()), ...typed }) as unknown as ReturnType<Fetcher>;
+  };
+}
+
+/** What fetch() accepts in a header value: code points up to U+00FF, without NUL, CR or LF. */
+const SENDABLE = /^[^\0\r\n\u0100-\uffff]*$/;
+
+function unsendableHeaders(names: string[]): GraphQLResult {
+  const list = names.map((n) => `"${n}"`).join(', ');
+  return {
+    errors: [
+      {
+        message:
+          `Header ${list} holds characters a browser cannot send (only ISO-8859-1 is allowed): percent-encode the value ` +
+          `(encodeURIComponent). 请求头 ${list} 含浏览器无法发送的字符，请先进行百分号编码。X-Purpose is encoded for you.`,
+        extensions: { code: 'BAD_USER_INPUT', headers: names },
+      },
+    ],
+  };
 }
 
 export function request(credentials: Credentials, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult> {
   return postGraphQL({ query, variables }, credentialHeaders(credentials));
 }
 
-function stringHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
+/** The headers editor's headers, names in lower case (so they replace the page's own), X-Purpose encoded. */
+function editorHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (value != null) out[name] = String(value);
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value == null) continue;
+    const key = name.trim().toLowerCase();
+    out[key] = key === 'x-purpose' ? purposeHeader(String(value).trim()) : String(value);
+  }
   return out;
 }

@@ -30,3 +30,28 @@ export async function loadDevConsumers(): Promise<DevConsumer[]> {
 export function defaultConsumer(consumers: DevConsumer[]): DevConsumer | undefined {
   return consumers.find((c) => c.id === 'drc-approval') ?? consumers[0];
 }
+
+const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+const RENEW_AT_THE_EARLIEST_MS = 10_000;
+
+/**
+ * Milliseconds until the list should be asked for again: five minutes before the first of its
+ * tokens expires (dev tokens live an hour), so a page left open keeps working. Null when no token
+ * says when it expires.
+ */
+export function renewalDelay(consumers: DevConsumer[], now = Date.now()): number | null {
+  const expiries = consumers.map((c) => tokenExpiry(c.token)).filter((at): at is number => at !== null);
+  if (expiries.length === 0) return null;
+  return Math.max(RENEW_AT_THE_EARLIEST_MS, Math.min(...expiries) - RENEW_BEFORE_EXPIRY_MS - now);
+}
+
+/** A JWT's `exp` in milliseconds, read without checking the token (the gateway checks). */
+function tokenExpiry(token: string): number | null {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const exp = JSON.parse(atob(payload)).exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}

@@ -11,11 +11,19 @@ const labels = {
   token: { zh: '令牌', en: 'Token' },
   tokenPlaceholder: { zh: '粘贴调用方令牌（npm run token -- drc-approval）', en: 'Paste a consumer token (npm run token -- drc-approval)' },
   purpose: { zh: '用途 X-Purpose', en: 'Purpose X-Purpose' },
-  purposePlaceholder: { zh: '例：投资项目并联审批', en: 'e.g. parallel approval of a project' },
+  purposePlaceholder: { zh: '例：投资项目并联审批（有条件字段须填写）', en: 'e.g. parallel approval of a project (needed for conditional fields)' },
+  purposeHint: {
+    zh: '本调用方此次读取数据的用途，随每个请求发送并记入审计日志；切换调用方不会沿用。',
+    en: "What this consumer reads the data for: sent with every request and kept in the audit trail; not carried over to another consumer.",
+  },
   operations: { zh: '常用操作', en: 'Ready-made operations' },
   sampleLoading: { zh: '正在从网关读取示例数据…', en: 'Reading sample data through the gateway…' },
   sampleFrom: { zh: '变量取自种子数据', en: 'Variables from the seed data' },
   sampleFailed: { zh: '无法读取示例数据，变量需手动填写', en: 'Could not read sample data; fill the variables by hand' },
+  noProject: { zh: '没有可读取的项目', en: 'no project to read' },
+  personLoading: { zh: '正在以当前调用方及用途读取项目的法定代表人…', en: "Reading the project's legal representative as this consumer, for the stated purpose…" },
+  personFailed: { zh: '无法读取示例人员，变量需手动填写', en: 'Could not read a sample person; fill the variables by hand' },
+  noPerson: { zh: '项目没有可读取的法定代表人', en: 'the project has no legal representative to read' },
   opReview: { zh: '项目五部门联审', en: 'Project review, five departments' },
   opReviewHint: { zh: '一个项目：发改、自然资源、市场监管、公安、信用', en: 'One project: projects, geo, legal persons, persons, credit' },
   opCompanies: { zh: '个人名下企业及信用', en: "A person's companies and credit" },
@@ -26,9 +34,18 @@ const labels = {
   opAccessLogHint: { zh: '访问记录，仅审计方（auditor）可读', en: 'The access log; readable by the auditor only' },
   notAvailable: { zh: '暂不可用', en: 'Not available' },
   notAvailableYet: { zh: '网关尚未提供此查询（{field}）。', en: 'The gateway does not offer this query ({field}) yet.' },
+  noSchema: {
+    zh: '网关的 schema 尚未读到（令牌缺失或无效？请在上方选择调用方或粘贴令牌）。不需令牌的目录见 /catalog。',
+    en: "The gateway's schema could not be read (no token, or a bad one? Pick a consumer or paste a token above). The catalogue without a token: /catalog.",
+  },
+  noAnswer: { zh: '网关没有返回数据', en: 'The gateway returned nothing' },
+  unauthenticated: {
+    zh: '需要有效的调用方令牌：请在上方选择调用方或粘贴令牌。不需令牌的目录见 /catalog。',
+    en: 'A valid consumer token is needed: pick a consumer or paste a token above. The catalogue without a token: /catalog.',
+  },
   loading: { zh: '加载中…', en: 'Loading…' },
   reload: { zh: '刷新', en: 'Reload' },
-  noRows: { zh: '（无数据）', en: '(nothing)' },
+  noRows: { zh: '（无数据）', en: '(none)' },
   catalogueIntro: {
     zh: '各部门的数据资源：共享类型、权属部门、更新周期，以及当前调用方能否读取。',
     en: "Each department's resources: share type, owner, update cycle, and whether the current consumer may read them.",
@@ -38,6 +55,72 @@ const labels = {
 } satisfies Record<string, Record<Language, string>>;
 
 export type Label = keyof typeof labels;
+
+/**
+ * The catalogue's and the usage report's field names, in Chinese (政务信息资源目录 terms). The
+ * views show the GraphQL name beside it: that is what a developer types in a query. A name not
+ * listed shows as it is.
+ */
+const reportFields: Record<string, string> = {
+  version: '目录版本',
+  readableBy: '读取方',
+  departments: '部门',
+  resources: '信息资源',
+  conditionalResources: '有条件共享资源',
+  name: '名称',
+  department: '部门',
+  store: '基础库',
+  items: '数据项',
+  kind: '类别',
+  description: '说明',
+  owner: '权属子图',
+  ownerDepartment: '权属部门',
+  contributors: '补充部门',
+  keys: '主键',
+  updateCycle: '更新周期',
+  coordinate: '数据项',
+  shareType: '共享类型',
+  conditions: '共享条件',
+  format: '格式',
+  mask: '脱敏方式',
+  grantedTo: '已授权调用方',
+  maskedFor: '脱敏授权',
+  readable: '当前调用方可读',
+  from: '起始日期',
+  to: '截止日期',
+  consumers: '调用方',
+  fields: '数据项',
+  days: '日期',
+  unusedForDays: '闲置天数阈值',
+  zombieCandidates: '疑似闲置资源',
+  key: '名称',
+  requests: '请求数',
+  errors: '错误数',
+  errorsByCode: '错误（按代码）',
+  averageLatencyMs: '平均耗时(ms)',
+  maxLatencyMs: '最长耗时(ms)',
+  calls: '调用次数',
+  failedCalls: '失败调用',
+  averageCallMs: '平均调用耗时(ms)',
+  code: '代码',
+  count: '次数',
+};
+
+/** Enum values, by the field that holds them. */
+const reportValues: Record<string, Record<string, string>> = {
+  shareType: { UNCONDITIONAL: '无条件共享', CONDITIONAL: '有条件共享', NOT_SHARED: '不予共享' },
+  kind: { ENTITY: '实体', VALUE: '值类型', FIELD: '数据项', RESOURCE: '信息资源' },
+};
+
+/** A report field's name for a heading: in Chinese mode the Chinese term, null when there is none (or in English). */
+export function reportFieldLabel(language: Language, field: string): string | null {
+  return language === 'zh' ? (reportFields[field] ?? null) : null;
+}
+
+/** An enum value as shown: in Chinese mode the Chinese term where there is one. */
+export function reportValueLabel(language: Language, field: string, value: string): string {
+  return language === 'zh' ? (reportValues[field]?.[value] ?? value) : value;
+}
 
 export function translate(language: Language, label: Label, params: Record<string, string> = {}): string {
   return labels[label][language].replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
@@ -62,4 +145,5 @@ export function rememberLanguage(language: Language): void {
     // not remembered: harmless
   }
   document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
+  document.title = language === 'zh' ? 'OneSource 一数一源 · 开发者门户' : 'OneSource · Developer portal';
 }

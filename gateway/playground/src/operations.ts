@@ -1,6 +1,11 @@
 import type { Label } from './i18n';
 
-/** Keys of seeded records, read through the gateway when the page opens. */
+/**
+ * Keys of seeded records for the ready-made operations' variables. A project's code and its
+ * applicant's USCC are read when the page opens: they are no one's personal data. A person's
+ * number and name are read only when the developer opens an operation about a person, and then
+ * as that consumer with the purpose they stated: that read is theirs, and in the audit trail.
+ */
 export interface Sample {
   projectCode: string;
   uscc: string;
@@ -10,24 +15,38 @@ export interface Sample {
 
 export const EMPTY_SAMPLE: Sample = { projectCode: '', uscc: '', idNumber: '', name: '' };
 
-/** One request that finds a project, its applicant and the applicant's representative. */
-export const SAMPLE_QUERY = /* GraphQL */ `query PortalSample {
+/** A project and its applicant company: no personal data. */
+export const PROJECT_SAMPLE_QUERY = /* GraphQL */ `query PortalSample {
   investmentProjects(first: 1) {
-    edges { node { projectCode applicant { uscc legalRepresentative { idNumber name } } } }
+    edges { node { projectCode applicant { uscc } } }
   }
 }`;
 
-export function sampleFrom(data: unknown): Sample | null {
+/** The applicant's legal representative, for the operations about a person. */
+export const PERSON_SAMPLE_QUERY = /* GraphQL */ `query PortalSamplePerson($projectCode: ID!) {
+  investmentProject(projectCode: $projectCode) {
+    applicant { legalRepresentative { idNumber name } }
+  }
+}`;
+
+export function projectSampleFrom(data: unknown): Pick<Sample, 'projectCode' | 'uscc'> | null {
   const node = (data as any)?.investmentProjects?.edges?.[0]?.node;
-  const person = node?.applicant?.legalRepresentative;
-  if (!node?.projectCode || !person?.idNumber) return null;
-  return { projectCode: node.projectCode, uscc: node.applicant.uscc ?? '', idNumber: person.idNumber, name: person.name ?? '' };
+  if (!node?.projectCode) return null;
+  return { projectCode: node.projectCode, uscc: node.applicant?.uscc ?? '' };
+}
+
+export function personSampleFrom(data: unknown): Pick<Sample, 'idNumber' | 'name'> | null {
+  const person = (data as any)?.investmentProject?.applicant?.legalRepresentative;
+  if (!person?.idNumber) return null;
+  return { idNumber: person.idNumber, name: person.name ?? '' };
 }
 
 export interface ReadyOperation {
   id: 'review' | 'companies' | 'verify' | 'accessLog';
   label: Label;
   hint: Label;
+  /** Its variables name a person: opening it reads one (see Sample). */
+  aboutAPerson: boolean;
   query: string;
   variables(sample: Sample): Record<string, unknown>;
 }
@@ -35,6 +54,7 @@ export interface ReadyOperation {
 export const OPERATIONS: ReadyOperation[] = [
   {
     id: 'review',
+    aboutAPerson: false,
     label: 'opReview',
     hint: 'opReviewHint',
     query: `# 项目五部门联审 · one project, all five departments
@@ -67,6 +87,7 @@ query ProjectReview($projectCode: ID!) {
   },
   {
     id: 'companies',
+    aboutAPerson: true,
     label: 'opCompanies',
     hint: 'opCompaniesHint',
     query: `# 个人名下企业及信用 · a person's companies and their credit
@@ -88,6 +109,7 @@ query PersonCompanies($idNumber: ID!) {
   },
   {
     id: 'verify',
+    aboutAPerson: true,
     label: 'opVerify',
     hint: 'opVerifyHint',
     query: `# 核验身份 · verify a person: MATCH, MISMATCH or NOT_FOUND, nothing else
@@ -99,6 +121,7 @@ query VerifyPerson($idNumber: ID!, $name: String!) {
   },
   {
     id: 'accessLog',
+    aboutAPerson: true,
     label: 'opAccessLog',
     hint: 'opAccessLogHint',
     query: `# 谁查看了此人数据 · who read a person's data (PIPL art. 56); auditor only

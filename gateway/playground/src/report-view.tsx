@@ -11,7 +11,7 @@ import {
   isObjectType,
 } from 'graphql';
 import { Credentials, GraphQLResult, request } from './connection';
-import type { Label } from './i18n';
+import { Label, Language, reportFieldLabel, reportValueLabel } from './i18n';
 
 /**
  * A read-only view of one root query (the catalogue, the usage report). Their shapes belong to the
@@ -25,12 +25,13 @@ export interface ReportViewProps {
   /** The consumer's token: a new one asks again (whether it may read each item differs). */
   token: string;
   t(label: Label, params?: Record<string, string>): string;
+  language: Language;
   charts?: boolean;
 }
 
 type Answer = { state: 'loading' } | { state: 'unavailable'; reason: string } | { state: 'ready'; data: unknown; errors: string[] };
 
-export function ReportView({ field, intro, credentials, token, t, charts = false }: ReportViewProps) {
+export function ReportView({ field, intro, credentials, token, t, language, charts = false }: ReportViewProps) {
   const { schema, isFetching } = useSchemaContext({ nonNull: true });
   const [answer, setAnswer] = useState<Answer>({ state: 'loading' });
   const [round, setRound] = useState(0);
@@ -42,7 +43,7 @@ export function ReportView({ field, intro, credentials, token, t, charts = false
 
   useEffect(() => {
     if (!schema) {
-      setAnswer(isFetching ? { state: 'loading' } : { state: 'unavailable', reason: 'no schema' });
+      setAnswer(isFetching ? { state: 'loading' } : { state: 'unavailable', reason: t('noSchema') });
       return;
     }
     const query = reportQuery(schema, field, filled);
@@ -57,13 +58,15 @@ export function ReportView({ field, intro, credentials, token, t, charts = false
         if (!live) return;
         const data = result.data?.[field];
         const errors = (result.errors ?? []).map((e) => `${(e.extensions?.code as string) ?? 'ERROR'}: ${e.message}`);
-        setAnswer(data == null ? { state: 'unavailable', reason: errors.join('; ') || 'null' } : { state: 'ready', data, errors });
+        const unauthenticated = result.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+        const reason = [unauthenticated ? t('unauthenticated') : '', ...errors].filter(Boolean).join(' · ') || t('noAnswer');
+        setAnswer(data == null ? { state: 'unavailable', reason } : { state: 'ready', data, errors });
       })
       .catch((e: Error) => live && setAnswer({ state: 'unavailable', reason: e.message }));
     return () => {
       live = false;
     };
-  }, [schema, isFetching, field, credentials, token, round, filled]);
+  }, [schema, isFetching, field, credentials, token, round, filled, language]);
 
   return (
     <section className="os-report" data-report={field} data-state={answer.state}>
@@ -71,7 +74,7 @@ export function ReportView({ field, intro, credentials, token, t, charts = false
         <p>{intro}</p>
         {required.map((a) => (
           <label key={a.name} className="os-argument">
-            {a.name}{' '}
+            <FieldName name={a.name} language={language} />{' '}
             <input
               type={getNamedType(a.type).name === 'Date' ? 'date' : 'text'}
               data-argument={a.name}
@@ -100,7 +103,7 @@ export function ReportView({ field, intro, credentials, token, t, charts = false
               ))}
             </ul>
           )}
-          <DataView value={answer.data} charts={charts} empty={t('noRows')} />
+          <DataView value={answer.data} charts={charts} words={{ language, empty: t('noRows') }} />
         </>
       )}
     </section>
@@ -157,18 +160,31 @@ function selectionFor(type: GraphQLOutputType, depth: number): string | null {
   return parts.length ? parts.join(' ') : null;
 }
 
-function DataView({ value, charts, empty }: { value: unknown; charts: boolean; empty: string }) {
+/** How a view speaks: the language of its headings and values, and what it says for an empty list. */
+interface Words {
+  language: Language;
+  empty: string;
+}
+
+/** Columns shown first when a table has them: what a row is, then whether the caller may read it. */
+const LEADING_COLUMNS = ['key', 'name', 'coordinate', 'readable', 'shareType'];
+
+/**
+ * A value laid out: an object as sections, a list of objects as a table (with bars for counts at
+ * the top level only: a list inside a table cell is drawn once, as a small table).
+ */
+function DataView({ value, charts, words, field = '' }: { value: unknown; charts: boolean; words: Words; field?: string }) {
   if (Array.isArray(value)) {
-    if (value.length === 0) return <p className="os-empty">{empty}</p>;
+    if (value.length === 0) return <p className="os-empty">{words.empty}</p>;
     if (value.every((v) => v && typeof v === 'object' && !Array.isArray(v))) {
       return (
         <>
           {charts && <Bars rows={value as Record<string, unknown>[]} />}
-          <Table rows={value as Record<string, unknown>[]} charts={charts} empty={empty} />
+          <Table rows={value as Record<string, unknown>[]} words={words} />
         </>
       );
     }
-    return <span>{value.map(cellText).join(', ')}</span>;
+    return <span>{value.map((v) => cellText(v, field, words.language)).join(', ')}</span>;
   }
   if (value && typeof value === 'object') {
     return (
@@ -176,29 +192,37 @@ function DataView({ value, charts, empty }: { value: unknown; charts: boolean; e
         {Object.entries(value as Record<string, unknown>).map(([key, v]) =>
           v && typeof v === 'object' ? (
             <section key={key}>
-              <h3>{key}</h3>
-              <DataView value={v} charts={charts} empty={empty} />
+              <h3>
+                <FieldName name={key} language={words.language} />
+              </h3>
+              <DataView value={v} charts={charts} words={words} field={key} />
             </section>
           ) : (
             <p key={key}>
-              <span className="os-key">{key}</span> {cellText(v)}
+              <span className="os-key">
+                <FieldName name={key} language={words.language} />
+              </span>{' '}
+              {cellText(v, key, words.language)}
             </p>
           ),
         )}
       </div>
     );
   }
-  return <span>{cellText(value)}</span>;
+  return <span>{cellText(value, field, words.language)}</span>;
 }
 
-function Table({ rows, charts, empty }: { rows: Record<string, unknown>[]; charts: boolean; empty: string }) {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== '__typename');
+function Table({ rows, words }: { rows: Record<string, unknown>[]; words: Words }) {
+  const present = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== '__typename');
+  const columns = [...LEADING_COLUMNS.filter((c) => present.includes(c)), ...present.filter((c) => !LEADING_COLUMNS.includes(c))];
   return (
     <table className="os-table">
       <thead>
         <tr>
           {columns.map((c) => (
-            <th key={c}>{c}</th>
+            <th key={c}>
+              <FieldName name={c} language={words.language} />
+            </th>
           ))}
         </tr>
       </thead>
@@ -206,12 +230,30 @@ function Table({ rows, charts, empty }: { rows: Record<string, unknown>[]; chart
         {rows.map((row, i) => (
           <tr key={i}>
             {columns.map((c) => (
-              <td key={c}>{row[c] && typeof row[c] === 'object' ? <DataView value={row[c]} charts={charts} empty={empty} /> : cellText(row[c])}</td>
+              <td key={c}>{cell(row[c], c, words)}</td>
             ))}
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A table cell: an empty list is a dash like any missing value, a list of objects a small table. */
+function cell(value: unknown, field: string, words: Words) {
+  if (Array.isArray(value) && value.length === 0) return '—';
+  if (value && typeof value === 'object') return <DataView value={value} charts={false} words={words} field={field} />;
+  return cellText(value, field, words.language);
+}
+
+/** A field's heading: the Chinese term with the GraphQL name beside it, or the name alone. */
+function FieldName({ name, language }: { name: string; language: Language }) {
+  const label = reportFieldLabel(language, name);
+  if (!label) return <>{name}</>;
+  return (
+    <>
+      {label} <code className="os-field-name">{name}</code>
+    </>
   );
 }
 
@@ -237,8 +279,8 @@ function Bars({ rows }: { rows: Record<string, unknown>[] }) {
   );
 }
 
-function cellText(value: unknown): string {
+function cellText(value: unknown, field: string, language: Language): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'boolean') return value ? '✓' : '✗';
-  return String(value);
+  return typeof value === 'string' ? reportValueLabel(language, field, value) : String(value);
 }
