@@ -1,4 +1,7 @@
+import path from 'node:path';
+import { importFile } from '../shared/importing';
 import { companyDefect, PLANTED_DEFECTS } from '../shared/seed/defects';
+import { projectImport } from '../subgraphs/projects/import';
 import { legalPersonFacts, parcelFacts, personFacts, projectFacts, scaledPlan } from '../shared/seed/population';
 import type { SeedPlan } from '../shared/subgraph-server';
 import { openGatewayStore } from '../gateway/store';
@@ -13,6 +16,8 @@ import { Mode, standIn, StandIn } from './support/stand-in';
  */
 
 const PLAN: SeedPlan = scaledPlan(1_000);
+/** Projects whose applicants and parcels are not in this province's seed (the import tests' fixture). */
+const UNREGISTERED_REFERENCES = path.join(__dirname, 'fixtures', 'import', 'projects.jsonl');
 
 const RUN = `mutation { runConsistencyChecks { id status } }`;
 const REPORT = `query($id: ID) { consistencyReport(id: $id) {
@@ -55,6 +60,10 @@ function defineDataQualitySuite(store: StoreKind) {
       let report: any;
 
       beforeAll(async () => {
+        // Two projects as the projects department might load them, naming an applicant company
+        // (each) and land parcels (the first) that their owners do not hold: one defect more each.
+        const imported = await importFile(stack.stores.projects!, projectImport, UNREGISTERED_REFERENCES);
+        expect(imported.outcome).toEqual({ kind: 'complete' });
         const started = await stack.query(RUN, {}, await stack.as('auditor', '投诉核查'));
         expect(started.errors).toBeUndefined();
         const deadline = Date.now() + 120_000;
@@ -73,11 +82,13 @@ function defineDataQualitySuite(store: StoreKind) {
           'legal-representative-unknown-or-deceased': PLANTED_DEFECTS.representativeUnknown + PLANTED_DEFECTS.representativeDeceased,
           'inactive-company-with-active-project': PLANTED_DEFECTS.inactiveCompanyWithActiveProject,
           'parcel-outside-project-division': PLANTED_DEFECTS.parcelOutsideDivision,
+          'project-names-unregistered-record': 2,
           'person-record-disagrees-with-number': PLANTED_DEFECTS.genderDisagreesWithNumber + PLANTED_DEFECTS.birthDateDisagreesWithNumber,
           'blacklisted-representative-of-active-company': PLANTED_DEFECTS.blacklistedRepresentative,
         });
         expect(rule('legal-representative-unknown-or-deceased').checked).toBe(PLAN.legalPersons);
-        expect(rule('parcel-outside-project-division').checked).toBe(PLAN.projects);
+        expect(rule('parcel-outside-project-division').checked).toBe(PLAN.projects + 2);
+        expect(rule('project-names-unregistered-record').checked).toBe(PLAN.projects + 2);
         expect(rule('person-record-disagrees-with-number').checked).toBe(PLAN.persons);
       });
 
@@ -93,13 +104,23 @@ function defineDataQualitySuite(store: StoreKind) {
         const outside = Array.from({ length: PLAN.projects }, (_, m) => projectFacts(PLAN, m))
           .filter((p) => p.parcelCodes.some((c) => c.slice(0, 6) !== p.countyCode)).map((p) => p.projectCode).sort();
         expect(found('parcel-outside-project-division')).toEqual(outside);
+        expect(rule('project-names-unregistered-record').samples).toEqual([
+          {
+            entity: 'InvestmentProject', key: '2024-350102-44-01-900002',
+            detail: 'applicant 91350102MALD00023A is not in the legal-persons register',
+          },
+          {
+            entity: 'InvestmentProject', key: '2025-350102-54-03-900001',
+            detail: 'applicant 91350102MALD00015F is not in the legal-persons register; parcel 350102001001GB90001W00000000 is not held by geo; parcel 350102001001GB90002W00000000 is not held by geo',
+          },
+        ]);
         expect(rule('person-record-disagrees-with-number').samples.find((s: any) => /gender/.test(s.detail)).detail).toMatch(/^gender (MALE|FEMALE), the number says (MALE|FEMALE)$/);
       });
 
       it('sums the defects per department that should correct them', () => {
         expect(report.departments).toEqual(expect.arrayContaining([
           { department: 'legal-persons', count: PLANTED_DEFECTS.representativeUnknown + PLANTED_DEFECTS.representativeDeceased + PLANTED_DEFECTS.inactiveCompanyWithActiveProject + PLANTED_DEFECTS.blacklistedRepresentative },
-          { department: 'projects', count: PLANTED_DEFECTS.parcelOutsideDivision },
+          { department: 'projects', count: PLANTED_DEFECTS.parcelOutsideDivision + 2 },
           { department: 'persons', count: PLANTED_DEFECTS.genderDisagreesWithNumber + PLANTED_DEFECTS.birthDateDisagreesWithNumber },
         ]));
       });

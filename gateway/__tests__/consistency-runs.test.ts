@@ -63,8 +63,9 @@ describe('consistency runs left behind by a stopped gateway', () => {
 
 /**
  * A record one department names and its owner does not hold comes back from the gateway as its key
- * with null fields (a parcel with `division: null`, an applicant with `status: null`): the run goes
- * on, and no rule counts such a record as the defect it looks for.
+ * with null fields (a parcel with `landUse: null, division: null`, an applicant with `status: null`):
+ * the run goes on, no rule about a record's fields counts it as the defect it looks for, and
+ * `project-names-unregistered-record` counts the project that names it.
  */
 describe('consistency checks over records their owning department does not hold', () => {
   const page = (nodes: unknown[]) => ({ edges: nodes.map((node) => ({ node })), pageInfo: { hasNextPage: false, endCursor: null } });
@@ -85,16 +86,23 @@ describe('consistency checks over records their owning department does not hold'
   it('completes with a parcel geo does not hold, and compares only the parcels it holds', async () => {
     const result = await run([active], [
       project('P-UNHELD', { uscc: active.uscc, status: 'ACTIVE' }, [
-        { parcelCode: '350102001001GB00001W00000000', division: { code: '350102' } },
-        { parcelCode: '350102999999GB99999W99999999', division: null },
+        { parcelCode: '350102001001GB00001W00000000', landUse: '工业用地', division: { code: '350102' } },
+        { parcelCode: '350102999999GB99999W99999999', landUse: null, division: null },
       ]),
       project('P-OUTSIDE', { uscc: active.uscc, status: 'ACTIVE' }, [
-        { parcelCode: '350103001001GB00001W00000000', division: { code: '350103' } },
-        { parcelCode: '350103999999GB99999W99999999', division: null },
+        { parcelCode: '350103001001GB00001W00000000', landUse: '工业用地', division: { code: '350103' } },
+        { parcelCode: '350103999999GB99999W99999999', landUse: null, division: null },
       ]),
+      project('P-HELD', { uscc: active.uscc, status: 'ACTIVE' }, [{ parcelCode: '350102001001GB00002W00000000', landUse: '工业用地', division: { code: '350102' } }]),
     ]);
+    expect(rule(result, 'project-names-unregistered-record')).toMatchObject({
+      checked: 3, count: 2, samples: [
+        { entity: 'InvestmentProject', key: 'P-UNHELD', detail: 'parcel 350102999999GB99999W99999999 is not held by geo' },
+        { entity: 'InvestmentProject', key: 'P-OUTSIDE', detail: 'parcel 350103999999GB99999W99999999 is not held by geo' },
+      ],
+    });
     expect(rule(result, 'parcel-outside-project-division')).toMatchObject({
-      checked: 2, count: 1, samples: [{ entity: 'InvestmentProject', key: 'P-OUTSIDE', detail: 'recorded in 350102; 350103001001GB00001W00000000 lies in 350103' }],
+      checked: 3, count: 1, samples: [{ entity: 'InvestmentProject', key: 'P-OUTSIDE', detail: 'recorded in 350102; 350103001001GB00001W00000000 lies in 350103' }],
     });
   });
 
@@ -107,6 +115,9 @@ describe('consistency checks over records their owning department does not hold'
     ]);
     expect(rule(result, 'inactive-company-with-active-project')).toMatchObject({
       checked: 2, count: 1, samples: [{ entity: 'LegalPerson', key: revoked.uscc, detail: 'not active, yet the applicant of P-REVOKED (APPROVED)' }],
+    });
+    expect(rule(result, 'project-names-unregistered-record')).toMatchObject({
+      checked: 4, count: 1, samples: [{ entity: 'InvestmentProject', key: 'P-UNREGISTERED', detail: 'applicant 91350100000000009X is not in the legal-persons register' }],
     });
   });
 

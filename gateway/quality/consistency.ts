@@ -75,7 +75,7 @@ const LEGAL_PERSONS = `query ConsistencyLegalPersons($first: Int, $after: String
 const PERSON_STATUS = `query ConsistencyRepresentatives($idNumbers: [ID!]!) { naturalPersons(idNumbers: $idNumbers) { idNumber status } }`;
 const PROJECTS = `query ConsistencyProjects($first: Int, $after: String) {
   investmentProjects(first: $first, after: $after) {
-    edges { node { projectCode status division { code level } applicant { uscc status } parcels { parcelCode division { code } } } }
+    edges { node { projectCode status division { code level } applicant { uscc status } parcels { parcelCode landUse division { code } } } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -89,10 +89,11 @@ const PERSONS = `query ConsistencyPersons($first: Int, $after: String) {
 /**
  * A record one department names that the department owning it does not hold (a project's applicant
  * missing from the legal-persons register, a parcel geo does not hold) comes back from the gateway
- * as its key with null fields (and a NOT_IN_REGISTER data-quality flag). The rules below check only
- * what is held: such a record is neither a breach of a rule about its fields nor a reason to stop
- * the run. (A company's representative missing from the persons register is the one such case a
- * rule is about: `legal-representative-unknown-or-deceased`.)
+ * as its key with null fields (and a NOT_IN_REGISTER data-quality flag). The rules about a record's
+ * fields check only what is held: such a record is neither a breach of them nor a reason to stop
+ * the run. The rules about the gap itself count it: `legal-representative-unknown-or-deceased` (a
+ * company's representative the persons register lacks) and `project-names-unregistered-record` (a
+ * project's applicant or parcel their owners lack).
  */
 const held = (value: unknown): boolean => value !== null && value !== undefined;
 
@@ -119,6 +120,11 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
     'parcel-outside-project-division',
     "Projects with a land parcel outside the project's administrative division",
     ['projects', 'geo'],
+  );
+  const unregistered = new Rule(
+    'project-names-unregistered-record',
+    'Projects whose applicant is not in the legal-persons register, or whose land parcel the geo department does not hold',
+    ['projects', 'legal-persons', 'geo'],
   );
   const personRecord = new Rule(
     'person-record-disagrees-with-number',
@@ -152,6 +158,16 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
   await eachPage<any>(query, PROJECTS, 'investmentProjects', PAGE.projects, async (projects) => {
     for (const p of projects) {
       if (!p) continue;
+      // A field every held record has (a company's status, a parcel's land use) is null only where
+      // its owner holds no such record (a department that fails makes the whole page fail instead).
+      unregistered.checked += 1;
+      const gaps = [
+        held(p.applicant?.uscc) && !held(p.applicant?.status) && `applicant ${p.applicant.uscc} is not in the legal-persons register`,
+        ...(p.parcels ?? [])
+          .filter((parcel: any) => held(parcel?.parcelCode) && !held(parcel?.landUse))
+          .map((parcel: any) => `parcel ${parcel.parcelCode} is not held by geo`),
+      ].filter(Boolean);
+      if (gaps.length) unregistered.breach('InvestmentProject', p.projectCode, gaps.join('; '));
       // An applicant the legal-persons register does not hold has no status: it is not a revoked or
       // cancelled company, so this rule neither checks nor counts it.
       const applicant = p.applicant;
@@ -194,7 +210,7 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
     progress(`persons: ${personRecord.checked} checked`);
   });
 
-  const rules = [representative, inactiveApplicant, parcelOutside, personRecord, blacklisted].map((r) => r.toJSON());
+  const rules = [representative, inactiveApplicant, parcelOutside, unregistered, personRecord, blacklisted].map((r) => r.toJSON());
   const byDepartment = new Map<string, number>();
   for (const r of rules) byDepartment.set(r.departments[0], (byDepartment.get(r.departments[0]) ?? 0) + r.count);
   return { rules, departments: [...byDepartment].map(([department, count]) => ({ department, count })) };
