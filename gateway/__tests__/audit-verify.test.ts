@@ -143,6 +143,32 @@ function defineIndexSuite(store: StoreKind) {
       expect((await verifyAuditTrail(db)).index).toEqual({ indexedSeq: seq.unindexed, problem: null });
     });
 
+    it('names records removed from the end with the chain head rewound, from how far the index had covered', async () => {
+      await db.raw('DROP TRIGGER IF EXISTS audit_trail_retention');
+      await db.raw('DROP TRIGGER IF EXISTS audit_subjects_retention');
+      expect((await verifySubjectIndex(db)).indexedSeq).toBe(seq.unindexed);
+      const last = await db('audit_trail').where('seq', seq.unindexed).first();
+      const rows = await db('audit_subjects').where('seq', seq.unindexed);
+      const head = await db('audit_chain').where('id', 1).first();
+      // The last record and its index rows deleted, and the head set back to the record before it.
+      await db('audit_subjects').where('seq', seq.unindexed).delete();
+      await db('audit_trail').where('seq', seq.unindexed).delete();
+      await db('audit_chain').where('id', 1).update({ last_seq: seq.c, last_hash: last.prev_hash });
+      expect(await verifyAuditTrail(db)).toMatchObject({
+        chain: {
+          problem: {
+            kind: 'REMOVED', seq: seq.unindexed,
+            message: `records ${seq.unindexed} to ${seq.unindexed} were removed from the end: the index of who was read had covered them`,
+          },
+        },
+        index: null,
+      });
+      await db('audit_trail').insert(last);
+      await db('audit_subjects').insert(rows);
+      await db('audit_chain').where('id', 1).update({ last_seq: head.last_seq, last_hash: head.last_hash });
+      expect((await verifyAuditTrail(db)).chain.problem).toBeNull();
+    });
+
     it('checks the index only against an intact chain', async () => {
       await db.raw('DROP TRIGGER IF EXISTS audit_trail_no_update');
       await db('audit_trail').where('seq', seq.c).update({ subjects: JSON.stringify([A]) });

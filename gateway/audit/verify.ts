@@ -125,6 +125,12 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
   if (head && Number(head.last_seq) === last && last > 0 && head.last_hash !== prevHash) {
     return report({ kind: 'CHANGED', seq: last, message: `record ${last} was changed: the chain head no longer matches it` }, null);
   }
+  // The index of who was read is a second witness of the end: its mark moves only past records
+  // that were in the trail. (A head rewound along with the removal hides it from the check above.)
+  const indexed = await db('audit_subjects_progress').where('id', 1).first('indexed_seq');
+  if (indexed && Number(indexed.indexed_seq) > last) {
+    return report({ kind: 'REMOVED', seq: last + 1, message: `records ${last + 1} to ${indexed.indexed_seq} were removed from the end: the index of who was read had covered them` }, null);
+  }
   const beyond = [...anchors.keys()].filter((seq) => seq > last).sort((a, b) => a - b)[0];
   if (beyond !== undefined) {
     return report({ kind: 'REMOVED', seq: beyond, message: `record ${beyond}, whose hash was kept outside the database, is past the end of the trail (record ${last}): records were removed from the end` }, null);
