@@ -81,6 +81,8 @@ export interface GatewayOptions {
 }
 
 const PURPOSE_MAX = 500;
+/** Letters (any script: 审批 is two) a purpose needs to say what the data is for. */
+const PURPOSE_MIN_LETTERS = 2;
 /** How long a starting gateway waits for its first connection to Redis. */
 const REDIS_START_WAIT_MS = 5_000;
 
@@ -291,9 +293,10 @@ function purposeOf(value: string | string[] | undefined): string | undefined {
     /* not percent-encoded: take it as it is */
   }
   // Control and format characters (a NUL, a zero-width space) say nothing and would sit unseen in
-  // the audit trail: a purpose made only of them is no purpose.
+  // the audit trail: a purpose made only of them is no purpose. Nor is one without words ("-",
+  // "1", "x"): the person whose data it is reads it in their access log.
   purpose = purpose.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, PURPOSE_MAX);
-  return purpose || undefined;
+  return (purpose.match(/\p{L}/gu)?.length ?? 0) >= PURPOSE_MIN_LETTERS ? purpose : undefined;
 }
 
 /** A header value's bytes read as UTF-8, when they are UTF-8; as they came (latin1) otherwise. */

@@ -372,7 +372,7 @@ function defineSharingSuite(store: StoreKind) {
         const subject = others[0];
         const unstated = await stack.query(LOG, { id: subject }, await stack.as('auditor'));
         expect(unstated.errors).toEqual([expect.objectContaining({
-          message: 'Reading the access log of someone else is recorded: state the purpose of this request in the X-Purpose header',
+          message: 'Reading the access log of someone else is recorded: state the purpose of this request in the X-Purpose header, in words (at least two letters)',
           extensions: expect.objectContaining({ code: 'FORBIDDEN', missing: 'PURPOSE' }),
         })]);
 
@@ -418,12 +418,20 @@ function defineSharingSuite(store: StoreKind) {
         for (const [requestId, , consumer, field] of asked) expect(own).toContainEqual(expect.objectContaining({ requestId, consumer, fields: [field] }));
       });
 
-      it('takes a purpose of invisible characters (a NUL, a zero-width space) for none', async () => {
+      it('takes a purpose of invisible characters (a NUL, a zero-width space), or without words, for none', async () => {
         const { authorization } = await stack.as('drc-approval');
-        for (const purpose of ['%00', '%E2%80%8B', '%E2%80%8B%00%20']) {
+        for (const purpose of ['%00', '%E2%80%8B', '%E2%80%8B%00%20', '-', '1', 'x', '...', '%E5%AE%A1%201']) {
           const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name householdAddress } }`, { id: others[0] }, { authorization, 'x-purpose': purpose });
           expect(answer.data.naturalPerson).toEqual({ name: expect.any(String), householdAddress: null });
-          expect(answer.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN', missing: 'PURPOSE' }) })]);
+          expect(answer.errors).toEqual([expect.objectContaining({
+            message: expect.stringContaining('in words (at least two letters)'),
+            extensions: expect.objectContaining({ code: 'FORBIDDEN', missing: 'PURPOSE' }),
+          })]);
+        }
+        // Two letters in any script are words enough: 审批 (approval), ok.
+        for (const purpose of ['%E5%AE%A1%E6%89%B9', 'ok']) {
+          const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { householdAddress } }`, { id: others[0] }, { authorization, 'x-purpose': purpose });
+          expect(answer.errors).toBeUndefined();
         }
       });
 

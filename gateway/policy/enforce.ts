@@ -77,7 +77,7 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
     } else if (!purpose) {
       refusals.push({
         visit: v,
-        message: `${share.coordinate} is conditionally shared: state the purpose of this request in the X-Purpose header`,
+        message: `${share.coordinate} is conditionally shared: state the purpose of this request in the X-Purpose header, in words (at least two letters)`,
         extensions: { code: 'FORBIDDEN', resource: resources.join(','), missing: 'PURPOSE' },
       });
     } else if (share.mask && satisfied.some((r) => granted.get(r)!.masked)) {

@@ -83,7 +83,7 @@ const resolvers = {
       // complaint, an inspection), and the person sees it in their log, as every look is recorded
       // (the guard records accessLog as a read of the person it names).
       if (!own && !ctx.caller.purpose) {
-        throw new GraphQLError('Reading the access log of someone else is recorded: state the purpose of this request in the X-Purpose header', {
+        throw new GraphQLError('Reading the access log of someone else is recorded: state the purpose of this request in the X-Purpose header, in words (at least two letters)', {
           extensions: { code: 'FORBIDDEN', missing: 'PURPOSE' },
         });
       }
