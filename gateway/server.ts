@@ -18,7 +18,7 @@ import type { Logger } from '../shared/logger';
 import { atPath } from '../shared/graphql-endpoint';
 import { subgraphHandler } from '../shared/subgraph-server';
 import { graphqlOverHttp } from './graphql-http';
-import { AuditTrail } from './audit/trail';
+import { AuditTrail, PURPOSE_MAX } from './audit/trail';
 import { SubjectIndex } from './audit/subject-index';
 import { createAuthenticator } from './auth/consumer-token';
 import { issueDevToken } from './auth/dev-tokens';
@@ -57,6 +57,7 @@ import { catalogRouter } from './catalog/routes';
 import { createOperationRecorder, operationRecorderPlugin } from './operations-recorder';
 import { persistedQueries } from './persisted-queries';
 import { gatewaySubgraphSources } from './prepare';
+import { purposeOf } from './purpose';
 
 export interface RunningGateway {
   url: string;
@@ -80,9 +81,6 @@ export interface GatewayOptions {
   registryPrepared?: boolean;
 }
 
-const PURPOSE_MAX = 500;
-/** Letters (any script: 审批 is two) a purpose needs to say what the data is for. */
-const PURPOSE_MIN_LETTERS = 2;
 /** How long a starting gateway waits for its first connection to Redis. */
 const REDIS_START_WAIT_MS = 5_000;
 
@@ -275,35 +273,6 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
       await db.destroy();
     },
   };
-}
-
-/**
- * X-Purpose as the caller wrote it. A Chinese purpose arrives percent-encoded (browsers cannot put
- * it in a header otherwise) or as raw UTF-8 bytes (curl, most HTTP clients), which Node hands over
- * read as latin1, one character per byte: those are read again as UTF-8, or the audit trail would
- * record "å¹¶èå®¡æ¹" for 并联审批.
- */
-function purposeOf(value: string | string[] | undefined): string | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (!raw) return undefined;
-  let purpose = utf8Bytes(raw);
-  try {
-    purpose = decodeURIComponent(purpose);
-  } catch {
-    /* not percent-encoded: take it as it is */
-  }
-  // Control and format characters (a NUL, a zero-width space) say nothing and would sit unseen in
-  // the audit trail: a purpose made only of them is no purpose. Nor is one without words ("-",
-  // "1", "x"): the person whose data it is reads it in their access log.
-  purpose = purpose.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, PURPOSE_MAX);
-  return (purpose.match(/\p{L}/gu)?.length ?? 0) >= PURPOSE_MIN_LETTERS ? purpose : undefined;
-}
-
-/** A header value's bytes read as UTF-8, when they are UTF-8; as they came (latin1) otherwise. */
-function utf8Bytes(header: string): string {
-  if (!/[\u0080-\u00ff]/.test(header)) return header;
-  const decoded = Buffer.from(header, 'latin1').toString('utf8');
-  return decoded.includes('\ufffd') ? header : decoded;
 }
 
 /**

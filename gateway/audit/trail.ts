@@ -153,7 +153,7 @@ interface ChainedBatch {
  * its whole batch, and with it every answer waiting in that batch.
  */
 const OPERATION_NAME_MAX = 100;
-const PURPOSE_MAX = 500;
+export const PURPOSE_MAX = 500;
 
 /** The records numbered and hashed behind `head`. */
 function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {

@@ -5,6 +5,7 @@ import type { AccessGrant } from '../sharing/access';
 import { maskValue } from './mask';
 import { FieldVisit, KEYED_TYPES, OperationShape } from './operation-shape';
 import type { MaskKind, ShareRules } from './share-rules';
+import { STATE_PURPOSE } from '../purpose';
 
 export interface Refusal {
   visit: FieldVisit;
@@ -77,7 +78,7 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
     } else if (!purpose) {
       refusals.push({
         visit: v,
-        message: `${share.coordinate} is conditionally shared: state the purpose of this request in the X-Purpose header, in words (at least two letters)`,
+        message: `${share.coordinate} is conditionally shared: ${STATE_PURPOSE}`,
         extensions: { code: 'FORBIDDEN', resource: resources.join(','), missing: 'PURPOSE' },
       });
     } else if (share.mask && satisfied.some((r) => granted.get(r)!.masked)) {

@@ -18,6 +18,7 @@ import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
 import type { SubjectIndex } from '../audit/subject-index';
 import { fieldsReadAbout } from '../audit/record';
+import { STATE_PURPOSE } from '../purpose';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
@@ -83,7 +84,7 @@ const resolvers = {
       // complaint, an inspection), and the person sees it in their log, as every look is recorded
       // (the guard records accessLog as a read of the person it names).
       if (!own && !ctx.caller.purpose) {
-        throw new GraphQLError('Reading the access log of someone else is recorded: state the purpose of this request in the X-Purpose header, in words (at least two letters)', {
+        throw new GraphQLError(`Reading the access log of someone else is recorded: ${STATE_PURPOSE}`, {
           extensions: { code: 'FORBIDDEN', missing: 'PURPOSE' },
         });
       }

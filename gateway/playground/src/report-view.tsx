@@ -29,7 +29,9 @@ export interface ReportViewProps {
   charts?: boolean;
 }
 
-type Answer = { state: 'loading' } | { state: 'unavailable'; reason: string } | { state: 'ready'; data: unknown; errors: string[] };
+/** Why a report is unavailable: a label of ours (translated when drawn, so a language switch asks nothing again) and the gateway's own words. */
+type Reason = { label?: Label; details?: string[] };
+type Answer = { state: 'loading' } | { state: 'unavailable'; reason: Reason } | { state: 'ready'; data: unknown; errors: string[] };
 
 export function ReportView({ field, intro, credentials, token, t, language, charts = false }: ReportViewProps) {
   const { schema, isFetching } = useSchemaContext({ nonNull: true });
@@ -43,12 +45,12 @@ export function ReportView({ field, intro, credentials, token, t, language, char
 
   useEffect(() => {
     if (!schema) {
-      setAnswer(isFetching ? { state: 'loading' } : { state: 'unavailable', reason: t('noSchema') });
+      setAnswer(isFetching ? { state: 'loading' } : { state: 'unavailable', reason: { label: 'noSchema' } });
       return;
     }
     const query = reportQuery(schema, field, filled);
     if (!query) {
-      setAnswer({ state: 'unavailable', reason: t('notAvailableYet', { field }) });
+      setAnswer({ state: 'unavailable', reason: { label: 'notAvailableYet' } });
       return;
     }
     let live = true;
@@ -59,14 +61,14 @@ export function ReportView({ field, intro, credentials, token, t, language, char
         const data = result.data?.[field];
         const errors = (result.errors ?? []).map((e) => `${(e.extensions?.code as string) ?? 'ERROR'}: ${e.message}`);
         const unauthenticated = result.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
-        const reason = [unauthenticated ? t('unauthenticated') : '', ...errors].filter(Boolean).join(' · ') || t('noAnswer');
+        const reason: Reason = errors.length ? { label: unauthenticated ? 'unauthenticated' : undefined, details: errors } : { label: 'noAnswer' };
         setAnswer(data == null ? { state: 'unavailable', reason } : { state: 'ready', data, errors });
       })
-      .catch((e: Error) => live && setAnswer({ state: 'unavailable', reason: e.message }));
+      .catch((e: Error) => live && setAnswer({ state: 'unavailable', reason: { details: [e.message] } }));
     return () => {
       live = false;
     };
-  }, [schema, isFetching, field, credentials, token, round, filled, language]);
+  }, [schema, isFetching, field, credentials, token, round, filled]);
 
   return (
     <section className="os-report" data-report={field} data-state={answer.state}>
@@ -91,7 +93,7 @@ export function ReportView({ field, intro, credentials, token, t, language, char
       {answer.state === 'unavailable' && (
         <div className="os-unavailable">
           <strong>{t('notAvailable')}</strong>
-          <p>{answer.reason}</p>
+          <p>{[answer.reason.label && t(answer.reason.label, { field }), ...(answer.reason.details ?? [])].filter(Boolean).join(' · ')}</p>
         </div>
       )}
       {answer.state === 'ready' && (
