@@ -192,7 +192,8 @@ export async function checkImportFile<Row>(file: string, rules?: ImportRules<Row
 /**
  * The refusals of the whole file that its first record decides, as the load itself makes them: a
  * CSV header that is not CSV, that names unknown, missing or repeated columns, or a kind the
- * department does not take (geo: divisions); a file with no record at all (blank lines only).
+ * department does not take (geo: divisions) or a first JSONL record of such a kind; a file with no
+ * record at all (blank lines only).
  * Reads only as far as the first record (past any blank lines), not the whole file.
  */
 async function beginningRefusal<Row>(rules: ImportRules<Row>, file: string, format: FileFormat): Promise<string | undefined> {
@@ -202,7 +203,10 @@ async function beginningRefusal<Row>(rules: ImportRules<Row>, file: string, form
     if (first === undefined) return emptyFileReason(file, format);
     if (first.kind === 'refused') return first.reason;
     if (first.kind === 'header') return headerRefusal(rules, first.fields);
-    return undefined;
+    // A JSONL record brings its own field names: a first record of a kind the department does not
+    // take (geo: a division) condemns the file as a CSV header naming that kind would.
+    const refusal = first.kind === 'record' ? rules.refuse?.(Object.keys(first.record)) : undefined;
+    return refusal && `line ${first.line}: ${refusal}`;
   } finally {
     await records.return(undefined);
   }

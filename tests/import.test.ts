@@ -832,6 +832,7 @@ function defineImportSuite(store: StoreKind) {
           ['persons', file('blank.jsonl', '\n  \n\r\n\n'), 'is empty: a JSONL file holds one JSON object a line'],
           ['persons', file('blank.csv', '\n\n\n'), 'is empty: a CSV file begins with a header line'],
           ['geo', file('divisions.csv', 'code,name,level,parentCode\n350102,鼓楼区,COUNTY,350100\n'), 'Nothing loaded: administrative divisions are reference data'],
+          ['geo', file('divisions.jsonl', '\n{"code":"350102","name":"鼓楼区","level":"COUNTY","parentCode":"350100"}\n'), 'Nothing loaded: line 2: administrative divisions are reference data'],
         ] as [DepartmentName, string, string][]) {
           const command = await runCli([name, source], env);
           expect([command.code, command.stderr]).toEqual([2, expect.stringContaining(says)]);
