@@ -20,7 +20,8 @@ import { ReportView } from './report-view';
 
 type View = 'playground' | 'catalogue' | 'usage';
 /** Where reading the sample keys stands (the keys themselves are kept apart: a failed person read keeps the project's). */
-type SampleStatus = { state: 'loading' | 'ready' | 'person-loading' } | { state: 'failed' | 'person-failed'; reason: string };
+/** `reason` is the gateway's own words; without it the page's default reason is drawn in the current language. */
+type SampleStatus = { state: 'loading' | 'ready' | 'person-loading' } | { state: 'failed' | 'person-failed'; reason?: string };
 
 export interface AppProps {
   /** The gateway offers seeded consumers' tokens (dev mode only). */
@@ -117,7 +118,7 @@ export function App({ devConsumers }: AppProps) {
         if (!live) return;
         const found = projectSampleFrom(answer.data);
         if (found) setSample({ ...EMPTY_SAMPLE, ...found });
-        setSampleStatus(found ? { state: 'ready' } : { state: 'failed', reason: answer.errors?.[0]?.message ?? t('noProject') });
+        setSampleStatus(found ? { state: 'ready' } : { state: 'failed', reason: answer.errors?.[0]?.message });
       })
       .catch((e: Error) => live && setSampleStatus({ state: 'failed', reason: e.message }));
     return () => {
@@ -192,7 +193,7 @@ function Portal(props: PortalProps) {
       const answer = await request(credentials(), PERSON_SAMPLE_QUERY, { projectCode: values.projectCode });
       const person = personSampleFrom(answer.data);
       if (!person) {
-        setSampleStatus({ state: 'person-failed', reason: answer.errors?.[0]?.message ?? t('noPerson') });
+        setSampleStatus({ state: 'person-failed', reason: answer.errors?.[0]?.message });
         return values;
       }
       const found = { ...values, ...person };
@@ -338,8 +339,8 @@ function Portal(props: PortalProps) {
           {sampleStatus.state === 'loading' && t('sampleLoading')}
           {sampleStatus.state === 'person-loading' && t('personLoading')}
           {sampleStatus.state === 'ready' && `${t('sampleFrom')}: ${sample.projectCode}`}
-          {sampleStatus.state === 'failed' && `${t('sampleFailed')} (${sampleStatus.reason})`}
-          {sampleStatus.state === 'person-failed' && `${t('personFailed')} (${sampleStatus.reason})`}
+          {sampleStatus.state === 'failed' && `${t('sampleFailed')} (${sampleStatus.reason ?? t('noProject')})`}
+          {sampleStatus.state === 'person-failed' && `${t('personFailed')} (${sampleStatus.reason ?? t('noPerson')})`}
         </span>
       </div>
 
