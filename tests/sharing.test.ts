@@ -281,6 +281,17 @@ function defineSharingSuite(store: StoreKind) {
         const afterRevoke = await stack.query(PERSON, { id: person.idNumber }, await stack.as('market-portal', '企业开办'));
         expect(afterRevoke.data.naturalPerson.householdAddress).toBeNull();
 
+        // The read made under the grant shows, beside the purpose stated then, the one approved; the
+        // grant's later revocation does not change what was in force at the time.
+        const log = await stack.query(
+          `query($id: ID!) { accessLog(idNumber: $id, first: 100) { edges { node { consumer purpose fields grantsUsed { resource grantId approvedPurpose } } } } }`,
+          { id: person.idNumber },
+          await stack.as('auditor', '投诉核查'),
+        );
+        const reads = log.data.accessLog.edges.map((e: any) => e.node).filter((r: any) => r.consumer === 'market-portal' && r.fields.includes('NaturalPerson.householdAddress'));
+        expect(reads).toHaveLength(1);
+        expect(reads[0]).toMatchObject({ purpose: '企业开办', grantsUsed: [{ resource: 'persons.contact-details', grantId: grant.id, approvedPurpose: '企业开办：核验法定代表人住址' }] });
+
         const history = await stack.query(`{ accessApplications { id history { action actor reason } } }`, undefined, await stack.as('dept-persons'));
         const steps = history.data.accessApplications.find((a: any) => a.id === application.id).history;
         expect(steps.map((s: any) => [s.action, s.actor])).toEqual([
@@ -363,6 +374,20 @@ function defineSharingSuite(store: StoreKind) {
         expect(read.fields).toEqual(expect.arrayContaining(['NaturalPerson.name', 'NaturalPerson.householdAddress', 'NaturalPerson.credit.entries.kind']));
         expect(records.find((r: any) => r.consumer === 'market-portal').fields).toEqual(['verifyNaturalPerson']);
         expect(new Date(read.at).getTime()).toBeGreaterThan(Date.now() - 600_000);
+
+        // Beside the purpose stated for the read, the grants it used and what they were approved for.
+        const used = await stack.query(
+          `query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId consumer grantsUsed { resource grantId approvedPurpose masked } } } } }`,
+          { id: subject },
+          await stack.as('auditor', '投诉核查'),
+        );
+        const nodes = used.data.accessLog.edges.map((e: any) => e.node);
+        const approved = '投资项目并联审批：核验项目单位及法定代表人信息';
+        expect(nodes.find((r: any) => r.requestId === 'req-audit-1').grantsUsed).toEqual([
+          { resource: 'credit.records', grantId: expect.any(String), approvedPurpose: approved, masked: false },
+          { resource: 'persons.contact-details', grantId: expect.any(String), approvedPurpose: approved, masked: false },
+        ]);
+        expect(nodes.find((r: any) => r.consumer === 'market-portal').grantsUsed).toEqual([]);
 
         const own = await stack.query(LOG, { id: subject }, await stack.asCitizen(subject));
         expect(own.data.accessLog.edges.map((e: any) => e.node.consumer)).toContain('drc-approval');

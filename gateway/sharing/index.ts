@@ -19,6 +19,7 @@ import { qualityResolvers, QualityServices } from '../quality/resolvers';
 import type { SubjectIndex } from '../audit/subject-index';
 import { fieldsReadAbout } from '../audit/record';
 import { STATE_PURPOSE } from '../purpose';
+import { grantsUsed } from './grants-used';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
@@ -103,12 +104,14 @@ const resolvers = {
       if (before !== undefined) q.where('s.seq', '<', before);
       const rows = await q;
       const consumers = new Map((await ctx.consumers.all()).map((c) => [c.id, c.name]));
-      const edges = rows.slice(0, first).map((r: any) => ({
-        cursor: Buffer.from(`seq:${r.seq}`).toString('base64url'),
-        node: {
-          consumer: r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
-          operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: r.outcome,
-        },
+      const reads = rows.slice(0, first).map((r: any) => ({
+        seq: r.seq, consumer: r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
+        operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: r.outcome,
+      }));
+      const used = ctx.catalog ? await grantsUsed(ctx.db, ctx.catalog(), reads) : undefined;
+      const edges = reads.map(({ seq, ...read }, i) => ({
+        cursor: Buffer.from(`seq:${seq}`).toString('base64url'),
+        node: { ...read, grantsUsed: used?.[i] ?? null },
       }));
       return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
     },

@@ -127,7 +127,13 @@ query VerifyPerson($idNumber: ID!, $name: String!) {
     query: `# 谁查看了此人数据 · who read a person's data (PIPL art. 56); auditor only
 query AccessLog($idNumber: ID!) {
   accessLog(idNumber: $idNumber, first: 20) {
-    edges { node { consumer purpose at fields } }
+    edges {
+      node {
+        consumer purpose at fields
+        # 所依据的授权及其批准用途 · the grants used and the purposes they were approved for
+        grantsUsed { resource approvedPurpose }
+      }
+    }
   }
 }
 `,

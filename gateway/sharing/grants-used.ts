@@ -1,0 +1,87 @@
+import type { Knex } from 'knex';
+import type { Catalog } from '../catalog/build';
+
+/**
+ * Under which grant an audited read of conditional data was made, and the purpose that grant was
+ * approved for (国发〔2016〕51号: a consumer applies with a purpose, the owner approves that purpose).
+ * Set beside the purpose the consumer stated for the read (X-Purpose), it lets an auditor, and the
+ * person read, see whether data was used for what it was shared for.
+ *
+ * Worked out when the access log is read, from what is kept anyway (the record's fields and time,
+ * the grants and applications, never deleted): the audit trail itself stays as it was written.
+ */
+export interface GrantUsed {
+  resource: string;
+  /** The consumer's grant of `resource` in force at the record's time; null if none was. */
+  grantId: number | null;
+  approvedPurpose: string | null;
+  grantedAt: string | null;
+  masked: boolean | null;
+}
+
+export interface AuditedRead {
+  consumer: string;
+  at: string;
+  /** As the record keeps them: `NaturalPerson.credit.entries.kind`, or a root field's name. */
+  fields: readonly string[];
+}
+
+/** The conditional resources each item path needed, as the catalogue now stands. */
+export function resourcesNeeded(catalog: Catalog, fields: readonly string[]): string[] {
+  const typeOf = new Map(catalog.resources.flatMap((r) => r.items.map((item) => [item.coordinate, item.format.replace(/[[\]!]/g, '')] as const)));
+  const grantedBy = new Map<string, string[]>();
+  for (const resource of catalog.conditionalResources) {
+    for (const coordinate of resource.items) grantedBy.set(coordinate, [...(grantedBy.get(coordinate) ?? []), resource.name]);
+  }
+  const needed = new Set<string>();
+  for (const field of fields) {
+    const [first, ...rest] = field.split('.');
+    // A root field (verifyNaturalPerson, allNaturalPersons) is kept by its name alone.
+    let type: string | undefined = rest.length ? first : 'Query';
+    for (const name of rest.length ? rest : [first]) {
+      const coordinate = `${type}.${name}`;
+      // Everything under a conditional item was read under its grant too.
+      grantedBy.get(coordinate)?.forEach((r) => needed.add(r));
+      type = typeOf.get(coordinate);
+      if (!type) break;
+    }
+  }
+  return [...needed].sort();
+}
+
+interface GrantRow {
+  id: number;
+  consumer_id: string;
+  resource: string;
+  masked: number | boolean;
+  granted_at: string;
+  valid_until: string | null;
+  revoked_at: string | null;
+  purpose: string | null;
+}
+
+/** In force at `at`: granted by then, not yet revoked, and `at`'s day within its validity. */
+const inForceAt = (grant: GrantRow, at: string) =>
+  grant.granted_at <= at && (!grant.revoked_at || grant.revoked_at > at) && (!grant.valid_until || grant.valid_until >= at.slice(0, 10));
+
+/** For each read, the grants it used: one query for the whole page, whatever its length. */
+export async function grantsUsed(db: Knex, catalog: Catalog, reads: readonly AuditedRead[]): Promise<GrantUsed[][]> {
+  const needed = reads.map((read) => resourcesNeeded(catalog, read.fields));
+  const resources = [...new Set(needed.flat())];
+  const grants: GrantRow[] = resources.length
+    ? await db('access_grants as g')
+        .leftJoin('access_applications as a', 'a.id', 'g.application_id')
+        .select('g.id', 'g.consumer_id', 'g.resource', 'g.masked', 'g.granted_at', 'g.valid_until', 'g.revoked_at', 'a.purpose')
+        .whereIn('g.consumer_id', [...new Set(reads.map((r) => r.consumer))])
+        .whereIn('g.resource', resources)
+        .orderBy('g.granted_at', 'desc')
+    : [];
+  return reads.map((read, i) =>
+    needed[i].map((resource) => {
+      const grant = grants.find((g) => g.consumer_id === read.consumer && g.resource === resource && inForceAt(g, read.at));
+      return grant
+        ? { resource, grantId: grant.id, approvedPurpose: grant.purpose, grantedAt: grant.granted_at, masked: Boolean(grant.masked) }
+        : { resource, grantId: null, approvedPurpose: null, grantedAt: null, masked: null };
+    }),
+  );
+}
