@@ -11,7 +11,9 @@ import { GatewayContext, principalId } from './context';
 import {
   applyMasks, applyRefusals, conditionalResources, decide, forEachObjectAt, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
 } from './policy/enforce';
-import { conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_TYPE } from './policy/operation-shape';
+import {
+  conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_REQUESTS_FIELDS, PERSON_TYPE,
+} from './policy/operation-shape';
 import { MissingRecord, toldMissing } from './missing-records';
 import type { FieldOwners } from './usage/owners';
 import type { ShareRules } from './policy/share-rules';
@@ -118,7 +120,23 @@ export function guardGateway(
     const failed = failedPaths(result.errors);
     const delivered = deliveredAbout(context.missingRecords, deps.owners?.());
     for (const v of shape.fields) {
-      if (refused.has(v) || failed(v.path)) continue;
+      if (refused.has(v)) continue;
+      // A list of answers about the persons its requests name: each item answered was read, whatever
+      // failed beside it (an invalid idNumber's item is null, with its error).
+      const answers = v.path.length === 1 && PERSON_REQUESTS_FIELDS.has(v.fieldName) ? result.data?.[v.path[0]] : undefined;
+      if (Array.isArray(answers)) {
+        const subjects = requestIdNumbers(v.node.arguments?.find((a) => a.name.value === 'requests')?.value, variables, shape.operation);
+        // Each answered item is about the person its request named; an item not answered read no one.
+        for (const [i, answer] of answers.entries()) {
+          if (answer == null) continue;
+          if (!subjects?.[i]) {
+            deps.logger.error({ field: v.fieldName, requestId: context.requestId }, 'could not tell whose data a root field answered: answer withheld');
+            return { errors: [auditTrailUnavailable()] };
+          }
+          readAbout(subjects[i]!, v.fieldName);
+        }
+      }
+      if (failed(v.path)) continue;
       const found = v.person && subjectsByPath.get(v.person.path.join('.'));
       if (found?.size) found.forEach((s) => delivered(s, v.person!.item) && readAbout(s, v.person!.item));
       if (v.path.length === 1 && PERSON_ARGUMENT_FIELDS.has(v.fieldName) && result.data?.[v.path[0]] != null) {
@@ -275,12 +293,36 @@ function dataQualityFlags(read: Map<string, Set<string>>, asked: Set<string>, op
  * otherwise pay 100 times.
  */
 function argumentIdNumber(value: ValueNode | undefined, variables: Record<string, unknown> | undefined, operation: OperationDefinitionNode): string | null {
-  const literal = (node: ValueNode | undefined) => (node?.kind === Kind.STRING || node?.kind === Kind.INT ? node.value : undefined);
-  let raw: unknown = literal(value);
-  if (value?.kind === Kind.VARIABLE) {
-    const name = value.name.value;
-    raw = variables?.[name] ?? literal(operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue);
+  return canonicalIdNumber(argumentValue(value, variables, operation));
+}
+
+/**
+ * The idNumbers of a `requests` argument, item by item (null where one cannot be told): a list
+ * variable of input objects, or a list written into the query whose objects' idNumbers are
+ * literals or variables.
+ */
+function requestIdNumbers(value: ValueNode | undefined, variables: Record<string, unknown> | undefined, operation: OperationDefinitionNode): (string | null)[] | null {
+  if (value?.kind === Kind.LIST) {
+    return value.values.map((item) => {
+      const idNumber = item.kind === Kind.OBJECT ? item.fields.find((f) => f.name.value === 'idNumber')?.value : undefined;
+      return canonicalIdNumber(argumentValue(idNumber, variables, operation));
+    });
   }
+  const requests = argumentValue(value, variables, operation);
+  // A single object is a list of one, as GraphQL's input coercion takes it.
+  const items = Array.isArray(requests) ? requests : requests && typeof requests === 'object' ? [requests] : null;
+  return items && items.map((r) => canonicalIdNumber(r && typeof r === 'object' ? (r as { idNumber?: unknown }).idNumber : undefined));
+}
+
+/** A scalar argument's value: written into the query, or its variable's, or that variable's default. */
+function argumentValue(value: ValueNode | undefined, variables: Record<string, unknown> | undefined, operation: OperationDefinitionNode): unknown {
+  const literal = (node: ValueNode | undefined) => (node?.kind === Kind.STRING || node?.kind === Kind.INT ? node.value : undefined);
+  if (value?.kind !== Kind.VARIABLE) return literal(value);
+  const name = value.name.value;
+  return variables?.[name] ?? literal(operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue);
+}
+
+function canonicalIdNumber(raw: unknown): string | null {
   if (typeof raw === 'number') raw = String(raw);
   if (typeof raw !== 'string') return null;
   if (ID_NUMBER_SHAPE.test(raw)) return raw;

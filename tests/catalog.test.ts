@@ -39,6 +39,8 @@ function copySchemas(): string {
 function editSdl(sdl: string, edits: [string, string][]): string {
   for (const [from, to] of edits) {
     if (!sdl.includes(from)) throw new Error(`the SDL has no ${from}`);
+    // An edit meant for one field must not land on another written alike.
+    if (sdl.indexOf(from) !== sdl.lastIndexOf(from)) throw new Error(`the SDL has ${from} more than once: give more of its context`);
     sdl = sdl.replace(from, to);
   }
   return sdl;
@@ -225,7 +227,7 @@ describe('the catalogue and share rules follow the full supergraph when it is re
 
     // Now `name` becomes conditional: rules follow the full supergraph, the gateway gets the copy without @policy.
     sources = readSubgraphSources(config).map((s) =>
-      s.name === 'persons' ? { ...s, sdl: editSdl(s.sdl, [['  name: String!\n', '  name: String! @policy(policies: [["persons.names"]])\n']]) } : s,
+      s.name === 'persons' ? { ...s, sdl: editSdl(s.sdl, [['  "姓名"\n  name: String!\n', '  "姓名"\n  name: String! @policy(policies: [["persons.names"]])\n']]) } : s,
     );
     expect(reloader.check().kind).toBe('UPDATED');
     expect(live.rules().field('NaturalPerson', 'name')?.policies).toEqual([['persons.names']]);

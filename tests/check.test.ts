@@ -19,6 +19,8 @@ function edited(edits: [string, string][]): string {
   let sdl = PERSONS_SDL;
   for (const [from, to] of edits) {
     if (!sdl.includes(from)) throw new Error(`persons SDL has no ${from}`);
+    // An edit meant for one field must not land on another written alike.
+    if (sdl.indexOf(from) !== sdl.lastIndexOf(from)) throw new Error(`persons SDL has ${from} more than once: give more of its context`);
     sdl = sdl.replace(from, to);
   }
   return sdl;
@@ -114,7 +116,7 @@ function defineCheckSuite(store: StoreKind) {
 
     it('judges the schema consumers are served: relaxing a field they already see as nullable breaks nothing', async () => {
       // NaturalPerson.name is nullable in what the gateway serves (persons may fail to deliver it).
-      const relaxed = await checkWith(edited([['  name: String!\n', '  name: String\n']]));
+      const relaxed = await checkWith(edited([['  "姓名"\n  name: String!\n', '  "姓名"\n  name: String\n']]));
       expect(relaxed.compositionErrors).toEqual([]);
       expect(relaxed.breakingChanges).toEqual([]);
       expect(relaxed.brokenOperations).toEqual([]);
@@ -128,7 +130,7 @@ function defineCheckSuite(store: StoreKind) {
 
     it('fails a type change of a field recorded operations select, naming each consumer, operation and why', async () => {
       // Still valid GraphQL for `{ name }`, but the answers change shape.
-      const { code, out } = await check('persons', proposal('name-list.graphql', edited([['  name: String!\n', '  name: [String!]!\n']])));
+      const { code, out } = await check('persons', proposal('name-list.graphql', edited([['  "姓名"\n  name: String!\n', '  "姓名"\n  name: [String!]!\n']])));
       expect(code).toBe(1);
       expect(out).toContain('FIELD_CHANGED_KIND: NaturalPerson.name changed type from String to [String!].');
       expect(out).toMatch(/✗ It breaks \d+ recorded operation\(s\) of drc-approval, market-portal:/);

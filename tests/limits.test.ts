@@ -117,6 +117,26 @@ function defineLimitsSuite(store: StoreKind) {
         expect(one.data.naturalPersons).toHaveLength(100);
       });
 
+      it('answer a list of verifications item by item: an invalid idNumber is null at its place with an error naming it, a repeated one answered twice', async () => {
+        const badCheck = `${PERSON.idNumber.slice(0, 17)}${PERSON.idNumber[17] === '6' ? '5' : '6'}`;
+        const unknown = '110101199003070011';
+        const answer = await stack.query(`query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`, {
+          r: [
+            { idNumber: PERSON.idNumber, name: PERSON.name },
+            { idNumber: badCheck, name: PERSON.name },
+            { idNumber: PERSON.idNumber, name: '某某' },
+            { idNumber: unknown, name: '某某' },
+            { idNumber: PERSON.idNumber.toLowerCase(), name: ` ${PERSON.name} ` },
+          ],
+        });
+        expect(answer.data).toEqual({ verifyNaturalPersons: ['MATCH', null, 'MISMATCH', 'NOT_FOUND', 'MATCH'] });
+        expect(answer.errors!.map((e) => [e.path, e.extensions?.code, e.message])).toEqual([
+          [['verifyNaturalPersons', 1], 'BAD_USER_INPUT', expect.stringMatching(/^Invalid requests\[1\]\.idNumber: .*check/)],
+        ]);
+        const many = await stack.query(`query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`, { r: Array(101).fill({ idNumber: PERSON.idNumber, name: PERSON.name }) });
+        expect(many.errors!.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', 'verifyNaturalPersons takes at most 100 requests, 101 were sent']]);
+      });
+
       it('refuse more than 100 keys in a list argument through the gateway', async () => {
         const answer = await stack.query(`query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { name } }`, { ids: Array(101).fill(PERSON.idNumber) });
         expect(codes(answer)).toContain('BAD_USER_INPUT');

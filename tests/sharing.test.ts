@@ -443,6 +443,34 @@ function defineSharingSuite(store: StoreKind) {
         for (const [requestId, , consumer, field] of asked) expect(own).toContainEqual(expect.objectContaining({ requestId, consumer, fields: [field] }));
       });
 
+      it('records a list of verifications as a read of each person whose item was answered, however the list is written', async () => {
+        const page = await stack.query(`{ investmentProjects(first: 40) { edges { node { applicant { legalRepresentative { idNumber name } } } } } }`);
+        const [a, b] = page.data.investmentProjects.edges.map((e: any) => e.node.applicant.legalRepresentative)
+          .filter((r: any, i: number, all: any[]) => all.findIndex((o: any) => o.idNumber === r.idNumber) === i);
+        const invalid = `${a.idNumber.slice(0, 17)}${a.idNumber[17] === '6' ? '5' : '6'}`;
+        const asked: [requestId: string, query: string, variables: Record<string, unknown>][] = [
+          ['req-list-variable', `query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`, { r: [{ idNumber: a.idNumber, name: a.name }, { idNumber: invalid, name: a.name }] }],
+          ['req-list-literal', `{ verifyNaturalPersons(requests: [{ idNumber: "${a.idNumber}", name: "某某" }, { idNumber: "${b.idNumber}", name: "${b.name}" }]) }`, {}],
+          ['req-list-mixed', `query($id: ID!) { checks: verifyNaturalPersons(requests: [{ idNumber: $id, name: "某某" }]) }`, { id: b.idNumber }],
+          ['req-list-one', `query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`, { r: { idNumber: a.idNumber, name: a.name } }],
+        ];
+        for (const [requestId, query, variables] of asked) {
+          const answer = await stack.query(query, variables, { ...(await stack.as('market-portal')), 'x-request-id': requestId });
+          expect([requestId, answer.data]).toEqual([requestId, expect.anything()]);
+        }
+        const logOf = async (idNumber: string) =>
+          (await stack.query(LOG, { id: idNumber }, await stack.asCitizen(idNumber))).data.accessLog.edges.map((e: any) => e.node.requestId);
+        const ofA = await logOf(a.idNumber);
+        const ofB = await logOf(b.idNumber);
+        expect(ofA).toEqual(expect.arrayContaining(['req-list-variable', 'req-list-literal', 'req-list-one']));
+        expect(ofA).not.toContain('req-list-mixed');
+        expect(ofB).toEqual(expect.arrayContaining(['req-list-literal', 'req-list-mixed']));
+        expect(ofB).not.toContain('req-list-variable');
+        // The invalid number's item was not answered: no one was read through it.
+        const { edges } = (await stack.query(LOG, { id: invalid }, await stack.as('auditor', '投诉核查'))).data?.accessLog ?? { edges: [] };
+        expect(edges).toEqual([]);
+      });
+
       it('takes a purpose of invisible characters (a NUL, a zero-width space), or without words, for none', async () => {
         const { authorization } = await stack.as('drc-approval');
         for (const purpose of ['%00', '%E2%80%8B', '%E2%80%8B%00%20', '-', '1', 'x', '...', '%E5%AE%A1%201']) {

@@ -70,6 +70,14 @@ function defineStatementSuite(store: StoreKind) {
       expect(answer.data).toEqual(Object.fromEntries(people.map((_, i) => [`v${i}`, i % 2 ? 'MATCH' : 'MISMATCH'])));
       expect(statements.persons).toHaveLength(1);
       expect(statements.persons[0]).toMatch(/^select [`"]?id_number[`"]?, [`"]?name[`"]? from [`"]?natural_persons[`"]? where/i);
+
+      // The same batch as one list field: one statement too, the answers in the order asked.
+      statements.persons = [];
+      const requests = people.map((p, i) => ({ idNumber: p.idNumber, name: i % 2 ? p.name : `${p.name}某` }));
+      const listed = await stack.query(`query($requests: [VerificationRequest!]!) { verifyNaturalPersons(requests: $requests) }`, { requests });
+      expect(listed.errors).toBeUndefined();
+      expect(listed.data.verifyNaturalPersons).toEqual(people.map((_, i) => (i % 2 ? 'MATCH' : 'MISMATCH')));
+      expect(statements.persons).toHaveLength(1);
     });
   });
 }

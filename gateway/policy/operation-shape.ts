@@ -35,6 +35,12 @@ export const KEYED_TYPES: Readonly<Record<string, string>> = {
 export const PERSON_ARGUMENT_FIELDS = new Set(['verifyNaturalPerson', 'accessLog']);
 
 /**
+ * Root fields that answer a list, one item about each person named by the `idNumber` of the input
+ * objects in their `requests` argument, in the same order.
+ */
+export const PERSON_REQUESTS_FIELDS = new Set(['verifyNaturalPersons']);
+
+/**
  * A page of the persons register names its persons without a NaturalPerson field: its cursors are
  * their idNumbers, encoded (`shared/register-pages.ts`), so `edges { cursor }` alone lists them.
  */

@@ -9,7 +9,7 @@ import { createGeoStore } from '../../subgraphs/geo/store';
 import { createLegalPersonStore } from '../../subgraphs/legal-persons/store';
 import { createPersonStore } from '../../subgraphs/persons/store';
 import { createProjectStore } from '../../subgraphs/projects/store';
-import { PERSON_LOOKUP, projectCursor, VERIFICATIONS_PER_BATCH, VERIFY_BATCH } from './operations';
+import { PERSON_LOOKUP, projectCursor, VERIFICATIONS_PER_BATCH, VERIFY_BATCH, VERIFY_LIST } from './operations';
 import { PROJECT_PAGE, PROJECT_REVIEW } from '../../tests/support/operations';
 
 /**
@@ -210,6 +210,19 @@ async function verifyBatch(l: Loaders, v: Variables) {
   return Object.fromEntries(answers.map((answer, i) => [`v${i}`, answer]));
 }
 
+async function verifyList(l: Loaders, v: Variables) {
+  const requests = v.requests as { idNumber: string; name: string }[];
+  const persons = await l.registeredNames.loadMany(requests.map((r) => r.idNumber));
+  return {
+    verifyNaturalPersons: requests.map((r, i) => {
+      const person = persons[i];
+      if (person instanceof Error) throw person;
+      if (!person) return 'NOT_FOUND';
+      return person.name === r.name.trim() ? 'MATCH' : 'MISMATCH';
+    }),
+  };
+}
+
 type Answer = (l: Loaders, v: Variables, stores: Stores) => Promise<unknown>;
 
 const ANSWERS = new Map<string, Answer>([
@@ -217,6 +230,7 @@ const ANSWERS = new Map<string, Answer>([
   [PROJECT_REVIEW, projectReview],
   [PROJECT_PAGE, projectPage],
   [VERIFY_BATCH, verifyBatch],
+  [VERIFY_LIST, verifyList],
   ['{ __typename }', async () => ({ __typename: 'Query' })],
 ]);
 

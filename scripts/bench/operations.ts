@@ -4,8 +4,8 @@ import { dice } from '../../shared/seed/random';
 import type { SeedPlan } from '../../shared/subgraph-server';
 import { PROJECT_PAGE, PROJECT_REVIEW } from '../../tests/support/operations';
 
-/** The four operations of issue 7, sent unchanged to every target. */
-export type OperationId = 'person' | 'review' | 'page' | 'verify';
+/** The four operations of issue 7 (the batch of verifications in two forms), sent unchanged to every target. */
+export type OperationId = 'person' | 'review' | 'page' | 'verify' | 'verify-list';
 
 export interface Operation {
   id: OperationId;
@@ -37,11 +37,23 @@ export const VERIFY_BATCH = (() => {
   return `query VerifyBatch(${variables}) {\n${fields}\n}\n`;
 })();
 
+/**
+ * The same batch as one `verifyNaturalPersons` field with a list of 100 requests: what a system
+ * that verifies in batches sends once the field exists, one field to plan, coerce and shape
+ * instead of a hundred.
+ */
+export const VERIFY_LIST = /* GraphQL */ `
+  query VerifyList($requests: [VerificationRequest!]!) {
+    verifyNaturalPersons(requests: $requests)
+  }
+`;
+
 export const OPERATIONS: readonly Operation[] = [
   { id: 'person', title: 'person lookup', operationName: 'PersonLookup', query: PERSON_LOOKUP },
   { id: 'review', title: 'project review (5 departments)', operationName: 'ProjectReview', query: PROJECT_REVIEW },
   { id: 'page', title: `page of ${PAGE_SIZE} projects`, operationName: 'ProjectPage', query: PROJECT_PAGE },
   { id: 'verify', title: `${VERIFICATIONS_PER_BATCH} verifications`, operationName: 'VerifyBatch', query: VERIFY_BATCH },
+  { id: 'verify-list', title: `${VERIFICATIONS_PER_BATCH} verifications as one list`, operationName: 'VerifyList', query: VERIFY_LIST },
 ];
 
 /** Cursors as the projects subgraph gives them out (`project:<code>`, base64url): any page can be asked for. */
@@ -52,7 +64,7 @@ export function projectCursor(projectCode: string): string {
 type Variables = Record<string, unknown>;
 
 /** How many different variable sets each operation rotates through. */
-const POOL_SIZE: Record<OperationId, number> = { person: 5000, review: 2000, page: 1000, verify: 200 };
+const POOL_SIZE: Record<OperationId, number> = { person: 5000, review: 2000, page: 1000, verify: 200, 'verify-list': 200 };
 
 /**
  * Variables drawn from the seeded province, many different keys per operation so that no answer
@@ -94,8 +106,12 @@ export async function drawVariables(plan: SeedPlan, persons: Knex): Promise<Reco
     });
     return variables;
   });
+  // The same batches, the same names.
+  const verifyList = verify.map((variables) => ({
+    requests: Array.from({ length: VERIFICATIONS_PER_BATCH }, (_, i) => ({ idNumber: variables[`i${i}`], name: variables[`n${i}`] })),
+  }));
 
-  return { person, review, page, verify };
+  return { person, review, page, verify, 'verify-list': verifyList };
 }
 
 async function namesOf(persons: Knex, idNumbers: string[]): Promise<Map<string, string>> {

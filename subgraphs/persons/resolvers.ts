@@ -27,6 +27,12 @@ export function createContext(db: Knex, caller: InternalCaller) {
 }
 type Context = ReturnType<typeof createContext>;
 
+/** MATCH, MISMATCH or NOT_FOUND: whether `name` is the registered one; nothing else is disclosed. */
+function verification(person: { name: string } | null | undefined, name: string): 'MATCH' | 'MISMATCH' | 'NOT_FOUND' {
+  if (!person) return 'NOT_FOUND';
+  return person.name === name.trim() ? 'MATCH' : 'MISMATCH';
+}
+
 const register = registerPaging<NaturalPerson>({ checkKey: checkIdNumber, keyOf: (r) => r.idNumber, size: PAGE_SIZE });
 
 export const resolvers = {
@@ -45,8 +51,25 @@ export const resolvers = {
 
     verifyNaturalPerson: async (_: unknown, args: { idNumber: string; name: string }, { registeredNames }: Context) => {
       const person = await registeredNames.load(validArgument('idNumber', checkIdNumber(args.idNumber)));
-      if (!person) return 'NOT_FOUND';
-      return person.name === args.name.trim() ? 'MATCH' : 'MISMATCH';
+      return verification(person, args.name);
+    },
+
+    verifyNaturalPersons: async (_: unknown, args: { requests: { idNumber: string; name: string }[] }, { registeredNames }: Context) => {
+      if (args.requests.length > MAX_BATCH) {
+        throw badUserInput(`verifyNaturalPersons takes at most ${MAX_BATCH} requests, ${args.requests.length} were sent`);
+      }
+      const checked = args.requests.map((r, i) => {
+        const id = checkIdNumber(r.idNumber);
+        return id.ok ? id.value : badUserInput(`Invalid requests[${i}].idNumber: ${id.reason}`, { argument: `requests[${i}].idNumber` });
+      });
+      const loaded = await registeredNames.loadMany(checked.filter((c): c is string => typeof c === 'string'));
+      // An error in the list is null at its place, with the error at that index (graphql-js).
+      let next = 0;
+      return checked.map((c, i) => {
+        if (typeof c !== 'string') return c;
+        const person = loaded[next++];
+        return person instanceof Error ? person : verification(person, args.requests[i].name);
+      });
     },
 
     allNaturalPersons: async (_: unknown, args: { first?: number | null; after?: string | null }, { store, persons }: Context): Promise<RegisterPage<NaturalPerson>> => {
