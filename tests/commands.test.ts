@@ -237,6 +237,19 @@ describe('npm run consistency, check and token: bad values are named before anyt
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
 
+  it('compose refuses a file instead of passing it unread, pointing to check; alone, it composes', async () => {
+    const proposal = path.join(tempDir('compose-proposal'), 'schema.graphql');
+    fs.writeFileSync(proposal, 'type Query { broken: }');
+    const outcome = await runScript('compose.ts', [proposal], dataDir);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('too many arguments');
+    expect(outcome.stderr).toContain('npm run check -- <subgraph> <file>');
+    expect(outcome.stdout).not.toMatch(/Composed/);
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+    const composed = await runScript('compose.ts', [], dataDir);
+    expect([composed.code, composed.stdout.trim()]).toEqual([0, `Composed 5 subgraphs into ${path.join(dataDir, 'supergraph.graphql')}`]);
+  });
+
   it('token names --lifetime and the durations it accepts', async () => {
     for (const lifetime of ['abc', '0h', '-1h', '3600']) {
       const outcome = await runScript('token.ts', ['drc-approval', '--lifetime', lifetime], dataDir);

@@ -742,6 +742,26 @@ function defineImportSuite(store: StoreKind) {
         expect(entries).toEqual([expect.objectContaining({ kind: 'BLACKLIST', documentNumber: '(2025)闽01执1234号', decidedOn: '2025-06-01', expiresOn: null })]);
       });
 
+      it("answers a profile's standing from the entries in force on the day it is asked, not as the last load left it", async () => {
+        const db = await freshStore('credit');
+        // As the seed and older loads left it: red-listed, by an entry that expires on 2027-03-01.
+        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', on_blacklist: false, on_redlist: true, rating: 'B' });
+        await db('credit_entries').insert({
+          subject_key: '91350102MALD000315', kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局',
+          document_number: '闽税信〔2024〕3号', decided_on: '2024-03-01', expires_on: '2027-03-01',
+        });
+        const on = (day: string) => createCreditStore(db, () => day).profiles(['91350102MALD000315']);
+        expect(await on('2027-03-01')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: false, onRedlist: true, rating: 'B' }]);
+        expect(await on('2027-03-02')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: false, onRedlist: false, rating: 'B' }]);
+        // A blacklist entry in force outweighs the red list and rates a company D, whatever the row says.
+        await db('credit_entries').insert({
+          subject_key: '91350102MALD000315', kind: 'BLACKLIST', reason: '失信被执行人', authority: '福州市中级人民法院',
+          document_number: '(2026)闽01执8号', decided_on: '2026-06-01', expires_on: '2028-06-01',
+        });
+        expect(await on('2027-01-01')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: true, onRedlist: false, rating: 'D' }]);
+        expect(await on('2028-06-02')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: false, onRedlist: false, rating: 'B' }]);
+      });
+
       it('rejects a duplicate entry, in the file or in the store, and a row naming no subject or two', async () => {
         const db = await freshStore('credit');
         await load(db, creditEntryImport, 'credit-entries.csv');

@@ -160,7 +160,9 @@ function defineSharingSuite(store: StoreKind) {
         await stack.query(PERSON, { id: person.idNumber }, await stack.as('market-portal', '企业开办'));
         credit.off('query', listen);
         expect(statements.some((s) => /credit_profiles/.test(s))).toBe(true);
-        expect(statements.some((s) => /credit_entries/.test(s))).toBe(false);
+        // The profile's standing counts the entries in force inside its own statement; the entries
+        // themselves (their documents, reasons, authorities) are never selected.
+        expect(statements.some((s) => /document_number|reason|authority/.test(s))).toBe(false);
       });
 
       it('needs a stated purpose for conditional fields, and says so', async () => {
@@ -297,6 +299,45 @@ function defineSharingSuite(store: StoreKind) {
         expect(steps.map((s: any) => [s.action, s.actor])).toEqual([
           ['SUBMITTED', 'market-portal'], ['APPROVED', 'dept-persons'], ['REVOKED', 'dept-persons'],
         ]);
+      });
+
+      it('lets one grant decide: approving new terms supersedes the grant in force, and a masked grant needs something to mask', async () => {
+        const masked = await stack.query(PERSON, { id: person.idNumber }, await stack.as('housing-permit', '施工许可'));
+        expect(masked.data.naturalPerson.mobilePhone).toMatch(/^\d{3}\*{4}\d{4}$/);
+        const [before] = (await stack.query(`{ accessGrants { id resource active masked } }`, undefined, await stack.as('housing-permit'))).data.accessGrants
+          .filter((g: any) => g.resource === 'persons.contact-details' && g.active);
+
+        const applied = await stack.query(APPLY, { r: 'persons.contact-details', p: '施工许可：现场联系，需完整电话' }, await stack.as('housing-permit'));
+        const decided = await stack.query(
+          `mutation($id: ID!) { decideAccessApplication(id: $id, approve: true, reason: "用途明确", masked: false) { status } }`,
+          { id: applied.data.applyForAccess.id },
+          await stack.as('dept-persons'),
+        );
+        expect(decided.errors).toBeUndefined();
+        const grants = (await stack.query(`{ accessGrants { id resource active masked revokedBy revokeReason } }`, undefined, await stack.as('housing-permit'))).data.accessGrants
+          .filter((g: any) => g.resource === 'persons.contact-details');
+        const now = grants.filter((g: any) => g.active);
+        expect(now).toEqual([expect.objectContaining({ masked: false })]);
+        expect(grants.find((g: any) => g.id === before.id)).toMatchObject({
+          active: false, revokedBy: 'dept-persons', revokeReason: `superseded by grant ${now[0].id} (application ${applied.data.applyForAccess.id})`,
+        });
+        const full = await stack.query(PERSON, { id: person.idNumber }, await stack.as('housing-permit', '施工许可'));
+        expect(full.data.naturalPerson.mobilePhone).toMatch(/^\d{11}$/);
+        const catalog = (await stack.query(`{ catalog { conditionalResources { name grantedTo maskedFor } } }`, undefined, await stack.as('auditor'))).data.catalog;
+        expect(catalog.conditionalResources.find((r: any) => r.name === 'persons.contact-details')).toMatchObject({ maskedFor: [] });
+
+        // credit.records has no item with a masked form: "masked" would read in full while saying masked.
+        const credit = await stack.query(APPLY, { r: 'credit.records', p: '施工许可：核查失信记录' }, await stack.as('housing-permit'));
+        const maskedCredit = await stack.query(
+          `mutation($id: ID!) { decideAccessApplication(id: $id, approve: true, reason: "用途明确", masked: true) { status } }`,
+          { id: credit.data.applyForAccess.id },
+          await stack.as('dept-credit'),
+        );
+        expect(maskedCredit.errors!.map((e) => [e.extensions?.code, e.message])).toEqual([
+          ['BAD_USER_INPUT', expect.stringContaining("masked: none of credit.records's items (CreditProfile.entries) has a masked form")],
+        ]);
+        const stillPending = await stack.query(`{ accessApplications(status: PENDING) { id } }`, undefined, await stack.as('dept-credit'));
+        expect(stillPending.data.accessApplications.map((a: any) => a.id)).toContain(credit.data.applyForAccess.id);
       });
 
       it('records a refusal with its reasons', async () => {

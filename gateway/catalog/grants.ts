@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { createAccessStore, isActive } from '../sharing/access';
+import { createAccessStore, grantsByResource, isActive } from '../sharing/access';
 import type { Catalog, CatalogItem, CatalogResource, ConditionalResource } from './build';
 
 /**
@@ -45,10 +45,14 @@ export interface PublishedCatalog extends Omit<Catalog, 'resources' | 'condition
   conditionalResources: PublishedConditionalResource[];
 }
 
-/** Grants in force today (not revoked, not expired). */
+/** Grants in force today (not revoked, not expired): per consumer and resource the one that decides, as the gateway enforces it. */
 export async function grantsInForce(db: Knex, today = new Date().toISOString().slice(0, 10)): Promise<HeldGrant[]> {
-  const grants = await createAccessStore(db).grants({});
-  return grants.filter((g) => isActive(g, today)).map((g) => ({ consumerId: g.consumerId, resource: g.resource, masked: g.masked }));
+  const byConsumer = new Map<string, HeldGrant[]>();
+  for (const g of await createAccessStore(db).grants({})) {
+    if (!isActive(g, today)) continue;
+    byConsumer.set(g.consumerId, [...(byConsumer.get(g.consumerId) ?? []), { consumerId: g.consumerId, resource: g.resource, masked: g.masked }]);
+  }
+  return [...byConsumer.values()].flatMap((held) => [...grantsByResource(held).values()]);
 }
 
 export function publishCatalog(catalog: Catalog, grants: HeldGrant[], reader: CatalogReader | null = null): PublishedCatalog {

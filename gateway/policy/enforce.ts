@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DocumentNode, FieldNode, GraphQLError, Kind, print, SelectionSetNode, ValidationRule, visit } from 'graphql';
 import type { Principal } from '../context';
-import type { AccessGrant } from '../sharing/access';
+import { AccessGrant, grantsByResource } from '../sharing/access';
 import { maskValue } from './mask';
 import { FieldVisit, KEYED_TYPES, OperationShape } from './operation-shape';
 import type { MaskKind, ShareRules } from './share-rules';
@@ -60,7 +60,7 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
     }
     return { refusals, masks };
   }
-  const granted = new Map(grants.map((g) => [g.resource, g]));
+  const granted = grantsByResource(grants);
   for (const v of shape.fields) {
     const share = rules.field(v.parentType, v.fieldName);
     if (!share?.policies) {

@@ -54,6 +54,20 @@ export function isActive(grant: AccessGrant, today: string): boolean {
   return !grant.revokedAt && (!grant.validUntil || grant.validUntil >= today);
 }
 
+/**
+ * The grant that decides, per resource, among one consumer's grants in force. Approving a new
+ * application supersedes the grant in force (`decide`), so there is one; where a store written
+ * before that holds two, the masked one decides: the stricter reading, not whichever came last.
+ */
+export function grantsByResource<G extends Pick<AccessGrant, 'resource' | 'masked'>>(grants: readonly G[]): Map<string, G> {
+  const byResource = new Map<string, G>();
+  for (const grant of grants) {
+    const held = byResource.get(grant.resource);
+    if (!held || (grant.masked && !held.masked)) byResource.set(grant.resource, grant);
+  }
+  return byResource;
+}
+
 export class AccessRuleError extends Error {}
 
 /**
@@ -96,10 +110,20 @@ export function createAccessStore(db: Knex) {
         });
         let grantId: number | null = null;
         if (decision.approve) {
+          // A grant already in force for the same consumer and resource (a renewal, or new terms:
+          // masked, a validity) is superseded by this one, so that one grant decides.
+          const superseded = (await trx('access_grants').select(GRANT).where({ consumer_id: application.consumerId, resource: application.resource }).whereNull('revoked_at'))
+            .map(toGrant)
+            .filter((g) => isActive(g, decision.now.slice(0, 10)));
           [grantId] = await trx('access_grants').insert({
             consumer_id: application.consumerId, resource: application.resource, application_id: id,
             masked: decision.masked, granted_at: decision.now, valid_until: decision.validUntil,
           });
+          for (const old of superseded) {
+            const reason = `superseded by grant ${grantId} (application ${id})`;
+            await trx('access_grants').where('id', old.id).update({ revoked_at: decision.now, revoked_by: decision.actor, revoke_reason: reason });
+            await trx('access_events').insert({ application_id: old.applicationId, grant_id: old.id, at: decision.now, actor: decision.actor, action: 'REVOKED', reason });
+          }
         }
         await trx('access_events').insert({ application_id: id, grant_id: grantId, at: decision.now, actor: decision.actor, action: status, reason: decision.reason });
         return trx('access_applications').select(APPLICATION).where('id', id).first();

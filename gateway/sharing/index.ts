@@ -65,6 +65,13 @@ function requireOwner(ctx: Context, resource: string): void {
   }
 }
 
+/** A masked grant must have something to mask: else it would read in full while saying masked. */
+function requireMaskable(rules: ShareRules, resource: string): void {
+  const fields = rules.resources().find((r) => r.name === resource)?.fields ?? [];
+  if (fields.some((coordinate) => rules.field(...(coordinate.split('.') as [string, string]))?.mask)) return;
+  throw badUserInput(`masked: none of ${resource}'s items (${fields.join(', ')}) has a masked form (@catalog(mask:)): approve it unmasked, or refuse it`);
+}
+
 async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -148,6 +155,7 @@ const resolvers = {
         requireOwner(ctx, application.resource);
         if (args.reason.trim().length < 2) throw badUserInput('A decision states its reasons');
         if (args.validUntil && args.validUntil < today()) throw badUserInput(`validUntil ${args.validUntil} is in the past`);
+        if (args.approve && args.masked) requireMaskable(ctx.rules, application.resource);
         return ctx.access.decide(application.id, {
           actor: ctx.caller.consumer, approve: args.approve, reason: args.reason.trim(),
           masked: args.masked ?? false, validUntil: args.validUntil ?? null, now: new Date().toISOString(),

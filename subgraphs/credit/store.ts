@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { today as todayUtc } from '../../shared/identifiers';
 
 export interface CreditProfile {
   subjectKey: string;
@@ -19,21 +20,43 @@ export interface CreditEntry {
 
 interface ProfileRow {
   subject_key: string;
-  on_blacklist: number | boolean;
-  on_redlist: number | boolean;
+  subject_type: string;
+  blacklisted: number | string | boolean;
+  redlisted: number | string | boolean;
   rating: string | null;
 }
 
-export function createCreditStore(db: Knex) {
+/**
+ * `today`: the day whose standing is asked (the current UTC day, as imports and the seed count it).
+ * A profile's standing is that of the entries in force on that day, worked out as it is read, in the
+ * same one statement: a red-list entry that expired yesterday no longer red-lists the subject today,
+ * though nothing was loaded since. The flags stored with the summary row are as the last load left
+ * them and are not what is answered. A blacklisted subject is off the red list (joint incentives
+ * exclude joint-punishment subjects) and, if a legal person, rated D.
+ */
+export function createCreditStore(db: Knex, today: () => string = todayUtc) {
+  const inForce = (kind: string, day: string) =>
+    db('credit_entries as e')
+      .select(db.raw('1'))
+      .whereRaw('?? = ??', ['e.subject_key', 'p.subject_key'])
+      .where('e.kind', kind)
+      .andWhere((q) => q.whereNull('e.expires_on').orWhere('e.expires_on', '>=', day));
   return {
     async profiles(subjectKeys: readonly string[]): Promise<CreditProfile[]> {
-      const rows: ProfileRow[] = await db('credit_profiles').whereIn('subject_key', subjectKeys);
-      return rows.map((r) => ({
-        subjectKey: r.subject_key,
-        onBlacklist: Boolean(r.on_blacklist),
-        onRedlist: Boolean(r.on_redlist),
-        rating: r.rating,
-      }));
+      const day = today();
+      const rows: ProfileRow[] = await db('credit_profiles as p')
+        .select('p.subject_key', 'p.subject_type', 'p.rating')
+        .select(db.raw('exists ? as blacklisted', [inForce('BLACKLIST', day)]), db.raw('exists ? as redlisted', [inForce('REDLIST', day)]))
+        .whereIn('p.subject_key', subjectKeys);
+      return rows.map((r) => {
+        const onBlacklist = Boolean(Number(r.blacklisted));
+        return {
+          subjectKey: r.subject_key,
+          onBlacklist,
+          onRedlist: !onBlacklist && Boolean(Number(r.redlisted)),
+          rating: onBlacklist && r.subject_type === 'LEGAL_PERSON' ? 'D' : r.rating,
+        };
+      });
     },
     entries: (subjectKeys: readonly string[]): Promise<CreditEntry[]> =>
       db('credit_entries')
