@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
 import { DEPARTMENTS, DepartmentName, isDepartmentName, schemaPath } from '../shared/departments';
 import { recordedOperations } from '../gateway/operations-recorder';
+import { withOwnOperations } from '../gateway/own-operations';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
 import { schemaDirSetting, schemaFile } from '../gateway/supergraph';
 import { openExistingGatewayStore } from './cli-options';
@@ -116,7 +117,7 @@ async function main(): Promise<number> {
   // breaks" would call any change safe.
   const db = await openExistingGatewayStore(config);
   try {
-    const operations = await recordedOperations(db);
+    const operations = withOwnOperations(await recordedOperations(db));
     const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), proposedFile, operations });
     const code = exitCodeOf(report, strict);
     if (json) console.log(JSON.stringify({ ...report, exitCode: code }, null, 2));

@@ -133,7 +133,7 @@ function defineCheckSuite(store: StoreKind) {
       const { code, out } = await check('persons', proposal('name-list.graphql', edited([['  "姓名"\n  name: String!\n', '  "姓名"\n  name: [String!]!\n']])));
       expect(code).toBe(1);
       expect(out).toContain('FIELD_CHANGED_KIND: NaturalPerson.name changed type from String to [String!].');
-      expect(out).toMatch(/✗ It breaks \d+ recorded operation\(s\) of drc-approval, market-portal:/);
+      expect(out).toMatch(/✗ It breaks \d+ recorded operation\(s\) of drc-approval, market-portal, playground:/); // playground: its ready-made operations (own-operations.ts)
       expect(out).toMatch(/drc-approval: ContactCheck \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, whose type changes from String to \[String!\]\n/);
       expect(out).toMatch(/market-portal: PortalPerson \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, whose type changes from String to \[String!\]\n/);
       expect(out).not.toMatch(/still validate/);
@@ -249,6 +249,18 @@ function defineCheckSuite(store: StoreKind) {
       expect(code).toBe(2);
       expect(out).toContain(`credit: no SDL file at ${path.join(schemaDir, 'credit', 'schema.graphql')} (ONESOURCE_SCHEMA_DIR=${schemaDir}).`);
       expect(out).not.toMatch(/ENOENT/);
+    });
+
+    it("judges OneSource's own operations too, before any has been sent: the consistency checks' and the playground's", async () => {
+      // No consistency run has gone through this stack: its operations are not recorded, and still count.
+      expect((await recordedOperations(gatewayDb)).some((r) => r.consumerId === 'data-quality')).toBe(false);
+      const geo = fs.readFileSync(path.join(__dirname, '..', 'subgraphs', 'geo', 'schema.graphql'), 'utf8');
+      const withoutLevel = geo.replace(/\n  level: DivisionLevel!\n/, '\n');
+      expect(withoutLevel).not.toBe(geo);
+      const { code, out } = await check('geo', proposal('without-level.graphql', withoutLevel));
+      expect(code).toBe(1);
+      expect(out).toMatch(/data-quality: ConsistencyProjects/);
+      expect(out).toMatch(/Cannot query field "level" on type "AdministrativeDivision"/);
     });
 
     it('a breaking change no recorded operation uses passes, unless strict', async () => {

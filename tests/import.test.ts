@@ -642,7 +642,7 @@ function defineImportSuite(store: StoreKind) {
           { parcelCode: '350199001001GB90005W00000000', landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry: square(116, 23.8) },
         ].map((r) => JSON.stringify(r)).join('\n')));
         expect(rejections(report)).toEqual([
-          [1, "geometry has a corner [119,26] outside county 350102's boundary"],
+          [1, "geometry has a corner [119,26] outside county 350102's boundary as this store holds it (the seeded boundaries are a synthetic grid, not the real ones: README, \"The seed data\")"],
           [2, expect.stringMatching(/landUseCode must be a 4-digit.*divisionCode 350103 disagrees with the parcelCode.*geometry must be a Polygon or MultiPolygon/)],
           [3, expect.stringMatching(/county 350199 is not among this store's administrative divisions/)],
         ]);

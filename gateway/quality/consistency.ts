@@ -86,6 +86,9 @@ const PERSONS = `query ConsistencyPersons($first: Int, $after: String) {
   }
 }`;
 
+/** What a consistency run asks the gateway, as `data-quality`: a schema change must keep these valid (`npm run check`). */
+export const CONSISTENCY_OPERATIONS: readonly string[] = [LEGAL_PERSONS, PERSON_STATUS, PROJECTS, PERSONS];
+
 /**
  * A record one department names that the department owning it does not hold (a project's applicant
  * missing from the legal-persons register, a parcel geo does not hold) comes back from the gateway
