@@ -11,6 +11,7 @@ import { FieldDeclaration, readDeclarations } from './catalog/declarations';
 import { partialAnswerSupergraph } from './partial-answers';
 import { SHARING_SCHEMA_FILES, SHARING_SUBGRAPH } from './sharing';
 import { composeSupergraph, CompositionError, executableSupergraph, readSubgraphSources, SubgraphSource } from './supergraph';
+import type { HeldGrant } from './catalog/grants';
 
 /**
  * Safe schema change (`npm run check`): would a department's proposed SDL still compose with the
@@ -91,6 +92,11 @@ export function checkSchemaChange(options: {
   /** Where the proposal was read from, named in its syntax errors. */
   proposedFile?: string;
   operations: RecordedDocument[];
+  /**
+   * The grants in force (`grantsInForce`): a consumer that already holds what a field's new share
+   * rule asks loses nothing by it but must state a purpose, which is said, not counted as a break.
+   */
+  grants?: readonly HeldGrant[];
 }): SchemaChangeReport {
   const report: SchemaChangeReport = {
     subgraph: options.subgraph, compositionErrors: [], breakingChanges: [], dangerousChanges: [],
@@ -129,7 +135,7 @@ export function checkSchemaChange(options: {
     }
     report.operationsChecked++;
     const errors = validate(after, document).map((e) => e.message);
-    const reasons = changesUsedBy(document, compare);
+    const reasons = changesUsedBy(document, compare, (options.grants ?? []).filter((g) => g.consumerId === op.consumerId));
     if (errors.length || reasons.length) {
       report.brokenOperations.push({ consumerId: op.consumerId, operationName: op.operationName, operationHash: op.operationHash, errors, reasons });
     }
@@ -209,7 +215,7 @@ function fieldOf(schema: GraphQLSchema, type: string, field: string): GraphQLFie
  * it uses that the proposal changes in a way its sender may not expect. Removed fields and
  * arguments and new required arguments are not repeated here: validation reports them.
  */
-function changesUsedBy(document: DocumentNode, c: Comparison): string[] {
+function changesUsedBy(document: DocumentNode, c: Comparison, held: readonly HeldGrant[]): string[] {
   const reasons = new Set<string>();
   const use = usesOf(c.before, document);
   for (const [coordinate, { type, field, passed, defaulted }] of use.fields) {
@@ -223,7 +229,7 @@ function changesUsedBy(document: DocumentNode, c: Comparison): string[] {
       if (lost.length) reasons.add(`selects ${coordinate}, whose type ${getNamedType(now.type).name} loses ${lost.join(', ')}: values its answers may hold`);
     }
     const share = shareChange(c.shares.before.get(coordinate), c.shares.after.get(coordinate));
-    if (share) reasons.add(`selects ${coordinate}, which ${share}`);
+    if (share && !alreadyGranted(c.shares.before.get(coordinate), c.shares.after.get(coordinate), held)) reasons.add(`selects ${coordinate}, which ${share}`);
     for (const [name, values] of passed) {
       const wasArg = was.args.find((a) => a.name === name);
       const nowArg = now.args.find((a) => a.name === name);
@@ -363,6 +369,18 @@ function shareChange(was: FieldDeclaration | undefined, now: FieldDeclaration | 
   }
   if (now.mask && now.mask !== was.mask) narrowed.push(`becomes ${masked(now.mask)}`);
   return narrowed.length ? narrowed.join('; it ') : null;
+}
+
+/**
+ * Whether a consumer holding `held` reads a field as before under its new share rule: it holds
+ * every resource of one of the new alternatives, none of them masked where the field gains a mask.
+ * (It must state a purpose for a conditional field; the consumers that read conditional fields
+ * already do.)
+ */
+function alreadyGranted(was: FieldDeclaration | undefined, now: FieldDeclaration | undefined, held: readonly HeldGrant[]): boolean {
+  if (!now) return false;
+  const newMask = !!now.mask && now.mask !== was?.mask;
+  return now.policies.some((all) => all.length > 0 && all.every((r) => held.some((g) => g.resource === r && !(newMask && g.masked))));
 }
 
 /** Share rules the proposal narrows, for every field consumers are served, used or not. */

@@ -5,6 +5,7 @@ import { readConfig } from '../shared/config';
 import { DEPARTMENTS, DepartmentName, isDepartmentName, schemaPath } from '../shared/departments';
 import { recordedOperations } from '../gateway/operations-recorder';
 import { withOwnOperations } from '../gateway/own-operations';
+import { grantsInForce } from '../gateway/catalog/grants';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
 import { schemaDirSetting, schemaFile } from '../gateway/supergraph';
 import { openExistingGatewayStore } from './cli-options';
@@ -118,7 +119,7 @@ async function main(): Promise<number> {
   const db = await openExistingGatewayStore(config);
   try {
     const operations = withOwnOperations(await recordedOperations(db));
-    const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), proposedFile, operations });
+    const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), proposedFile, operations, grants: await grantsInForce(db) });
     const code = exitCodeOf(report, strict);
     if (json) console.log(JSON.stringify({ ...report, exitCode: code }, null, 2));
     else describe(report).forEach((line) => (code ? console.error : console.log)(line));

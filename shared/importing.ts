@@ -30,7 +30,12 @@ export interface ImportRules<Row> {
   /** The key field as the file names it, for messages: "idNumber". */
   keyField: string;
   /** The file's columns (CSV header) or JSON fields, in camelCase as the GraphQL fields are named. */
-  fields: { required: readonly string[]; optional: readonly string[] };
+  fields: {
+    required: readonly string[];
+    optional: readonly string[];
+    /** What the two lists cannot say: "exactly one of idNumber or uscc". */
+    note?: string;
+  };
   /** A whole file (CSV header) or record (JSONL keys) this department will not take, and why. */
   refuse?(fields: readonly string[]): string | undefined;
   judge(record: RawRecord): Judged<Row>;
@@ -336,7 +341,8 @@ function withHint(rules: ImportRules<unknown>, field: string): string {
 }
 
 export function describeFields(rules: ImportRules<unknown>): string {
-  return [...rules.fields.required, ...rules.fields.optional.map((f) => `[${f}]`)].join(', ');
+  const fields = [...rules.fields.required, ...rules.fields.optional.map((f) => `[${f}]`)].join(', ');
+  return rules.fields.note ? `${fields} (${rules.fields.note})` : fields;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -681,6 +687,10 @@ async function* readCsv(file: string): AsyncGenerator<SourceItem> {
       yield { kind: 'header', fields: header };
     } else if (!parsed.ok) {
       yield { kind: 'unreadable', line: record.line, reason: parsed.reason, text: record.text };
+    } else if (parsed.cells.every((cell) => cell.trim() === '')) {
+      // Blank in all but form (spaces, or only commas: a spreadsheet's trailing rows): no record, as
+      // an empty line is none.
+      continue;
     } else if (parsed.cells.length !== header.length) {
       yield { kind: 'unreadable', line: record.line, reason: `has ${parsed.cells.length} fields where the header has ${header.length}`, text: record.text };
     } else {

@@ -164,6 +164,16 @@ function defineCheckSuite(store: StoreKind) {
       expect(out).not.toMatch(/drc-approval/); // ContactCheck reads no gender
     });
 
+    it('counts no break for a consumer that already holds the grant a field comes to need', async () => {
+      // drc-approval holds persons.contact-details (seeded); market-portal does not.
+      const { code, out } = await check('persons', proposal('name-conditional.graphql', edited([
+        ['  "姓名"\n  name: String!\n', '  "姓名"\n  name: String! @policy(policies: [["persons.contact-details"]])\n'],
+      ])));
+      expect(code).toBe(1);
+      expect(out).toMatch(/market-portal: PortalPerson \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, which becomes conditionally shared/);
+      expect(out).not.toMatch(/drc-approval: /);
+    });
+
     it('fails removing an enum value the answers of a recorded operation may hold', async () => {
       const report = await checkWith(edited([['enum Gender {\n  MALE\n  FEMALE\n}', 'enum Gender {\n  MALE\n}']]));
       expect(report.breakingChanges.map((c) => c.description)).toEqual(['FEMALE was removed from enum type Gender.']);

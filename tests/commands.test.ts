@@ -250,6 +250,17 @@ describe('npm run consistency, check and token: bad values are named before anyt
     expect([composed.code, composed.stdout.trim()]).toEqual([0, `Composed 5 subgraphs into ${path.join(dataDir, 'supergraph.graphql')}`]);
   });
 
+  it('subgraph says what it runs and which settings it reads, and names the departments for an unknown one', async () => {
+    const help = await runScript('subgraph.ts', ['--help'], dataDir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('ONESOURCE_LEGAL_PERSONS_PORT');
+    expect(help.stdout).toContain('ONESOURCE_GATEWAY_JWKS_URL');
+    const unknown = await runScript('subgraph.ts', ['registry'], dataDir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('one of persons, legal-persons, geo, projects, credit');
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
   it('token names --lifetime and the durations it accepts', async () => {
     for (const lifetime of ['abc', '0h', '-1h', '3600']) {
       const outcome = await runScript('token.ts', ['drc-approval', '--lifetime', lifetime], dataDir);

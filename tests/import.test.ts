@@ -206,6 +206,20 @@ function defineImportSuite(store: StoreKind) {
         ]);
       });
 
+      it("passes over rows blank in all but form (spaces; only commas, as a spreadsheet's trailing rows), as over empty lines", async () => {
+        const db = await freshStore('persons');
+        const report = await importFile(db, naturalPersonImport, file('trailing.csv', [
+          PERSONS_HEADER,
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,某地,350102,',
+          '   ',
+          ',,,,,,,,',
+          ' , ,',
+          '350103196612120284,吴秀英,FEMALE,1966-12-12,ALIVE,,某地,350103,',
+          ',,,,,,,,',
+        ].join('\n') + '\n'));
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, read: 2, loaded: 2, rejected: [] });
+      });
+
       it('refuses a CSV whose header does not name its fields, and JSONL fields it does not know', async () => {
         const db = await freshStore('persons');
         const csv = await importFile(db, naturalPersonImport, file('snake.csv', 'id_number,name,gender,birthDate,status,householdAddress,householdDivisionCode\n'));
@@ -814,6 +828,11 @@ function defineImportSuite(store: StoreKind) {
         const unknown = await runCli(['registry', file('persons.csv')], env);
         expect(unknown.code).toBe(2);
         expect(unknown.stderr).toContain('one of persons, legal-persons, geo, projects, credit');
+
+        // Each department's fields, and what the lists alone cannot say.
+        const help = await runCli(['--help'], env);
+        expect(help.code).toBe(0);
+        expect(help.stdout).toMatch(/credit +credit entries: kind, reason, authority, documentNumber, decidedOn, \[idNumber\], \[uscc\], \[expiresOn\] \(exactly one of idNumber, for a natural person, or uscc, for a legal person\)/);
 
         const persons = await reopen('persons');
         expect((await table(persons, 'natural_persons', 'id_number')).map((p) => p.id_number)).toEqual([

@@ -20,6 +20,7 @@ const REPORT = `query Usage($from: Date!, $to: Date!, $days: Int) {
     departments { key department requests items errors calls failedCalls averageCallMs }
     resources { key department requests items errors }
     fields { key department requests items errors errorsByCode { code count } }
+    fieldReaders { key consumer department requests items errors }
     days { key requests errors }
     unusedForDays
     zombieCandidates { name department kind }
@@ -92,6 +93,15 @@ function defineUsageSuite(store: StoreKind) {
       });
       expect(Object.keys(fields)).not.toContain('LandParcel.rightType');
 
+      // Who read each: the drc-approval's page of projects, the market-portal's divisions and person.
+      const readers = report.fieldReaders.map((r: any) => [r.key, r.consumer, r.requests, r.items]);
+      expect(readers).toEqual(expect.arrayContaining([
+        ['InvestmentProject.name', 'drc-approval', 1, 3],
+        ['AdministrativeDivision.children', 'market-portal', 2, 2 * children],
+        ['NaturalPerson.name', 'market-portal', 1, 1],
+      ]));
+      expect(readers.filter((r: any[]) => r[0] === 'InvestmentProject.name')).toHaveLength(1);
+
       const resources = byKey(report.resources);
       expect(resources.AdministrativeDivision).toMatchObject({ department: 'geo', requests: 2, items: 2 * (1 + children) + 2 + 2 * children });
     });
@@ -153,6 +163,12 @@ function defineUsageSuite(store: StoreKind) {
       const persons = (await usage('dept-persons')).data.usageReport;
       expect(persons.fields.map((f: any) => f.key).sort()).toEqual(['NaturalPerson.householdAddress', 'NaturalPerson.name', 'Query.naturalPerson']);
       expect(persons.consumers.map((c: any) => [c.key, c.requests, c.errors])).toEqual([['market-portal', 1, 1]]);
+      // Who reads which of its items: what a department asks before changing or retiring one.
+      expect(persons.fieldReaders.map((r: any) => [r.key, r.consumer, r.department, r.requests, r.errors])).toEqual([
+        ['NaturalPerson.householdAddress', 'market-portal', 'persons', 1, 1],
+        ['NaturalPerson.name', 'market-portal', 'persons', 1, 0],
+        ['Query.naturalPerson', 'market-portal', 'persons', 1, 0],
+      ]);
     });
 
     it('counts its own report requests too, once answered', async () => {

@@ -6,6 +6,8 @@ import type { FieldOwners } from './owners';
 export interface UsageTotal {
   /** Consumer id, department, Type.field, type name or day, by section. */
   key: string;
+  /** `fieldReaders` only: the consumer that read the field `key`. */
+  consumer?: string;
   department: string | null;
   requests: number;
   items: number;
@@ -33,6 +35,8 @@ export interface UsageReport {
   departments: UsageTotal[];
   resources: UsageTotal[];
   fields: UsageTotal[];
+  /** Per data item and consumer: who reads what (for a department operator, of its own fields). */
+  fieldReaders: UsageTotal[];
   days: UsageTotal[];
   /**
    * Data items and resources the catalogue publishes (catalog/build.ts) that nobody read in the
@@ -151,6 +155,10 @@ export async function usageReport(db: Knex, q: UsageQuery): Promise<UsageReport>
     departments: sum(rows.filter(departmentLevel), (r) => r.department, departmentLevel, true),
     resources,
     fields: sum(fieldRows, (r) => r.coordinate, fieldLevel),
+    fieldReaders: sum(fieldRows, (r) => `${r.coordinate}\u0000${r.consumer_id}`, fieldLevel).map((t) => {
+      const [field, consumer] = t.key.split('\u0000');
+      return { ...t, key: field, consumer };
+    }),
     days: sum(rows.filter(requestLevel), (r) => r.day, requestLevel),
     unusedForDays: q.unusedForDays,
     zombieCandidates,

@@ -113,6 +113,7 @@ export const creditEntryImport: ImportRules<CreditEntryImportRow> = {
   fields: {
     required: ['kind', 'reason', 'authority', 'documentNumber', 'decidedOn'],
     optional: ['idNumber', 'uscc', 'expiresOn'],
+    note: 'exactly one of idNumber, for a natural person, or uscc, for a legal person',
   },
   judge: judgeCreditEntry,
   keyOf: (row) => entryKey(row.entry),

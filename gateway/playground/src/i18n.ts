@@ -90,6 +90,8 @@ const reportFields: Record<string, string> = {
   to: '截止日期',
   consumers: '调用方',
   fields: '数据项',
+  fieldReaders: '数据项的调用方',
+  consumer: '调用方',
   days: '日期',
   unusedForDays: '闲置天数阈值',
   zombieCandidates: '疑似闲置资源',
