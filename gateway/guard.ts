@@ -314,7 +314,10 @@ function requestIdNumbers(value: ValueNode | undefined, variables: Record<string
   return items && items.map((r) => canonicalIdNumber(r && typeof r === 'object' ? (r as { idNumber?: unknown }).idNumber : undefined));
 }
 
-/** A scalar argument's value: written into the query, or its variable's, or that variable's default. */
+/**
+ * An argument's value: a string or digits written into the query, or its variable's value (of any
+ * shape: a list of requests too), or that variable's default when written as a string or digits.
+ */
 function argumentValue(value: ValueNode | undefined, variables: Record<string, unknown> | undefined, operation: OperationDefinitionNode): unknown {
   const literal = (node: ValueNode | undefined) => (node?.kind === Kind.STRING || node?.kind === Kind.INT ? node.value : undefined);
   if (value?.kind !== Kind.VARIABLE) return literal(value);

@@ -75,10 +75,10 @@ async function storedEntries(db: Knex, rows: readonly CreditEntryImportRow[]): P
 }
 
 /**
- * A profile is a summary of the subject's entries in force today (not expired): blacklisted if
- * any blacklist entry is; red-listed if a red-list entry is and the subject is not blacklisted
- * (joint incentives exclude joint-punishment subjects). A blacklisted legal person's rating falls
- * to D; otherwise the rating on file stays, since entries alone do not rate a subject.
+ * A subject with entries has a profile row: its type and the rating on file (entries alone do not
+ * rate a subject, so a rating stays as it was). The flags written here are the entries in force
+ * today, kept for reference; what is answered is worked out when read (`store.ts`), so it does not
+ * go stale, and a blacklisted legal person is answered D there without its rating being overwritten.
  */
 async function recomputeProfiles(db: Knex, rows: readonly CreditEntryImportRow[]): Promise<void> {
   const types = new Map(rows.map((r) => [r.entry.subject_key, r.subjectType]));
@@ -96,7 +96,7 @@ async function recomputeProfiles(db: Knex, rows: readonly CreditEntryImportRow[]
       const kinds = new Set(inForce.filter((e) => e.subject_key === key).map((e) => e.kind));
       const onBlacklist = kinds.has('BLACKLIST');
       const subjectType = types.get(key)!;
-      const rating = subjectType === 'LEGAL_PERSON' ? (onBlacklist ? 'D' : (ratings.get(key) ?? null)) : null;
+      const rating = subjectType === 'LEGAL_PERSON' ? (ratings.get(key) ?? null) : null;
       return { subject_key: key, subject_type: subjectType, on_blacklist: onBlacklist, on_redlist: !onBlacklist && kinds.has('REDLIST'), rating };
     });
     await db('credit_profiles').insert(profiles).onConflict('subject_key').merge();
