@@ -23,7 +23,7 @@ const program = new Command('subgraph')
       '  ONESOURCE_<NAME>_MYSQL_URL     its own MySQL-compatible server; or ONESOURCE_MYSQL_URL for all',
       "  ONESOURCE_GATEWAY_JWKS_URL     the gateway's key, fetched when the first call comes (else <data dir>/keys)",
       '',
-      'It answers only calls the gateway signed: check it through the gateway (GET /ready names each department).',
+      'GraphQL (POST /graphql) answers only calls the gateway signed. GET /health answers anyone whether it and its store are up.',
     ].join('\n'),
   )
   .showHelpAfterError()

@@ -8,7 +8,7 @@ import type { Config } from './config';
 import type { DepartmentName } from './departments';
 import { Migration, migrate, openStore } from './db';
 import { atPath, graphqlEndpoint } from './graphql-endpoint';
-import { listen, localUrl } from './http';
+import { listen, localUrl, sendJson } from './http';
 import { InternalCaller, internalVerifier, InternalVerifier } from './internal-token';
 import { loadPublicKey } from './keys';
 import type { Logger } from './logger';
@@ -90,6 +90,38 @@ export function subgraphHandler(subgraph: Subgraph<any>, db: Knex, verify: Inter
   });
 }
 
+/** How long a health probe waits for the store before calling it down. */
+const HEALTH_STORE_TIMEOUT_MS = 2000;
+
+/**
+ * `GET /health`: whether the department answers and reaches its own store, for its operator's own
+ * probes (a load balancer, a liveness check). A subgraph run alone answers nothing else without the
+ * gateway's token; this names no data and needs none. 200 `UP`, or 503 `DOWN` with the reason in
+ * the department's log (not in the answer: it may name hosts).
+ */
+export function healthHandler(name: string, db: Knex, logger: Logger): RequestListener {
+  return async (req, res) => {
+    req.resume();
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, { status: 'UNKNOWN', department: name, reason: 'GET /health' });
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        db.raw('select 1'),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_STORE_TIMEOUT_MS} ms`)), HEALTH_STORE_TIMEOUT_MS))),
+      ]);
+      sendJson(res, 200, { status: 'UP', department: name, store: 'UP' });
+    } catch (e) {
+      logger.warn({ err: e }, 'health: the store does not answer');
+      sendJson(res, 503, { status: 'DOWN', department: name, store: 'DOWN' });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 export interface RunningSubgraph {
   url: string;
   db: Knex;
@@ -104,7 +136,7 @@ export async function startSubgraph(
   const db = options.db ?? (await openDepartmentStore(config, department));
   const handler = subgraphHandler(department, db, await gatewayVerifier(config, department.name), logger);
   const port = options.port ?? config.subgraphs[department.name].port;
-  const http = await listen(atPath('/graphql', handler), port, config.host);
+  const http = await listen(atPath('/health', healthHandler(department.name, db, logger), atPath('/graphql', handler)), port, config.host);
   const url = localUrl(config.host, http.port, '/graphql');
   logger.info({ url }, `${department.name} subgraph listening`);
   return {
