@@ -218,6 +218,19 @@ function defineLimitsSuite(store: StoreKind) {
         expectRefused(await askWith(defaulted, {}), 'maxCost', 30);
         // The same document with fewer numbers again: the list's length is part of what was measured.
         expectPasses(await askWith(persons, { ids: Array(2).fill(PERSON.idNumber) }));
+
+      });
+
+      it('take one list of verifications per document: aliased lists would verify a hundred times what aliases allow', async () => {
+        const r = [{ idNumber: PERSON.idNumber, name: PERSON.name }];
+        const one = await stack.query(`query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`, { r });
+        expect(one.data).toEqual({ verifyNaturalPersons: ['MATCH'] });
+        const two = await stack.query(`query($r: [VerificationRequest!]!) { a: verifyNaturalPersons(requests: $r) b: verifyNaturalPersons(requests: $r) }`, { r });
+        expect(two.status).toBe(400);
+        expect(two.errors!.map((e) => [e.extensions, e.message])).toEqual([[
+          { code: 'QUERY_TOO_COMPLEX', limit: 'maxVerificationLists', max: 1 },
+          'verifyNaturalPersons is asked more than once: one list of up to 100 requests per document',
+        ]]);
       });
     });
 

@@ -13,7 +13,31 @@ import { pageSizeVariables, sizeOf, withPageSizes } from './page-sizes';
 export type Limits = Config['limits'];
 
 /** The limit a rejection names, as the caller reads it in `extensions.limit`. */
-type LimitName = 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost';
+type LimitName = 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost' | 'maxVerificationLists';
+
+/**
+ * A `verifyNaturalPersons` list stands for up to 100 aliased `verifyNaturalPerson` fields, and the
+ * cost estimate counts a list of scalars once, whatever its length: aliased lists would let one
+ * request verify a hundred times what its aliases allow. So one list per document.
+ */
+const VERIFICATION_LIST_FIELD = 'verifyNaturalPersons';
+const MAX_VERIFICATION_LISTS = 1;
+
+function verificationListRule(rejections: GraphQLError[]): ValidationRule {
+  return () => {
+    let lists = 0;
+    return {
+      Field(node) {
+        if (node.name.value !== VERIFICATION_LIST_FIELD || ++lists !== MAX_VERIFICATION_LISTS + 1) return;
+        rejections.push(queryTooComplex(
+          `${VERIFICATION_LIST_FIELD} is asked more than once: one list of up to 100 requests per document`,
+          'maxVerificationLists',
+          MAX_VERIFICATION_LISTS,
+        ));
+      },
+    };
+  };
+}
 
 /** graphql-armor's messages start with "Syntax Error: " (its own convention): not ours to repeat. */
 const armorMessage = (error: GraphQLError) => error.message.replace(/^Syntax Error:\s*/, '');
@@ -44,6 +68,7 @@ function shapeRules(limits: Limits, rejections: GraphQLError[]): ValidationRule[
     // `__typename` to their selections add it without an alias, which is not counted.
     maxAliasesRule({ ...REPORT, n: limits.maxAliases, allowList: [], onReject: rejectInto(rejections, 'maxAliases', limits.maxAliases) }),
     maxDirectivesRule({ ...REPORT, n: limits.maxDirectives, onReject: rejectInto(rejections, 'maxDirectives', limits.maxDirectives) }),
+    verificationListRule(rejections),
   ];
 }
 
