@@ -133,7 +133,8 @@ function defineCheckSuite(store: StoreKind) {
       const { code, out } = await check('persons', proposal('name-list.graphql', edited([['  "姓名"\n  name: String!\n', '  "姓名"\n  name: [String!]!\n']])));
       expect(code).toBe(1);
       expect(out).toContain('FIELD_CHANGED_KIND: NaturalPerson.name changed type from String to [String!].');
-      expect(out).toMatch(/✗ It breaks \d+ recorded operation\(s\) of drc-approval, market-portal, playground:/); // playground: its ready-made operations (own-operations.ts)
+      // contract and playground: OneSource's own operations (own-operations.ts), judged beside the recorded ones.
+      expect(out).toMatch(/✗ It breaks \d+ recorded operation\(s\) of contract, drc-approval, market-portal, playground:/);
       expect(out).toMatch(/drc-approval: ContactCheck \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, whose type changes from String to \[String!\]\n/);
       expect(out).toMatch(/market-portal: PortalPerson \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, whose type changes from String to \[String!\]\n/);
       expect(out).not.toMatch(/still validate/);
@@ -270,6 +271,8 @@ function defineCheckSuite(store: StoreKind) {
       const { code, out } = await check('geo', proposal('without-level.graphql', withoutLevel));
       expect(code).toBe(1);
       expect(out).toMatch(/data-quality: ConsistencyProjects/);
+      // The contract promises AdministrativeDivision.level too.
+      expect(out).toMatch(/contract: ContractGeo/);
       expect(out).toMatch(/Cannot query field "level" on type "AdministrativeDivision"/);
     });
 
