@@ -51,6 +51,12 @@ describeWithStore('sqlite', 'identifiers sent as JSON numbers', () => {
     expect(input.status).toBe(400);
     expect(input.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', variable: 'c' });
     expect(input.json.errors[0].message).toMatch(/^Variable "\$c" of type "LegalPersonCorrection!" at "c\.legalRepresentativeIdNumber" must be sent as a string/);
+
+    // In a field of an input object in a list: a batch of verifications.
+    const verify = 'query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }';
+    const batch = await raw(`{"query": ${JSON.stringify(verify)}, "variables": {"r": [{"idNumber": "${PERSON.idNumber}", "name": "某"}, {"idNumber": ${PERSON.idNumber}, "name": "某"}]}}`);
+    expect(batch.status).toBe(400);
+    expect(batch.json.errors[0].message).toMatch(/^Variable "\$r" of type "\[VerificationRequest!\]!" at "r\[1\]\.idNumber" must be sent as a string/);
   });
 
   it('still takes an ID as a string, as a literal of any size, and as a number JavaScript holds exactly', async () => {
