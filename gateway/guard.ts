@@ -1,4 +1,5 @@
 import { GraphQLSchema, Kind, OperationDefinitionNode, ValueNode } from 'graphql';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayInterface, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { checkIdNumber, ID_NUMBER_SHAPE, today } from '../shared/identifiers';
@@ -125,7 +126,7 @@ export function guardGateway(
       // failed beside it (an invalid idNumber's item is null, with its error).
       const answers = v.path.length === 1 && PERSON_REQUESTS_FIELDS.has(v.fieldName) ? result.data?.[v.path[0]] : undefined;
       if (Array.isArray(answers)) {
-        const subjects = requestIdNumbers(v.node.arguments?.find((a) => a.name.value === 'requests')?.value, variables, shape.operation);
+        const subjects = requestIdNumbers(schema!, v, variables, shape.operation);
         // Each answered item is about the person its request named; an item not answered read no one.
         for (const [i, answer] of answers.entries()) {
           if (answer == null) continue;
@@ -297,27 +298,28 @@ function argumentIdNumber(value: ValueNode | undefined, variables: Record<string
 }
 
 /**
- * The idNumbers of a `requests` argument, item by item (null where one cannot be told): a list
- * variable of input objects, or a list written into the query whose objects' idNumbers are
- * literals or variables.
+ * The idNumbers of a field's `requests` argument, item by item (null where one cannot be told), as
+ * graphql-js coerces the argument for execution: whatever way it is written (a list variable, a
+ * literal list of objects whose idNumbers or whole items are variables, a variable's default, a
+ * single object for a list of one), the same requests the department was asked.
  */
-function requestIdNumbers(value: ValueNode | undefined, variables: Record<string, unknown> | undefined, operation: OperationDefinitionNode): (string | null)[] | null {
-  if (value?.kind === Kind.LIST) {
-    return value.values.map((item) => {
-      const idNumber = item.kind === Kind.OBJECT ? item.fields.find((f) => f.name.value === 'idNumber')?.value : undefined;
-      return canonicalIdNumber(argumentValue(idNumber, variables, operation));
-    });
+function requestIdNumbers(
+  schema: GraphQLSchema, v: FieldVisit, variables: Record<string, unknown> | undefined, operation: OperationDefinitionNode,
+): (string | null)[] | null {
+  const field = schema.getQueryType()?.getFields()[v.fieldName];
+  if (!field) return null;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  if (!coerced.coerced) return null;
+  try {
+    const requests = getArgumentValues(field, v.node, coerced.coerced).requests;
+    if (!Array.isArray(requests)) return null;
+    return requests.map((r) => canonicalIdNumber(r && typeof r === 'object' ? (r as { idNumber?: unknown }).idNumber : undefined));
+  } catch {
+    return null;
   }
-  const requests = argumentValue(value, variables, operation);
-  // A single object is a list of one, as GraphQL's input coercion takes it.
-  const items = Array.isArray(requests) ? requests : requests && typeof requests === 'object' ? [requests] : null;
-  return items && items.map((r) => canonicalIdNumber(r && typeof r === 'object' ? (r as { idNumber?: unknown }).idNumber : undefined));
 }
 
-/**
- * An argument's value: a string or digits written into the query, or its variable's value (of any
- * shape: a list of requests too), or that variable's default when written as a string or digits.
- */
+/** A scalar argument's value: written into the query, or its variable's, or that variable's default. */
 function argumentValue(value: ValueNode | undefined, variables: Record<string, unknown> | undefined, operation: OperationDefinitionNode): unknown {
   const literal = (node: ValueNode | undefined) => (node?.kind === Kind.STRING || node?.kind === Kind.INT ? node.value : undefined);
   if (value?.kind !== Kind.VARIABLE) return literal(value);
