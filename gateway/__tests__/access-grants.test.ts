@@ -1,8 +1,18 @@
-import { grantsByResource } from '../sharing/access';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { Config, readConfig } from '../../shared/config';
+import { dropStore } from '../../shared/db';
+import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stack';
+import { createConsumerRegistry } from '../consumers';
+import { AccessRuleError, createAccessStore, grantsByResource, isActive } from '../sharing/access';
+import { openGatewayStore } from '../store';
 
 /**
  * One grant decides per consumer and resource. Approving supersedes the grant in force (tested
- * end to end in tests/sharing.test.ts); a store written before that may still hold two in force.
+ * end to end in tests/sharing.test.ts); applications and decisions of one consumer take turns, so
+ * two at once leave one pending application and one grant; a store written before may hold two.
  */
 describe('the grant that decides', () => {
   it('is the masked one where two are in force for a resource, in either order: the stricter reading', () => {
@@ -14,3 +24,42 @@ describe('the grant that decides', () => {
     }
   });
 });
+
+function defineConcurrencySuite(store: StoreKind) {
+  describeWithStore(store, 'applications and decisions at once', () => {
+    let dir: string;
+    let config: Config;
+    let db: Knex;
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-access-'));
+      config = readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_DB_PREFIX: 'onesource_unit_access_', ...(store === 'mysql' ? { ONESOURCE_MYSQL_URL: mysqlUrl } : {}) });
+      await dropStore(config, 'gateway');
+      db = await openGatewayStore(config);
+      await createConsumerRegistry(db).register({ id: 'housing-permit', name: '工程建设项目审批管理系统', organisation: '住建厅', roles: [], department: null }, new Date().toISOString());
+    });
+    afterAll(async () => {
+      await db?.destroy();
+      if (store === 'mysql') await dropStore(config, 'gateway');
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('leave one pending application and one grant in force, however many arrive together', async () => {
+      const access = createAccessStore(db);
+      const now = () => new Date().toISOString();
+      for (let round = 0; round < 5; round++) {
+        const applied = await Promise.allSettled(Array.from({ length: 4 }, () => access.apply('housing-permit', 'persons.contact-details', '施工许可：联系建设单位', now())));
+        expect(applied.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+        expect(applied.filter((a) => a.status === 'rejected').every((a) => (a as PromiseRejectedResult).reason instanceof AccessRuleError)).toBe(true);
+        const pending = (await access.applications({ consumerId: 'housing-permit', status: 'PENDING' }))[0];
+        // Two decisions of the same application: one decides, the other finds it decided.
+        const decided = await Promise.allSettled([0, 1].map((masked) => access.decide(pending.id, { actor: 'dept-persons', approve: true, reason: '同意', masked: masked === 1, validUntil: null, now: now() })));
+        expect(decided.filter((d) => d.status === 'fulfilled')).toHaveLength(1);
+        const inForce = (await access.grants({ consumerId: 'housing-permit' })).filter((g) => isActive(g, now().slice(0, 10)));
+        expect(inForce).toHaveLength(1);
+      }
+    });
+  });
+}
+
+defineConcurrencySuite('sqlite');
+defineConcurrencySuite('mysql');

@@ -71,6 +71,15 @@ export function grantsByResource<G extends Pick<AccessGrant, 'resource' | 'maske
 export class AccessRuleError extends Error {}
 
 /**
+ * Applications and decisions of one consumer take turns (its row in the registry, locked until the
+ * transaction ends): two at once would each find no pending application, or no grant in force to
+ * supersede, and leave two (MySQL; SQLite writes one transaction at a time anyway).
+ */
+async function lockConsumer(trx: Knex.Transaction, consumerId: string): Promise<void> {
+  await trx('consumers').select('id').where('id', consumerId).forUpdate();
+}
+
+/**
  * Conditional sharing as 国发〔2016〕51号 sets it out: apply with a purpose, the owner decides with
  * reasons within 10 working days, a grant can be revoked; every step is an event, kept.
  * Each change is one transaction, so a decision and its grant and its event land together.
@@ -85,6 +94,7 @@ export function createAccessStore(db: Knex) {
 
     async apply(consumerId: string, resource: string, purpose: string, now: string): Promise<AccessApplication> {
       return db.transaction(async (trx) => {
+        await lockConsumer(trx, consumerId);
         const pending = await trx('access_applications').where({ consumer_id: consumerId, resource, status: 'PENDING' }).first();
         if (pending) throw new AccessRuleError(`an application for ${resource} is already pending (id ${pending.id})`);
         const [id] = await trx('access_applications').insert({
@@ -104,6 +114,7 @@ export function createAccessStore(db: Knex) {
         const application: AccessApplication | undefined = await trx('access_applications').select(APPLICATION).where('id', id).forUpdate().first();
         if (!application) throw new AccessRuleError(`there is no application ${id}`);
         if (application.status !== 'PENDING') throw new AccessRuleError(`application ${id} was already ${application.status.toLowerCase()}`);
+        await lockConsumer(trx, application.consumerId);
         const status = decision.approve ? 'APPROVED' : 'REFUSED';
         await trx('access_applications').where('id', id).update({
           status, decided_at: decision.now, decided_by: decision.actor, reason: decision.reason,

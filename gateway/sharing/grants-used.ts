@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Catalog } from '../catalog/build';
+import { grantsByResource } from './access';
 
 /**
  * Under which grant an audited read of conditional data was made, and the purpose that grant was
@@ -78,7 +79,8 @@ export async function grantsUsed(db: Knex, catalog: Catalog, reads: readonly Aud
     : [];
   return reads.map((read, i) =>
     needed[i].map((resource) => {
-      const grant = grants.find((g) => g.consumer_id === read.consumer && g.resource === resource && inForceAt(g, read.at));
+      // Where two were in force (a store from before approvals superseded), the one that decided.
+      const grant = grantsByResource(grants.filter((g) => g.consumer_id === read.consumer && g.resource === resource && inForceAt(g, read.at)).map((g) => ({ ...g, masked: Boolean(g.masked) }))).get(resource);
       return grant
         ? { resource, grantId: grant.id, approvedPurpose: grant.purpose, grantedAt: grant.granted_at, masked: Boolean(grant.masked) }
         : { resource, grantId: null, approvedPurpose: null, grantedAt: null, masked: null };
