@@ -432,6 +432,10 @@ function defineSharingSuite(store: StoreKind) {
 
         const own = await stack.query(LOG, { id: subject }, await stack.asCitizen(subject));
         expect(own.data.accessLog.edges.map((e: any) => e.node.consumer)).toContain('drc-approval');
+        // Looking at one's own log is not a read of oneself by anyone: it adds nothing to it.
+        const again = await stack.query(LOG, { id: subject }, await stack.asCitizen(subject));
+        expect(again.data.accessLog.edges).toEqual(own.data.accessLog.edges);
+        expect(again.data.accessLog.edges.some((e: any) => e.node.consumer.startsWith('citizen'))).toBe(false);
       });
 
       it("records an auditor's look at a person's access log, with the auditor's purpose, for the person to see; refuses it without one", async () => {
