@@ -103,7 +103,8 @@ export function healthHandler(name: string, db: Knex, logger: Logger): RequestLi
   return async (req, res) => {
     req.resume();
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, 405, { status: 'UNKNOWN', department: name, reason: 'GET /health' });
+      res.setHeader('Allow', 'GET, HEAD');
+      sendJson(res, 405, { error: `${req.method} is not answered here: GET /health` });
       return;
     }
     let timer: NodeJS.Timeout | undefined;

@@ -29,7 +29,8 @@ describe("a department's health probe", () => {
   it('answers UP while its store answers, and nothing else is opened by it', async () => {
     const res = await fetch(`${url}/health`);
     expect([res.status, await res.json()]).toEqual([200, { status: 'UP', department: 'credit', store: 'UP' }]);
-    expect((await fetch(`${url}/health`, { method: 'POST' })).status).toBe(405);
+    const post = await fetch(`${url}/health`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow'), await post.json()]).toEqual([405, 'GET, HEAD', { error: 'POST is not answered here: GET /health' }]);
     expect((await fetch(`${url}/graphql`, { method: 'POST' })).status).toBe(401);
     // Other paths still point to GraphQL, not to the probe.
     expect(JSON.stringify(await (await fetch(`${url}/nothing`)).json())).toContain('GraphQL is at /graphql');
