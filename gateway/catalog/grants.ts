@@ -50,7 +50,9 @@ export async function grantsInForce(db: Knex, today = new Date().toISOString().s
   const byConsumer = new Map<string, HeldGrant[]>();
   for (const g of await createAccessStore(db).grants({})) {
     if (!isActive(g, today)) continue;
-    byConsumer.set(g.consumerId, [...(byConsumer.get(g.consumerId) ?? []), { consumerId: g.consumerId, resource: g.resource, masked: g.masked }]);
+    const held = byConsumer.get(g.consumerId) ?? [];
+    held.push({ consumerId: g.consumerId, resource: g.resource, masked: g.masked });
+    byConsumer.set(g.consumerId, held);
   }
   return [...byConsumer.values()].flatMap((held) => [...grantsByResource(held).values()]);
 }

@@ -54,7 +54,7 @@ interface GrantRow {
   id: number;
   consumer_id: string;
   resource: string;
-  masked: number | boolean;
+  masked: boolean;
   granted_at: string;
   valid_until: string | null;
   revoked_at: string | null;
@@ -76,13 +76,14 @@ export async function grantsUsed(db: Knex, catalog: Catalog, reads: readonly Aud
         .whereIn('g.consumer_id', [...new Set(reads.map((r) => r.consumer))])
         .whereIn('g.resource', resources)
         .orderBy('g.granted_at', 'desc')
+        .then((rows: (GrantRow & { masked: number | boolean })[]) => rows.map((g) => ({ ...g, masked: Boolean(g.masked) })))
     : [];
   return reads.map((read, i) =>
     needed[i].map((resource) => {
       // Where two were in force (a store from before approvals superseded), the one that decided.
-      const grant = grantsByResource(grants.filter((g) => g.consumer_id === read.consumer && g.resource === resource && inForceAt(g, read.at)).map((g) => ({ ...g, masked: Boolean(g.masked) }))).get(resource);
+      const grant = grantsByResource(grants.filter((g) => g.consumer_id === read.consumer && g.resource === resource && inForceAt(g, read.at))).get(resource);
       return grant
-        ? { resource, grantId: grant.id, approvedPurpose: grant.purpose, grantedAt: grant.granted_at, masked: Boolean(grant.masked) }
+        ? { resource, grantId: grant.id, approvedPurpose: grant.purpose, grantedAt: grant.granted_at, masked: grant.masked }
         : { resource, grantId: null, approvedPurpose: null, grantedAt: null, masked: null };
     }),
   );

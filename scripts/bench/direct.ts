@@ -8,6 +8,7 @@ import { createCreditStore, CreditProfile } from '../../subgraphs/credit/store';
 import { createGeoStore } from '../../subgraphs/geo/store';
 import { createLegalPersonStore } from '../../subgraphs/legal-persons/store';
 import { createPersonStore } from '../../subgraphs/persons/store';
+import { verification } from '../../subgraphs/persons/verification';
 import { createProjectStore } from '../../subgraphs/projects/store';
 import { PERSON_LOOKUP, projectCursor, VERIFICATIONS_PER_BATCH, VERIFY_BATCH, VERIFY_LIST } from './operations';
 import { PROJECT_PAGE, PROJECT_REVIEW } from '../../tests/support/operations';
@@ -202,9 +203,7 @@ async function projectPage(l: Loaders, v: Variables, stores: Stores) {
 async function verifyBatch(l: Loaders, v: Variables) {
   const answers = await Promise.all(
     Array.from({ length: VERIFICATIONS_PER_BATCH }, async (_, i) => {
-      const person = await l.registeredNames.load(v[`i${i}`]);
-      if (!person) return 'NOT_FOUND';
-      return person.name === String(v[`n${i}`]).trim() ? 'MATCH' : 'MISMATCH';
+      return verification(await l.registeredNames.load(v[`i${i}`]), String(v[`n${i}`]));
     }),
   );
   return Object.fromEntries(answers.map((answer, i) => [`v${i}`, answer]));
@@ -217,8 +216,7 @@ async function verifyList(l: Loaders, v: Variables) {
     verifyNaturalPersons: requests.map((r, i) => {
       const person = persons[i];
       if (person instanceof Error) throw person;
-      if (!person) return 'NOT_FOUND';
-      return person.name === r.name.trim() ? 'MATCH' : 'MISMATCH';
+      return verification(person, r.name);
     }),
   };
 }

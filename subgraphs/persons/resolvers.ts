@@ -9,6 +9,7 @@ import { applyCorrection, checkCorrection } from './corrections';
 import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
 import { registerPaging, RegisterPage } from '../../shared/register-pages';
 import { createPersonStore, NaturalPerson } from './store';
+import { verification } from './verification';
 
 export const MAX_BATCH = 100;
 export const PAGE_SIZE = { default: 100, max: 1000 };
@@ -26,12 +27,6 @@ export function createContext(db: Knex, caller: InternalCaller) {
   };
 }
 type Context = ReturnType<typeof createContext>;
-
-/** MATCH, MISMATCH or NOT_FOUND: whether `name` is the registered one; nothing else is disclosed. */
-function verification(person: { name: string } | null | undefined, name: string): 'MATCH' | 'MISMATCH' | 'NOT_FOUND' {
-  if (!person) return 'NOT_FOUND';
-  return person.name === name.trim() ? 'MATCH' : 'MISMATCH';
-}
 
 const register = registerPaging<NaturalPerson>({ checkKey: checkIdNumber, keyOf: (r) => r.idNumber, size: PAGE_SIZE });
 
