@@ -438,6 +438,56 @@ function defineSharingSuite(store: StoreKind) {
         expect(again.data.accessLog.edges.some((e: any) => e.node.consumer.startsWith('citizen'))).toBe(false);
       });
 
+      it("lists one consumer's reads over a period for the auditor, newest first, page by page, naming no person", async () => {
+        const day = new Date().toISOString().slice(0, 10);
+        const TRAIL = `query($consumer: ID!, $from: Date!, $to: Date!, $first: Int, $after: String) {
+          auditTrail(consumer: $consumer, from: $from, to: $to, first: $first, after: $after) {
+            edges { cursor node { seq consumer consumerName purpose at requestId subjectCount fields outcome grantsUsed { resource grantId approvedPurpose } } }
+            pageInfo { hasNextPage endCursor } } }`;
+        const portal = await stack.as('market-portal', '企业开办：核验');
+        await stack.query(PERSON, { id: others[0] }, { ...portal, 'x-request-id': 'req-trail-1' });
+        await stack.query(`query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { name } }`, { ids: others }, { ...portal, 'x-request-id': 'req-trail-2' });
+        await stack.query(PERSON, { id: others[0] }, { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-trail-other' });
+
+        const auditor = await stack.as('auditor');
+        const readsOfTheFirst = (await stack.query(LOG, { id: others[0] }, await stack.asCitizen(others[0]))).data.accessLog.edges.map((e: any) => e.node.requestId);
+        expect(readsOfTheFirst).toContain('req-trail-1');
+        const first = await stack.query(TRAIL, { consumer: 'market-portal', from: day, to: day, first: 1 }, auditor);
+        expect(first.errors).toBeUndefined();
+        expect(first.data.auditTrail.pageInfo.hasNextPage).toBe(true);
+        expect(first.data.auditTrail.edges[0].node).toMatchObject({
+          consumer: 'market-portal', consumerName: expect.any(String), purpose: '企业开办：核验', requestId: 'req-trail-2',
+          subjectCount: new Set(others).size, fields: ['NaturalPerson.name'], outcome: 'COMPLETE', grantsUsed: [],
+        });
+        const next = await stack.query(TRAIL, { consumer: 'market-portal', from: day, to: day, first: 1, after: first.data.auditTrail.pageInfo.endCursor }, auditor);
+        const read = next.data.auditTrail.edges[0].node;
+        // What the consumer asked for and was refused (conditional items without a grant) was not read.
+        expect(read).toMatchObject({ requestId: 'req-trail-1', subjectCount: 1, outcome: 'PARTIAL' });
+        expect(read.fields).toContain('NaturalPerson.name');
+        expect(read.fields).not.toContain('NaturalPerson.householdAddress');
+        expect(Number(read.seq)).toBeLessThan(Number(first.data.auditTrail.edges[0].node.seq));
+
+        // Only that consumer's reads, only those days; the answer names no person, and listing is no read of anyone.
+        const all = await stack.query(TRAIL, { consumer: 'market-portal', from: day, to: day, first: 100 }, auditor);
+        const nodes = all.data.auditTrail.edges.map((e: any) => e.node);
+        expect(nodes.every((n: any) => n.consumer === 'market-portal')).toBe(true);
+        expect(nodes.map((n: any) => n.requestId)).not.toContain('req-trail-other');
+        expect(JSON.stringify(all.data)).not.toMatch(new RegExp(others.join('|')));
+        const log = await stack.query(LOG, { id: others[0] }, await stack.asCitizen(others[0]));
+        expect(log.data.accessLog.edges.map((e: any) => e.node.requestId)).toEqual(readsOfTheFirst);
+        const before = await stack.query(TRAIL, { consumer: 'market-portal', from: '2020-01-01', to: '2020-12-31' }, auditor);
+        expect(before.data.auditTrail.edges).toEqual([]);
+
+        const refused = await stack.query(TRAIL, { consumer: 'market-portal', from: day, to: day }, await stack.as('drc-approval', '并联审批'));
+        expect(refused.errors).toEqual([expect.objectContaining({ message: 'The audit trail by consumer is open to auditors', extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+        const unknown = await stack.query(TRAIL, { consumer: 'nobody-here', from: day, to: day }, auditor);
+        expect(unknown.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^there is no consumer "nobody-here": one of .*market-portal/), extensions: { code: 'BAD_USER_INPUT' } });
+        const backwards = await stack.query(TRAIL, { consumer: 'market-portal', from: day, to: '2020-01-01' }, auditor);
+        expect(backwards.errors?.[0]).toMatchObject({ message: `from (${day}) is after to (2020-01-01)`, extensions: { code: 'BAD_USER_INPUT' } });
+        const badCursor = await stack.query(TRAIL, { consumer: 'market-portal', from: day, to: day, after: 'nonsense' }, auditor);
+        expect(badCursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      });
+
       it("records an auditor's look at a person's access log, with the auditor's purpose, for the person to see; refuses it without one", async () => {
         const subject = others[0];
         const unstated = await stack.query(LOG, { id: subject }, await stack.as('auditor'));

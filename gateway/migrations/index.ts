@@ -12,5 +12,6 @@ import { auditPurges } from './011_audit_purges';
 import { auditSubjectsByRecord } from './012_audit_subjects_by_record';
 import { recordedOperationsDigitsBlanked } from './013_recorded_operations_digits_blanked';
 import { auditPurgeProofs } from './014_audit_purge_proofs';
+import { auditTrailByConsumer } from './015_audit_trail_by_consumer';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer];

@@ -20,6 +20,7 @@ import type { SubjectIndex } from '../audit/subject-index';
 import { fieldsReadAbout } from '../audit/record';
 import { STATE_PURPOSE } from '../purpose';
 import { grantsUsed } from './grants-used';
+import { readsByConsumer } from '../audit/reads-by-consumer';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
@@ -121,6 +122,18 @@ const resolvers = {
         node: { ...read, grantsUsed: used?.[i] ?? null },
       }));
       return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+    },
+    auditTrail: async (_: unknown, args: { consumer: string; from: string; to: string; first?: number | null; after?: string | null }, ctx: Context) => {
+      if (!isAuditor(ctx.caller)) throw forbidden('The audit trail by consumer is open to auditors');
+      const consumers = new Map((await ctx.consumers.all()).map((c) => [c.id, c.name]));
+      if (!consumers.has(args.consumer)) throw badUserInput(`there is no consumer ${quoted(args.consumer)}: one of ${[...consumers.keys()].join(', ')}`, { argument: 'consumer' });
+      const { reads, hasNextPage } = await readsByConsumer(ctx.db, { ...args, first: args.first ?? 20, after: args.after ?? undefined });
+      const used = ctx.catalog ? await grantsUsed(ctx.db, ctx.catalog(), reads) : undefined;
+      const edges = reads.map(({ cursor, ...read }, i) => ({
+        cursor,
+        node: { ...read, consumerName: consumers.get(read.consumer) ?? null, grantsUsed: used?.[i] ?? null },
+      }));
+      return { edges, pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
     },
     me: (_: unknown, __: unknown, ctx: Context) => (ctx.caller.kind === 'SYSTEM' ? ctx.consumers.byId(ctx.caller.consumer) : null),
     sharedResources: (_: unknown, __: unknown, ctx: Context) => ctx.rules.resources(),

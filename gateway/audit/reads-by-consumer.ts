@@ -1,0 +1,81 @@
+import type { Knex } from 'knex';
+import { badUserInput } from '../../shared/errors';
+import { quoted } from '../../shared/text';
+import { addDays } from '../usage/report';
+
+/** One record of a consumer's reads, as `auditTrail` shows it: what was read, not whose data. */
+export interface ConsumerRead {
+  seq: number;
+  consumer: string;
+  purpose: string | null;
+  at: string;
+  operationName: string | null;
+  requestId: string;
+  /** How many persons the record names; `accessLog` (by person) says who. */
+  subjectCount: number;
+  /** Every item the read took, over all its subjects. */
+  fields: string[];
+  outcome: string;
+  cursor: string;
+}
+
+export interface ConsumerReadsQuery {
+  consumer: string;
+  /** UTC days, both included. */
+  from: string;
+  to: string;
+  first: number;
+  after?: string;
+}
+
+/** A page's place in the trail: newest first, by record time and then record number. */
+const cursorOf = (at: string, seq: number) => Buffer.from(`${at}|${seq}`).toString('base64url');
+
+function placeOf(cursor: string): { at: string; seq: number } {
+  const [at, seq] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!at || !seq || !/^\d+$/.test(seq)) throw badUserInput(`after is not a cursor this trail gave out: ${quoted(cursor)}`, { argument: 'after' });
+  return { at, seq: Number(seq) };
+}
+
+/**
+ * One consumer's audited reads over [from, to], newest first: one range of the trail's index by
+ * consumer and time (`015_audit_trail_by_consumer`), however long the trail. The subjects stay in
+ * the trail: an auditor sees how many persons each read named, and looks a person up through
+ * `accessLog`, which records that look for the person to see.
+ */
+export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<{ reads: ConsumerRead[]; hasNextPage: boolean }> {
+  if (q.from > q.to) throw badUserInput(`from (${q.from}) is after to (${q.to})`);
+  if (!Number.isInteger(q.first) || q.first < 1 || q.first > 100) throw badUserInput(`first must lie in [1, 100], not ${q.first}`, { argument: 'first' });
+  const query = db('audit_trail')
+    .select('seq', 'consumer_id', 'purpose', 'at', 'operation_name', 'request_id', 'subjects', 'fields', 'outcome')
+    .where('consumer_id', q.consumer)
+    // `at` is an ISO 8601 instant in UTC: the day after `to` bounds it as text.
+    .andWhere('at', '>=', q.from)
+    .andWhere('at', '<', addDays(q.to, 1))
+    .orderBy([{ column: 'at', order: 'desc' }, { column: 'seq', order: 'desc' }])
+    .limit(q.first + 1);
+  if (q.after) {
+    const { at, seq } = placeOf(q.after);
+    query.andWhere((older) => older.where('at', '<', at).orWhere((same) => same.where('at', at).andWhere('seq', '<', seq)));
+  }
+  const rows: Record<string, any>[] = await query;
+  const reads = rows.slice(0, q.first).map((r): ConsumerRead => ({
+    seq: Number(r.seq),
+    consumer: r.consumer_id,
+    purpose: r.purpose,
+    at: r.at,
+    operationName: r.operation_name,
+    requestId: r.request_id,
+    subjectCount: (JSON.parse(r.subjects) as string[]).length,
+    fields: allFields(r.fields),
+    outcome: r.outcome,
+    cursor: cursorOf(r.at, Number(r.seq)),
+  }));
+  return { reads, hasNextPage: rows.length > q.first };
+}
+
+/** The items a record kept, over all its subjects (one list, or each subject's own). */
+function allFields(stored: string): string[] {
+  const fields = JSON.parse(stored) as string[] | Record<string, string[]>;
+  return Array.isArray(fields) ? fields : [...new Set(Object.values(fields).flat())].sort();
+}
