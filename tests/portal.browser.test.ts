@@ -96,8 +96,10 @@ describeInBrowser('the developer portal in headless Chromium', () => {
   const RESPONSE_EDITOR = `document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror`;
   const responseText = () => page.evaluate<string>(`${RESPONSE_EDITOR}?.getValue() ?? ''`);
 
-  async function runReview(): Promise<Record<string, any>> {
-    await page.click('[data-operation="review"]');
+  const runReview = () => runReadyOperation('review');
+
+  async function runReadyOperation(operation: string): Promise<Record<string, any>> {
+    await page.click(`[data-operation="${operation}"]`);
     // Cleared first, so that an answer equal to the last one is still seen arriving.
     await page.evaluate(`${RESPONSE_EDITOR}?.setValue('')`);
     await page.click('.graphiql-execute-button');
@@ -193,6 +195,23 @@ describeInBrowser('the developer portal in headless Chromium', () => {
     expect(decodeURIComponent(personRead[0].headers['x-purpose'])).toBe('企业投资项目备案审查');
     // The idNumber is in the variables the developer asked for, not shown in the page's header.
     await expect(page.locator('[data-testid="sample"]').innerText()).resolves.not.toContain(representative.idNumber);
+  });
+
+  it('shows an auditor what one consumer system read today, and how many persons, not who', async () => {
+    // The reviews above ran as drc-approval, for 企业投资项目备案审查.
+    const picker = page.locator('[data-testid="consumer"]');
+    if (await picker.count()) await picker.selectOption('');
+    const auditor = await stack.as('auditor');
+    await page.fill('[data-testid="token"]', auditor.authorization);
+    const answer = await runReadyOperation('auditTrail');
+    expect(answer.errors).toBeUndefined();
+    const reads = answer.data.auditTrail.edges.map((e: any) => e.node);
+    const review = reads.find((r: any) => r.purpose === '企业投资项目备案审查' && r.operationName === 'ProjectReview');
+    expect(review).toMatchObject({ subjectCount: expect.any(Number), outcome: expect.any(String) });
+    expect(review.subjectCount).toBeGreaterThan(0);
+    expect(review.fields).toContain('NaturalPerson.householdAddress');
+    expect(await responseText()).not.toMatch(/"\d{17}[\dX]"/);
+    await page.fill('[data-testid="token"]', `Bearer ${devConsumers?.find((c) => c.id === 'drc-approval')?.token ?? 'pasted.token.value'}`);
   });
 
   it("keeps a purpose to the consumer it was stated for", async () => {

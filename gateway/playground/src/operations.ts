@@ -42,7 +42,7 @@ export function personSampleFrom(data: unknown): Pick<Sample, 'idNumber' | 'name
 }
 
 export interface ReadyOperation {
-  id: 'review' | 'companies' | 'verify' | 'accessLog';
+  id: 'review' | 'companies' | 'verify' | 'accessLog' | 'auditTrail';
   label: Label;
   hint: Label;
   /** Its variables name a person: opening it reads one (see Sample). */
@@ -138,6 +138,31 @@ query AccessLog($idNumber: ID!) {
 }
 `,
     variables: (s) => ({ idNumber: s.idNumber }),
+  },
+  {
+    id: 'auditTrail',
+    aboutAPerson: false,
+    label: 'opAuditTrail',
+    hint: 'opAuditTrailHint',
+    query: `# 某系统读取了什么 · what one consumer system read, and why; auditor only
+query AuditTrail($consumer: ID!, $from: Date!, $to: Date!) {
+  auditTrail(consumer: $consumer, from: $from, to: $to, first: 20) {
+    edges {
+      node {
+        at purpose operationName fields outcome
+        # 涉及人数，不列姓名 · how many persons, not who (accessLog says, per person)
+        subjectCount
+        grantsUsed { resource approvedPurpose }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`,
+    variables: () => {
+      const today = new Date().toISOString().slice(0, 10);
+      return { consumer: 'drc-approval', from: today, to: today };
+    },
   },
 ];
 
