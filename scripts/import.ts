@@ -36,13 +36,14 @@ function exitCode(report: ImportReport): number {
 const columns = DEPARTMENTS.map(({ name }) => `  ${name.padEnd(13)} ${IMPORTS[name].entity}: ${describeFields(IMPORTS[name])}`).join('\n');
 
 const program = new Command('import')
-  .description("Load a CSV or JSONL file into one department's own store. A file with any bad row loads nothing.")
+  .description("Load a CSV or JSONL file into one department's own store. A file with any bad row loads nothing. A load adds records: one already in the store is rejected (--skip-existing: passed over when its values are the same).")
   .argument('<subgraph>', `the department: ${DEPARTMENTS.map((d) => d.name).join(', ')}`, (name: string) => {
     if (!isDepartmentName(name)) throw new InvalidArgumentError(`one of ${DEPARTMENTS.map((d) => d.name).join(', ')}`);
     return name;
   })
   .argument('<file>', 'a .csv file (header line of field names) or a .jsonl file (one JSON object a line)')
   .option('--skip-invalid', 'load the good rows and write the bad ones to <file>.rejected.jsonl')
+  .option('--skip-existing', 'pass over a record the store holds already with the same values (a stored record with other values is still rejected)')
   .option('--batch-size <rows>', 'rows per multi-row insert', (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of rows, at least 1');
@@ -55,7 +56,7 @@ const program = new Command('import')
 async function main(): Promise<number> {
   program.parse();
   const [name, file] = program.processedArgs as [DepartmentName, string];
-  const { skipInvalid, batchSize } = program.opts<{ skipInvalid?: boolean; batchSize: number }>();
+  const { skipInvalid, skipExisting, batchSize } = program.opts<{ skipInvalid?: boolean; skipExisting?: boolean; batchSize: number }>();
   const rules = IMPORTS[name];
 
   const config = readConfig();
@@ -70,7 +71,7 @@ async function main(): Promise<number> {
   }
   const db = await openDepartmentStore(config, departments[name]);
   try {
-    const report = await importFile(db, rules, file, { skipInvalid, batchSize, progress: progressBar(name), fileChecked: true });
+    const report = await importFile(db, rules, file, { skipInvalid, skipExisting, batchSize, progress: progressBar(name), fileChecked: true });
     const lines = describeReport(report);
     const summary = lines.pop()!;
     lines.forEach((line) => console.error(line));

@@ -15,6 +15,13 @@ import { utf8Beginning } from './utf8';
  * Policy: a file with any bad row loads nothing, and every bad row is reported by line and reason;
  * with `skipInvalid` the good rows load and the bad ones go to `<file>.rejected.jsonl`. Either way
  * the load is one transaction, so a failure part-way leaves the store exactly as it was.
+ *
+ * A load adds records. A record whose key the store holds already is rejected; with `skipExisting`,
+ * one the store holds with the very same values is passed over instead (counted as `unchanged`), so
+ * the same file, or a later extract that repeats it, can be loaded again. A stored record with
+ * other values is still rejected, naming the fields that differ: a load does not overwrite what its
+ * department holds (the persons and legal-persons departments correct records through their
+ * corrections, which keep the change log that change notices are made from).
  */
 
 /** One record as read: CSV gives strings, JSONL any JSON value. */
@@ -40,13 +47,21 @@ export interface ImportRules<Row> {
   refuse?(fields: readonly string[]): string | undefined;
   judge(record: RawRecord): Judged<Row>;
   keyOf(row: Row): string;
-  /** The keys of these rows that the store already holds. */
-  storedKeys(db: Knex, rows: readonly Row[]): Promise<Set<string>>;
+  /**
+   * For those of these rows whose key the store holds already, by key, what it holds, in the shape
+   * of `asStored(row)`: the fields a load would write, compared one by one with the file's.
+   */
+  storedRows(db: Knex, rows: readonly Row[]): Promise<Map<string, StoredRecord>>;
+  /** A judged row as `storedRows` gives back what the store holds; the row itself by default. */
+  asStored?(row: Row): StoredRecord;
   /** Reasons (one list per row, same order) found in the department's own store, e.g. an unknown county. */
   checkInStore?(db: Knex, rows: readonly Row[]): Promise<string[][]>;
   /** Writes one batch of good rows (multi-row inserts, see `insertRows`). */
   insert(db: Knex, rows: readonly Row[]): Promise<void>;
 }
+
+/** A record's fields by column name (snake_case), as a load writes them and the store gives them back. */
+export type StoredRecord = Record<string, unknown>;
 
 export interface Rejection {
   line: number;
@@ -76,6 +91,8 @@ export interface ImportReport {
   read: number;
   /** Rows now in the store. */
   loaded: number;
+  /** `skipExisting`: records the store held already with the same values, passed over. */
+  unchanged: number;
   rejected: Rejection[];
   outcome: ImportOutcome;
 }
@@ -88,6 +105,8 @@ export interface ImportProgress {
 
 export interface ImportOptions {
   skipInvalid?: boolean;
+  /** Pass over a record the store holds already with the same values, instead of rejecting it. */
+  skipExisting?: boolean;
   /** Rows judged, checked against the store and inserted together. */
   batchSize?: number;
   progress?: ImportProgress;
@@ -117,14 +136,15 @@ interface Candidate<Row> {
 }
 
 /** What one pass over the file left in the open transaction. */
-type Pass = { kind: 'refused'; reason: string } | { kind: 'read'; read: number; loaded: number; rejected: Rejection[] };
+type Pass = { kind: 'refused'; reason: string } | { kind: 'read'; read: number; loaded: number; unchanged: number; rejected: Rejection[] };
 
 export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: string, options: ImportOptions = {}): Promise<ImportReport> {
-  const report = (outcome: ImportOutcome, read = 0, loaded = 0, rejected: Rejection[] = []): ImportReport => ({
+  const report = (outcome: ImportOutcome, read = 0, loaded = 0, rejected: Rejection[] = [], unchanged = 0): ImportReport => ({
     file,
     entity: rules.entity,
     read,
     loaded,
+    unchanged,
     rejected,
     outcome,
   });
@@ -149,11 +169,11 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     await trx.rollback();
     return report(pass);
   }
-  const { read, loaded, rejected } = pass;
+  const { read, loaded, rejected, unchanged } = pass;
   rejected.sort((a, b) => a.line - b.line);
   if (rejected.length && !options.skipInvalid) {
     await trx.rollback();
-    return report({ kind: 'rejected' }, read, 0, rejected);
+    return report({ kind: 'rejected' }, read, 0, rejected, unchanged);
   }
   const rejectedFile = rejectedFileOf(file);
   try {
@@ -163,14 +183,14 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     else if (options.skipInvalid) fs.rmSync(rejectedFile, { force: true });
   } catch (error) {
     await trx.rollback();
-    return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected);
+    return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected, unchanged);
   }
   try {
     await trx.commit();
   } catch (error) {
-    return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected);
+    return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected, unchanged);
   }
-  return report(rejected.length ? { kind: 'partial', rejectedFile } : { kind: 'complete' }, read, loaded, rejected);
+  return report(rejected.length ? { kind: 'partial', rejectedFile } : { kind: 'complete' }, read, loaded, rejected, unchanged);
 }
 
 /**
@@ -240,12 +260,13 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
   const firstLineOfKey = new Map<string, number>();
   let read = 0;
   let loaded = 0;
+  const passedOver = { unchanged: 0 };
   let pending: Candidate<Row>[] = [];
   // All-or-nothing: after the first bad row nothing more is written (it will be rolled back),
   // but every row is still judged so that the report lists them all.
   const writing = () => options.skipInvalid || rejected.length === 0;
   const flush = async () => {
-    const admitted = await admit(trx, rules, pending, rejected);
+    const admitted = await admit(trx, rules, pending, rejected, options.skipExisting ? passedOver : undefined);
     pending = [];
     if (admitted.length && writing()) {
       await rules.insert(trx, admitted.map((c) => c.row));
@@ -283,21 +304,66 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
   }
   if (format === 'csv' ? header === undefined : read === 0) return { kind: 'refused', reason: emptyFileReason(file, format) };
   await flush();
-  return { kind: 'read', read, loaded, rejected };
+  return { kind: 'read', read, loaded, unchanged: passedOver.unchanged, rejected };
 }
 
-/** The batch's rows the store can take; the others join `rejected` with the store's reasons. */
-async function admit<Row>(db: Knex, rules: ImportRules<Row>, batch: Candidate<Row>[], rejected: Rejection[]): Promise<Candidate<Row>[]> {
+/**
+ * The batch's rows the store can take; the others join `rejected` with the store's reasons, or,
+ * given `passedOver` (`skipExisting`), are counted there when the store holds them unchanged.
+ */
+async function admit<Row>(
+  db: Knex,
+  rules: ImportRules<Row>,
+  batch: Candidate<Row>[],
+  rejected: Rejection[],
+  passedOver?: { unchanged: number },
+): Promise<Candidate<Row>[]> {
   if (!batch.length) return [];
   const rows = batch.map((c) => c.row);
-  const stored = await rules.storedKeys(db, rows);
+  const stored = await rules.storedRows(db, rows);
   const found = (await rules.checkInStore?.(db, rows)) ?? [];
   return batch.filter((candidate, i) => {
     const key = rules.keyOf(candidate.row);
-    const reasons = [...(stored.has(key) ? [`${rules.keyField} ${key} is already in the store`] : []), ...(found[i] ?? [])];
+    const held = stored.get(key);
+    const differing = held && differingFields(rules.asStored?.(candidate.row) ?? (candidate.row as unknown as StoredRecord), held);
+    if (passedOver && differing?.length === 0) {
+      passedOver.unchanged += 1;
+      return false;
+    }
+    const reasons = [...(differing ? [alreadyStored(rules.keyField, key, differing)] : []), ...(found[i] ?? [])];
     if (reasons.length) rejected.push({ line: candidate.line, reasons, record: candidate.record });
     return reasons.length === 0;
   });
+}
+
+function alreadyStored(keyField: string, key: string, differing: string[]): string {
+  if (!differing.length) return `${keyField} ${key} is already in the store, with the same values (--skip-existing passes over such records)`;
+  return `${keyField} ${key} is already in the store, with other values in ${differing.join(', ')}: a load adds records and does not overwrite stored ones`;
+}
+
+/** The fields of `file` whose values the store holds otherwise, named as the file names them (camelCase). */
+export function differingFields(file: StoredRecord, stored: StoredRecord): string[] {
+  return Object.keys(file)
+    .filter((column) => !sameValue(file[column], stored[column]))
+    .map((column) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+}
+
+/**
+ * Whether a value read from the file and one given back by the store are the same: null and
+ * undefined alike, booleans as 0/1 (MySQL's TINYINT), numbers by value (a DECIMAL comes back as
+ * text, "1200.50"), lists item by item, records field by field.
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  const plain = (v: unknown) => (v === undefined ? null : typeof v === 'boolean' ? Number(v) : v);
+  const [x, y] = [plain(a), plain(b)];
+  if (Array.isArray(x) || Array.isArray(y)) {
+    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((item, i) => sameValue(item, y[i]));
+  }
+  if (x !== null && typeof x === 'object') {
+    return y !== null && typeof y === 'object' && differingFields(x as StoredRecord, y as StoredRecord).length === 0;
+  }
+  if (typeof x === 'number' || typeof y === 'number') return x !== null && y !== null && Number(x) === Number(y);
+  return x === y;
 }
 
 function allFields(rules: ImportRules<unknown>): string[] {
@@ -850,12 +916,18 @@ export async function insertRows(db: Knex, table: string, rows: readonly object[
   for (let i = 0; i < rows.length; i += perStatement) await db(table).insert(rows.slice(i, i + perStatement));
 }
 
-/** The values of `column` among `keys` already in `table`, a few hundred keys per query. */
-export async function keysInTable(db: Knex, table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>();
+/**
+ * The rows of `table` whose `column` is one of these rows' (a few hundred keys a query), by that
+ * key, with the columns the rows have: for a department whose record is one row of one table.
+ */
+export async function rowsInTable(db: Knex, table: string, column: string, rows: readonly object[]): Promise<Map<string, StoredRecord>> {
+  const found = new Map<string, StoredRecord>();
+  if (!rows.length) return found;
+  const columns = Object.keys(rows[0]);
+  const keys = rows.map((r) => String((r as StoredRecord)[column]));
   for (let i = 0; i < keys.length; i += 500) {
-    const rows: Record<string, string>[] = await db(table).select(column).whereIn(column, keys.slice(i, i + 500));
-    for (const row of rows) found.add(row[column]);
+    const stored: StoredRecord[] = await db(table).select(columns).whereIn(column, keys.slice(i, i + 500));
+    for (const row of stored) found.set(String(row[column]), row);
   }
   return found;
 }
@@ -1048,15 +1120,18 @@ export function progressBar(label: string): ImportProgress {
 const rows = (n: number) => `${n} ${n === 1 ? 'row' : 'rows'}`;
 
 /** What an operator reads at the end: one line per rejected row, then what happened. */
+const unchangedNote = (report: ImportReport) =>
+  report.unchanged ? ` ${report.unchanged} already in the store with the same values, passed over.` : '';
+
 export function describeReport(report: ImportReport): string[] {
   const lines = report.rejected.map((r) => `line ${r.line}: ${r.reasons.join('; ')}`);
   const { outcome, read, loaded, rejected, entity, file } = report;
   switch (outcome.kind) {
     case 'complete':
-      lines.push(`Loaded ${rows(loaded)} into ${entity} from ${file}.`);
+      lines.push(`Loaded ${rows(loaded)} into ${entity} from ${file}.${unchangedNote(report)}`);
       break;
     case 'partial':
-      lines.push(`Loaded ${loaded} of ${rows(read)} into ${entity}; ${rejected.length} rejected, written with line and reason to ${outcome.rejectedFile}.`);
+      lines.push(`Loaded ${loaded} of ${rows(read)} into ${entity}; ${rejected.length} rejected, written with line and reason to ${outcome.rejectedFile}.${unchangedNote(report)}`);
       break;
     case 'rejected':
       lines.push(`Nothing loaded: ${rejected.length} of ${rows(read)} rejected. A file with any bad row loads nothing; fix the rows above, or pass --skip-invalid to load the good ones.`);

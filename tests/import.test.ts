@@ -94,6 +94,74 @@ function defineImportSuite(store: StoreKind) {
     const rejections = (report: ImportReport) => report.rejected.map((r) => [r.line, r.reasons.join('; ')]);
     const table = (db: Knex, name: string, key: string) => db(name).select('*').orderBy(key);
 
+    describe('loading again', () => {
+      const FIXTURES_BY_DEPARTMENT: [DepartmentName, ImportRules<any>, string][] = [
+        ['persons', naturalPersonImport, 'persons.csv'],
+        ['legal-persons', legalPersonImport, 'legal-persons.jsonl'],
+        ['geo', landParcelImport, 'land-parcels.csv'],
+        ['projects', projectImport, 'projects.jsonl'],
+        ['credit', creditEntryImport, 'credit-entries.csv'],
+      ];
+
+      it.each(FIXTURES_BY_DEPARTMENT)('%s: with --skip-existing the same file loads again, passing over what the store holds unchanged', async (name, rules, fixture) => {
+        const db = await freshStore(name);
+        // Parcels lie in counties: geo's divisions are reference data from the seed.
+        if (name === 'geo') await departments.geo.seed(db, { ...DEFAULT_PLAN, parcels: 0 }, () => {});
+        const first = await load(db, rules, fixture);
+        expect(first).toMatchObject({ outcome: { kind: 'complete' }, unchanged: 0 });
+        expect(first.loaded).toBeGreaterThan(0);
+        const again = await load(db, rules, fixture, { skipExisting: true });
+        expect(again).toMatchObject({ outcome: { kind: 'complete' }, read: first.read, loaded: 0, unchanged: first.loaded, rejected: [] });
+        // Without it, a load adds records: each one already there is reported, and nothing loads.
+        const plain = await load(db, rules, fixture);
+        expect(plain).toMatchObject({ outcome: { kind: 'rejected' }, loaded: 0 });
+        expect(plain.rejected).toHaveLength(first.loaded);
+        expect(plain.rejected[0].reasons).toEqual([expect.stringMatching(/is already in the store, with the same values \(--skip-existing passes over such records\)$/)]);
+      });
+
+      it('still rejects a stored record with other values, naming them, and loads the new ones beside it', async () => {
+        const db = await freshStore('persons');
+        await load(db, naturalPersonImport, 'persons.csv');
+        const [, lin] = fs.readFileSync(path.join(FIXTURES, 'persons.csv'), 'utf8').split('\n');
+        const next = file('next.csv', [
+          PERSONS_HEADER,
+          lin,
+          '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,福建省厦门市湖里区,350203,13900000002',
+          '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,某地,350102,',
+        ].join('\n'));
+        const report = await importFile(db, naturalPersonImport, next, { skipExisting: true, skipInvalid: true });
+        expect(report).toMatchObject({ outcome: { kind: 'partial' }, read: 3, loaded: 1, unchanged: 1 });
+        expect(rejections(report)).toEqual([[3, 'idNumber 350203199007082469 is already in the store, with other values in householdAddress, mobilePhone: a load adds records and does not overwrite stored ones']]);
+        const stored = await createPersonStore(db).byIdNumbers(['350203199007082469', '350102197701010157']);
+        const [chen, zheng] = ['350203199007082469', '350102197701010157'].map((id) => stored.find((p) => p?.idNumber === id));
+        expect(chen).toMatchObject({ householdAddress: '福建省厦门市思明区中华街道中山路12号,3单元', mobilePhone: null });
+        expect(zheng).toMatchObject({ name: '郑国平' });
+      });
+
+      it('compares a project with its amount, parcels and approval steps', async () => {
+        const db = await freshStore('projects');
+        await load(db, projectImport, 'projects.jsonl');
+        const [first] = fs.readFileSync(path.join(FIXTURES, 'projects.jsonl'), 'utf8').split('\n');
+        const project = JSON.parse(first);
+        const changed = { ...project, totalInvestment: project.totalInvestment + 1, parcelCodes: project.parcelCodes.slice(1), approvals: project.approvals.slice(0, 1) };
+        const report = await importFile(db, projectImport, file('changed.jsonl', `${JSON.stringify(changed)}\n`), { skipExisting: true });
+        expect(rejections(report)).toEqual([[1, `projectCode ${project.projectCode} is already in the store, with other values in totalInvestment, parcelCodes, approvals: a load adds records and does not overwrite stored ones`]]);
+        // The same project with its parcels listed in another order is the same project.
+        const reordered = { ...project, parcelCodes: [...project.parcelCodes].reverse() };
+        const same = await importFile(db, projectImport, file('reordered.jsonl', `${JSON.stringify(reordered)}\n`), { skipExisting: true });
+        expect(same).toMatchObject({ outcome: { kind: 'complete' }, unchanged: 1 });
+      });
+
+      it('says on the command line how many it passed over', async () => {
+        await freshStore('persons');
+        const source = file('persons.csv');
+        expect((await runCli(['persons', source], env)).code).toBe(0);
+        const again = await runCli(['persons', source, '--skip-existing'], env);
+        expect(again.code).toBe(0);
+        expect(again.stdout).toContain(`Loaded 0 rows into natural persons from ${source}. 3 already in the store with the same values, passed over.`);
+      });
+    });
+
     describe('persons', () => {
       it('loads a clean CSV, and the persons are readable', async () => {
         const db = await freshStore('persons');
@@ -166,7 +234,7 @@ function defineImportSuite(store: StoreKind) {
           '350203199007082469,陈雅婷,FEMALE,1990-07-08,ALIVE,,某地,350203,\n');
         const report = await importFile(db, naturalPersonImport, again);
         expect(report.outcome.kind).toBe('rejected');
-        expect(rejections(report)).toEqual([[3, 'idNumber 350203199007082469 is already in the store']]);
+        expect(rejections(report)).toEqual([[3, 'idNumber 350203199007082469 is already in the store, with other values in householdAddress: a load adds records and does not overwrite stored ones']]);
         expect(await table(db, 'natural_persons', 'id_number')).toEqual(before);
       });
 
@@ -791,7 +859,7 @@ function defineImportSuite(store: StoreKind) {
         ].join('\n')));
         expect(rejections(report)).toEqual([
           [2, 'expiresOn 2024-01-01 is before decidedOn 2025-01-01'],
-          [3, expect.stringMatching(/^entry .* 35010219850312123X BLACKLIST \(2025\)闽01执1234号 is already in the store$/)],
+          [3, expect.stringMatching(/^entry .* 35010219850312123X BLACKLIST \(2025\)闽01执1234号 is already in the store, with (the same|other) values/)],
           [5, expect.stringMatching(/is already on line 4 of this file$/)],
           [6, 'idNumber (a natural person) or uscc (a legal person) is required'],
           [7, 'give idNumber or uscc, not both; decidedOn 2099-01-01 is in the future'],

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { checkIdNumber, checkUscc, today } from '../../shared/identifiers';
-import { ImportRules, insertRows, Judged, RawRecord, recordFields } from '../../shared/importing';
+import { ImportRules, insertRows, Judged, RawRecord, recordFields, StoredRecord } from '../../shared/importing';
 
 const KINDS = ['BLACKLIST', 'REDLIST', 'ADMINISTRATIVE_PENALTY', 'ADMINISTRATIVE_LICENCE'] as const;
 
@@ -64,12 +64,15 @@ export function judgeCreditEntry(record: RawRecord): Judged<CreditEntryImportRow
   }));
 }
 
-async function storedEntries(db: Knex, rows: readonly CreditEntryImportRow[]): Promise<Set<string>> {
+/** The stored entries about these rows' subjects, by entry, with the columns a load writes. */
+async function storedEntries(db: Knex, rows: readonly CreditEntryImportRow[]): Promise<Map<string, StoredRecord>> {
   const subjects = [...new Set(rows.map((r) => r.entry.subject_key))];
-  const found = new Set<string>();
+  const found = new Map<string, StoredRecord>();
+  if (!rows.length) return found;
+  const columns = Object.keys(rows[0].entry);
   for (let i = 0; i < subjects.length; i += 500) {
-    const stored = await db('credit_entries').select('subject_key', 'kind', 'document_number').whereIn('subject_key', subjects.slice(i, i + 500));
-    stored.forEach((e) => found.add(entryKey(e)));
+    const stored = await db('credit_entries').select(columns).whereIn('subject_key', subjects.slice(i, i + 500));
+    stored.forEach((e) => found.set(entryKey(e), e));
   }
   return found;
 }
@@ -117,7 +120,8 @@ export const creditEntryImport: ImportRules<CreditEntryImportRow> = {
   },
   judge: judgeCreditEntry,
   keyOf: (row) => entryKey(row.entry),
-  storedKeys: storedEntries,
+  asStored: (row) => row.entry,
+  storedRows: storedEntries,
   async insert(db, rows) {
     await insertRows(db, 'credit_entries', rows.map((r) => r.entry));
     await recomputeProfiles(db, rows);

@@ -3,7 +3,7 @@ import type { MultiPolygon, Polygon, Position } from 'geojson';
 import area from '@turf/area';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import { checkParcelCode } from '../../shared/identifiers';
-import { checkCountyCode, ImportRules, insertRows, Judged, keysInTable, RawRecord, recordFields } from '../../shared/importing';
+import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
 
 export interface LandParcelRow {
   parcel_code: string;
@@ -129,7 +129,7 @@ export const landParcelImport: ImportRules<LandParcelRow> = {
   },
   judge: judgeLandParcel,
   keyOf: (row) => row.parcel_code,
-  storedKeys: (db, rows) => keysInTable(db, 'land_parcels', 'parcel_code', rows.map((r) => r.parcel_code)),
+  storedRows: (db, rows) => rowsInTable(db, 'land_parcels', 'parcel_code', rows),
   checkInStore: checkCounties,
   insert: (db, rows) => insertRows(db, 'land_parcels', rows),
 };

@@ -1,5 +1,5 @@
 import { checkIdNumber, checkUscc } from '../../shared/identifiers';
-import { checkCountyCode, ImportRules, insertRows, Judged, keysInTable, RawRecord, recordFields } from '../../shared/importing';
+import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
 import type { LegalPersonRow } from './store';
 
 const STATUSES = ['ACTIVE', 'REVOKED', 'CANCELLED'] as const;
@@ -50,6 +50,6 @@ export const legalPersonImport: ImportRules<LegalPersonRow> = {
   },
   judge: judgeLegalPerson,
   keyOf: (row) => row.uscc,
-  storedKeys: (db, rows) => keysInTable(db, 'legal_persons', 'uscc', rows.map((r) => r.uscc)),
+  storedRows: (db, rows) => rowsInTable(db, 'legal_persons', 'uscc', rows),
   insert: (db, rows) => insertRows(db, 'legal_persons', rows),
 };

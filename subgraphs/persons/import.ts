@@ -1,5 +1,5 @@
 import { checkIdNumber, idNumberFacts } from '../../shared/identifiers';
-import { checkCountyCode, ImportRules, insertRows, Judged, keysInTable, RawRecord, recordFields } from '../../shared/importing';
+import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
 import type { NaturalPersonRow } from './store';
 
 const GENDERS = ['MALE', 'FEMALE'] as const;
@@ -64,6 +64,6 @@ export const naturalPersonImport: ImportRules<NaturalPersonRow> = {
   },
   judge: judgeNaturalPerson,
   keyOf: (row) => row.id_number,
-  storedKeys: (db, rows) => keysInTable(db, 'natural_persons', 'id_number', rows.map((r) => r.id_number)),
+  storedRows: (db, rows) => rowsInTable(db, 'natural_persons', 'id_number', rows),
   insert: (db, rows) => insertRows(db, 'natural_persons', rows),
 };

@@ -1,5 +1,6 @@
+import type { Knex } from 'knex';
 import { checkParcelCode, checkProjectCode, checkUscc, divisionPrefix, isCalendarDate, PROJECT_KINDS, ProjectKindCode, today } from '../../shared/identifiers';
-import { checkCountyCode, ImportRules, insertRows, Judged, keysInTable, RawRecord, recordFields } from '../../shared/importing';
+import { checkCountyCode, ImportRules, insertRows, Judged, RawRecord, recordFields, rowsInTable, StoredRecord } from '../../shared/importing';
 import { controlCharacterIn } from '../../shared/text';
 
 const STATUSES = ['DECLARED', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED'] as const;
@@ -131,6 +132,25 @@ export function judgeProject(record: RawRecord): Judged<ProjectImportRow> {
   }));
 }
 
+/** A project as a load writes it: its row, its parcels' codes (in order) and its approval steps. */
+function projectAsStored(row: ProjectImportRow): StoredRecord {
+  return { ...row.project, parcel_codes: row.parcels.map((p) => p.parcel_code).sort(), approvals: row.approvals };
+}
+
+/** The stored projects among these rows', as `projectAsStored` writes them: three queries a batch. */
+async function storedProjects(db: Knex, rows: readonly ProjectImportRow[]): Promise<Map<string, StoredRecord>> {
+  const projects = await rowsInTable(db, 'investment_projects', 'project_code', rows.map((r) => r.project));
+  const codes = [...projects.keys()];
+  if (!codes.length) return projects;
+  const parcels: { project_code: string; parcel_code: string }[] = await db('project_parcels').select('project_code', 'parcel_code').whereIn('project_code', codes).orderBy('parcel_code');
+  const approvals: StoredRecord[] = await db('approval_steps').select('*').whereIn('project_code', codes).orderBy('step');
+  for (const [code, project] of projects) {
+    project.parcel_codes = parcels.filter((p) => p.project_code === code).map((p) => p.parcel_code);
+    project.approvals = approvals.filter((a) => a.project_code === code);
+  }
+  return projects;
+}
+
 /** 投资项目库 loads projects into investment_projects, with their parcel links and approval steps. */
 export const projectImport: ImportRules<ProjectImportRow> = {
   entity: 'investment projects',
@@ -141,7 +161,8 @@ export const projectImport: ImportRules<ProjectImportRow> = {
   },
   judge: judgeProject,
   keyOf: (row) => row.project.project_code,
-  storedKeys: (db, rows) => keysInTable(db, 'investment_projects', 'project_code', rows.map((r) => r.project.project_code)),
+  asStored: projectAsStored,
+  storedRows: storedProjects,
   async insert(db, rows) {
     // Projects first: the link tables refer to them.
     await insertRows(db, 'investment_projects', rows.map((r) => r.project));
