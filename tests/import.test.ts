@@ -12,6 +12,7 @@ import { openDepartmentStore } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { creditEntryImport } from '../subgraphs/credit/import';
 import { createCreditStore } from '../subgraphs/credit/store';
+import { profileFlagsDerived } from '../subgraphs/credit/migrations/002_profile_flags_derived';
 import { landParcelImport } from '../subgraphs/geo/import';
 import { createGeoStore } from '../subgraphs/geo/store';
 import { legalPersonImport } from '../subgraphs/legal-persons/import';
@@ -802,7 +803,7 @@ function defineImportSuite(store: StoreKind) {
       it('loads credit entries and brings the subjects\' profiles up to date', async () => {
         const db = await freshStore('credit');
         // A rated company already on file, red-listed, about to be blacklisted.
-        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', on_blacklist: false, on_redlist: true, rating: 'B' });
+        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', rating: 'B' });
         await db('credit_entries').insert({
           subject_key: '91350102MALD000315', kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局',
           document_number: '闽税信〔2024〕3号', decided_on: '2024-03-01', expires_on: '2027-03-01',
@@ -824,10 +825,18 @@ function defineImportSuite(store: StoreKind) {
         expect(entries).toEqual([expect.objectContaining({ kind: 'BLACKLIST', documentNumber: '(2025)闽01执1234号', decidedOn: '2025-06-01', expiresOn: null })]);
       });
 
+      it('moves a store whose profiles kept blacklist and redlist flags to profiles without them, keeping each type and rating', async () => {
+        const db = await freshStore('credit');
+        await profileFlagsDerived.down(db);
+        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', on_blacklist: false, on_redlist: true, rating: 'B' });
+        await profileFlagsDerived.up(db);
+        expect(await db('credit_profiles').select('*')).toEqual([{ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', rating: 'B' }]);
+      });
+
       it("answers a profile's standing from the entries in force on the day it is asked, not as the last load left it", async () => {
         const db = await freshStore('credit');
-        // As the seed and older loads left it: red-listed, by an entry that expires on 2027-03-01.
-        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', on_blacklist: false, on_redlist: true, rating: 'B' });
+        // Rated B on file, red-listed by an entry that expires on 2027-03-01.
+        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', rating: 'B' });
         await db('credit_entries').insert({
           subject_key: '91350102MALD000315', kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局',
           document_number: '闽税信〔2024〕3号', decided_on: '2024-03-01', expires_on: '2027-03-01',
@@ -835,7 +844,7 @@ function defineImportSuite(store: StoreKind) {
         const on = (day: string) => createCreditStore(db, () => day).profiles(['91350102MALD000315']);
         expect(await on('2027-03-01')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: false, onRedlist: true, rating: 'B' }]);
         expect(await on('2027-03-02')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: false, onRedlist: false, rating: 'B' }]);
-        // A blacklist entry in force outweighs the red list and rates a company D, whatever the row says.
+        // A blacklist entry in force outweighs the red list and rates a company D, whatever its rating on file.
         await db('credit_entries').insert({
           subject_key: '91350102MALD000315', kind: 'BLACKLIST', reason: '失信被执行人', authority: '福州市中级人民法院',
           document_number: '(2026)闽01执8号', decided_on: '2026-06-01', expires_on: '2028-06-01',

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { checkIdNumber, checkUscc, today } from '../../shared/identifiers';
+import { checkIdNumber, checkUscc } from '../../shared/identifiers';
 import { ImportRules, insertRows, Judged, RawRecord, recordFields, StoredRecord } from '../../shared/importing';
 
 const KINDS = ['BLACKLIST', 'REDLIST', 'ADMINISTRATIVE_PENALTY', 'ADMINISTRATIVE_LICENCE'] as const;
@@ -78,37 +78,18 @@ async function storedEntries(db: Knex, rows: readonly CreditEntryImportRow[]): P
 }
 
 /**
- * A subject with entries has a profile row: its type and the rating on file (entries alone do not
- * rate a subject, so a rating stays as it was). The flags written here are the entries in force
- * today, kept for reference; what is answered is worked out when read (`store.ts`), so it does not
- * go stale, and a blacklisted legal person is answered D there without its rating being overwritten.
+ * A subject with entries has a profile row: its type, and the rating on file, which entries alone
+ * do not give (a new subject has none; a stored one keeps its own). Whether it is on the blacklist
+ * or the redlist is worked out from its entries when read (`store.ts`), so nothing here goes stale.
  */
-async function recomputeProfiles(db: Knex, rows: readonly CreditEntryImportRow[]): Promise<void> {
-  const types = new Map(rows.map((r) => [r.entry.subject_key, r.subjectType]));
-  const subjects = [...types.keys()];
-  const now = today();
-  for (let i = 0; i < subjects.length; i += 500) {
-    const chunk = subjects.slice(i, i + 500);
-    const inForce: { subject_key: string; kind: string }[] = await db('credit_entries')
-      .select('subject_key', 'kind')
-      .whereIn('subject_key', chunk)
-      .andWhere((q) => q.whereNull('expires_on').orWhere('expires_on', '>=', now));
-    const ratings = new Map<string, string | null>();
-    for (const p of await db('credit_profiles').select('subject_key', 'rating').whereIn('subject_key', chunk)) ratings.set(p.subject_key, p.rating);
-    const profiles = chunk.map((key) => {
-      const kinds = new Set(inForce.filter((e) => e.subject_key === key).map((e) => e.kind));
-      const onBlacklist = kinds.has('BLACKLIST');
-      const subjectType = types.get(key)!;
-      const rating = subjectType === 'LEGAL_PERSON' ? (ratings.get(key) ?? null) : null;
-      return { subject_key: key, subject_type: subjectType, on_blacklist: onBlacklist, on_redlist: !onBlacklist && kinds.has('REDLIST'), rating };
-    });
-    await db('credit_profiles').insert(profiles).onConflict('subject_key').merge();
-  }
+async function ensureProfiles(db: Knex, rows: readonly CreditEntryImportRow[]): Promise<void> {
+  const profiles = [...new Map(rows.map((r) => [r.entry.subject_key, { subject_key: r.entry.subject_key, subject_type: r.subjectType, rating: null }])).values()];
+  for (let i = 0; i < profiles.length; i += 500) await db('credit_profiles').insert(profiles.slice(i, i + 500)).onConflict('subject_key').ignore();
 }
 
 /**
- * 信用库 loads credit entries into credit_entries and brings the credit_profiles of the subjects
- * concerned up to date in the same transaction.
+ * 信用库 loads credit entries into credit_entries, and gives a subject it had no profile for one, in
+ * the same transaction.
  */
 export const creditEntryImport: ImportRules<CreditEntryImportRow> = {
   entity: 'credit entries',
@@ -124,6 +105,6 @@ export const creditEntryImport: ImportRules<CreditEntryImportRow> = {
   storedRows: storedEntries,
   async insert(db, rows) {
     await insertRows(db, 'credit_entries', rows.map((r) => r.entry));
-    await recomputeProfiles(db, rows);
+    await ensureProfiles(db, rows);
   },
 };

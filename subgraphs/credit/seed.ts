@@ -47,7 +47,7 @@ function entriesFor({ key, type, d, onBlacklist }: Subject) {
     entries.push(entry('ADMINISTRATIVE_PENALTY', d.pick(['未按规定报送年度报告', '虚假宣传', '违反食品安全标准', '未依法取得排污许可证排放污染物']), d.pick(['市场监督管理局', '生态环境局']), `闽市监罚〔${d.int(2019, 2026)}〕${d.int(1, 999)}号`, 3));
   }
   const rating = type === 'LEGAL_PERSON' ? (blacklist ? 'D' : d.weighted(RATINGS)) : null;
-  const profile = entries.length || rating ? { subject_key: key, subject_type: type, on_blacklist: blacklist, on_redlist: redlist, rating } : null;
+  const profile = entries.length || rating ? { subject_key: key, subject_type: type, rating } : null;
   return { profile, entries };
 }
 
