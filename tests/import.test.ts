@@ -15,6 +15,8 @@ import { createCreditStore } from '../subgraphs/credit/store';
 import { profileFlagsDerived } from '../subgraphs/credit/migrations/002_profile_flags_derived';
 import { landParcelImport } from '../subgraphs/geo/import';
 import { createGeoStore } from '../subgraphs/geo/store';
+import { loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
+import { countyCell } from '../subgraphs/geo/seed';
 import { legalPersonImport } from '../subgraphs/legal-persons/import';
 import { createLegalPersonStore } from '../subgraphs/legal-persons/store';
 import { naturalPersonImport } from '../subgraphs/persons/import';
@@ -725,7 +727,7 @@ function defineImportSuite(store: StoreKind) {
           { parcelCode: '350199001001GB90005W00000000', landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry: square(116, 23.8) },
         ].map((r) => JSON.stringify(r)).join('\n')));
         expect(rejections(report)).toEqual([
-          [1, "geometry has a corner [119,26] outside county 350102's boundary as this store holds it (the seeded boundaries are a synthetic grid, not the real ones: README, \"The seed data\")"],
+          [1, "geometry has a corner [119,26] outside county 350102's boundary as this store holds it (the seed's synthetic grid cell, not the surveyed boundary: load the surveyed ones with npm run boundaries (README, \"The seed data\"))"],
           [2, expect.stringMatching(/landUseCode must be a 4-digit.*divisionCode 350103 disagrees with the parcelCode.*geometry must be a Polygon or MultiPolygon/)],
           [3, expect.stringMatching(/county 350199 is not among this store's administrative divisions/)],
         ]);
@@ -750,6 +752,98 @@ function defineImportSuite(store: StoreKind) {
         const report = await importFile(db, landParcelImport, file('divisions.csv', 'code,name,level,parentCode\n350102,鼓楼区,COUNTY,350100\n'));
         expect(report.outcome).toEqual({ kind: 'refused', reason: expect.stringMatching(/administrative divisions are reference data .* not importable/) });
         expect(await db('administrative_divisions').count({ n: '*' })).toEqual(before);
+      });
+
+      describe('surveyed county boundaries (npm run boundaries)', () => {
+        /** A ring of `corners` positions round (lon, lat): a real outline has thousands. */
+        const ring = (lon: number, lat: number, radius: number, corners: number) => {
+          const positions = Array.from({ length: corners }, (_, i) => {
+            const a = (2 * Math.PI * i) / corners;
+            return [Math.round((lon + radius * Math.cos(a)) * 1e6) / 1e6, Math.round((lat + radius * Math.sin(a)) * 1e6) / 1e6];
+          });
+          return [...positions, positions[0]];
+        };
+        // 鼓楼区 where it is (about 119.30 E, 26.08 N), with an island: more than TEXT's 65,535 bytes.
+        const gulou = { type: 'MultiPolygon', coordinates: [[ring(119.3, 26.08, 0.04, 3000)], [ring(119.45, 26.0, 0.01, 200)]] };
+        const feature = (properties: Record<string, unknown>, geometry: unknown) => ({ type: 'Feature', properties, geometry });
+        const collection = (...features: unknown[]) => JSON.stringify({ type: 'FeatureCollection', features });
+        const load = async (db: Knex, name: string, content: string) => {
+          const source = file(name, content);
+          const read = readBoundaryFile(source);
+          if ('refused' in read) throw new Error(read.refused);
+          return loadBoundaries(db, source, read.features, '2026-12-04');
+        };
+
+        it('puts a county where it is: divisionAt finds it there, and parcels load against it', async () => {
+          const db = await geoWithDivisions();
+          const geo = createGeoStore(db);
+          const cell = countyCell('350102');
+          expect((await geo.countyAt(cell.west + 0.01, cell.south + 0.01))?.code).toBe('350102');
+          // Where 鼓楼区 really is, the seed's grid has another county's cell.
+          expect((await geo.countyAt(119.3, 26.08))?.code).toBe('350602');
+
+          // Published sets name the code `adcode`, often as a number.
+          const report = await load(db, 'fujian.geojson', collection(feature({ adcode: 350102, name: '鼓楼区' }, gulou)));
+          expect(report).toMatchObject({ outcome: { kind: 'complete' }, read: 1, loaded: 1, rejected: [] });
+          expect(Buffer.byteLength(JSON.stringify(gulou))).toBeGreaterThan(65_535);
+          const found = await geo.countyAt(119.3, 26.08);
+          expect(found).toMatchObject({ code: '350102', name: '鼓楼区', boundarySource: 'fujian.geojson, loaded 2026-12-04' });
+          expect(JSON.parse(found!.boundary!)).toEqual(gulou);
+          expect((await geo.countyAt(119.45, 26.0))?.code).toBe('350102');
+          expect(await geo.countyAt(cell.west + 0.01, cell.south + 0.01)).toBeNull();
+
+          const square = (x: number, y: number) => ({ type: 'Polygon', coordinates: [[[x, y], [x + 0.001, y], [x + 0.001, y + 0.001], [x, y + 0.001], [x, y]]] });
+          const parcel = (code: string, geometry: unknown) => JSON.stringify({ parcelCode: code, landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry });
+          const parcels = await importFile(db, landParcelImport, file('parcels.jsonl', [
+            parcel('350102001001GB90003W00000000', square(119.3, 26.08)),
+            parcel('350102001001GB90004W00000000', square(cell.west + 0.01, cell.south + 0.01)),
+          ].join('\n')));
+          expect(rejections(parcels)).toEqual([[2, expect.stringMatching(/outside county 350102's boundary as this store holds it \(loaded from fujian\.geojson, loaded 2026-12-04\)$/)]]);
+        });
+
+        it('changes nothing when any feature is bad, and says what is wrong with each, by place and code', async () => {
+          const db = await geoWithDivisions();
+          const before = await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code');
+          // Berlin: a file of another place, or in another datum's order, is not this province's.
+          const elsewhere = { type: 'Polygon', coordinates: [ring(13.4, 52.5, 0.02, 20)] };
+          const open = { type: 'Polygon', coordinates: [ring(119.4, 26.05, 0.02, 20).slice(0, -1)] };
+          const report = await load(db, 'bad.geojson', collection(
+            feature({ code: '350102' }, gulou),
+            feature({ code: '350199' }, gulou),
+            feature({ code: '350100' }, gulou),
+            feature({ code: '350103' }, elsewhere),
+            feature({ code: '350104' }, open),
+            feature({ code: '350102' }, gulou),
+            feature({ name: '无代码' }, gulou),
+          ));
+          expect(report.outcome).toEqual({ kind: 'rejected' });
+          expect(report.rejected.map((r) => [r.feature, r.code, r.reasons.join('; ')])).toEqual([
+            [2, '350199', expect.stringMatching(/^code 350199 is not among this store's administrative divisions/)],
+            [3, '350100', 'code 350100 is a CITY: boundaries are kept for counties, the divisions divisionAt answers'],
+            [4, '350103', expect.stringMatching(/^geometry has a position \[13\.42,52\.5\] outside China .*longitude first, then latitude/)],
+            [5, '350104', 'geometry has a ring that does not end where it begins'],
+            [6, '350102', 'code 350102 is already feature 1 of this file'],
+            [7, null, "properties.code (or adcode) is required: the county's GB/T 2260 code"],
+          ]);
+          expect(await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code')).toEqual(before);
+        });
+
+        it('refuses a file that is not boundaries before opening the store, and exits 0, 1 or 2 on the command line', async () => {
+          expect(readBoundaryFile(file('parcels.csv', 'a,b\n'))).toEqual({ refused: expect.stringMatching(/is not a \.geojson or \.json file/) });
+          expect(readBoundaryFile(file('x.geojson', '{"type":"Polygon"}'))).toEqual({ refused: expect.stringMatching(/is not a GeoJSON FeatureCollection/) });
+          expect(readBoundaryFile(file('y.geojson', '{"type":'))).toEqual({ refused: expect.stringMatching(/is not JSON/) });
+          await geoWithDivisions();
+          const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+            execFile(process.execPath, ['--import', 'tsx', 'scripts/boundaries.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+              resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+            });
+          });
+          const good = await run([file('good.geojson', collection(feature({ code: '350102' }, gulou)))]);
+          expect(good).toMatchObject({ code: 0, stdout: expect.stringContaining('Loaded the boundaries of 1 county from') });
+          const bad = await run([file('bad.geojson', collection(feature({ code: '350100' }, gulou)))]);
+          expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('feature 1 ("350100"): code 350100 is a CITY') });
+          expect((await run([file('none.geojson', '[]')])).code).toBe(2);
+        });
       });
     });
 

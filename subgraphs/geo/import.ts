@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
-import type { MultiPolygon, Polygon, Position } from 'geojson';
 import area from '@turf/area';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import { checkParcelCode } from '../../shared/identifiers';
+import { AreaGeometry, checkGeometry } from './geometry';
+import { SYNTHETIC_BOUNDARY } from './migrations/002_boundaries_loadable';
 import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
 
 export interface LandParcelRow {
@@ -15,35 +16,8 @@ export interface LandParcelRow {
   geometry: string;
 }
 
-type ParcelGeometry = Polygon | MultiPolygon;
-
 /** The most a stored geometry may take: its column is a TEXT, 65,535 bytes on MySQL. */
 const GEOMETRY_MAX_BYTES = 65_535;
-
-/** Why a value is not a GeoJSON (Multi)Polygon in longitude/latitude, or the geometry itself. */
-export function checkGeometry(value: unknown): { ok: true; geometry: ParcelGeometry } | { ok: false; reason: string } {
-  const bad = (reason: string) => ({ ok: false as const, reason: `geometry ${reason}` });
-  if (!value || typeof value !== 'object') return bad('must be a GeoJSON Polygon or MultiPolygon object');
-  const { type, coordinates } = value as { type?: unknown; coordinates?: unknown };
-  if (type !== 'Polygon' && type !== 'MultiPolygon') return bad(`must be a Polygon or MultiPolygon, not ${JSON.stringify(type)}`);
-  const polygons = (type === 'Polygon' ? [coordinates] : coordinates) as unknown;
-  if (!Array.isArray(polygons) || polygons.length === 0) return bad('has no coordinates');
-  for (const rings of polygons) {
-    if (!Array.isArray(rings) || rings.length === 0) return bad('has a polygon without rings');
-    for (const ring of rings) {
-      if (!Array.isArray(ring) || ring.length < 4) return bad('has a ring of fewer than 4 positions');
-      for (const p of ring) {
-        if (!Array.isArray(p) || p.length < 2 || !p.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-          return bad(`has a position that is not [longitude, latitude]: ${JSON.stringify(p)}`);
-        }
-        if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) return bad(`has a position outside longitude/latitude: ${JSON.stringify(p)}`);
-      }
-      const [first, last] = [ring[0], ring[ring.length - 1]] as Position[];
-      if (first[0] !== last[0] || first[1] !== last[1]) return bad('has a ring that does not end where it begins');
-    }
-  }
-  return { ok: true, geometry: { type, coordinates } as ParcelGeometry };
-}
 
 /** A record shaped like an administrative division rather than a parcel. */
 const DIVISION_FIELDS = ['code', 'level', 'parent', 'parentCode', 'boundary'];
@@ -67,7 +41,7 @@ export function judgeLandParcel(record: RawRecord): Judged<LandParcelRow> {
   if (divisionCode !== null && f.valid('parcelCode', 'divisionCode') && divisionCode !== parcelCode.slice(0, 6)) {
     f.complain(`divisionCode ${divisionCode} disagrees with the parcelCode, which begins with ${parcelCode.slice(0, 6)}`);
   }
-  let geometry: ParcelGeometry | undefined;
+  let geometry: AreaGeometry | undefined;
   if (f.valid('geometry')) {
     const checked = checkGeometry(geometryValue);
     if (!checked.ok) f.complain(checked.reason, 'geometry');
@@ -90,9 +64,9 @@ export function judgeLandParcel(record: RawRecord): Judged<LandParcelRow> {
 /** The parcel's county must be in this store, and every corner of the parcel inside its boundary. */
 async function checkCounties(db: Knex, rows: readonly LandParcelRow[]): Promise<string[][]> {
   const codes = [...new Set(rows.map((r) => r.division_code))];
-  const counties = new Map<string, { boundary: string | null }>();
-  for (const row of await db('administrative_divisions').select('code', 'boundary').where('level', 'COUNTY').whereIn('code', codes)) {
-    counties.set(row.code, { boundary: row.boundary });
+  const counties = new Map<string, { boundary: string | null; source: string | null }>();
+  for (const row of await db('administrative_divisions').select('code', 'boundary', 'boundary_source').where('level', 'COUNTY').whereIn('code', codes)) {
+    counties.set(row.code, { boundary: row.boundary, source: row.boundary_source });
   }
   return rows.map((row) => {
     const county = counties.get(row.division_code);
@@ -100,15 +74,16 @@ async function checkCounties(db: Knex, rows: readonly LandParcelRow[]): Promise<
       return [`county ${row.division_code} is not among this store's administrative divisions (seed them first: npm run seed -- --only geo)`];
     }
     if (!county.boundary) return [];
-    const boundary = JSON.parse(county.boundary) as Polygon | MultiPolygon;
-    const geometry = JSON.parse(row.geometry) as ParcelGeometry;
+    const boundary = JSON.parse(county.boundary) as AreaGeometry;
+    const geometry = JSON.parse(row.geometry) as AreaGeometry;
     const corners = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates).flat(2);
     const outside = corners.find((p) => !booleanPointInPolygon(p, boundary));
     // The boundaries the seed writes are a synthetic grid (seed.ts): say so, or a real parcel refused
     // for lying outside an invented rectangle looks like bad data.
-    return outside
-      ? [`geometry has a corner ${JSON.stringify(outside)} outside county ${row.division_code}'s boundary as this store holds it (the seeded boundaries are a synthetic grid, not the real ones: README, "The seed data")`]
-      : [];
+    const whose = county.source === SYNTHETIC_BOUNDARY || county.source === null
+      ? 'the seed\'s synthetic grid cell, not the surveyed boundary: load the surveyed ones with npm run boundaries (README, "The seed data")'
+      : `loaded from ${county.source}`;
+    return outside ? [`geometry has a corner ${JSON.stringify(outside)} outside county ${row.division_code}'s boundary as this store holds it (${whose})`] : [];
   });
 }
 

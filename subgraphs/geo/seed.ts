@@ -6,6 +6,7 @@ import { parcelFacts } from '../../shared/seed/population';
 import { COUNTIES, DIVISIONS } from '../../shared/seed/province';
 import { dice } from '../../shared/seed/random';
 import type { SeedPlan, SeedProgress } from '../../shared/subgraph-server';
+import { SYNTHETIC_BOUNDARY } from './migrations/002_boundaries_loadable';
 
 /**
  * County boundaries are synthetic: no published GB/T 2260 boundary set can be installed from the
@@ -84,6 +85,7 @@ export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress): Pr
     return {
       ...base,
       boundary: JSON.stringify(rectangle(c.west, c.south, c.east, c.north)),
+      boundary_source: SYNTHETIC_BOUNDARY,
       min_longitude: c.west,
       min_latitude: c.south,
       max_longitude: c.east,

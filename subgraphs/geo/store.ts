@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { Polygon } from 'geojson';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import type { AreaGeometry } from './geometry';
 
 export interface AdministrativeDivision {
   code: string;
@@ -8,6 +8,8 @@ export interface AdministrativeDivision {
   level: 'PROVINCE' | 'CITY' | 'COUNTY';
   parentCode: string | null;
   boundary: string | null;
+  /** Where the boundary came from: the seed's synthetic grid, or the file the department loaded. */
+  boundarySource: string | null;
 }
 
 export interface LandParcel {
@@ -20,7 +22,7 @@ export interface LandParcel {
   geometry: string;
 }
 
-const DIVISION_COLUMNS = { code: 'code', name: 'name', level: 'level', parentCode: 'parent_code', boundary: 'boundary' };
+const DIVISION_COLUMNS = { code: 'code', name: 'name', level: 'level', parentCode: 'parent_code', boundary: 'boundary', boundarySource: 'boundary_source' };
 const PARCEL_COLUMNS = {
   parcelCode: 'parcel_code',
   divisionCode: 'division_code',
@@ -108,7 +110,7 @@ export function createGeoStore(db: Knex) {
         .andWhere('max_latitude', '>=', latitude)
         .orderBy('code');
       return (
-        candidates.find((c) => c.boundary && booleanPointInPolygon([longitude, latitude], JSON.parse(c.boundary) as Polygon)) ??
+        candidates.find((c) => c.boundary && booleanPointInPolygon([longitude, latitude], JSON.parse(c.boundary) as AreaGeometry)) ??
         null
       );
     },

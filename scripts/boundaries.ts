@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { readConfig } from '../shared/config';
+import { storeLocation } from '../shared/db';
+import { today } from '../shared/identifiers';
+import { openDepartmentStore } from '../shared/subgraph-server';
+import { departments } from '../subgraphs';
+import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
+
+const program = new Command('boundaries')
+  .description("Load surveyed county boundaries into the geo department's own store, over the seed's synthetic grid. A file with any bad feature changes nothing.")
+  .argument('<file>', 'a GeoJSON FeatureCollection (.geojson or .json): one Feature per county, properties.code (or adcode) its GB/T 2260 code, geometry a Polygon or MultiPolygon in CGCS2000 longitude/latitude')
+  .addHelpText('after', '\nThe counties must be in the store already (npm run seed -- --only geo loads the GB/T 2260 codes and names).\nExit code: 0 loaded, 1 features rejected (nothing changed), 2 nothing could be loaded.')
+  .showHelpAfterError()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+
+async function main(): Promise<number> {
+  program.parse();
+  const [file] = program.processedArgs as [string];
+  const config = readConfig();
+  const location = storeLocation(config, 'geo');
+  console.log(`Loading county boundaries from ${file} into geo on ${location.client === 'mysql2' ? `MySQL database ${location.where}` : `SQLite ${location.where}`}`);
+  // The file first: the store is opened only for a file that holds boundaries at all.
+  const read = readBoundaryFile(file);
+  if ('refused' in read) {
+    console.error(`Nothing loaded: ${read.refused}`);
+    return 2;
+  }
+  const db = await openDepartmentStore(config, departments.geo);
+  try {
+    const report = await loadBoundaries(db, file, read.features, today());
+    const lines = describeBoundaryReport(report);
+    const summary = lines.pop()!;
+    lines.forEach((line) => console.error(line));
+    (report.outcome.kind === 'complete' ? console.log : console.error)(summary);
+    return report.outcome.kind === 'complete' ? 0 : report.outcome.kind === 'rejected' ? 1 : 2;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`boundaries failed: ${e.message}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,29 @@
+import type { MultiPolygon, Polygon, Position } from 'geojson';
+
+/** A parcel's outline, or a division's boundary. */
+export type AreaGeometry = Polygon | MultiPolygon;
+
+/** Why a value is not a GeoJSON (Multi)Polygon in longitude/latitude, or the geometry itself. */
+export function checkGeometry(value: unknown): { ok: true; geometry: AreaGeometry } | { ok: false; reason: string } {
+  const bad = (reason: string) => ({ ok: false as const, reason: `geometry ${reason}` });
+  if (!value || typeof value !== 'object') return bad('must be a GeoJSON Polygon or MultiPolygon object');
+  const { type, coordinates } = value as { type?: unknown; coordinates?: unknown };
+  if (type !== 'Polygon' && type !== 'MultiPolygon') return bad(`must be a Polygon or MultiPolygon, not ${JSON.stringify(type)}`);
+  const polygons = (type === 'Polygon' ? [coordinates] : coordinates) as unknown;
+  if (!Array.isArray(polygons) || polygons.length === 0) return bad('has no coordinates');
+  for (const rings of polygons) {
+    if (!Array.isArray(rings) || rings.length === 0) return bad('has a polygon without rings');
+    for (const ring of rings) {
+      if (!Array.isArray(ring) || ring.length < 4) return bad('has a ring of fewer than 4 positions');
+      for (const p of ring) {
+        if (!Array.isArray(p) || p.length < 2 || !p.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+          return bad(`has a position that is not [longitude, latitude]: ${JSON.stringify(p)}`);
+        }
+        if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) return bad(`has a position outside longitude/latitude: ${JSON.stringify(p)}`);
+      }
+      const [first, last] = [ring[0], ring[ring.length - 1]] as Position[];
+      if (first[0] !== last[0] || first[1] !== last[1]) return bad('has a ring that does not end where it begins');
+    }
+  }
+  return { ok: true, geometry: { type, coordinates } as AreaGeometry };
+}
