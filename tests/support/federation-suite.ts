@@ -1,6 +1,7 @@
 import { PROJECT_REVIEW } from './operations';
 import { describeWithStore, Stack, startStack, StoreKind } from './stack';
 import { checkIdNumber, checkUscc, idNumberFacts } from '../../shared/identifiers';
+import { countyCell } from '../../subgraphs/geo/seed';
 
 /**
  * The federated graph end to end, through the gateway of real subgraph processes: the same
@@ -61,6 +62,17 @@ export function defineFederationSuite(store: StoreKind): void {
         expect(applicant.credit).toEqual(credit[0].credit);
         expect(representative.credit).toEqual(credit[1].credit);
       }
+    });
+
+    it('says whose a county boundary is: the seed\'s grid cell, until the department loads its surveyed one', async () => {
+      const cell = countyCell('350102');
+      const answer = await stack.query(`query($lon: Float!, $lat: Float!) {
+        administrativeDivision(code: "350102") { boundarySource boundary }
+        divisionAt(longitude: $lon, latitude: $lat) { code boundarySource } }`, { lon: cell.west + 0.01, lat: cell.south + 0.01 });
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data.administrativeDivision.boundarySource).toBe('seed: synthetic grid cell');
+      expect(answer.data.administrativeDivision.boundary).toMatchObject({ type: 'Polygon' });
+      expect(answer.data.divisionAt).toEqual({ code: '350102', boundarySource: 'seed: synthetic grid cell' });
     });
 
     it('joins the reverse fields: a person\'s companies and a company\'s projects', async () => {
