@@ -54,6 +54,8 @@ export interface ImportRules<Row> {
   storedRows(db: Knex, rows: readonly Row[]): Promise<Map<string, StoredRecord>>;
   /** A judged row as `storedRows` gives back what the store holds; the row itself by default. */
   asStored?(row: Row): StoredRecord;
+  /** The file's name of a column whose name is not the field's in snake_case (for messages). */
+  fieldOfColumn?: Readonly<Record<string, string>>;
   /** Reasons (one list per row, same order) found in the department's own store, e.g. an unknown county. */
   checkInStore?(db: Knex, rows: readonly Row[]): Promise<string[][]>;
   /** Writes one batch of good rows (multi-row inserts, see `insertRows`). */
@@ -325,7 +327,7 @@ async function admit<Row>(
   return batch.filter((candidate, i) => {
     const key = rules.keyOf(candidate.row);
     const held = stored.get(key);
-    const differing = held && differingFields(rules.asStored?.(candidate.row) ?? (candidate.row as unknown as StoredRecord), held);
+    const differing = held && differingFields(rules.asStored?.(candidate.row) ?? (candidate.row as unknown as StoredRecord), held, rules.fieldOfColumn);
     if (passedOver && differing?.length === 0) {
       passedOver.unchanged += 1;
       return false;
@@ -336,22 +338,25 @@ async function admit<Row>(
   });
 }
 
+const SAME_VALUES = 'with the same values (--skip-existing passes over such records)';
+
 function alreadyStored(keyField: string, key: string, differing: string[]): string {
-  if (!differing.length) return `${keyField} ${key} is already in the store, with the same values (--skip-existing passes over such records)`;
+  if (!differing.length) return `${keyField} ${key} is already in the store, ${SAME_VALUES}`;
   return `${keyField} ${key} is already in the store, with other values in ${differing.join(', ')}: a load adds records and does not overwrite stored ones`;
 }
 
 /** The fields of `file` whose values the store holds otherwise, named as the file names them (camelCase). */
-export function differingFields(file: StoredRecord, stored: StoredRecord): string[] {
+export function differingFields(file: StoredRecord, stored: StoredRecord, fieldOfColumn: Readonly<Record<string, string>> = {}): string[] {
   return Object.keys(file)
     .filter((column) => !sameValue(file[column], stored[column]))
-    .map((column) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+    .map((column) => fieldOfColumn[column] ?? column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
 }
 
 /**
  * Whether a value read from the file and one given back by the store are the same: null and
  * undefined alike, booleans as 0/1 (MySQL's TINYINT), numbers by value (a DECIMAL comes back as
- * text, "1200.50"), lists item by item, records field by field.
+ * text, "1200.50"), text whatever its line breaks (a CRLF file and an LF one say the same), lists
+ * item by item, records field by field.
  */
 function sameValue(a: unknown, b: unknown): boolean {
   const plain = (v: unknown) => (v === undefined ? null : typeof v === 'boolean' ? Number(v) : v);
@@ -363,6 +368,7 @@ function sameValue(a: unknown, b: unknown): boolean {
     return y !== null && typeof y === 'object' && differingFields(x as StoredRecord, y as StoredRecord).length === 0;
   }
   if (typeof x === 'number' || typeof y === 'number') return x !== null && y !== null && Number(x) === Number(y);
+  if (typeof x === 'string' && typeof y === 'string') return x.replace(/\r\n?/g, '\n') === y.replace(/\r\n?/g, '\n');
   return x === y;
 }
 
@@ -1134,7 +1140,7 @@ export function describeReport(report: ImportReport): string[] {
       lines.push(`Loaded ${loaded} of ${rows(read)} into ${entity}; ${rejected.length} rejected, written with line and reason to ${outcome.rejectedFile}.${unchangedNote(report)}`);
       break;
     case 'rejected':
-      lines.push(`Nothing loaded: ${rejected.length} of ${rows(read)} rejected. A file with any bad row loads nothing; fix the rows above, or pass --skip-invalid to load the good ones.`);
+      lines.push(`Nothing loaded: ${rejected.length} of ${rows(read)} rejected. A file with any bad row loads nothing; fix the rows above, or pass --skip-invalid to load the good ones${rejected.some((r) => r.reasons.some((reason) => reason.includes(SAME_VALUES))) ? ' (and --skip-existing to pass over records stored with the same values)' : ''}.`);
       break;
     case 'refused':
       lines.push(`Nothing loaded: ${outcome.reason}`);

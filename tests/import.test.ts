@@ -141,6 +141,16 @@ function defineImportSuite(store: StoreKind) {
         expect(zheng).toMatchObject({ name: '郑国平' });
       });
 
+      it('names the fields that differ as the file names them', async () => {
+        const db = await freshStore('legal-persons');
+        await load(db, legalPersonImport, 'legal-persons.jsonl');
+        const [first] = fs.readFileSync(path.join(FIXTURES, 'legal-persons.jsonl'), 'utf8').split('\n');
+        const company = JSON.parse(first);
+        const changed = { ...company, legalRepresentativeIdNumber: '350203199007082469', registeredCapital: company.registeredCapital + 0.01 };
+        const report = await importFile(db, legalPersonImport, file('changed.jsonl', `${JSON.stringify(changed)}\n`), { skipExisting: true });
+        expect(rejections(report)).toEqual([[1, `uscc ${company.uscc} is already in the store, with other values in registeredCapital, legalRepresentativeIdNumber: a load adds records and does not overwrite stored ones`]]);
+      });
+
       it('compares a project with its amount, parcels and approval steps', async () => {
         const db = await freshStore('projects');
         await load(db, projectImport, 'projects.jsonl');
@@ -894,7 +904,7 @@ function defineImportSuite(store: StoreKind) {
     });
 
     describe('credit', () => {
-      it('loads credit entries and brings the subjects\' profiles up to date', async () => {
+      it('loads credit entries, and answers each subject\'s standing from them', async () => {
         const db = await freshStore('credit');
         // A rated company already on file, red-listed, about to be blacklisted.
         await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', rating: 'B' });

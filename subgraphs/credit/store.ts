@@ -30,9 +30,9 @@ interface ProfileRow {
  * `today`: the day whose standing is asked (the current UTC day, as imports and the seed count it).
  * A profile's standing is that of the entries in force on that day, worked out as it is read, in the
  * same one statement: a red-list entry that expired yesterday no longer red-lists the subject today,
- * though nothing was loaded since. The flags stored with the summary row are as the last load left
- * them and are not what is answered. A blacklisted subject is off the red list (joint incentives
- * exclude joint-punishment subjects) and, if a legal person, rated D.
+ * though nothing was loaded since (the summary row keeps only the subject's type and its rating on
+ * file). A blacklisted subject is off the red list (joint incentives exclude joint-punishment
+ * subjects) and, if a legal person, rated D.
  */
 export function createCreditStore(db: Knex, today: () => string = todayUtc) {
   const inForce = (kind: string, day: string) =>

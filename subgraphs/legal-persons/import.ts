@@ -51,5 +51,6 @@ export const legalPersonImport: ImportRules<LegalPersonRow> = {
   judge: judgeLegalPerson,
   keyOf: (row) => row.uscc,
   storedRows: (db, rows) => rowsInTable(db, 'legal_persons', 'uscc', rows),
+  fieldOfColumn: { representative_id_number: 'legalRepresentativeIdNumber' },
   insert: (db, rows) => insertRows(db, 'legal_persons', rows),
 };

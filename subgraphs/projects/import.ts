@@ -140,13 +140,14 @@ function projectAsStored(row: ProjectImportRow): StoredRecord {
 /** The stored projects among these rows', as `projectAsStored` writes them: three queries a batch. */
 async function storedProjects(db: Knex, rows: readonly ProjectImportRow[]): Promise<Map<string, StoredRecord>> {
   const projects = await rowsInTable(db, 'investment_projects', 'project_code', rows.map((r) => r.project));
+  for (const project of projects.values()) Object.assign(project, { parcel_codes: [], approvals: [] });
   const codes = [...projects.keys()];
-  if (!codes.length) return projects;
-  const parcels: { project_code: string; parcel_code: string }[] = await db('project_parcels').select('project_code', 'parcel_code').whereIn('project_code', codes).orderBy('parcel_code');
-  const approvals: StoredRecord[] = await db('approval_steps').select('*').whereIn('project_code', codes).orderBy('step');
-  for (const [code, project] of projects) {
-    project.parcel_codes = parcels.filter((p) => p.project_code === code).map((p) => p.parcel_code);
-    project.approvals = approvals.filter((a) => a.project_code === code);
+  for (let i = 0; i < codes.length; i += 500) {
+    const chunk = codes.slice(i, i + 500);
+    const parcels: { project_code: string; parcel_code: string }[] = await db('project_parcels').select('project_code', 'parcel_code').whereIn('project_code', chunk).orderBy('parcel_code');
+    const approvals: StoredRecord[] = await db('approval_steps').select('*').whereIn('project_code', chunk).orderBy('step');
+    for (const p of parcels) (projects.get(p.project_code)!.parcel_codes as string[]).push(p.parcel_code);
+    for (const a of approvals) (projects.get(String(a.project_code))!.approvals as StoredRecord[]).push(a);
   }
   return projects;
 }
