@@ -797,7 +797,7 @@ function defineImportSuite(store: StoreKind) {
           expect(report).toMatchObject({ outcome: { kind: 'complete' }, read: 1, loaded: 1, rejected: [] });
           expect(Buffer.byteLength(JSON.stringify(gulou))).toBeGreaterThan(65_535);
           const found = await geo.countyAt(119.3, 26.08);
-          expect(found).toMatchObject({ code: '350102', name: '鼓楼区', boundarySource: 'fujian.geojson, loaded 2026-12-04' });
+          expect(found).toMatchObject({ code: '350102', name: '鼓楼区', boundarySource: 'fujian.geojson (2026-12-04)' });
           expect(JSON.parse(found!.boundary!)).toEqual(gulou);
           expect((await geo.countyAt(119.45, 26.0))?.code).toBe('350102');
           expect(await geo.countyAt(cell.west + 0.01, cell.south + 0.01)).toBeNull();
@@ -808,7 +808,17 @@ function defineImportSuite(store: StoreKind) {
             parcel('350102001001GB90003W00000000', square(119.3, 26.08)),
             parcel('350102001001GB90004W00000000', square(cell.west + 0.01, cell.south + 0.01)),
           ].join('\n')));
-          expect(rejections(parcels)).toEqual([[2, expect.stringMatching(/outside county 350102's boundary as this store holds it \(loaded from fujian\.geojson, loaded 2026-12-04\)$/)]]);
+          expect(rejections(parcels)).toEqual([[2, expect.stringMatching(/outside county 350102's boundary as this store holds it \(loaded from fujian\.geojson \(2026-12-04\)\)$/)]]);
+        });
+
+        it("prefers a surveyed boundary to another county's grid cell, while only some counties are loaded", async () => {
+          const db = await geoWithDivisions();
+          const geo = createGeoStore(db);
+          // 芗城区 (350602) where it is lies in the seed's cell for 集美区 (350211), a lower code.
+          expect((await geo.countyAt(117.65, 24.51))?.code).toBe('350211');
+          const report = await load(db, 'zhangzhou.geojson', collection(feature({ adcode: 350602, name: '芗城区' }, { type: 'Polygon', coordinates: [ring(117.65, 24.51, 0.05, 64)] })));
+          expect(report.outcome).toEqual({ kind: 'complete' });
+          expect(await geo.countyAt(117.65, 24.51)).toMatchObject({ code: '350602', boundarySource: 'zhangzhou.geojson (2026-12-04)' });
         });
 
         it('changes nothing when any feature is bad, and says what is wrong with each, by place and code', async () => {
@@ -825,6 +835,9 @@ function defineImportSuite(store: StoreKind) {
             feature({ code: '350104' }, open),
             feature({ code: '350102' }, gulou),
             feature({ name: '无代码' }, gulou),
+            feature({ XZQDM: '350105', XZQMC: '鼓楼区' }, gulou),
+            feature({ code: '350111' }, null),
+            feature({ code: '350112' }, { type: 'Polygon', coordinates: [ring(119.3, 26.08, 0.04, 50_000)] }),
           ));
           expect(report.outcome).toEqual({ kind: 'rejected' });
           expect(report.rejected.map((r) => [r.feature, r.code, r.reasons.join('; ')])).toEqual([
@@ -833,7 +846,10 @@ function defineImportSuite(store: StoreKind) {
             [4, '350103', expect.stringMatching(/^geometry has a position \[13\.42,52\.5\] outside China .*longitude first, then latitude/)],
             [5, '350104', 'geometry has a ring that does not end where it begins'],
             [6, '350102', 'code 350102 is already feature 1 of this file'],
-            [7, null, "properties.code (or adcode) is required: the county's GB/T 2260 code"],
+            [7, null, "properties.code (or adcode, or XZQDM) is required: the county's GB/T 2260 code"],
+            [8, '350105', expect.stringMatching(/^the file names 350105 "鼓楼区", GB\/T 2260 names it "马尾区": is the code the right one\?/)],
+            [9, '350111', "geometry is null (a feature without a place): give the county's boundary, or leave the feature out (the county keeps the one it has)"],
+            [10, '350112', expect.stringMatching(/^geometry is \d+ bytes as stored, more than the 1000000 a boundary may take: simplify the outline/)],
           ]);
           expect(await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code')).toEqual(before);
         });

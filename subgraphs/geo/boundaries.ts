@@ -47,8 +47,13 @@ export interface BoundaryReport {
   outcome: BoundaryOutcome;
 }
 
-/** MEDIUMTEXT on MySQL (geo migration 002). */
-const BOUNDARY_MAX_BYTES = 16_777_215;
+/**
+ * The most one county's boundary may take as stored: a megabyte, some 30,000 positions, finer than
+ * any service use of a county outline (the parcel test, a map). Served processes run in a heap of
+ * 192 MB: with 16 MB outlines (what MEDIUMTEXT would hold) one query for a city's counties ran the
+ * geo subgraph out of memory. A surveyed outline finer than this is simplified before loading.
+ */
+export const BOUNDARY_MAX_BYTES = 1_000_000;
 
 /**
  * CGCS2000 longitude/latitude inside China's extent (73–136 E, 3–54 N). A file in a projected
@@ -57,7 +62,7 @@ const BOUNDARY_MAX_BYTES = 16_777_215;
  */
 const CHINA = { west: 73, east: 136, south: 3, north: 54 };
 
-const WHAT_IS_READ = 'a GeoJSON FeatureCollection with one Feature per county: properties.code (or adcode), its GB/T 2260 code; geometry, a Polygon or MultiPolygon in CGCS2000 longitude/latitude';
+const WHAT_IS_READ = 'a GeoJSON FeatureCollection with one Feature per county: properties.code (or adcode, or XZQDM), its GB/T 2260 code; geometry, a Polygon or MultiPolygon in CGCS2000 longitude/latitude';
 
 /** The file's features, or why it is not a file of boundaries at all. */
 export function readBoundaryFile(file: string): { features: unknown[] } | { refused: string } {
@@ -86,24 +91,25 @@ export function readBoundaryFile(file: string): { features: unknown[] } | { refu
 export async function loadBoundaries(db: Knex, file: string, features: readonly unknown[], today: string): Promise<BoundaryReport> {
   const report = (outcome: BoundaryOutcome, loaded = 0, rejected: BoundaryRejection[] = []): BoundaryReport => ({ file, read: features.length, loaded, rejected, outcome });
   const codes = features.map(codeOf);
-  const levels = new Map<string, string>();
+  const stored = new Map<string, StoredDivision>();
   const wanted = [...new Set(codes.filter((c): c is string => c !== null))];
   for (let i = 0; i < wanted.length; i += 500) {
-    for (const row of await db('administrative_divisions').select('code', 'level').whereIn('code', wanted.slice(i, i + 500))) levels.set(row.code, row.level);
+    for (const row of await db('administrative_divisions').select('code', 'level', 'name').whereIn('code', wanted.slice(i, i + 500))) stored.set(row.code, row);
   }
 
   const rejected: BoundaryRejection[] = [];
   const boundaries: CountyBoundary[] = [];
   const firstPlace = new Map<string, number>();
   features.forEach((feature, i) => {
-    const judged = judgeFeature(feature, codes[i], levels, firstPlace.get(codes[i] ?? ''));
+    const judged = judgeFeature(feature, codes[i], stored, firstPlace.get(codes[i] ?? ''));
     if (codes[i] !== null && !firstPlace.has(codes[i]!)) firstPlace.set(codes[i]!, i + 1);
     if ('reasons' in judged) rejected.push({ feature: i + 1, code: codes[i], reasons: judged.reasons });
     else boundaries.push(judged);
   });
   if (rejected.length) return report({ kind: 'rejected' }, 0, rejected);
 
-  const source = `${path.basename(file)}, loaded ${today}`;
+  // Cut to fit its column (200): a file's name is as long as its maker wrote it.
+  const source = `${path.basename(file).slice(0, 150)} (${today})`;
   try {
     await db.transaction(async (trx) => {
       for (const { code, geometry } of boundaries) {
@@ -111,37 +117,62 @@ export async function loadBoundaries(db: Knex, file: string, features: readonly 
       }
     });
   } catch (error) {
-    return report({ kind: 'failed', reason: (error as Error).message });
+    // The driver's message quotes the whole statement, outline and all: the server's own words only.
+    const { sqlMessage, code } = error as { sqlMessage?: string; code?: string };
+    return report({ kind: 'failed', reason: `the store refused the boundaries: ${sqlMessage ?? code ?? (error as Error).message.slice(0, 200)}` });
   }
   return report({ kind: 'complete' }, boundaries.length);
 }
 
-/** properties.code, or adcode as the common published sets name it (often a number). */
-function codeOf(feature: unknown): string | null {
-  const properties = (feature as { properties?: Record<string, unknown> } | null)?.properties;
-  const code = properties?.code ?? properties?.adcode;
-  return typeof code === 'string' || typeof code === 'number' ? String(code).trim() : null;
+interface StoredDivision {
+  code: string;
+  level: string;
+  name: string;
 }
 
-function judgeFeature(feature: unknown, code: string | null, levels: ReadonlyMap<string, string>, earlier: number | undefined): CountyBoundary | { reasons: string[] } {
+const propertiesOf = (feature: unknown) => (feature as { properties?: Record<string, unknown> | null } | null)?.properties ?? {};
+
+/**
+ * properties.code; adcode, as the common published sets name it (often a number); XZQDM (行政区代码),
+ * as the land-survey data standard does.
+ */
+function codeOf(feature: unknown): string | null {
+  const { code, adcode, XZQDM } = propertiesOf(feature);
+  const given = code ?? adcode ?? XZQDM;
+  return typeof given === 'string' || typeof given === 'number' ? String(given).trim() : null;
+}
+
+/** The name the file gives the county (name, or XZQMC), if any. */
+function nameOf(feature: unknown): string | null {
+  const { name, XZQMC } = propertiesOf(feature);
+  const given = name ?? XZQMC;
+  return typeof given === 'string' && given.trim() ? given.trim() : null;
+}
+
+function judgeFeature(feature: unknown, code: string | null, stored: ReadonlyMap<string, StoredDivision>, earlier: number | undefined): CountyBoundary | { reasons: string[] } {
   const reasons: string[] = [];
-  if (code === null) reasons.push('properties.code (or adcode) is required: the county\'s GB/T 2260 code');
+  if (code === null) reasons.push('properties.code (or adcode, or XZQDM) is required: the county\'s GB/T 2260 code');
   else {
     const checked = checkDivisionCode(code);
-    const level = levels.get(code);
+    const division = stored.get(code);
+    const name = nameOf(feature);
     if (!checked.ok) reasons.push(`code: ${checked.reason}`);
-    else if (!level) reasons.push(`code ${code} is not among this store's administrative divisions (GB/T 2260, loaded by npm run seed -- --only geo)`);
-    else if (level !== 'COUNTY') reasons.push(`code ${code} is a ${level}: boundaries are kept for counties, the divisions divisionAt answers`);
+    else if (!division) reasons.push(`code ${code} is not among this store's administrative divisions (GB/T 2260, loaded by npm run seed -- --only geo)`);
+    else if (division.level !== 'COUNTY') reasons.push(`code ${code} is a ${division.level}: boundaries are kept for counties, the divisions divisionAt answers`);
+    // A name that is not the code's says the codes and outlines of the file were paired wrongly.
+    else if (name && name !== division.name) reasons.push(`the file names ${code} ${quoted(name)}, GB/T 2260 names it ${quoted(division.name)}: is the code the right one? (leave the name out to load it by code alone)`);
     if (earlier !== undefined) reasons.push(`code ${code} is already feature ${earlier} of this file`);
   }
-  const checked = checkGeometry((feature as { geometry?: unknown } | null)?.geometry);
-  if (!checked.ok) reasons.push(checked.reason);
+  const geometry = (feature as { geometry?: unknown } | null)?.geometry;
+  const checked = checkGeometry(geometry);
+  if (geometry === null) reasons.push('geometry is null (a feature without a place): give the county\'s boundary, or leave the feature out (the county keeps the one it has)');
+  else if (!checked.ok) reasons.push(checked.reason);
   else {
     const outside = positionsOf(checked.geometry).find(([lon, lat]) => lon < CHINA.west || lon > CHINA.east || lat < CHINA.south || lat > CHINA.north);
     if (outside) {
       reasons.push(`geometry has a position ${JSON.stringify(outside)} outside China (${CHINA.west}–${CHINA.east} E, ${CHINA.south}–${CHINA.north} N): CGCS2000 longitude first, then latitude, in degrees`);
     } else if (Buffer.byteLength(JSON.stringify(checked.geometry)) > BOUNDARY_MAX_BYTES) {
-      reasons.push(`geometry is more than the ${BOUNDARY_MAX_BYTES} bytes a boundary may take: simplify the outline`);
+      reasons.push(`geometry is ${Buffer.byteLength(JSON.stringify(checked.geometry))} bytes as stored, more than the ${BOUNDARY_MAX_BYTES} a boundary may take: simplify the outline (to some 30,000 positions) before loading it`);
     }
   }
   return reasons.length ? { reasons } : { code: code!, geometry: (checked as { geometry: AreaGeometry }).geometry };

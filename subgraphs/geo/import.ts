@@ -64,17 +64,18 @@ export function judgeLandParcel(record: RawRecord): Judged<LandParcelRow> {
 /** The parcel's county must be in this store, and every corner of the parcel inside its boundary. */
 async function checkCounties(db: Knex, rows: readonly LandParcelRow[]): Promise<string[][]> {
   const codes = [...new Set(rows.map((r) => r.division_code))];
-  const counties = new Map<string, { boundary: string | null; source: string | null }>();
+  // Each county's boundary parsed once a batch: a surveyed one may take a megabyte.
+  const counties = new Map<string, { boundary: AreaGeometry | null; source: string | null }>();
   for (const row of await db('administrative_divisions').select('code', 'boundary', 'boundary_source').where('level', 'COUNTY').whereIn('code', codes)) {
-    counties.set(row.code, { boundary: row.boundary, source: row.boundary_source });
+    counties.set(row.code, { boundary: row.boundary ? (JSON.parse(row.boundary) as AreaGeometry) : null, source: row.boundary_source });
   }
   return rows.map((row) => {
     const county = counties.get(row.division_code);
     if (!county) {
       return [`county ${row.division_code} is not among this store's administrative divisions (seed them first: npm run seed -- --only geo)`];
     }
-    if (!county.boundary) return [];
-    const boundary = JSON.parse(county.boundary) as AreaGeometry;
+    const boundary = county.boundary;
+    if (!boundary) return [];
     const geometry = JSON.parse(row.geometry) as AreaGeometry;
     const corners = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates).flat(2);
     const outside = corners.find((p) => !booleanPointInPolygon(p, boundary));

@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { groupLoader, rowLoader } from '../../shared/batch';
@@ -6,10 +7,19 @@ import { checkDivisionCode, checkParcelCode } from '../../shared/identifiers';
 import { GeoJSONScalar } from '../../shared/scalars';
 import { AdministrativeDivision, createGeoStore, LandParcel } from './store';
 
+/**
+ * Boundaries one request may read. A surveyed boundary may take a megabyte (`boundaries.ts`), and
+ * the cost limit counts a scalar once: `children { children { boundary } }` would have put every
+ * county's outline into one answer, past this process's heap and the gateway's.
+ */
+export const MAX_BOUNDARIES_PER_REQUEST = 10;
+
 export function createContext(db: Knex) {
   const store = createGeoStore(db);
   return {
     store,
+    boundaries: rowLoader(store.boundariesByCodes, (b) => b.code),
+    boundariesServed: 0,
     divisions: rowLoader(store.divisionsByCodes, (d) => d.code),
     childrenOf: groupLoader(store.divisionsByParents, (d) => d.parentCode ?? ''),
     parcels: rowLoader(store.parcelsByCodes, (p) => p.parcelCode),
@@ -36,6 +46,16 @@ export const resolvers = {
     __resolveReference: (ref: { code: string }, { divisions }: Context) => divisions.load(ref.code),
     parent: (d: AdministrativeDivision, _: unknown, { divisions }: Context) => (d.parentCode ? divisions.load(d.parentCode) : null),
     children: (d: AdministrativeDivision, _: unknown, { childrenOf }: Context) => childrenOf.load(d.code),
+    boundary: async (d: AdministrativeDivision, _: unknown, ctx: Context) => {
+      if (d.level !== 'COUNTY') return null;
+      ctx.boundariesServed += 1;
+      if (ctx.boundariesServed > MAX_BOUNDARIES_PER_REQUEST) {
+        throw new GraphQLError(`boundary is served for at most ${MAX_BOUNDARIES_PER_REQUEST} divisions a request (a surveyed one may be a megabyte): ask for the others in another`, {
+          extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxBoundaries', max: MAX_BOUNDARIES_PER_REQUEST },
+        });
+      }
+      return (await ctx.boundaries.load(d.code))?.boundary ?? null;
+    },
     fullName: async (d: AdministrativeDivision, _: unknown, { divisions }: Context) => {
       let name = d.name;
       for (let up = d.parentCode; up; ) {

@@ -1,13 +1,18 @@
 import type { Knex } from 'knex';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import type { AreaGeometry } from './geometry';
+import { SYNTHETIC_BOUNDARY } from './migrations/002_boundaries_loadable';
 
 export interface AdministrativeDivision {
   code: string;
   name: string;
   level: 'PROVINCE' | 'CITY' | 'COUNTY';
   parentCode: string | null;
-  boundary: string | null;
+  /**
+   * Only as `countyAt` read it: the register leaves boundaries out (a surveyed one may be a
+   * megabyte), and `boundariesByCodes` reads them when asked.
+   */
+  boundary?: string | null;
   /** Where the boundary came from: the seed's synthetic grid, or the file the department loaded. */
   boundarySource: string | null;
 }
@@ -22,7 +27,7 @@ export interface LandParcel {
   geometry: string;
 }
 
-const DIVISION_COLUMNS = { code: 'code', name: 'name', level: 'level', parentCode: 'parent_code', boundary: 'boundary', boundarySource: 'boundary_source' };
+const DIVISION_COLUMNS = { code: 'code', name: 'name', level: 'level', parentCode: 'parent_code', boundarySource: 'boundary_source' };
 const PARCEL_COLUMNS = {
   parcelCode: 'parcel_code',
   divisionCode: 'division_code',
@@ -96,18 +101,29 @@ export function createGeoStore(db: Knex) {
 
     divisionsByParents: async (codes: readonly string[]): Promise<AdministrativeDivision[]> => (await register.current()).children(codes),
 
+    /** The boundaries of these divisions (those that have one), in one statement. */
+    boundariesByCodes: (codes: readonly string[]): Promise<{ code: string; boundary: string }[]> =>
+      db('administrative_divisions').select('code', 'boundary').whereIn('code', codes).whereNotNull('boundary'),
+
     parcelsByCodes: (codes: readonly string[]): Promise<LandParcel[]> =>
       db('land_parcels').select(PARCEL_COLUMNS).whereIn('parcel_code', codes),
 
-    /** The county containing the point: bounding boxes in SQL, then the exact polygon test. */
+    /**
+     * The county containing the point: bounding boxes in SQL, then the exact polygon test, one
+     * candidate at a time (each parse of a surveyed boundary costs milliseconds). Surveyed
+     * boundaries are tried before the seed's grid cells: while only some counties are loaded, the
+     * grid still covers the whole province, and a point of a surveyed county also lies in some
+     * other county's cell.
+     */
     async countyAt(longitude: number, latitude: number): Promise<AdministrativeDivision | null> {
       const candidates: AdministrativeDivision[] = await db('administrative_divisions')
-        .select(DIVISION_COLUMNS)
+        .select({ ...DIVISION_COLUMNS, boundary: 'boundary' })
         .where('level', 'COUNTY')
         .andWhere('min_longitude', '<=', longitude)
         .andWhere('max_longitude', '>=', longitude)
         .andWhere('min_latitude', '<=', latitude)
         .andWhere('max_latitude', '>=', latitude)
+        .orderByRaw('CASE WHEN `boundary_source` IS NULL OR `boundary_source` = ? THEN 1 ELSE 0 END', [SYNTHETIC_BOUNDARY])
         .orderBy('code');
       return (
         candidates.find((c) => c.boundary && booleanPointInPolygon([longitude, latitude], JSON.parse(c.boundary) as AreaGeometry)) ??

@@ -2,6 +2,7 @@ import { PROJECT_REVIEW } from './operations';
 import { describeWithStore, Stack, startStack, StoreKind } from './stack';
 import { checkIdNumber, checkUscc, idNumberFacts } from '../../shared/identifiers';
 import { countyCell } from '../../subgraphs/geo/seed';
+import { MAX_BOUNDARIES_PER_REQUEST } from '../../subgraphs/geo/resolvers';
 
 /**
  * The federated graph end to end, through the gateway of real subgraph processes: the same
@@ -64,7 +65,7 @@ export function defineFederationSuite(store: StoreKind): void {
       }
     });
 
-    it('says whose a county boundary is: the seed\'s grid cell, until the department loads its surveyed one', async () => {
+    it('says whose a county boundary is (here, the seed\'s grid cell), and serves at most 10 boundaries a request', async () => {
       const cell = countyCell('350102');
       const answer = await stack.query(`query($lon: Float!, $lat: Float!) {
         administrativeDivision(code: "350102") { boundarySource boundary }
@@ -73,6 +74,19 @@ export function defineFederationSuite(store: StoreKind): void {
       expect(answer.data.administrativeDivision.boundarySource).toBe('seed: synthetic grid cell');
       expect(answer.data.administrativeDivision.boundary).toMatchObject({ type: 'Polygon' });
       expect(answer.data.divisionAt).toEqual({ code: '350102', boundarySource: 'seed: synthetic grid cell' });
+
+      // A city's counties with their outlines: the first ten, and QUERY_TOO_COMPLEX at each of the rest.
+      const city = await stack.query(`{ administrativeDivision(code: "350100") { boundary children { code boundary } } }`);
+      const counties = city.data.administrativeDivision.children;
+      expect(city.data.administrativeDivision.boundary).toBeNull();
+      expect(counties.length).toBeGreaterThan(MAX_BOUNDARIES_PER_REQUEST);
+      expect(counties.filter((c: any) => c.boundary !== null)).toHaveLength(MAX_BOUNDARIES_PER_REQUEST);
+      expect(city.errors).toHaveLength(counties.length - MAX_BOUNDARIES_PER_REQUEST);
+      expect(city.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/^boundary is served for at most 10 divisions a request/),
+        path: ['administrativeDivision', 'children', expect.any(Number), 'boundary'],
+        extensions: { code: 'QUERY_TOO_COMPLEX' },
+      });
     });
 
     it('joins the reverse fields: a person\'s companies and a company\'s projects', async () => {
