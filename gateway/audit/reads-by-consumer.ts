@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { badUserInput } from '../../shared/errors';
 import { quoted } from '../../shared/text';
 import { usesMysql } from '../../shared/db';
+import { fieldsReadAtAll } from './record';
 
 /** One record of a consumer's reads, as `auditTrail` shows it: what was read, not whose data. */
 export interface ConsumerRead {
@@ -76,15 +77,9 @@ export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<
     operationName: r.operation_name,
     requestId: r.request_id,
     subjectCount: (JSON.parse(r.subjects) as string[]).length,
-    fields: allFields(r.fields),
+    fields: fieldsReadAtAll(r.fields),
     outcome: r.outcome,
     cursor: cursorOf(r.at, Number(r.seq)),
   }));
   return { reads, hasNextPage: rows.length > q.first };
-}
-
-/** The items a record kept, over all its subjects (one list, or each subject's own). */
-function allFields(stored: string): string[] {
-  const fields = JSON.parse(stored) as string[] | Record<string, string[]>;
-  return Array.isArray(fields) ? fields : [...new Set(Object.values(fields).flat())].sort();
 }

@@ -68,3 +68,9 @@ export function fieldsReadAbout(stored: string, subject: string): string[] {
   const fields = JSON.parse(stored) as string[] | Record<string, string[]>;
   return Array.isArray(fields) ? fields : fields[subject] ?? [];
 }
+
+/** Every field a record says was read, about any of its subjects. */
+export function fieldsReadAtAll(stored: string): string[] {
+  const fields = JSON.parse(stored) as string[] | Record<string, string[]>;
+  return Array.isArray(fields) ? fields : [...new Set(Object.values(fields).flat())].sort();
+}

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type { Position } from 'geojson';
 import { checkDivisionCode } from '../../shared/identifiers';
 import { quoted } from '../../shared/text';
-import { AreaGeometry, checkGeometry } from './geometry';
+import { AreaGeometry, checkGeometry, positionsOf } from './geometry';
 
 /**
  * 自然资源: the department's own surveyed county boundaries, loaded over the seed's synthetic grid
@@ -176,10 +175,6 @@ function judgeFeature(feature: unknown, code: string | null, stored: ReadonlyMap
     }
   }
   return reasons.length ? { reasons } : { code: code!, geometry: (checked as { geometry: AreaGeometry }).geometry };
-}
-
-function positionsOf(geometry: AreaGeometry): Position[] {
-  return (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates).flat(2);
 }
 
 /** The bounding box divisionAt narrows its candidates by, in SQL. */

@@ -27,3 +27,8 @@ export function checkGeometry(value: unknown): { ok: true; geometry: AreaGeometr
   }
   return { ok: true, geometry: { type, coordinates } as AreaGeometry };
 }
+
+/** Every position of the outline, its rings' and polygons' alike. */
+export function positionsOf(geometry: AreaGeometry): Position[] {
+  return (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates).flat(2);
+}

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import area from '@turf/area';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import { checkParcelCode } from '../../shared/identifiers';
-import { AreaGeometry, checkGeometry } from './geometry';
+import { AreaGeometry, checkGeometry, positionsOf } from './geometry';
 import { SYNTHETIC_BOUNDARY } from './migrations/002_boundaries_loadable';
 import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
 
@@ -77,8 +77,7 @@ async function checkCounties(db: Knex, rows: readonly LandParcelRow[]): Promise<
     const boundary = county.boundary;
     if (!boundary) return [];
     const geometry = JSON.parse(row.geometry) as AreaGeometry;
-    const corners = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates).flat(2);
-    const outside = corners.find((p) => !booleanPointInPolygon(p, boundary));
+    const outside = positionsOf(geometry).find((p) => !booleanPointInPolygon(p, boundary));
     // The boundaries the seed writes are a synthetic grid (seed.ts): say so, or a real parcel refused
     // for lying outside an invented rectangle looks like bad data.
     const whose = county.source === SYNTHETIC_BOUNDARY || county.source === null
