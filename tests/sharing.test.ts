@@ -553,6 +553,8 @@ function defineSharingSuite(store: StoreKind) {
           ['req-list-literal', `{ verifyNaturalPersons(requests: [{ idNumber: "${a.idNumber}", name: "某某" }, { idNumber: "${b.idNumber}", name: "${b.name}" }]) }`, {}],
           ['req-list-mixed', `query($id: ID!) { checks: verifyNaturalPersons(requests: [{ idNumber: $id, name: "某某" }]) }`, { id: b.idNumber }],
           ['req-list-one', `query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`, { r: { idNumber: a.idNumber, name: a.name } }],
+          // As the department reads it: spaces around the number are not part of it.
+          ['req-list-padded', `query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`, { r: [{ idNumber: ` ${b.idNumber} `, name: b.name }] }],
           ['req-list-item-variable', `query($r: VerificationRequest!) { verifyNaturalPersons(requests: [$r, { idNumber: "${invalid}", name: "某某" }]) }`, { r: { idNumber: a.idNumber, name: a.name } }],
           ['req-list-default', `query($r: [VerificationRequest!]! = [{ idNumber: "${a.idNumber}", name: "某某" }]) { verifyNaturalPersons(requests: $r) }`, {}],
           ['req-list-object-literal', `{ verifyNaturalPersons(requests: { idNumber: "${a.idNumber}", name: "某某" }) }`, {}],
@@ -568,7 +570,7 @@ function defineSharingSuite(store: StoreKind) {
         const ofB = await logOf(b.idNumber);
         expect(ofA).toEqual(expect.arrayContaining(['req-list-variable', 'req-list-literal', 'req-list-one', 'req-list-item-variable', 'req-list-default', 'req-list-object-literal']));
         expect(ofA).not.toContain('req-list-mixed');
-        expect(ofB).toEqual(expect.arrayContaining(['req-list-literal', 'req-list-mixed']));
+        expect(ofB).toEqual(expect.arrayContaining(['req-list-literal', 'req-list-mixed', 'req-list-padded']));
         expect(ofB).not.toContain('req-list-variable');
         // The invalid number's item was not answered: no one was read through it.
         const { edges } = (await stack.query(LOG, { id: invalid }, await stack.as('auditor', '投诉核查'))).data?.accessLog ?? { edges: [] };
