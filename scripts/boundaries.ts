@@ -5,6 +5,7 @@ import { today } from '../shared/identifiers';
 import { openDepartmentStore } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
+import { progressBar } from '../shared/importing';
 
 const program = new Command('boundaries')
   .description("Load surveyed county boundaries into the geo department's own store, over the seed's synthetic grid. A file with any bad feature changes nothing.")
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
   }
   const db = await openDepartmentStore(config, departments.geo);
   try {
-    const report = await loadBoundaries(db, file, read.features, today());
+    const report = await loadBoundaries(db, file, read.features, today(), progressBar('judging stored parcels'));
     const lines = describeBoundaryReport(report);
     const summary = lines.pop()!;
     lines.forEach((line) => console.error(line));

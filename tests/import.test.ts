@@ -15,7 +15,7 @@ import { createCreditStore } from '../subgraphs/credit/store';
 import { profileFlagsDerived } from '../subgraphs/credit/migrations/002_profile_flags_derived';
 import { landParcelImport } from '../subgraphs/geo/import';
 import { createGeoStore } from '../subgraphs/geo/store';
-import { loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
+import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
 import { countyCell } from '../subgraphs/geo/seed';
 import { legalPersonImport } from '../subgraphs/legal-persons/import';
 import { createLegalPersonStore } from '../subgraphs/legal-persons/store';
@@ -777,6 +777,9 @@ function defineImportSuite(store: StoreKind) {
         const gulou = { type: 'MultiPolygon', coordinates: [[ring(119.3, 26.08, 0.04, 3000)], [ring(119.45, 26.0, 0.01, 200)]] };
         const feature = (properties: Record<string, unknown>, geometry: unknown) => ({ type: 'Feature', properties, geometry });
         const collection = (...features: unknown[]) => JSON.stringify({ type: 'FeatureCollection', features });
+        /** A parcel of about 100 m by 100 m whose south-west corner is (x, y). */
+        const square = (x: number, y: number) => ({ type: 'Polygon', coordinates: [[[x, y], [x + 0.001, y], [x + 0.001, y + 0.001], [x, y + 0.001], [x, y]]] });
+        const parcel = (code: string, geometry: unknown) => JSON.stringify({ parcelCode: code, landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry });
         const load = async (db: Knex, name: string, content: string) => {
           const source = file(name, content);
           const read = readBoundaryFile(source);
@@ -802,13 +805,42 @@ function defineImportSuite(store: StoreKind) {
           expect((await geo.countyAt(119.45, 26.0))?.code).toBe('350102');
           expect(await geo.countyAt(cell.west + 0.01, cell.south + 0.01)).toBeNull();
 
-          const square = (x: number, y: number) => ({ type: 'Polygon', coordinates: [[[x, y], [x + 0.001, y], [x + 0.001, y + 0.001], [x, y + 0.001], [x, y]]] });
-          const parcel = (code: string, geometry: unknown) => JSON.stringify({ parcelCode: code, landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry });
           const parcels = await importFile(db, landParcelImport, file('parcels.jsonl', [
             parcel('350102001001GB90003W00000000', square(119.3, 26.08)),
             parcel('350102001001GB90004W00000000', square(cell.west + 0.01, cell.south + 0.01)),
           ].join('\n')));
           expect(rejections(parcels)).toEqual([[2, expect.stringMatching(/outside county 350102's boundary as this store holds it \(loaded from fujian\.geojson \(2026-12-04\)\)$/)]]);
+        });
+
+        it('judges the parcels already stored against the new boundary, and reports those it leaves outside without removing them', async () => {
+          const db = await geoWithDivisions();
+          const [gulouCell, taijiangCell] = [countyCell('350102'), countyCell('350103')];
+          const stray = '350102001001GB90005W00000000';
+          // Loaded while the seed's grid cell was 鼓楼区's boundary (the real 鼓楼区 is elsewhere).
+          const before = await importFile(db, landParcelImport, file('parcels-2025.jsonl', [
+            parcel(stray, square(gulouCell.west + 0.01, gulouCell.south + 0.01)),
+            parcel('350103001001GB90006W00000000', square(taijiangCell.west + 0.01, taijiangCell.south + 0.01)),
+          ].join('\n')));
+          expect(before).toMatchObject({ outcome: { kind: 'complete' }, loaded: 2 });
+
+          const first = await load(db, 'fujian.geojson', collection(feature({ code: '350102' }, gulou)));
+          // Only 鼓楼区's parcels are judged: 台江区 keeps the boundary it had.
+          expect(first).toMatchObject({
+            outcome: { kind: 'complete' }, parcelsJudged: 1,
+            parcelsOutside: [{ parcelCode: stray, county: '350102', corner: [gulouCell.west + 0.01, gulouCell.south + 0.01] }],
+          });
+          expect(await db('land_parcels').pluck('parcel_code').orderBy('parcel_code')).toEqual([stray, '350103001001GB90006W00000000']);
+
+          // A parcel loaded inside the surveyed boundary is judged again by the next survey, and kept quiet.
+          expect(await importFile(db, landParcelImport, file('parcels-2026.jsonl', parcel('350102001001GB90007W00000000', square(119.3, 26.08))))).toMatchObject({ loaded: 1 });
+          const again = await load(db, 'fujian-2027.geojson', collection(feature({ code: '350102' }, gulou)));
+          expect(again).toMatchObject({ parcelsJudged: 2, parcelsOutside: [{ parcelCode: stray }] });
+          expect(describeBoundaryReport(again)).toEqual([
+            `parcel ${stray}: corner ${JSON.stringify([gulouCell.west + 0.01, gulouCell.south + 0.01])} lies outside county 350102's boundary as now loaded`,
+            `Loaded the boundaries of 1 county from ${again.file}. divisionAt and later parcel loads use them; the parcels already stored were judged against ` +
+              "their county's new boundary: 1 of the 2 parcels stored in them now lies outside it (350102: 1, listed above). They stay in the register: " +
+              'correct each outline or parcel code, or check the survey.',
+          ]);
         });
 
         it("prefers a surveyed boundary to another county's grid cell, while only some counties are loaded", async () => {

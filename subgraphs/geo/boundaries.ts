@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import type { Position } from 'geojson';
 import { checkDivisionCode } from '../../shared/identifiers';
 import { quoted } from '../../shared/text';
-import { AreaGeometry, checkGeometry, positionsOf } from './geometry';
+import { ImportProgress, silentProgress } from '../../shared/importing';
+import { AreaGeometry, checkGeometry, cornerOutside, positionsOf } from './geometry';
 
 /**
  * 自然资源: the department's own surveyed county boundaries, loaded over the seed's synthetic grid
@@ -12,6 +14,8 @@ import { AreaGeometry, checkGeometry, positionsOf } from './geometry';
  *
  * Policy, as for record loads: a file with any bad feature changes nothing, and every bad feature
  * is reported by its place in the file and its code; a good file is written in one transaction.
+ * The parcels already stored in a county are then judged against its new boundary, and those it
+ * leaves outside are reported, not removed (`StrayParcel`).
  */
 
 /** A county's boundary as read from the file. */
@@ -36,6 +40,19 @@ export type BoundaryOutcome =
   /** The store failed: rolled back, nothing written. */
   | { kind: 'failed'; reason: string };
 
+/**
+ * A stored parcel with a corner outside its county's boundary as just loaded. It was judged by the
+ * boundary of its day (a grid cell, an earlier survey); the register keeps it, since one of three is
+ * wrong and only the department can tell which: the parcel's outline, its code (whose first six
+ * digits are its county), or the survey.
+ */
+export interface StrayParcel {
+  parcelCode: string;
+  county: string;
+  /** The first corner found outside. */
+  corner: Position;
+}
+
 export interface BoundaryReport {
   file: string;
   /** Features read. */
@@ -43,6 +60,10 @@ export interface BoundaryReport {
   /** Counties whose boundary is now the file's. */
   loaded: number;
   rejected: BoundaryRejection[];
+  /** Once loaded: the parcels stored in those counties, judged again... */
+  parcelsJudged: number;
+  /** ...and those their county's new boundary leaves outside, by parcel code. */
+  parcelsOutside: StrayParcel[];
   outcome: BoundaryOutcome;
 }
 
@@ -87,8 +108,14 @@ export function readBoundaryFile(file: string): { features: unknown[] } | { refu
 }
 
 /** Judges every feature against this store's counties, and writes them all or none. */
-export async function loadBoundaries(db: Knex, file: string, features: readonly unknown[], today: string): Promise<BoundaryReport> {
-  const report = (outcome: BoundaryOutcome, loaded = 0, rejected: BoundaryRejection[] = []): BoundaryReport => ({ file, read: features.length, loaded, rejected, outcome });
+export async function loadBoundaries(
+  db: Knex, file: string, features: readonly unknown[], today: string,
+  /** How many of the stored parcels have been judged against the new boundaries. */
+  progress: ImportProgress = silentProgress,
+): Promise<BoundaryReport> {
+  const report = (outcome: BoundaryOutcome, loaded = 0, rejected: BoundaryRejection[] = [], parcels?: ParcelsJudged): BoundaryReport => ({
+    file, read: features.length, loaded, rejected, parcelsJudged: parcels?.judged ?? 0, parcelsOutside: parcels?.outside ?? [], outcome,
+  });
   const codes = features.map(codeOf);
   const stored = new Map<string, StoredDivision>();
   const wanted = [...new Set(codes.filter((c): c is string => c !== null))];
@@ -120,7 +147,34 @@ export async function loadBoundaries(db: Knex, file: string, features: readonly 
     const { sqlMessage, code } = error as { sqlMessage?: string; code?: string };
     return report({ kind: 'failed', reason: `the store refused the boundaries: ${sqlMessage ?? code ?? (error as Error).message.slice(0, 200)}` });
   }
-  return report({ kind: 'complete' }, boundaries.length);
+  return report({ kind: 'complete' }, boundaries.length, [], await judgeStoredParcels(db, boundaries, progress));
+}
+
+interface ParcelsJudged {
+  judged: number;
+  outside: StrayParcel[];
+}
+
+/**
+ * Every parcel stored in the counties just loaded, judged by the same rule a parcel load applies
+ * (every corner inside its county's boundary), a county at a time: a city's thousand parcels and one
+ * outline in memory, not the whole register.
+ */
+async function judgeStoredParcels(db: Knex, boundaries: readonly CountyBoundary[], progress: ImportProgress): Promise<ParcelsJudged> {
+  const judged: ParcelsJudged = { judged: 0, outside: [] };
+  const counts = await db('land_parcels').select('division_code').count({ n: '*' }).whereIn('division_code', boundaries.map((b) => b.code)).groupBy('division_code');
+  progress.start(counts.reduce((sum, c) => sum + Number(c.n), 0));
+  for (const { code, geometry } of boundaries) {
+    const parcels: { parcel_code: string; geometry: string }[] = await db('land_parcels').select('parcel_code', 'geometry').where('division_code', code).orderBy('parcel_code');
+    for (const parcel of parcels) {
+      const corner = cornerOutside(JSON.parse(parcel.geometry) as AreaGeometry, geometry);
+      if (corner) judged.outside.push({ parcelCode: parcel.parcel_code, county: code, corner });
+    }
+    judged.judged += parcels.length;
+    progress.update(judged.judged);
+  }
+  progress.stop();
+  return judged;
 }
 
 interface StoredDivision {
@@ -190,12 +244,26 @@ function extentOf(geometry: AreaGeometry) {
   };
 }
 
-/** What `npm run boundaries` prints: each bad feature, then the summary (last). */
+/** The stray parcels `npm run boundaries` prints one by one; the summary counts them all, by county. */
+const STRAY_PARCELS_LISTED = 20;
+
+/** What `npm run boundaries` prints: each bad feature or stray parcel, then the summary (last). */
 export function describeBoundaryReport(report: BoundaryReport): string[] {
   const lines = report.rejected.map((r) => `feature ${r.feature}${r.code ? ` (${quoted(r.code)})` : ''}: ${r.reasons.join('; ')}`);
-  const { outcome, read, loaded, file, rejected } = report;
+  const { outcome, read, loaded, file, rejected, parcelsJudged, parcelsOutside } = report;
   if (outcome.kind === 'complete') {
-    lines.push(`Loaded the boundaries of ${loaded} ${loaded === 1 ? 'county' : 'counties'} from ${file}. divisionAt and later parcel loads use them; parcels loaded before are not judged again.`);
+    const shown = parcelsOutside.slice(0, STRAY_PARCELS_LISTED);
+    for (const p of shown) lines.push(`parcel ${p.parcelCode}: corner ${JSON.stringify(p.corner)} lies outside county ${p.county}'s boundary as now loaded`);
+    const counties = `${loaded} ${loaded === 1 ? 'county' : 'counties'}`;
+    let stray = parcelsJudged ? `none of the ${parcelsJudged} stored in them lies outside it.` : 'none is stored in them yet.';
+    if (parcelsOutside.length) {
+      const byCounty = new Map<string, number>();
+      for (const p of parcelsOutside) byCounty.set(p.county, (byCounty.get(p.county) ?? 0) + 1);
+      const more = parcelsOutside.length > shown.length ? `, the first ${shown.length} listed above` : ', listed above';
+      stray = `${parcelsOutside.length} of the ${parcelsJudged} parcels stored in them now ${parcelsOutside.length === 1 ? 'lies' : 'lie'} outside it (${[...byCounty].map(([c, n]) => `${c}: ${n}`).join(', ')}${more}). ` +
+        'They stay in the register: correct each outline or parcel code, or check the survey.';
+    }
+    lines.push(`Loaded the boundaries of ${counties} from ${file}. divisionAt and later parcel loads use them; the parcels already stored were judged against their county's new boundary: ${stray}`);
   } else if (outcome.kind === 'rejected') {
     lines.push(`Nothing loaded: ${rejected.length} of ${read} features rejected. A file with any bad feature changes no boundary; fix the features above and load it again.`);
   } else {

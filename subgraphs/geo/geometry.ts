@@ -1,4 +1,5 @@
 import type { MultiPolygon, Polygon, Position } from 'geojson';
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 
 /** A parcel's outline, or a division's boundary. */
 export type AreaGeometry = Polygon | MultiPolygon;
@@ -31,4 +32,9 @@ export function checkGeometry(value: unknown): { ok: true; geometry: AreaGeometr
 /** Every position of the outline, its rings' and polygons' alike. */
 export function positionsOf(geometry: AreaGeometry): Position[] {
   return (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates).flat(2);
+}
+
+/** The first corner of `outline` that lies outside `boundary` (on its line counts as inside), if any. */
+export function cornerOutside(outline: AreaGeometry, boundary: AreaGeometry): Position | undefined {
+  return positionsOf(outline).find((p) => !booleanPointInPolygon(p, boundary));
 }

@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import area from '@turf/area';
-import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import { checkParcelCode } from '../../shared/identifiers';
-import { AreaGeometry, checkGeometry, positionsOf } from './geometry';
+import { AreaGeometry, checkGeometry, cornerOutside } from './geometry';
 import { SYNTHETIC_BOUNDARY } from './migrations/002_boundaries_loadable';
 import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
 
@@ -76,8 +75,7 @@ async function checkCounties(db: Knex, rows: readonly LandParcelRow[]): Promise<
     }
     const boundary = county.boundary;
     if (!boundary) return [];
-    const geometry = JSON.parse(row.geometry) as AreaGeometry;
-    const outside = positionsOf(geometry).find((p) => !booleanPointInPolygon(p, boundary));
+    const outside = cornerOutside(JSON.parse(row.geometry) as AreaGeometry, boundary);
     // The boundaries the seed writes are a synthetic grid (seed.ts): say so, or a real parcel refused
     // for lying outside an invented rectangle looks like bad data.
     const whose = county.source === SYNTHETIC_BOUNDARY || county.source === null
