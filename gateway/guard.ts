@@ -7,6 +7,7 @@ import { auditTrailUnavailable } from '../shared/errors';
 import { keyInCursor } from '../shared/register-pages';
 import type { Logger } from '../shared/logger';
 import { fieldsRead } from './audit/record';
+import { BoundedMemo } from './bounded-memo';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
 import {
@@ -25,24 +26,6 @@ import type { Objection, OpenObjections } from './quality/objections';
 export interface Guard extends GatewayInterface {
   /** The share rules of the supergraph now being served. */
   rules(): ShareRules;
-}
-
-/** A bounded memo: plenty for the distinct operations of a province's systems. */
-class Memo<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly limit: number) {}
-  get(key: string, make: () => V): V {
-    let value = this.map.get(key);
-    if (value === undefined) {
-      if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as string);
-      value = make();
-      this.map.set(key, value);
-    }
-    return value;
-  }
-  clear() {
-    this.map.clear();
-  }
 }
 
 /**
@@ -66,9 +49,9 @@ export function guardGateway(
   let schema: GraphQLSchema | undefined;
   // From the full supergraph: the copy Apollo Gateway executes has no @policy left in it.
   const currentRules = deps.rules;
-  const shapes = new Memo<OperationShape | null>(2000);
-  const conditionNames = new Memo<string[]>(2000);
-  const rewrites = new Memo<ReturnType<typeof rewriteOperation>>(4000);
+  const shapes = new BoundedMemo<OperationShape | null>(2000);
+  const conditionNames = new BoundedMemo<string[]>(2000);
+  const rewrites = new BoundedMemo<ReturnType<typeof rewriteOperation>>(4000);
 
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
     schema = apiSchema;

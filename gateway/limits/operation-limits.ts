@@ -9,6 +9,7 @@ import type { Config } from '../../shared/config';
 import { queryTooComplex } from '../../shared/errors';
 import { GatewayContext, principalId } from '../context';
 import { pageSizeVariables, sizeOf, withPageSizes } from './page-sizes';
+import { BoundedMemo } from '../bounded-memo';
 
 export type Limits = Config['limits'];
 
@@ -85,21 +86,6 @@ class Passed {
   }
 }
 
-/** A bounded memo by key. */
-class Memo<V> {
-  private readonly values = new Map<string, V>();
-  constructor(private readonly size: number) {}
-  get(key: string, make: () => V): V {
-    let value = this.values.get(key);
-    if (value === undefined) {
-      if (this.values.size >= this.size) this.values.delete(this.values.keys().next().value as string);
-      value = make();
-      this.values.set(key, value);
-    }
-    return value;
-  }
-}
-
 /**
  * The gateway's limits, as one Apollo Server plugin, all checked before the operation reaches the
  * guard and the query planner:
@@ -115,7 +101,7 @@ class Memo<V> {
 export function operationLimitsPlugin(limits: Limits): ApolloServerPlugin<GatewayContext> {
   const shapePassed = new Passed(5000);
   const costPassed = new Passed(5000);
-  const pageSizes = new Memo<string[]>(5000);
+  const pageSizes = new BoundedMemo<string[]>(5000);
   // Errors this plugin throws before Apollo's own error handling starts (see unexpectedErrorProcessingRequest).
   const ours = new WeakSet<Error>();
   const refuse = (error: GraphQLError): never => {
