@@ -9,17 +9,19 @@ import { progressBar } from '../shared/importing';
 
 const program = new Command('boundaries')
   .description("Load surveyed county boundaries into the geo department's own store, over the seed's synthetic grid. A file with any bad feature changes nothing.")
+  .option('--dry-run', 'judge the file, and the parcels stored in its counties against their new boundaries, and write nothing')
   .argument('<file>', 'a GeoJSON FeatureCollection (.geojson or .json): one Feature per county, properties.code (or adcode) its GB/T 2260 code, geometry a Polygon or MultiPolygon in CGCS2000 longitude/latitude')
-  .addHelpText('after', '\nThe counties must be in the store already (npm run seed -- --only geo loads the GB/T 2260 codes and names).\nExit code: 0 loaded, 1 features rejected (nothing changed), 2 nothing could be loaded.')
+  .addHelpText('after', '\nThe counties must be in the store already (npm run seed -- --only geo loads the GB/T 2260 codes and names).\nExit code: 0 loaded, 1 features rejected (nothing changed), 2 nothing could be loaded (--dry-run: as the load would).')
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 async function main(): Promise<number> {
   program.parse();
   const [file] = program.processedArgs as [string];
+  const { dryRun } = program.opts<{ dryRun?: boolean }>();
   const config = readConfig();
   const location = storeLocation(config, 'geo');
-  console.log(`Loading county boundaries from ${file} into geo on ${location.client === 'mysql2' ? `MySQL database ${location.where}` : `SQLite ${location.where}`}`);
+  console.log(`${dryRun ? 'Dry run (nothing will change): loading' : 'Loading'} county boundaries from ${file} into geo on ${location.client === 'mysql2' ? `MySQL database ${location.where}` : `SQLite ${location.where}`}`);
   // The file first: the store is opened only for a file that holds boundaries at all.
   const read = readBoundaryFile(file);
   if ('refused' in read) {
@@ -28,7 +30,7 @@ async function main(): Promise<number> {
   }
   const db = await openDepartmentStore(config, departments.geo);
   try {
-    const report = await loadBoundaries(db, file, read.features, today(), progressBar('judging stored parcels'));
+    const report = await loadBoundaries(db, file, read.features, { today: today(), progress: progressBar('judging stored parcels'), dryRun });
     const lines = describeBoundaryReport(report);
     const summary = lines.pop()!;
     lines.forEach((line) => console.error(line));

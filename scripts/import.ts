@@ -20,7 +20,7 @@ const IMPORTS: Record<DepartmentName, ImportRules<any>> = {
   credit: creditEntryImport,
 };
 
-/** 0: every row loaded. 1: rows rejected (all-or-nothing: none loaded; --skip-invalid: the good ones). 2: nothing could be loaded. */
+/** 0: every row loaded. 1: rows rejected (all-or-nothing: none loaded; --skip-invalid: the good ones). 2: nothing could be loaded. A dry run exits as its load would. */
 function exitCode(report: ImportReport): number {
   switch (report.outcome.kind) {
     case 'complete':
@@ -44,24 +44,25 @@ const program = new Command('import')
   .argument('<file>', 'a .csv file (header line of field names) or a .jsonl file (one JSON object a line)')
   .option('--skip-invalid', 'load the good rows and write the bad ones to <file>.rejected.jsonl')
   .option('--skip-existing', 'pass over a record the store holds already with the same values (a stored record with other values is still rejected)')
+  .option('--dry-run', 'do everything a load does (judge every row, check it against the store, insert it), then roll back: says what a load would do, changes nothing')
   .option('--batch-size <rows>', 'rows per multi-row insert', (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of rows, at least 1');
     return n;
   }, DEFAULT_BATCH_SIZE)
-  .addHelpText('after', `\nFields (camelCase, as in the GraphQL schema; [optional]):\n${columns}\n\nAdministrative divisions are reference data (GB/T 2260) and are not importable.\nExit code: 0 all loaded, 1 rows rejected, 2 nothing could be loaded.`)
+  .addHelpText('after', `\nFields (camelCase, as in the GraphQL schema; [optional]):\n${columns}\n\nAdministrative divisions are reference data (GB/T 2260) and are not importable.\nExit code: 0 all loaded, 1 rows rejected, 2 nothing could be loaded (--dry-run: as the load would).`)
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 async function main(): Promise<number> {
   program.parse();
   const [name, file] = program.processedArgs as [DepartmentName, string];
-  const { skipInvalid, skipExisting, batchSize } = program.opts<{ skipInvalid?: boolean; skipExisting?: boolean; batchSize: number }>();
+  const { skipInvalid, skipExisting, dryRun, batchSize } = program.opts<{ skipInvalid?: boolean; skipExisting?: boolean; dryRun?: boolean; batchSize: number }>();
   const rules = IMPORTS[name];
 
   const config = readConfig();
   const location = storeLocation(config, name);
-  console.log(`Loading ${file} into ${name} (${rules.entity}) on ${location.client === 'mysql2' ? `MySQL database ${location.where}` : `SQLite ${location.where}`}`);
+  console.log(`${dryRun ? 'Dry run (nothing will change): loading' : 'Loading'} ${file} into ${name} (${rules.entity}) on ${location.client === 'mysql2' ? `MySQL database ${location.where}` : `SQLite ${location.where}`}`);
   // The file first: a store is opened (and, in a fresh data directory, created) only for a file that
   // can be loaded: readable text whose header (CSV) the department takes, with at least one record.
   const refusal = await checkImportFile(file, rules);
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
   }
   const db = await openDepartmentStore(config, departments[name]);
   try {
-    const report = await importFile(db, rules, file, { skipInvalid, skipExisting, batchSize, progress: progressBar(name), fileChecked: true });
+    const report = await importFile(db, rules, file, { skipInvalid, skipExisting, dryRun, batchSize, progress: progressBar(name), fileChecked: true });
     const lines = describeReport(report);
     const summary = lines.pop()!;
     lines.forEach((line) => console.error(line));

@@ -97,6 +97,8 @@ export interface ImportReport {
   unchanged: number;
   rejected: Rejection[];
   outcome: ImportOutcome;
+  /** `dryRun`: the outcome a load would have had; nothing was changed (`loaded` would have loaded). */
+  dryRun: boolean;
 }
 
 export interface ImportProgress {
@@ -114,6 +116,12 @@ export interface ImportOptions {
   progress?: ImportProgress;
   /** `checkImportFile` (given the rules) has passed already (the command checks before opening the store). */
   fileChecked?: boolean;
+  /**
+   * Everything a load does (every row judged, checked against the store and inserted, so that the
+   * store's own constraints speak too), then rolled back: the report says what a load would do.
+   * No file of rejected rows is written.
+   */
+  dryRun?: boolean;
 }
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -149,6 +157,7 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     unchanged,
     rejected,
     outcome,
+    dryRun: Boolean(options.dryRun),
   });
   const format = fileFormat(file);
   const refusal = options.fileChecked ? undefined : await checkImportFile(file, rules);
@@ -178,6 +187,10 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     return report({ kind: 'rejected' }, read, 0, rejected, unchanged);
   }
   const rejectedFile = rejectedFileOf(file);
+  if (options.dryRun) {
+    await trx.rollback();
+    return report(rejected.length ? { kind: 'partial', rejectedFile } : { kind: 'complete' }, read, loaded, rejected, unchanged);
+  }
   try {
     // Written before the commit, so that rows never load without the list of those left behind;
     // a list from an earlier run goes, so that the file always speaks of the last load.
@@ -1134,10 +1147,14 @@ export function describeReport(report: ImportReport): string[] {
   const { outcome, read, loaded, rejected, entity, file } = report;
   switch (outcome.kind) {
     case 'complete':
-      lines.push(`Loaded ${rows(loaded)} into ${entity} from ${file}.${unchangedNote(report)}`);
+      lines.push(report.dryRun
+        ? `Dry run: ${rows(loaded)} would load into ${entity} from ${file}.${unchangedNote(report)} Nothing was changed.`
+        : `Loaded ${rows(loaded)} into ${entity} from ${file}.${unchangedNote(report)}`);
       break;
     case 'partial':
-      lines.push(`Loaded ${loaded} of ${rows(read)} into ${entity}; ${rejected.length} rejected, written with line and reason to ${outcome.rejectedFile}.${unchangedNote(report)}`);
+      lines.push(report.dryRun
+        ? `Dry run: ${loaded} of ${rows(read)} would load into ${entity}; ${rejected.length} would be rejected (listed above; a load writes them to ${outcome.rejectedFile}).${unchangedNote(report)} Nothing was changed.`
+        : `Loaded ${loaded} of ${rows(read)} into ${entity}; ${rejected.length} rejected, written with line and reason to ${outcome.rejectedFile}.${unchangedNote(report)}`);
       break;
     case 'rejected':
       lines.push(`Nothing loaded: ${rejected.length} of ${rows(read)} rejected. A file with any bad row loads nothing; fix the rows above, or pass --skip-invalid to load the good ones${rejected.some((r) => r.reasons.some((reason) => reason.includes(SAME_VALUES))) ? ' (and --skip-existing to pass over records stored with the same values)' : ''}.`);

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { Config, readConfig } from '../shared/config';
 import { dropStore, storeExists } from '../shared/db';
 import type { DepartmentName } from '../shared/departments';
-import { importFile, ImportOptions, ImportReport, ImportRules, MAX_RECORD_LENGTH } from '../shared/importing';
+import { describeReport, importFile, ImportOptions, ImportReport, ImportRules, MAX_RECORD_LENGTH } from '../shared/importing';
 import { DEFAULT_PLAN } from '../shared/seed/population';
 import { openDepartmentStore } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
@@ -237,6 +237,29 @@ function defineImportSuite(store: StoreKind) {
         fs.copyFileSync(path.join(FIXTURES, 'persons.csv'), source);
         expect((await importFile(db, naturalPersonImport, source, { skipInvalid: true })).outcome).toEqual({ kind: 'complete' });
         expect(fs.existsSync(`${source}.rejected.jsonl`)).toBe(false);
+      });
+
+      it('with dryRun does everything a load does and changes nothing: what would load, what would be rejected, the exit code a load would have', async () => {
+        const db = await freshStore('persons');
+        const source = file('persons-with-errors.csv');
+        const trial = await importFile(db, naturalPersonImport, source, { skipInvalid: true, dryRun: true });
+        expect(trial).toMatchObject({ dryRun: true, outcome: { kind: 'partial' }, read: 7, loaded: 2 });
+        expect(trial.rejected.map((r) => r.line)).toEqual([3, 4, 5, 7, 8]);
+        expect(await table(db, 'natural_persons', 'id_number')).toEqual([]);
+        expect(fs.existsSync(`${source}.rejected.jsonl`)).toBe(false);
+        expect(describeReport(trial).at(-1)).toBe(
+          `Dry run: 2 of 7 rows would load into natural persons; 5 would be rejected (listed above; a load writes them to ${source}.rejected.jsonl). Nothing was changed.`,
+        );
+
+        // The store's own checks speak in a dry run too: a record stored already is refused as a load would refuse it.
+        const good = file('persons.csv');
+        await load(db, naturalPersonImport, 'persons.csv');
+        const stored = await table(db, 'natural_persons', 'id_number');
+        const again = await runCli(['persons', good, '--dry-run'], env);
+        expect(again).toMatchObject({ code: 1, stdout: expect.stringContaining('Dry run (nothing will change)'), stderr: expect.stringContaining('already in the store') });
+        const passing = await runCli(['persons', good, '--dry-run', '--skip-existing'], env);
+        expect(passing).toMatchObject({ code: 0, stdout: expect.stringMatching(/Dry run: 0 rows would load into natural persons from .* already in the store with the same values, passed over\. Nothing was changed\./) });
+        expect(await table(db, 'natural_persons', 'id_number')).toEqual(stored);
       });
 
       it('reports keys already in the store and loads nothing', async () => {
@@ -780,11 +803,11 @@ function defineImportSuite(store: StoreKind) {
         /** A parcel of about 100 m by 100 m whose south-west corner is (x, y). */
         const square = (x: number, y: number) => ({ type: 'Polygon', coordinates: [[[x, y], [x + 0.001, y], [x + 0.001, y + 0.001], [x, y + 0.001], [x, y]]] });
         const parcel = (code: string, geometry: unknown) => JSON.stringify({ parcelCode: code, landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry });
-        const load = async (db: Knex, name: string, content: string) => {
+        const load = async (db: Knex, name: string, content: string, dryRun = false) => {
           const source = file(name, content);
           const read = readBoundaryFile(source);
           if ('refused' in read) throw new Error(read.refused);
-          return loadBoundaries(db, source, read.features, '2026-12-04');
+          return loadBoundaries(db, source, read.features, { today: '2026-12-04', dryRun });
         };
 
         it('puts a county where it is: divisionAt finds it there, and parcels load against it', async () => {
@@ -843,6 +866,19 @@ function defineImportSuite(store: StoreKind) {
           ]);
         });
 
+        it('with dryRun judges the file and the stored parcels against it, and changes no boundary', async () => {
+          const db = await geoWithDivisions();
+          const cell = countyCell('350102');
+          await importFile(db, landParcelImport, file('parcels.jsonl', parcel('350102001001GB90008W00000000', square(cell.west + 0.01, cell.south + 0.01))));
+          const before = await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code');
+          const trial = await load(db, 'fujian.geojson', collection(feature({ code: '350102' }, gulou)), true);
+          expect(trial).toMatchObject({ dryRun: true, outcome: { kind: 'complete' }, loaded: 1, parcelsJudged: 1, parcelsOutside: [{ parcelCode: '350102001001GB90008W00000000' }] });
+          expect(describeBoundaryReport(trial).at(-1)).toMatch(/^Dry run: the boundaries of 1 county from .*fujian\.geojson would load, and nothing was changed; .*: 1 of the 1 parcels stored in them now lies outside it/);
+          expect(await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code')).toEqual(before);
+          // A bad file is rejected in a dry run as in a load.
+          expect((await load(db, 'bad.geojson', collection(feature({ code: '350100' }, gulou)), true)).outcome).toEqual({ kind: 'rejected' });
+        });
+
         it("prefers a surveyed boundary to another county's grid cell, while only some counties are loaded", async () => {
           const db = await geoWithDivisions();
           const geo = createGeoStore(db);
@@ -896,6 +932,8 @@ function defineImportSuite(store: StoreKind) {
               resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
             });
           });
+          const trial = await run(['--dry-run', file('trial.geojson', collection(feature({ code: '350102' }, gulou)))]);
+          expect(trial).toMatchObject({ code: 0, stdout: expect.stringContaining('Dry run: the boundaries of 1 county from') });
           const good = await run([file('good.geojson', collection(feature({ code: '350102' }, gulou)))]);
           expect(good).toMatchObject({ code: 0, stdout: expect.stringContaining('Loaded the boundaries of 1 county from') });
           const bad = await run([file('bad.geojson', collection(feature({ code: '350100' }, gulou)))]);

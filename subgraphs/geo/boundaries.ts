@@ -65,6 +65,17 @@ export interface BoundaryReport {
   /** ...and those their county's new boundary leaves outside, by parcel code. */
   parcelsOutside: StrayParcel[];
   outcome: BoundaryOutcome;
+  /** Judged as a load would be, and nothing written (`complete`: the boundaries would load). */
+  dryRun: boolean;
+}
+
+export interface BoundaryLoadOptions {
+  /** The day the boundaries are loaded, named in their source. */
+  today: string;
+  /** How many of the stored parcels have been judged against the new boundaries. */
+  progress?: ImportProgress;
+  /** Judge the file and the stored parcels, write nothing. */
+  dryRun?: boolean;
 }
 
 /**
@@ -108,13 +119,10 @@ export function readBoundaryFile(file: string): { features: unknown[] } | { refu
 }
 
 /** Judges every feature against this store's counties, and writes them all or none. */
-export async function loadBoundaries(
-  db: Knex, file: string, features: readonly unknown[], today: string,
-  /** How many of the stored parcels have been judged against the new boundaries. */
-  progress: ImportProgress = silentProgress,
-): Promise<BoundaryReport> {
+export async function loadBoundaries(db: Knex, file: string, features: readonly unknown[], options: BoundaryLoadOptions): Promise<BoundaryReport> {
+  const { today, progress = silentProgress, dryRun = false } = options;
   const report = (outcome: BoundaryOutcome, loaded = 0, rejected: BoundaryRejection[] = [], parcels?: ParcelsJudged): BoundaryReport => ({
-    file, read: features.length, loaded, rejected, parcelsJudged: parcels?.judged ?? 0, parcelsOutside: parcels?.outside ?? [], outcome,
+    file, read: features.length, loaded, rejected, parcelsJudged: parcels?.judged ?? 0, parcelsOutside: parcels?.outside ?? [], outcome, dryRun,
   });
   const codes = features.map(codeOf);
   const stored = new Map<string, StoredDivision>();
@@ -134,6 +142,7 @@ export async function loadBoundaries(
   });
   if (rejected.length) return report({ kind: 'rejected' }, 0, rejected);
 
+  if (dryRun) return report({ kind: 'complete' }, boundaries.length, [], await judgeStoredParcels(db, boundaries, progress));
   // Cut to fit its column (200): a file's name is as long as its maker wrote it.
   const source = `${path.basename(file).slice(0, 150)} (${today})`;
   try {
@@ -263,7 +272,9 @@ export function describeBoundaryReport(report: BoundaryReport): string[] {
       stray = `${parcelsOutside.length} of the ${parcelsJudged} parcels stored in them now ${parcelsOutside.length === 1 ? 'lies' : 'lie'} outside it (${[...byCounty].map(([c, n]) => `${c}: ${n}`).join(', ')}${more}). ` +
         'They stay in the register: correct each outline or parcel code, or check the survey.';
     }
-    lines.push(`Loaded the boundaries of ${counties} from ${file}. divisionAt and later parcel loads use them; the parcels already stored were judged against their county's new boundary: ${stray}`);
+    lines.push(report.dryRun
+      ? `Dry run: the boundaries of ${counties} from ${file} would load, and nothing was changed; the parcels already stored were judged against their county's new boundary: ${stray}`
+      : `Loaded the boundaries of ${counties} from ${file}. divisionAt and later parcel loads use them; the parcels already stored were judged against their county's new boundary: ${stray}`);
   } else if (outcome.kind === 'rejected') {
     lines.push(`Nothing loaded: ${rejected.length} of ${read} features rejected. A file with any bad feature changes no boundary; fix the features above and load it again.`);
   } else {
