@@ -142,7 +142,6 @@ export async function loadBoundaries(db: Knex, file: string, features: readonly 
   });
   if (rejected.length) return report({ kind: 'rejected' }, 0, rejected);
 
-  if (dryRun) return report({ kind: 'complete' }, boundaries.length, [], await judgeStoredParcels(db, boundaries, progress));
   // Cut to fit its column (200): a file's name is as long as its maker wrote it.
   const source = `${path.basename(file).slice(0, 150)} (${today})`;
   try {
@@ -150,14 +149,20 @@ export async function loadBoundaries(db: Knex, file: string, features: readonly 
       for (const { code, geometry } of boundaries) {
         await trx('administrative_divisions').where('code', code).update({ boundary: JSON.stringify(geometry), boundary_source: source, ...extentOf(geometry) });
       }
+      // A dry run writes as a load does, so that the store's own refusals speak too, and keeps nothing.
+      if (dryRun) throw DRY_RUN;
     });
   } catch (error) {
+    if (error === DRY_RUN) return report({ kind: 'complete' }, boundaries.length, [], await judgeStoredParcels(db, boundaries, progress));
     // The driver's message quotes the whole statement, outline and all: the server's own words only.
     const { sqlMessage, code } = error as { sqlMessage?: string; code?: string };
     return report({ kind: 'failed', reason: `the store refused the boundaries: ${sqlMessage ?? code ?? (error as Error).message.slice(0, 200)}` });
   }
   return report({ kind: 'complete' }, boundaries.length, [], await judgeStoredParcels(db, boundaries, progress));
 }
+
+/** Thrown to roll a dry run's transaction back. */
+const DRY_RUN = Symbol('dry run');
 
 interface ParcelsJudged {
   judged: number;
