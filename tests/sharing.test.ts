@@ -493,6 +493,34 @@ function defineSharingSuite(store: StoreKind) {
         expect(open.data.auditTrail.edges.map((e: any) => e.node.requestId)).toEqual(nodes.map((n: any) => n.requestId));
       });
 
+      it('lists only the reads that took a conditional resource when the auditor names it', async () => {
+        const day = new Date().toISOString().slice(0, 10);
+        const drc = await stack.as('drc-approval', '并联审批');
+        await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name householdAddress } }`, { id: others[0] }, { ...drc, 'x-request-id': 'req-res-address' });
+        await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name } }`, { id: others[0] }, { ...drc, 'x-request-id': 'req-res-name' });
+        await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { credit { entries { kind } } } }`, { id: others[1] }, { ...drc, 'x-request-id': 'req-res-credit' });
+        const TRAIL = `query($resource: ID) { auditTrail(consumer: "drc-approval", from: "${day}", to: "${day}", resource: $resource, first: 100) {
+          edges { node { requestId fields grantsUsed { resource grantId } } } pageInfo { hasNextPage } } }`;
+        const auditor = await stack.as('auditor');
+        const contact = await stack.query(TRAIL, { resource: 'persons.contact-details' }, auditor);
+        expect(contact.errors).toBeUndefined();
+        const reads = contact.data.auditTrail.edges.map((e: any) => e.node);
+        expect(reads.map((r: any) => r.requestId)).toContain('req-res-address');
+        expect(reads.map((r: any) => r.requestId)).not.toEqual(expect.arrayContaining(['req-res-name']));
+        expect(reads.map((r: any) => r.requestId)).not.toEqual(expect.arrayContaining(['req-res-credit']));
+        // Each read listed took the resource, under the grant `grantsUsed` names.
+        for (const read of reads) expect(read.grantsUsed).toEqual(expect.arrayContaining([{ resource: 'persons.contact-details', grantId: expect.any(String) }]));
+        const credit = await stack.query(TRAIL, { resource: 'credit.records' }, auditor);
+        expect(credit.data.auditTrail.edges.map((e: any) => e.node.requestId)).toContain('req-res-credit');
+        expect(credit.data.auditTrail.edges.map((e: any) => e.node.requestId)).not.toContain('req-res-address');
+
+        const unknown = await stack.query(TRAIL, { resource: 'persons.everything' }, auditor);
+        expect(unknown.errors?.[0]).toMatchObject({
+          message: expect.stringMatching(/^"persons\.everything" is not a conditional resource: one of .*persons\.contact-details/),
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      });
+
       it("records an auditor's look at a person's access log, with the auditor's purpose, for the person to see; refuses it without one", async () => {
         const subject = others[0];
         const unstated = await stack.query(LOG, { id: subject }, await stack.as('auditor'));

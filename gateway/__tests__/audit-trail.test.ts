@@ -11,6 +11,7 @@ import { auditPool, mysqlChainScript } from '../audit/chain-script';
 import { AuditTrail } from '../audit/trail';
 import { SubjectIndex } from '../audit/subject-index';
 import { verifyAuditChain } from '../audit/verify';
+import { readsByConsumer } from '../audit/reads-by-consumer';
 import { openGatewayStore } from '../store';
 import { auditEntries } from '../../tests/support/audit-entries';
 
@@ -131,6 +132,32 @@ function defineTrailSuite(store: StoreKind) {
       expect(JSON.parse(kept.subjects)).toHaveLength(5_000);
       expect(kept.operation_name).toBe(long.operationName.slice(0, 100));
       expect(await db('audit_trail').where('request_id', ordinary.requestId).first()).toBeDefined();
+    });
+
+    it('lists a consumer\'s reads that pass a filter page by page, each page looking at no more records than its limit', async () => {
+      const trail = new AuditTrail(db, logger);
+      const consumer = 'filter-test';
+      const at = (i: number) => `2026-03-01T08:00:0${i}.000Z`;
+      // Nine reads, oldest first; every third took the address.
+      for (let i = 1; i <= 9; i++) {
+        await trail.record({ ...entry([SUBJECT], at(i)), consumer, requestId: `f-${i}`, fields: i % 3 === 0 ? ['NaturalPerson.householdAddress'] : ['NaturalPerson.name'] });
+      }
+      await trail.close();
+      const page = (after?: string) => readsByConsumer(db, {
+        consumer, from: '2026-03-01', to: '2026-03-01', first: 2, after, scanLimit: 4, keep: (fields) => fields.includes('NaturalPerson.householdAddress'),
+      });
+      // Newest first: f-9 … f-6 looked at, f-9 and f-6 kept; the page is full.
+      const first = await page();
+      expect(first).toMatchObject({ reads: [{ requestId: 'f-9' }, { requestId: 'f-6' }], hasNextPage: true });
+      // f-5 … f-2 looked at: f-3 kept, and the limit reached before the page was full: it goes on from f-2.
+      const second = await page(first.endCursor!);
+      expect(second).toMatchObject({ reads: [{ requestId: 'f-3' }], hasNextPage: true });
+      const third = await page(second.endCursor!);
+      expect(third).toEqual({ reads: [], hasNextPage: false, endCursor: null });
+      // Unfiltered, a page is the newest `first`, however many there are.
+      const all = await readsByConsumer(db, { consumer, from: '2026-03-01', to: '2026-03-01', first: 9 });
+      expect(all.reads.map((r) => r.requestId)).toEqual(['f-9', 'f-8', 'f-7', 'f-6', 'f-5', 'f-4', 'f-3', 'f-2', 'f-1']);
+      expect(all.hasNextPage).toBe(false);
     });
 
     if (store !== 'mysql') return;

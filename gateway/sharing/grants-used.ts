@@ -27,27 +27,34 @@ export interface AuditedRead {
   fields: readonly string[];
 }
 
-/** The conditional resources each item path needed, as the catalogue now stands. */
+/** The conditional resources a read's item paths needed, as the catalogue now stands. */
 export function resourcesNeeded(catalog: Catalog, fields: readonly string[]): string[] {
+  return resourcesNeededBy(catalog)(fields);
+}
+
+/** `resourcesNeeded` for many reads: the catalogue's lookups made once. */
+export function resourcesNeededBy(catalog: Catalog): (fields: readonly string[]) => string[] {
   const typeOf = new Map(catalog.resources.flatMap((r) => r.items.map((item) => [item.coordinate, item.format.replace(/[[\]!]/g, '')] as const)));
   const grantedBy = new Map<string, string[]>();
   for (const resource of catalog.conditionalResources) {
     for (const coordinate of resource.items) grantedBy.set(coordinate, [...(grantedBy.get(coordinate) ?? []), resource.name]);
   }
-  const needed = new Set<string>();
-  for (const field of fields) {
-    const [first, ...rest] = field.split('.');
-    // A root field (verifyNaturalPerson, allNaturalPersons) is kept by its name alone.
-    let type: string | undefined = rest.length ? first : 'Query';
-    for (const name of rest.length ? rest : [first]) {
-      const coordinate = `${type}.${name}`;
-      // Everything under a conditional item was read under its grant too.
-      grantedBy.get(coordinate)?.forEach((r) => needed.add(r));
-      type = typeOf.get(coordinate);
-      if (!type) break;
+  return (fields) => {
+    const needed = new Set<string>();
+    for (const field of fields) {
+      const [first, ...rest] = field.split('.');
+      // A root field (verifyNaturalPerson, allNaturalPersons) is kept by its name alone.
+      let type: string | undefined = rest.length ? first : 'Query';
+      for (const name of rest.length ? rest : [first]) {
+        const coordinate = `${type}.${name}`;
+        // Everything under a conditional item was read under its grant too.
+        grantedBy.get(coordinate)?.forEach((r) => needed.add(r));
+        type = typeOf.get(coordinate);
+        if (!type) break;
+      }
     }
-  }
-  return [...needed].sort();
+    return [...needed].sort();
+  };
 }
 
 interface GrantRow {
@@ -67,7 +74,8 @@ const inForceAt = (grant: GrantRow, at: string) =>
 
 /** For each read, the grants it used: one query for the whole page, whatever its length. */
 export async function grantsUsed(db: Knex, catalog: Catalog, reads: readonly AuditedRead[]): Promise<GrantUsed[][]> {
-  const needed = reads.map((read) => resourcesNeeded(catalog, read.fields));
+  const neededBy = resourcesNeededBy(catalog);
+  const needed = reads.map((read) => neededBy(read.fields));
   const resources = [...new Set(needed.flat())];
   const grants: GrantRow[] = resources.length
     ? await db('access_grants as g')

@@ -19,7 +19,7 @@ import { qualityResolvers, QualityServices } from '../quality/resolvers';
 import type { SubjectIndex } from '../audit/subject-index';
 import { fieldsReadAbout } from '../audit/record';
 import { STATE_PURPOSE } from '../purpose';
-import { grantsUsed } from './grants-used';
+import { grantsUsed, resourcesNeededBy } from './grants-used';
 import { readsByConsumer } from '../audit/reads-by-consumer';
 
 export const SHARING_SUBGRAPH = 'sharing';
@@ -49,6 +49,15 @@ function createContext(db: Knex, caller: InternalCaller, { rules, auditSubjects,
 type Context = ReturnType<typeof createContext>;
 
 const isAuditor = (c: InternalCaller) => c.kind === 'SYSTEM' && c.roles.includes(ROLE.AUDITOR);
+
+/** Whether a read took items of `resource`, as `grantsUsed` tells it; a resource that is not conditional is refused by name. */
+function tookResource(catalog: Catalog | undefined, resource: string): (fields: readonly string[]) => boolean {
+  if (!catalog) throw new GraphQLError('The catalogue is not available', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  const names = catalog.conditionalResources.map((r) => r.name);
+  if (!names.includes(resource)) throw badUserInput(`${quoted(resource)} is not a conditional resource: one of ${names.join(', ')}`, { argument: 'resource' });
+  const needed = resourcesNeededBy(catalog);
+  return (fields) => needed(fields).includes(resource);
+}
 const ownedResources = (ctx: Context) =>
   ctx.caller.roles.includes(ROLE.DEPARTMENT) ? ctx.rules.resources().filter((r) => r.owner === ctx.caller.department).map((r) => r.name) : [];
 
@@ -123,17 +132,22 @@ const resolvers = {
       }));
       return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
     },
-    auditTrail: async (_: unknown, args: { consumer: string; from: string; to: string; first?: number | null; after?: string | null }, ctx: Context) => {
+    auditTrail: async (
+      _: unknown, args: { consumer: string; from: string; to: string; resource?: string | null; first?: number | null; after?: string | null }, ctx: Context,
+    ) => {
       if (!isAuditor(ctx.caller)) throw forbidden('The audit trail by consumer is open to auditors');
       const consumers = new Map((await ctx.consumers.all()).map((c) => [c.id, c.name]));
       if (!consumers.has(args.consumer)) throw badUserInput(`there is no consumer ${quoted(args.consumer)}: one of ${[...consumers.keys()].join(', ')}`, { argument: 'consumer' });
-      const { reads, hasNextPage } = await readsByConsumer(ctx.db, { ...args, first: args.first ?? 20, after: args.after ?? undefined });
-      const used = ctx.catalog ? await grantsUsed(ctx.db, ctx.catalog(), reads) : undefined;
-      const edges = reads.map(({ cursor, ...read }, i) => ({
+      const catalog = ctx.catalog?.();
+      const page = await readsByConsumer(ctx.db, {
+        ...args, first: args.first ?? 20, after: args.after ?? undefined, keep: args.resource == null ? undefined : tookResource(catalog, args.resource),
+      });
+      const used = catalog ? await grantsUsed(ctx.db, catalog, page.reads) : undefined;
+      const edges = page.reads.map(({ cursor, ...read }, i) => ({
         cursor,
         node: { ...read, consumerName: consumers.get(read.consumer) ?? null, grantsUsed: used?.[i] ?? null },
       }));
-      return { edges, pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
+      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
     },
     me: (_: unknown, __: unknown, ctx: Context) => (ctx.caller.kind === 'SYSTEM' ? ctx.consumers.byId(ctx.caller.consumer) : null),
     sharedResources: (_: unknown, __: unknown, ctx: Context) => ctx.rules.resources(),
