@@ -145,8 +145,9 @@ query AccessLog($idNumber: ID!) {
     label: 'opAuditTrail',
     hint: 'opAuditTrailHint',
     query: `# 某系统读取了什么 · what one consumer system read, and why; auditor only
-query AuditTrail($consumer: ID!, $from: Date!, $to: Date!) {
-  auditTrail(consumer: $consumer, from: $from, to: $to, first: 20) {
+# resource: 只列使用该授权资源的读取 · only the reads of one conditional resource, e.g. "persons.contact-details"
+query AuditTrail($consumer: ID!, $from: Date!, $to: Date!, $resource: ID) {
+  auditTrail(consumer: $consumer, from: $from, to: $to, resource: $resource, first: 20) {
     edges {
       node {
         at purpose operationName fields outcome
@@ -161,7 +162,7 @@ query AuditTrail($consumer: ID!, $from: Date!, $to: Date!) {
 `,
     variables: () => {
       const today = new Date().toISOString().slice(0, 10);
-      return { consumer: 'drc-approval', from: today, to: today };
+      return { consumer: 'drc-approval', from: today, to: today, resource: null };
     },
   },
 ];
