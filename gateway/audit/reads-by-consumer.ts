@@ -84,8 +84,9 @@ export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<
   let scanned = 0;
   let exhausted = false;
   while (kept.length <= q.first && scanned < scanLimit && !exhausted) {
-    const rows = await consumerRecords(db, q, place, Math.min(chunk, scanLimit - scanned));
-    exhausted = rows.length < Math.min(chunk, scanLimit - scanned);
+    const asked = Math.min(chunk, scanLimit - scanned);
+    const rows = await consumerRecords(db, q, place, asked);
+    exhausted = rows.length < asked;
     for (const row of rows) {
       scanned += 1;
       place = { at: row.at, seq: Number(row.seq) };
