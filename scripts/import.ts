@@ -3,7 +3,7 @@ import { readConfig } from '../shared/config';
 import { storeLocation } from '../shared/db';
 import { DEPARTMENTS, DepartmentName, isDepartmentName } from '../shared/departments';
 import { checkImportFile, DEFAULT_BATCH_SIZE, describeFields, describeReport, importFile, ImportReport, ImportRules, progressBar } from '../shared/importing';
-import { openDepartmentStore } from '../shared/subgraph-server';
+import { openDepartmentStore, openDepartmentStoreAsItIs } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { creditEntryImport } from '../subgraphs/credit/import';
 import { landParcelImport } from '../subgraphs/geo/import';
@@ -70,7 +70,12 @@ async function main(): Promise<number> {
     console.error(`Nothing loaded: ${refusal}`);
     return 2;
   }
-  const db = await openDepartmentStore(config, departments[name]);
+  const opened = dryRun ? await openDepartmentStoreAsItIs(config, departments[name]) : { db: await openDepartmentStore(config, departments[name]) };
+  if ('refused' in opened) {
+    console.error(`Nothing tried: ${opened.refused}`);
+    return 2;
+  }
+  const { db } = opened;
   try {
     const report = await importFile(db, rules, file, { skipInvalid, skipExisting, dryRun, batchSize, progress: progressBar(name), fileChecked: true });
     const lines = describeReport(report);

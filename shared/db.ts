@@ -84,14 +84,20 @@ export function usesMysql(db: Knex): boolean {
   return (db.client.config as Knex.Config).client === 'mysql2';
 }
 
+const migrationSource = (migrations: readonly Migration[]) => ({
+  getMigrations: async () => migrations.map((m) => m.name),
+  getMigrationName: (name: string) => name,
+  getMigration: async (name: string) => migrations.find((m) => m.name === name) as Migration,
+});
+
 export async function migrate(db: Knex, migrations: readonly Migration[]): Promise<void> {
-  await db.migrate.latest({
-    migrationSource: {
-      getMigrations: async () => migrations.map((m) => m.name),
-      getMigrationName: (name: string) => name,
-      getMigration: async (name: string) => migrations.find((m) => m.name === name) as Migration,
-    },
-  });
+  await db.migrate.latest({ migrationSource: migrationSource(migrations) });
+}
+
+/** The names of `migrations` not yet run on `db`, in order, without running them. */
+export async function pendingMigrations(db: Knex, migrations: readonly Migration[]): Promise<string[]> {
+  const [, pending] = (await db.migrate.list({ migrationSource: migrationSource(migrations) })) as [unknown[], string[]];
+  return pending;
 }
 
 

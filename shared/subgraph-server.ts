@@ -6,7 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Config } from './config';
 import type { DepartmentName } from './departments';
-import { Migration, migrate, openStore } from './db';
+import { Migration, migrate, openStore, pendingMigrations, storeExists } from './db';
 import { atPath, graphqlEndpoint } from './graphql-endpoint';
 import { listen, localUrl, sendJson } from './http';
 import { InternalCaller, internalVerifier, InternalVerifier } from './internal-token';
@@ -56,6 +56,23 @@ export async function openDepartmentStore(config: Config, subgraph: Pick<Subgrap
   const db = await openStore(config, subgraph.name);
   await migrate(db, subgraph.migrations);
   return db;
+}
+
+/**
+ * The department's store as it stands, for a dry run, which must change nothing: not created where
+ * it is missing, not migrated where it is behind (on MySQL a schema change commits at once, dry run
+ * or not). Where a load would first have to do either, the reason instead.
+ */
+export async function openDepartmentStoreAsItIs(config: Config, subgraph: Pick<Subgraph, 'name' | 'migrations'>): Promise<{ db: Knex } | { refused: string }> {
+  if (!(await storeExists(config, subgraph.name))) return { refused: `there is no ${subgraph.name} store yet: a load would create it first, which a dry run does not` };
+  const db = await openStore(config, subgraph.name);
+  const pending = await pendingMigrations(db, subgraph.migrations).catch(async (error) => {
+    await db.destroy();
+    throw error;
+  });
+  if (!pending.length) return { db };
+  await db.destroy();
+  return { refused: `the ${subgraph.name} store is behind its schema (migrations not yet run: ${pending.join(', ')}): a load would migrate it first, which a dry run does not` };
 }
 
 /** The gateway's public key, from its JWKS URL or from the key file it wrote under dataDir. */

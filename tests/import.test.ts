@@ -262,6 +262,21 @@ function defineImportSuite(store: StoreKind) {
         expect(await table(db, 'natural_persons', 'id_number')).toEqual(stored);
       });
 
+      it('with dryRun neither creates a missing store nor migrates one that is behind: a load would, so the dry run says so and tries nothing', async () => {
+        const source = path.join(FIXTURES, 'legal-persons.jsonl');
+        const db = await freshStore('legal-persons');
+        const [last] = await db('knex_migrations').orderBy('id', 'desc').limit(1).pluck('name');
+        await db('knex_migrations').where('name', last).delete();
+        const behind = await runCli(['legal-persons', source, '--dry-run'], env);
+        expect(behind).toMatchObject({ code: 2, stderr: expect.stringContaining(`the legal-persons store is behind its schema (migrations not yet run: ${last})`) });
+        expect(await db('knex_migrations').where('name', last).first()).toBeUndefined();
+
+        await dropStore(config, 'legal-persons');
+        const missing = await runCli(['legal-persons', source, '--dry-run'], env);
+        expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('there is no legal-persons store yet: a load would create it first') });
+        expect(await storeExists(config, 'legal-persons')).toBe(false);
+      });
+
       it('reports keys already in the store and loads nothing', async () => {
         const db = await freshStore('persons');
         await load(db, naturalPersonImport, 'persons.csv');
