@@ -1,7 +1,8 @@
 /**
  * A memo of at most `limit` values by key, the oldest dropped first: per distinct operation, plenty
  * for the operations a province's systems send, and bounded against a caller who sends endless
- * distinct ones. Used by the guard (operation shapes, rewrites) and the operation limits (page sizes).
+ * distinct ones. Used by the guard (operation shapes, rewrites), the operation limits (page sizes) and the usage
+ * statistics (operation shapes).
  */
 export class BoundedMemo<V> {
   private readonly values = new Map<string, V>();

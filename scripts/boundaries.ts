@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { readConfig } from '../shared/config';
 import { storeLocation } from '../shared/db';
 import { today } from '../shared/identifiers';
-import { openDepartmentStore, openDepartmentStoreAsItIs } from '../shared/subgraph-server';
+import { openDepartmentStoreToLoad } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
 import { progressBar } from '../shared/importing';
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     console.error(`Nothing loaded: ${read.refused}`);
     return 2;
   }
-  const opened = dryRun ? await openDepartmentStoreAsItIs(config, departments.geo) : { db: await openDepartmentStore(config, departments.geo) };
+  const opened = await openDepartmentStoreToLoad(config, departments.geo, Boolean(dryRun));
   if ('refused' in opened) {
     console.error(`Nothing tried: ${opened.refused}`);
     return 2;

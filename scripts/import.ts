@@ -3,7 +3,7 @@ import { readConfig } from '../shared/config';
 import { storeLocation } from '../shared/db';
 import { DEPARTMENTS, DepartmentName, isDepartmentName } from '../shared/departments';
 import { checkImportFile, DEFAULT_BATCH_SIZE, describeFields, describeReport, importFile, ImportReport, ImportRules, progressBar } from '../shared/importing';
-import { openDepartmentStore, openDepartmentStoreAsItIs } from '../shared/subgraph-server';
+import { openDepartmentStoreToLoad } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { creditEntryImport } from '../subgraphs/credit/import';
 import { landParcelImport } from '../subgraphs/geo/import';
@@ -70,7 +70,7 @@ async function main(): Promise<number> {
     console.error(`Nothing loaded: ${refusal}`);
     return 2;
   }
-  const opened = dryRun ? await openDepartmentStoreAsItIs(config, departments[name]) : { db: await openDepartmentStore(config, departments[name]) };
+  const opened = await openDepartmentStoreToLoad(config, departments[name], Boolean(dryRun));
   if ('refused' in opened) {
     console.error(`Nothing tried: ${opened.refused}`);
     return 2;

@@ -59,11 +59,13 @@ export async function openDepartmentStore(config: Config, subgraph: Pick<Subgrap
 }
 
 /**
- * The department's store as it stands, for a dry run, which must change nothing: not created where
- * it is missing, not migrated where it is behind (on MySQL a schema change commits at once, dry run
- * or not). Where a load would first have to do either, the reason instead.
+ * The department's store for a load (created and migrated where needed), or for a dry run as it
+ * stands, since a dry run must change nothing: not created where it is missing, not migrated where
+ * it is behind (on MySQL a schema change commits at once, dry run or not). Where a load would first
+ * have to do either, the reason instead.
  */
-export async function openDepartmentStoreAsItIs(config: Config, subgraph: Pick<Subgraph, 'name' | 'migrations'>): Promise<{ db: Knex } | { refused: string }> {
+export async function openDepartmentStoreToLoad(config: Config, subgraph: Pick<Subgraph, 'name' | 'migrations'>, dryRun: boolean): Promise<{ db: Knex } | { refused: string }> {
+  if (!dryRun) return { db: await openDepartmentStore(config, subgraph) };
   if (!(await storeExists(config, subgraph.name))) return { refused: `there is no ${subgraph.name} store yet: a load would create it first, which a dry run does not` };
   const db = await openStore(config, subgraph.name);
   const pending = await pendingMigrations(db, subgraph.migrations).catch(async (error) => {

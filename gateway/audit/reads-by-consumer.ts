@@ -74,12 +74,12 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<ConsumerReadsPage> {
   if (q.from > q.to) throw badUserInput(`from (${q.from}) is after to (${q.to})`, { argument: 'from' });
   if (!Number.isInteger(q.first) || q.first < 1 || q.first > 100) throw badUserInput(`first must lie in [1, 100], not ${q.first}`, { argument: 'first' });
-  const keep = q.keep ?? (() => true);
   const scanLimit = q.keep ? q.scanLimit ?? SCAN_LIMIT : q.first + 1;
   // Without a filter, one statement of first + 1 rows; with one, chunks until the page is full or
   // the scan limit is reached.
   const chunk = q.keep ? Math.min(SCAN_CHUNK, scanLimit) : q.first + 1;
-  const kept: Record<string, any>[] = [];
+  // Each kept record with its items, read from the record's JSON once.
+  const kept: { row: Record<string, any>; fields: string[] }[] = [];
   let place = q.after ? placeOf(q.after) : undefined;
   let scanned = 0;
   let exhausted = false;
@@ -90,10 +90,11 @@ export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<
     for (const row of rows) {
       scanned += 1;
       place = { at: row.at, seq: Number(row.seq) };
-      if (keep(fieldsReadAtAll(row.fields)) && kept.push(row) > q.first) break;
+      const fields = fieldsReadAtAll(row.fields);
+      if ((!q.keep || q.keep(fields)) && kept.push({ row, fields }) > q.first) break;
     }
   }
-  const reads = kept.slice(0, q.first).map((r): ConsumerRead => ({
+  const reads = kept.slice(0, q.first).map(({ row: r, fields }): ConsumerRead => ({
     seq: Number(r.seq),
     consumer: r.consumer_id,
     purpose: r.purpose,
@@ -101,7 +102,7 @@ export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<
     operationName: r.operation_name,
     requestId: r.request_id,
     subjectCount: (JSON.parse(r.subjects) as string[]).length,
-    fields: fieldsReadAtAll(r.fields),
+    fields,
     outcome: r.outcome,
     cursor: cursorOf(r.at, Number(r.seq)),
   }));

@@ -5,6 +5,7 @@ import { OperationShape, operationShape } from '../policy/operation-shape';
 import type { FieldOwners } from './owners';
 import { codeOf, servedFields } from './served';
 import type { UsageRecorder } from './recorder';
+import { BoundedMemo } from '../bounded-memo';
 
 const SHAPES_KEPT = 2000;
 
@@ -17,17 +18,13 @@ export const usageConsumer = (context: GatewayContext) => (context.principal.kin
  */
 export function usagePlugin(recorder: UsageRecorder, owners: () => FieldOwners): ApolloServerPlugin<GatewayContext> {
   let shapesOf: GraphQLSchema | undefined;
-  const shapes = new Map<string, OperationShape | null>();
+  const shapes = new BoundedMemo<OperationShape | null>(SHAPES_KEPT);
   const shapeFor = (schema: GraphQLSchema, key: string, make: () => OperationShape | null) => {
     if (schema !== shapesOf) {
       shapes.clear();
       shapesOf = schema;
     }
-    if (!shapes.has(key)) {
-      if (shapes.size >= SHAPES_KEPT) shapes.delete(shapes.keys().next().value as string);
-      shapes.set(key, make());
-    }
-    return shapes.get(key) ?? null;
+    return shapes.get(key, make);
   };
 
   return {

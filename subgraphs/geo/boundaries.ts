@@ -153,11 +153,13 @@ export async function loadBoundaries(db: Knex, file: string, features: readonly 
       if (dryRun) throw DRY_RUN;
     });
   } catch (error) {
-    if (error === DRY_RUN) return report({ kind: 'complete' }, boundaries.length, [], await judgeStoredParcels(db, boundaries, progress));
-    // The driver's message quotes the whole statement, outline and all: the server's own words only.
-    const { sqlMessage, code } = error as { sqlMessage?: string; code?: string };
-    return report({ kind: 'failed', reason: `the store refused the boundaries: ${sqlMessage ?? code ?? (error as Error).message.slice(0, 200)}` });
+    if (error !== DRY_RUN) {
+      // The driver's message quotes the whole statement, outline and all: the server's own words only.
+      const { sqlMessage, code } = error as { sqlMessage?: string; code?: string };
+      return report({ kind: 'failed', reason: `the store refused the boundaries: ${sqlMessage ?? code ?? (error as Error).message.slice(0, 200)}` });
+    }
   }
+  // Written (or, in a dry run, written and rolled back): the stored parcels against the new boundaries.
   return report({ kind: 'complete' }, boundaries.length, [], await judgeStoredParcels(db, boundaries, progress));
 }
 
