@@ -11,7 +11,7 @@ const program = new Command('boundaries')
   .description("Load surveyed county boundaries into the geo department's own store, over the seed's synthetic grid. A file with any bad feature changes nothing.")
   .option('--dry-run', 'judge the file, and the parcels stored in its counties against their new boundaries, and write nothing')
   .argument('<file>', 'a GeoJSON FeatureCollection (.geojson or .json): one Feature per county, properties.code (or adcode) its GB/T 2260 code, geometry a Polygon or MultiPolygon in CGCS2000 longitude/latitude')
-  .addHelpText('after', '\nThe counties must be in the store already (npm run seed -- --only geo loads the GB/T 2260 codes and names).\nExit code: 0 loaded, 1 features rejected (nothing changed), 2 nothing could be loaded (--dry-run: as the load would).')
+  .addHelpText('after', '\nThe counties must be in the store already (npm run seed -- --only geo loads the GB/T 2260 codes and names).\nExit code: 0 loaded, 1 features rejected (nothing changed), 2 nothing could be loaded, 3 loaded but the stored parcels could not be judged (run it again) (--dry-run: as the load would).')
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
@@ -35,12 +35,13 @@ async function main(): Promise<number> {
   }
   const { db } = opened;
   try {
-    const report = await loadBoundaries(db, file, read.features, { today: today(), progress: progressBar('judging stored parcels'), dryRun });
+    const report = await loadBoundaries(db, file, read.features, { today: today(), progress: progressBar('judging stored parcels', 'parcels'), dryRun });
     const lines = describeBoundaryReport(report);
     const summary = lines.pop()!;
     lines.forEach((line) => console.error(line));
     (report.outcome.kind === 'complete' ? console.log : console.error)(summary);
-    return report.outcome.kind === 'complete' ? 0 : report.outcome.kind === 'rejected' ? 1 : 2;
+    if (report.outcome.kind === 'complete') return report.parcels?.kind === 'judged' ? 0 : 3;
+    return report.outcome.kind === 'rejected' ? 1 : 2;
   } finally {
     await db.destroy();
   }

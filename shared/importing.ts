@@ -1120,9 +1120,9 @@ export function checkCountyCode(input: string): Checked {
 export const silentProgress: ImportProgress = { start() {}, update() {}, stop() {} };
 
 /** A progress bar on stderr; where stderr is not a terminal it prints now and then instead. */
-export function progressBar(label: string): ImportProgress {
+export function progressBar(label: string, counted = 'rows'): ImportProgress {
   const bar = new SingleBar(
-    { format: ` ${label} |{bar}| {percentage}% {value}/{total} rows {duration_formatted}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },
+    { format: ` ${label} |{bar}| {percentage}% {value}/{total} ${counted} {duration_formatted}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },
     Presets.shades_classic,
   );
   return {
@@ -1145,6 +1145,7 @@ const unchangedNote = (report: ImportReport) =>
 export function describeReport(report: ImportReport): string[] {
   const lines = report.rejected.map((r) => `line ${r.line}: ${r.reasons.join('; ')}`);
   const { outcome, read, loaded, rejected, entity, file } = report;
+  const nothing = report.dryRun ? 'Dry run: a load would load nothing' : 'Nothing loaded';
   switch (outcome.kind) {
     case 'complete':
       lines.push(report.dryRun
@@ -1157,13 +1158,13 @@ export function describeReport(report: ImportReport): string[] {
         : `Loaded ${loaded} of ${rows(read)} into ${entity}; ${rejected.length} rejected, written with line and reason to ${outcome.rejectedFile}.${unchangedNote(report)}`);
       break;
     case 'rejected':
-      lines.push(`Nothing loaded: ${rejected.length} of ${rows(read)} rejected. A file with any bad row loads nothing; fix the rows above, or pass --skip-invalid to load the good ones${rejected.some((r) => r.reasons.some((reason) => reason.includes(SAME_VALUES))) ? ' (and --skip-existing to pass over records stored with the same values)' : ''}.`);
+      lines.push(`${nothing}: ${rejected.length} of ${rows(read)} rejected. A file with any bad row loads nothing; fix the rows above, or pass --skip-invalid to load the good ones${rejected.some((r) => r.reasons.some((reason) => reason.includes(SAME_VALUES))) ? ' (and --skip-existing to pass over records stored with the same values)' : ''}.`);
       break;
     case 'refused':
-      lines.push(`Nothing loaded: ${outcome.reason}`);
+      lines.push(`${nothing}: ${outcome.reason}`);
       break;
     case 'failed':
-      lines.push(`Nothing loaded: the store failed part-way and every batch was rolled back: ${outcome.reason}`);
+      lines.push(`${nothing}: the store failed part-way and every batch was rolled back: ${outcome.reason}`);
       break;
   }
   return lines;

@@ -257,6 +257,7 @@ function defineImportSuite(store: StoreKind) {
         const stored = await table(db, 'natural_persons', 'id_number');
         const again = await runCli(['persons', good, '--dry-run'], env);
         expect(again).toMatchObject({ code: 1, stdout: expect.stringContaining('Dry run (nothing will change)'), stderr: expect.stringContaining('already in the store') });
+        expect(again.stderr).toMatch(/^Dry run: a load would load nothing: 3 of 3 rows rejected\./m);
         const passing = await runCli(['persons', good, '--dry-run', '--skip-existing'], env);
         expect(passing).toMatchObject({ code: 0, stdout: expect.stringMatching(/Dry run: 0 rows would load into natural persons from .* already in the store with the same values, passed over\. Nothing was changed\./) });
         expect(await table(db, 'natural_persons', 'id_number')).toEqual(stored);
@@ -864,19 +865,22 @@ function defineImportSuite(store: StoreKind) {
           const first = await load(db, 'fujian.geojson', collection(feature({ code: '350102' }, gulou)));
           // Only 鼓楼区's parcels are judged: 台江区 keeps the boundary it had.
           expect(first).toMatchObject({
-            outcome: { kind: 'complete' }, parcelsJudged: 1,
-            parcelsOutside: [{ parcelCode: stray, county: '350102', corner: [gulouCell.west + 0.01, gulouCell.south + 0.01] }],
+            outcome: { kind: 'complete' },
+            parcels: {
+              kind: 'judged', judged: 1, outsideByCounty: { 350102: 1 },
+              firstOutside: [{ parcelCode: stray, county: '350102', corner: [gulouCell.west + 0.01, gulouCell.south + 0.01] }],
+            },
           });
           expect(await db('land_parcels').pluck('parcel_code').orderBy('parcel_code')).toEqual([stray, '350103001001GB90006W00000000']);
 
           // A parcel loaded inside the surveyed boundary is judged again by the next survey, and kept quiet.
           expect(await importFile(db, landParcelImport, file('parcels-2026.jsonl', parcel('350102001001GB90007W00000000', square(119.3, 26.08))))).toMatchObject({ loaded: 1 });
           const again = await load(db, 'fujian-2027.geojson', collection(feature({ code: '350102' }, gulou)));
-          expect(again).toMatchObject({ parcelsJudged: 2, parcelsOutside: [{ parcelCode: stray }] });
+          expect(again.parcels).toMatchObject({ judged: 2, firstOutside: [{ parcelCode: stray }] });
           expect(describeBoundaryReport(again)).toEqual([
             `parcel ${stray}: corner ${JSON.stringify([gulouCell.west + 0.01, gulouCell.south + 0.01])} lies outside county 350102's boundary as now loaded`,
             `Loaded the boundaries of 1 county from ${again.file}. divisionAt and later parcel loads use them; the parcels already stored were judged against ` +
-              "their county's new boundary: 1 of the 2 parcels stored in them now lies outside it (350102: 1, listed above). They stay in the register: " +
+              "their county's new boundary: 1 of the 2 parcels stored in them now lies outside it (350102: 1; listed above). They stay in the register: " +
               'correct each outline or parcel code, or check the survey.',
           ]);
         });
@@ -887,11 +891,54 @@ function defineImportSuite(store: StoreKind) {
           await importFile(db, landParcelImport, file('parcels.jsonl', parcel('350102001001GB90008W00000000', square(cell.west + 0.01, cell.south + 0.01))));
           const before = await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code');
           const trial = await load(db, 'fujian.geojson', collection(feature({ code: '350102' }, gulou)), true);
-          expect(trial).toMatchObject({ dryRun: true, outcome: { kind: 'complete' }, loaded: 1, parcelsJudged: 1, parcelsOutside: [{ parcelCode: '350102001001GB90008W00000000' }] });
-          expect(describeBoundaryReport(trial).at(-1)).toMatch(/^Dry run: the boundaries of 1 county from .*fujian\.geojson would load, and nothing was changed; .*: 1 of the 1 parcels stored in them now lies outside it/);
+          expect(trial).toMatchObject({ dryRun: true, outcome: { kind: 'complete' }, loaded: 1, parcels: { judged: 1, firstOutside: [{ parcelCode: '350102001001GB90008W00000000' }] } });
+          const [stray, summary] = describeBoundaryReport(trial);
+          expect(stray).toMatch(/^parcel 350102001001GB90008W00000000: corner .* lies outside county 350102's boundary as the file draws it$/);
+          expect(summary).toMatch(/^Dry run: the boundaries of 1 county from .*fujian\.geojson would load, and nothing was changed; .*: the 1 parcel stored in them would lie outside it/);
           expect(await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code')).toEqual(before);
           // A bad file is rejected in a dry run as in a load.
-          expect((await load(db, 'bad.geojson', collection(feature({ code: '350100' }, gulou)), true)).outcome).toEqual({ kind: 'rejected' });
+          const bad = await load(db, 'bad.geojson', collection(feature({ code: '350100' }, gulou)), true);
+          expect(bad.outcome).toEqual({ kind: 'rejected' });
+          expect(describeBoundaryReport(bad).at(-1)).toMatch(/^Dry run: a load would load nothing: 1 of 1 features rejected/);
+        });
+
+        it('reads the stored parcels a page at a time, counts every stray by county and lists only the first', async () => {
+          const db = await geoWithDivisions();
+          const cell = countyCell('350102');
+          // More than a page (1,000) of parcels in the grid cell, all outside the surveyed 鼓楼区.
+          const codes = Array.from({ length: 1_050 }, (_, i) => `350102001001GB9${String(i).padStart(4, '0')}W00000000`);
+          const rows = codes.map((parcel_code, i) => ({
+            parcel_code, division_code: '350102', land_use_code: '0601', land_use: '工业用地', area_square_metres: 10_000, right_type: '国有建设用地使用权',
+            geometry: JSON.stringify(square(cell.west + 0.001 * (i % 50), cell.south + 0.001 * Math.floor(i / 50))),
+          }));
+          for (let i = 0; i < rows.length; i += 200) await db('land_parcels').insert(rows.slice(i, i + 200));
+          const pages: string[] = [];
+          const count = (query: { sql: string }) => { if (/from [`"]land_parcels[`"]/i.test(query.sql) && /limit/i.test(query.sql)) pages.push(query.sql); };
+          db.on('query', count);
+          const report = await load(db, 'fujian.geojson', collection(feature({ code: '350102' }, gulou)));
+          db.off('query', count);
+          expect(pages).toHaveLength(2);
+          expect(report.parcels).toMatchObject({ kind: 'judged', judged: 1_050, outsideByCounty: { 350102: 1_050 } });
+          expect(report.parcels!.kind === 'judged' && report.parcels!.firstOutside.map((p) => p.parcelCode)).toEqual(codes.slice(0, 20));
+          const lines = describeBoundaryReport(report);
+          expect(lines).toHaveLength(21);
+          expect(lines.at(-1)).toContain('all 1050 parcels stored in them now lie outside it (350102: 1050; the first 20 listed above)');
+        });
+
+        it('says the boundaries are loaded when the store fails while the parcels are judged, and exits 3', async () => {
+          const db = await geoWithDivisions();
+          // The register unreadable once the boundaries are written: a lost connection, a table locked away.
+          await db.schema.renameTable('land_parcels', 'land_parcels_elsewhere');
+          try {
+            const report = await load(db, 'fujian.geojson', collection(feature({ code: '350102' }, gulou)));
+            expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 1, parcels: { kind: 'not judged', reason: expect.stringMatching(/land_parcels/) } });
+            expect(await db('administrative_divisions').where('code', '350102').first('boundary_source')).toEqual({ boundary_source: 'fujian.geojson (2026-12-04)' });
+            expect(describeBoundaryReport(report)).toEqual([expect.stringMatching(
+              /^Loaded the boundaries of 1 county from .*fujian\.geojson\. divisionAt and later parcel loads use them; the parcels already stored in them could not be judged against it \(.*land_parcels.*\): run the command again to judge them$/,
+            )]);
+          } finally {
+            await db.schema.renameTable('land_parcels_elsewhere', 'land_parcels');
+          }
         });
 
         it("prefers a surveyed boundary to another county's grid cell, while only some counties are loaded", async () => {
@@ -937,11 +984,11 @@ function defineImportSuite(store: StoreKind) {
           expect(await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code')).toEqual(before);
         });
 
-        it('refuses a file that is not boundaries before opening the store, and exits 0, 1 or 2 on the command line', async () => {
+        it('refuses a file that is not boundaries before opening the store, and exits 0, 1, 2 or 3 on the command line', async () => {
           expect(readBoundaryFile(file('parcels.csv', 'a,b\n'))).toEqual({ refused: expect.stringMatching(/is not a \.geojson or \.json file/) });
           expect(readBoundaryFile(file('x.geojson', '{"type":"Polygon"}'))).toEqual({ refused: expect.stringMatching(/is not a GeoJSON FeatureCollection/) });
           expect(readBoundaryFile(file('y.geojson', '{"type":'))).toEqual({ refused: expect.stringMatching(/is not JSON/) });
-          await geoWithDivisions();
+          const db = await geoWithDivisions();
           const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
             execFile(process.execPath, ['--import', 'tsx', 'scripts/boundaries.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
               resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
@@ -954,6 +1001,13 @@ function defineImportSuite(store: StoreKind) {
           const bad = await run([file('bad.geojson', collection(feature({ code: '350100' }, gulou)))]);
           expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('feature 1 ("350100"): code 350100 is a CITY') });
           expect((await run([file('none.geojson', '[]')])).code).toBe(2);
+          // Loaded, the parcels not judged: not a failure to load, and not a success to pass over.
+          await db.schema.renameTable('land_parcels', 'land_parcels_elsewhere');
+          try {
+            expect(await run([file('good.geojson', collection(feature({ code: '350102' }, gulou)))])).toMatchObject({ code: 3, stdout: expect.stringContaining('could not be judged') });
+          } finally {
+            await db.schema.renameTable('land_parcels_elsewhere', 'land_parcels');
+          }
         });
       });
     });

@@ -60,14 +60,28 @@ export interface BoundaryReport {
   /** Counties whose boundary is now the file's. */
   loaded: number;
   rejected: BoundaryRejection[];
-  /** Once loaded: the parcels stored in those counties, judged again... */
-  parcelsJudged: number;
-  /** ...and those their county's new boundary leaves outside, by parcel code. */
-  parcelsOutside: StrayParcel[];
+  /** Once loaded: the parcels stored in those counties, judged against their new boundary. */
+  parcels: StoredParcelsJudged | null;
   outcome: BoundaryOutcome;
   /** Judged as a load would be, and nothing written (`complete`: the boundaries would load). */
   dryRun: boolean;
 }
+
+/**
+ * What judging the stored parcels found. A register holds hundreds of thousands of parcels and a
+ * survey may leave most of a county's outside: the report counts them all and lists only the first.
+ */
+export type StoredParcelsJudged =
+  | {
+      kind: 'judged';
+      judged: number;
+      /** How many the new boundaries leave outside, by county (only counties with any). */
+      outsideByCounty: Record<string, number>;
+      /** The first `STRAY_PARCELS_LISTED` of them, county by county in the file's order, by parcel code. */
+      firstOutside: StrayParcel[];
+    }
+  /** The boundaries are stored (or, in a dry run, would be), but the store failed while the parcels were read. */
+  | { kind: 'not judged'; reason: string };
 
 export interface BoundaryLoadOptions {
   /** The day the boundaries are loaded, named in their source. */
@@ -121,8 +135,8 @@ export function readBoundaryFile(file: string): { features: unknown[] } | { refu
 /** Judges every feature against this store's counties, and writes them all or none. */
 export async function loadBoundaries(db: Knex, file: string, features: readonly unknown[], options: BoundaryLoadOptions): Promise<BoundaryReport> {
   const { today, progress = silentProgress, dryRun = false } = options;
-  const report = (outcome: BoundaryOutcome, loaded = 0, rejected: BoundaryRejection[] = [], parcels?: ParcelsJudged): BoundaryReport => ({
-    file, read: features.length, loaded, rejected, parcelsJudged: parcels?.judged ?? 0, parcelsOutside: parcels?.outside ?? [], outcome, dryRun,
+  const report = (outcome: BoundaryOutcome, loaded = 0, rejected: BoundaryRejection[] = [], parcels: StoredParcelsJudged | null = null): BoundaryReport => ({
+    file, read: features.length, loaded, rejected, parcels, outcome, dryRun,
   });
   const codes = features.map(codeOf);
   const stored = new Map<string, StoredDivision>();
@@ -153,44 +167,67 @@ export async function loadBoundaries(db: Knex, file: string, features: readonly 
       if (dryRun) throw DRY_RUN;
     });
   } catch (error) {
-    if (error !== DRY_RUN) {
-      // The driver's message quotes the whole statement, outline and all: the server's own words only.
-      const { sqlMessage, code } = error as { sqlMessage?: string; code?: string };
-      return report({ kind: 'failed', reason: `the store refused the boundaries: ${sqlMessage ?? code ?? (error as Error).message.slice(0, 200)}` });
-    }
+    if (error !== DRY_RUN) return report({ kind: 'failed', reason: `the store refused the boundaries: ${storeMessage(error)}` });
   }
   // Written (or, in a dry run, written and rolled back): the stored parcels against the new boundaries.
-  return report({ kind: 'complete' }, boundaries.length, [], await judgeStoredParcels(db, boundaries, progress));
+  // The boundaries are in by now: a store failing here must not make the report say otherwise.
+  let parcels: StoredParcelsJudged;
+  try {
+    parcels = await judgeStoredParcels(db, boundaries, progress);
+  } catch (error) {
+    parcels = { kind: 'not judged', reason: storeMessage(error) };
+  } finally {
+    progress.stop();
+  }
+  return report({ kind: 'complete' }, boundaries.length, [], parcels);
+}
+
+/**
+ * The store's own words. knex's message is the whole statement, outline and all, then " - " and
+ * the driver's message; mysql2 also gives the server's alone (sqlMessage).
+ */
+function storeMessage(error: unknown): string {
+  const { sqlMessage, message } = error as { sqlMessage?: string; message?: string };
+  const text = sqlMessage ?? String(message ?? error);
+  const cut = text.lastIndexOf(' - ');
+  return (cut < 0 ? text : text.slice(cut + 3)).slice(0, 200);
 }
 
 /** Thrown to roll a dry run's transaction back. */
 const DRY_RUN = Symbol('dry run');
 
-interface ParcelsJudged {
-  judged: number;
-  outside: StrayParcel[];
-}
+/** Parcels read a page at a time: a county's register is not held in memory at once. */
+const PARCEL_PAGE = 1000;
+
+/** The stray parcels a report lists one by one (`npm run boundaries` prints them); it counts them all, by county. */
+export const STRAY_PARCELS_LISTED = 20;
 
 /**
  * Every parcel stored in the counties just loaded, judged by the same rule a parcel load applies
- * (every corner inside its county's boundary), a county at a time: a city's thousand parcels and one
- * outline in memory, not the whole register.
+ * (every corner inside its county's boundary), a county at a time and a page at a time by parcel
+ * code: one outline and a thousand parcels in memory, however large the register.
  */
-async function judgeStoredParcels(db: Knex, boundaries: readonly CountyBoundary[], progress: ImportProgress): Promise<ParcelsJudged> {
-  const judged: ParcelsJudged = { judged: 0, outside: [] };
+async function judgeStoredParcels(db: Knex, boundaries: readonly CountyBoundary[], progress: ImportProgress): Promise<StoredParcelsJudged> {
+  const found = { kind: 'judged' as const, judged: 0, outsideByCounty: {} as Record<string, number>, firstOutside: [] as StrayParcel[] };
   const counts = await db('land_parcels').select('division_code').count({ n: '*' }).whereIn('division_code', boundaries.map((b) => b.code)).groupBy('division_code');
   progress.start(counts.reduce((sum, c) => sum + Number(c.n), 0));
   for (const { code, geometry } of boundaries) {
-    const parcels: { parcel_code: string; geometry: string }[] = await db('land_parcels').select('parcel_code', 'geometry').where('division_code', code).orderBy('parcel_code');
-    for (const parcel of parcels) {
-      const corner = cornerOutside(JSON.parse(parcel.geometry) as AreaGeometry, geometry);
-      if (corner) judged.outside.push({ parcelCode: parcel.parcel_code, county: code, corner });
+    for (let after = ''; ;) {
+      const page: { parcel_code: string; geometry: string }[] = await db('land_parcels').select('parcel_code', 'geometry')
+        .where('division_code', code).andWhere('parcel_code', '>', after).orderBy('parcel_code').limit(PARCEL_PAGE);
+      for (const parcel of page) {
+        const corner = cornerOutside(JSON.parse(parcel.geometry) as AreaGeometry, geometry);
+        if (!corner) continue;
+        found.outsideByCounty[code] = (found.outsideByCounty[code] ?? 0) + 1;
+        if (found.firstOutside.length < STRAY_PARCELS_LISTED) found.firstOutside.push({ parcelCode: parcel.parcel_code, county: code, corner });
+      }
+      found.judged += page.length;
+      progress.update(found.judged);
+      if (page.length < PARCEL_PAGE) break;
+      after = page[page.length - 1].parcel_code;
     }
-    judged.judged += parcels.length;
-    progress.update(judged.judged);
   }
-  progress.stop();
-  return judged;
+  return found;
 }
 
 interface StoredDivision {
@@ -260,32 +297,41 @@ function extentOf(geometry: AreaGeometry) {
   };
 }
 
-/** The stray parcels `npm run boundaries` prints one by one; the summary counts them all, by county. */
-const STRAY_PARCELS_LISTED = 20;
-
 /** What `npm run boundaries` prints: each bad feature or stray parcel, then the summary (last). */
 export function describeBoundaryReport(report: BoundaryReport): string[] {
   const lines = report.rejected.map((r) => `feature ${r.feature}${r.code ? ` (${quoted(r.code)})` : ''}: ${r.reasons.join('; ')}`);
-  const { outcome, read, loaded, file, rejected, parcelsJudged, parcelsOutside } = report;
-  if (outcome.kind === 'complete') {
-    const shown = parcelsOutside.slice(0, STRAY_PARCELS_LISTED);
-    for (const p of shown) lines.push(`parcel ${p.parcelCode}: corner ${JSON.stringify(p.corner)} lies outside county ${p.county}'s boundary as now loaded`);
-    const counties = `${loaded} ${loaded === 1 ? 'county' : 'counties'}`;
-    let stray = parcelsJudged ? `none of the ${parcelsJudged} stored in them lies outside it.` : 'none is stored in them yet.';
-    if (parcelsOutside.length) {
-      const byCounty = new Map<string, number>();
-      for (const p of parcelsOutside) byCounty.set(p.county, (byCounty.get(p.county) ?? 0) + 1);
-      const more = parcelsOutside.length > shown.length ? `, the first ${shown.length} listed above` : ', listed above';
-      stray = `${parcelsOutside.length} of the ${parcelsJudged} parcels stored in them now ${parcelsOutside.length === 1 ? 'lies' : 'lie'} outside it (${[...byCounty].map(([c, n]) => `${c}: ${n}`).join(', ')}${more}). ` +
+  const { outcome, read, loaded, file, rejected, parcels, dryRun } = report;
+  const nothing = dryRun ? 'Dry run: a load would load nothing' : 'Nothing loaded';
+  if (outcome.kind === 'rejected') {
+    lines.push(`${nothing}: ${rejected.length} of ${read} features rejected. A file with any bad feature changes no boundary; fix the features above and load it again.`);
+    return lines;
+  }
+  if (outcome.kind !== 'complete') {
+    lines.push(`${nothing}: ${outcome.reason}`);
+    return lines;
+  }
+  const boundary = dryRun ? 'as the file draws it' : 'as now loaded';
+  let judged: string;
+  if (!parcels || parcels.kind === 'not judged') {
+    judged = `the parcels already stored in them could not be judged against it (${parcels?.reason ?? 'not read'}): run the command again to judge them`;
+  } else {
+    for (const p of parcels.firstOutside) lines.push(`parcel ${p.parcelCode}: corner ${JSON.stringify(p.corner)} lies outside county ${p.county}'s boundary ${boundary}`);
+    const outside = Object.values(parcels.outsideByCounty).reduce((a, b) => a + b, 0);
+    const stored = parcels.judged === 1 ? 'the 1 parcel stored in them' : `the ${parcels.judged} parcels stored in them`;
+    judged = `the parcels already stored were judged against their county's new boundary: `;
+    if (!parcels.judged) judged += 'none is stored in them yet.';
+    else if (!outside) judged += `none of ${stored} lies outside it.`;
+    else {
+      const listed = outside > parcels.firstOutside.length ? `the first ${parcels.firstOutside.length} listed above` : 'listed above';
+      const byCounty = Object.entries(parcels.outsideByCounty).map(([county, n]) => `${county}: ${n}`).join(', ');
+      const which = outside < parcels.judged ? `${outside} of ${stored}` : outside === 1 ? stored : `all ${outside} parcels stored in them`;
+      judged += `${which} ${dryRun ? 'would lie' : outside === 1 ? 'now lies' : 'now lie'} outside it (${byCounty}; ${listed}). ` +
         'They stay in the register: correct each outline or parcel code, or check the survey.';
     }
-    lines.push(report.dryRun
-      ? `Dry run: the boundaries of ${counties} from ${file} would load, and nothing was changed; the parcels already stored were judged against their county's new boundary: ${stray}`
-      : `Loaded the boundaries of ${counties} from ${file}. divisionAt and later parcel loads use them; the parcels already stored were judged against their county's new boundary: ${stray}`);
-  } else if (outcome.kind === 'rejected') {
-    lines.push(`Nothing loaded: ${rejected.length} of ${read} features rejected. A file with any bad feature changes no boundary; fix the features above and load it again.`);
-  } else {
-    lines.push(`Nothing loaded: ${outcome.reason}`);
   }
+  const counties = `${loaded} ${loaded === 1 ? 'county' : 'counties'}`;
+  lines.push(dryRun
+    ? `Dry run: the boundaries of ${counties} from ${file} would load, and nothing was changed; ${judged}`
+    : `Loaded the boundaries of ${counties} from ${file}. divisionAt and later parcel loads use them; ${judged}`);
   return lines;
 }
