@@ -1,5 +1,6 @@
 import { DocumentNode, FieldNode, GraphQLFormattedError, Kind, OperationDefinitionNode, parse, print, visit } from 'graphql';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { BoundedMemo } from '../shared/bounded-memo';
 
 /**
  * Fetch merging: the fetches to one department that arise in the same turn of the gateway's event
@@ -194,12 +195,11 @@ const prefix = (n: number) => `_${n}_`;
 
 function rootMerging(limits: MergeLimits) {
   // Both bounded: a gateway sends a few dozen distinct fetch texts.
-  const shapes = new BoundedMap<string, RootShape | null>(1_000);
-  const merged = new BoundedMap<string, string>(256); // at most queryBytes each
+  const shapes = new BoundedMemo<RootShape | null>(1_000);
+  const merged = new BoundedMemo<string>(256); // at most queryBytes each
 
   const shapeOf = (query: string) => {
-    const known = shapes.get(query);
-    return known !== undefined ? known : shapes.set(query, rootShape(query, limits.rootFields));
+    return shapes.get(query, () => rootShape(query, limits.rootFields));
   };
 
   const merging: Merging & { mergeable(query: string): boolean } = {
@@ -208,7 +208,7 @@ function rootMerging(limits: MergeLimits) {
     merge: (fetches) => {
       const { query } = fetches[0];
       const key = `${fetches.length}\u0000${query}`;
-      const text = merged.get(key) ?? merged.set(key, aliasedCopies(shapeOf(query)!, fetches.length));
+      const text = merged.get(key, () => aliasedCopies(shapeOf(query)!, fetches.length));
       const variables: Record<string, unknown> = {};
       fetches.forEach((fetch, n) => {
         for (const [name, value] of Object.entries(fetch.variables ?? {})) variables[`${prefix(n)}${name}`] = value;
@@ -294,18 +294,4 @@ function withErrors(
   }
   const { errors: _, ...rest } = answer;
   return kept.length ? { ...rest, errors: kept } : rest;
-}
-
-/** A Map that forgets its oldest entry when full; `set` returns the value. */
-class BoundedMap<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly limit: number) {}
-  get(key: K): V | undefined {
-    return this.map.get(key);
-  }
-  set(key: K, value: V): V {
-    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as K);
-    this.map.set(key, value);
-    return value;
-  }
 }

@@ -7,7 +7,7 @@ import { auditTrailUnavailable } from '../shared/errors';
 import { keyInCursor } from '../shared/register-pages';
 import type { Logger } from '../shared/logger';
 import { fieldsRead } from './audit/record';
-import { BoundedMemo } from './bounded-memo';
+import { BoundedMemo } from '../shared/bounded-memo';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
 import {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { DocumentNode, execute, GraphQLError, GraphQLFormattedError, GraphQLSchema, parse, validate } from 'graphql';
+import { BoundedMemo } from './bounded-memo';
 import { formatPublicError } from './errors';
 import { errorAnswer, sendJson } from './http';
 import type { Logger } from './logger';
@@ -47,30 +48,24 @@ class RequestProblem extends Error {
 
 export function graphqlEndpoint<Context extends object>(options: GraphqlEndpointOptions<Context>): RequestListener {
   const { schema, logger } = options;
-  const documents = new Map<string, Prepared>();
+  // Oldest out first: the working set is small and stable, so nothing smarter is needed.
+  const documents = new BoundedMemo<Prepared>(MAX_DOCUMENTS);
 
   /** Parsed and validated once per distinct text; the schema never changes while the process runs. */
-  function prepare(query: string): Prepared {
-    const known = documents.get(query);
-    if (known) return known;
-    let prepared: Prepared;
+  const prepare = (query: string): Prepared => documents.get(query, () => {
     try {
       const document = parse(query);
       const invalid = validate(schema, document);
-      prepared = invalid.length
+      return invalid.length
         // A value a scalar refuses (a Date 2027-02-29 written into the query) is the caller's bad
         // input, as it is when passed as a variable: the gateway, whose copy of the scalar takes
         // any value, would otherwise read a validation failure here as the schemas disagreeing.
         ? { status: 400, errors: invalid.map((e) => withCode(e, e.extensions?.code === 'BAD_USER_INPUT' ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED')) }
         : { document };
     } catch (e) {
-      prepared = { status: 400, errors: [withCode(e as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
+      return { status: 400, errors: [withCode(e as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
     }
-    // Oldest out first: the working set is small and stable, so nothing smarter is needed.
-    if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value as string);
-    documents.set(query, prepared);
-    return prepared;
-  }
+  });
 
   return (req, res) => {
     const started = performance.now();

@@ -9,7 +9,7 @@ import type { Config } from '../../shared/config';
 import { queryTooComplex } from '../../shared/errors';
 import { GatewayContext, principalId } from '../context';
 import { pageSizeVariables, sizeOf, withPageSizes } from './page-sizes';
-import { BoundedMemo } from '../bounded-memo';
+import { BoundedMemo } from '../../shared/bounded-memo';
 
 export type Limits = Config['limits'];
 

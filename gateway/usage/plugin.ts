@@ -5,7 +5,7 @@ import { OperationShape, operationShape } from '../policy/operation-shape';
 import type { FieldOwners } from './owners';
 import { codeOf, servedFields } from './served';
 import type { UsageRecorder } from './recorder';
-import { BoundedMemo } from '../bounded-memo';
+import { BoundedMemo } from '../../shared/bounded-memo';
 
 const SHAPES_KEPT = 2000;
 

@@ -1,8 +1,9 @@
 /**
  * A memo of at most `limit` values by key, the oldest dropped first: per distinct operation, plenty
  * for the operations a province's systems send, and bounded against a caller who sends endless
- * distinct ones. Used by the guard (operation shapes, rewrites), the operation limits (page sizes) and the usage
- * statistics (operation shapes).
+ * distinct ones. Used by the gateway's guard (operation shapes, rewrites), operation limits (page
+ * sizes), usage statistics (operation shapes) and fetch merging (root shapes, merged texts), and by
+ * every department's endpoint (parsed and validated documents).
  */
 export class BoundedMemo<V> {
   private readonly values = new Map<string, V>();
