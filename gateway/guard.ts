@@ -6,7 +6,7 @@ import { checkIdNumber, ID_NUMBER_SHAPE, today } from '../shared/identifiers';
 import { auditTrailUnavailable } from '../shared/errors';
 import { keyInCursor } from '../shared/register-pages';
 import type { Logger } from '../shared/logger';
-import { fieldsRead } from './audit/record';
+import { fieldsRead, grantsRead } from './audit/record';
 import { BoundedMemo } from '../shared/bounded-memo';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
@@ -96,10 +96,16 @@ export function guardGateway(
     // Whose data, and which of it: each person's own fields, so that two persons read in one
     // request are not each shown the other's.
     const read = new Map<string, Set<string>>();
-    const readAbout = (subject: string, field: string) => {
+    // And under which grants: those of the conditional fields at or above the field that read it.
+    const grantsReadBySubject = new Map<string, Set<number>>();
+    const grantsAt = grantsAbove(decision.grants);
+    const readAbout = (subject: string, field: string, v: FieldVisit) => {
       const fields = read.get(subject);
       if (fields) fields.add(field);
       else read.set(subject, new Set([field]));
+      if (!grantsAt) return;
+      const grants = grantsReadBySubject.get(subject) ?? grantsReadBySubject.set(subject, new Set()).get(subject)!;
+      for (const id of grantsAt(v)) grants.add(id);
     };
     const failed = failedPaths(result.errors);
     const delivered = deliveredAbout(context.missingRecords, deps.owners?.());
@@ -117,12 +123,12 @@ export function guardGateway(
             deps.logger.error({ field: v.fieldName, requestId: context.requestId }, 'could not tell whose data a root field answered: answer withheld');
             return { errors: [auditTrailUnavailable()] };
           }
-          readAbout(subjects[i]!, v.fieldName);
+          readAbout(subjects[i]!, v.fieldName, v);
         }
       }
       if (failed(v.path)) continue;
       const found = v.person && subjectsByPath.get(v.person.path.join('.'));
-      if (found?.size) found.forEach((s) => delivered(s, v.person!.item) && readAbout(s, v.person!.item));
+      if (found?.size) found.forEach((s) => delivered(s, v.person!.item) && readAbout(s, v.person!.item, v));
       if (v.path.length === 1 && PERSON_ARGUMENT_FIELDS.has(v.fieldName) && result.data?.[v.path[0]] != null) {
         const subject = argumentIdNumber(v.node.arguments?.find((a) => a.name.value === 'idNumber')?.value, variables, shape.operation);
         // The field answered, so its idNumber was valid: one not found here is a way of writing it
@@ -134,7 +140,7 @@ export function guardGateway(
         // A person reading their own access log is not a read of them by anyone else: recorded, each
         // look would push the reads they came to see off the first page.
         if (principal.kind === 'CITIZEN' && principal.idNumber === subject) continue;
-        readAbout(subject, v.fieldName);
+        readAbout(subject, v.fieldName, v);
       }
     }
     // A page of the persons register read by its cursors alone still names each person on it.
@@ -143,7 +149,7 @@ export function guardGateway(
       const key = v.path[v.path.length - 1];
       forEachObjectAt(result.data, v.path.slice(0, -1), (object) => {
         const subject = typeof object[key] === 'string' ? checkIdNumber(keyInCursor(object[key] as string)) : null;
-        if (subject?.ok) readAbout(subject.value, `${PERSON_TYPE}.${KEYED_TYPES[PERSON_TYPE]}`);
+        if (subject?.ok) readAbout(subject.value, `${PERSON_TYPE}.${KEYED_TYPES[PERSON_TYPE]}`, v);
       });
     }
     // A person in the answer with none of their fields asked (`{ __typename }` alone) was still
@@ -152,7 +158,7 @@ export function guardGateway(
     for (const { visit: v, type } of shape.keyed) {
       if (type !== 'NaturalPerson' || refused.has(v)) continue;
       for (const subject of subjectsByPath.get(v.path.join('.')) ?? []) {
-        if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`);
+        if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`, v);
       }
     }
     const records = readRecords(shape, subjectsByPath, refused);
@@ -172,6 +178,7 @@ export function guardGateway(
           subjects: [...read.keys()],
           fields: fieldsRead(read),
           outcome: errors.length ? 'PARTIAL' : 'COMPLETE',
+          grants: grantsAt ? grantsRead(grantsReadBySubject) : [],
         });
       } catch {
         // Personal data never leaves without its record: withhold the answer.
@@ -191,6 +198,27 @@ export function guardGateway(
       const loaded = await gateway.load(options);
       return { executor: loaded.executor && guarded(loaded.executor) };
     },
+  };
+}
+
+/**
+ * The grants behind a field: those that allowed it, if it is conditional, and those that allowed
+ * every conditional field above it (a person's `credit { entries { kind } }` is read under the grant
+ * that allowed `credit`). Worked out once per field a request reads about anyone; null when no
+ * field of the request needed a grant.
+ */
+function grantsAbove(allowed: ReadonlyMap<FieldVisit, number[]>): ((v: FieldVisit) => number[]) | null {
+  // Most requests (a verification, an open item) need no grant: nothing to keep per person.
+  if (!allowed.size) return null;
+  const memo = new Map<FieldVisit, number[]>();
+  return (v) => {
+    let ids = memo.get(v);
+    if (!ids) {
+      ids = [];
+      for (const [u, granted] of allowed) if (u.path.length <= v.path.length && u.path.every((p, i) => p === v.path[i])) ids.push(...granted);
+      memo.set(v, ids);
+    }
+    return ids;
   };
 }
 

@@ -343,6 +343,12 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(new Set(ids).size).toBe(ids.length);
         expect(ids).toEqual([...ids].sort());
         expect(statements).toEqual(Array(Math.ceil(PLAN.persons / 64)).fill(1));
+        // Each person on a page was read under data-quality's grant of the register, and their access log names it.
+        const log = await stack.query(
+          'query($id: ID!) { accessLog(idNumber: $id, first: 5) { edges { node { consumer grantsUsed { resource recorded } } } } }',
+          { id: ids[0] }, await stack.as('auditor', '投诉核查'),
+        );
+        expect(log.data.accessLog.edges.find((e: any) => e.node.consumer === 'data-quality').node.grantsUsed).toEqual([{ resource: 'persons.register-scan', recorded: true }]);
 
         const cursor = Buffer.from('11010519491231002Y').toString('base64url');
         expect(onlyError(await stack.query(PERSONS_PAGE, { after: cursor }, headers), 'allNaturalPersons')).toEqual({

@@ -417,18 +417,34 @@ function defineSharingSuite(store: StoreKind) {
         expect(new Date(read.at).getTime()).toBeGreaterThan(Date.now() - 600_000);
 
         // Beside the purpose stated for the read, the grants it used and what they were approved for.
-        const used = await stack.query(
-          `query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId consumer grantsUsed { resource grantId approvedPurpose masked } } } } }`,
-          { id: subject },
-          await stack.as('auditor', '投诉核查'),
-        );
+        const USED = `query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId consumer grantsUsed { resource grantId approvedPurpose masked recorded } } } } }`;
+        const used = await stack.query(USED, { id: subject }, await stack.as('auditor', '投诉核查'));
         const nodes = used.data.accessLog.edges.map((e: any) => e.node);
         const approved = '投资项目并联审批：核验项目单位及法定代表人信息';
+        // Named by the read's own record, in its hash-chained content.
+        const grants = await stack.query('{ accessGrants { id resource consumer active } }', {}, await stack.as('auditor'));
+        const grantOf = (resource: string) => grants.data.accessGrants.find((g: any) => g.consumer === 'drc-approval' && g.resource === resource && g.active).id;
         expect(nodes.find((r: any) => r.requestId === 'req-audit-1').grantsUsed).toEqual([
-          { resource: 'credit.records', grantId: expect.any(String), approvedPurpose: approved, masked: false },
-          { resource: 'persons.contact-details', grantId: expect.any(String), approvedPurpose: approved, masked: false },
+          { resource: 'credit.records', grantId: grantOf('credit.records'), approvedPurpose: approved, masked: false, recorded: true },
+          { resource: 'persons.contact-details', grantId: grantOf('persons.contact-details'), approvedPurpose: approved, masked: false, recorded: true },
         ]);
         expect(nodes.find((r: any) => r.consumer === 'market-portal').grantsUsed).toEqual([]);
+
+        // Two persons in one answer: each one's log names the grants behind what was read about them.
+        await stack.query(
+          'query($a: ID!, $b: ID!) { a: naturalPerson(idNumber: $a) { householdAddress } b: naturalPerson(idNumber: $b) { name } }',
+          { a: subject, b: others[1] },
+          { ...(await stack.as('drc-approval', '并联审批：项目 2026-0002')), 'x-request-id': 'req-audit-two' },
+        );
+        const grantsIn = async (id: string) => {
+          const log = await stack.query(USED, { id }, await stack.as('auditor', '投诉核查'));
+          return log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-audit-two').grantsUsed;
+        };
+        expect(await grantsIn(subject)).toEqual([expect.objectContaining({ resource: 'persons.contact-details', recorded: true })]);
+        expect(await grantsIn(others[1])).toEqual([]);
+        const kept = await gatewayDb('audit_trail').where('request_id', 'req-audit-two').first('grants');
+        expect(JSON.parse(kept.grants)).toEqual({ [subject]: [Number(grantOf('persons.contact-details'))], [others[1]]: [] });
+        expect(await verifyAuditChain(gatewayDb)).toMatchObject({ problem: null });
 
         const own = await stack.query(LOG, { id: subject }, await stack.asCitizen(subject));
         expect(own.data.accessLog.edges.map((e: any) => e.node.consumer)).toContain('drc-approval');

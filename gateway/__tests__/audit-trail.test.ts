@@ -144,7 +144,7 @@ function defineTrailSuite(store: StoreKind) {
       }
       await trail.close();
       const page = (after?: string) => readsByConsumer(db, {
-        consumer, from: '2026-03-01', to: '2026-03-01', first: 2, after, scanLimit: 4, keep: (fields) => fields.includes('NaturalPerson.householdAddress'),
+        consumer, from: '2026-03-01', to: '2026-03-01', first: 2, after, scanLimit: 4, keep: ({ fields }) => fields.includes('NaturalPerson.householdAddress'),
       });
       // Newest first: f-9 … f-6 looked at, f-9 and f-6 kept; the page is full.
       const first = await page();

@@ -6,7 +6,8 @@ import pino from 'pino';
 import { Config, readConfig } from '../../shared/config';
 import { dropStore } from '../../shared/db';
 import { describeWithStore, mysqlUrl, StoreKind } from '../../tests/support/stack';
-import { AuditEntry } from '../audit/record';
+import { AuditEntry, AuditRow, chainHash } from '../audit/record';
+import { createHash } from 'node:crypto';
 import { AuditTrail } from '../audit/trail';
 import { SubjectIndex } from '../audit/subject-index';
 import { verifyAuditTrail, verifySubjectIndex } from '../audit/verify';
@@ -169,6 +170,12 @@ function defineIndexSuite(store: StoreKind) {
       expect((await verifyAuditTrail(db)).chain.problem).toBeNull();
     });
 
+    it("finds a record whose grants were changed: they are part of what its hash covers", async () => {
+      await db.raw('DROP TRIGGER IF EXISTS audit_trail_no_update');
+      await db('audit_trail').where('seq', seq.c).update({ grants: JSON.stringify([7]) });
+      expect(await verifyAuditTrail(db)).toMatchObject({ chain: { problem: { kind: 'CHANGED', seq: seq.c } }, index: null });
+    });
+
     it('checks the index only against an intact chain', async () => {
       await db.raw('DROP TRIGGER IF EXISTS audit_trail_no_update');
       await db('audit_trail').where('seq', seq.c).update({ subjects: JSON.stringify([A]) });
@@ -176,6 +183,23 @@ function defineIndexSuite(store: StoreKind) {
     });
   });
 }
+
+describe("a record's hash", () => {
+  const row: Omit<AuditRow, 'hash'> = {
+    seq: 41, at: '2026-11-30T08:00:00.000Z', consumer_id: 'drc-approval', purpose: '并联审批', request_id: 'r-41', operation_name: 'Review',
+    operation_hash: 'ab'.repeat(32), subjects: JSON.stringify([A]), fields: JSON.stringify(['NaturalPerson.name']), outcome: 'COMPLETE', grants: null,
+    prev_hash: 'cd'.repeat(32),
+  };
+  it('is, for a record written before records named their grants, what it was then', () => {
+    // The content as hashed before migration 016, written out here rather than through chainHash.
+    const then = [row.seq, row.at, row.consumer_id, row.purpose, row.request_id, row.operation_name, row.operation_hash, row.subjects, row.fields, row.outcome, row.prev_hash];
+    expect(chainHash(row)).toBe(createHash('sha256').update(JSON.stringify(then)).digest('hex'));
+  });
+  it('covers the grants a record names', () => {
+    expect(chainHash({ ...row, grants: '[3]' })).not.toBe(chainHash({ ...row, grants: '[4]' }));
+    expect(chainHash({ ...row, grants: '[]' })).not.toBe(chainHash(row));
+  });
+});
 
 defineIndexSuite('sqlite');
 defineIndexSuite('mysql');

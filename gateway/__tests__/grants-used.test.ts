@@ -50,8 +50,9 @@ describe('the grants a read used', () => {
       await access.decide(renewed.id, { actor: 'dept-persons', approve: true, reason: '同意', masked: false, validUntil: '2026-06-30', now: '2026-05-03T08:00:00.000Z' });
       const second = (await access.grants({ consumerId: 'housing-permit' })).find((g) => g.id !== grant.id)!;
 
-      const read = (at: string, consumer = 'housing-permit') => ({ consumer, at, fields: ['NaturalPerson.householdAddress'] });
-      const none = { resource: 'persons.contact-details', grantId: null, approvedPurpose: null, grantedAt: null, masked: null };
+      // Records written before records named their grants (grants: null).
+      const read = (at: string, consumer = 'housing-permit') => ({ consumer, at, fields: ['NaturalPerson.householdAddress'], grants: null });
+      const none = { resource: 'persons.contact-details', grantId: null, approvedPurpose: null, grantedAt: null, masked: null, recorded: false };
       const used = await grantsUsed(db, catalog, [
         read('2026-03-01T09:00:00.000Z'),
         read('2026-04-01T09:00:00.000Z'),
@@ -59,17 +60,34 @@ describe('the grants a read used', () => {
         read('2026-06-30T23:00:00.000Z'),
         read('2026-07-01T09:00:00.000Z'),
         read('2026-04-01T09:00:00.000Z', 'market-portal'),
-        { consumer: 'housing-permit', at: '2026-04-01T09:00:00.000Z', fields: ['NaturalPerson.name'] },
+        { consumer: 'housing-permit', at: '2026-04-01T09:00:00.000Z', fields: ['NaturalPerson.name'], grants: null },
       ]);
       expect(used).toEqual([
         [none],
-        [{ resource: 'persons.contact-details', grantId: grant.id, approvedPurpose: '施工许可：联系建设单位法定代表人', grantedAt: '2026-03-02T08:00:00.000Z', masked: true }],
+        [{ resource: 'persons.contact-details', grantId: grant.id, approvedPurpose: '施工许可：联系建设单位法定代表人', grantedAt: '2026-03-02T08:00:00.000Z', masked: true, recorded: false }],
         [none],
-        [{ resource: 'persons.contact-details', grantId: second.id, approvedPurpose: '施工许可：第二期', grantedAt: '2026-05-03T08:00:00.000Z', masked: false }],
+        [{ resource: 'persons.contact-details', grantId: second.id, approvedPurpose: '施工许可：第二期', grantedAt: '2026-05-03T08:00:00.000Z', masked: false, recorded: false }],
         [none],
         [none],
         [],
       ]);
+    });
+
+    it('names the grants a record names, whatever the catalogue now says its items need', async () => {
+      const access = createAccessStore(db);
+      const applied = await access.apply('housing-permit', 'persons.contact-details', '施工许可：联系建设单位法定代表人', '2026-03-01T08:00:00.000Z');
+      await access.decide(applied.id, { actor: 'dept-persons', approve: true, reason: '同意', masked: true, validUntil: null, now: '2026-03-02T08:00:00.000Z' });
+      const [grant] = await access.grants({ consumerId: 'housing-permit' });
+      // Revoked since: the record still names the grant it was read under.
+      await access.revoke(grant.id, 'dept-persons', '用途已完成', '2026-05-01T08:00:00.000Z');
+      const named = { resource: 'persons.contact-details', grantId: grant.id, approvedPurpose: '施工许可：联系建设单位法定代表人', grantedAt: '2026-03-02T08:00:00.000Z', masked: true, recorded: true };
+      const used = await grantsUsed(db, catalog, [
+        // An item the catalogue no longer counts as the resource's: the record's word stands.
+        { consumer: 'housing-permit', at: '2026-04-01T09:00:00.000Z', fields: ['NaturalPerson.name'], grants: [grant.id] },
+        // A record that needed no grant, though the catalogue now says its item needs one.
+        { consumer: 'housing-permit', at: '2026-04-01T09:00:00.000Z', fields: ['NaturalPerson.householdAddress'], grants: [] },
+      ]);
+      expect(used).toEqual([[named], []]);
     });
   });
 });

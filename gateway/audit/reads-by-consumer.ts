@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { badUserInput } from '../../shared/errors';
 import { quoted } from '../../shared/text';
 import { usesMysql } from '../../shared/db';
-import { fieldsReadAtAll } from './record';
+import { fieldsReadAtAll, grantsReadAtAll } from './record';
 
 /** One record of a consumer's reads, as `auditTrail` shows it: what was read, not whose data. */
 export interface ConsumerRead {
@@ -17,8 +17,13 @@ export interface ConsumerRead {
   /** Every item the read took, over all its subjects. */
   fields: string[];
   outcome: string;
+  /** The grants its record names; null for a record written before they were kept. */
+  grants: number[] | null;
   cursor: string;
 }
+
+/** What a filter of reads looks at. */
+export type ReadItems = Pick<ConsumerRead, 'fields' | 'grants'>;
 
 export interface ConsumerReadsQuery {
   consumer: string;
@@ -28,7 +33,7 @@ export interface ConsumerReadsQuery {
   first: number;
   after?: string;
   /** Only the reads whose items pass (`auditTrail(resource:)`: those that took a conditional resource). */
-  keep?: (fields: readonly string[]) => boolean;
+  keep?: (read: ReadItems) => boolean;
   /** With `keep`: the most records one page reads before it answers with what it found. */
   scanLimit?: number;
 }
@@ -78,8 +83,8 @@ export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<
   // Without a filter, one statement of first + 1 rows; with one, chunks until the page is full or
   // the scan limit is reached.
   const chunk = q.keep ? Math.min(SCAN_CHUNK, scanLimit) : q.first + 1;
-  // Each kept record with its items, read from the record's JSON once.
-  const kept: { row: Record<string, any>; fields: string[] }[] = [];
+  // Each kept record with its items and grants, read from the record's JSON once.
+  const kept: { row: Record<string, any>; items: ReadItems }[] = [];
   let place = q.after ? placeOf(q.after) : undefined;
   let scanned = 0;
   let exhausted = false;
@@ -90,11 +95,11 @@ export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<
     for (const row of rows) {
       scanned += 1;
       place = { at: row.at, seq: Number(row.seq) };
-      const fields = fieldsReadAtAll(row.fields);
-      if ((!q.keep || q.keep(fields)) && kept.push({ row, fields }) > q.first) break;
+      const items = { fields: fieldsReadAtAll(row.fields), grants: grantsReadAtAll(row.grants) };
+      if ((!q.keep || q.keep(items)) && kept.push({ row, items }) > q.first) break;
     }
   }
-  const reads = kept.slice(0, q.first).map(({ row: r, fields }): ConsumerRead => ({
+  const reads = kept.slice(0, q.first).map(({ row: r, items }): ConsumerRead => ({
     seq: Number(r.seq),
     consumer: r.consumer_id,
     purpose: r.purpose,
@@ -102,7 +107,7 @@ export async function readsByConsumer(db: Knex, q: ConsumerReadsQuery): Promise<
     operationName: r.operation_name,
     requestId: r.request_id,
     subjectCount: (JSON.parse(r.subjects) as string[]).length,
-    fields,
+    ...items,
     outcome: r.outcome,
     cursor: cursorOf(r.at, Number(r.seq)),
   }));
@@ -122,7 +127,7 @@ function consumerRecords(db: Knex, q: ConsumerReadsQuery, place: { at: string; s
   // consumer_id alone): for a period long past, every record since. Forced, a page is one range.
   const trail: Knex.QueryBuilder = usesMysql(db) ? db.from(db.raw('?? FORCE INDEX (??)', ['audit_trail', 'audit_trail_consumer_at'])) : db('audit_trail');
   const query = trail
-    .select('seq', 'consumer_id', 'purpose', 'at', 'operation_name', 'request_id', 'subjects', 'fields', 'outcome')
+    .select('seq', 'consumer_id', 'purpose', 'at', 'operation_name', 'request_id', 'subjects', 'fields', 'outcome', 'grants')
     .where('consumer_id', q.consumer)
     // `at` is an ISO 8601 instant in UTC (ISO_INSTANT), so days bound it as text.
     .andWhere('at', '>=', q.from)

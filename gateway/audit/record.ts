@@ -13,6 +13,8 @@ export interface AuditEntry {
   fields: string[] | Record<string, string[]>;
   /** COMPLETE: everything asked was answered; PARTIAL: some fields were refused or failed. */
   outcome: 'COMPLETE' | 'PARTIAL';
+  /** The grants (ids) that allowed the conditional items read, as `fields` (`grantsRead`); none: it needed none. */
+  grants?: number[] | Record<string, number[]>;
 }
 
 export interface AuditRow {
@@ -26,6 +28,8 @@ export interface AuditRow {
   subjects: string;
   fields: string;
   outcome: string;
+  /** JSON list of grant ids (`[]`: none needed); null in records written before grants were kept (016). */
+  grants: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -46,9 +50,29 @@ export function chainHash(row: Omit<AuditRow, 'hash'>): string {
     row.fields,
     row.outcome,
     row.prev_hash,
+    // Left out where null, so that every record written before grants were kept hashes as it did.
+    ...(row.grants == null ? [] : [row.grants]),
   ];
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
+
+/** What a record keeps of each subject: one list when every subject has the same, else each subject's own. */
+type PerSubject<T> = T[] | Record<string, T[]>;
+
+function perSubject<T>(bySubject: ReadonlyMap<string, ReadonlySet<T>>, order: (a: T, b: T) => number): PerSubject<T> {
+  const lists = new Map([...bySubject].map(([subject, values]) => [subject, [...values].sort(order)]));
+  const [first] = lists.values();
+  const same = [...lists.values()].every((l) => l.length === first.length && l.every((f, i) => f === first[i]));
+  return same ? first ?? [] : Object.fromEntries(lists);
+}
+
+const about = <T>(kept: PerSubject<T>, subject: string): T[] => (Array.isArray(kept) ? kept : kept[subject] ?? []);
+
+const atAll = <T>(kept: PerSubject<T>, order: (a: T, b: T) => number): T[] =>
+  Array.isArray(kept) ? kept : [...new Set(Object.values(kept).flat())].sort(order);
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byNumber = (a: number, b: number) => a - b;
 
 /**
  * The fields read, as a record keeps them: one sorted list when every subject had the same fields
@@ -56,21 +80,23 @@ export function chainHash(row: Omit<AuditRow, 'hash'>): string {
  * and otherwise each subject's own, so that a person's access log never shows a field read about
  * someone else in the same request.
  */
-export function fieldsRead(bySubject: ReadonlyMap<string, ReadonlySet<string>>): string[] | Record<string, string[]> {
-  const lists = new Map([...bySubject].map(([subject, fields]) => [subject, [...fields].sort()]));
-  const [first] = lists.values();
-  const same = [...lists.values()].every((l) => l.length === first.length && l.every((f, i) => f === first[i]));
-  return same ? first ?? [] : Object.fromEntries(lists);
-}
+export const fieldsRead = (bySubject: ReadonlyMap<string, ReadonlySet<string>>) => perSubject(bySubject, byText);
 
 /** The fields a record says were read about `subject`: its own list, or the one list of the record. */
-export function fieldsReadAbout(stored: string, subject: string): string[] {
-  const fields = JSON.parse(stored) as string[] | Record<string, string[]>;
-  return Array.isArray(fields) ? fields : fields[subject] ?? [];
-}
+export const fieldsReadAbout = (stored: string, subject: string): string[] => about(JSON.parse(stored) as PerSubject<string>, subject);
 
 /** Every field a record says was read, about any of its subjects. */
-export function fieldsReadAtAll(stored: string): string[] {
-  const fields = JSON.parse(stored) as string[] | Record<string, string[]>;
-  return Array.isArray(fields) ? fields : [...new Set(Object.values(fields).flat())].sort();
-}
+export const fieldsReadAtAll = (stored: string): string[] => atAll(JSON.parse(stored) as PerSubject<string>, byText);
+
+/**
+ * The grants each subject's items were read under (ids), kept as the fields are: a person's access
+ * log names the grants behind what was read about them, not about someone else in the same answer.
+ */
+export const grantsRead = (bySubject: ReadonlyMap<string, ReadonlySet<number>>) => perSubject(bySubject, byNumber);
+
+/** The grants a record names for `subject`; null for a record written before grants were kept (016). */
+export const grantsReadAbout = (stored: string | null, subject: string): number[] | null =>
+  stored == null ? null : about(JSON.parse(stored) as PerSubject<number>, subject);
+
+/** Every grant a record names; null for a record written before grants were kept (016). */
+export const grantsReadAtAll = (stored: string | null): number[] | null => (stored == null ? null : atAll(JSON.parse(stored) as PerSubject<number>, byNumber));

@@ -172,6 +172,7 @@ function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
       subjects: JSON.stringify(e.subjects),
       fields: JSON.stringify(e.fields),
       outcome: e.outcome,
+      grants: JSON.stringify(e.grants ?? []),
       prev_hash: prev,
     };
     prev = chainHash(row);
@@ -205,7 +206,7 @@ function appendStatements(batch: ChainedBatch): Statement[] {
 }
 
 const TRAIL_COLUMNS: readonly (keyof AuditRow & string)[] = [
-  'seq', 'at', 'consumer_id', 'purpose', 'request_id', 'operation_name', 'operation_hash', 'subjects', 'fields', 'outcome', 'prev_hash', 'hash',
+  'seq', 'at', 'consumer_id', 'purpose', 'request_id', 'operation_name', 'operation_hash', 'subjects', 'fields', 'outcome', 'grants', 'prev_hash', 'hash',
 ];
 
 /** `INSERT INTO table (columns) VALUES (?, …), …`: one row of placeholders per row. */

@@ -13,5 +13,6 @@ import { auditSubjectsByRecord } from './012_audit_subjects_by_record';
 import { recordedOperationsDigitsBlanked } from './013_recorded_operations_digits_blanked';
 import { auditPurgeProofs } from './014_audit_purge_proofs';
 import { auditTrailByConsumer } from './015_audit_trail_by_consumer';
+import { auditGrants } from './016_audit_grants';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants];

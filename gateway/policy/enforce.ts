@@ -16,6 +16,8 @@ export interface Refusal {
 export interface Decision {
   refusals: Refusal[];
   masks: { visit: FieldVisit; kind: MaskKind }[];
+  /** Each conditional field allowed, with the ids of the grants that allowed it (for its audit record). */
+  grants: Map<FieldVisit, number[]>;
 }
 
 /** Aliases the gateway adds for itself and strips from the answer. */
@@ -52,13 +54,14 @@ export function conditionalResources(shape: OperationShape, rules: ShareRules): 
 export function decide(shape: OperationShape, rules: ShareRules, principal: Principal, purpose: string | undefined, grants: AccessGrant[]): Decision {
   const refusals: Refusal[] = [];
   const masks: Decision['masks'] = [];
+  const allowedBy: Decision['grants'] = new Map();
   if (principal.kind === 'CITIZEN') {
     for (const v of shape.fields) {
       if (v.path.length === 1 && v.fieldName !== 'accessLog') {
         refusals.push({ visit: v, message: `${v.fieldName} is not open to citizen tokens: a citizen reads only their own accessLog`, extensions: { code: 'FORBIDDEN' } });
       }
     }
-    return { refusals, masks };
+    return { refusals, masks, grants: allowedBy };
   }
   const granted = grantsByResource(grants);
   for (const v of shape.fields) {
@@ -81,11 +84,12 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
         message: `${share.coordinate} is conditionally shared: ${STATE_PURPOSE}`,
         extensions: { code: 'FORBIDDEN', resource: resources.join(','), missing: 'PURPOSE' },
       });
-    } else if (share.mask && satisfied.some((r) => granted.get(r)!.masked)) {
-      masks.push({ visit: v, kind: share.mask });
+    } else {
+      allowedBy.set(v, satisfied.map((r) => granted.get(r)!.id));
+      if (share.mask && satisfied.some((r) => granted.get(r)!.masked)) masks.push({ visit: v, kind: share.mask });
     }
   }
-  return { refusals, masks };
+  return { refusals, masks, grants: allowedBy };
 }
 
 /**

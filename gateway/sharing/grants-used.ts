@@ -8,8 +8,9 @@ import { grantsByResource } from './access';
  * Set beside the purpose the consumer stated for the read (X-Purpose), it lets an auditor, and the
  * person read, see whether data was used for what it was shared for.
  *
- * Worked out when the access log is read, from what is kept anyway (the record's fields and time,
- * the grants and applications, never deleted): the audit trail itself stays as it was written.
+ * A record names the grants that allowed its read (`016_audit_grants`), in its hash-chained content;
+ * for a record written before, they are worked out from what is kept anyway (the record's fields and
+ * time, the grants and applications, never deleted), by the catalogue as it now stands.
  */
 export interface GrantUsed {
   resource: string;
@@ -18,6 +19,8 @@ export interface GrantUsed {
   approvedPurpose: string | null;
   grantedAt: string | null;
   masked: boolean | null;
+  /** Named by the record itself, not worked out afterwards. */
+  recorded: boolean;
 }
 
 export interface AuditedRead {
@@ -25,6 +28,8 @@ export interface AuditedRead {
   at: string;
   /** As the record keeps them: `NaturalPerson.credit.entries.kind`, or a root field's name. */
   fields: readonly string[];
+  /** The grants the record names; null for a record written before they were kept. */
+  grants: readonly number[] | null;
 }
 
 /** The conditional resources a read's item paths needed, as the catalogue now stands. */
@@ -72,27 +77,39 @@ interface GrantRow {
 const inForceAt = (grant: GrantRow, at: string) =>
   grant.granted_at <= at && (!grant.revoked_at || grant.revoked_at > at) && (!grant.valid_until || grant.valid_until >= at.slice(0, 10));
 
-/** For each read, the grants it used: one query for the whole page, whatever its length. */
+const GRANT_COLUMNS = ['g.id', 'g.consumer_id', 'g.resource', 'g.masked', 'g.granted_at', 'g.valid_until', 'g.revoked_at', 'a.purpose'];
+
+const grantsWithPurpose = (db: Knex) => db('access_grants as g').leftJoin('access_applications as a', 'a.id', 'g.application_id').select(GRANT_COLUMNS);
+
+const readGrants = (rows: (GrantRow & { masked: number | boolean })[]): GrantRow[] => rows.map((g) => ({ ...g, masked: Boolean(g.masked) }));
+
+const used = (grant: GrantRow, recorded: boolean): GrantUsed =>
+  ({ resource: grant.resource, grantId: grant.id, approvedPurpose: grant.purpose, grantedAt: grant.granted_at, masked: grant.masked, recorded });
+
+/** For each read, the grants it used: at most two queries for the whole page, whatever its length. */
 export async function grantsUsed(db: Knex, catalog: Catalog, reads: readonly AuditedRead[]): Promise<GrantUsed[][]> {
+  const named = [...new Set(reads.flatMap((read) => read.grants ?? []))];
+  const byId = new Map(named.length ? readGrants(await grantsWithPurpose(db).whereIn('g.id', named)).map((g) => [Number(g.id), g]) : []);
+
+  const older = reads.filter((read) => read.grants === null);
   const neededBy = resourcesNeededBy(catalog);
-  const needed = reads.map((read) => neededBy(read.fields));
-  const resources = [...new Set(needed.flat())];
+  const needed = new Map(older.map((read) => [read, neededBy(read.fields)]));
+  const resources = [...new Set([...needed.values()].flat())];
   const grants: GrantRow[] = resources.length
-    ? await db('access_grants as g')
-        .leftJoin('access_applications as a', 'a.id', 'g.application_id')
-        .select('g.id', 'g.consumer_id', 'g.resource', 'g.masked', 'g.granted_at', 'g.valid_until', 'g.revoked_at', 'a.purpose')
-        .whereIn('g.consumer_id', [...new Set(reads.map((r) => r.consumer))])
+    ? readGrants(await grantsWithPurpose(db)
+        .whereIn('g.consumer_id', [...new Set(older.map((r) => r.consumer))])
         .whereIn('g.resource', resources)
-        .orderBy('g.granted_at', 'desc')
-        .then((rows: (GrantRow & { masked: number | boolean })[]) => rows.map((g) => ({ ...g, masked: Boolean(g.masked) })))
+        .orderBy('g.granted_at', 'desc'))
     : [];
-  return reads.map((read, i) =>
-    needed[i].map((resource) => {
+
+  return reads.map((read) => {
+    if (read.grants !== null) {
+      return read.grants.flatMap((id) => (byId.has(id) ? [used(byId.get(id)!, true)] : [])).sort((a, b) => a.resource.localeCompare(b.resource));
+    }
+    return needed.get(read)!.map((resource) => {
       // Where two were in force (a store from before approvals superseded), the one that decided.
       const grant = grantsByResource(grants.filter((g) => g.consumer_id === read.consumer && g.resource === resource && inForceAt(g, read.at))).get(resource);
-      return grant
-        ? { resource, grantId: grant.id, approvedPurpose: grant.purpose, grantedAt: grant.granted_at, masked: grant.masked }
-        : { resource, grantId: null, approvedPurpose: null, grantedAt: null, masked: null };
-    }),
-  );
+      return grant ? used(grant, false) : { resource, grantId: null, approvedPurpose: null, grantedAt: null, masked: null, recorded: false };
+    });
+  });
 }

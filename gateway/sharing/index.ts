@@ -17,10 +17,10 @@ import type { Catalog } from '../catalog/build';
 import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
 import type { SubjectIndex } from '../audit/subject-index';
-import { fieldsReadAbout } from '../audit/record';
+import { fieldsReadAbout, grantsReadAbout } from '../audit/record';
 import { STATE_PURPOSE } from '../purpose';
 import { grantsUsed, resourcesNeededBy } from './grants-used';
-import { readsByConsumer } from '../audit/reads-by-consumer';
+import { readsByConsumer, ReadItems } from '../audit/reads-by-consumer';
 
 export const SHARING_SUBGRAPH = 'sharing';
 
@@ -50,13 +50,19 @@ type Context = ReturnType<typeof createContext>;
 
 const isAuditor = (c: InternalCaller) => c.kind === 'SYSTEM' && c.roles.includes(ROLE.AUDITOR);
 
-/** Whether a read took items of `resource`, as `grantsUsed` tells it; a resource that is not conditional is refused by name. */
-function tookResource(catalog: Catalog | undefined, resource: string): (fields: readonly string[]) => boolean {
+/**
+ * Whether a read took items of `resource`, as `grantsUsed` tells it: by the grants its record names,
+ * or (a record written before they were kept) by its items and the catalogue. A resource that is not
+ * conditional is refused by name.
+ */
+async function tookResource(db: Knex, catalog: Catalog | undefined, consumer: string, resource: string): Promise<(read: ReadItems) => boolean> {
   if (!catalog) throw new GraphQLError('The catalogue is not available', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   const names = catalog.conditionalResources.map((r) => r.name);
   if (!names.includes(resource)) throw badUserInput(`${quoted(resource)} is not a conditional resource: one of ${names.join(', ')}`, { argument: 'resource' });
+  // The consumer's grants of it, ever: a record names a grant revoked since.
+  const grants = new Set((await db('access_grants').where({ consumer_id: consumer, resource }).pluck('id')).map(Number));
   const needed = resourcesNeededBy(catalog);
-  return (fields) => needed(fields).includes(resource);
+  return (read) => (read.grants ? read.grants.some((id) => grants.has(id)) : needed(read.fields).includes(resource));
 }
 const ownedResources = (ctx: Context) =>
   ctx.caller.roles.includes(ROLE.DEPARTMENT) ? ctx.rules.resources().filter((r) => r.owner === ctx.caller.department).map((r) => r.name) : [];
@@ -114,7 +120,7 @@ const resolvers = {
       await ctx.auditSubjects.catchUp();
       const q = ctx.db('audit_subjects as s')
         .join('audit_trail as t', 't.seq', 's.seq')
-        .select('t.seq', 't.consumer_id', 't.purpose', 't.at', 't.operation_name', 't.request_id', 't.fields', 't.outcome')
+        .select('t.seq', 't.consumer_id', 't.purpose', 't.at', 't.operation_name', 't.request_id', 't.fields', 't.outcome', 't.grants')
         .where('s.id_number', idNumber)
         .orderBy('s.seq', 'desc')
         .limit(first + 1);
@@ -123,7 +129,7 @@ const resolvers = {
       const consumers = new Map((await ctx.consumers.all()).map((c) => [c.id, c.name]));
       const reads = rows.slice(0, first).map((r: any) => ({
         seq: r.seq, consumer: r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
-        operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: r.outcome,
+        operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: r.outcome, grants: grantsReadAbout(r.grants, idNumber),
       }));
       const used = ctx.catalog ? await grantsUsed(ctx.db, ctx.catalog(), reads) : undefined;
       const edges = reads.map(({ seq, ...read }, i) => ({
@@ -140,7 +146,7 @@ const resolvers = {
       if (!consumers.has(args.consumer)) throw badUserInput(`there is no consumer ${quoted(args.consumer)}: one of ${[...consumers.keys()].join(', ')}`, { argument: 'consumer' });
       const catalog = ctx.catalog?.();
       const page = await readsByConsumer(ctx.db, {
-        ...args, first: args.first ?? 20, after: args.after ?? undefined, keep: args.resource == null ? undefined : tookResource(catalog, args.resource),
+        ...args, first: args.first ?? 20, after: args.after ?? undefined, keep: args.resource == null ? undefined : await tookResource(ctx.db, catalog, args.consumer, args.resource),
       });
       const used = catalog ? await grantsUsed(ctx.db, catalog, page.reads) : undefined;
       const edges = page.reads.map(({ cursor, ...read }, i) => ({

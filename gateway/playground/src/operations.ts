@@ -131,7 +131,7 @@ query AccessLog($idNumber: ID!) {
       node {
         consumer purpose at fields
         # 所依据的授权及其批准用途 · the grants used and the purposes they were approved for
-        grantsUsed { resource approvedPurpose }
+        grantsUsed { resource approvedPurpose recorded }
       }
     }
   }
@@ -153,7 +153,7 @@ query AuditTrail($consumer: ID!, $from: Date!, $to: Date!, $resource: ID) {
         at purpose operationName fields outcome
         # 涉及人数，不列姓名 · how many persons, not who (accessLog says, per person)
         subjectCount
-        grantsUsed { resource approvedPurpose }
+        grantsUsed { resource approvedPurpose recorded }
       }
     }
     pageInfo { hasNextPage endCursor }
