@@ -24,6 +24,9 @@ import { createPersonStore } from '../subgraphs/persons/store';
 import { projectImport } from '../subgraphs/projects/import';
 import { createProjectStore } from '../subgraphs/projects/store';
 import { describeWithStore, StoreKind } from './support/stack';
+import { graphql } from 'graphql';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { readSchema } from '../shared/subgraph-server';
 
 /**
  * `npm run import`: each department loads a CSV or JSONL file into its own store, all or nothing,
@@ -849,6 +852,23 @@ function defineImportSuite(store: StoreKind) {
             parcel('350102001001GB90004W00000000', square(cell.west + 0.01, cell.south + 0.01)),
           ].join('\n')));
           expect(rejections(parcels)).toEqual([[2, expect.stringMatching(/outside county 350102's boundary as this store holds it \(loaded from fujian\.geojson \(2026-12-04\)\)$/)]]);
+        });
+
+        it("answers a county's new boundary and its source alike at once, though the register of divisions is kept a minute", async () => {
+          const db = await geoWithDivisions();
+          const schema = buildSubgraphSchema({ typeDefs: readSchema(departments.geo), resolvers: departments.geo.resolvers });
+          const caller = { consumer: 'drc-approval', kind: 'SYSTEM' as const, roles: [] };
+          const ask = async () => {
+            const answer = await graphql({ schema, source: '{ administrativeDivision(code: "350102") { name boundarySource boundary } }', contextValue: departments.geo.createContext(db, caller) });
+            expect(answer.errors).toBeUndefined();
+            return answer.data!.administrativeDivision as { name: string; boundarySource: string; boundary: unknown };
+          };
+          // The register is read (and kept) with the grid cell as the boundary.
+          expect(await ask()).toMatchObject({ name: '鼓楼区', boundarySource: 'seed: synthetic grid cell' });
+          await load(db, 'fujian.geojson', collection(feature({ code: '350102' }, gulou)));
+          const after = await ask();
+          expect(after.boundarySource).toBe('fujian.geojson (2026-12-04)');
+          expect(typeof after.boundary === 'string' ? JSON.parse(after.boundary) : after.boundary).toEqual(gulou);
         });
 
         it('judges the parcels already stored against the new boundary, and reports those it leaves outside without removing them', async () => {

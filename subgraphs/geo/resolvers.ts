@@ -19,6 +19,7 @@ export function createContext(db: Knex) {
   return {
     store,
     boundaries: rowLoader(store.boundariesByCodes, (b) => b.code),
+    boundarySources: rowLoader(store.boundarySourcesByCodes, (b) => b.code),
     boundariesServed: 0,
     divisions: rowLoader(store.divisionsByCodes, (d) => d.code),
     childrenOf: groupLoader(store.divisionsByParents, (d) => d.parentCode ?? ''),
@@ -56,6 +57,9 @@ export const resolvers = {
       }
       return (await ctx.boundaries.load(d.code))?.boundary ?? null;
     },
+    // A county found by divisionAt carries its source as just read; one from the register, fresh.
+    boundarySource: async (d: AdministrativeDivision, _: unknown, { boundarySources }: Context) =>
+      d.level === 'COUNTY' && d.boundary === undefined ? (await boundarySources.load(d.code))?.boundarySource ?? null : d.boundarySource,
     fullName: async (d: AdministrativeDivision, _: unknown, { divisions }: Context) => {
       let name = d.name;
       for (let up = d.parentCode; up; ) {

@@ -105,15 +105,23 @@ export function createGeoStore(db: Knex) {
     boundariesByCodes: (codes: readonly string[]): Promise<{ code: string; boundary: string }[]> =>
       db('administrative_divisions').select('code', 'boundary').whereIn('code', codes).whereNotNull('boundary'),
 
+    /**
+     * Where counties' boundaries now come from, read fresh as `boundariesByCodes` reads the
+     * boundaries: from the minute-old register, a county just loaded would show its new outline
+     * beside the grid cell's source.
+     */
+    boundarySourcesByCodes: (codes: readonly string[]): Promise<{ code: string; boundarySource: string | null }[]> =>
+      db('administrative_divisions').select('code', { boundarySource: 'boundary_source' }).whereIn('code', codes),
+
     parcelsByCodes: (codes: readonly string[]): Promise<LandParcel[]> =>
       db('land_parcels').select(PARCEL_COLUMNS).whereIn('parcel_code', codes),
 
     /**
      * The county containing the point: bounding boxes in SQL, then the exact polygon test, one
      * candidate at a time (each parse of a surveyed boundary costs milliseconds). Surveyed
-     * boundaries are tried before the seed's grid cells: while only some counties are loaded, the
-     * grid still covers the whole province, and a point of a surveyed county also lies in some
-     * other county's cell.
+     * boundaries are tried before the seed's grid cells: while only some counties are loaded, a
+     * point of a surveyed county also lies in some other county's cell. A loaded county's own cell
+     * is gone: a point there that no surveyed boundary covers is in no county.
      */
     async countyAt(longitude: number, latitude: number): Promise<AdministrativeDivision | null> {
       const candidates: AdministrativeDivision[] = await db('administrative_divisions')
