@@ -81,7 +81,7 @@ export type ImportOutcome =
   | { kind: 'partial'; rejectedFile: string }
   /** Bad rows, so nothing loaded. */
   | { kind: 'rejected' }
-  /** The file itself cannot be loaded (format, header, missing): nothing loaded. */
+  /** The file itself cannot be loaded (format, header, missing), or its rejected rows cannot be listed: nothing loaded. */
   | { kind: 'refused'; reason: string }
   /** The store failed part-way: the transaction was rolled back, nothing loaded. */
   | { kind: 'failed'; reason: string };
@@ -198,7 +198,11 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     else if (options.skipInvalid) fs.rmSync(rejectedFile, { force: true });
   } catch (error) {
     await trx.rollback();
-    return report({ kind: 'failed', reason: (error as Error).message }, read, 0, rejected, unchanged);
+    const { code, message } = error as NodeJS.ErrnoException;
+    return report({
+      kind: 'refused',
+      reason: `the list of rejected rows cannot be written to ${rejectedFile} (${code ?? message}), and no row loads without it: nothing was loaded. Make the path writable (or remove what is there), then load again`,
+    }, read, 0, rejected, unchanged);
   }
   try {
     await trx.commit();

@@ -242,6 +242,19 @@ function defineImportSuite(store: StoreKind) {
         expect(fs.existsSync(`${source}.rejected.jsonl`)).toBe(false);
       });
 
+      it('with skipInvalid loads nothing where the list of rejected rows cannot be written, and says so (not that the store failed)', async () => {
+        const db = await freshStore('persons');
+        const blocked = file('blocked.csv', fs.readFileSync(path.join(FIXTURES, 'persons-with-errors.csv')));
+        fs.mkdirSync(`${blocked}.rejected.jsonl`);
+        const refused = await importFile(db, naturalPersonImport, blocked, { skipInvalid: true });
+        expect(refused).toMatchObject({
+          outcome: { kind: 'refused', reason: expect.stringMatching(/^the list of rejected rows cannot be written to .*blocked\.csv\.rejected\.jsonl \(EISDIR\), and no row loads without it: nothing was loaded/) },
+          loaded: 0,
+        });
+        expect(describeReport(refused).at(-1)).toMatch(/^Nothing loaded: the list of rejected rows cannot be written/);
+        expect(await table(db, 'natural_persons', 'id_number')).toEqual([]);
+      });
+
       it('with dryRun does everything a load does and changes nothing: what would load, what would be rejected, the exit code a load would have', async () => {
         const db = await freshStore('persons');
         const source = file('persons-with-errors.csv');
