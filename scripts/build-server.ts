@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { PROJECT_ROOT } from '../shared/project-root';
+import { takesNoArguments } from './cli-options';
 
 /** Where the compiled server goes (gitignored): `dist/gateway/server.js` for `gateway/server.ts`. */
 export const SERVER_BUILD = path.join(PROJECT_ROOT, 'dist');
@@ -87,4 +88,7 @@ export function compiledEntry(entry: string): string {
 }
 
 // `npm run build`: compile once, for a process started by hand (README, "Running one department's subgraph").
-if (require.main === module) console.log(`compiled the server into ${buildServer()}`);
+if (require.main === module) {
+  takesNoArguments('build', 'Compiles the server (gateway, subgraphs, scripts) into dist/, for a process started by hand; npm start compiles it itself.');
+  console.log(`compiled the server into ${buildServer()}`);
+}

@@ -5,6 +5,7 @@ import { startGateway } from '../gateway/server';
 import { gatewayWorkers, startClusterPrimary } from '../gateway/cluster';
 import { prepareGateway } from '../gateway/prepare';
 import { stopOnSignals } from './signals';
+import { takesNoArguments } from './cli-options';
 
 /** Longer than a worker's own stop deadline, so the primary outlives its workers' drain. */
 const PRIMARY_STOP_DEADLINE_MS = 25_000;
@@ -15,6 +16,7 @@ const PRIMARY_STOP_DEADLINE_MS = 25_000;
  * once, then forks that many gateway workers sharing the port.
  */
 async function main() {
+  takesNoArguments('gateway', 'The gateway alone, for when the five departments already run (npm start runs them and it). ONESOURCE_GATEWAY_WORKERS > 1 forks that many workers sharing the port.');
   const config = readConfig();
   const logger = createLogger('gateway', config.logLevel);
   if (cluster.isPrimary) {

@@ -15,6 +15,7 @@ const program = new Command('report')
   .option('--year <yyyy>', 'the calendar year (UTC)', wholeNumber({ min: 2000, max: 9999, accepts: 'a year like 2026, from 2000 to 9999' }), new Date().getUTCFullYear())
   .option('--unused-days <n>', 'a field or resource unused this many days (up to the end of the year, or today) is a zombie candidate', wholeNumber({ min: 1, of: 'days' }), 90)
   .option('--json', 'print the figures as JSON')
+  .addHelpText('after', '\nExit code: 0 printed, 1 the figures could not be made (no gateway store in ONESOURCE_DATA_DIR, or the store failed; nothing is created).')
   .parse();
 
 async function main() {

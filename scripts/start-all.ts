@@ -8,12 +8,14 @@ import { canListen, supervise, Supervised, waitUntilAnswering } from './processe
 import { seedDepartments } from './seeding';
 import { ensurePlaygroundBuilt } from './build-playground';
 import { stopOnSignals } from './signals';
+import { takesNoArguments } from './cli-options';
 
 /**
  * `npm start`: seeds any empty store (not in production: ONESOURCE_SEED_EMPTY_STORES), starts the five departments' subgraphs as separate
  * processes and then the gateway, restarts whichever crashes, and stops them all on Ctrl-C.
  */
 async function main() {
+  takesNoArguments('start', 'Seeds any empty store, starts the five departments\' subgraphs and the gateway, restarts whichever crashes, and stops them all on Ctrl-C.');
   const config = readConfig();
   const logger = createLogger('start', config.logLevel);
   // Another OneSource (or anything else) on these ports would answer the start-up checks in place

@@ -20,10 +20,10 @@ function lifetime(value: string): string {
 
 /** `npm run token -- <consumerId>`: a bearer token from the development identity provider. */
 const program = new Command('token')
-  .description('Print a development bearer token for a seeded consumer, or for a citizen (--citizen).')
-  .argument('[consumerId]', `one of: ${SEED_CONSUMERS.map((c) => c.id).join(', ')}`)
+  .description('Print a development bearer token for a registered consumer, or for a citizen (--citizen).')
+  .argument('[consumerId]', `a consumer in the gateway's registry: the seeded ones are ${SEED_CONSUMERS.map((c) => c.id).join(', ')}; one added with npm run consumers works too`)
   .option('--citizen <idNumber>', 'a citizen token whose subject is this person (reads only their own access log)')
-  .option('--lifetime <duration>', 'token lifetime, e.g. 15m, 1h, 7d', lifetime, '1h')
+  .option('--lifetime <duration>', 'token lifetime: a number and a unit (s, m, h, d, w, y), e.g. 15m, 1h, 7d', lifetime, '1h')
   .parse();
 
 async function main() {

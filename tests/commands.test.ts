@@ -261,6 +261,19 @@ describe('npm run consistency, check and token: bad values are named before anyt
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
 
+  it('gateway, start and build answer --help and refuse what they do not take, without starting or building anything', async () => {
+    for (const script of ['gateway.ts', 'start-all.ts', 'build-server.ts']) {
+      const help = await runScript(script, ['--help'], dataDir);
+      expect([script, help.code]).toEqual([script, 0]);
+      expect(help.stdout).toContain('ONESOURCE_* environment variables');
+      const bogus = await runScript(script, ['--bogus'], dataDir);
+      expect([script, bogus.code]).toEqual([script, 2]);
+      expect(bogus.stderr).toContain("unknown option '--bogus'");
+    }
+    // The gateway made no store and no key.
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
   it('token names --lifetime and the durations it accepts', async () => {
     for (const lifetime of ['abc', '0h', '-1h', '3600']) {
       const outcome = await runScript('token.ts', ['drc-approval', '--lifetime', lifetime], dataDir);

@@ -1001,6 +1001,8 @@ function defineImportSuite(store: StoreKind) {
             feature({ XZQDM: '350105', XZQMC: '鼓楼区' }, gulou),
             feature({ code: '350111' }, null),
             feature({ code: '350112' }, { type: 'Polygon', coordinates: [ring(119.3, 26.08, 0.04, 50_000)] }),
+            // Latitude first: past 90, so not a position at all.
+            feature({ code: '350121' }, { type: 'Polygon', coordinates: [ring(26.08, 119.3, 0.01, 20)] }),
           ));
           expect(report.outcome).toEqual({ kind: 'rejected' });
           expect(report.rejected.map((r) => [r.feature, r.code, r.reasons.join('; ')])).toEqual([
@@ -1013,6 +1015,7 @@ function defineImportSuite(store: StoreKind) {
             [8, '350105', expect.stringMatching(/^the file names 350105 "鼓楼区", GB\/T 2260 names it "马尾区": is the code the right one\?/)],
             [9, '350111', "geometry is null (a feature without a place): give the county's boundary, or leave the feature out (the county keeps the one it has)"],
             [10, '350112', expect.stringMatching(/^geometry is \d+ bytes as stored, more than the 1000000 a boundary may take: simplify the outline/)],
+            [11, '350121', expect.stringMatching(/geometry has a position outside longitude\/latitude: \[26\.\d+,119\.\d+\]: longitude first, then latitude, in degrees \(CGCS2000\)$/)],
           ]);
           expect(await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code')).toEqual(before);
         });

@@ -20,7 +20,10 @@ export function checkGeometry(value: unknown): { ok: true; geometry: AreaGeometr
         if (!Array.isArray(p) || p.length < 2 || !p.every((x) => typeof x === 'number' && Number.isFinite(x))) {
           return bad(`has a position that is not [longitude, latitude]: ${JSON.stringify(p)}`);
         }
-        if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) return bad(`has a position outside longitude/latitude: ${JSON.stringify(p)}`);
+        if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) {
+          // A latitude past 90 is nearly always a longitude written second (or metres of a projected system).
+          return bad(`has a position outside longitude/latitude: ${JSON.stringify(p)}: longitude first, then latitude, in degrees (CGCS2000)`);
+        }
       }
       const [first, last] = [ring[0], ring[ring.length - 1]] as Position[];
       if (first[0] !== last[0] || first[1] !== last[1]) return bad('has a ring that does not end where it begins');
