@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { Presets, SingleBar } from 'cli-progress';
@@ -136,6 +137,18 @@ export function fileFormat(file: string): FileFormat | undefined {
 
 export const rejectedFileOf = (file: string) => `${file}.rejected.jsonl`;
 
+/** Why `file` could not be written (an errno code), found without writing it: a dry run's word for a load's failure. */
+function cannotWrite(file: string): string | undefined {
+  try {
+    if (!fs.existsSync(file)) fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    else if (fs.statSync(file).isDirectory()) return 'EISDIR';
+    else fs.accessSync(file, fs.constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'EACCES';
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The load
 
@@ -187,8 +200,15 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     return report({ kind: 'rejected' }, read, 0, rejected, unchanged);
   }
   const rejectedFile = rejectedFileOf(file);
+  const unlisted = (code: string): ImportOutcome => ({
+    kind: 'refused',
+    reason: `the list of rejected rows cannot be written to ${rejectedFile} (${code}), and no row loads without it: nothing was loaded. Make the path writable (or remove what is there), then load again`,
+  });
   if (options.dryRun) {
     await trx.rollback();
+    // Said as the load would say it, without writing the list.
+    const unwritable = rejected.length ? cannotWrite(rejectedFile) : undefined;
+    if (unwritable) return report(unlisted(unwritable), read, 0, rejected, unchanged);
     return report(rejected.length ? { kind: 'partial', rejectedFile } : { kind: 'complete' }, read, loaded, rejected, unchanged);
   }
   try {
@@ -199,10 +219,7 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
   } catch (error) {
     await trx.rollback();
     const { code, message } = error as NodeJS.ErrnoException;
-    return report({
-      kind: 'refused',
-      reason: `the list of rejected rows cannot be written to ${rejectedFile} (${code ?? message}), and no row loads without it: nothing was loaded. Make the path writable (or remove what is there), then load again`,
-    }, read, 0, rejected, unchanged);
+    return report(unlisted(code ?? message), read, 0, rejected, unchanged);
   }
   try {
     await trx.commit();

@@ -253,6 +253,13 @@ function defineImportSuite(store: StoreKind) {
         });
         expect(describeReport(refused).at(-1)).toMatch(/^Nothing loaded: the list of rejected rows cannot be written/);
         expect(await table(db, 'natural_persons', 'id_number')).toEqual([]);
+        // A dry run says what the load would, and writes nothing.
+        const trial = await importFile(db, naturalPersonImport, blocked, { skipInvalid: true, dryRun: true });
+        expect(trial.outcome).toEqual(refused.outcome);
+        expect(describeReport(trial).at(-1)).toMatch(/^Dry run: a load would load nothing: the list of rejected rows cannot be written/);
+        fs.rmdirSync(`${blocked}.rejected.jsonl`);
+        expect((await importFile(db, naturalPersonImport, blocked, { skipInvalid: true, dryRun: true })).outcome.kind).toBe('partial');
+        expect(fs.existsSync(`${blocked}.rejected.jsonl`)).toBe(false);
       });
 
       it('with dryRun does everything a load does and changes nothing: what would load, what would be rejected, the exit code a load would have', async () => {
