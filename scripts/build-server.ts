@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { PROJECT_ROOT } from '../shared/project-root';
-import { takesNoArguments } from './cli-options';
+import { takesNoArguments } from './takes-no-arguments';
 
 /** Where the compiled server goes (gitignored): `dist/gateway/server.js` for `gateway/server.ts`. */
 export const SERVER_BUILD = path.join(PROJECT_ROOT, 'dist');

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import type { Knex } from 'knex';
 import type { Config } from '../shared/config';
 import { storeExists, storeLocation } from '../shared/db';
@@ -23,20 +23,6 @@ export function wholeNumber({ min = 0, max, of, accepts: described }: { min?: nu
     if (!Number.isSafeInteger(parsed) || parsed < min || (max !== undefined && parsed > max)) throw new InvalidArgumentError(accepts);
     return parsed;
   };
-}
-
-/**
- * For a command that takes no arguments (its settings are ONESOURCE_* variables): `--help` says what
- * it does and exits, and an argument it does not take is refused (exit 2) instead of ignored, so
- * `npm run gateway -- --help` does not start a gateway.
- */
-export function takesNoArguments(name: string, description: string): void {
-  new Command(name)
-    .description(description)
-    .addHelpText('after', '\nIts settings are ONESOURCE_* environment variables (README, "Settings").')
-    .showHelpAfterError()
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
-    .parse();
 }
 
 /** Thrown when the gateway's store is not there: nothing was created. */

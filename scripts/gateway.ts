@@ -5,7 +5,7 @@ import { startGateway } from '../gateway/server';
 import { gatewayWorkers, startClusterPrimary } from '../gateway/cluster';
 import { prepareGateway } from '../gateway/prepare';
 import { stopOnSignals } from './signals';
-import { takesNoArguments } from './cli-options';
+import { takesNoArguments } from './takes-no-arguments';
 
 /** Longer than a worker's own stop deadline, so the primary outlives its workers' drain. */
 const PRIMARY_STOP_DEADLINE_MS = 25_000;

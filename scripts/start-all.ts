@@ -8,7 +8,7 @@ import { canListen, supervise, Supervised, waitUntilAnswering } from './processe
 import { seedDepartments } from './seeding';
 import { ensurePlaygroundBuilt } from './build-playground';
 import { stopOnSignals } from './signals';
-import { takesNoArguments } from './cli-options';
+import { takesNoArguments } from './takes-no-arguments';
 
 /**
  * `npm start`: seeds any empty store (not in production: ONESOURCE_SEED_EMPTY_STORES), starts the five departments' subgraphs as separate

@@ -974,7 +974,7 @@ function defineImportSuite(store: StoreKind) {
             expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 1, parcels: { kind: 'not judged', reason: expect.stringMatching(/land_parcels/) } });
             expect(await db('administrative_divisions').where('code', '350102').first('boundary_source')).toEqual({ boundary_source: 'fujian.geojson (2026-12-04)' });
             expect(describeBoundaryReport(report)).toEqual([expect.stringMatching(
-              /^Loaded the boundaries of 1 county from .*fujian\.geojson\. divisionAt and later parcel loads use them; the parcels already stored in them could not be judged against it \(.*land_parcels.*\): run the command again to judge them$/,
+              /^Loaded the boundaries of 1 county from .*fujian\.geojson\. divisionAt and later parcel loads use them; the parcels already stored in them could not be judged against it \(.*land_parcels.*\): once the store answers again, run the command again to judge them$/,
             )]);
           } finally {
             await db.schema.renameTable('land_parcels_elsewhere', 'land_parcels');

@@ -530,6 +530,13 @@ function defineSharingSuite(store: StoreKind) {
         expect(credit.data.auditTrail.edges.map((e: any) => e.node.requestId)).toContain('req-res-credit');
         expect(credit.data.auditTrail.edges.map((e: any) => e.node.requestId)).not.toContain('req-res-address');
 
+        // A resource gone from the catalogue is still one the trail can be searched by, while grants name it.
+        await gatewayDb('access_grants').insert({ consumer_id: 'drc-approval', resource: 'persons.retired-item', masked: false, granted_at: '2026-01-05T08:00:00.000Z' });
+        const retired = await stack.query(TRAIL, { resource: 'persons.retired-item' }, auditor);
+        expect(retired.errors).toBeUndefined();
+        expect(retired.data.auditTrail.edges).toEqual([]);
+        await gatewayDb('access_grants').where('resource', 'persons.retired-item').delete();
+
         const unknown = await stack.query(TRAIL, { resource: 'persons.everything' }, auditor);
         expect(unknown.errors?.[0]).toMatchObject({
           message: expect.stringMatching(/^"persons\.everything" is not a conditional resource: one of .*persons\.contact-details/),

@@ -48,9 +48,12 @@ function defineRetentionSuite(store: StoreKind) {
       config = readConfig(env);
       await dropStore(config, 'gateway');
       db = await openGatewayStore(config);
-      // Three records four years old, then two of today.
+      // Three records four years old, then two of today. The third, where a purge cuts, read B and
+      // 3,000 others under grants that differ: larger than MySQL's TEXT, as the purge keeps it.
+      const many = Array.from({ length: 3_000 }, (_, i) => `3501021990${String(10_000_000 + i).slice(1)}`);
+      const large = { ...entry([B, ...many], FOUR_YEARS_AGO), grants: Object.fromEntries([B, ...many].map((id, i) => [id, i ? [7] : []])) };
       const trail = new AuditTrail(db, logger);
-      for (const e of [entry([A], FOUR_YEARS_AGO), entry([A, B], FOUR_YEARS_AGO), entry([B], FOUR_YEARS_AGO), entry([A]), entry([B])]) await trail.record(e);
+      for (const e of [entry([A], FOUR_YEARS_AGO), entry([A, B], FOUR_YEARS_AGO), large, entry([A]), entry([B])]) await trail.record(e);
       await trail.close();
       await new SubjectIndex(db, logger).catchUp();
     });
@@ -65,6 +68,7 @@ function defineRetentionSuite(store: StoreKind) {
       expect(before).toMatchObject({ records: 5, problem: null, from: 1, head: { seq: 5 } });
 
       expect(await purgeExpiredRecords(db)).toEqual({ removed: 3, through: 3 });
+      expect((await db('audit_purges').whereNotNull('through_record').first('through_record')).through_record.length).toBeGreaterThan(65_535);
       expect(await db('audit_trail').pluck('seq').then((s) => s.map(Number))).toEqual([4, 5]);
       expect(await db('audit_subjects').whereIn('seq', [1, 2, 3]).count({ n: '*' }).first().then((r) => Number(r!.n))).toBe(0);
       const after = await verifyAuditTrail(db);

@@ -122,7 +122,9 @@ function defineTrailSuite(store: StoreKind) {
       const trail = new AuditTrail(db, logger);
       const before = Number((await db('audit_chain').first()).last_seq);
       const many = Array.from({ length: 5_000 }, (_, i) => `3501021990${String(10_000_000 + i).slice(1)}`);
-      const long = { ...entry(many), operationName: `Q${'x'.repeat(299)}` };
+      // Each person's own grants (the last read under none): more than MySQL's TEXT holds.
+      const grants = Object.fromEntries(many.map((id, i) => [id, i === many.length - 1 ? [] : [12_345]]));
+      const long = { ...entry(many), operationName: `Q${'x'.repeat(299)}`, grants };
       const ordinary = entry([SUBJECT]);
       await Promise.all([trail.record(long), trail.record(ordinary)]);
       await trail.close();
@@ -130,6 +132,8 @@ function defineTrailSuite(store: StoreKind) {
       expect(await verifyAuditChain(db)).toMatchObject({ records: before + 2, problem: null });
       const kept = await db('audit_trail').where('request_id', long.requestId).first();
       expect(JSON.parse(kept.subjects)).toHaveLength(5_000);
+      expect(kept.grants.length).toBeGreaterThan(65_535);
+      expect(JSON.parse(kept.grants)).toEqual(grants);
       expect(kept.operation_name).toBe(long.operationName.slice(0, 100));
       expect(await db('audit_trail').where('request_id', ordinary.requestId).first()).toBeDefined();
     });

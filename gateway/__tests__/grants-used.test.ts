@@ -88,6 +88,9 @@ describe('the grants a read used', () => {
         { consumer: 'housing-permit', at: '2026-04-01T09:00:00.000Z', fields: ['NaturalPerson.householdAddress'], grants: [] },
       ]);
       expect(used).toEqual([[named], []]);
+      // Without the catalogue, a record's own grants still answer; an older record's are not known.
+      const older = { consumer: 'housing-permit', at: '2026-04-01T09:00:00.000Z', fields: ['NaturalPerson.householdAddress'], grants: null };
+      expect(await grantsUsed(db, undefined, [{ ...older, grants: [grant.id] }, older])).toEqual([[named], null]);
     });
   });
 });

@@ -14,5 +14,6 @@ import { recordedOperationsDigitsBlanked } from './013_recorded_operations_digit
 import { auditPurgeProofs } from './014_audit_purge_proofs';
 import { auditTrailByConsumer } from './015_audit_trail_by_consumer';
 import { auditGrants } from './016_audit_grants';
+import { auditPurgeProofUnbounded } from './017_audit_purge_proof_unbounded';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded];

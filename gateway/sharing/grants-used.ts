@@ -86,13 +86,16 @@ const readGrants = (rows: (GrantRow & { masked: number | boolean })[]): GrantRow
 const used = (grant: GrantRow, recorded: boolean): GrantUsed =>
   ({ resource: grant.resource, grantId: grant.id, approvedPurpose: grant.purpose, grantedAt: grant.granted_at, masked: grant.masked, recorded });
 
-/** For each read, the grants it used: at most two queries for the whole page, whatever its length. */
-export async function grantsUsed(db: Knex, catalog: Catalog, reads: readonly AuditedRead[]): Promise<GrantUsed[][]> {
+/**
+ * For each read, the grants it used: at most two queries for the whole page, whatever its length.
+ * Without the catalogue, a record from before records named their grants gets null (not known).
+ */
+export async function grantsUsed(db: Knex, catalog: Catalog | undefined, reads: readonly AuditedRead[]): Promise<(GrantUsed[] | null)[]> {
   const named = [...new Set(reads.flatMap((read) => read.grants ?? []))];
   const byId = new Map(named.length ? readGrants(await grantsWithPurpose(db).whereIn('g.id', named)).map((g) => [Number(g.id), g]) : []);
 
-  const older = reads.filter((read) => read.grants === null);
-  const neededBy = resourcesNeededBy(catalog);
+  const older = catalog ? reads.filter((read) => read.grants === null) : [];
+  const neededBy = catalog ? resourcesNeededBy(catalog) : () => [];
   const needed = new Map(older.map((read) => [read, neededBy(read.fields)]));
   const resources = [...new Set([...needed.values()].flat())];
   const grants: GrantRow[] = resources.length
@@ -106,7 +109,9 @@ export async function grantsUsed(db: Knex, catalog: Catalog, reads: readonly Aud
     if (read.grants !== null) {
       return read.grants.flatMap((id) => (byId.has(id) ? [used(byId.get(id)!, true)] : [])).sort((a, b) => a.resource.localeCompare(b.resource));
     }
-    return needed.get(read)!.map((resource) => {
+    const resources = needed.get(read);
+    if (!resources) return null;
+    return resources.map((resource) => {
       // Where two were in force (a store from before approvals superseded), the one that decided.
       const grant = grantsByResource(grants.filter((g) => g.consumer_id === read.consumer && g.resource === resource && inForceAt(g, read.at))).get(resource);
       return grant ? used(grant, false) : { resource, grantId: null, approvedPurpose: null, grantedAt: null, masked: null, recorded: false };

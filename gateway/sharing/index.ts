@@ -52,17 +52,18 @@ const isAuditor = (c: InternalCaller) => c.kind === 'SYSTEM' && c.roles.includes
 
 /**
  * Whether a read took items of `resource`, as `grantsUsed` tells it: by the grants its record names,
- * or (a record written before they were kept) by its items and the catalogue. A resource that is not
- * conditional is refused by name.
+ * or (a record written before they were kept) by its items and the catalogue. A resource neither the
+ * catalogue lists as conditional nor any grant names is refused by name.
  */
 async function tookResource(db: Knex, catalog: Catalog | undefined, consumer: string, resource: string): Promise<(read: ReadItems) => boolean> {
-  if (!catalog) throw new GraphQLError('The catalogue is not available', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-  const names = catalog.conditionalResources.map((r) => r.name);
-  if (!names.includes(resource)) throw badUserInput(`${quoted(resource)} is not a conditional resource: one of ${names.join(', ')}`, { argument: 'resource' });
-  // The consumer's grants of it, ever: a record names a grant revoked since.
+  // The consumer's grants of it, ever: a record names a grant revoked since, or of a resource gone from the catalogue.
   const grants = new Set((await db('access_grants').where({ consumer_id: consumer, resource }).pluck('id')).map(Number));
-  const needed = resourcesNeededBy(catalog);
-  return (read) => (read.grants ? read.grants.some((id) => grants.has(id)) : needed(read.fields).includes(resource));
+  const conditional = catalog?.conditionalResources.map((r) => r.name) ?? [];
+  if (!conditional.includes(resource) && !(await db('access_grants').where({ resource }).first('id'))) {
+    throw badUserInput(`${quoted(resource)} is not a conditional resource${conditional.length ? `: one of ${conditional.join(', ')}` : ''}`, { argument: 'resource' });
+  }
+  const needed = catalog ? resourcesNeededBy(catalog) : undefined;
+  return (read) => (read.grants ? read.grants.some((id) => grants.has(id)) : needed?.(read.fields).includes(resource) ?? false);
 }
 const ownedResources = (ctx: Context) =>
   ctx.caller.roles.includes(ROLE.DEPARTMENT) ? ctx.rules.resources().filter((r) => r.owner === ctx.caller.department).map((r) => r.name) : [];
@@ -131,10 +132,10 @@ const resolvers = {
         seq: r.seq, consumer: r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
         operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: r.outcome, grants: grantsReadAbout(r.grants, idNumber),
       }));
-      const used = ctx.catalog ? await grantsUsed(ctx.db, ctx.catalog(), reads) : undefined;
+      const used = await grantsUsed(ctx.db, ctx.catalog?.(), reads);
       const edges = reads.map(({ seq, ...read }, i) => ({
         cursor: Buffer.from(`seq:${seq}`).toString('base64url'),
-        node: { ...read, grantsUsed: used?.[i] ?? null },
+        node: { ...read, grantsUsed: used[i] },
       }));
       return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null } };
     },
@@ -148,10 +149,10 @@ const resolvers = {
       const page = await readsByConsumer(ctx.db, {
         ...args, first: args.first ?? 20, after: args.after ?? undefined, keep: args.resource == null ? undefined : await tookResource(ctx.db, catalog, args.consumer, args.resource),
       });
-      const used = catalog ? await grantsUsed(ctx.db, catalog, page.reads) : undefined;
+      const used = await grantsUsed(ctx.db, catalog, page.reads);
       const edges = page.reads.map(({ cursor, ...read }, i) => ({
         cursor,
-        node: { ...read, consumerName: consumers.get(read.consumer) ?? null, grantsUsed: used?.[i] ?? null },
+        node: { ...read, consumerName: consumers.get(read.consumer) ?? null, grantsUsed: used[i] },
       }));
       return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
     },

@@ -313,7 +313,7 @@ export function describeBoundaryReport(report: BoundaryReport): string[] {
   const boundary = dryRun ? 'as the file draws it' : 'as now loaded';
   let judged: string;
   if (!parcels || parcels.kind === 'not judged') {
-    judged = `the parcels already stored in them could not be judged against it (${parcels?.reason ?? 'not read'}): run the command again to judge them`;
+    judged = `the parcels already stored in them could not be judged against it (${parcels?.reason ?? 'not read'}): once the store answers again, run the command again to judge them`;
   } else {
     for (const p of parcels.firstOutside) lines.push(`parcel ${p.parcelCode}: corner ${JSON.stringify(p.corner)} lies outside county ${p.county}'s boundary ${boundary}`);
     const outside = Object.values(parcels.outsideByCounty).reduce((a, b) => a + b, 0);
