@@ -24,10 +24,14 @@ export interface GraphqlEndpointOptions<Context> {
   /** Who answers, for error messages: "the persons subgraph". */
   name: string;
   /**
-   * The request's context, or why it is refused (HTTP 401, UNAUTHENTICATED). `requestId` is the
+   * The request's context, or why it is refused (HTTP 401, UNAUTHENTICATED), or why no caller can be
+   * checked now (HTTP 503, INTERNAL_SERVER_ERROR; `reason` is logged, not sent). `requestId` is the
    * gateway's id for the request this call serves (X-Request-Id), for what the callee records.
    */
-  authenticate(authorization: string | undefined, requestId: string | undefined): Promise<{ context: Context } | { refused: string; reason?: string }>;
+  authenticate(
+    authorization: string | undefined,
+    requestId: string | undefined,
+  ): Promise<{ context: Context } | { refused: string; reason?: string } | { unavailable: string; reason: string }>;
 }
 
 /** Largest request body accepted: a batch of entity representations, never a file. */
@@ -96,6 +100,11 @@ async function answer<Context extends object>(
     if (req.method !== 'POST') throw new RequestProblem(405, `${name} answers GraphQL over POST only`);
     const requestId = req.headers['x-request-id'];
     const caller = await authenticate(req.headers.authorization, typeof requestId === 'string' ? requestId : undefined);
+    if ('unavailable' in caller) {
+      logger.error({ reason: caller.reason, requestId: req.headers['x-request-id'] }, 'cannot check internal tokens');
+      req.resume();
+      return { status: 503, body: errorAnswer(caller.unavailable, 'INTERNAL_SERVER_ERROR') };
+    }
     if ('refused' in caller) {
       if (caller.reason) logger.warn({ reason: caller.reason, requestId: req.headers['x-request-id'] }, 'refused a call without a valid internal token');
       req.resume();

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, KeyLike, SignJWT } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, KeyLike, SignJWT } from 'jose';
 
 /**
  * The short-lived token the gateway signs for every call to a department, so a department's data
@@ -54,6 +54,25 @@ export function internalSigner(key: KeyLike | Uint8Array, kid: string): Internal
 
 export type InternalVerifier = (token: string) => Promise<InternalCaller>;
 
+/**
+ * The gateway's public keys could not be fetched from its JWKS URL (a department run on its own
+ * while the gateway is down or unreachable): no token can be checked, whoever sent it. Not the
+ * caller's fault, so not a 401.
+ */
+export class GatewayKeysUnavailable extends Error {}
+
+/** Whether `error` is the JWKS URL failing (no answer, not 200, not a key set), not the token. */
+function keysUnreachable(error: unknown): string | undefined {
+  if (error instanceof joseErrors.JWKSTimeout) return 'no answer in time';
+  if (error instanceof joseErrors.JWKSInvalid) return 'not a JSON Web Key Set';
+  const { code, message } = error as { code?: unknown; message?: string };
+  // jose's own words for an answer that is not a key set, and node's errno codes for no connection.
+  if (error instanceof joseErrors.JOSEError && /JSON Web Key Set HTTP response/.test(message ?? '')) return message;
+  // (ECONNREFUSED, ENOTFOUND, EAI_AGAIN; jose's own codes begin ERR_ and are about the token).
+  if (typeof code === 'string' && /^E(?!RR_)[A-Z_]+$/.test(code)) return code;
+  return undefined;
+}
+
 /** Verifies internal tokens for one department (`audience`), with the key or the gateway's JWKS URL. */
 export function internalVerifier(audience: string, key: KeyLike | Uint8Array | URL): InternalVerifier {
   const keyOrSet = key instanceof URL ? createRemoteJWKSet(key) : key;
@@ -66,6 +85,9 @@ export function internalVerifier(audience: string, key: KeyLike | Uint8Array | U
       audience,
       algorithms: ['ES256'],
       maxTokenAge: `${LIFETIME_SECONDS + 5}s`,
+    }).catch((error: unknown) => {
+      const why = key instanceof URL ? keysUnreachable(error) : undefined;
+      throw why ? new GatewayKeysUnavailable(`the gateway's signing keys could not be fetched from ${key} (${why})`) : error;
     });
     const caller: InternalCaller = {
       consumer: String(payload.consumer),

@@ -9,7 +9,7 @@ import type { DepartmentName } from './departments';
 import { Migration, migrate, openStore, pendingMigrations, storeExists } from './db';
 import { atPath, graphqlEndpoint } from './graphql-endpoint';
 import { listen, localUrl, sendJson } from './http';
-import { InternalCaller, internalVerifier, InternalVerifier } from './internal-token';
+import { GatewayKeysUnavailable, InternalCaller, internalVerifier, InternalVerifier } from './internal-token';
 import { loadPublicKey } from './keys';
 import type { Logger } from './logger';
 
@@ -100,6 +100,9 @@ export function subgraphHandler(subgraph: Subgraph<any>, db: Knex, verify: Inter
         const caller = await verify(authorization.slice(7));
         return { context: subgraph.createContext(db, requestId ? { ...caller, requestId } : caller) };
       } catch (e) {
+        if (e instanceof GatewayKeysUnavailable) {
+          return { unavailable: `The ${subgraph.name} subgraph cannot check the gateway's internal token now: it cannot reach the gateway's signing keys (its log says where and why)`, reason: e.message };
+        }
         return {
           refused: `The ${subgraph.name} subgraph answers only the OneSource gateway: the internal token is not valid`,
           reason: (e as Error).message,

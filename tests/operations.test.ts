@@ -4,7 +4,7 @@ import pino from 'pino';
 import { readConfig } from '../shared/config';
 import { openDepartmentStore, subgraphHandler, gatewayVerifier } from '../shared/subgraph-server';
 import { listen } from '../shared/http';
-import { internalSigner } from '../shared/internal-token';
+import { internalSigner, internalVerifier } from '../shared/internal-token';
 import { loadPrivateKey } from '../shared/keys';
 import { departments } from '../subgraphs';
 import { scaledPlan } from '../shared/seed/population';
@@ -159,6 +159,35 @@ function defineOperationsSuite(store: StoreKind, mode: 'processes' | 'in-process
         const ours = lines.filter((l) => l.requestId === id);
         expect(ours.map((l) => l.msg)).toEqual(expect.arrayContaining(['answered']));
         expect(ours.some((l) => l.code === 'BAD_USER_INPUT')).toBe(true);
+      } finally {
+        await http.close();
+        await db.destroy();
+      }
+    });
+
+    it("a department that cannot reach the gateway's keys answers 503 saying so, and logs where and why", async () => {
+      const lines: any[] = [];
+      const sink = new Writable({ write(chunk, _enc, done) { lines.push(...chunk.toString().trim().split('\n').map((l: string) => JSON.parse(l))); done(); } });
+      const config = readConfig(stack.env);
+      const db = await openDepartmentStore(config, departments.persons);
+      // A port nothing listens on: the gateway down, or ONESOURCE_GATEWAY_JWKS_URL mistyped.
+      const closed = await listen(() => undefined, 0, '127.0.0.1');
+      await closed.close();
+      const jwks = new URL(`http://127.0.0.1:${closed.port}/.well-known/jwks.json`);
+      const handler = subgraphHandler(departments.persons, db, internalVerifier('persons', jwks), pino({ level: 'warn' }, sink));
+      const http = await listen(handler, 0, '127.0.0.1');
+      try {
+        const { key, kid } = await loadPrivateKey(config.dataDir, 'gateway-signing');
+        const token = await internalSigner(key, kid)('persons', { consumer: 'drc-approval', kind: 'SYSTEM', roles: [] });
+        const answer = await post<any>(`http://127.0.0.1:${http.port}/graphql`, { query: '{ __typename }' }, { authorization: `Bearer ${token}` });
+        expect(answer.status).toBe(503);
+        expect(answer.errors).toEqual([expect.objectContaining({
+          message: "The persons subgraph cannot check the gateway's internal token now: it cannot reach the gateway's signing keys (its log says where and why)",
+          extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR' }),
+        })]);
+        expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({
+          msg: 'cannot check internal tokens', reason: `the gateway's signing keys could not be fetched from ${jwks} (ECONNREFUSED)`,
+        })]));
       } finally {
         await http.close();
         await db.destroy();
