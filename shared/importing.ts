@@ -57,6 +57,13 @@ export interface ImportRules<Row> {
   asStored?(row: Row): StoredRecord;
   /** The file's name of a column whose name is not the field's in snake_case (for messages). */
   fieldOfColumn?: Readonly<Record<string, string>>;
+  /**
+   * A row that is bad for other reasons is also told that its key is stored already (else it comes
+   * back once those are mended): the key as `judge` would read it, null when that field is bad too...
+   */
+  keyOfRecord?(record: RawRecord): string | null;
+  /** ...and which of such keys the store holds. */
+  storedKeys?(db: Knex, keys: readonly string[]): Promise<Set<string>>;
   /** Reasons (one list per row, same order) found in the department's own store, e.g. an unknown county. */
   checkInStore?(db: Knex, rows: readonly Row[]): Promise<string[][]>;
   /** Writes one batch of good rows (multi-row inserts, see `insertRows`). */
@@ -298,10 +305,17 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
   let loaded = 0;
   const passedOver = { unchanged: 0 };
   let pending: Candidate<Row>[] = [];
+  // Bad rows whose key is good: asked of the store a batch at a time, as the good rows are.
+  let badWithKey: { rejection: Rejection; key: string }[] = [];
   // All-or-nothing: after the first bad row nothing more is written (it will be rolled back),
   // but every row is still judged so that the report lists them all.
   const writing = () => options.skipInvalid || rejected.length === 0;
   const flush = async () => {
+    if (badWithKey.length && rules.storedKeys) {
+      const stored = await rules.storedKeys(trx, badWithKey.map((b) => b.key));
+      for (const { rejection, key } of badWithKey) if (stored.has(key)) rejection.reasons.push(alreadyStored(rules.keyField, key));
+    }
+    badWithKey = [];
     const admitted = await admit(trx, rules, pending, rejected, options.skipExisting ? passedOver : undefined);
     pending = [];
     if (admitted.length && writing()) {
@@ -327,7 +341,10 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
       const key = judged.ok ? rules.keyOf(judged.row) : '';
       const first = firstLineOfKey.get(key);
       if (!judged.ok) {
-        rejected.push({ line: item.line, reasons: judged.reasons, record: item.record });
+        const rejection = { line: item.line, reasons: judged.reasons, record: item.record };
+        rejected.push(rejection);
+        const badKey = rules.keyOfRecord?.(item.record);
+        if (badKey) badWithKey.push({ rejection, key: badKey });
       } else if (first !== undefined) {
         rejected.push({ line: item.line, reasons: [`${rules.keyField} ${key} is already on line ${first} of this file`], record: item.record });
       } else {
@@ -335,7 +352,7 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
         pending.push({ line: item.line, record: item.record, row: judged.row });
       }
     }
-    if (pending.length >= batchSize) await flush();
+    if (pending.length + badWithKey.length >= batchSize) await flush();
     progress.update(read);
   }
   if (format === 'csv' ? header === undefined : read === 0) return { kind: 'refused', reason: emptyFileReason(file, format) };
@@ -374,7 +391,8 @@ async function admit<Row>(
 
 const SAME_VALUES = 'with the same values (--skip-existing passes over such records)';
 
-function alreadyStored(keyField: string, key: string, differing: string[]): string {
+function alreadyStored(keyField: string, key: string, differing?: string[]): string {
+  if (!differing) return `${keyField} ${key} is already in the store: a load adds records and does not overwrite stored ones`;
   if (!differing.length) return `${keyField} ${key} is already in the store, ${SAME_VALUES}`;
   return `${keyField} ${key} is already in the store, with other values in ${differing.join(', ')}: a load adds records and does not overwrite stored ones`;
 }
@@ -960,6 +978,23 @@ export async function insertRows(db: Knex, table: string, rows: readonly object[
  * The rows of `table` whose `column` is one of these rows' (a few hundred keys a query), by that
  * key, with the columns the rows have: for a department whose record is one row of one table.
  */
+/** The key of `record`'s `field` as `recordFields().identifier` reads it, or null where it would fault it. */
+export function validKey(record: RawRecord, field: string, check: (input: string) => Checked): string | null {
+  const given = record[field];
+  if (typeof given !== 'string' || !given.trim()) return null;
+  const checked = check(given.trim());
+  return checked.ok ? checked.value : null;
+}
+
+/** Which of `keys` the store holds in `table`'s `column`: 500 a statement. */
+export async function keysInTable(db: Knex, table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    for (const key of await db(table).whereIn(column, keys.slice(i, i + 500)).pluck(column)) found.add(String(key));
+  }
+  return found;
+}
+
 export async function rowsInTable(db: Knex, table: string, column: string, rows: readonly object[]): Promise<Map<string, StoredRecord>> {
   const found = new Map<string, StoredRecord>();
   if (!rows.length) return found;

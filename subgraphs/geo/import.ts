@@ -3,7 +3,7 @@ import area from '@turf/area';
 import { checkParcelCode } from '../../shared/identifiers';
 import { AreaGeometry, checkGeometry, cornerOutside } from './geometry';
 import { SYNTHETIC_BOUNDARY } from './migrations/002_boundaries_loadable';
-import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
+import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields, validKey, keysInTable } from '../../shared/importing';
 
 export interface LandParcelRow {
   parcel_code: string;
@@ -103,6 +103,8 @@ export const landParcelImport: ImportRules<LandParcelRow> = {
   judge: judgeLandParcel,
   keyOf: (row) => row.parcel_code,
   storedRows: (db, rows) => rowsInTable(db, 'land_parcels', 'parcel_code', rows),
+  keyOfRecord: (record) => validKey(record, 'parcelCode', checkParcelCode),
+  storedKeys: (db, keys) => keysInTable(db, 'land_parcels', 'parcel_code', keys),
   checkInStore: checkCounties,
   insert: (db, rows) => insertRows(db, 'land_parcels', rows),
 };

@@ -1,5 +1,5 @@
 import { checkIdNumber, checkUscc } from '../../shared/identifiers';
-import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
+import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields, validKey, keysInTable } from '../../shared/importing';
 import type { LegalPersonRow } from './store';
 
 const STATUSES = ['ACTIVE', 'REVOKED', 'CANCELLED'] as const;
@@ -51,6 +51,8 @@ export const legalPersonImport: ImportRules<LegalPersonRow> = {
   judge: judgeLegalPerson,
   keyOf: (row) => row.uscc,
   storedRows: (db, rows) => rowsInTable(db, 'legal_persons', 'uscc', rows),
+  keyOfRecord: (record) => validKey(record, 'uscc', checkUscc),
+  storedKeys: (db, keys) => keysInTable(db, 'legal_persons', 'uscc', keys),
   fieldOfColumn: { representative_id_number: 'legalRepresentativeIdNumber' },
   insert: (db, rows) => insertRows(db, 'legal_persons', rows),
 };

@@ -1,5 +1,5 @@
 import { checkIdNumber, idNumberFacts } from '../../shared/identifiers';
-import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields } from '../../shared/importing';
+import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields, validKey, keysInTable } from '../../shared/importing';
 import type { NaturalPersonRow } from './store';
 
 const GENDERS = ['MALE', 'FEMALE'] as const;
@@ -65,5 +65,7 @@ export const naturalPersonImport: ImportRules<NaturalPersonRow> = {
   judge: judgeNaturalPerson,
   keyOf: (row) => row.id_number,
   storedRows: (db, rows) => rowsInTable(db, 'natural_persons', 'id_number', rows),
+  keyOfRecord: (record) => validKey(record, 'idNumber', checkIdNumber),
+  storedKeys: (db, keys) => keysInTable(db, 'natural_persons', 'id_number', keys),
   insert: (db, rows) => insertRows(db, 'natural_persons', rows),
 };

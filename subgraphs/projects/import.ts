@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { checkParcelCode, checkProjectCode, checkUscc, divisionPrefix, isCalendarDate, PROJECT_KINDS, ProjectKindCode, today } from '../../shared/identifiers';
-import { checkCountyCode, ImportRules, insertRows, Judged, RawRecord, recordFields, rowsInTable, StoredRecord } from '../../shared/importing';
+import { checkCountyCode, ImportRules, insertRows, Judged, RawRecord, recordFields, rowsInTable, StoredRecord, validKey, keysInTable } from '../../shared/importing';
 import { controlCharacterIn } from '../../shared/text';
 
 const STATUSES = ['DECLARED', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED'] as const;
@@ -164,6 +164,8 @@ export const projectImport: ImportRules<ProjectImportRow> = {
   keyOf: (row) => row.project.project_code,
   asStored: projectAsStored,
   storedRows: storedProjects,
+  keyOfRecord: (record) => validKey(record, 'projectCode', checkProjectCode),
+  storedKeys: (db, keys) => keysInTable(db, 'investment_projects', 'project_code', keys),
   async insert(db, rows) {
     // Projects first: the link tables refer to them.
     await insertRows(db, 'investment_projects', rows.map((r) => r.project));
