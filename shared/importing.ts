@@ -974,10 +974,6 @@ export async function insertRows(db: Knex, table: string, rows: readonly object[
   for (let i = 0; i < rows.length; i += perStatement) await db(table).insert(rows.slice(i, i + perStatement));
 }
 
-/**
- * The rows of `table` whose `column` is one of these rows' (a few hundred keys a query), by that
- * key, with the columns the rows have: for a department whose record is one row of one table.
- */
 /** The key of `record`'s `field` as `recordFields().identifier` reads it, or null where it would fault it. */
 export function validKey(record: RawRecord, field: string, check: (input: string) => Checked): string | null {
   const given = record[field];
@@ -995,6 +991,10 @@ export async function keysInTable(db: Knex, table: string, column: string, keys:
   return found;
 }
 
+/**
+ * The rows of `table` whose `column` is one of these rows' (a few hundred keys a query), by that
+ * key, with the columns the rows have: for a department whose record is one row of one table.
+ */
 export async function rowsInTable(db: Knex, table: string, column: string, rows: readonly object[]): Promise<Map<string, StoredRecord>> {
   const found = new Map<string, StoredRecord>();
   if (!rows.length) return found;
