@@ -203,6 +203,8 @@ function defineLimitsSuite(store: StoreKind) {
         // The same document again, with another value: the value is part of what was measured.
         expectRefused(await askWith(page('$n'), { n: 3 }), 'maxCost', 30);
         expectRefused(await askWith(`query($n: Int = 3) { investmentProjects(first: $n) { edges { node { name } } } }`, {}), 'maxCost', 30);
+        // Left out, the page is the 20 the field answers by default, and costs as such.
+        expectRefused(await askWith(`{ investmentProjects { edges { node { name } } } }`, {}), 'maxCost', 30);
       });
 
       it('cost counts a key list as the page it answers: one person per idNumber asked', async () => {
