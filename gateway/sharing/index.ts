@@ -56,10 +56,11 @@ const isAuditor = (c: InternalCaller) => c.kind === 'SYSTEM' && c.roles.includes
  * catalogue lists as conditional nor any grant names is refused by name.
  */
 async function tookResource(db: Knex, catalog: Catalog | undefined, consumer: string, resource: string): Promise<(read: ReadItems) => boolean> {
-  // The consumer's grants of it, ever: a record names a grant revoked since, or of a resource gone from the catalogue.
-  const grants = new Set((await db('access_grants').where({ consumer_id: consumer, resource }).pluck('id')).map(Number));
+  // Every grant of it, ever: a record names a grant revoked since, or of a resource gone from the catalogue.
+  const granted: { id: number; consumer_id: string }[] = await db('access_grants').where({ resource }).select('id', 'consumer_id');
+  const grants = new Set(granted.filter((g) => g.consumer_id === consumer).map((g) => Number(g.id)));
   const conditional = catalog?.conditionalResources.map((r) => r.name) ?? [];
-  if (!conditional.includes(resource) && !(await db('access_grants').where({ resource }).first('id'))) {
+  if (!conditional.includes(resource) && !granted.length) {
     throw badUserInput(`${quoted(resource)} is not a conditional resource${conditional.length ? `: one of ${conditional.join(', ')}` : ''}`, { argument: 'resource' });
   }
   const needed = catalog ? resourcesNeededBy(catalog) : undefined;
