@@ -4,8 +4,13 @@ import { buildSync } from 'esbuild';
 import { PROJECT_ROOT } from '../shared/project-root';
 import { takesNoArguments } from './takes-no-arguments';
 
-/** Where the compiled server goes (gitignored): `dist/gateway/server.js` for `gateway/server.ts`. */
+/**
+ * Where the compiled server is found (gitignored): `dist/gateway/server.js` for `gateway/server.ts`.
+ * `dist` is a link to the build in use, one of those in `BUILDS`.
+ */
 export const SERVER_BUILD = path.join(PROJECT_ROOT, 'dist');
+/** The builds themselves, one folder each (`<pid of the build>-<random>`), gitignored. */
+export const BUILDS = path.join(PROJECT_ROOT, '.dist');
 /**
  * The folders of server code. Of the tests, only their support, for the operations approval systems
  * send (`tests/support/operations.ts`), which the bench sends too. The portal's browser sources are
@@ -17,8 +22,8 @@ const NOT_SERVER_CODE = /(^|\/)(__tests__|playground\/src|playground\/dist)(\/|$
 const SHARED_WITH_SERVER = new Set([path.join('gateway', 'playground', 'src', 'operations.ts')]);
 
 /**
- * Compiles the server's TypeScript into plain CommonJS under `dist/`, one file for each source
- * file, so that every process `npm start` and the bench run is plain `node dist/…`.
+ * Compiles the server's TypeScript into plain CommonJS, one file for each source file, so that
+ * every process `npm start` and the bench run is plain `node dist/…`.
  *
  * Why not run the sources through tsx, as the scripts do: tsx stays on the request path. Every
  * `require()` made while serving goes through its resolver, and Apollo's hashing calls
@@ -29,14 +34,15 @@ const SHARED_WITH_SERVER = new Set([path.join('gateway', 'playground', 'src', 'o
  */
 export function buildServer(): string {
   const entryPoints = SOURCE_FOLDERS.flatMap((folder) => sourceFiles(path.join(PROJECT_ROOT, folder)));
-  // From empty, beside the build in use, which is then swapped for it: a module whose source was
+  // From empty, in a folder of its own, which `dist` is then pointed at: a module whose source was
   // removed must not live on in an old build, and a process another `npm start` or test run starts
   // (or restarts) meanwhile must never find `dist/` half written or gone.
-  const staging = `${SERVER_BUILD}.${process.pid}.new`;
-  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(BUILDS, { recursive: true });
+  const build = fs.mkdtempSync(path.join(BUILDS, `${process.pid}-`));
+  fs.chmodSync(build, 0o755); // mkdtemp's 0700 would keep a department run as another user out
   buildSync({
     entryPoints,
-    outdir: staging,
+    outdir: build,
     outbase: PROJECT_ROOT,
     format: 'cjs',
     platform: 'node',
@@ -45,30 +51,61 @@ export function buildServer(): string {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  swapInto(staging, SERVER_BUILD);
+  pointAt(build);
+  removeBuildsNotInUse();
   return SERVER_BUILD;
 }
 
-/** Puts the build at `staging` in `target`'s place, with only the moment between two renames without one. */
-function swapInto(staging: string, target: string): void {
-  const retired: string[] = [];
-  for (let attempt = 0; ; attempt++) {
-    const away = `${target}.${process.pid}.${attempt}.old`;
-    try {
-      fs.renameSync(target, away);
-      retired.push(away);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    try {
-      fs.renameSync(staging, target);
-      break;
-    } catch (e) {
-      // Another build put its own in place between our two renames: take it away again.
-      if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
-    }
+/**
+ * Points `dist` at `build` in one step: a new link renamed over the old one, which Linux does
+ * atomically, so `dist/…` always resolves, even while two builds swap at once (a folder cannot be
+ * swapped so: renaming the old one away and the new one in leaves a moment with neither).
+ */
+function pointAt(build: string): void {
+  const link = `${build}.link`;
+  fs.symlinkSync(path.relative(PROJECT_ROOT, build), link);
+  try {
+    fs.renameSync(link, SERVER_BUILD);
+  } catch (e) {
+    // `dist` is still the folder a build from before links left: moved among the builds, once.
+    if ((e as NodeJS.ErrnoException).code !== 'EISDIR') throw e;
+    fs.renameSync(SERVER_BUILD, path.join(BUILDS, `${process.pid}-folder`));
+    fs.renameSync(link, SERVER_BUILD);
   }
-  for (const old of retired) fs.rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * A process started from a build loads its modules from that build's folder (Node follows the
+ * link once, at its entry point) for as long as it takes to start; ours require nothing later.
+ */
+const STARTING_UP_MS = 60_000;
+
+/**
+ * Removes the builds that are no longer in use: `dist` points elsewhere, no build is still writing
+ * them (it may be about to point `dist` at them), and they were finished long enough ago that no
+ * process started from them is still loading its modules.
+ */
+function removeBuildsNotInUse(): void {
+  const inUse = path.resolve(PROJECT_ROOT, fs.readlinkSync(SERVER_BUILD));
+  for (const name of fs.readdirSync(BUILDS)) {
+    const build = path.join(BUILDS, name);
+    if (build === inUse) continue;
+    const builder = Number.parseInt(name, 10);
+    if (builder !== process.pid && isRunning(builder)) continue;
+    const finished = fs.lstatSync(build, { throwIfNoEntry: false })?.mtimeMs; // another build's cleanup may have been first
+    if (finished === undefined || Date.now() - finished < STARTING_UP_MS) continue;
+    fs.rmSync(build, { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function sourceFiles(folder: string): string[] {
