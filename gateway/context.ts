@@ -12,6 +12,8 @@ export interface GatewayContext {
   purpose?: string;
   /** Records a department was asked for and does not hold, gathered while the plan runs (`missing-records.ts`). */
   missingRecords?: MissingRecord[];
+  /** The response paths (dotted) of the fields the guard refused and of every field under them: not served, so not used. */
+  refusedPaths?: ReadonlySet<string>;
 }
 
 export const principalId = (p: Principal) => (p.kind === 'SYSTEM' ? p.consumer.id : `citizen:${p.idNumber}`);

@@ -93,6 +93,7 @@ export function guardGateway(
     const errors = [...(result.errors ?? []), ...refusalErrors];
 
     const refused = refusedFields(shape, decision.refusals);
+    if (refused.size) context.refusedPaths = new Set([...refused].map((v) => v.path.join('.')));
     // Whose data, and which of it: each person's own fields, so that two persons read in one
     // request are not each shown the other's.
     const read = new Map<string, Set<string>>();

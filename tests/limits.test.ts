@@ -11,6 +11,7 @@ import { VERIFY_BATCH } from '../scripts/bench/operations';
 import { PROJECT_REVIEW } from './support/operations';
 import { describeWithStore, freePort, GraphQLAnswer, post, Stack, startStack, StoreKind } from './support/stack';
 import { send } from './support/http';
+import { parsePrometheus, valueOf } from './support/prometheus';
 
 /** A seeded project and its applicant's representative (README's flagship example). */
 const PROJECT = '2019-350112-54-03-000072';
@@ -181,6 +182,27 @@ function defineLimitsSuite(store: StoreKind) {
         // Thirty companies cost more than 30: asked by a consumer whose cost limit is higher.
         expectPasses(await ask(queryOfTokens(40), 'data-quality'));
         expectRefused(await ask(queryOfTokens(41), 'data-quality'), 'maxTokens', 40);
+      });
+
+      it('counts each refusal in /metrics, under its consumer and operation, by its code', async () => {
+        // Depth, aliases, directives and tokens are refused as the source arrives, before Apollo's
+        // own pipeline runs (operation-limits.ts); cost, after it: both are answers, both counted.
+        const metrics = async () => parsePrometheus(await (await fetch(tight.url.replace(/\/graphql$/, '/metrics'))).text());
+        const before = await metrics();
+        const portal = await stack.as('market-portal');
+        const named = async (selection: string) => post<any>(tight.url, { query: `query TooMuch ${division(selection)}`, operationName: 'TooMuch' }, portal);
+        expectRefused(await named('parent { parent { parent { name } } }'), 'maxDepth', 4);
+        expectRefused(await named('a: name b: name c: name d: name'), 'maxAliases', 3);
+        expectRefused(await named('name code level name code level'), 'maxCost', 10); // 11
+        expectRefused(await ask(division('parent { parent { parent { name } } }'), 'market-portal'), 'maxDepth', 4);
+        const after = await metrics();
+        const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+        // Refused before it ran, as a bad token is; under the operationName it gave, if it gave one.
+        expect(delta('onesource_gateway_requests_total', { operation: 'TooMuch', consumer: 'market-portal', outcome: 'refused' })).toBe(2);
+        expect(delta('onesource_gateway_requests_total', { operation: 'not-run', consumer: 'market-portal', outcome: 'refused' })).toBe(1);
+        expect(delta('onesource_gateway_requests_total', { operation: 'TooMuch', consumer: 'market-portal', outcome: 'error' })).toBe(1);
+        expect(delta('onesource_gateway_errors_total', { code: 'QUERY_TOO_COMPLEX' })).toBe(4);
+        expect(delta('onesource_gateway_request_duration_seconds_count', { operation: 'TooMuch' })).toBe(3);
       });
 
       it('cost, per consumer', async () => {

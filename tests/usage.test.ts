@@ -88,8 +88,9 @@ function defineUsageSuite(store: StoreKind) {
       expect(fields['InvestmentProjectConnection.edges']).toMatchObject({ department: 'projects', requests: 1, items: 3 });
       expect(fields['InvestmentProject.name']).toMatchObject({ department: 'projects', requests: 1, items: 3 });
       expect(fields['NaturalPerson.name']).toMatchObject({ department: 'persons', requests: 1, items: 1, errors: 0 });
+      // Refused, so not read: its error is counted, but no request used it.
       expect(fields['NaturalPerson.householdAddress']).toMatchObject({
-        department: 'persons', requests: 1, items: 0, errors: 1, errorsByCode: [{ code: 'FORBIDDEN', count: 1 }],
+        department: 'persons', requests: 0, items: 0, errors: 1, errorsByCode: [{ code: 'FORBIDDEN', count: 1 }],
       });
       expect(Object.keys(fields)).not.toContain('LandParcel.rightType');
 
@@ -130,6 +131,8 @@ function defineUsageSuite(store: StoreKind) {
       const zombies = report.zombieCandidates.map((z: any) => `${z.kind} ${z.name} ${z.department}`);
       expect(report.unusedForDays).toBe(90);
       expect(zombies).toEqual(expect.arrayContaining(['FIELD LandParcel.rightType geo', 'FIELD NaturalPerson.gender persons', 'RESOURCE LandParcel geo', 'RESOURCE LegalPerson legal-persons']));
+      // Asked for, but only ever refused: nobody has used it.
+      expect(zombies).toContain('FIELD NaturalPerson.householdAddress persons');
       for (const used of ['FIELD AdministrativeDivision.code geo', 'FIELD InvestmentProject.name projects', 'RESOURCE AdministrativeDivision geo', 'RESOURCE NaturalPerson persons']) {
         expect(zombies).not.toContain(used);
       }
@@ -165,7 +168,7 @@ function defineUsageSuite(store: StoreKind) {
       expect(persons.consumers.map((c: any) => [c.key, c.requests, c.errors])).toEqual([['market-portal', 1, 1]]);
       // Who reads which of its items: what a department asks before changing or retiring one.
       expect(persons.fieldReaders.map((r: any) => [r.key, r.consumer, r.department, r.requests, r.errors])).toEqual([
-        ['NaturalPerson.householdAddress', 'market-portal', 'persons', 1, 1],
+        ['NaturalPerson.householdAddress', 'market-portal', 'persons', 0, 1],
         ['NaturalPerson.name', 'market-portal', 'persons', 1, 0],
         ['Query.naturalPerson', 'market-portal', 'persons', 1, 0],
       ]);
@@ -198,6 +201,23 @@ function defineUsageSuite(store: StoreKind) {
       expect(stdout).toMatch(/^geo\s+\d+\s+\d+\s+\d+/m);
       expect(stdout).toMatch(/resource LandParcel\s+geo/);
     }, 120_000);
+
+    it('counts a request refused whole (invalid, or over a limit) with its error, and none of its fields as used', async () => {
+      const before = byKey((await usage('auditor')).data.usageReport.consumers)['dept-credit'];
+      expect(before).toBeUndefined();
+      const credit = await stack.as('dept-credit');
+      const invalid = await stack.query(`{ administrativeDivision(code: "350100") { name notAField } }`, {}, credit);
+      expect(invalid.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      const tooDeep = await stack.query(`{ administrativeDivision(code: "350100") { ${'parent { '.repeat(10)}name${' }'.repeat(10)} } }`, {}, credit);
+      expect(tooDeep.errors?.map((e) => e.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
+
+      const after = (await usage('auditor')).data.usageReport;
+      expect(byKey(after.consumers)['dept-credit']).toMatchObject({
+        requests: 2, items: 0, errors: 2,
+        errorsByCode: expect.arrayContaining([{ code: 'GRAPHQL_VALIDATION_FAILED', count: 1 }, { code: 'QUERY_TOO_COMPLEX', count: 1 }]),
+      });
+      expect(after.fieldReaders.filter((r: any) => r.consumer === 'dept-credit')).toEqual([]);
+    });
   });
 }
 

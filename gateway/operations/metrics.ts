@@ -1,8 +1,8 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GatewayContext } from '../context';
-import { codeOf } from '../usage/served';
+import { codeOf, thrownCode } from '../usage/served';
 import { usageConsumer } from '../usage/plugin';
 import type { ObservedCall } from './subgraph-calls';
 import type { WrittenBatch } from '../audit/trail';
@@ -61,21 +61,29 @@ export class GatewayMetrics {
   }
 
   plugin(): ApolloServerPlugin<GatewayContext> {
+    const started = new WeakMap<object, number>();
+    const count = (requestContext: GraphQLRequestContext<GatewayContext>, codes: string[], outcome = codes.length ? 'error' : 'ok') => {
+      const name = requestContext.operationName ?? requestContext.request.operationName;
+      const operation = outcome === 'refused' && !name ? 'not-run' : this.operationLabel(name);
+      const consumer = requestContext.contextValue?.principal ? usageConsumer(requestContext.contextValue) : 'unknown';
+      this.requests.inc({ operation, consumer, outcome });
+      this.duration.observe({ operation }, (performance.now() - (started.get(requestContext) ?? performance.now())) / 1000);
+      for (const code of codes) this.errors.inc({ code });
+    };
     return {
-      requestDidStart: async () => {
-        const started = performance.now();
+      requestDidStart: async (requestContext) => {
+        started.set(requestContext, performance.now());
         return {
           willSendResponse: async (requestContext) => {
             const body = requestContext.response.body;
-            const errors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
-            const operation = this.operationLabel(requestContext.operationName ?? requestContext.request.operationName);
-            const consumer = requestContext.contextValue?.principal ? usageConsumer(requestContext.contextValue) : 'unknown';
-            this.requests.inc({ operation, consumer, outcome: errors.length ? 'error' : 'ok' });
-            this.duration.observe({ operation }, (performance.now() - started) / 1000);
-            for (const error of errors) this.errors.inc({ code: codeOf(error) });
+            count(requestContext, (body.kind === 'single' ? (body.singleResult.errors ?? []) : []).map(codeOf));
           },
         };
       },
+      // A request refused as its source arrived (tokens, depth, aliases, directives: see
+      // operation-limits.ts) never reaches willSendResponse; it is counted here, by its code, as
+      // refused before it ran, under the operationName the request gave (its document was not read).
+      unexpectedErrorProcessingRequest: async ({ requestContext, error }) => count(requestContext, [thrownCode(error)], 'refused'),
     };
   }
 

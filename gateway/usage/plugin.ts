@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { GatewayContext, principalId } from '../context';
 import { OperationShape, operationShape } from '../policy/operation-shape';
 import type { FieldOwners } from './owners';
-import { codeOf, servedFields } from './served';
+import { codeOf, servedFields, thrownCode } from './served';
 import type { UsageRecorder } from './recorder';
 import { BoundedMemo } from '../../shared/bounded-memo';
 
@@ -27,9 +27,11 @@ export function usagePlugin(recorder: UsageRecorder, owners: () => FieldOwners):
     return shapes.get(key, make);
   };
 
+  const started = new WeakMap<object, number>();
+  const latencyOf = (requestContext: object) => performance.now() - (started.get(requestContext) ?? performance.now());
   return {
-    async requestDidStart() {
-      const started = performance.now();
+    async requestDidStart(requestContext) {
+      started.set(requestContext, performance.now());
       return {
         async willSendResponse(requestContext) {
           const context = requestContext.contextValue;
@@ -39,18 +41,27 @@ export function usagePlugin(recorder: UsageRecorder, owners: () => FieldOwners):
           const errors = result?.errors ?? [];
           const { document, schema } = requestContext;
           const operationName = requestContext.operationName ?? requestContext.request.operationName ?? null;
-          const shape = document && requestContext.queryHash
+          // Only an operation that ran read anything: one refused whole (it did not parse or
+          // validate, or was over its cost limit) answers no `data` at all, and its fields are not used.
+          const ran = result !== undefined && 'data' in result;
+          const shape = ran && document && requestContext.queryHash
             ? shapeFor(schema, `${requestContext.queryHash}\u0000${operationName ?? ''}`, () => operationShape(schema, document, operationName))
             : null;
           recorder.recordRequest({
             at: new Date(),
             consumer: usageConsumer(context),
-            latencyMs: performance.now() - started,
+            latencyMs: latencyOf(requestContext),
             errorCodes: errors.map(codeOf),
-            fields: shape ? servedFields(shape, result?.data, errors, owners()) : [],
+            fields: shape ? servedFields(shape, result?.data, errors, owners(), context.refusedPaths) : [],
           });
         },
       };
+    },
+    // Refused as its source arrived (operation-limits.ts): never reaches willSendResponse.
+    async unexpectedErrorProcessingRequest({ requestContext, error }) {
+      const context = requestContext.contextValue;
+      if (!context?.principal) return;
+      recorder.recordRequest({ at: new Date(), consumer: usageConsumer(context), latencyMs: latencyOf(requestContext), errorCodes: [thrownCode(error)], fields: [] });
     },
   };
 }

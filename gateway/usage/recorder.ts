@@ -23,6 +23,11 @@ export interface ServedField {
   items: number;
   /** Codes of the errors whose path ends at this field. */
   errorCodes: string[];
+  /**
+   * The guard refused it everywhere it was asked: its errors are counted (a department sees who was
+   * refused what), but it was not read, so it does not count as a request that used it.
+   */
+  refused?: boolean;
 }
 
 /** One call from the gateway to a department (a fetch of the query plan). */
@@ -91,23 +96,28 @@ export class UsageRecorder {
     addLatency(request, served.latencyMs);
     for (const code of served.errorCodes) this.countError(day, served.consumer, ALL, ALL, code);
 
-    const departments = new Map<string, { items: number }>();
+    const departments = new Map<string, { items: number; used: boolean }>();
     for (const field of served.fields) {
       const row = this.row(day, served.consumer, field.department, field.coordinate);
-      row.requests += 1;
+      if (!field.refused) {
+        row.requests += 1;
+        addLatency(row, served.latencyMs);
+      }
       row.items += field.items;
       row.errors += field.errorCodes.length;
-      addLatency(row, served.latencyMs);
       for (const code of field.errorCodes) this.countError(day, served.consumer, field.department, field.coordinate, code);
-      const department = departments.get(field.department) ?? { items: 0 };
+      const department = departments.get(field.department) ?? { items: 0, used: false };
       department.items += field.items;
+      department.used ||= !field.refused;
       departments.set(field.department, department);
     }
-    for (const [name, { items }] of departments) {
+    for (const [name, { items, used }] of departments) {
       const row = this.row(day, served.consumer, name, ALL);
-      row.requests += 1;
+      if (used) {
+        row.requests += 1;
+        addLatency(row, served.latencyMs);
+      }
       row.items += items;
-      addLatency(row, served.latencyMs);
       const codes = served.fields.filter((f) => f.department === name).flatMap((f) => f.errorCodes);
       row.errors += codes.length;
       for (const code of codes) this.countError(day, served.consumer, name, ALL, code);

@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { OperationShape } from '../policy/operation-shape';
 import type { FieldOwners } from './owners';
 import type { ServedField } from './recorder';
@@ -13,7 +13,7 @@ interface ServedPlan {
   /** Each field coordinate of the operation once, in the order it first appears, with its department. */
   coordinates: { coordinate: string; department: string }[];
   /** Each distinct (coordinate, response path) once: two fragments selecting one field at one path read it once. */
-  reads: { field: number; path: readonly string[] }[];
+  reads: { field: number; path: readonly string[]; pathKey: string }[];
   /** Dotted response path → the coordinate served there, for errors. */
   atPath: Map<string, number>;
 }
@@ -37,7 +37,7 @@ function servedPlan(shape: OperationShape, owners: FieldOwners): ServedPlan {
     plan.atPath.set(pathKey, field);
     if (seen.has(`${coordinate}@${pathKey}`)) continue;
     seen.add(`${coordinate}@${pathKey}`);
-    plan.reads.push({ field, path: visit.path });
+    plan.reads.push({ field, path: visit.path, pathKey });
   }
   plans.set(shape, plan);
   return plan;
@@ -45,13 +45,15 @@ function servedPlan(shape: OperationShape, owners: FieldOwners): ServedPlan {
 
 /**
  * What each field of an operation served in one answer: the values found at its response paths
- * (lists counted element by element, nulls not at all) and the errors whose path ends there.
+ * (lists counted element by element, nulls not at all) and the errors whose path ends there. A field
+ * refused everywhere it was asked (`refusedPaths`, from the guard) is marked so: it was not read.
  */
 export function servedFields(
   shape: OperationShape,
   data: Record<string, unknown> | null | undefined,
   errors: readonly GraphQLFormattedError[] | undefined,
   owners: FieldOwners,
+  refusedPaths?: ReadonlySet<string>,
 ): ServedField[] {
   const plan = servedPlan(shape, owners);
   const served: ServedField[] = plan.coordinates.map(({ coordinate, department }) => ({ coordinate, department, items: 0, errorCodes: [] }));
@@ -61,10 +63,19 @@ export function servedFields(
     const field = path && plan.atPath.get(path.join('.'));
     if (field !== undefined) served[field].errorCodes.push(codeOf(error));
   }
+  if (!refusedPaths?.size) return served;
+  const read = new Set(plan.reads.filter(({ pathKey }) => !refusedPaths.has(pathKey)).map(({ field }) => field));
+  for (const [field, s] of served.entries()) if (!read.has(field)) s.refused = true;
   return served;
 }
 
 export const codeOf = (error: GraphQLFormattedError) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR');
+
+/**
+ * The code of an error thrown out of Apollo's request pipeline: one of the gateway's own refusals
+ * (a GraphQLError with its code, answered as such), or anything else, which Apollo answers as 500.
+ */
+export const thrownCode = (error: Error) => (error instanceof GraphQLError ? codeOf(error) : 'INTERNAL_SERVER_ERROR');
 
 /** Non-null values at a response path (from step `at`), following lists at every step. */
 function countAt(value: unknown, path: readonly string[], at: number): number {
