@@ -137,7 +137,8 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       if (error instanceof SchemaSkew) {
         // The operator's to fix (deploy the department, or withdraw the SDL), so the reason is logged, not sent.
         this.logger.warn(fields, "subgraph refused the gateway's query: its schema differs from the SDL the gateway composed");
-        return unavailableAnswer(query, request.variables, this.unavailable("cannot answer these fields yet: the schema it runs differs from the gateway's"));
+        const cannotYet = this.unavailable("cannot answer these fields yet: the schema it runs differs from the gateway's");
+        return unavailableAnswer(query, request.variables, cannotYet, { departmentAnswered: true });
       }
       if (isBrokenCircuitError(error)) this.logger.debug(fields, 'subgraph skipped: circuit open');
       else this.logger.warn(fields, 'subgraph did not answer');

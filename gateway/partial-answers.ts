@@ -13,6 +13,13 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
  */
 
 /**
+ * Set on an answer made in a department's stead although the department did answer: it refused
+ * what the gateway asked (the schema it runs differs from the composed SDL), so it is up, and its
+ * call is not a failed one in the connectivity figures (联通率).
+ */
+const DEPARTMENT_ANSWERED = Symbol('the department answered');
+
+/**
  * The answer of a fetch that failed: `data: null` and one error per field the fetch was asked
  * for (per entity for an `_entities` fetch). Apollo Gateway prefixes root paths with the fetch's
  * place in the answer and turns `["_entities", i, field]` into the path of the i-th entity.
@@ -21,15 +28,18 @@ export function unavailableAnswer(
   query: string,
   variables: Record<string, unknown> | undefined,
   error: Pick<GraphQLFormattedError, 'message' | 'extensions'>,
+  { departmentAnswered = false } = {},
 ): GatewayGraphQLResponse {
   const paths = fetchedPaths(query, variables);
   const errors = paths.length ? paths.map((path) => ({ ...error, path })) : [error];
-  return { data: null, errors } as GatewayGraphQLResponse;
+  const answer = { data: null, errors } as GatewayGraphQLResponse;
+  return departmentAnswered ? Object.assign(answer, { [DEPARTMENT_ANSWERED]: true }) : answer;
 }
 
-/** Whether an answer is one `unavailableAnswer` made: the department's fields, none of its data. */
-export function isUnavailableAnswer(response: GatewayGraphQLResponse): boolean {
-  return response.data === null && !!response.errors?.length && response.errors.every((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE');
+/** Whether an answer was made in the department's stead because it did not answer (down, failing, circuit open): a failed call. */
+export function departmentDidNotAnswer(response: GatewayGraphQLResponse): boolean {
+  return !(DEPARTMENT_ANSWERED in response) && response.data === null && !!response.errors?.length
+    && response.errors.every((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE');
 }
 
 /** The paths, relative to the fetch, of every field a fetch operation selects at its top. */

@@ -201,6 +201,12 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
 
   it('answers a field the department does not serve yet (its schema and the gateway\'s differ) as unavailable, and does not shut the department for others', async () => {
     const { breakerFailures } = RESILIENCE_DEFAULTS;
+    const base = stack.gatewayUrl.replace(/\/graphql$/, '');
+    const geoCalls = async () => {
+      const metrics = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+      return { ok: valueOf(metrics, 'onesource_subgraph_requests_total', { subgraph: 'geo', outcome: 'ok' }), failed: valueOf(metrics, 'onesource_subgraph_requests_total', { subgraph: 'geo', outcome: 'failed' }) };
+    };
+    const before = await geoCalls();
     geo.set('schema-skew');
     try {
       for (let i = 0; i <= breakerFailures; i++) {
@@ -213,6 +219,10 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     } finally {
       geo.set('forward');
     }
+    // geo answered every call (it refused what it does not serve yet): none is a failed call in 联通率.
+    const after = await geoCalls();
+    expect(after.failed).toBe(before.failed);
+    expect(after.ok).toBeGreaterThanOrEqual(before.ok + breakerFailures + 1);
     // The circuit stayed closed: the very next review is whole again.
     const next = await review();
     expect(next.errors).toBeUndefined();

@@ -1,6 +1,6 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayContext } from '../context';
-import { isUnavailableAnswer } from '../partial-answers';
+import { departmentDidNotAnswer } from '../partial-answers';
 
 /** One call from the gateway to a department, timed. */
 export interface ObservedCall {
@@ -8,8 +8,9 @@ export interface ObservedCall {
   context: GatewayContext;
   ms: number;
   /**
-   * The department answered (GraphQL errors inside an answer still count as an answer); not when
-   * the source, which never throws, answered SUBGRAPH_UNAVAILABLE in its stead.
+   * The department answered (GraphQL errors inside an answer still count as an answer, and so does
+   * a refusal of fields its schema does not have yet); not when the source, which never throws,
+   * answered SUBGRAPH_UNAVAILABLE in its stead because the department did not.
    */
   ok: boolean;
 }
@@ -30,7 +31,7 @@ export function observeCalls<S extends GraphQLDataSource<any>>(source: S, depart
     let ok = false;
     try {
       const response = await process(options);
-      ok = !isUnavailableAnswer(response);
+      ok = !departmentDidNotAnswer(response);
       return response;
     } finally {
       const call = { department, context, ms: performance.now() - started, ok };
