@@ -68,11 +68,15 @@ export function changeNote(args: { reason: string; objectionId?: string | null }
   if ([...reason].length > REASON_LENGTH.max) {
     throw badUserInput(`reason is longer than ${REASON_LENGTH.max} characters`, { argument: 'reason' });
   }
+  return { reason, objectionId: objectionIdOf(args), changedBy: caller.consumer, changedAt: now.toISOString() };
+}
+
+function objectionIdOf(args: { objectionId?: string | null }): string | null {
   const objectionId = args.objectionId == null ? null : args.objectionId.trim();
   if (objectionId !== null && !OBJECTION_ID.test(objectionId)) {
     throw badUserInput(`objectionId must be the id of a data objection (up to 64 letters, digits, _ . : -), not ${quoted(objectionId)}`, { argument: 'objectionId' });
   }
-  return { reason, objectionId, changedBy: caller.consumer, changedAt: now.toISOString() };
+  return objectionId;
 }
 
 export const CHANGES_PAGE = { default: 1000, max: 5000 };
@@ -80,16 +84,17 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?
 
 /**
  * The arguments of a change-log query: `since` as the log writes times (UTC, milliseconds), so
- * that comparing the strings compares the times on SQLite and MySQL alike.
+ * that comparing the strings compares the times on SQLite and MySQL alike; and, when the gateway
+ * asks whether an objection was answered, the objection the corrections must name.
  */
-export function changeWindow(args: { since: string; first?: number | null }): { since: string; first: number } {
+export function changeWindow(args: { since: string; first?: number | null; objectionId?: string | null }): { since: string; first: number; objectionId: string | null } {
   const time = ISO_TIME.test(args.since.trim()) ? Date.parse(args.since.trim()) : NaN;
   if (Number.isNaN(time)) throw badUserInput(`since must be an ISO 8601 time such as 2024-05-01T08:00:00Z, not ${quoted(args.since)}`, { argument: 'since' });
   const first = args.first ?? CHANGES_PAGE.default;
   if (!Number.isInteger(first) || first < 1 || first > CHANGES_PAGE.max) {
     throw badUserInput(`first must lie in [1, ${CHANGES_PAGE.max}], not ${first}`, { argument: 'first' });
   }
-  return { since: new Date(time).toISOString(), first };
+  return { since: new Date(time).toISOString(), first, objectionId: objectionIdOf(args) };
 }
 
 interface RecordChangeRow {
@@ -134,10 +139,11 @@ export function createChangeLog(db: Knex) {
         return { ...current, ...values };
       });
     },
-    /** Entries after `since`, oldest first (ties in the order they were written). */
-    async since(since: string, limit: number): Promise<RecordChange[]> {
+    /** Entries after `since`, oldest first (ties in the order they were written); only those naming `objectionId`, if given. */
+    async since(since: string, limit: number, objectionId: string | null = null): Promise<RecordChange[]> {
       const rows: RecordChangeRow[] = await db('record_changes')
         .where('changed_at', '>', since)
+        .modify((q) => (objectionId === null ? q : q.where('objection_id', objectionId)))
         .orderBy([{ column: 'changed_at' }, { column: 'id' }])
         .limit(limit);
       return rows.map((row) => ({

@@ -423,6 +423,14 @@ function defineDataQualitySuite(store: StoreKind) {
         // Nothing was changed: the other person's name is as it was.
         const untouched = await stack.query(PERSON, { id: other });
         expect(untouched.data.naturalPerson.name).not.toBe('某某');
+        // Nor can the objection be closed: no correction names it in the persons change log.
+        const uncorrected = await stack.query(CLOSE, { id: objectionId, note: '已更正' }, await stack.as('dept-persons'));
+        expect(codes(uncorrected)).toEqual(['BAD_USER_INPUT']);
+        expect(uncorrected.errors![0].message).toBe(
+          `objection ${objectionId} is closed once the natural person ${person} is corrected naming it: correctNaturalPerson(idNumber: "${person}", …, objectionId: "${objectionId}") logs that; if the record was right after all, reject the objection with the reason`,
+        );
+        const still = await stack.query(OBJECTION, { id: objectionId }, await stack.as('dept-persons'));
+        expect(still.data.objection.status).toBe('ACCEPTED');
       });
 
       it('is corrected by the owner in its own store and closed: the flag goes, the history stays', async () => {
@@ -441,6 +449,21 @@ function defineDataQualitySuite(store: StoreKind) {
         const history = (await stack.query(OBJECTION, { id: objectionId }, await stack.as('drc-approval'))).data.objection.history;
         expect(history.map((h: any) => [h.action, h.actor])).toEqual([['RAISED', 'drc-approval'], ['ACCEPTED', 'dept-persons'], ['CLOSED', 'dept-persons']]);
         expect(history[2].note).toBe('已依户籍档案更正姓名');
+      });
+
+      it('is rejected once accepted when the owner finds its record right, and cannot be closed without a correction', async () => {
+        const raised = await stack.query(RAISE, { entity: 'LegalPerson', key: company.uscc, field: 'name', believed: "某某科技有限公司", evidence: '营业执照副本' }, await stack.as('drc-approval', '并联审批'));
+        expect(raised.errors).toBeUndefined();
+        const id = raised.data.raiseObjection.id;
+        const owner = await stack.as('dept-legal-persons', '处理数据异议');
+        expect((await stack.query(STEP('acceptObjection'), { id, note: '受理，核查登记档案' }, owner)).data.acceptObjection.status).toBe('ACCEPTED');
+        const unfounded = await stack.query(CLOSE, { id, note: '已核实' }, owner);
+        expect(codes(unfounded)).toEqual(['BAD_USER_INPUT']);
+        expect(unfounded.errors![0].message).toMatch(new RegExp(`correctLegalPerson\\(uscc: "${company.uscc}", …, objectionId: "${id}"\\)`));
+        const rejected = await stack.query(STEP('rejectObjection'), { id, note: '经核查登记档案，名称无误' }, owner);
+        expect(rejected.data.rejectObjection).toEqual({ id, status: 'REJECTED', open: false });
+        const read = await stack.query(COMPANY, { uscc: company.uscc });
+        expect(read.extensions?.dataQuality).toBeUndefined();
       });
 
       it('tells a consumer that read the record of its change, and nobody else', async () => {

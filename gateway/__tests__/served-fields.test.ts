@@ -36,6 +36,18 @@ describe('what each field served', () => {
     expect(byCoordinate(servedFields(shape, null, undefined, persons))['NaturalPerson.name'].items).toBe(0);
   });
 
+  it('marks a field refused where the guard refused it everywhere it was asked, and only then', () => {
+    const persons = ownedBy('persons');
+    const error = { message: 'refused', path: ['q', 'name'], extensions: { code: 'FORBIDDEN' } };
+    // `name` refused under q, read under p: it was read.
+    const partly = byCoordinate(servedFields(shape, { p: { name: '张三' }, q: { name: null } }, [error], persons, new Set(['q.name'])));
+    expect(partly['NaturalPerson.name']).toEqual({ coordinate: 'NaturalPerson.name', department: 'persons', items: 1, errorCodes: ['FORBIDDEN'] });
+    // Refused at both: not read, its errors kept.
+    const wholly = byCoordinate(servedFields(shape, { p: { name: null }, q: { name: null } }, [error], persons, new Set(['p.name', 'q.name'])));
+    expect(wholly['NaturalPerson.name']).toEqual({ coordinate: 'NaturalPerson.name', department: 'persons', items: 0, errorCodes: ['FORBIDDEN'], refused: true });
+    expect(wholly['Query.naturalPerson'].refused).toBeUndefined();
+  });
+
   it('names the department that serves a field now, after the supergraph changed owners', () => {
     servedFields(shape, { p: null, q: null }, undefined, ownedBy('persons'));
     expect(servedFields(shape, { p: null, q: null }, undefined, ownedBy('persons-v2')).every((f) => f.department === 'persons-v2')).toBe(true);

@@ -1,5 +1,6 @@
 import type { InternalCaller } from '../../shared/internal-token';
 import type { AskDepartment } from './ask-department';
+import { CHANGE_LOGS, ChangeLogOf } from './change-logs';
 import type { EntityReads } from './entity-reads';
 
 /**
@@ -19,12 +20,6 @@ export interface ChangeNotice {
   objection: string | null;
   lastReadAt: string;
 }
-
-/** Where each change log lives: the department, its log field and the key it names records by. */
-const CHANGE_LOGS = [
-  { department: 'persons', entity: 'NaturalPerson', field: 'naturalPersonChanges', key: 'idNumber' },
-  { department: 'legal-persons', entity: 'LegalPerson', field: 'legalPersonChanges', key: 'uscc' },
-] as const;
 
 /** Change-log entries asked for at once, and pages at most per department and request. */
 const CHANGE_PAGE = 5_000;
@@ -48,7 +43,7 @@ export function changeNotices(deps: {
   /** How far back a read counts. */
   days: number;
 }) {
-  async function changeLog(log: (typeof CHANGE_LOGS)[number], since: string, first: number): Promise<LoggedChange[]> {
+  async function changeLog(log: ChangeLogOf, since: string, first: number): Promise<LoggedChange[]> {
     const query = `query($since: String!, $first: Int) { ${log.field}(since: $since, first: $first) { ${log.key} fields changedAt reason objectionId } }`;
     // A page of thousands of entries takes longer than a query-plan fetch is given.
     const answer = await deps.ask<Record<string, any[]>>(log.department, GATEWAY_CALLER, query, { since, first }, CHANGE_LOG_TIMEOUT_MS);

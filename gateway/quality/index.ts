@@ -9,6 +9,7 @@ import { departmentAsker } from './ask-department';
 import { changeNotices } from './change-notices';
 import type { GatewayQuery } from './consistency';
 import { EntityReads } from './entity-reads';
+import { correctionCheck } from './objection-corrections';
 import { createObjectionStore, OpenObjections } from './objections';
 import { recordExistence } from './record-existence';
 import type { QualityServices } from './resolvers';
@@ -46,6 +47,7 @@ export async function startQuality(deps: {
     catalog: deps.catalog,
     recordRead: ownReads(deps.trail),
     requireRecord: recordExistence(ask, deps.logger),
+    requireCorrection: correctionCheck({ ask, logger: deps.logger, catalog: deps.catalog }),
     changesSince: changeNotices({ ask, reads, days: deps.changeNoticeDays }),
   };
   return {

@@ -1,16 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { FieldNode, FragmentDefinitionNode, GraphQLError, Kind, SelectionSetNode, valueFromASTUntyped } from 'graphql';
-import { checkIdNumber, checkUscc, Checked } from '../../shared/identifiers';
 import { quoted } from '../../shared/text';
 import { ROLE } from '../consumers';
 import type { GatewayContext } from '../context';
+import { CHANGE_LOGS, ChangeLogOf } from './change-logs';
 import type { ObjectionStore } from './objections';
 
-/** The corrections that may say which objection they answer, with the record each names. */
-const CORRECTIONS: Record<string, { department: string; entity: string; key: string; check: (raw: string) => Checked }> = {
-  correctNaturalPerson: { department: 'persons', entity: 'NaturalPerson', key: 'idNumber', check: checkIdNumber },
-  correctLegalPerson: { department: 'legal-persons', entity: 'LegalPerson', key: 'uscc', check: checkUscc },
-};
+/** The corrections that may say which objection they answer, by mutation, with the record each names. */
+const CORRECTIONS = new Map<string, ChangeLogOf>(CHANGE_LOGS.map((log) => [log.correction, log]));
 
 const refused = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument: 'objectionId', http: { status: 400 } } });
 
@@ -28,7 +25,7 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
           const fragments = new Map<string, FragmentDefinitionNode>();
           for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
           for (const field of rootFields(operation.selectionSet, fragments)) {
-            const correction = CORRECTIONS[field.name.value];
+            const correction = CORRECTIONS.get(field.name.value);
             // Only the owning department's operators may correct: anyone else is refused by the
             // department itself, and learns nothing here about which objections exist.
             if (!correction || !correctsFor(contextValue, correction.department)) continue;

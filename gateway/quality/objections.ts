@@ -45,8 +45,11 @@ const COLUMNS = {
 };
 const EVENT_COLUMNS = { objectionId: 'objection_id', at: 'at', actor: 'actor', action: 'action', note: 'note' };
 
-/** Which step may follow which: RAISED → ACCEPTED | REJECTED, ACCEPTED → CLOSED. */
-const NEXT: Record<'ACCEPTED' | 'REJECTED' | 'CLOSED', ObjectionStatus> = { ACCEPTED: 'RAISED', REJECTED: 'RAISED', CLOSED: 'ACCEPTED' };
+/**
+ * Which step may follow which: RAISED → ACCEPTED | REJECTED, ACCEPTED → CLOSED | REJECTED (the
+ * owner accepted to verify, and found its record right: there is nothing to correct).
+ */
+const AFTER: Record<'ACCEPTED' | 'REJECTED' | 'CLOSED', readonly ObjectionStatus[]> = { ACCEPTED: ['RAISED'], REJECTED: ['RAISED', 'ACCEPTED'], CLOSED: ['ACCEPTED'] };
 
 export function createObjectionStore(db: Knex) {
   const select = (q: Knex) => q('objections').select(COLUMNS);
@@ -63,12 +66,12 @@ export function createObjectionStore(db: Knex) {
     },
 
     /** One step of the workflow, with its reason, in one transaction with its event. */
-    async step(id: number, action: keyof typeof NEXT, actor: string, note: string, now: string): Promise<Objection> {
+    async step(id: number, action: keyof typeof AFTER, actor: string, note: string, now: string): Promise<Objection> {
       return db.transaction(async (trx) => {
         const current = (await select(trx).where('id', id).forUpdate().first()) as Objection | undefined;
         if (!current) throw new ObjectionRuleError(`there is no objection ${id}`);
-        if (current.status !== NEXT[action]) {
-          throw new ObjectionRuleError(`objection ${id} is ${current.status}: it can be ${action.toLowerCase()} only when ${NEXT[action]}`);
+        if (!AFTER[action].includes(current.status)) {
+          throw new ObjectionRuleError(`objection ${id} is ${current.status}: it can be ${action.toLowerCase()} only when ${AFTER[action].join(' or ')}`);
         }
         await trx('objections').where('id', id).update({ status: action, updated_at: now });
         await trx('objection_events').insert({ objection_id: id, at: now, actor, action, note });

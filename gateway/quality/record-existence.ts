@@ -15,7 +15,7 @@ import type { AskDepartment } from './ask-department';
 export type RequireRecord = (record: Pick<CatalogResource, 'name' | 'owner' | 'ownerDepartment' | 'keys'>, key: string, caller: InternalCaller) => Promise<void>;
 
 /** `NaturalPerson` → `natural person`, as a refusal says it. */
-const inWords = (entity: string) => entity.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase();
+export const inWords = (entity: string) => entity.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase();
 
 export function recordExistence(ask: AskDepartment, logger: Logger): RequireRecord {
   return async (record, key, caller) => {

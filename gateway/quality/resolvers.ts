@@ -9,6 +9,7 @@ import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
 import type { ConsistencySample, RuleResult } from './consistency';
 import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
+import type { RequireCorrection } from './objection-corrections';
 import type { RequireRecord } from './record-existence';
 import type { ConsistencyRuns } from './runs';
 import { PERSON_TYPE } from '../policy/operation-shape';
@@ -25,6 +26,8 @@ export interface QualityServices {
   recordRead: RecordOwnRead;
   /** Refuses an objection about a record its owner does not hold, or could not say whether it does. */
   requireRecord: RequireRecord;
+  /** Refuses to close an objection whose record its owner has not logged a correction of (where it logs them). */
+  requireCorrection: RequireCorrection;
 }
 
 interface Context {
@@ -95,6 +98,8 @@ async function decide(ctx: Context, info: GraphQLResolveInfo, rawId: string, act
   // One the caller may not see is, to it, no objection: naming its owner would say it exists.
   if (!objection || !visibleTo(ctx.caller, objection)) throw badUserInput(`there is no objection ${rawId}`, { argument: 'id' });
   if (departmentOf(ctx.caller) !== objection.owner) throw forbidden(`Only the owning department (${objection.owner}) decides on objection ${objection.id}`);
+  // Asked only of an objection that may be closed now: one still RAISED is told so by the workflow.
+  if (action === 'CLOSED' && objection.status === 'ACCEPTED') await q.requireCorrection(objection, ctx.caller);
   let updated: Objection;
   try {
     updated = await q.objections.step(objection.id, action, ctx.caller.consumer, note, new Date().toISOString());

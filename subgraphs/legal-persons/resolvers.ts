@@ -51,9 +51,9 @@ export const resolvers = {
       return page;
     },
 
-    legalPersonChanges: async (_: unknown, args: { since: string; first?: number | null }, { store }: Context) => {
-      const { since, first } = changeWindow(args);
-      return (await store.changesSince(since, first)).map(({ key, ...change }) => ({ uscc: key, ...change }));
+    legalPersonChanges: async (_: unknown, args: { since: string; first?: number | null; objectionId?: string | null }, { store }: Context) => {
+      const { since, first, objectionId } = changeWindow(args);
+      return (await store.changesSince(since, first, objectionId)).map(({ key, ...change }) => ({ uscc: key, ...change }));
     },
   },
   Mutation: {
