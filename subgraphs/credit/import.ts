@@ -28,22 +28,9 @@ const entryKey = (e: { subject_key: string; kind: string; document_number: strin
  */
 export function judgeCreditEntry(record: RawRecord): Judged<CreditEntryImportRow> {
   const f = recordFields(record);
-  const person = f.present('idNumber');
-  const company = f.present('uscc');
-  let subjectType: SubjectType = 'NATURAL_PERSON';
-  let subjectKey = '';
-  if (person === company) {
-    f.complain(person ? 'give idNumber or uscc, not both' : 'idNumber (a natural person) or uscc (a legal person) is required');
-  } else if (person) {
-    subjectKey = f.identifier('idNumber', checkIdNumber);
-  } else {
-    subjectType = 'LEGAL_PERSON';
-    subjectKey = f.identifier('uscc', checkUscc);
-  }
-  const kind = f.choice('kind', KINDS);
+  const { subjectType, subjectKey, kind, documentNumber } = entryNamed(f);
   const reason = f.text('reason', 200, { lineBreaks: true });
   const authority = f.text('authority', 60);
-  const documentNumber = f.text('documentNumber', 60);
   const decidedOn = f.date('decidedOn');
   const expiresOn = f.optional('expiresOn', (n) => f.date(n, { past: false }));
   if (expiresOn !== null && f.valid('decidedOn', 'expiresOn') && expiresOn < decidedOn) {
@@ -62,6 +49,46 @@ export function judgeCreditEntry(record: RawRecord): Judged<CreditEntryImportRow
       expires_on: expiresOn,
     },
   }));
+}
+
+/**
+ * What names the entry: its subject (exactly one of idNumber and uscc), kind and documentNumber,
+ * read (and complained of) as the judge reads them. `named` is false when any of them is at fault.
+ */
+function entryNamed(f: ReturnType<typeof recordFields>) {
+  const person = f.present('idNumber');
+  const company = f.present('uscc');
+  let subjectType: SubjectType = 'NATURAL_PERSON';
+  let subjectKey = '';
+  const subjectField = person === company ? null : person ? 'idNumber' : 'uscc';
+  if (!subjectField) {
+    f.complain(person ? 'give idNumber or uscc, not both' : 'idNumber (a natural person) or uscc (a legal person) is required');
+  } else if (subjectField === 'idNumber') {
+    subjectKey = f.identifier('idNumber', checkIdNumber);
+  } else {
+    subjectType = 'LEGAL_PERSON';
+    subjectKey = f.identifier('uscc', checkUscc);
+  }
+  const kind = f.choice('kind', KINDS);
+  const documentNumber = f.text('documentNumber', 60);
+  return { subjectType, subjectKey, kind, documentNumber, named: !!subjectField && f.valid(subjectField, 'kind', 'documentNumber') };
+}
+
+/** The entry a row names, as `judgeCreditEntry` reads it; null where that is at fault too. */
+function entryOfRecord(record: RawRecord): string | null {
+  const { subjectKey, kind, documentNumber, named } = entryNamed(recordFields(record));
+  return named ? entryKey({ subject_key: subjectKey, kind, document_number: documentNumber }) : null;
+}
+
+/** Which of these entries the store holds: asked by their subjects, 500 a query. */
+async function entriesInStore(db: Knex, entries: readonly string[]): Promise<Set<string>> {
+  const subjects = [...new Set(entries.map((entry) => entry.slice(0, entry.indexOf(' '))))];
+  const stored = new Set<string>();
+  for (let i = 0; i < subjects.length; i += 500) {
+    const rows = await db('credit_entries').select('subject_key', 'kind', 'document_number').whereIn('subject_key', subjects.slice(i, i + 500));
+    for (const row of rows) stored.add(entryKey(row));
+  }
+  return new Set(entries.filter((entry) => stored.has(entry)));
 }
 
 /** The stored entries about these rows' subjects, by entry, with the columns a load writes. */
@@ -101,6 +128,8 @@ export const creditEntryImport: ImportRules<CreditEntryImportRow> = {
   },
   judge: judgeCreditEntry,
   keyOf: (row) => entryKey(row.entry),
+  keyOfRecord: entryOfRecord,
+  storedKeys: entriesInStore,
   asStored: (row) => row.entry,
   storedRows: storedEntries,
   async insert(db, rows) {
