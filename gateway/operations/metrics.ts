@@ -83,7 +83,11 @@ export class GatewayMetrics {
       // A request refused as its source arrived (tokens, depth, aliases, directives: see
       // operation-limits.ts) never reaches willSendResponse; it is counted here, by its code, as
       // refused before it ran, under the operationName the request gave (its document was not read).
-      unexpectedErrorProcessingRequest: async ({ requestContext, error }) => count(requestContext, [thrownCode(error)], 'refused'),
+      // Anything else thrown out of Apollo's pipeline is answered as a 500: an error, not a refusal.
+      unexpectedErrorProcessingRequest: async ({ requestContext, error }) => {
+        const code = thrownCode(error);
+        count(requestContext, [code], code === 'INTERNAL_SERVER_ERROR' ? 'error' : 'refused');
+      },
     };
   }
 
