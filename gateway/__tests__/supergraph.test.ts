@@ -49,10 +49,12 @@ describe('composing the supergraph from the departments\' SDL files', () => {
     try {
       const file = path.join(schemaDir, 'legal-persons', 'schema.graphql');
       // A description left behind where a field or value name must follow it.
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  "注销"\n', '  "注销"\n  "注销"\n'));
+      const sdl = fs.readFileSync(file, 'utf8');
+      fs.writeFileSync(file, sdl.replace('  "注销"\n', '  "注销"\n  "注销"\n'));
+      const line = sdl.split('\n').indexOf('  "注销"') + 2; // the second one, on the line after the first
       const sources = readSubgraphSources(readConfig({ ONESOURCE_SCHEMA_DIR: schemaDir }));
       expect(() => composeSupergraph(sources)).toThrow(CompositionError);
-      expect(() => composeSupergraph(sources)).toThrow(`legal-persons: ${file}:85:3: Syntax Error: Expected Name, found String "注销".`);
+      expect(() => composeSupergraph(sources)).toThrow(`legal-persons: ${file}:${line}:3: Syntax Error: Expected Name, found String "注销".`);
     } finally {
       fs.rmSync(schemaDir, { recursive: true, force: true });
     }
