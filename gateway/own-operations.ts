@@ -9,6 +9,8 @@ import { CONSISTENCY_OPERATIONS } from './quality/consistency';
 /** The names `npm run check` gives the operations no consumer sends as such: the playground's, the contract's. */
 export const PLAYGROUND = 'playground';
 export const CONTRACT = 'contract';
+/** Whose operations are OneSource's own, not a consumer system's. */
+export const OWN_CONSUMERS: ReadonlySet<string> = new Set([DATA_QUALITY_CONSUMER, PLAYGROUND, CONTRACT]);
 
 /**
  * The operations OneSource itself sends, offers or promises: the consistency checks' (as

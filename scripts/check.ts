@@ -4,7 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
 import { DEPARTMENTS, DepartmentName, isDepartmentName, schemaPath } from '../shared/departments';
 import { recordedOperations } from '../gateway/operations-recorder';
-import { withOwnOperations } from '../gateway/own-operations';
+import { OWN_CONSUMERS, withOwnOperations } from '../gateway/own-operations';
+import { storeLocation } from '../shared/db';
 import { grantsInForce } from '../gateway/catalog/grants';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
 import { schemaDirSetting, schemaFile } from '../gateway/supergraph';
@@ -17,7 +18,7 @@ import { openExistingGatewayStore } from './cli-options';
  * that changes (a field whose type changes or that becomes conditionally shared, an argument they
  * pass, ...) (with --strict: any breaking change), 2 the check could not run (unknown department,
  * no such file, the proposal is the very file the gateway composes from, the gateway's store
- * unreachable).
+ * unreachable, or holding no operation of any consumer unless --without-consumers).
  */
 const program = new Command('check')
   .description("Check a department's proposed SDL: composition, breaking changes, and the consumers whose recorded operations it would break.")
@@ -28,6 +29,7 @@ const program = new Command('check')
   .argument('[schema]', "the proposed SDL (default: the working copy subgraphs/<subgraph>/schema.graphql, against the SDL the gateway composes from ONESOURCE_SCHEMA_DIR, which must then be another directory)")
   .option('--strict', 'fail on any breaking change, not only those that break recorded operations')
   .option('--json', 'print the report as JSON')
+  .option('--without-consumers', "check against OneSource's own operations alone, when no consumer has sent any yet")
   .addHelpText('after', '\nExit code: 0 safe, 1 does not compose or breaks recorded operations (--strict: any breaking change), 2 could not check.')
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
@@ -95,7 +97,7 @@ function sameFile(a: string, b: string): boolean {
 async function main(): Promise<number> {
   program.parse();
   const [name, file] = program.processedArgs as [DepartmentName, string | undefined];
-  const { strict, json } = program.opts<{ strict?: boolean; json?: boolean }>();
+  const { strict, json, withoutConsumers } = program.opts<{ strict?: boolean; json?: boolean; withoutConsumers?: boolean }>();
   const proposedFile = path.resolve(file ?? schemaPath(name));
   const problem = sdlFileProblem(proposedFile);
   if (problem) {
@@ -118,7 +120,17 @@ async function main(): Promise<number> {
   // breaks" would call any change safe.
   const db = await openExistingGatewayStore(config);
   try {
-    const operations = withOwnOperations(await recordedOperations(db));
+    const recorded = await recordedOperations(db);
+    // A store no consumer's operation is in (a gateway started for the purpose, another
+    // environment's) would call any change safe for the consumers: said, not passed.
+    if (!withoutConsumers && !recorded.some((op) => !OWN_CONSUMERS.has(op.consumerId))) {
+      console.error([
+        `The gateway's store (${storeLocation(config, 'gateway').where}) holds no operation any consumer has sent: this check could not tell which consumers a change breaks, and would pass any change.`,
+        "Point ONESOURCE_DATA_DIR (or the MySQL settings) at the store of the gateway that serves the consumers, or, if none has sent anything yet, add --without-consumers to check against OneSource's own operations alone.",
+      ].join('\n'));
+      return 2;
+    }
+    const operations = withOwnOperations(recorded);
     const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), proposedFile, operations, grants: await grantsInForce(db) });
     const code = exitCodeOf(report, strict);
     if (json) console.log(JSON.stringify({ ...report, exitCode: code }, null, 2));

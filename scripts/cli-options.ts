@@ -38,8 +38,8 @@ export async function openExistingGatewayStore(config: Config): Promise<Knex> {
     const { client, where } = storeLocation(config, 'gateway');
     throw new NoGatewayStoreError(
       client === 'better-sqlite3'
-        ? `there is no gateway store in ${config.dataDir} (no ${where}): set ONESOURCE_DATA_DIR to the gateway's data directory, or start the gateway (npm start) to create it`
-        : `there is no gateway store on MySQL: the database ${where} does not exist (check ONESOURCE_MYSQL_URL, ONESOURCE_GATEWAY_MYSQL_URL and ONESOURCE_DB_PREFIX, or start the gateway with npm start to create it)`,
+        ? `there is no gateway store in ${config.dataDir} (no ${where}): set ONESOURCE_DATA_DIR to the data directory of the gateway that serves the consumers`
+        : `there is no gateway store on MySQL: the database ${where} does not exist (set ONESOURCE_MYSQL_URL, ONESOURCE_GATEWAY_MYSQL_URL and ONESOURCE_DB_PREFIX as the gateway that serves the consumers has them)`,
     );
   }
   return openGatewayStore(config);

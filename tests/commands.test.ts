@@ -237,6 +237,27 @@ describe('npm run consistency, check and token: bad values are named before anyt
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
 
+  it('check refuses a gateway store no consumer operation is in, unless told there are none yet', async () => {
+    // As a gateway started just for the check leaves it: migrated, nothing recorded.
+    const store = tempDir('check-empty-store');
+    await (await openGatewayStore(readConfig({ ...sqliteEnvironment(store) }))).destroy();
+    const proposal = path.join(tempDir('check-proposal'), 'schema.graphql');
+    fs.copyFileSync(projectPath('subgraphs', 'persons', 'schema.graphql'), proposal);
+    try {
+      const refused = await runScript('check.ts', ['persons', proposal], store);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`holds no operation any consumer has sent: this check could not tell which consumers a change breaks, and would pass any change.`);
+      expect(refused.stderr).toContain('--without-consumers');
+      expect(refused.stdout).not.toMatch(/still validate/);
+      const alone = await runScript('check.ts', ['persons', proposal, '--without-consumers'], store);
+      expect(alone.code).toBe(0);
+      expect(alone.stdout).toMatch(/recorded operation\(s\) of consumers still validate/);
+    } finally {
+      fs.rmSync(store, { recursive: true, force: true });
+      fs.rmSync(path.dirname(proposal), { recursive: true, force: true });
+    }
+  });
+
   it('compose refuses a file instead of passing it unread, pointing to check; alone, it composes', async () => {
     const proposal = path.join(tempDir('compose-proposal'), 'schema.graphql');
     fs.writeFileSync(proposal, 'type Query { broken: }');
