@@ -401,6 +401,7 @@ function shareChanges(c: Comparison): { type: string; description: string }[] {
 /**
  * Fields served nullable already (their department may fail to deliver them) whose department now
  * declares them nullable too: consumers see no change of type, but may get null without an error.
+ * And the other way: declared non-null, a null the department's store still holds fails its answer.
  */
 function sourceNullabilityChanges(c: Comparison): { type: string; description: string }[] {
   const changes: { type: string; description: string }[] = [];
@@ -413,6 +414,14 @@ function sourceNullabilityChanges(c: Comparison): { type: string; description: s
       changes.push({
         type: 'FIELD_NULLABLE_AT_SOURCE',
         description: `${coordinate} changes from ${was.format} to ${now.format} in ${now.owner}: consumers are served it nullable already, but may now get null without an error.`,
+      });
+    }
+    if (now.format.endsWith('!') && `${was.format}!` === now.format) {
+      changes.push({
+        type: 'FIELD_NON_NULL_AT_SOURCE',
+        description: `${coordinate} changes from ${was.format} to ${now.format} in ${now.owner}: consumers are still served it nullable, but wherever ${now.owner} answers null for it `
+          + `(a record stored without it) its answer for that record now fails, and consumers lose every field of it ${now.owner} serves, with SUBGRAPH_UNAVAILABLE. `
+          + 'Publish it only once no stored record lacks it.',
       });
     }
   }

@@ -128,6 +128,17 @@ function defineCheckSuite(store: StoreKind) {
       expect(exitCodeOf(relaxed, true)).toBe(0);
     });
 
+    it('lists a field its department comes to declare non-null as dangerous: a stored null would then fail the record', async () => {
+      const tightened = await checkWith(edited([['  "Date of death, when status is DECEASED."\n  deceasedOn: Date\n', '  "Date of death, when status is DECEASED."\n  deceasedOn: Date!\n']]));
+      expect(tightened.compositionErrors).toEqual([]);
+      expect(tightened.dangerousChanges).toContainEqual({
+        type: 'FIELD_NON_NULL_AT_SOURCE',
+        description: 'NaturalPerson.deceasedOn changes from Date to Date! in persons: consumers are still served it nullable, but wherever persons answers null for it '
+          + '(a record stored without it) its answer for that record now fails, and consumers lose every field of it persons serves, with SUBGRAPH_UNAVAILABLE. '
+          + 'Publish it only once no stored record lacks it.',
+      });
+    });
+
     it('fails a type change of a field recorded operations select, naming each consumer, operation and why', async () => {
       // Still valid GraphQL for `{ name }`, but the answers change shape.
       const { code, out } = await check('persons', proposal('name-list.graphql', edited([['  "姓名"\n  name: String!\n', '  "姓名"\n  name: [String!]!\n']])));
