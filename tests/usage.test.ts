@@ -218,6 +218,26 @@ function defineUsageSuite(store: StoreKind) {
       });
       expect(after.fieldReaders.filter((r: any) => r.consumer === 'dept-credit')).toEqual([]);
     });
+
+    it('keeps no row for the fields under a refused one: nothing there was read, nothing failed', async () => {
+      const person = (await stack.stores.persons!('natural_persons').first('id_number')).id_number as string;
+      const asked = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name credit { entries { kind reason } } } }`, { id: person }, await stack.as('housing-permit', '住房保障资格审核'));
+      expect(asked.errors?.map((e) => [e.extensions?.code, e.path?.join('.')])).toEqual([['FORBIDDEN', 'naturalPerson.credit.entries']]);
+      const readers = (await usage('auditor')).data.usageReport.fieldReaders.filter((r: any) => r.consumer === 'housing-permit');
+      expect(readers.map((r: any) => [r.key, r.requests, r.errors]).sort()).toEqual([
+        ['CreditProfile.entries', 0, 1],
+        ['NaturalPerson.credit', 1, 0],
+        ['NaturalPerson.name', 1, 0],
+        ['Query.naturalPerson', 1, 0],
+      ]);
+    });
+
+    it('ends the zombie window today when `to` lies ahead: days to come hold no use yet', async () => {
+      const ahead = (await usage('auditor', { from: today, to: '2100-12-31' })).data.usageReport;
+      const zombies = ahead.zombieCandidates.map((z: any) => z.name);
+      expect(zombies).not.toContain('AdministrativeDivision.code');
+      expect(zombies).toContain('LandParcel.rightType');
+    });
   });
 }
 

@@ -98,6 +98,8 @@ export class UsageRecorder {
 
     const departments = new Map<string, { items: number; used: boolean }>();
     for (const field of served.fields) {
+      // Under a refused field, nothing was read and nothing failed: no row, not even an empty one.
+      if (field.refused && !field.errorCodes.length) continue;
       const row = this.row(day, served.consumer, field.department, field.coordinate);
       if (!field.refused) {
         row.requests += 1;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { today } from '../../shared/identifiers';
 import { isPlumbing } from '../catalog/build';
 import { ALL } from './recorder';
 import type { FieldOwners } from './owners';
@@ -130,9 +131,12 @@ export async function usageReport(db: Knex, q: UsageQuery): Promise<UsageReport>
   // department, for its operator) that no row in the window mentions, and its resources none of
   // whose items was read. As in the catalogue, Relay plumbing (connections, edges, PageInfo) and the
   // root operations (queries, mutations) are how data is reached, not data items of their own.
-  const windowStart = addDays(q.to, -(q.unusedForDays - 1));
+  // The window ends at `to`, or today if `to` is later: days to come hold no use yet, and a window
+  // reaching into them would call a field read every day unused.
+  const windowEnd = q.to < today() ? q.to : today();
+  const windowStart = addDays(windowEnd, -(q.unusedForDays - 1));
   const used = new Set(
-    (await db('usage_daily').distinct('coordinate').where('day', '>=', windowStart).andWhere('day', '<=', q.to).andWhere('coordinate', '<>', ALL).andWhere('requests', '>', 0))
+    (await db('usage_daily').distinct('coordinate').where('day', '>=', windowStart).andWhere('day', '<=', windowEnd).andWhere('coordinate', '<>', ALL).andWhere('requests', '>', 0))
       .map((r: Row) => r.coordinate as string),
   );
   const published = q.owners.all().filter((f) => !ROOT_TYPES.has(f.typeName) && !isPlumbing(f.typeName));
