@@ -226,7 +226,10 @@ function changesUsedBy(document: DocumentNode, c: Comparison, held: readonly Hel
       reasons.add(`selects ${coordinate}, whose type changes from ${String(was.type)} to ${String(now.type)}`);
     } else {
       const lost = removedEnumValues(getNamedType(was.type), getNamedType(now.type));
-      if (lost.length) reasons.add(`selects ${coordinate}, whose type ${getNamedType(now.type).name} loses ${lost.join(', ')}: values its answers may hold`);
+      if (lost.length) {
+        const values = lost.length > 1 ? `the values ${lost.join(', ')}` : `the value ${lost[0]}`;
+        reasons.add(`selects ${coordinate}, whose type ${getNamedType(now.type).name} loses ${values}, which its answers may hold`);
+      }
     }
     const share = shareChange(c.shares.before.get(coordinate), c.shares.after.get(coordinate));
     if (share && !alreadyGranted(c.shares.before.get(coordinate), c.shares.after.get(coordinate), held)) reasons.add(`selects ${coordinate}, which ${share}`);

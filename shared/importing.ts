@@ -431,6 +431,10 @@ function allFields(rules: ImportRules<unknown>): string[] {
 function headerRefusal(rules: ImportRules<unknown>, header: readonly string[]): string | undefined {
   const refusal = rules.refuse?.(header);
   if (refusal) return refusal;
+  // A file whose first line is data, not names: its values read as column names, empty ones among them.
+  if (header.some((h) => !h.trim())) {
+    return `line 1 (header) has an empty column name: the first line of a CSV file names its columns. The columns for ${rules.entity} are ${describeFields(rules)}`;
+  }
   const problems: string[] = [];
   const repeated = header.filter((h, i) => header.indexOf(h) !== i);
   if (repeated.length) problems.push(`the header repeats ${[...new Set(repeated)].join(', ')}`);

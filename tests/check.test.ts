@@ -191,7 +191,7 @@ function defineCheckSuite(store: StoreKind) {
       expect(report.breakingChanges.map((c) => c.description)).toEqual(['FEMALE was removed from enum type Gender.']);
       expect(report.brokenOperations).toContainEqual(expect.objectContaining({
         consumerId: 'market-portal', operationName: 'PortalPerson', errors: [],
-        reasons: ['selects NaturalPerson.gender, whose type Gender loses FEMALE: values its answers may hold'],
+        reasons: ['selects NaturalPerson.gender, whose type Gender loses the value FEMALE, which its answers may hold'],
       }));
       expect(report.affectedConsumers).toEqual(['market-portal']);
       expect(exitCodeOf(report)).toBe(1);

@@ -1250,6 +1250,7 @@ function defineImportSuite(store: StoreKind) {
           ['persons', file('nickname.csv', `${PERSONS_HEADER},nickname\n`), `Nothing loaded: line 1 (header): unknown column nickname. ${columns}`],
           ['persons', file('missing.csv', 'idNumber,name\n35010219850312123X,张三\n'), 'Nothing loaded: line 1 (header): missing columns gender, birthDate'],
           ['persons', file('repeated.csv', `${PERSONS_HEADER},name\n`), 'Nothing loaded: line 1 (header): the header repeats name'],
+          ['persons', file('headless.csv', '35010219850312123X,张三,,1985-03-12\n'), 'Nothing loaded: line 1 (header) has an empty column name: the first line of a CSV file names its columns. The columns for natural persons are'],
           ['persons', file('quote.csv', `"idNumber,name\n35010219850312123X,张三\n`), 'Nothing loaded: line 1 (header): not valid CSV'],
           ['persons', file('blank.jsonl', '\n  \n\r\n\n'), 'is empty: a JSONL file holds one JSON object a line'],
           ['persons', file('blank.csv', '\n\n\n'), 'is empty: a CSV file begins with a header line'],
