@@ -1,4 +1,5 @@
 import type { InternalCaller, InternalSigner } from '../../shared/internal-token';
+import type { Logger } from '../../shared/logger';
 import { keepAliveClient } from '../subgraph-http';
 
 /**
@@ -45,4 +46,27 @@ export function departmentAsker(deps: {
     if (!answer || typeof answer !== 'object' || Array.isArray(answer)) throw new Error(`HTTP ${reply.status}, JSON but not a GraphQL answer`);
     return { ...(answer as Omit<DepartmentAnswer<never>, 'status'>), status: reply.status };
   };
+}
+
+/**
+ * Asks a department something the gateway cannot decide without (does it hold this record, has it
+ * corrected it): its data when it answered without any error and `usable` accepts the data, else
+ * undefined with why logged (`what` says what could not be done). Any error, even beside data, is
+ * a question the department could not answer, not a "no"; the caller refuses as SUBGRAPH_UNAVAILABLE.
+ */
+export async function askNeeded<T>(
+  deps: { ask: AskDepartment; logger: Logger },
+  what: string,
+  question: { department: string; caller: InternalCaller; query: string; variables: Record<string, unknown> },
+  usable: (data: T | null | undefined) => boolean,
+): Promise<T | undefined> {
+  const { department, caller, query, variables } = question;
+  try {
+    const answer = await deps.ask<T>(department, caller, query, variables);
+    if (!answer.errors?.length && usable(answer.data)) return answer.data!;
+    deps.logger.warn({ subgraph: department, requestId: caller.requestId, status: answer.status, reason: answer.errors?.[0]?.message }, what);
+  } catch (err) {
+    deps.logger.warn({ subgraph: department, requestId: caller.requestId, reason: (err as Error).message }, `${what}: no answer`);
+  }
+  return undefined;
 }

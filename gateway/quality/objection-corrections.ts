@@ -2,7 +2,7 @@ import { badUserInput, subgraphUnavailable } from '../../shared/errors';
 import type { InternalCaller } from '../../shared/internal-token';
 import type { Logger } from '../../shared/logger';
 import type { Catalog } from '../catalog/build';
-import type { AskDepartment } from './ask-department';
+import { AskDepartment, askNeeded } from './ask-department';
 import { CHANGE_LOGS } from './change-logs';
 import type { Objection } from './objections';
 import { inWords } from './record-existence';
@@ -25,15 +25,10 @@ export function correctionCheck(deps: { ask: AskDepartment; logger: Logger; cata
     if (!log) return;
     const record = `${inWords(objection.entityType)} ${objection.entityKey}`;
     const query = `query ObjectionCorrections($since: String!, $objectionId: ID!) { ${log.field}(since: $since, first: ${CORRECTIONS_ASKED}, objectionId: $objectionId) { ${log.key} } }`;
-    let corrected: string[] | undefined;
-    try {
-      const answer = await deps.ask<Record<string, Record<string, string>[]>>(log.department, caller, query, { since: objection.raisedAt, objectionId: String(objection.id) });
-      const entries = answer.data?.[log.field];
-      if (!answer.errors?.length && Array.isArray(entries)) corrected = entries.map((entry) => entry[log.key]);
-      else deps.logger.warn({ subgraph: log.department, requestId: caller.requestId, status: answer.status, reason: answer.errors?.[0]?.message }, "could not read an objection's corrections");
-    } catch (err) {
-      deps.logger.warn({ subgraph: log.department, requestId: caller.requestId, reason: (err as Error).message }, "could not read an objection's corrections: no answer");
-    }
+    const variables = { since: objection.raisedAt, objectionId: String(objection.id) };
+    const answer = await askNeeded<Record<string, Record<string, string>[]>>(deps, "could not read an objection's corrections",
+      { department: log.department, caller, query, variables }, (data) => Array.isArray(data?.[log.field]));
+    const corrected = answer?.[log.field].map((entry) => entry[log.key]);
     if (!corrected) {
       const description = deps.catalog().resources.find((r) => r.owner === log.department)?.ownerDepartment ?? log.department;
       throw subgraphUnavailable(log.department, description,

@@ -2,7 +2,7 @@ import { badUserInput, subgraphUnavailable } from '../../shared/errors';
 import type { InternalCaller } from '../../shared/internal-token';
 import type { Logger } from '../../shared/logger';
 import type { CatalogResource } from '../catalog/build';
-import type { AskDepartment } from './ask-department';
+import { AskDepartment, askNeeded } from './ask-department';
 
 /**
  * An objection is about a record its owner holds: one about a person the persons register does not
@@ -22,19 +22,13 @@ export function recordExistence(ask: AskDepartment, logger: Logger): RequireReco
     // Every kind of record an objection names has a key of one field (KEY_CHECKS in resolvers.ts).
     const [keyField] = record.keys;
     const query = `query ObjectionRecord($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${record.name} { ${keyField} } } }`;
-    let entities: unknown[] | undefined;
-    try {
-      const answer = await ask<{ _entities?: unknown[] }>(record.owner, caller, query, { representations: [{ __typename: record.name, [keyField]: key }] });
-      // Any error, even beside a null, is a record the department could not look up, not one it lacks.
-      if (!answer.errors?.length && Array.isArray(answer.data?._entities) && answer.data._entities.length === 1) entities = answer.data._entities;
-      else logger.warn({ subgraph: record.owner, requestId: caller.requestId, status: answer.status, reason: answer.errors?.[0]?.message }, 'could not check an objection\'s record');
-    } catch (err) {
-      logger.warn({ subgraph: record.owner, requestId: caller.requestId, reason: (err as Error).message }, 'could not check an objection\'s record: no answer');
-    }
-    if (!entities) {
+    const representations = [{ __typename: record.name, [keyField]: key }];
+    const found = await askNeeded<{ _entities?: unknown[] }>({ ask, logger }, "could not check an objection's record",
+      { department: record.owner, caller, query, variables: { representations } }, (data) => Array.isArray(data?._entities) && data._entities.length === 1);
+    if (!found) {
       throw subgraphUnavailable(record.owner, record.ownerDepartment,
         `did not answer whether it holds the ${inWords(record.name)} ${key}: an objection that cannot be checked is not raised. Try again shortly`);
     }
-    if (entities[0] == null) throw badUserInput(`there is no ${inWords(record.name)} ${key}`, { argument: 'key' });
+    if (found._entities![0] == null) throw badUserInput(`there is no ${inWords(record.name)} ${key}`, { argument: 'key' });
   };
 }
