@@ -87,12 +87,23 @@ export function organizationCodeCheckCharacter(first8: string): string {
   return c === 10 ? 'X' : c === 11 ? '0' : String(c);
 }
 
+/**
+ * Positions 3-8 are the GB/T 2260 code of the registering authority's division, or 100000 for
+ * one registered nationally (中央国家机关). Checked for shape like an idNumber's region: a code
+ * abolished since the registration stays valid on the certificate, so it is not looked up.
+ */
+const NATIONAL_REGISTRATION = '100000';
+
 export function checkUscc(input: string): Checked {
   const value = asciiUpper(input.trim());
   if (value.length !== 18) return bad(`a uscc has 18 characters, ${quoted(input)} has ${value.length}`);
   const foreign = [...value].find((c) => !USCC_CHARSET.includes(c));
   if (foreign) return bad(`a uscc uses only 0-9 and ABCDEFGHJKLMNPQRTUWXY, ${quoted(input)} contains ${quoted(foreign)}`);
-  if (!/^\d{6}$/.test(value.slice(2, 8))) return bad(`the uscc's region code ${value.slice(2, 8)} is not 6 digits`);
+  const region = value.slice(2, 8);
+  if (region !== NATIONAL_REGISTRATION) {
+    const division = checkDivisionCode(region);
+    if (!division.ok) return bad(`the uscc's region code ${region} is not valid: ${division.reason}`);
+  }
   const organization = value.slice(8, 17);
   if (!/^[0-9A-Z]{8}[0-9X]$/.test(organization)) {
     return bad(`the uscc's organisation code ${organization} is not 8 characters and a check digit or X`);

@@ -13,6 +13,7 @@ import { departments } from '../subgraphs';
 import { creditEntryImport } from '../subgraphs/credit/import';
 import { createCreditStore } from '../subgraphs/credit/store';
 import { profileFlagsDerived } from '../subgraphs/credit/migrations/002_profile_flags_derived';
+import { subjectTypeInKey } from '../subgraphs/credit/migrations/003_subject_type_in_key';
 import { landParcelImport } from '../subgraphs/geo/import';
 import { createGeoStore } from '../subgraphs/geo/store';
 import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
@@ -27,6 +28,7 @@ import { describeWithStore, StoreKind } from './support/stack';
 import { graphql } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { readSchema } from '../shared/subgraph-server';
+import { checkIdNumber, checkUscc } from '../shared/identifiers';
 
 /**
  * `npm run import`: each department loads a CSV or JSONL file into its own store, all or nothing,
@@ -1108,7 +1110,7 @@ function defineImportSuite(store: StoreKind) {
         // A rated company already on file, red-listed, about to be blacklisted.
         await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', rating: 'B' });
         await db('credit_entries').insert({
-          subject_key: '91350102MALD000315', kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局',
+          subject_type: 'LEGAL_PERSON', subject_key: '91350102MALD000315', kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局',
           document_number: '闽税信〔2024〕3号', decided_on: '2024-03-01', expires_on: '2027-03-01',
         });
         const report = await importFile(db, creditEntryImport, file('entries.csv', fs.readFileSync(path.join(FIXTURES, 'credit-entries.csv'), 'utf8') +
@@ -1116,7 +1118,10 @@ function defineImportSuite(store: StoreKind) {
         expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 4 });
 
         const credit = createCreditStore(db);
-        const profiles = await credit.profiles(['35010219850312123X', '91350102MALD00015F', '91350102MALD00023A', '91350102MALD000315']);
+        const profiles = [
+          ...(await credit.profiles('NATURAL_PERSON', ['35010219850312123X'])),
+          ...(await credit.profiles('LEGAL_PERSON', ['91350102MALD00015F', '91350102MALD00023A', '91350102MALD000315'])),
+        ];
         expect(Object.fromEntries(profiles.map((p) => [p.subjectKey, [p.onBlacklist, p.onRedlist, p.rating]]))).toEqual({
           '35010219850312123X': [true, false, null],
           '91350102MALD00015F': [false, true, null],
@@ -1124,8 +1129,56 @@ function defineImportSuite(store: StoreKind) {
           // Blacklisted now: off the red list, rating D.
           '91350102MALD000315': [true, false, 'D'],
         });
-        const entries = await credit.entries(['35010219850312123X']);
+        const entries = await credit.entries('NATURAL_PERSON', ['35010219850312123X']);
         expect(entries).toEqual([expect.objectContaining({ kind: 'BLACKLIST', documentNumber: '(2025)闽01执1234号', decidedOn: '2025-06-01', expiresOn: null })]);
+      });
+
+      it('keeps a person and a company whose 18-character keys are the same apart, each with its own standing and entries', async () => {
+        // Valid as a 西昌 idNumber and as the uscc of a 社会团体 registered in 340119.
+        const shared = '513401198503121312';
+        expect([checkIdNumber(shared).ok, checkUscc(shared).ok]).toEqual([true, true]);
+        const db = await freshStore('credit');
+        const report = await importFile(db, creditEntryImport, file('entries.csv', [
+          'idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn',
+          `${shared},,BLACKLIST,失信被执行人,凉山州中级人民法院,(2025)川34执77号,2025-06-01,`,
+          `,${shared},REDLIST,纳税信用A级纳税人,国家税务总局安徽省税务局,皖税信〔2025〕30号,2025-03-01,2028-03-01`,
+        ].join('\n')));
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 2 });
+
+        const schema = buildSubgraphSchema({ typeDefs: readSchema(departments.credit), resolvers: departments.credit.resolvers });
+        const answer = await graphql({
+          schema,
+          source: `query($r: [_Any!]!) { _entities(representations: $r) {
+            ... on NaturalPerson { credit { onBlacklist onRedlist entries { kind documentNumber } } }
+            ... on LegalPerson { credit { onBlacklist onRedlist rating entries { kind documentNumber } } } } }`,
+          variableValues: { r: [{ __typename: 'NaturalPerson', idNumber: shared }, { __typename: 'LegalPerson', uscc: shared }] },
+          contextValue: departments.credit.createContext(db, { consumer: 'drc-approval', kind: 'SYSTEM', roles: [] }),
+        });
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data!._entities).toEqual([
+          { credit: { onBlacklist: true, onRedlist: false, entries: [{ kind: 'BLACKLIST', documentNumber: '(2025)川34执77号' }] } },
+          { credit: { onBlacklist: false, onRedlist: true, rating: null, entries: [{ kind: 'REDLIST', documentNumber: '皖税信〔2025〕30号' }] } },
+        ]);
+        expect(await db('credit_profiles').select('subject_type').where({ subject_key: shared }).orderBy('subject_type')).toEqual([
+          { subject_type: 'LEGAL_PERSON' }, { subject_type: 'NATURAL_PERSON' },
+        ]);
+      });
+
+      it('gives every stored entry its subject\'s type when the subject\'s type joins the key', async () => {
+        const db = await freshStore('credit');
+        await subjectTypeInKey.down(db);
+        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', rating: 'B' });
+        const entry = { kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局', document_number: '闽税信〔2024〕3号', decided_on: '2024-03-01', expires_on: null };
+        // The second subject has no profile (no load leaves one so): its key's shape tells its type.
+        await db('credit_entries').insert([{ ...entry, subject_key: '91350102MALD000315' }, { ...entry, subject_key: '35010219850312123X' }]);
+        await subjectTypeInKey.up(db);
+        expect(await db('credit_entries').select('subject_type', 'subject_key').orderBy('subject_key')).toEqual([
+          { subject_type: 'NATURAL_PERSON', subject_key: '35010219850312123X' },
+          { subject_type: 'LEGAL_PERSON', subject_key: '91350102MALD000315' },
+        ]);
+        // A person with the company's key is now a subject of its own.
+        await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'NATURAL_PERSON', rating: null });
+        expect(await db('credit_profiles').count({ n: '*' })).toEqual([{ n: 2 }]);
       });
 
       it('moves a store whose profiles kept blacklist and redlist flags to profiles without them, keeping each type and rating', async () => {
@@ -1141,19 +1194,20 @@ function defineImportSuite(store: StoreKind) {
         // Rated B on file, red-listed by an entry that expires on 2027-03-01.
         await db('credit_profiles').insert({ subject_key: '91350102MALD000315', subject_type: 'LEGAL_PERSON', rating: 'B' });
         await db('credit_entries').insert({
-          subject_key: '91350102MALD000315', kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局',
+          subject_type: 'LEGAL_PERSON', subject_key: '91350102MALD000315', kind: 'REDLIST', reason: '纳税信用A级纳税人', authority: '国家税务总局福建省税务局',
           document_number: '闽税信〔2024〕3号', decided_on: '2024-03-01', expires_on: '2027-03-01',
         });
-        const on = (day: string) => createCreditStore(db, () => day).profiles(['91350102MALD000315']);
-        expect(await on('2027-03-01')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: false, onRedlist: true, rating: 'B' }]);
-        expect(await on('2027-03-02')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: false, onRedlist: false, rating: 'B' }]);
+        const on = (day: string) => createCreditStore(db, () => day).profiles('LEGAL_PERSON', ['91350102MALD000315']);
+        const company = { subjectType: 'LEGAL_PERSON', subjectKey: '91350102MALD000315' };
+        expect(await on('2027-03-01')).toEqual([{ ...company, onBlacklist: false, onRedlist: true, rating: 'B' }]);
+        expect(await on('2027-03-02')).toEqual([{ ...company, onBlacklist: false, onRedlist: false, rating: 'B' }]);
         // A blacklist entry in force outweighs the red list and rates a company D, whatever its rating on file.
         await db('credit_entries').insert({
-          subject_key: '91350102MALD000315', kind: 'BLACKLIST', reason: '失信被执行人', authority: '福州市中级人民法院',
+          subject_type: 'LEGAL_PERSON', subject_key: '91350102MALD000315', kind: 'BLACKLIST', reason: '失信被执行人', authority: '福州市中级人民法院',
           document_number: '(2026)闽01执8号', decided_on: '2026-06-01', expires_on: '2028-06-01',
         });
-        expect(await on('2027-01-01')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: true, onRedlist: false, rating: 'D' }]);
-        expect(await on('2028-06-02')).toEqual([{ subjectKey: '91350102MALD000315', onBlacklist: false, onRedlist: false, rating: 'B' }]);
+        expect(await on('2027-01-01')).toEqual([{ ...company, onBlacklist: true, onRedlist: false, rating: 'D' }]);
+        expect(await on('2028-06-02')).toEqual([{ ...company, onBlacklist: false, onRedlist: false, rating: 'B' }]);
       });
 
       it('rejects a duplicate entry, in the file or in the store, and a row naming no subject or two', async () => {
@@ -1173,11 +1227,11 @@ function defineImportSuite(store: StoreKind) {
         ].join('\n')));
         expect(rejections(report)).toEqual([
           [2, 'expiresOn 2024-01-01 is before decidedOn 2025-01-01'],
-          [3, expect.stringMatching(/^entry .* 35010219850312123X BLACKLIST \(2025\)闽01执1234号 is already in the store, with (the same|other) values/)],
+          [3, expect.stringMatching(/^entry .* idNumber 35010219850312123X BLACKLIST \(2025\)闽01执1234号 is already in the store, with (the same|other) values/)],
           [5, expect.stringMatching(/is already on line 4 of this file$/)],
           [6, 'idNumber (a natural person) or uscc (a legal person) is required'],
           [7, 'give idNumber or uscc, not both; decidedOn 2099-01-01 is in the future'],
-          [8, 'expiresOn 2020-01-01 is before decidedOn 2025-03-01; entry (subject, kind, documentNumber) 91350102MALD00015F REDLIST 闽税信〔2025〕12号 is already in the store: a load adds records and does not overwrite stored ones'],
+          [8, 'expiresOn 2020-01-01 is before decidedOn 2025-03-01; entry (subject, kind, documentNumber) uscc 91350102MALD00015F REDLIST 闽税信〔2025〕12号 is already in the store: a load adds records and does not overwrite stored ones'],
         ]);
         expect(await db('credit_entries').count({ n: '*' })).toEqual([{ n: 3 }]);
       });

@@ -4,7 +4,7 @@ import { readConfig } from '../../shared/config';
 import { openStore } from '../../shared/db';
 import { listen, sendJson } from '../../shared/http';
 import { readRequestBody } from '../../shared/request-body';
-import { createCreditStore, CreditProfile } from '../../subgraphs/credit/store';
+import { createCreditStore, CreditProfile, SubjectType } from '../../subgraphs/credit/store';
 import { createGeoStore } from '../../subgraphs/geo/store';
 import { createLegalPersonStore } from '../../subgraphs/legal-persons/store';
 import { createPersonStore } from '../../subgraphs/persons/store';
@@ -45,7 +45,8 @@ function loadersFor(stores: Stores) {
     projects: rowLoader(stores.projects.byCodes, (p) => p.projectCode),
     parcelLinks: groupLoader(stores.projects.parcelLinks, (l) => l.projectCode),
     approvals: groupLoader(stores.projects.approvals, (a) => a.projectCode),
-    profiles: rowLoader(stores.credit.profiles, (p) => p.subjectKey),
+    personProfiles: rowLoader((keys) => stores.credit.profiles('NATURAL_PERSON', keys), (p) => p.subjectKey),
+    legalPersonProfiles: rowLoader((keys) => stores.credit.profiles('LEGAL_PERSON', keys), (p) => p.subjectKey),
   };
 }
 type Loaders = ReturnType<typeof loadersFor>;
@@ -54,8 +55,9 @@ type Variables = Record<string, any>;
 /** What the Date scalar writes. */
 const date = (value: unknown) => (value === null || value === undefined ? null : String(value).slice(0, 10));
 
-async function credit(l: Loaders, subjectKey: string): Promise<CreditProfile> {
-  return (await l.profiles.load(subjectKey)) ?? { subjectKey, onBlacklist: false, onRedlist: false, rating: null };
+async function credit(l: Loaders, subjectType: SubjectType, subjectKey: string): Promise<CreditProfile> {
+  const profiles = subjectType === 'NATURAL_PERSON' ? l.personProfiles : l.legalPersonProfiles;
+  return (await profiles.load(subjectKey)) ?? { subjectType, subjectKey, onBlacklist: false, onRedlist: false, rating: null };
 }
 
 async function codeAndName(l: Loaders, code: string) {
@@ -114,7 +116,7 @@ async function projectReview(l: Loaders, v: Variables) {
     const representative = (async () => {
       const person = await l.persons.load(lp.representativeIdNumber);
       if (!person) return null;
-      const [householdDivision, c] = await Promise.all([codeAndName(l, person.householdDivisionCode), credit(l, person.idNumber)]);
+      const [householdDivision, c] = await Promise.all([codeAndName(l, person.householdDivisionCode), credit(l, 'NATURAL_PERSON', person.idNumber)]);
       return {
         idNumber: person.idNumber,
         name: person.name,
@@ -125,7 +127,7 @@ async function projectReview(l: Loaders, v: Variables) {
         credit: { onBlacklist: c.onBlacklist, onRedlist: c.onRedlist },
       };
     })();
-    const [lpDivision, c, legalRepresentative] = await Promise.all([codeAndName(l, lp.divisionCode), credit(l, lp.uscc), representative]);
+    const [lpDivision, c, legalRepresentative] = await Promise.all([codeAndName(l, lp.divisionCode), credit(l, 'LEGAL_PERSON', lp.uscc), representative]);
     return {
       uscc: lp.uscc,
       name: lp.name,
@@ -174,7 +176,7 @@ async function projectPage(l: Loaders, v: Variables, stores: Stores) {
     nodes.map(async (node) => {
       const lp = await l.legalPersons.load(node.applicantUscc);
       const [c, person, personCredit] = lp
-        ? await Promise.all([credit(l, lp.uscc), l.persons.load(lp.representativeIdNumber), credit(l, lp.representativeIdNumber)])
+        ? await Promise.all([credit(l, 'LEGAL_PERSON', lp.uscc), l.persons.load(lp.representativeIdNumber), credit(l, 'NATURAL_PERSON', lp.representativeIdNumber)])
         : [null, null, null];
       return {
         cursor: projectCursor(node.projectCode),

@@ -59,6 +59,11 @@ describe('GB 32100 uscc with its GB 11714 organisation code', () => {
   it.each(['91350100M000100Y43', '91350200MA2YJ1XR9G'])('accepts the published vector %s', (uscc) => {
     expect(checkUscc(uscc)).toEqual({ ok: true, value: uscc });
   });
+  it('accepts a uscc registered nationally, whose region code is 100000', () => {
+    const first17 = `11100000${'00001312'}${organizationCodeCheckCharacter('00001312')}`;
+    const uscc = first17 + usccCheckCharacter(first17);
+    expect(checkUscc(uscc)).toEqual({ ok: true, value: uscc });
+  });
   it('computes both check characters', () => {
     expect(organizationCodeCheckCharacter('M000100Y')).toBe('4');
     expect(organizationCodeCheckCharacter('MA2YJ1XR')).toBe('9');
@@ -70,7 +75,9 @@ describe('GB 32100 uscc with its GB 11714 organisation code', () => {
     ['91350100M000100Y53', /organisation code check character is 5 but should be 4/],
     ['91350100M0001O0Y43', /contains "O"/],
     ['91350100M000100Y4', /18 characters/],
-    ['91AB0100M000100Y43', /region code/],
+    ['91AB0100M000100Y43', /region code AB0100 is not valid/],
+    // A valid idNumber whose positions 3-8 (010219) are no division: it is not also a uscc.
+    ['35010219850312043X', /uscc's region code 010219 is not valid: "010219" does not begin with a province code/],
   ])('refuses %s', (input, reason) => {
     const result = checkUscc(input);
     expect(result.ok).toBe(false);

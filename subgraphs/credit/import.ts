@@ -1,14 +1,13 @@
 import type { Knex } from 'knex';
 import { checkIdNumber, checkUscc } from '../../shared/identifiers';
 import { ImportRules, insertRows, Judged, RawRecord, recordFields, StoredRecord } from '../../shared/importing';
+import type { SubjectType } from './store';
 
 const KINDS = ['BLACKLIST', 'REDLIST', 'ADMINISTRATIVE_PENALTY', 'ADMINISTRATIVE_LICENCE'] as const;
 
-type SubjectType = 'NATURAL_PERSON' | 'LEGAL_PERSON';
-
 export interface CreditEntryImportRow {
-  subjectType: SubjectType;
   entry: {
+    subject_type: SubjectType;
     subject_key: string;
     kind: string;
     reason: string;
@@ -19,8 +18,17 @@ export interface CreditEntryImportRow {
   };
 }
 
-/** One decision about one subject: the same document cannot be recorded twice for the same subject and kind. */
-const entryKey = (e: { subject_key: string; kind: string; document_number: string }) => `${e.subject_key} ${e.kind} ${e.document_number}`;
+/** The field a row names a subject of this type by. */
+const SUBJECT_FIELD: Record<SubjectType, 'idNumber' | 'uscc'> = { NATURAL_PERSON: 'idNumber', LEGAL_PERSON: 'uscc' };
+
+type EntryNames = { subject_type: SubjectType; subject_key: string; kind: string; document_number: string };
+
+/**
+ * One decision about one subject: the same document cannot be recorded twice for the same subject
+ * and kind. The subject is told by its field as well as its key ("uscc 9135…"): a person and a
+ * company can share a key.
+ */
+const entryKey = (e: EntryNames) => `${SUBJECT_FIELD[e.subject_type]} ${e.subject_key} ${e.kind} ${e.document_number}`;
 
 /**
  * One credit entry about a natural person (`idNumber`) or a legal person (`uscc`): exactly one of
@@ -38,8 +46,8 @@ export function judgeCreditEntry(record: RawRecord): Judged<CreditEntryImportRow
   }
 
   return f.result(() => ({
-    subjectType,
     entry: {
+      subject_type: subjectType,
       subject_key: subjectKey,
       kind,
       reason,
@@ -76,16 +84,16 @@ function entryNamed(f: ReturnType<typeof recordFields>) {
 
 /** The entry a row names, as `judgeCreditEntry` reads it; null where that is at fault too. */
 function entryOfRecord(record: RawRecord): string | null {
-  const { subjectKey, kind, documentNumber, named } = entryNamed(recordFields(record));
-  return named ? entryKey({ subject_key: subjectKey, kind, document_number: documentNumber }) : null;
+  const { subjectType, subjectKey, kind, documentNumber, named } = entryNamed(recordFields(record));
+  return named ? entryKey({ subject_type: subjectType, subject_key: subjectKey, kind, document_number: documentNumber }) : null;
 }
 
-/** Which of these entries the store holds: asked by their subjects, 500 a query. */
+/** Which of these entries the store holds: asked by their subjects' keys (an entry key's second word), 500 a query. */
 async function entriesInStore(db: Knex, entries: readonly string[]): Promise<Set<string>> {
-  const subjects = [...new Set(entries.map((entry) => entry.slice(0, entry.indexOf(' '))))];
+  const subjects = [...new Set(entries.map((entry) => entry.split(' ')[1]))];
   const stored = new Set<string>();
   for (let i = 0; i < subjects.length; i += 500) {
-    const rows = await db('credit_entries').select('subject_key', 'kind', 'document_number').whereIn('subject_key', subjects.slice(i, i + 500));
+    const rows = await db('credit_entries').select('subject_type', 'subject_key', 'kind', 'document_number').whereIn('subject_key', subjects.slice(i, i + 500));
     for (const row of rows) stored.add(entryKey(row));
   }
   return new Set(entries.filter((entry) => stored.has(entry)));
@@ -110,8 +118,10 @@ async function storedEntries(db: Knex, rows: readonly CreditEntryImportRow[]): P
  * or the redlist is worked out from its entries when read (`store.ts`), so nothing here goes stale.
  */
 async function ensureProfiles(db: Knex, rows: readonly CreditEntryImportRow[]): Promise<void> {
-  const profiles = [...new Map(rows.map((r) => [r.entry.subject_key, { subject_key: r.entry.subject_key, subject_type: r.subjectType, rating: null }])).values()];
-  for (let i = 0; i < profiles.length; i += 500) await db('credit_profiles').insert(profiles.slice(i, i + 500)).onConflict('subject_key').ignore();
+  const profiles = [...new Map(rows.map(({ entry: { subject_type, subject_key } }) => [`${subject_type} ${subject_key}`, { subject_type, subject_key, rating: null }])).values()];
+  for (let i = 0; i < profiles.length; i += 500) {
+    await db('credit_profiles').insert(profiles.slice(i, i + 500)).onConflict(['subject_type', 'subject_key']).ignore();
+  }
 }
 
 /**

@@ -20,6 +20,7 @@ function entriesFor({ key, type, d, onBlacklist }: Subject) {
   const entry = (kind: string, reason: string, authority: string, documentNumber: string, years: number | null) => {
     const decided = d.int(dayNumber('2018-01-01'), dayNumber('2026-09-30'));
     return {
+      subject_type: type,
       subject_key: key,
       kind,
       reason,

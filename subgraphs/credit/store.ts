@@ -1,7 +1,14 @@
 import type { Knex } from 'knex';
 import { today as todayUtc } from '../../shared/identifiers';
 
+/**
+ * Whose record: a natural person's idNumber and a legal person's uscc are both 18 characters, and
+ * a few values are valid as both, so a subject is its type and its key together.
+ */
+export type SubjectType = 'NATURAL_PERSON' | 'LEGAL_PERSON';
+
 export interface CreditProfile {
+  subjectType: SubjectType;
   subjectKey: string;
   onBlacklist: boolean;
   onRedlist: boolean;
@@ -20,7 +27,7 @@ export interface CreditEntry {
 
 interface ProfileRow {
   subject_key: string;
-  subject_type: string;
+  subject_type: SubjectType;
   blacklisted: number | string | boolean;
   redlisted: number | string | boolean;
   rating: string | null;
@@ -38,19 +45,22 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
   const inForce = (kind: string, day: string) =>
     db('credit_entries as e')
       .select(db.raw('1'))
+      .whereRaw('?? = ??', ['e.subject_type', 'p.subject_type'])
       .whereRaw('?? = ??', ['e.subject_key', 'p.subject_key'])
       .where('e.kind', kind)
       .andWhere((q) => q.whereNull('e.expires_on').orWhere('e.expires_on', '>=', day));
   return {
-    async profiles(subjectKeys: readonly string[]): Promise<CreditProfile[]> {
+    async profiles(subjectType: SubjectType, subjectKeys: readonly string[]): Promise<CreditProfile[]> {
       const day = today();
       const rows: ProfileRow[] = await db('credit_profiles as p')
         .select('p.subject_key', 'p.subject_type', 'p.rating')
         .select(db.raw('exists ? as blacklisted', [inForce('BLACKLIST', day)]), db.raw('exists ? as redlisted', [inForce('REDLIST', day)]))
+        .where('p.subject_type', subjectType)
         .whereIn('p.subject_key', subjectKeys);
       return rows.map((r) => {
         const onBlacklist = Boolean(Number(r.blacklisted));
         return {
+          subjectType: r.subject_type,
           subjectKey: r.subject_key,
           onBlacklist,
           onRedlist: !onBlacklist && Boolean(Number(r.redlisted)),
@@ -58,7 +68,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
         };
       });
     },
-    entries: (subjectKeys: readonly string[]): Promise<CreditEntry[]> =>
+    entries: (subjectType: SubjectType, subjectKeys: readonly string[]): Promise<CreditEntry[]> =>
       db('credit_entries')
         .select({
           subjectKey: 'subject_key',
@@ -69,6 +79,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
           decidedOn: 'decided_on',
           expiresOn: 'expires_on',
         })
+        .where('subject_type', subjectType)
         .whereIn('subject_key', subjectKeys)
         .orderBy(['subject_key', 'decided_on', 'id']),
   };
