@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
-import { storeLocation } from '../shared/db';
+import { dropStore, storeExists, storeLocation } from '../shared/db';
 import { DEPARTMENTS, DepartmentName, isDepartmentName } from '../shared/departments';
 import { checkImportFile, DEFAULT_BATCH_SIZE, describeFields, describeReport, importFile, ImportReport, ImportRules, progressBar } from '../shared/importing';
 import { openDepartmentStoreToLoad } from '../shared/subgraph-server';
@@ -70,22 +70,30 @@ async function main(): Promise<number> {
     console.error(`Nothing loaded: ${refusal}`);
     return 2;
   }
+  // A load that creates the store and then loads nothing removes it again: a fresh data directory
+  // is left as it was, not holding an empty store that `npm start` would take for the department's.
+  const creating = !dryRun && !(await storeExists(config, name));
   const opened = await openDepartmentStoreToLoad(config, departments[name], Boolean(dryRun));
   if ('refused' in opened) {
     console.error(`Nothing tried: ${opened.refused}`);
     return 2;
   }
   const { db } = opened;
+  let report: ImportReport;
   try {
-    const report = await importFile(db, rules, file, { skipInvalid, skipExisting, dryRun, batchSize, progress: progressBar(name), fileChecked: true });
-    const lines = describeReport(report);
-    const summary = lines.pop()!;
-    lines.forEach((line) => console.error(line));
-    (report.outcome.kind === 'complete' || report.outcome.kind === 'partial' ? console.log : console.error)(summary);
-    return exitCode(report);
+    report = await importFile(db, rules, file, { skipInvalid, skipExisting, dryRun, batchSize, progress: progressBar(name), fileChecked: true });
   } finally {
     await db.destroy();
   }
+  const lines = describeReport(report);
+  const summary = lines.pop()!;
+  lines.forEach((line) => console.error(line));
+  (report.outcome.kind === 'complete' || report.outcome.kind === 'partial' ? console.log : console.error)(summary);
+  if (creating && !report.loaded) {
+    await dropStore(config, name);
+    console.error(`The ${name} store this load created is removed again, as nothing was loaded into it.`);
+  }
+  return exitCode(report);
 }
 
 main().then(

@@ -1277,7 +1277,7 @@ function defineImportSuite(store: StoreKind) {
         ]);
       });
 
-      it('checks the file before opening the store: a file it cannot load leaves no store behind; a good one creates it', async () => {
+      it('checks the file before opening the store: a file it cannot load, or whose rows it refuses, leaves no store behind; a good one creates it', async () => {
         await dropStore(config, 'credit');
         const gbk = file('persons-gbk.csv');
         for (const [source, says] of [
@@ -1290,6 +1290,13 @@ function defineImportSuite(store: StoreKind) {
           expect([command.code, command.stderr]).toEqual([2, expect.stringContaining(says)]);
           expect(await storeExists(config, 'credit')).toBe(false);
         }
+        // A file whose rows are refused leaves none behind either: the store the load created is removed again.
+        const refused = await runCli(['credit', file('bad-row.csv', [
+          'idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn',
+          '35010219850312123Y,,BLACKLIST,失信被执行人,福州市中级人民法院,(2025)闽01执1号,2025-06-01,',
+        ].join('\n'))], env);
+        expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/line 2: idNumber: .*\n.*Nothing loaded[^]*The credit store this load created is removed again/)]);
+        expect(await storeExists(config, 'credit')).toBe(false);
         // Loading into a fresh store is how a department starts one: it is created for a file that can be read.
         const loaded = await runCli(['credit', file('credit-entries.csv')], env);
         expect(loaded.code).toBe(0);
