@@ -6,7 +6,7 @@ import type { InternalCaller, InternalSigner } from '../shared/internal-token';
 import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
 import { missingRecords } from './missing-records';
-import { unavailableAnswer } from './partial-answers';
+import { departmentFailed, unavailableAnswer } from './partial-answers';
 import type { SubgraphPolicy } from './resilience';
 import { DepartmentFetch, isMutation, mergingFetches, RefusedFetch, SendFetch } from './fetch-merging';
 import { keepAliveClient } from './subgraph-http';
@@ -121,8 +121,8 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       const couldNot = this.unavailable('could not answer');
       // Nothing came back: every field of the fetch is named. Otherwise what did come back stays,
       // and each failed field says so at its own path.
-      if (answer.data == null) return unavailableAnswer(query, request.variables, couldNot);
-      return { ...answer, errors: answer.errors!.map((e) => (unmeant(e) ? { ...couldNot, path: e.path } : e)) } as GatewayGraphQLResponse;
+      if (answer.data == null) return departmentFailed(unavailableAnswer(query, request.variables, couldNot));
+      return departmentFailed({ ...answer, errors: answer.errors!.map((e) => (unmeant(e) ? { ...couldNot, path: e.path } : e)) } as GatewayGraphQLResponse);
     } catch (error) {
       if (error instanceof RefusedInput) {
         const extensions = { code: 'BAD_USER_INPUT', department: this.subgraph };
@@ -138,11 +138,11 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
         // The operator's to fix (deploy the department, or withdraw the SDL), so the reason is logged, not sent.
         this.logger.warn(fields, "subgraph refused the gateway's query: its schema differs from the SDL the gateway composed");
         const cannotYet = this.unavailable("cannot answer these fields yet: the schema it runs differs from the gateway's");
-        return unavailableAnswer(query, request.variables, cannotYet, { departmentAnswered: true });
+        return unavailableAnswer(query, request.variables, cannotYet);
       }
       if (isBrokenCircuitError(error)) this.logger.debug(fields, 'subgraph skipped: circuit open');
       else this.logger.warn(fields, 'subgraph did not answer');
-      return unavailableAnswer(query, request.variables, this.unavailable('did not answer'));
+      return departmentFailed(unavailableAnswer(query, request.variables, this.unavailable('did not answer')));
     }
   }
 

@@ -13,11 +13,20 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
  */
 
 /**
- * Set on an answer made in a department's stead although the department did answer: it refused
- * what the gateway asked (the schema it runs differs from the composed SDL), so it is up, and its
- * call is not a failed one in the connectivity figures (联通率).
+ * Set on an answer that carries the department's own failure: made in its stead because it did not
+ * answer (down, failing, circuit open), or its answer with the fields it failed to deliver turned
+ * into SUBGRAPH_UNAVAILABLE. A failed call in the connectivity figures (联通率). Marked where the
+ * failure is known rather than read off the errors: a refusal of fields its schema lacks yet looks
+ * the same and is an answer, and so is a SUBGRAPH_UNAVAILABLE the gateway's own subgraph means.
  */
-const DEPARTMENT_ANSWERED = Symbol('the department answered');
+const DEPARTMENT_FAILED = Symbol('the department failed');
+
+export function departmentFailed(answer: GatewayGraphQLResponse): GatewayGraphQLResponse {
+  return Object.assign(answer, { [DEPARTMENT_FAILED]: true });
+}
+
+/** Whether this answer carries the department's own failure (see `departmentFailed`). */
+export const isDepartmentFailure = (response: GatewayGraphQLResponse): boolean => DEPARTMENT_FAILED in response;
 
 /**
  * The answer of a fetch that failed: `data: null` and one error per field the fetch was asked
@@ -28,18 +37,10 @@ export function unavailableAnswer(
   query: string,
   variables: Record<string, unknown> | undefined,
   error: Pick<GraphQLFormattedError, 'message' | 'extensions'>,
-  { departmentAnswered = false } = {},
 ): GatewayGraphQLResponse {
   const paths = fetchedPaths(query, variables);
   const errors = paths.length ? paths.map((path) => ({ ...error, path })) : [error];
-  const answer = { data: null, errors } as GatewayGraphQLResponse;
-  return departmentAnswered ? Object.assign(answer, { [DEPARTMENT_ANSWERED]: true }) : answer;
-}
-
-/** Whether an answer was made in the department's stead because it did not answer (down, failing, circuit open): a failed call. */
-export function departmentDidNotAnswer(response: GatewayGraphQLResponse): boolean {
-  return !(DEPARTMENT_ANSWERED in response) && response.data === null && !!response.errors?.length
-    && response.errors.every((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE');
+  return { data: null, errors } as GatewayGraphQLResponse;
 }
 
 /** The paths, relative to the fetch, of every field a fetch operation selects at its top. */

@@ -180,9 +180,14 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     expect(recovered.data.investmentProject).toEqual(whole);
   });
 
+  /** The gateway's calls to geo so far, answered and failed, as /metrics counts them. */
+  const geoCalls = async () => {
+    const metrics = parsePrometheus(await (await fetch(`${stack.gatewayUrl.replace(/\/graphql$/, '')}/metrics`)).text());
+    return { ok: valueOf(metrics, 'onesource_subgraph_requests_total', { subgraph: 'geo', outcome: 'ok' }), failed: valueOf(metrics, 'onesource_subgraph_requests_total', { subgraph: 'geo', outcome: 'failed' }) };
+  };
+
   it('counts a call the department did not answer as failed, in /metrics and in the usage statistics', async () => {
-    const base = stack.gatewayUrl.replace(/\/graphql$/, '');
-    const failed = async () => valueOf(parsePrometheus(await (await fetch(`${base}/metrics`)).text()), 'onesource_subgraph_requests_total', { subgraph: 'geo', outcome: 'failed' });
+    const failed = async () => (await geoCalls()).failed;
     const USAGE = `query($d: Date!) { usageReport(from: $d, to: $d) { departments { key calls failedCalls } } }`;
     const today = new Date().toISOString().slice(0, 10);
     const geoUsage = async () => (await stack.query(USAGE, { d: today }, await stack.as('dept-geo'))).data.usageReport.departments.find((d: any) => d.key === 'geo');
@@ -201,11 +206,6 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
 
   it('answers a field the department does not serve yet (its schema and the gateway\'s differ) as unavailable, and does not shut the department for others', async () => {
     const { breakerFailures } = RESILIENCE_DEFAULTS;
-    const base = stack.gatewayUrl.replace(/\/graphql$/, '');
-    const geoCalls = async () => {
-      const metrics = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
-      return { ok: valueOf(metrics, 'onesource_subgraph_requests_total', { subgraph: 'geo', outcome: 'ok' }), failed: valueOf(metrics, 'onesource_subgraph_requests_total', { subgraph: 'geo', outcome: 'failed' }) };
-    };
     const before = await geoCalls();
     geo.set('schema-skew');
     try {
@@ -229,7 +229,8 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     expect(next.data.investmentProject).toEqual(whole);
   });
 
-  it('keeps what a department did answer when one of its fields failed, naming the department at that field', async () => {
+  it('keeps what a department did answer when one of its fields failed, naming the department at that field, and counts the call as failed', async () => {
+    const before = await geoCalls();
     geo.set('one-field-fails');
     try {
       const answer = await review();
@@ -244,6 +245,8 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     } finally {
       geo.set('forward');
     }
+    // The consumer was told geo could not answer there: in 联通率 that call failed, though geo was up.
+    expect((await geoCalls()).failed).toBe(before.failed + 1);
   });
 
   it.each<Mode>(['html', 'invalid-json', 'not-graphql', 'short-list', 'status-500', 'null-data', 'internal-error'])('turns a department answering garbage (%s) into SUBGRAPH_UNAVAILABLE', async (mode) => {

@@ -1,6 +1,6 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayContext } from '../context';
-import { departmentDidNotAnswer } from '../partial-answers';
+import { isDepartmentFailure } from '../partial-answers';
 
 /** One call from the gateway to a department, timed. */
 export interface ObservedCall {
@@ -8,9 +8,11 @@ export interface ObservedCall {
   context: GatewayContext;
   ms: number;
   /**
-   * The department answered (GraphQL errors inside an answer still count as an answer, and so does
-   * a refusal of fields its schema does not have yet); not when the source, which never throws,
-   * answered SUBGRAPH_UNAVAILABLE in its stead because the department did not.
+   * The department answered what it was asked: errors it meant for the caller (BAD_USER_INPUT,
+   * FORBIDDEN, …) and a refusal of fields its schema does not have yet are answers. Not when the
+   * source, which never throws, answered in its stead because the department did not, nor when
+   * the department failed at some of the fields (its store or code): the consumer got
+   * SUBGRAPH_UNAVAILABLE there.
    */
   ok: boolean;
 }
@@ -31,7 +33,7 @@ export function observeCalls<S extends GraphQLDataSource<any>>(source: S, depart
     let ok = false;
     try {
       const response = await process(options);
-      ok = !departmentDidNotAnswer(response);
+      ok = !isDepartmentFailure(response);
       return response;
     } finally {
       const call = { department, context, ms: performance.now() - started, ok };
