@@ -19,6 +19,8 @@ export interface RecordedOperation {
   document: string;
   firstSeen: string;
   lastSeen: string;
+  /** When it was last sent without a purpose (X-Purpose); null: not since that was recorded. */
+  lastWithoutPurpose: string | null;
 }
 
 const MEMORY_LIMIT = 50_000;
@@ -57,9 +59,14 @@ export function keptDocumentText(source: string, sourceHash: string): KeptDocume
 export function createOperationRecorder(db: Knex, logger: Logger) {
   const written = new Map<string, string>();
   return {
-    /** `kept` is worked out only when the operation is written (once per process and day). */
-    async record(consumerId: string, queryHash: string, operationName: string | null, kept: () => KeptDocument, now = new Date().toISOString()): Promise<void> {
-      const key = `${consumerId}\u0000${queryHash}`;
+    /**
+     * `kept` is worked out only when the operation is written: once per process and day, and once
+     * more that day when it is first sent without a purpose.
+     */
+    async record(
+      consumerId: string, queryHash: string, operationName: string | null, purposeStated: boolean, kept: () => KeptDocument, now = new Date().toISOString(),
+    ): Promise<void> {
+      const key = `${consumerId}\u0000${queryHash}\u0000${purposeStated}`;
       const day = now.slice(0, 10);
       if (written.get(key) === day) return;
       if (written.size >= MEMORY_LIMIT) written.clear();
@@ -67,9 +74,12 @@ export function createOperationRecorder(db: Knex, logger: Logger) {
       try {
         const { document, hash } = kept();
         await db('recorded_operations')
-          .insert({ consumer_id: consumerId, operation_hash: hash, operation_name: operationName?.slice(0, 100) ?? null, document, first_seen: now, last_seen: now })
+          .insert({
+            consumer_id: consumerId, operation_hash: hash, operation_name: operationName?.slice(0, 100) ?? null, document,
+            first_seen: now, last_seen: now, last_without_purpose: purposeStated ? null : now,
+          })
           .onConflict(['consumer_id', 'operation_hash'])
-          .merge(['last_seen']);
+          .merge(purposeStated ? ['last_seen'] : ['last_seen', 'last_without_purpose']);
       } catch (err) {
         // A missed record costs only a less complete `check`; the consumer's request goes on.
         written.delete(key);
@@ -84,7 +94,7 @@ export async function recordedOperations(db: Knex): Promise<RecordedOperation[]>
   const rows = await db('recorded_operations').select().orderBy(['consumer_id', 'operation_hash']);
   return rows.map((r: any) => ({
     consumerId: r.consumer_id, operationHash: r.operation_hash, operationName: r.operation_name,
-    document: r.document, firstSeen: r.first_seen, lastSeen: r.last_seen,
+    document: r.document, firstSeen: r.first_seen, lastSeen: r.last_seen, lastWithoutPurpose: r.last_without_purpose,
   }));
 }
 
@@ -98,7 +108,7 @@ export function operationRecorderPlugin(recorder: OperationRecorder): ApolloServ
           if (!query || !contextValue.principal) return;
           // Citizens are one consumer here: their idNumbers belong in the audit trail only.
           const consumer = contextValue.principal.kind === 'SYSTEM' ? principalId(contextValue.principal) : 'citizen';
-          await recorder.record(consumer, queryHash, operationName ?? null, () => keptDocument(document, query, queryHash));
+          await recorder.record(consumer, queryHash, operationName ?? null, !!contextValue.purpose, () => keptDocument(document, query, queryHash));
         },
       };
     },

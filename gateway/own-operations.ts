@@ -34,6 +34,7 @@ export function withOwnOperations(recorded: readonly RecordedOperation[], now = 
       document,
       firstSeen: now,
       lastSeen: now,
+      lastWithoutPurpose: null,
     }))
     .filter((op) => !seen.has(`${op.consumerId}\u0000${op.operationHash}`));
   return [...recorded, ...added];

@@ -26,6 +26,8 @@ export interface RecordedDocument {
   operationName: string | null;
   operationHash: string;
   document: string;
+  /** When the consumer last sent it without a purpose (X-Purpose), if it is known to have. */
+  lastWithoutPurpose?: string | null;
 }
 
 export interface BrokenOperation {
@@ -94,7 +96,8 @@ export function checkSchemaChange(options: {
   operations: RecordedDocument[];
   /**
    * The grants in force (`grantsInForce`): a consumer that already holds what a field's new share
-   * rule asks loses nothing by it but must state a purpose, which is said, not counted as a break.
+   * rule asks loses nothing by it, so long as it states a purpose: an operation it is known to
+   * send without one (`lastWithoutPurpose`) is broken.
    */
   grants?: readonly HeldGrant[];
 }): SchemaChangeReport {
@@ -135,7 +138,7 @@ export function checkSchemaChange(options: {
     }
     report.operationsChecked++;
     const errors = validate(after, document).map((e) => e.message);
-    const reasons = changesUsedBy(document, compare, (options.grants ?? []).filter((g) => g.consumerId === op.consumerId));
+    const reasons = changesUsedBy(document, compare, (options.grants ?? []).filter((g) => g.consumerId === op.consumerId), op.lastWithoutPurpose ?? null);
     if (errors.length || reasons.length) {
       report.brokenOperations.push({ consumerId: op.consumerId, operationName: op.operationName, operationHash: op.operationHash, errors, reasons });
     }
@@ -215,7 +218,7 @@ function fieldOf(schema: GraphQLSchema, type: string, field: string): GraphQLFie
  * it uses that the proposal changes in a way its sender may not expect. Removed fields and
  * arguments and new required arguments are not repeated here: validation reports them.
  */
-function changesUsedBy(document: DocumentNode, c: Comparison, held: readonly HeldGrant[]): string[] {
+function changesUsedBy(document: DocumentNode, c: Comparison, held: readonly HeldGrant[], lastWithoutPurpose: string | null): string[] {
   const reasons = new Set<string>();
   const use = usesOf(c.before, document);
   for (const [coordinate, { type, field, passed, defaulted }] of use.fields) {
@@ -231,8 +234,13 @@ function changesUsedBy(document: DocumentNode, c: Comparison, held: readonly Hel
         reasons.add(`selects ${coordinate}, whose type ${getNamedType(now.type).name} loses ${values}, which its answers may hold`);
       }
     }
-    const share = shareChange(c.shares.before.get(coordinate), c.shares.after.get(coordinate));
-    if (share && !alreadyGranted(c.shares.before.get(coordinate), c.shares.after.get(coordinate), held)) reasons.add(`selects ${coordinate}, which ${share}`);
+    const [wasShared, nowShared] = [c.shares.before.get(coordinate), c.shares.after.get(coordinate)];
+    const share = shareChange(wasShared, nowShared);
+    if (share && !alreadyGranted(wasShared, nowShared, held)) reasons.add(`selects ${coordinate}, which ${share}`);
+    else if (share && wasShared?.shareType === 'UNCONDITIONAL' && lastWithoutPurpose) {
+      reasons.add(`selects ${coordinate}, which becomes conditionally shared: its consumer holds the grant, but sent this operation without a purpose `
+        + `(X-Purpose, last on ${lastWithoutPurpose.slice(0, 10)}), and would get null (FORBIDDEN) there until it states one`);
+    }
     for (const [name, values] of passed) {
       const wasArg = was.args.find((a) => a.name === name);
       const nowArg = now.args.find((a) => a.name === name);
@@ -377,8 +385,7 @@ function shareChange(was: FieldDeclaration | undefined, now: FieldDeclaration | 
 /**
  * Whether a consumer holding `held` reads a field as before under its new share rule: it holds
  * every resource of one of the new alternatives, none of them masked where the field gains a mask.
- * (It must state a purpose for a conditional field; the consumers that read conditional fields
- * already do.)
+ * (It must also state a purpose for a conditional field: `changesUsedBy` judges that per operation.)
  */
 function alreadyGranted(was: FieldDeclaration | undefined, now: FieldDeclaration | undefined, held: readonly HeldGrant[]): boolean {
   if (!now) return false;

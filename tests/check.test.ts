@@ -186,6 +186,22 @@ function defineCheckSuite(store: StoreKind) {
       expect(out).not.toMatch(/drc-approval: /);
     });
 
+    it('fails a field becoming conditionally shared for an operation its consumer holds the grant for but sends without a purpose', async () => {
+      // drc-approval holds persons.contact-details, and sends this one without X-Purpose.
+      const NAME_ONLY = `query NameOnly($id: ID!) { naturalPerson(idNumber: $id) { name } }`;
+      expect((await stack.query(NAME_ONLY, { id: idNumber }, await stack.as('drc-approval'))).errors).toBeUndefined();
+      const recorded = (await recordedOperations(gatewayDb)).filter((r) => r.consumerId === 'drc-approval');
+      expect(recorded.find((r) => r.operationName === 'NameOnly')?.lastWithoutPurpose).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(recorded.find((r) => r.operationName === 'ContactCheck')?.lastWithoutPurpose).toBeNull();
+
+      const { code, out } = await check('persons', proposal('name-conditional-purpose.graphql', edited([
+        ['  "姓名"\n  name: String!\n', '  "姓名"\n  name: String! @policy(policies: [["persons.contact-details"]])\n'],
+      ])));
+      expect(code).toBe(1);
+      expect(out).toMatch(/drc-approval: NameOnly \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, which becomes conditionally shared: its consumer holds the grant, but sent this operation without a purpose \(X-Purpose, last on \d{4}-\d{2}-\d{2}\), and would get null \(FORBIDDEN\) there until it states one/);
+      expect(out).not.toMatch(/drc-approval: ContactCheck/);
+    });
+
     it('fails removing an enum value the answers of a recorded operation may hold', async () => {
       const report = await checkWith(edited([['enum Gender {\n  MALE\n  FEMALE\n}', 'enum Gender {\n  MALE\n}']]));
       expect(report.breakingChanges.map((c) => c.description)).toEqual(['FEMALE was removed from enum type Gender.']);
