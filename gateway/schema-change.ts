@@ -43,13 +43,47 @@ export interface BrokenOperation {
   reasons: string[];
 }
 
+/** One change the proposal makes, and what the department does about its kind, where there is a usual way. */
+export interface SchemaChange {
+  type: string;
+  description: string;
+  remedy?: string;
+}
+
+const RETIRE = 'remove it once usageReport shows no consumer reads it (fieldReaders, zombie candidates)';
+
+/**
+ * The usual way to make each kind of change without breaking its consumers (`npm run check` says
+ * it once per kind). graphql's change types, and ours for share rules and nullability at source.
+ */
+const REMEDIES: Readonly<Record<string, string>> = {
+  FIELD_REMOVED: `mark it @deprecated(reason: "…") first, saying what to use instead, and ${RETIRE}.`,
+  TYPE_REMOVED: `deprecate the fields that return it first, and ${RETIRE}.`,
+  FIELD_CHANGED_KIND: `leave the field as it is and add one with the new type beside it, under another name; deprecate the old one and ${RETIRE}.`,
+  ARG_CHANGED_KIND: 'leave the argument as it is and add an optional one with the new type beside it; deprecate the old one and remove it once no recorded operation passes it.',
+  ARG_REMOVED: 'deprecate the argument first (an optional one can be) and remove it once no recorded operation passes it.',
+  REQUIRED_ARG_ADDED: 'add it as optional, or with a default, so that operations that do not pass it still validate.',
+  REQUIRED_INPUT_FIELD_ADDED: 'add it as optional, or with a default, so that inputs that do not give it still validate.',
+  VALUE_REMOVED_FROM_ENUM: `deprecate the value first, stop storing it, and remove it once no stored record holds it; until then answers holding it fail.`,
+  FIELD_BECAME_CONDITIONAL: 'tell the consumers that read it (usageReport fieldReaders): each applies for the grant (applyForAccess), and your department decides, before this is published; they then send X-Purpose with every request that reads it.',
+  FIELD_POLICIES_NARROWED: 'tell the consumers that read it (usageReport fieldReaders) to apply for the grant it comes to need (applyForAccess), and decide their applications before this is published.',
+  FIELD_MASK_ADDED: 'tell the consumers that read it (usageReport fieldReaders): those whose grant is masked get the masked value from then on.',
+  FIELD_NULLABLE_AT_SOURCE: 'tell the consumers that read it (usageReport fieldReaders) that a null without an error now means "not on record".',
+  FIELD_NON_NULL_AT_SOURCE: 'load the missing values first (npm run import), and publish it once no stored record lacks it.',
+  ARG_DEFAULT_VALUE_CHANGE: 'operations that leave the argument out get the new default: keep the old one, or tell their consumers first.',
+  VALUE_ADDED_TO_ENUM: 'consumers that read the field may not know the new value: tell them (usageReport fieldReaders) before answers hold it.',
+};
+
+const withRemedy = (change: { type: string; description: string }): SchemaChange =>
+  REMEDIES[change.type] ? { ...change, remedy: REMEDIES[change.type] } : change;
+
 export interface SchemaChangeReport {
   subgraph: string;
   /** Problems composing the proposed SDL with the others: nothing else is checked then. */
   compositionErrors: string[];
   /** graphql's breaking changes to the API schema, and share rules made stricter (FIELD_BECAME_CONDITIONAL, ...). */
-  breakingChanges: { type: string; description: string }[];
-  dangerousChanges: { type: string; description: string }[];
+  breakingChanges: SchemaChange[];
+  dangerousChanges: SchemaChange[];
   /**
    * Recorded operations that validate against the current API schema and either not the proposed
    * one or use something the change breaks.
@@ -119,8 +153,8 @@ export function checkSchemaChange(options: {
   // The share rules are not in the API schema: they come from the full supergraphs (with @policy).
   const compare: Comparison = { before, after, shares: { before: declarationsOf(currentSupergraph), after: declarationsOf(proposed) } };
   const describe = (c: BreakingChange | DangerousChange) => ({ type: c.type, description: c.description });
-  report.breakingChanges = [...findBreakingChanges(before, after).map(describe), ...shareChanges(compare)];
-  report.dangerousChanges = [...findDangerousChanges(before, after).map(describe), ...sourceNullabilityChanges(compare)];
+  report.breakingChanges = [...findBreakingChanges(before, after).map(describe), ...shareChanges(compare)].map(withRemedy);
+  report.dangerousChanges = [...findDangerousChanges(before, after).map(describe), ...sourceNullabilityChanges(compare)].map(withRemedy);
 
   for (const op of options.operations) {
     let document;
@@ -430,8 +464,7 @@ function sourceNullabilityChanges(c: Comparison): { type: string; description: s
       changes.push({
         type: 'FIELD_NON_NULL_AT_SOURCE',
         description: `${coordinate} changes from ${was.format} to ${now.format} in ${now.owner}: consumers are still served it nullable, but wherever ${now.owner} answers null for it `
-          + `(a record stored without it) its answer for that record now fails, and consumers lose every field of it ${now.owner} serves, with SUBGRAPH_UNAVAILABLE. `
-          + 'Publish it only once no stored record lacks it.',
+          + `(a record stored without it) its answer for that record now fails, and consumers lose every field of it ${now.owner} serves, with SUBGRAPH_UNAVAILABLE.`,
       });
     }
   }

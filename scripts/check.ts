@@ -64,6 +64,11 @@ function describe(report: SchemaChangeReport): string[] {
   } else {
     lines.push(`✓ All ${report.operationsChecked} recorded operation(s) of consumers that validate against the current schema still validate, and none uses anything this changes.`);
   }
+  const remedies = new Map([...report.breakingChanges, ...report.dangerousChanges].flatMap((c) => (c.remedy ? [[c.type, c.remedy] as const] : [])));
+  if (remedies.size) {
+    lines.push('What to do:');
+    remedies.forEach((remedy, type) => lines.push(`  - ${type}: ${remedy}`));
+  }
   if (report.invalidNow.length) {
     lines.push(`⚠ ${report.invalidNow.length} recorded operation(s) do not validate against the current schema (ONESOURCE_SCHEMA_DIR), so this check cannot judge them: is that the SDL the gateway serves?`);
     for (const op of report.invalidNow) {
