@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Knex } from 'knex';
+import { importFile } from '../shared/importing';
+import { creditEntryImport } from '../subgraphs/credit/import';
 import { idNumberCheckCharacter, idNumberFacts } from '../shared/identifiers';
 import { scaledPlan } from '../shared/seed/population';
 import { describeWithStore, GraphQLAnswer, Stack, startStack, StoreKind } from './support/stack';
@@ -254,6 +259,75 @@ function defineCorrectionSuite(store: StoreKind) {
           expect(refusal).toBe(`Cannot query field "${field}" on type "Query".`);
           expect(suggestions).not.toMatch(/Changes/);
         }
+      });
+    });
+
+    describe('credit repair (信用修复) and ratings', () => {
+      const WITHDRAW_PERSON_ENTRY = `mutation($id: ID!, $kind: CreditEntryKind!, $doc: String!, $why: String!) {
+        withdrawNaturalPersonCreditEntry(idNumber: $id, kind: $kind, documentNumber: $doc, reason: $why) { idNumber credit { onBlacklist onRedlist } } }`;
+      const RATE = `mutation($uscc: ID!, $rating: CreditRating, $why: String!) { rateLegalPerson(uscc: $uscc, rating: $rating, reason: $why) { uscc credit { rating } } }`;
+      const PERSON_CREDIT = `query($id: ID!) { naturalPerson(idNumber: $id) { credit { onBlacklist entries { kind documentNumber } } } }`;
+      const COMPANY_RATING = `query($uscc: ID!) { legalPerson(uscc: $uscc) { credit { rating } } }`;
+      const asCredit = async () => stack.as('dept-credit');
+      const ruling = '(2026)闽01执恢88号';
+      /** A representative the seed did not blacklist: once the entry loaded here is withdrawn, they are off the list. */
+      let subject: string;
+
+      beforeAll(async () => {
+        const page = await stack.query(`{ allLegalPersons(first: 100) { edges { node { legalRepresentative { idNumber credit { onBlacklist } } } } } }`);
+        subject = page.data.allLegalPersons.edges.map((e: any) => e.node.legalRepresentative).find((p: any) => p && !p.credit.onBlacklist).idNumber;
+        // The credit department loads a blacklisting of them, as it loads any entry.
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-credit-')), 'entries.csv');
+        fs.writeFileSync(file, `idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn\n${subject},,BLACKLIST,失信被执行人,福州市中级人民法院,${ruling},2026-01-05,\n`);
+        expect(await importFile(stack.stores.credit!, creditEntryImport, file)).toMatchObject({ outcome: { kind: 'complete' }, loaded: 1 });
+      });
+
+      it('lets a credit operator withdraw an entry: it no longer counts nor is listed, and stays on file with who, when and why', async () => {
+        const before = await stack.query(PERSON_CREDIT, { id: subject });
+        expect(before.data.naturalPerson.credit).toMatchObject({ onBlacklist: true, entries: expect.arrayContaining([{ kind: 'BLACKLIST', documentNumber: ruling }]) });
+
+        const variables = { id: subject, kind: 'BLACKLIST', doc: ruling, why: '已履行生效法律文书确定义务，申请信用修复' };
+        const withdrawn = await stack.query(WITHDRAW_PERSON_ENTRY, variables, await asCredit());
+        expect(withdrawn.errors).toBeUndefined();
+        expect(withdrawn.data.withdrawNaturalPersonCreditEntry).toEqual({ idNumber: subject, credit: { onBlacklist: false, onRedlist: false } });
+
+        const after = await stack.query(PERSON_CREDIT, { id: subject });
+        expect(after.data.naturalPerson.credit.onBlacklist).toBe(false);
+        expect(after.data.naturalPerson.credit.entries).not.toContainEqual({ kind: 'BLACKLIST', documentNumber: ruling });
+        expect(await stack.stores.credit!('credit_entries').where({ subject_key: subject, document_number: ruling }).select('withdrawn_by', 'withdrawal_reason')).toEqual([
+          { withdrawn_by: 'dept-credit', withdrawal_reason: variables.why },
+        ]);
+
+        const again = await stack.query(WITHDRAW_PERSON_ENTRY, variables, await asCredit());
+        expect(onlyError(again, 'withdrawNaturalPersonCreditEntry')).toEqual({
+          message: expect.stringMatching(new RegExp(`^The BLACKLIST entry "${ruling.replace(/[()]/g, '\\$&')}" of idNumber ${subject} was withdrawn already, at \\d{4}-\\d{2}-\\d{2}T.* by dept-credit$`)),
+          code: 'BAD_USER_INPUT',
+        });
+      });
+
+      it('refuses a withdrawal by anyone but a credit operator, and names an entry that is not on file', async () => {
+        const variables = { id: subject, kind: 'BLACKLIST', doc: ruling, why: '信用修复' };
+        expect(onlyError(await stack.query(WITHDRAW_PERSON_ENTRY, variables, await asPersons()), 'withdrawNaturalPersonCreditEntry')).toEqual({
+          message: "Only the credit department's operators may withdraw credit entries: dept-persons operates the persons department, not credit",
+          code: 'FORBIDDEN',
+        });
+        expect(onlyError(await stack.query(WITHDRAW_PERSON_ENTRY, { ...variables, doc: '(2026)闽01执1号' }, await asCredit()), 'withdrawNaturalPersonCreditEntry')).toEqual({
+          message: `No BLACKLIST entry "(2026)闽01执1号" of idNumber ${subject} is on file`,
+          code: 'BAD_USER_INPUT',
+        });
+      });
+
+      it("lets a credit operator set and clear a legal person's rating, and says when it changes nothing", async () => {
+        const rate = async (rating: string | null) => stack.query(RATE, { uscc: company.uscc, rating, why: '2026年度公共信用综合评价' }, await asCredit());
+        const rated = await rate('A');
+        expect(rated.errors).toBeUndefined();
+        expect(rated.data.rateLegalPerson).toEqual({ uscc: company.uscc, credit: { rating: 'A' } });
+        expect((await stack.query(COMPANY_RATING, { uscc: company.uscc })).data.legalPerson.credit.rating).toBe('A');
+        expect(onlyError(await rate('A'), 'rateLegalPerson')).toEqual({ message: `nothing to change: uscc ${company.uscc} is rated A already`, code: 'BAD_USER_INPUT' });
+        expect((await rate(null)).data.rateLegalPerson.credit.rating).toBeNull();
+        expect(await stack.stores.credit!('credit_profiles').where({ subject_type: 'LEGAL_PERSON', subject_key: company.uscc }).first('rated_by', 'rating_reason')).toEqual({
+          rated_by: 'dept-credit', rating_reason: '2026年度公共信用综合评价',
+        });
       });
     });
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { today as todayUtc } from '../../shared/identifiers';
+import type { ChangeNote } from '../../shared/record-changes';
 
 /**
  * Whose record: a natural person's idNumber and a legal person's uscc are both 18 characters, and
@@ -25,6 +26,17 @@ export interface CreditEntry {
   expiresOn: string | null;
 }
 
+/** What names one entry: its subject, kind and document (an import refuses a second entry so named). */
+export interface EntryName {
+  subjectType: SubjectType;
+  subjectKey: string;
+  kind: string;
+  documentNumber: string;
+}
+
+/** What a withdrawal found: the entry withdrawn now, one withdrawn before (when and by whom), or none so named. */
+export type Withdrawal = { outcome: 'WITHDRAWN' } | { outcome: 'ALREADY_WITHDRAWN'; at: string; by: string } | { outcome: 'NO_SUCH_ENTRY' };
+
 interface ProfileRow {
   subject_key: string;
   subject_type: SubjectType;
@@ -48,6 +60,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
       .whereRaw('?? = ??', ['e.subject_type', 'p.subject_type'])
       .whereRaw('?? = ??', ['e.subject_key', 'p.subject_key'])
       .where('e.kind', kind)
+      .whereNull('e.withdrawn_at')
       .andWhere((q) => q.whereNull('e.expires_on').orWhere('e.expires_on', '>=', day));
   return {
     async profiles(subjectType: SubjectType, subjectKeys: readonly string[]): Promise<CreditProfile[]> {
@@ -81,6 +94,40 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
         })
         .where('subject_type', subjectType)
         .whereIn('subject_key', subjectKeys)
+        .whereNull('withdrawn_at')
         .orderBy(['subject_key', 'decided_on', 'id']),
+
+    /**
+     * 信用修复: the entry no longer counts towards the profile nor is listed, and stays on file with
+     * who withdrew it, when and why. Withdrawn once: a second withdrawal says when the first was.
+     */
+    async withdraw(entry: EntryName, note: ChangeNote): Promise<Withdrawal> {
+      const named = { subject_type: entry.subjectType, subject_key: entry.subjectKey, kind: entry.kind, document_number: entry.documentNumber };
+      const withdrawn = await db('credit_entries')
+        .where(named)
+        .whereNull('withdrawn_at')
+        .update({ withdrawn_at: note.changedAt, withdrawn_by: note.changedBy, withdrawal_reason: note.reason });
+      if (withdrawn) return { outcome: 'WITHDRAWN' };
+      const earlier = await db('credit_entries').where(named).first('withdrawn_at', 'withdrawn_by');
+      return earlier ? { outcome: 'ALREADY_WITHDRAWN', at: earlier.withdrawn_at, by: earlier.withdrawn_by } : { outcome: 'NO_SUCH_ENTRY' };
+    },
+
+    /**
+     * Sets a legal person's rating on file (null: unrated), with who set it, when and why; answers the
+     * rating it had (null for none, or for a company credit held no profile of). A blacklisted company
+     * is answered D whatever its rating on file, which counts again once it is off the blacklist.
+     */
+    async rate(uscc: string, rating: string | null, note: ChangeNote): Promise<{ was: string | null }> {
+      return db.transaction(async (trx) => {
+        const subject = { subject_type: 'LEGAL_PERSON', subject_key: uscc };
+        const current = await trx('credit_profiles').where(subject).forUpdate().first('rating');
+        const was: string | null = current?.rating ?? null;
+        if (was === rating) return { was };
+        const rated = { rating, rated_at: note.changedAt, rated_by: note.changedBy, rating_reason: note.reason };
+        if (current) await trx('credit_profiles').where(subject).update(rated);
+        else await trx('credit_profiles').insert({ ...subject, ...rated });
+        return { was };
+      });
+    },
   };
 }
