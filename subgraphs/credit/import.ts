@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { checkIdNumber, checkUscc } from '../../shared/identifiers';
 import { ImportRules, insertRows, Judged, RawRecord, recordFields, StoredRecord } from '../../shared/importing';
-import type { SubjectType } from './store';
+import { SUBJECT_FIELD, SubjectType } from './store';
 
 const KINDS = ['BLACKLIST', 'REDLIST', 'ADMINISTRATIVE_PENALTY', 'ADMINISTRATIVE_LICENCE'] as const;
 
@@ -17,9 +17,6 @@ export interface CreditEntryImportRow {
     expires_on: string | null;
   };
 }
-
-/** The field a row names a subject of this type by. */
-const SUBJECT_FIELD: Record<SubjectType, 'idNumber' | 'uscc'> = { NATURAL_PERSON: 'idNumber', LEGAL_PERSON: 'uscc' };
 
 type EntryNames = { subject_type: SubjectType; subject_key: string; kind: string; document_number: string };
 

@@ -7,12 +7,11 @@ import type { InternalCaller } from '../../shared/internal-token';
 import { changeNote, requireOwnOperator } from '../../shared/record-changes';
 import { DateScalar } from '../../shared/scalars';
 import { quoted } from '../../shared/text';
-import { createCreditStore, CreditProfile, EntryName, SubjectType } from './store';
+import { createCreditStore, CreditProfile, EntryName, SUBJECT_FIELD, SubjectType } from './store';
 
 /** The department this subgraph is: its operators alone withdraw entries and set ratings. */
 const DEPARTMENT = 'credit';
 const DOCUMENT_NUMBER_LENGTH = 60;
-const SUBJECT_FIELD: Record<SubjectType, 'idNumber' | 'uscc'> = { NATURAL_PERSON: 'idNumber', LEGAL_PERSON: 'uscc' };
 
 /** A loader per subject type: one statement per entity type per plan step, never one subject's rows for another's. */
 export function createContext(db: Knex, caller: InternalCaller) {

@@ -8,6 +8,9 @@ import type { ChangeNote } from '../../shared/record-changes';
  */
 export type SubjectType = 'NATURAL_PERSON' | 'LEGAL_PERSON';
 
+/** The field that names a subject of each type, in the graph and in an import file. */
+export const SUBJECT_FIELD: Record<SubjectType, 'idNumber' | 'uscc'> = { NATURAL_PERSON: 'idNumber', LEGAL_PERSON: 'uscc' };
+
 export interface CreditProfile {
   subjectType: SubjectType;
   subjectKey: string;
