@@ -18,14 +18,14 @@ export interface CreditEntryImportRow {
   };
 }
 
-type EntryNames = { subject_type: SubjectType; subject_key: string; kind: string; document_number: string };
+type EntryColumns = { subject_type: SubjectType; subject_key: string; kind: string; document_number: string };
 
 /**
  * One decision about one subject: the same document cannot be recorded twice for the same subject
  * and kind. The subject is told by its field as well as its key ("uscc 9135…"): a person and a
  * company can share a key.
  */
-const entryKey = (e: EntryNames) => `${SUBJECT_FIELD[e.subject_type]} ${e.subject_key} ${e.kind} ${e.document_number}`;
+const entryKey = (e: EntryColumns) => `${SUBJECT_FIELD[e.subject_type]} ${e.subject_key} ${e.kind} ${e.document_number}`;
 
 /**
  * One credit entry about a natural person (`idNumber`) or a legal person (`uscc`): exactly one of
