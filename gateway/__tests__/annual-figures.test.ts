@@ -62,6 +62,14 @@ describe('the usage report counts what the catalogue publishes', () => {
     for (const z of figures.zombieCandidates) expect(z.name).not.toMatch(/^(Query|Mutation)\.|Connection|Edge|PageInfo/);
   });
 
+  it("counts 联通率's calls to the five departments only, not the gateway's calls to its own sharing subgraph", async () => {
+    const calls = (department: string, fetches: number, failures: number) =>
+      ({ day: '2025-03-01', consumer_id: 'drc-approval', department, coordinate: ALL, fetches, fetch_failures: failures, fetch_ms_total: fetches });
+    await db('usage_daily').insert([calls('geo', 10, 1), calls(SHARING_SUBGRAPH, 30, 0)]);
+    const figures = await annualFigures(db, { year: 2025, supergraphSdl, unusedForDays: 90, readiness: null, today: '2026-06-30' });
+    expect(figures.connectivity).toMatchObject({ calls: 10, answeredCalls: 9, callRate: 0.9 });
+  });
+
   it('leaves out of the zombie candidates what was read, and a resource one of whose items was', async () => {
     await db('usage_daily').insert(
       ['NaturalPerson.name', 'Query.naturalPerson', 'NaturalPersonConnection.edges'].map((coordinate) => ({

@@ -49,8 +49,10 @@ export async function annualFigures(
   const connected = new Set(report.consumers.filter((c) => c.requests > 0).map((c) => c.key));
   const decided = (await db('access_applications').whereNotNull('decided_at').where('decided_at', '>=', from).andWhere('decided_at', '<', `${year + 1}-01-01`).select('status')) as { status: string }[];
   const requests = report.consumers.reduce((n, c) => n + c.requests, 0);
-  const calls = report.departments.reduce((n, d) => n + (d.calls ?? 0), 0);
-  const failedCalls = report.departments.reduce((n, d) => n + (d.failedCalls ?? 0), 0);
+  // Calls to the five departments: the gateway's own subgraph (sharing) has a row too, and always answers.
+  const departmentRows = report.departments.filter((d) => departmentNames.includes(d.key));
+  const calls = departmentRows.reduce((n, d) => n + (d.calls ?? 0), 0);
+  const failedCalls = departmentRows.reduce((n, d) => n + (d.failedCalls ?? 0), 0);
   const answering = options.readiness ? options.readiness.departments.filter((d) => d.status === 'UP').length : null;
 
   return {
