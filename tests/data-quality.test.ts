@@ -427,7 +427,8 @@ function defineDataQualitySuite(store: StoreKind) {
         const uncorrected = await stack.query(CLOSE, { id: objectionId, note: '已更正' }, await stack.as('dept-persons'));
         expect(codes(uncorrected)).toEqual(['BAD_USER_INPUT']);
         expect(uncorrected.errors![0].message).toBe(
-          `objection ${objectionId} is closed once the natural person ${person} is corrected naming it: correctNaturalPerson(idNumber: "${person}", …, objectionId: "${objectionId}") logs that; if the record was right after all, reject the objection with the reason`,
+          `objection ${objectionId} disputes the natural person ${person}'s name, and is closed once that is corrected naming it: `
+            + `correctNaturalPerson(idNumber: "${person}", …, objectionId: "${objectionId}") correcting name logs that; if the record was right after all, reject the objection with the reason`,
         );
         const still = await stack.query(OBJECTION, { id: objectionId }, await stack.as('dept-persons'));
         expect(still.data.objection.status).toBe('ACCEPTED');
@@ -459,7 +460,7 @@ function defineDataQualitySuite(store: StoreKind) {
         expect((await stack.query(STEP('acceptObjection'), { id, note: '受理，核查登记档案' }, owner)).data.acceptObjection.status).toBe('ACCEPTED');
         const unfounded = await stack.query(CLOSE, { id, note: '已核实' }, owner);
         expect(codes(unfounded)).toEqual(['BAD_USER_INPUT']);
-        expect(unfounded.errors![0].message).toMatch(new RegExp(`correctLegalPerson\\(uscc: "${company.uscc}", …, objectionId: "${id}"\\)`));
+        expect(unfounded.errors![0].message).toMatch(new RegExp(`correctLegalPerson\\(uscc: "${company.uscc}", …, objectionId: "${id}"\\) correcting name`));
         const rejected = await stack.query(STEP('rejectObjection'), { id, note: '经核查登记档案，名称无误' }, owner);
         expect(rejected.data.rejectObjection).toEqual({ id, status: 'REJECTED', open: false });
         const read = await stack.query(COMPANY, { uscc: company.uscc });

@@ -27,11 +27,29 @@ describe('closing an objection: the correction check', () => {
     );
   });
 
-  it('asks nothing of an owner that keeps no change log: its resolution says what it did', async () => {
+  /** An owner whose change log holds these corrections naming the objection. */
+  const owning = (...corrections: { idNumber: string; fields: string[] }[]) =>
+    correctionCheck({ ask: (async () => ({ status: 200, data: { naturalPersonChanges: corrections } })) as never, logger: createLogger('test', 'fatal'), catalog });
+
+  it('closes only once a correction naming it changed the disputed field: another field corrected is not that', async () => {
+    const refusal = await owning({ idNumber: accepted.entityKey, fields: ['status', 'deceasedOn'] })(accepted, caller).then(() => undefined, (e: unknown) => e);
+    expect((refusal as GraphQLError).extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'id' });
+    expect((refusal as GraphQLError).message).toBe(
+      'objection 7 disputes the natural person 11010519491231002X\'s name, and is closed once that is corrected naming it: '
+        + 'correctNaturalPerson(idNumber: "11010519491231002X", …, objectionId: "7") correcting name logs that (the corrections naming it changed only status, deceasedOn); '
+        + 'if the record was right after all, reject the objection with the reason',
+    );
+    await expect(owning({ idNumber: accepted.entityKey, fields: ['status'] }, { idNumber: accepted.entityKey, fields: ['name'] })(accepted, caller)).resolves.toBeUndefined();
+    // The same field of another record is not this record's correction.
+    await expect(owning({ idNumber: '110105194912310021', fields: ['name'] })(accepted, caller)).rejects.toThrow(/disputes the natural person 11010519491231002X's name/);
+  });
+
+  it('asks nothing of an owner that keeps no change log, nor about a field no correction changes: the resolution says what was done', async () => {
     const ask = jest.fn();
     const check = correctionCheck({ ask, logger: createLogger('test', 'fatal'), catalog });
     await expect(check({ ...accepted, entityType: 'LandParcel', entityKey: '350102001001GB00001', owner: 'geo' }, caller)).resolves.toBeUndefined();
     await expect(check({ ...accepted, field: 'creditProfile', owner: 'credit' }, caller)).resolves.toBeUndefined();
+    await expect(check({ ...accepted, field: 'householdAddress' }, caller)).resolves.toBeUndefined();
     expect(ask).not.toHaveBeenCalled();
   });
 });

@@ -8,13 +8,17 @@ import type { Objection } from './objections';
 import { inWords } from './record-existence';
 
 /**
- * CLOSED says the owner corrected its record. Where the owner corrects through the graph and logs
- * it (persons, legal persons: change-logs.ts), that is checked, not taken on its word: its change
- * log must hold a correction of the objection's record naming the objection (`objectionId`), made
- * since it was raised. An owner that found its record right rejects the objection instead. The
- * other owners keep no change log the gateway can read: their resolution says what they did.
+ * CLOSED says the owner corrected the disputed item. Where the owner corrects it through the graph
+ * and logs it (persons, legal persons: change-logs.ts), that is checked, not taken on its word: its
+ * change log must hold a correction of the objection's record naming the objection (`objectionId`),
+ * made since it was raised, that changed the disputed field. An owner that found its record right
+ * rejects the objection instead. For the other owners, and for fields no correction changes, the
+ * gateway can read no change: the resolution says what was done.
  */
 export type RequireCorrection = (objection: Objection, caller: InternalCaller) => Promise<void>;
+
+/** A change log's entry as asked here: the record's key (under the log's key field) and the fields it changed. */
+type LoggedCorrection = { fields: string[]; [key: string]: unknown };
 
 /** Corrections naming one objection: one or two in practice; a page is plenty. */
 const CORRECTIONS_ASKED = 100;
@@ -22,22 +26,25 @@ const CORRECTIONS_ASKED = 100;
 export function correctionCheck(deps: { ask: AskDepartment; logger: Logger; catalog: () => Catalog }): RequireCorrection {
   return async (objection, caller) => {
     const log = CHANGE_LOGS.find((l) => l.department === objection.owner && l.entity === objection.entityType);
-    if (!log) return;
+    if (!log || !(log.corrects as readonly string[]).includes(objection.field)) return;
     const record = `${inWords(objection.entityType)} ${objection.entityKey}`;
-    const query = `query ObjectionCorrections($since: String!, $objectionId: ID!) { ${log.field}(since: $since, first: ${CORRECTIONS_ASKED}, objectionId: $objectionId) { ${log.key} } }`;
+    const query = `query ObjectionCorrections($since: String!, $objectionId: ID!) { ${log.field}(since: $since, first: ${CORRECTIONS_ASKED}, objectionId: $objectionId) { ${log.key} fields } }`;
     const variables = { since: objection.raisedAt, objectionId: String(objection.id) };
-    const answer = await askNeeded<Record<string, Record<string, string>[]>>(deps, "could not read an objection's corrections",
+    const answer = await askNeeded<Record<string, LoggedCorrection[]>>(deps, "could not read an objection's corrections",
       { department: log.department, caller, query, variables }, (data) => Array.isArray(data?.[log.field]));
-    const corrected = answer?.[log.field].map((entry) => entry[log.key]);
-    if (!corrected) {
+    const corrections = answer?.[log.field].filter((entry) => entry[log.key] === objection.entityKey);
+    if (!corrections) {
       const description = deps.catalog().resources.find((r) => r.owner === log.department)?.ownerDepartment ?? log.department;
       throw subgraphUnavailable(log.department, description,
         `did not answer whether it corrected the ${record} for objection ${objection.id}: the objection stays ${objection.status}. Try again shortly`);
     }
-    if (!corrected.includes(objection.entityKey)) {
+    if (!corrections.some((c) => c.fields.includes(objection.field))) {
+      const changed = [...new Set(corrections.flatMap((c) => c.fields))];
       throw badUserInput(
-        `objection ${objection.id} is closed once the ${record} is corrected naming it: ${log.correction}(${log.key}: "${objection.entityKey}", …, objectionId: "${objection.id}") ` +
-          'logs that; if the record was right after all, reject the objection with the reason',
+        `objection ${objection.id} disputes the ${record}'s ${objection.field}, and is closed once that is corrected naming it: ` +
+          `${log.correction}(${log.key}: "${objection.entityKey}", …, objectionId: "${objection.id}") correcting ${objection.field} logs that` +
+          (changed.length ? ` (the corrections naming it changed only ${changed.join(', ')})` : '') +
+          '; if the record was right after all, reject the objection with the reason',
         { argument: 'id' },
       );
     }
