@@ -166,7 +166,11 @@ export function guardGateway(
     const at = new Date().toISOString();
     for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);
     const asked = askedFields(shape, refused, failed);
-    const flags = deps.objections?.size ? dataQualityFlags(records, asked, deps.objections) : [];
+    const flags = deps.objections?.size ? dataQualityFlags(recordsAsked(shape, subjectsByPath, refused, failed), deps.objections) : [];
+    // An objection is personal data about the person it disputes: flagged, it is read.
+    for (const { flag, visit } of flags) {
+      if (flag.entity === PERSON_TYPE) for (const item of OBJECTION_ITEMS_FLAGGED) readAbout(flag.subject, item, visit);
+    }
     if (read.size) {
       try {
         await deps.trail.record({
@@ -187,7 +191,7 @@ export function guardGateway(
       }
     }
     const answer = errors.length ? { ...result, errors } : result;
-    const quality = [...flags, ...toldMissing(context.missingRecords ?? [], asked)];
+    const quality = [...flags.map(({ flag: { subject, ...told } }) => told), ...toldMissing(context.missingRecords ?? [], asked)];
     return quality.length ? { ...answer, extensions: { ...answer.extensions, dataQuality: quality } } : answer;
   };
 
@@ -284,17 +288,45 @@ function askedFields(shape: OperationShape, refused: Set<FieldVisit>, failed: (p
 }
 
 /**
- * The `dataQuality` answer extension: the items in this answer that an open objection disputes.
- * Only items the answer carries: an objection on a field the caller did not ask, or may not read,
- * is not theirs to hear of (its very existence says something about the person).
+ * Each record in the answer (by type and key) with the fields asked of it where it was reached,
+ * neither refused nor failed, and the field that reached it: two records of one type in one answer
+ * are each known by their own fields.
  */
-function dataQualityFlags(read: Map<string, Set<string>>, asked: Set<string>, open: OpenObjections) {
-  const flags: { entity: string; key: string; field: string; objection: string; status: Objection['status']; raisedAt: string }[] = [];
-  for (const [type, keys] of read) {
+function recordsAsked(shape: OperationShape, subjectsByPath: Map<string, Set<string>>, refused: Set<FieldVisit>, failed: (path: readonly string[]) => boolean) {
+  const records = new Map<string, { type: string; key: string; fields: Set<string>; visit: FieldVisit }>();
+  for (const { visit, type } of shape.keyed) {
+    const keys = refused.has(visit) ? undefined : subjectsByPath.get(visit.path.join('.'));
+    if (!keys?.size) continue;
+    const depth = visit.path.length;
+    const fields = shape.fields
+      .filter((v) => v.parentType === type && v.path.length === depth + 1 && visit.path.every((p, i) => v.path[i] === p) && !refused.has(v) && !failed(v.path))
+      .map((v) => v.fieldName);
     for (const key of keys) {
-      for (const o of open.of(type, key)) {
-        if (asked.has(`${type}.${o.field}`)) flags.push({ entity: type, key, field: o.field, objection: String(o.id), status: o.status, raisedAt: o.raisedAt });
-      }
+      const id = `${type}\u0000${key}`;
+      const record = records.get(id) ?? records.set(id, { type, key, fields: new Set(), visit }).get(id)!;
+      fields.forEach((f) => record.fields.add(f));
+    }
+  }
+  return records.values();
+}
+
+/** What a flag tells of its objection, recorded as read about the person: the objection's own fields. */
+const OBJECTION_ITEMS_FLAGGED = ['Objection.id', 'Objection.field', 'Objection.status', 'Objection.raisedAt'];
+
+/**
+ * The `dataQuality` answer extension: the items in this answer that an open objection disputes,
+ * each judged by the fields asked of its own record. An objection on a field the caller did not
+ * ask of that record, or may not read, is not theirs to hear of (its very existence says something
+ * about the person); and the record's key is told only where it was asked, so that the extension
+ * never hands out an idNumber the answer does not carry. `subject` and `visit` are for the audit.
+ */
+function dataQualityFlags(records: Iterable<{ type: string; key: string; fields: Set<string>; visit: FieldVisit }>, open: OpenObjections) {
+  const flags: { flag: { subject: string; entity: string; key?: string; field: string; objection: string; status: Objection['status']; raisedAt: string }; visit: FieldVisit }[] = [];
+  for (const { type, key, fields, visit } of records) {
+    for (const o of open.of(type, key)) {
+      if (!fields.has(o.field)) continue;
+      const shown = fields.has(KEYED_TYPES[type]) ? { key } : {};
+      flags.push({ flag: { subject: key, entity: type, ...shown, field: o.field, objection: String(o.id), status: o.status, raisedAt: o.raisedAt }, visit });
     }
   }
   return flags;

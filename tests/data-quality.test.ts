@@ -355,6 +355,24 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(nameless.extensions?.dataQuality).toBeUndefined();
       });
 
+      it("flags each record by the fields asked of it, tells the key only where it was asked, and records the flag as a read of the objection", async () => {
+        const other = personFacts(PLAN, 7).idNumber === person ? personFacts(PLAN, 8).idNumber : personFacts(PLAN, 7).idNumber;
+        const as = async (requestId: string) => ({ ...(await stack.as('market-portal', '开户核验')), 'x-request-id': requestId });
+        // The disputed person's status and another person's name: no item of this answer is disputed.
+        const pair = await stack.query(`query($p: ID!, $q: ID!) { x: naturalPerson(idNumber: $p) { status } y: naturalPerson(idNumber: $q) { name } }`, { p: person, q: other }, await as('req-flag-1'));
+        expect(pair.errors).toBeUndefined();
+        expect(pair.extensions?.dataQuality).toBeUndefined();
+        // The disputed name, its idNumber not asked: flagged, without handing out the idNumber.
+        const named = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name } }`, { id: person }, await as('req-flag-2'));
+        expect(named.extensions?.dataQuality).toEqual([{ entity: 'NaturalPerson', field: 'name', objection: objectionId, status: 'RAISED', raisedAt: expect.any(String) }]);
+        const log = (await stack.query(LOG, { id: person }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(log).toContainEqual({ consumer: 'market-portal', purpose: '开户核验', requestId: 'req-flag-1', fields: ['NaturalPerson.status'] });
+        expect(log).toContainEqual({
+          consumer: 'market-portal', purpose: '开户核验', requestId: 'req-flag-2',
+          fields: ['NaturalPerson.name', 'Objection.field', 'Objection.id', 'Objection.raisedAt', 'Objection.status'],
+        });
+      });
+
       it('is found by its key as any answer writes it (a lower-case x, spaces), and a bad key is refused, not "none"', async () => {
         const asked = `query($key: ID) { objections(key: $key) { id key } }`;
         const loose = ` ${person.toLowerCase()} `;
