@@ -373,6 +373,38 @@ function defineDataQualitySuite(store: StoreKind) {
         });
       });
 
+      it('is raised by a citizen about their own record only, and shows them the objections about them, nobody else\'s (个人信息保护法 第四十六条)', async () => {
+        const citizen = personFacts(PLAN, 11).idNumber;
+        const neighbour = personFacts(PLAN, 12).idNumber;
+        const asCitizen = await stack.asCitizen(citizen);
+        const own = await stack.query(RAISE, { entity: 'NaturalPerson', key: citizen, field: 'name', believed: '林某某', evidence: '本人户口簿' }, asCitizen);
+        expect(own.errors).toBeUndefined();
+        expect(own.data.raiseObjection).toMatchObject({ status: 'RAISED', open: true, owner: 'persons', raisedBy: `citizen:${citizen}` });
+        const id = own.data.raiseObjection.id;
+
+        for (const [entity, key] of [['NaturalPerson', neighbour], ['LegalPerson', company.uscc]]) {
+          const refused = await stack.query(RAISE, { entity, key, field: 'name', believed: '某某', evidence: '听说' }, asCitizen);
+          expect(codes(refused)).toEqual(['FORBIDDEN']);
+          expect(refused.errors![0].message).toBe('A citizen raises objections about their own record only: entity NaturalPerson, key their own idNumber');
+        }
+        // Followed like any raiser's: theirs, and whatever else is raised about them, nobody else's.
+        const mine = await stack.query(`query { objections { id key field status raisedBy } }`, {}, asCitizen);
+        expect(mine.data.objections).toContainEqual({ id, key: citizen, field: 'name', status: 'RAISED', raisedBy: `citizen:${citizen}` });
+        expect(mine.data.objections.every((o: { key: string }) => o.key === citizen)).toBe(true);
+        expect((await stack.query(OBJECTION, { id }, asCitizen)).data.objection).toMatchObject({ id, status: 'RAISED' });
+        expect((await stack.query(OBJECTION, { id }, await stack.asCitizen(neighbour))).data.objection).toBeNull();
+        const theirs = await stack.query(`query($key: ID) { objections(key: $key) { id } }`, { key: neighbour }, asCitizen);
+        expect(codes(theirs)).toEqual(['FORBIDDEN']);
+        // Their own department decides it as any other.
+        expect((await stack.query(QUEUE, {}, await stack.as('dept-persons'))).data.objections).toContainEqual({ id, entity: 'NaturalPerson', key: citizen, field: 'name', status: 'RAISED' });
+        // Their looking at their own objections is no read of them by anyone else.
+        const log = (await stack.query(LOG, { id: citizen }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node.consumer);
+        expect(log).not.toContain(`citizen:${citizen}`);
+        // Other root fields stay closed to citizens.
+        const person = await stack.query(PERSON, { id: citizen }, asCitizen);
+        expect(codes(person)).toEqual(['FORBIDDEN']);
+      });
+
       it('is found by its key as any answer writes it (a lower-case x, spaces), and a bad key is refused, not "none"', async () => {
         const asked = `query($key: ID) { objections(key: $key) { id key } }`;
         const loose = ` ${person.toLowerCase()} `;

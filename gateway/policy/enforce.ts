@@ -47,9 +47,16 @@ export function conditionalResources(shape: OperationShape, rules: ShareRules): 
 }
 
 /**
+ * What a citizen may ask, about themselves only (the resolvers hold them to their own idNumber): who
+ * read their data, and the objections about their record, which they may raise too: the right to
+ * have one's personal information corrected (《个人信息保护法》第四十六条).
+ */
+const CITIZEN_FIELDS = new Set(['accessLog', 'raiseObjection', 'objections', 'objection']);
+
+/**
  * Which fields this principal may not read, and which it reads masked. Unconditional fields are
  * open to every registered consumer; a conditional field needs a grant in force for its resource
- * and a stated purpose; a citizen reads only their own access log.
+ * and a stated purpose; a citizen asks only about themselves (CITIZEN_FIELDS).
  */
 export function decide(shape: OperationShape, rules: ShareRules, principal: Principal, purpose: string | undefined, grants: AccessGrant[]): Decision {
   const refusals: Refusal[] = [];
@@ -57,8 +64,12 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
   const allowedBy: Decision['grants'] = new Map();
   if (principal.kind === 'CITIZEN') {
     for (const v of shape.fields) {
-      if (v.path.length === 1 && v.fieldName !== 'accessLog') {
-        refusals.push({ visit: v, message: `${v.fieldName} is not open to citizen tokens: a citizen reads only their own accessLog`, extensions: { code: 'FORBIDDEN' } });
+      if (v.path.length === 1 && !CITIZEN_FIELDS.has(v.fieldName)) {
+        refusals.push({
+          visit: v,
+          message: `${v.fieldName} is not open to citizen tokens: a citizen reads their own accessLog, and raises and follows objections about their own record`,
+          extensions: { code: 'FORBIDDEN' },
+        });
       }
     }
     return { refusals, masks, grants: allowedBy };

@@ -80,9 +80,20 @@ function objectionKey(entity: string | undefined, raw: string): string {
   throw badUserInput(`key must be an idNumber, uscc, projectCode or parcelCode, not ${quoted(raw)}`, { argument: 'key' });
 }
 
-/** Auditors see every objection, a department those on its data, a consumer those it raised. */
+/** Auditors see every objection, a department those on its data, a consumer those it raised, a citizen those about them. */
 function visibleTo(caller: InternalCaller, o: Objection): boolean {
-  return isAuditor(caller) || departmentOf(caller) === o.owner || (caller.kind === 'SYSTEM' && caller.consumer === o.raisedBy);
+  return isAuditor(caller) || departmentOf(caller) === o.owner || (caller.kind === 'SYSTEM' && caller.consumer === o.raisedBy)
+    || (caller.kind === 'CITIZEN' && o.entityType === PERSON_TYPE && o.entityKey === caller.subject);
+}
+
+/** Who raised an objection, as it is kept: the consumer system, or the citizen as the audit trail names them. */
+const raiserOf = (caller: InternalCaller) => (caller.kind === 'CITIZEN' ? `citizen:${caller.subject}` : caller.consumer);
+
+/** A citizen objects to their own record only (a NaturalPerson, under their own idNumber). */
+function requireOwnRecord(caller: InternalCaller, entity: string, key: string): void {
+  if (entity !== PERSON_TYPE || key !== caller.subject) {
+    throw forbidden('A citizen raises objections about their own record only: entity NaturalPerson, key their own idNumber');
+  }
 }
 
 function text(argument: string, raw: string, min: number, max = 2000): string {
@@ -118,7 +129,8 @@ async function decide(ctx: Context, info: GraphQLResolveInfo, rawId: string, act
  * also in the answer to a step of its workflow.
  */
 async function recordObjectionsRead(ctx: Context, info: GraphQLResolveInfo, objections: readonly Objection[]): Promise<void> {
-  const subjects = objections.filter((o) => o.entityType === PERSON_TYPE).map((o) => o.entityKey);
+  // A citizen reading objections about themselves is not a read of them by anyone else.
+  const subjects = objections.filter((o) => o.entityType === PERSON_TYPE && !(ctx.caller.kind === 'CITIZEN' && o.entityKey === ctx.caller.subject)).map((o) => o.entityKey);
   if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'Objection') });
 }
 
@@ -153,11 +165,14 @@ export const qualityResolvers = {
   Query: {
     objections: async (_: unknown, args: { status?: ObjectionStatus; entity?: string; key?: string }, ctx: Context, info: GraphQLResolveInfo) => {
       const { caller } = ctx;
-      if (caller.kind !== 'SYSTEM') throw forbidden('Objections are raised and followed by registered systems');
-      const scope = isAuditor(caller) ? {} : departmentOf(caller) ? { owner: departmentOf(caller) } : { raisedBy: caller.consumer };
       if (args.entity) keyCheck(args.entity);
       const entityKey = args.key == null ? undefined : objectionKey(args.entity, args.key);
-      const objections = await services(ctx).objections.list({ ...scope, status: args.status, entityType: args.entity, entityKey });
+      if (caller.kind === 'CITIZEN' && ((args.entity && args.entity !== PERSON_TYPE) || (entityKey && entityKey !== caller.subject))) {
+        throw forbidden('A citizen follows the objections about their own record only');
+      }
+      const scope = caller.kind === 'CITIZEN' ? { entityType: PERSON_TYPE, entityKey: caller.subject }
+        : isAuditor(caller) ? {} : departmentOf(caller) ? { owner: departmentOf(caller) } : { raisedBy: caller.consumer };
+      const objections = await services(ctx).objections.list({ status: args.status, entityType: args.entity, entityKey, ...scope });
       await recordObjectionsRead(ctx, info, objections);
       return objections;
     },
@@ -190,23 +205,26 @@ export const qualityResolvers = {
       ctx: Context,
       info: GraphQLResolveInfo,
     ) => {
-      if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Objections are raised by registered consumer systems');
       const q = services(ctx);
       const key = objectionKey(args.entity, args.key);
+      const citizen = ctx.caller.kind === 'CITIZEN';
+      if (citizen) requireOwnRecord(ctx.caller, args.entity, key);
       const resource = q.catalog().resources.find((r) => r.name === args.entity);
       const item = resource?.items.find((i) => i.name === args.field);
       if (!resource || !item) {
         throw badUserInput(`${args.entity} has no shared field ${quoted(args.field)}: one of ${resource?.items.map((i) => i.name).join(', ')}`, { argument: 'field' });
       }
-      await requireReadable(ctx, item);
-      const already = q.open.of(args.entity, key).find((o) => o.field === args.field && o.raisedBy === ctx.caller.consumer);
-      if (already) throw badUserInput(`${ctx.caller.consumer} already has objection ${already.id} open on this ${args.entity}'s ${args.field} (${already.status})`);
+      // A citizen knows their own record: what a consumer may read of it is no bar to correcting it.
+      if (!citizen) await requireReadable(ctx, item);
+      const raisedBy = raiserOf(ctx.caller);
+      const already = q.open.of(args.entity, key).find((o) => o.field === args.field && o.raisedBy === raisedBy);
+      if (already) throw badUserInput(`${citizen ? 'You' : ctx.caller.consumer} already ${citizen ? 'have' : 'has'} objection ${already.id} open on this ${args.entity}'s ${args.field} (${already.status})`);
       // Last of the checks: it is the one that calls a department.
       await q.requireRecord(resource, key, ctx.caller);
       const objection = await q.objections.raise(
         {
           entityType: args.entity, entityKey: key, field: args.field, owner: item.owner,
-          believedValue: text('believedValue', args.believedValue, 1), evidence: text('evidence', args.evidence, 2), raisedBy: ctx.caller.consumer,
+          believedValue: text('believedValue', args.believedValue, 1), evidence: text('evidence', args.evidence, 2), raisedBy,
         },
         new Date().toISOString(),
       );
