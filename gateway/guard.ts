@@ -6,7 +6,7 @@ import { checkIdNumber, ID_NUMBER_SHAPE, today } from '../shared/identifiers';
 import { auditTrailUnavailable } from '../shared/errors';
 import { keyInCursor } from '../shared/register-pages';
 import type { Logger } from '../shared/logger';
-import { fieldsRead, grantsRead } from './audit/record';
+import { fieldsRead, grantsRead, partialSubjects } from './audit/record';
 import { BoundedMemo } from '../shared/bounded-memo';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
@@ -100,10 +100,13 @@ export function guardGateway(
     // And under which grants: those of the conditional fields at or above the field that read it.
     const grantsReadBySubject = new Map<string, Set<number>>();
     const grantsAt = grantsAbove(decision.grants);
-    const readAbout = (subject: string, field: string, v: FieldVisit) => {
+    // And where in the answer, to tell whose reads an error made partial (`partlyRead`).
+    const places = new Map<string, Set<string>>();
+    const readAbout = (subject: string, field: string, v: FieldVisit, place = (v.person?.path ?? v.path).join('.')) => {
       const fields = read.get(subject);
       if (fields) fields.add(field);
       else read.set(subject, new Set([field]));
+      (places.get(subject) ?? places.set(subject, new Set()).get(subject)!).add(place);
       if (!grantsAt) return;
       const grants = grantsReadBySubject.get(subject) ?? grantsReadBySubject.set(subject, new Set()).get(subject)!;
       for (const id of grantsAt(v)) grants.add(id);
@@ -124,7 +127,7 @@ export function guardGateway(
             deps.logger.error({ field: v.fieldName, requestId: context.requestId }, 'could not tell whose data a root field answered: answer withheld');
             return { errors: [auditTrailUnavailable()] };
           }
-          readAbout(subjects[i]!, v.fieldName, v);
+          readAbout(subjects[i]!, v.fieldName, v, `${ITEM}${v.path[0]}.${i}`);
         }
       }
       if (failed(v.path)) continue;
@@ -150,7 +153,7 @@ export function guardGateway(
       const key = v.path[v.path.length - 1];
       forEachObjectAt(result.data, v.path.slice(0, -1), (object) => {
         const subject = typeof object[key] === 'string' ? checkIdNumber(keyInCursor(object[key] as string)) : null;
-        if (subject?.ok) readAbout(subject.value, `${PERSON_TYPE}.${KEYED_TYPES[PERSON_TYPE]}`, v);
+        if (subject?.ok) readAbout(subject.value, `${PERSON_TYPE}.${KEYED_TYPES[PERSON_TYPE]}`, v, v.path.slice(0, -1).join('.'));
       });
     }
     // A person in the answer with none of their fields asked (`{ __typename }` alone) was still
@@ -159,7 +162,7 @@ export function guardGateway(
     for (const { visit: v, type } of shape.keyed) {
       if (type !== 'NaturalPerson' || refused.has(v)) continue;
       for (const subject of subjectsByPath.get(v.path.join('.')) ?? []) {
-        if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`, v);
+        if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`, v, v.path.join('.'));
       }
     }
     const records = readRecords(shape, subjectsByPath, refused);
@@ -169,9 +172,11 @@ export function guardGateway(
     const flags = deps.objections?.size ? dataQualityFlags(recordsAsked(shape, subjectsByPath, refused, failed), deps.objections) : [];
     // An objection is personal data about the person it disputes: flagged, it is read.
     for (const { flag, visit } of flags) {
-      if (flag.entity === PERSON_TYPE) for (const item of OBJECTION_ITEMS_FLAGGED) readAbout(flag.subject, item, visit);
+      if (flag.entity === PERSON_TYPE) for (const item of OBJECTION_ITEMS_FLAGGED) readAbout(flag.subject, item, visit, visit.path.join('.'));
     }
     if (read.size) {
+      const outcome = errors.length ? 'PARTIAL' : 'COMPLETE';
+      const subjects = [...read.keys()];
       try {
         await deps.trail.record({
           at,
@@ -180,9 +185,10 @@ export function guardGateway(
           requestId: context.requestId,
           operationName: requestContext.operationName ?? null,
           operationHash: requestContext.queryHash,
-          subjects: [...read.keys()],
+          subjects,
           fields: fieldsRead(read),
-          outcome: errors.length ? 'PARTIAL' : 'COMPLETE',
+          outcome,
+          partialSubjects: partialSubjects(outcome, subjects, partlyRead(errors, places)),
           grants: grantsAt ? grantsRead(grantsReadBySubject) : [],
         });
       } catch {
@@ -225,6 +231,27 @@ function grantsAbove(allowed: ReadonlyMap<FieldVisit, number[]>): ((v: FieldVisi
     }
     return ids;
   };
+}
+
+/** Marks a place in the answer that is one item of a root list (`verifyNaturalPersons.3`): its index counts. */
+const ITEM = '#';
+
+/**
+ * The subjects an error is about: those read at or above its path. A place is the response path
+ * where a person was read, without list indices (every person of a list shares it: an error at
+ * one's field counts against all of them), or one item of a root list of answers (`ITEM`), each
+ * about the person its request named. An error without a path is about the whole request.
+ */
+function partlyRead(errors: readonly { path?: readonly (string | number)[] }[], places: ReadonlyMap<string, ReadonlySet<string>>): Set<string> {
+  const partly = new Set<string>();
+  if (!errors.length) return partly;
+  const at = errors.map((e) => (e.path?.length ? { item: ITEM + e.path.join('.'), free: e.path.filter((p) => typeof p === 'string').join('.') } : null));
+  const under = (path: string, place: string) => path === place || path.startsWith(`${place}.`);
+  for (const [subject, placesOf] of places) {
+    const hit = at.some((e) => !e || [...placesOf].some((place) => under(place.startsWith(ITEM) ? e.item : e.free, place)));
+    if (hit) partly.add(subject);
+  }
+  return partly;
 }
 
 /** The refused fields and every field asked under them: none of these was fetched, so none was read. */

@@ -628,6 +628,31 @@ function defineSharingSuite(store: StoreKind) {
         expect(edges).toEqual([]);
       });
 
+      it("gives each person the outcome of the read of them: another's failed item does not make theirs PARTIAL", async () => {
+        const page = await stack.query(`{ investmentProjects(first: 40) { edges { node { applicant { legalRepresentative { idNumber } } } } } }`);
+        const reps: string[] = [...new Set<string>(page.data.investmentProjects.edges.map((e: any) => e.node.applicant.legalRepresentative.idNumber))];
+        // Two persons no other test here reads, so that their logs hold only these reads.
+        const [p, q] = reps.filter((r) => r !== person.idNumber && !others.includes(r)).slice(-2);
+        const invalid = `${p.slice(0, 17)}${p[17] === '6' ? '5' : '6'}`;
+        const asked: [requestId: string, query: string, variables: Record<string, unknown>, purpose?: string][] = [
+          // q's item fails (an invalid idNumber): p's was answered whole.
+          ['req-outcome-batch', `query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`, { r: [{ idNumber: p, name: '某某' }, { idNumber: invalid, name: '某某' }] }],
+          // Without a purpose, q's householdAddress is refused; p's name is not.
+          ['req-outcome-refused', `query($p: ID!, $q: ID!) { x: naturalPerson(idNumber: $p) { name } y: naturalPerson(idNumber: $q) { name householdAddress } }`, { p, q }],
+        ];
+        for (const [requestId, query, variables] of asked) {
+          const answer = await stack.query(query, variables, { ...(await stack.as('drc-approval')), 'x-request-id': requestId });
+          expect(answer.errors?.length).toBe(1);
+        }
+        const outcomes = async (idNumber: string) => Object.fromEntries((await stack.query(LOG, { id: idNumber }, await stack.asCitizen(idNumber))).data.accessLog.edges
+          .filter((e: any) => e.node.requestId.startsWith('req-outcome-')).map((e: any) => [e.node.requestId, e.node.outcome]));
+        expect(await outcomes(p)).toEqual({ 'req-outcome-batch': 'COMPLETE', 'req-outcome-refused': 'COMPLETE' });
+        expect(await outcomes(q)).toEqual({ 'req-outcome-refused': 'PARTIAL' });
+        // The trail still says the request as a whole was partial, in the record's hash-chained content.
+        const records = await gatewayDb('audit_trail').whereIn('request_id', ['req-outcome-batch', 'req-outcome-refused']).orderBy('seq').select('outcome', 'partial_subjects');
+        expect(records).toEqual([{ outcome: 'PARTIAL', partial_subjects: '[]' }, { outcome: 'PARTIAL', partial_subjects: JSON.stringify([q]) }]);
+      });
+
       it('takes a purpose of invisible characters (a NUL, a zero-width space), or without words, for none', async () => {
         const { authorization } = await stack.as('drc-approval');
         for (const purpose of ['%00', '%E2%80%8B', '%E2%80%8B%00%20', '-', '1', 'x', '...', '%E5%AE%A1%201']) {

@@ -188,7 +188,7 @@ describe("a record's hash", () => {
   const row: Omit<AuditRow, 'hash'> = {
     seq: 41, at: '2026-11-30T08:00:00.000Z', consumer_id: 'drc-approval', purpose: '并联审批', request_id: 'r-41', operation_name: 'Review',
     operation_hash: 'ab'.repeat(32), subjects: JSON.stringify([A]), fields: JSON.stringify(['NaturalPerson.name']), outcome: 'COMPLETE', grants: null,
-    prev_hash: 'cd'.repeat(32),
+    partial_subjects: null, prev_hash: 'cd'.repeat(32),
   };
   it('is, for a record written before records named their grants, what it was then', () => {
     // The content as hashed before migration 016, written out here rather than through chainHash.
@@ -198,6 +198,13 @@ describe("a record's hash", () => {
   it('covers the grants a record names', () => {
     expect(chainHash({ ...row, grants: '[3]' })).not.toBe(chainHash({ ...row, grants: '[4]' }));
     expect(chainHash({ ...row, grants: '[]' })).not.toBe(chainHash(row));
+  });
+  it('covers whose reads a PARTIAL record says were partial, and is what it was for a record that says nothing of it', () => {
+    const partial = { ...row, outcome: 'PARTIAL', grants: '[]' };
+    expect(chainHash({ ...partial, partial_subjects: JSON.stringify([A]) })).not.toBe(chainHash({ ...partial, partial_subjects: '[]' }));
+    expect(chainHash({ ...partial, partial_subjects: '[]' })).not.toBe(chainHash(partial));
+    const then = [row.seq, row.at, row.consumer_id, row.purpose, row.request_id, row.operation_name, row.operation_hash, row.subjects, row.fields, 'PARTIAL', row.prev_hash, '[]'];
+    expect(chainHash(partial)).toBe(createHash('sha256').update(JSON.stringify(then)).digest('hex'));
   });
 });
 

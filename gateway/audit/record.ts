@@ -13,6 +13,8 @@ export interface AuditEntry {
   fields: string[] | Record<string, string[]>;
   /** COMPLETE: everything asked was answered; PARTIAL: some fields were refused or failed. */
   outcome: 'COMPLETE' | 'PARTIAL';
+  /** In a PARTIAL record, the subjects whose reads were partial, where they were not all (`partialSubjects`). */
+  partialSubjects?: string[];
   /** The grants (ids) that allowed the conditional items read, as `fields` (`grantsRead`); none: it needed none. */
   grants?: number[] | Record<string, number[]>;
 }
@@ -30,6 +32,8 @@ export interface AuditRow {
   outcome: string;
   /** JSON list of grant ids (`[]`: none needed); null in records written before grants were kept (016). */
   grants: string | null;
+  /** JSON list of the subjects whose reads were partial, where not all were (019); null: `outcome` is every subject's. */
+  partial_subjects: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -52,6 +56,8 @@ export function chainHash(row: Omit<AuditRow, 'hash'>): string {
     row.prev_hash,
     // Left out where null, so that every record written before grants were kept hashes as it did.
     ...(row.grants == null ? [] : [row.grants]),
+    // The same for the partial subjects (019), after grants, which every record that has them has too.
+    ...(row.partial_subjects == null ? [] : [row.partial_subjects]),
   ];
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
@@ -100,3 +106,18 @@ export const grantsReadAbout = (stored: string | null, subject: string): number[
 
 /** Every grant a record names; null for a record written before grants were kept (016). */
 export const grantsReadAtAll = (stored: string | null): number[] | null => (stored == null ? null : atAll(JSON.parse(stored) as PerSubject<number>, byNumber));
+
+/**
+ * What a record keeps of whose reads were partial: nothing where its outcome is every subject's
+ * (COMPLETE, or PARTIAL for each of them), else the list of those whose reads were.
+ */
+export function partialSubjects(outcome: AuditEntry['outcome'], subjects: readonly string[], partial: ReadonlySet<string>): string[] | undefined {
+  if (outcome === 'COMPLETE' || subjects.every((s) => partial.has(s))) return undefined;
+  return subjects.filter((s) => partial.has(s));
+}
+
+/** The outcome a record gives for `subject`: its own where the record keeps whose reads were partial. */
+export function outcomeAbout(outcome: string, partialSubjectsStored: string | null, subject: string): string {
+  if (outcome !== 'PARTIAL' || partialSubjectsStored == null) return outcome;
+  return (JSON.parse(partialSubjectsStored) as string[]).includes(subject) ? 'PARTIAL' : 'COMPLETE';
+}

@@ -173,6 +173,7 @@ function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
       fields: JSON.stringify(e.fields),
       outcome: e.outcome,
       grants: JSON.stringify(e.grants ?? []),
+      partial_subjects: e.partialSubjects ? JSON.stringify(e.partialSubjects) : null,
       prev_hash: prev,
     };
     prev = chainHash(row);
@@ -206,7 +207,7 @@ function appendStatements(batch: ChainedBatch): Statement[] {
 }
 
 const TRAIL_COLUMNS: readonly (keyof AuditRow & string)[] = [
-  'seq', 'at', 'consumer_id', 'purpose', 'request_id', 'operation_name', 'operation_hash', 'subjects', 'fields', 'outcome', 'grants', 'prev_hash', 'hash',
+  'seq', 'at', 'consumer_id', 'purpose', 'request_id', 'operation_name', 'operation_hash', 'subjects', 'fields', 'outcome', 'grants', 'partial_subjects', 'prev_hash', 'hash',
 ];
 
 /** `INSERT INTO table (columns) VALUES (?, …), …`: one row of placeholders per row. */

@@ -16,5 +16,6 @@ import { auditTrailByConsumer } from './015_audit_trail_by_consumer';
 import { auditGrants } from './016_audit_grants';
 import { auditPurgeProofUnbounded } from './017_audit_purge_proof_unbounded';
 import { recordedOperationsPurpose } from './018_recorded_operations_purpose';
+import { auditPartialSubjects } from './019_audit_partial_subjects';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded, recordedOperationsPurpose];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded, recordedOperationsPurpose, auditPartialSubjects];

@@ -17,7 +17,7 @@ import type { Catalog } from '../catalog/build';
 import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
 import type { SubjectIndex } from '../audit/subject-index';
-import { fieldsReadAbout, grantsReadAbout } from '../audit/record';
+import { fieldsReadAbout, grantsReadAbout, outcomeAbout } from '../audit/record';
 import { STATE_PURPOSE } from '../purpose';
 import { grantsUsed, resourcesNeededBy } from './grants-used';
 import { readsByConsumer, ReadItems } from '../audit/reads-by-consumer';
@@ -122,7 +122,7 @@ const resolvers = {
       await ctx.auditSubjects.catchUp();
       const q = ctx.db('audit_subjects as s')
         .join('audit_trail as t', 't.seq', 's.seq')
-        .select('t.seq', 't.consumer_id', 't.purpose', 't.at', 't.operation_name', 't.request_id', 't.fields', 't.outcome', 't.grants')
+        .select('t.seq', 't.consumer_id', 't.purpose', 't.at', 't.operation_name', 't.request_id', 't.fields', 't.outcome', 't.partial_subjects', 't.grants')
         .where('s.id_number', idNumber)
         .orderBy('s.seq', 'desc')
         .limit(first + 1);
@@ -131,7 +131,7 @@ const resolvers = {
       const consumers = new Map((await ctx.consumers.all()).map((c) => [c.id, c.name]));
       const reads = rows.slice(0, first).map((r: any) => ({
         seq: r.seq, consumer: r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
-        operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: r.outcome, grants: grantsReadAbout(r.grants, idNumber),
+        operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: outcomeAbout(r.outcome, r.partial_subjects, idNumber), grants: grantsReadAbout(r.grants, idNumber),
       }));
       const used = await grantsUsed(ctx.db, ctx.catalog?.(), reads);
       const edges = reads.map(({ seq, ...read }, i) => ({
