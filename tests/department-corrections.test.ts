@@ -298,6 +298,15 @@ function defineCorrectionSuite(store: StoreKind) {
           { withdrawn_by: 'dept-credit', withdrawal_reason: variables.why },
         ]);
 
+        // Logged for change notices: a consumer that read the person learns their credit changed, not how.
+        const changes = await stack.query(`query($since: String!) { changesSince(since: $since) { entity key fields reason } }`, { since: started });
+        expect(changes.data.changesSince.filter((c: any) => c.key === subject)).toEqual([
+          { entity: 'NaturalPerson', key: subject, fields: ['credit'], reason: 'a credit entry was recorded' },
+          { entity: 'NaturalPerson', key: subject, fields: ['credit'], reason: 'a credit entry was withdrawn (信用修复)' },
+        ]);
+        const log = await stack.querySubgraph('credit', `query($since: String!) { naturalPersonCreditChanges(since: $since) { idNumber changedBy } }`, { since: started });
+        expect(log.data.naturalPersonCreditChanges.filter((c: any) => c.idNumber === subject).map((c: any) => c.changedBy)).toEqual(['npm run import', 'dept-credit']);
+
         const again = await stack.query(WITHDRAW_PERSON_ENTRY, variables, await asCredit());
         expect(onlyError(again, 'withdrawNaturalPersonCreditEntry')).toEqual({
           message: expect.stringMatching(new RegExp(`^The BLACKLIST entry "${ruling.replace(/[()]/g, '\\$&')}" of idNumber ${subject} was withdrawn already, at \\d{4}-\\d{2}-\\d{2}T.* by dept-credit$`)),

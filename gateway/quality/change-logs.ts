@@ -1,24 +1,37 @@
 import { checkIdNumber, checkUscc, Checked } from '../../shared/identifiers';
 
 /**
- * The departments that correct their own records through the graph, and log each correction in a
- * change log of their own (shared/record-changes.ts): the mutation that corrects, the log field
- * the gateway reads (`@inaccessible`, not part of the public graph), and the key that names records.
- * Change notices read these logs; a correction that names an objection is checked against it
- * before it is sent; an objection on such a record is closed only once a correction names it.
+ * The departments that change their own records through the graph, and log each change in a
+ * change log of their own (shared/record-changes.ts; credit's is `credit_changes`): the mutations
+ * that change them, the log field the gateway reads (`@inaccessible`, not part of the public
+ * graph), and the key that names records. Change notices read these logs; a change that names an
+ * objection is checked against it before it is sent; an objection on such a record is closed only
+ * once a change of the disputed field names it.
  */
 export const CHANGE_LOGS = [
   {
-    department: 'persons', entity: 'NaturalPerson', correction: 'correctNaturalPerson', field: 'naturalPersonChanges', key: 'idNumber', check: checkIdNumber,
+    department: 'persons', entity: 'NaturalPerson', corrections: ['correctNaturalPerson'], field: 'naturalPersonChanges', key: 'idNumber', check: checkIdNumber,
     corrects: ['name', 'gender', 'birthDate', 'status', 'deceasedOn'],
   },
   {
-    department: 'legal-persons', entity: 'LegalPerson', correction: 'correctLegalPerson', field: 'legalPersonChanges', key: 'uscc', check: checkUscc,
+    department: 'legal-persons', entity: 'LegalPerson', corrections: ['correctLegalPerson'], field: 'legalPersonChanges', key: 'uscc', check: checkUscc,
     corrects: ['name', 'status', 'legalRepresentative'],
   },
+  // Credit adds `credit` to the subjects the others own; its log says when a subject's credit changed.
+  {
+    department: 'credit', entity: 'NaturalPerson', corrections: ['withdrawNaturalPersonCreditEntry'], field: 'naturalPersonCreditChanges', key: 'idNumber', check: checkIdNumber,
+    corrects: ['credit'],
+  },
+  {
+    department: 'credit', entity: 'LegalPerson', corrections: ['withdrawLegalPersonCreditEntry', 'rateLegalPerson'], field: 'legalPersonCreditChanges', key: 'uscc', check: checkUscc,
+    corrects: ['credit'],
+  },
 ] as const satisfies readonly {
-  department: string; entity: string; correction: string; field: string; key: string; check: (raw: string) => Checked;
-  /** The entity's fields the correction changes, as the change log names them (the others are not corrected through the graph). */
+  department: string; entity: string;
+  /** The mutations that change the records and may name the objection they answer (`objectionId`). */
+  corrections: readonly string[];
+  field: string; key: string; check: (raw: string) => Checked;
+  /** The entity's fields the corrections change, as the change log names them (the others are not corrected through the graph). */
   corrects: readonly string[];
 }[];
 

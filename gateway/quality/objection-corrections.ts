@@ -42,7 +42,7 @@ export function correctionCheck(deps: { ask: AskDepartment; logger: Logger; cata
       const changed = [...new Set(corrections.flatMap((c) => c.fields))];
       throw badUserInput(
         `objection ${objection.id} disputes the ${record}'s ${objection.field}, and is closed once that is corrected naming it: ` +
-          `${log.correction}(${log.key}: "${objection.entityKey}", …, objectionId: "${objection.id}") correcting ${objection.field} logs that` +
+          `${log.corrections.join(' or ')}(${log.key}: "${objection.entityKey}", …, objectionId: "${objection.id}") correcting ${objection.field} logs that` +
           (changed.length ? ` (the corrections naming it changed only ${changed.join(', ')})` : '') +
           '; if the record was right after all, reject the objection with the reason',
         { argument: 'id' },

@@ -7,7 +7,7 @@ import { CHANGE_LOGS, ChangeLogOf } from './change-logs';
 import type { ObjectionStore } from './objections';
 
 /** The corrections that may say which objection they answer, by mutation, with the record each names. */
-const CORRECTIONS = new Map<string, ChangeLogOf>(CHANGE_LOGS.map((log) => [log.correction, log]));
+const CORRECTIONS = new Map<string, ChangeLogOf>(CHANGE_LOGS.flatMap((log) => log.corrections.map((correction) => [correction, log] as const)));
 
 const refused = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument: 'objectionId', http: { status: 400 } } });
 

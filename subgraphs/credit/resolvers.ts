@@ -4,7 +4,7 @@ import { groupLoader, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber, checkUscc } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
-import { changeNote, requireOwnOperator } from '../../shared/record-changes';
+import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
 import { DateScalar } from '../../shared/scalars';
 import { quoted } from '../../shared/text';
 import { createCreditStore, CreditProfile, EntryName, SUBJECT_FIELD, SubjectType } from './store';
@@ -40,6 +40,15 @@ interface WithdrawalArgs {
   kind: string;
   documentNumber: string;
   reason: string;
+  objectionId?: string | null;
+}
+
+type ChangeLogArgs = { since: string; first?: number | null; objectionId?: string | null };
+
+/** One subject type's change log, each entry under the key field its subjects are named by. */
+async function changesOf(subjectType: SubjectType, args: ChangeLogArgs, { store }: Context) {
+  const { since, first, objectionId } = changeWindow(args);
+  return (await store.changesSince(subjectType, since, first, objectionId)).map(({ key, ...change }) => ({ [SUBJECT_FIELD[subjectType]]: key, ...change }));
 }
 
 async function withdraw(subjectType: SubjectType, rawKey: string, args: WithdrawalArgs, context: Context) {
@@ -51,7 +60,7 @@ async function withdraw(subjectType: SubjectType, rawKey: string, args: Withdraw
   if (!documentNumber || [...documentNumber].length > DOCUMENT_NUMBER_LENGTH) {
     throw badUserInput(`documentNumber is the entry's document number, 1 to ${DOCUMENT_NUMBER_LENGTH} characters`, { argument: 'documentNumber' });
   }
-  const note = changeNote({ reason: args.reason }, context.caller);
+  const note = changeNote(args, context.caller);
   const entry: EntryName = { subjectType, subjectKey, kind: args.kind, documentNumber };
   const found = await context.store.withdraw(entry, note);
   const named = `${args.kind} entry ${quoted(documentNumber)} of ${field} ${subjectKey}`;
@@ -74,16 +83,20 @@ export const resolvers = {
   CreditProfile: {
     entries: (profile: CreditProfile, _: unknown, context: Context) => context[profile.subjectType].entries.load(profile.subjectKey),
   },
+  Query: {
+    naturalPersonCreditChanges: (_: unknown, args: ChangeLogArgs, context: Context) => changesOf('NATURAL_PERSON', args, context),
+    legalPersonCreditChanges: (_: unknown, args: ChangeLogArgs, context: Context) => changesOf('LEGAL_PERSON', args, context),
+  },
   Mutation: {
     withdrawNaturalPersonCreditEntry: (_: unknown, args: WithdrawalArgs & { idNumber: string }, context: Context) =>
       withdraw('NATURAL_PERSON', args.idNumber, args, context),
     withdrawLegalPersonCreditEntry: (_: unknown, args: WithdrawalArgs & { uscc: string }, context: Context) =>
       withdraw('LEGAL_PERSON', args.uscc, args, context),
-    rateLegalPerson: async (_: unknown, args: { uscc: string; rating?: string | null; reason: string }, context: Context) => {
+    rateLegalPerson: async (_: unknown, args: { uscc: string; rating?: string | null; reason: string; objectionId?: string | null }, context: Context) => {
       requireOwnOperator(context.caller, DEPARTMENT, 'set credit ratings');
       const uscc = validArgument('uscc', checkUscc(args.uscc));
       const rating = args.rating ?? null;
-      const note = changeNote({ reason: args.reason }, context.caller);
+      const note = changeNote(args, context.caller);
       const { was } = await context.store.rate(uscc, rating, note);
       if (was === rating) throw badUserInput(`nothing to change: uscc ${uscc} ${rating ? `is rated ${rating}` : 'has no rating'} already`, { argument: 'rating' });
       return changed('LEGAL_PERSON', uscc, context);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { today as todayUtc } from '../../shared/identifiers';
-import type { ChangeNote } from '../../shared/record-changes';
+import type { ChangeNote, RecordChange } from '../../shared/record-changes';
 
 /**
  * Whose record: a natural person's idNumber and a legal person's uscc are both 18 characters, and
@@ -35,6 +35,25 @@ export interface EntryName {
   subjectKey: string;
   kind: string;
   documentNumber: string;
+}
+
+/**
+ * What the change log (and so a change notice) says happened to a subject's credit: the kind of
+ * change, not the entry's details or the operator's reason, which are the entries' (conditionally
+ * shared) and kept with them.
+ */
+export const CREDIT_CHANGE = {
+  RECORDED: 'a credit entry was recorded',
+  WITHDRAWN: 'a credit entry was withdrawn (信用修复)',
+  RATED: 'the credit rating on file was changed',
+} as const;
+
+/** A change-log row of `credit_changes`: the subject's credit changed, on whose word, and why in general terms. */
+export function creditChangeRow(subjectType: SubjectType, subjectKey: string, what: string, note: Pick<ChangeNote, 'objectionId' | 'changedBy' | 'changedAt'>) {
+  return {
+    subject_type: subjectType, subject_key: subjectKey, fields: JSON.stringify(['credit']), reason: what,
+    objection_id: note.objectionId, changed_by: note.changedBy, changed_at: note.changedAt,
+  };
 }
 
 /** What a withdrawal found: the entry withdrawn now, one withdrawn before (when and by whom), or none so named. */
@@ -106,13 +125,18 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
      */
     async withdraw(entry: EntryName, note: ChangeNote): Promise<Withdrawal> {
       const named = { subject_type: entry.subjectType, subject_key: entry.subjectKey, kind: entry.kind, document_number: entry.documentNumber };
-      const withdrawn = await db('credit_entries')
-        .where(named)
-        .whereNull('withdrawn_at')
-        .update({ withdrawn_at: note.changedAt, withdrawn_by: note.changedBy, withdrawal_reason: note.reason });
-      if (withdrawn) return { outcome: 'WITHDRAWN' };
-      const earlier = await db('credit_entries').where(named).first('withdrawn_at', 'withdrawn_by');
-      return earlier ? { outcome: 'ALREADY_WITHDRAWN', at: earlier.withdrawn_at, by: earlier.withdrawn_by } : { outcome: 'NO_SUCH_ENTRY' };
+      return db.transaction(async (trx) => {
+        const withdrawn = await trx('credit_entries')
+          .where(named)
+          .whereNull('withdrawn_at')
+          .update({ withdrawn_at: note.changedAt, withdrawn_by: note.changedBy, withdrawal_reason: note.reason });
+        if (withdrawn) {
+          await trx('credit_changes').insert(creditChangeRow(entry.subjectType, entry.subjectKey, CREDIT_CHANGE.WITHDRAWN, note));
+          return { outcome: 'WITHDRAWN' } as const;
+        }
+        const earlier = await trx('credit_entries').where(named).first('withdrawn_at', 'withdrawn_by');
+        return earlier ? { outcome: 'ALREADY_WITHDRAWN', at: earlier.withdrawn_at, by: earlier.withdrawn_by } as const : { outcome: 'NO_SUCH_ENTRY' } as const;
+      });
     },
 
     /**
@@ -129,8 +153,23 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
         const rated = { rating, rated_at: note.changedAt, rated_by: note.changedBy, rating_reason: note.reason };
         if (current) await trx('credit_profiles').where(subject).update(rated);
         else await trx('credit_profiles').insert({ ...subject, ...rated });
+        await trx('credit_changes').insert(creditChangeRow('LEGAL_PERSON', uscc, CREDIT_CHANGE.RATED, note));
         return { was };
       });
+    },
+
+    /** The change log of one subject type after `since`, oldest first; only entries naming `objectionId`, if given. */
+    async changesSince(subjectType: SubjectType, since: string, limit: number, objectionId: string | null): Promise<RecordChange[]> {
+      const rows = await db('credit_changes')
+        .where('subject_type', subjectType)
+        .where('changed_at', '>', since)
+        .modify((q) => (objectionId === null ? q : q.where('objection_id', objectionId)))
+        .orderBy([{ column: 'changed_at' }, { column: 'id' }])
+        .limit(limit);
+      return rows.map((row: Record<string, string>) => ({
+        key: row.subject_key, fields: JSON.parse(row.fields) as string[], reason: row.reason,
+        objectionId: row.objection_id, changedBy: row.changed_by, changedAt: row.changed_at,
+      }));
     },
   };
 }
