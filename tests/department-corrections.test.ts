@@ -326,6 +326,29 @@ function defineCorrectionSuite(store: StoreKind) {
         });
       });
 
+      it('answers an objection about a person\'s credit by a withdrawal naming it, and closes it only then', async () => {
+        const second = '(2026)闽01执恢99号';
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-credit-')), 'entries.csv');
+        fs.writeFileSync(file, `idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn\n${subject},,BLACKLIST,失信被执行人,福州市中级人民法院,${second},2026-02-01,\n`);
+        expect(await importFile(stack.stores.credit!, creditEntryImport, file)).toMatchObject({ loaded: 1 });
+        const raised = await stack.query(`mutation($key: ID!) { raiseObjection(entity: "NaturalPerson", key: $key, field: "credit", believedValue: "不在失信名单", evidence: "已履行完毕的结案证明") { id } }`,
+          { key: subject }, await stack.as('drc-approval', '并联审批'));
+        expect(raised.errors).toBeUndefined();
+        const id = raised.data.raiseObjection.id;
+        const step = async (mutation: string, note: string) => stack.query(`mutation($id: ID!, $note: String!) { ${mutation}(id: $id, ${mutation === 'closeObjection' ? 'resolution' : 'reason'}: $note) { status } }`, { id, note }, await asCredit());
+        expect((await step('acceptObjection', '受理，核查执行案卷')).data.acceptObjection.status).toBe('ACCEPTED');
+        const early = await step('closeObjection', '已修复');
+        expect(early.errors![0]).toMatchObject({ message: expect.stringMatching(/withdrawNaturalPersonCreditEntry\(idNumber: .*objectionId: ".*"\) correcting credit logs that/), extensions: { code: 'BAD_USER_INPUT' } });
+        // An objectionId that names no objection is refused before the credit department sees it.
+        const stray = await stack.query(`mutation($id: ID!, $o: ID) { withdrawNaturalPersonCreditEntry(idNumber: $id, kind: BLACKLIST, documentNumber: "${second}", reason: "信用修复", objectionId: $o) { idNumber } }`,
+          { id: subject, o: '999999' }, await asCredit());
+        expect(stray.errors![0]).toMatchObject({ message: 'objectionId "999999" names no data objection', extensions: { code: 'BAD_USER_INPUT' } });
+        const withdrawn = await stack.query(`mutation($id: ID!, $o: ID) { withdrawNaturalPersonCreditEntry(idNumber: $id, kind: BLACKLIST, documentNumber: "${second}", reason: "已履行，信用修复", objectionId: $o) { idNumber } }`,
+          { id: subject, o: id }, await asCredit());
+        expect(withdrawn.errors).toBeUndefined();
+        expect((await step('closeObjection', '已撤销失信记录')).data.closeObjection.status).toBe('CLOSED');
+      });
+
       it("lets a credit operator set and clear a legal person's rating, and says when it changes nothing", async () => {
         const rate = async (rating: string | null) => stack.query(RATE, { uscc: company.uscc, rating, why: '2026年度公共信用综合评价' }, await asCredit());
         const rated = await rate('A');
