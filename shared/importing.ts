@@ -261,7 +261,7 @@ export async function checkImportFile<Row>(file: string, rules?: ImportRules<Row
  * The refusals of the whole file that its first record decides, as the load itself makes them: a
  * CSV header that is not CSV, that names unknown, missing or repeated columns, or a kind the
  * department does not take (geo: divisions) or a first JSONL record of such a kind; a file with no
- * record at all (blank lines only).
+ * record at all (blank lines only, or a CSV header alone).
  * Reads only as far as the first record (past any blank lines), not the whole file.
  */
 async function beginningRefusal<Row>(rules: ImportRules<Row>, file: string, format: FileFormat): Promise<string | undefined> {
@@ -270,7 +270,13 @@ async function beginningRefusal<Row>(rules: ImportRules<Row>, file: string, form
     const first = (await records.next()).value as SourceItem | undefined;
     if (first === undefined) return emptyFileReason(file, format);
     if (first.kind === 'refused') return first.reason;
-    if (first.kind === 'header') return headerRefusal(rules, first.fields);
+    if (first.kind === 'header') {
+      const refusal = headerRefusal(rules, first.fields);
+      if (refusal) return refusal;
+      // A header alone is a file of no records: an export that produced none, not a load of nothing.
+      if ((await records.next()).value === undefined) return `${file} holds a header line and no record: there is nothing to load`;
+      return undefined;
+    }
     // A JSONL record brings its own field names: a first record of a kind the department does not
     // take (geo: a division) condemns the file as a CSV header naming that kind would.
     const refusal = first.kind === 'record' ? rules.refuse?.(Object.keys(first.record)) : undefined;

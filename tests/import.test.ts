@@ -1095,10 +1095,13 @@ function defineImportSuite(store: StoreKind) {
           good,
           { ...good, projectCode: '2025-350102-54-03-900009', kind: 'APPROVAL', divisionCode: '350203', parcelCodes: ['350102001001GB90001W00000000', 'P-1'] },
           { ...good, projectCode: '2025-350102-54-03-900010', approvals: [{ department: '自然资源局', item: '用地预审', status: 'APPROVED' }, { department: '生态环境局', status: 'DONE' }] },
+          // A key the step does not have is named, not dropped with its value; a step must be an object.
+          { ...good, projectCode: '2025-350102-54-03-900011', approvals: [{ department: '发改委', item: '备案', status: 'PENDING', decidedAt: '2025-06-20', opinion: '同意' }, '发改委备案'] },
         ].map((r) => JSON.stringify(r)).join('\n')));
         expect(rejections(report)).toEqual([
           [2, expect.stringMatching(/kind APPROVAL disagrees with the projectCode, which says FILING; divisionCode 350203 is not inside the projectCode's region 350102; parcelCodes\[1\]: a parcelCode has 28 characters/)],
           [3, expect.stringMatching(/approvals\[0\]\.decidedOn is required for a step that is APPROVED; approvals\[1\]\.item is required; approvals\[1\]\.status must be one of/)],
+          [4, 'approvals[0] has no field decidedAt, opinion: a step is {department, item, status, decidedOn}; approvals[1] must be an object {department, item, status, decidedOn}, not "发改委备案"'],
         ]);
         for (const t of ['investment_projects', 'project_parcels', 'approval_steps']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
       });
@@ -1318,6 +1321,8 @@ function defineImportSuite(store: StoreKind) {
           ['persons', file('quote.csv', `"idNumber,name\n35010219850312123X,张三\n`), 'Nothing loaded: line 1 (header): not valid CSV'],
           ['persons', file('blank.jsonl', '\n  \n\r\n\n'), 'is empty: a JSONL file holds one JSON object a line'],
           ['persons', file('blank.csv', '\n\n\n'), 'is empty: a CSV file begins with a header line'],
+          // An export that produced no rows: said, not "Loaded 0 rows" and exit 0.
+          ['persons', file('header-only.csv', `${PERSONS_HEADER}\r\n\r\n`), 'header-only.csv holds a header line and no record: there is nothing to load'],
           ['geo', file('divisions.csv', 'code,name,level,parentCode\n350102,鼓楼区,COUNTY,350100\n'), 'Nothing loaded: administrative divisions are reference data'],
           ['geo', file('divisions.jsonl', '\n{"code":"350102","name":"鼓楼区","level":"COUNTY","parentCode":"350100"}\n'), 'Nothing loaded: line 2: administrative divisions are reference data'],
         ] as [DepartmentName, string, string][]) {

@@ -25,13 +25,24 @@ export interface ProjectImportRow {
 
 type Approval = Omit<ProjectImportRow['approvals'][number], 'project_code' | 'step'>;
 
+const STEP_FIELDS = ['department', 'item', 'status', 'decidedOn'] as const;
+
 /** The approval steps, in order: JSON objects `{department, item, status, decidedOn}`. */
 function readApprovals(value: unknown, declaredOn: string): { approvals: Approval[]; reasons: string[] } {
   const reasons: string[] = [];
   if (!Array.isArray(value)) return { approvals: [], reasons: ['approvals must be a list of {department, item, status, decidedOn}'] };
   const approvals = value.map((step: unknown, i): Approval => {
     const at = `approvals[${i}]`;
-    const s = (step && typeof step === 'object' ? step : {}) as Record<string, unknown>;
+    const isObject = !!step && typeof step === 'object' && !Array.isArray(step);
+    if (!isObject) {
+      reasons.push(`${at} must be an object {${STEP_FIELDS.join(', ')}}, not ${JSON.stringify(step)}`);
+      return { department: '', item: `#${i}`, status: 'PENDING', decided_on: null };
+    }
+    const s = step as Record<string, unknown>;
+    // A key the step does not have (a typo such as decidedAt, an opinion the store does not keep) is
+    // named, not dropped: its value would be lost without a word.
+    const unknown = Object.keys(s).filter((k) => !(STEP_FIELDS as readonly string[]).includes(k));
+    if (unknown.length) reasons.push(`${at} has no field ${unknown.join(', ')}: a step is {${STEP_FIELDS.join(', ')}}`);
     const text = (name: string, max: number) => {
       const v = s[name];
       const control = typeof v === 'string' ? controlCharacterIn(v.trim()) : undefined;
