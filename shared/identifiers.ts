@@ -209,18 +209,30 @@ export function isCalendarDate(iso: string): boolean {
 }
 
 const DAY_MS = 86_400_000;
-/** The UTC day `today` last formatted: its first ms, and its date. */
+/**
+ * China Standard Time, UTC+8 all year (no daylight saving): the calendar the province's records
+ * are dated in. A company registered this morning in Fuzhou is dated today there, which in UTC is
+ * still yesterday until 08:00; judged by the UTC date, its establishedOn was "in the future".
+ */
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+/** The date in China (UTC+8) at an instant, as YYYY-MM-DD. */
+export const dayInChina = (at: Date | string): string => new Date(new Date(at).getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+
+/** The day `today` last formatted: its first ms (UTC), and its date. */
 let knownDay = { from: 0, date: '' };
 
 /**
- * Today's date (UTC) as YYYY-MM-DD. Formatted once a day: every idNumber check asks for it, and a
- * batch of 100 verifications checks 100 idNumbers in the gateway and again in the department.
+ * Today's date in China (UTC+8) as YYYY-MM-DD: what "in the future" means for a date of birth,
+ * registration or decision, and the day a grant or a credit entry is in force. Formatted once a
+ * day: every idNumber check asks for it, and a batch of 100 verifications checks 100 idNumbers in
+ * the gateway and again in the department.
  */
 export function today(): string {
   const now = Date.now();
   if (now < knownDay.from || now >= knownDay.from + DAY_MS) {
-    const from = now - (now % DAY_MS);
-    knownDay = { from, date: new Date(from).toISOString().slice(0, 10) };
+    const local = now + CHINA_OFFSET_MS;
+    const from = local - (local % DAY_MS) - CHINA_OFFSET_MS;
+    knownDay = { from, date: dayInChina(new Date(from)) };
   }
   return knownDay.date;
 }

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { DEPARTMENTS } from '../shared/departments';
+import { dayInChina } from '../shared/identifiers';
 import { RESILIENCE_DEFAULTS } from '../shared/config';
 import { loadPrivateKey } from '../shared/keys';
 import { verifyAuditChain } from '../gateway/audit/verify';
@@ -248,11 +249,14 @@ function defineSharingSuite(store: StoreKind) {
         expect(applied.errors).toBeUndefined();
         const application = applied.data.applyForAccess;
         expect(application.status).toBe('PENDING');
-        const submitted = new Date(application.submittedAt);
-        const deadline = new Date(`${application.deadline}T00:00:00Z`);
-        const days = (deadline.getTime() - Date.UTC(submitted.getUTCFullYear(), submitted.getUTCMonth(), submitted.getUTCDate())) / 86_400_000;
-        expect(days).toBeGreaterThanOrEqual(14); // 10 working days span two weekends at least
-        expect(days).toBeLessThanOrEqual(16);
+        // 10 working days after the day it was made in China: ten weekdays after that day, up to and including the deadline.
+        const made = dayInChina(application.submittedAt);
+        const weekdays: string[] = [];
+        for (let d = new Date(`${made}T00:00:00Z`); weekdays.length < 10;) {
+          d = new Date(d.getTime() + 86_400_000);
+          if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) weekdays.push(d.toISOString().slice(0, 10));
+        }
+        expect(application.deadline).toBe(weekdays[9]);
         expect(application.overdue).toBe(false);
 
         const again = await stack.query(APPLY, { r: 'persons.contact-details', p: '再次申请' }, await stack.as('market-portal'));

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { today } from '../../shared/identifiers';
 import { createAccessStore, grantsByResource, isActive } from '../sharing/access';
 import type { Catalog, CatalogItem, CatalogResource, ConditionalResource } from './build';
 
@@ -46,10 +47,10 @@ export interface PublishedCatalog extends Omit<Catalog, 'resources' | 'condition
 }
 
 /** Grants in force today (not revoked, not expired): per consumer and resource the one that decides, as the gateway enforces it. */
-export async function grantsInForce(db: Knex, today = new Date().toISOString().slice(0, 10)): Promise<HeldGrant[]> {
+export async function grantsInForce(db: Knex, day = today()): Promise<HeldGrant[]> {
   const byConsumer = new Map<string, HeldGrant[]>();
   for (const g of await createAccessStore(db).grants({})) {
-    if (!isActive(g, today)) continue;
+    if (!isActive(g, day)) continue;
     const held = byConsumer.get(g.consumerId) ?? [];
     held.push({ consumerId: g.consumerId, resource: g.resource, masked: g.masked });
     byConsumer.set(g.consumerId, held);

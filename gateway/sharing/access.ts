@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { addWorkingDays } from './working-days';
+import { dayInChina } from '../../shared/identifiers';
 
 export interface AccessApplication {
   id: number;
@@ -99,7 +100,7 @@ export function createAccessStore(db: Knex) {
         if (pending) throw new AccessRuleError(`an application for ${resource} is already pending (id ${pending.id})`);
         const [id] = await trx('access_applications').insert({
           consumer_id: consumerId, resource, purpose, status: 'PENDING', submitted_at: now,
-          deadline: addWorkingDays(now, DECISION_WORKING_DAYS),
+          deadline: addWorkingDays(dayInChina(now), DECISION_WORKING_DAYS),
         });
         await trx('access_events').insert({ application_id: id, at: now, actor: consumerId, action: 'SUBMITTED', reason: purpose });
         return trx('access_applications').select(APPLICATION).where('id', id).first();

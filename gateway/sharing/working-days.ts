@@ -4,6 +4,7 @@
  * deadline shown can be a day or two early around holidays — never late.
  */
 export function addWorkingDays(fromIso: string, days: number): string {
+  // Counted from the date the application was made in China (`dayInChina`), where the days are worked.
   const d = new Date(`${fromIso.slice(0, 10)}T00:00:00Z`);
   let left = days;
   while (left > 0) {

@@ -130,12 +130,17 @@ describe('project and parcel codes', () => {
 describe('today', () => {
   afterEach(() => jest.useRealTimers());
 
-  it('is the UTC date now, across midnight and when the clock is set back', () => {
-    jest.useFakeTimers({ now: new Date('2026-12-31T23:59:59.999Z') });
+  it("is the date in China (UTC+8) now, across its midnight and when the clock is set back", () => {
+    jest.useFakeTimers({ now: new Date('2026-12-31T15:59:59.999Z') });
     expect(today()).toBe('2026-12-31');
-    jest.setSystemTime(new Date('2027-01-01T00:00:00.000Z'));
+    // 08:00 on 1 January in Fuzhou: still 31 December in UTC.
+    jest.setSystemTime(new Date('2026-12-31T16:00:00.000Z'));
+    expect(today()).toBe('2027-01-01');
+    jest.setSystemTime(new Date('2027-01-01T15:59:59.999Z'));
     expect(today()).toBe('2027-01-01');
     jest.setSystemTime(new Date('2020-02-29T12:00:00.000Z'));
+    expect(today()).toBe('2020-02-29');
+    jest.setSystemTime(new Date('2020-02-28T20:00:00.000Z'));
     expect(today()).toBe('2020-02-29');
   });
 
@@ -145,7 +150,8 @@ describe('today', () => {
     const full = id + idNumberCheckCharacter(id);
     jest.useFakeTimers({ now: new Date('2020-02-29T12:00:00.000Z') });
     expect(checkIdNumber(full).ok).toBe(false);
-    jest.setSystemTime(new Date('2020-03-01T00:00:00.000Z'));
+    // Half past midnight on 1 March in China: born today there, though UTC still says 29 February.
+    jest.setSystemTime(new Date('2020-02-29T16:30:00.000Z'));
     expect(checkIdNumber(full).ok).toBe(true);
   });
 });
