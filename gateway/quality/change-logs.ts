@@ -15,7 +15,7 @@ export const CHANGE_LOGS = [
   },
   {
     department: 'legal-persons', entity: 'LegalPerson', corrections: ['correctLegalPerson'], field: 'legalPersonChanges', key: 'uscc', check: checkUscc,
-    corrects: ['name', 'status', 'legalRepresentative'],
+    corrects: ['name', 'status', 'establishedOn', 'enterpriseType', 'registeredCapital', 'businessScope', 'registeredAddress', 'legalRepresentative', 'division'],
   },
   // Credit adds `credit` to the subjects the others own; its log says when a subject's credit changed.
   {

@@ -28,7 +28,7 @@ export interface LegalPersonRow {
   division_code: string;
 }
 
-function toLegalPerson(row: LegalPersonRow): LegalPerson {
+export function toLegalPerson(row: LegalPersonRow): LegalPerson {
   return {
     uscc: row.uscc,
     name: row.name,
@@ -46,7 +46,13 @@ function toLegalPerson(row: LegalPersonRow): LegalPerson {
 const CORRECTABLE_COLUMNS: Record<keyof CorrectableValues, keyof LegalPersonRow> = {
   name: 'name',
   status: 'status',
+  establishedOn: 'established_on',
+  enterpriseType: 'enterprise_type',
+  registeredCapital: 'registered_capital',
+  businessScope: 'business_scope',
+  registeredAddress: 'registered_address',
   representativeIdNumber: 'representative_id_number',
+  divisionCode: 'division_code',
 };
 
 const toColumns = (values: Partial<CorrectableValues>) =>
