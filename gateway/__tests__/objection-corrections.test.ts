@@ -44,12 +44,11 @@ describe('closing an objection: the correction check', () => {
     await expect(owning({ idNumber: '110105194912310021', fields: ['name'] })(accepted, caller)).rejects.toThrow(/disputes the natural person 11010519491231002X's name/);
   });
 
-  it('asks nothing of an owner that keeps no change log, nor about a field no correction changes: the resolution says what was done', async () => {
+  it('asks nothing of an owner that keeps no change log: the resolution says what was done', async () => {
     const ask = jest.fn();
     const check = correctionCheck({ ask, logger: createLogger('test', 'fatal'), catalog });
     await expect(check({ ...accepted, entityType: 'LandParcel', entityKey: '350102001001GB00001', owner: 'geo' }, caller)).resolves.toBeUndefined();
     await expect(check({ ...accepted, entityType: 'InvestmentProject', entityKey: '2024-350102-64-01-000123', field: 'status', owner: 'projects' }, caller)).resolves.toBeUndefined();
-    await expect(check({ ...accepted, field: 'householdAddress' }, caller)).resolves.toBeUndefined();
     expect(ask).not.toHaveBeenCalled();
   });
 });

@@ -11,7 +11,7 @@ import { checkIdNumber, checkUscc, Checked } from '../../shared/identifiers';
 export const CHANGE_LOGS = [
   {
     department: 'persons', entity: 'NaturalPerson', corrections: ['correctNaturalPerson'], field: 'naturalPersonChanges', key: 'idNumber', check: checkIdNumber,
-    corrects: ['name', 'gender', 'birthDate', 'status', 'deceasedOn'],
+    corrects: ['name', 'gender', 'birthDate', 'status', 'deceasedOn', 'householdAddress', 'householdDivision', 'mobilePhone'],
   },
   {
     department: 'legal-persons', entity: 'LegalPerson', corrections: ['correctLegalPerson'], field: 'legalPersonChanges', key: 'uscc', check: checkUscc,

@@ -2,7 +2,8 @@ import { correctedName, invalidCorrection as invalid } from '../../shared/record
 import { badUserInput } from '../../shared/errors';
 import { idNumberFacts } from '../../shared/identifiers';
 import { today } from '../../shared/identifiers';
-import type { NaturalPerson } from './store';
+import { judgeNaturalPerson } from './import';
+import { type NaturalPerson, toNaturalPerson } from './store';
 
 /**
  * Public Security's corrections to its own records (correctNaturalPerson). Values are checked in
@@ -10,11 +11,15 @@ import type { NaturalPerson } from './store';
  * make together, inside the correction's transaction (applyCorrection). The rules are those of
  * an import (import.ts): a record that disagrees with its own idNumber is refused, not stored.
  */
-export type CorrectableValues = Pick<NaturalPerson, 'name' | 'gender' | 'birthDate' | 'status' | 'deceasedOn'>;
+export type CorrectableValues = Omit<NaturalPerson, 'idNumber'>;
 export type NaturalPersonCorrection = Partial<CorrectableValues>;
 
 /** In the order the change log lists them. */
-const CORRECTABLE = ['name', 'gender', 'birthDate', 'status', 'deceasedOn'] as const;
+const CORRECTABLE = ['name', 'gender', 'birthDate', 'status', 'deceasedOn', 'householdAddress', 'householdDivisionCode', 'mobilePhone'] as const;
+/** Those a record may be without: a date of death (status ALIVE removes it anyway), a mobile phone. */
+const REMOVABLE: readonly string[] = ['deceasedOn', 'mobilePhone'];
+/** How the change log names what changed: NaturalPerson's own field names. */
+const CHANGED_FIELDS: Partial<Record<keyof CorrectableValues, string>> = { householdDivisionCode: 'householdDivision' };
 const NAME_LENGTH = 32;
 
 
@@ -30,8 +35,7 @@ export function checkCorrection(idNumber: string, input: Record<string, unknown>
   const given = CORRECTABLE.filter((k) => input[k] !== undefined);
   if (!given.length) throw badUserInput('nothing to correct: the correction names no field', { argument: 'correction' });
   for (const k of given) {
-    // Only the date of death may be removed (status ALIVE removes it anyway); the others always have a value.
-    if (input[k] === null && k !== 'deceasedOn') throw invalid(k, `${k} cannot be removed, only corrected to another value`);
+    if (input[k] === null && !REMOVABLE.includes(k)) throw invalid(k, `${k} cannot be removed, only corrected to another value`);
   }
   const c = input as NaturalPersonCorrection;
   const facts = idNumberFacts(idNumber);
@@ -57,6 +61,9 @@ export function applyCorrection(current: NaturalPerson, correction: NaturalPerso
     birthDate: correction.birthDate ?? current.birthDate,
     status: correction.status ?? current.status,
     deceasedOn: correction.deceasedOn !== undefined ? correction.deceasedOn : current.deceasedOn,
+    householdAddress: correction.householdAddress ?? current.householdAddress,
+    householdDivisionCode: correction.householdDivisionCode ?? current.householdDivisionCode,
+    mobilePhone: correction.mobilePhone !== undefined ? correction.mobilePhone : current.mobilePhone,
   };
   if (next.status === 'ALIVE') {
     if (correction.deceasedOn) {
@@ -68,7 +75,11 @@ export function applyCorrection(current: NaturalPerson, correction: NaturalPerso
   if (next.deceasedOn && next.deceasedOn < next.birthDate) {
     throw invalid('deceasedOn', `the date of death ${next.deceasedOn} is before the birth date ${next.birthDate}`);
   }
-  const fields = CORRECTABLE.filter((k) => next[k] !== current[k]);
-  if (!fields.length) throw badUserInput(`nothing to correct: ${current.idNumber} already has these values`, { argument: 'correction' });
-  return { values: Object.fromEntries(fields.map((k) => [k, next[k]])) as NaturalPersonCorrection, fields };
+  // The whole record, as an import judges a line: a county GB/T 2260 publishes, a mobile phone of 11 digits.
+  const judged = judgeNaturalPerson({ idNumber: current.idNumber, ...next });
+  if (!judged.ok) throw badUserInput(`Invalid correction: ${judged.reasons.join('; ')}`, { argument: 'correction' });
+  const judgedNext = toNaturalPerson(judged.row);
+  const changed = CORRECTABLE.filter((k) => judgedNext[k] !== current[k]);
+  if (!changed.length) throw badUserInput(`nothing to correct: ${current.idNumber} already has these values`, { argument: 'correction' });
+  return { values: Object.fromEntries(changed.map((k) => [k, judgedNext[k]])) as NaturalPersonCorrection, fields: changed.map((k) => CHANGED_FIELDS[k] ?? k) };
 }

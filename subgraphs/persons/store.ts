@@ -49,6 +49,9 @@ const CORRECTABLE_COLUMNS: Record<keyof NaturalPersonCorrection, keyof NaturalPe
   birthDate: 'birth_date',
   status: 'status',
   deceasedOn: 'deceased_on',
+  householdAddress: 'household_address',
+  householdDivisionCode: 'household_division_code',
+  mobilePhone: 'mobile_phone',
 };
 
 const toColumns = (values: NaturalPersonCorrection) =>
