@@ -160,13 +160,13 @@ export function createChangeLog(db: Knex) {
 }
 export type ChangeLog = ReturnType<typeof createChangeLog>;
 
-/** The log's table, a migration of each department that keeps one (the same in each). */
-export const recordChangesMigration: Migration = {
+/** The log's table, a migration of each department that keeps one (the same in each, but for the length of its keys). */
+export const recordChangesMigrationFor = (keyLength: number): Migration => ({
   name: '002_record_changes',
   async up(db) {
     await db.schema.createTable('record_changes', (t) => {
       t.increments('id');
-      t.string('entity_key', 18).notNullable();
+      t.string('entity_key', keyLength).notNullable();
       // The names of the fields whose value changed, as a JSON array.
       t.text('fields').notNullable();
       t.string('reason', 500).notNullable();
@@ -179,4 +179,7 @@ export const recordChangesMigration: Migration = {
   async down(db) {
     await db.schema.dropTable('record_changes');
   },
-};
+});
+
+/** For the records keyed by an idNumber or a uscc (18 characters). */
+export const recordChangesMigration = recordChangesMigrationFor(18);

@@ -293,6 +293,55 @@ function defineCorrectionSuite(store: StoreKind) {
       });
     });
 
+    describe('projects: corrections and the progress of the parallel approval (并联审批)', () => {
+      const STEP = `mutation($code: ID!, $department: String!, $item: String!, $status: ApprovalStatus!, $on: Date, $why: String!) {
+        recordApprovalStep(projectCode: $code, department: $department, item: $item, status: $status, decidedOn: $on, reason: $why) {
+          projectCode approvals { department item status decidedOn } } }`;
+      const CORRECT = `mutation($code: ID!, $c: InvestmentProjectCorrection!, $why: String!) {
+        correctInvestmentProject(projectCode: $code, correction: $c, reason: $why) { projectCode status totalInvestment } }`;
+      const asProjects = async () => stack.as('dept-projects');
+
+      it('records a step decided, judged as an import judges a step, and logs it; refuses anyone but a projects operator', async () => {
+        const page = await stack.query(`{ investmentProjects(first: 100) { edges { node { projectCode declaredOn approvals { department item status decidedOn } } } } }`);
+        const { projectCode, declaredOn, approvals } = page.data.investmentProjects.edges.map((e: any) => e.node)
+          .find((p: any) => p.approvals.some((a: any) => a.status === 'PENDING' || a.status === 'IN_PROGRESS'));
+        const open = approvals.find((a: any) => a.status === 'PENDING' || a.status === 'IN_PROGRESS');
+        const step = { code: projectCode, department: open.department, item: open.item, why: '并联审批：出具审查意见' };
+        // The consumer reads the project, so that it hears of the change.
+        expect((await stack.query(`query($c: ID!) { investmentProject(projectCode: $c) { status } }`, { c: projectCode })).errors).toBeUndefined();
+
+        expect(onlyError(await stack.query(STEP, { ...step, status: 'APPROVED', on: declaredOn }, await asPersons()), 'recordApprovalStep')).toEqual({
+          message: "Only the projects department's operators may record approval steps: dept-persons operates the persons department, not projects", code: 'FORBIDDEN',
+        });
+        expect(onlyError(await stack.query(STEP, { ...step, status: 'APPROVED' }, await asProjects()), 'recordApprovalStep')).toEqual({
+          message: 'Invalid step: decidedOn is required for a step that is APPROVED', code: 'BAD_USER_INPUT',
+        });
+        const unknown = await stack.query(STEP, { ...step, item: '不存在的事项', status: 'APPROVED', on: declaredOn }, await asProjects());
+        expect(onlyError(unknown, 'recordApprovalStep').message).toMatch(new RegExp(`^project ${projectCode} has no approval step ${open.department} 不存在的事项: its steps are `));
+
+        const recorded = await stack.query(STEP, { ...step, status: 'APPROVED', on: declaredOn }, await asProjects());
+        expect(recorded.errors).toBeUndefined();
+        expect(recorded.data.recordApprovalStep.approvals).toContainEqual({ department: open.department, item: open.item, status: 'APPROVED', decidedOn: declaredOn });
+        expect(onlyError(await stack.query(STEP, { ...step, status: 'APPROVED', on: declaredOn }, await asProjects()), 'recordApprovalStep').message)
+          .toBe(`nothing to record: the step ${open.department} ${open.item} is APPROVED since ${declaredOn} already`);
+
+        const corrected = await stack.query(CORRECT, { code: projectCode, c: { status: 'UNDER_CONSTRUCTION', totalInvestment: 8800.5 }, why: '项目开工，总投资调整' }, await asProjects());
+        expect(corrected.errors).toBeUndefined();
+        expect(corrected.data.correctInvestmentProject).toEqual({ projectCode, status: 'UNDER_CONSTRUCTION', totalInvestment: 8800.5 });
+
+        const log = await stack.querySubgraph('projects', `query($since: String!) { investmentProjectChanges(since: $since) { projectCode fields reason changedBy } }`, { since: started });
+        expect(log.data.investmentProjectChanges).toEqual([
+          { projectCode, fields: ['approvals'], reason: step.why, changedBy: 'dept-projects' },
+          { projectCode, fields: ['totalInvestment', 'status'], reason: '项目开工，总投资调整', changedBy: 'dept-projects' },
+        ]);
+        const notices = await stack.query(`query($since: String!) { changesSince(since: $since) { entity key fields } }`, { since: started });
+        expect(notices.data.changesSince.filter((n: any) => n.key === projectCode)).toEqual([
+          { entity: 'InvestmentProject', key: projectCode, fields: ['approvals'] },
+          { entity: 'InvestmentProject', key: projectCode, fields: ['totalInvestment', 'status'] },
+        ]);
+      });
+    });
+
     describe('credit repair (信用修复) and ratings', () => {
       const WITHDRAW_PERSON_ENTRY = `mutation($id: ID!, $kind: CreditEntryKind!, $doc: String!, $why: String!) {
         withdrawNaturalPersonCreditEntry(idNumber: $id, kind: $kind, documentNumber: $doc, reason: $why) { idNumber credit { onBlacklist onRedlist } } }`;

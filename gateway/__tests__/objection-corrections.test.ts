@@ -48,7 +48,6 @@ describe('closing an objection: the correction check', () => {
     const ask = jest.fn();
     const check = correctionCheck({ ask, logger: createLogger('test', 'fatal'), catalog });
     await expect(check({ ...accepted, entityType: 'LandParcel', entityKey: '350102001001GB00001', owner: 'geo' }, caller)).resolves.toBeUndefined();
-    await expect(check({ ...accepted, entityType: 'InvestmentProject', entityKey: '2024-350102-64-01-000123', field: 'status', owner: 'projects' }, caller)).resolves.toBeUndefined();
     expect(ask).not.toHaveBeenCalled();
   });
 });

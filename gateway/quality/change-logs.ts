@@ -1,4 +1,4 @@
-import { checkIdNumber, checkUscc, Checked } from '../../shared/identifiers';
+import { checkIdNumber, checkProjectCode, checkUscc, Checked } from '../../shared/identifiers';
 
 /**
  * The departments that change their own records through the graph, and log each change in a
@@ -16,6 +16,10 @@ export const CHANGE_LOGS = [
   {
     department: 'legal-persons', entity: 'LegalPerson', corrections: ['correctLegalPerson'], field: 'legalPersonChanges', key: 'uscc', check: checkUscc,
     corrects: ['name', 'status', 'establishedOn', 'enterpriseType', 'registeredCapital', 'businessScope', 'registeredAddress', 'legalRepresentative', 'division'],
+  },
+  {
+    department: 'projects', entity: 'InvestmentProject', corrections: ['correctInvestmentProject', 'recordApprovalStep'], field: 'investmentProjectChanges', key: 'projectCode',
+    check: checkProjectCode, corrects: ['name', 'totalInvestment', 'status', 'declaredOn', 'applicant', 'division', 'approvals'],
   },
   // Credit adds `credit` to the subjects the others own; its log says when a subject's credit changed.
   {

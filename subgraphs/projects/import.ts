@@ -23,12 +23,12 @@ export interface ProjectImportRow {
   approvals: { project_code: string; step: number; department: string; item: string; status: string; decided_on: string | null }[];
 }
 
-type Approval = Omit<ProjectImportRow['approvals'][number], 'project_code' | 'step'>;
+export type Approval = Omit<ProjectImportRow['approvals'][number], 'project_code' | 'step'>;
 
 const STEP_FIELDS = ['department', 'item', 'status', 'decidedOn'] as const;
 
 /** The approval steps, in order: JSON objects `{department, item, status, decidedOn}`. */
-function readApprovals(value: unknown, declaredOn: string): { approvals: Approval[]; reasons: string[] } {
+export function readApprovals(value: unknown, declaredOn: string): { approvals: Approval[]; reasons: string[] } {
   const reasons: string[] = [];
   if (!Array.isArray(value)) return { approvals: [], reasons: ['approvals must be a list of {department, item, status, decidedOn}'] };
   const approvals = value.map((step: unknown, i): Approval => {

@@ -3,16 +3,23 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { groupLoader, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkDivisionCode, checkProjectCode, divisionPrefix } from '../../shared/identifiers';
+import type { InternalCaller } from '../../shared/internal-token';
+import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
 import { DateScalar } from '../../shared/scalars';
+import { applyCorrection, applyStep, checkCorrection, StepProgress } from './corrections';
 import { quoted } from '../../shared/text';
 import { createProjectStore, InvestmentProject, ProjectFilter, ProjectStore } from './store';
 
 export const PAGE_SIZE = { default: 20, max: 100 };
 
-export function createContext(db: Knex) {
+/** The department this subgraph is: its operators alone change its records. */
+const DEPARTMENT = 'projects';
+
+export function createContext(db: Knex, caller: InternalCaller) {
   const store = createProjectStore(db);
   return {
     store,
+    caller,
     projects: rowLoader(store.byCodes, (p) => p.projectCode),
     projectsOfApplicant: groupLoader(store.byApplicants, (p) => p.applicantUscc),
     parcelLinks: groupLoader(store.parcelLinks, (l) => l.projectCode),
@@ -45,6 +52,11 @@ export const resolvers = {
     investmentProject: (_: unknown, args: { projectCode: string }, { projects }: Context) =>
       projects.load(validArgument('projectCode', checkProjectCode(args.projectCode))),
 
+    investmentProjectChanges: async (_: unknown, args: { since: string; first?: number | null; objectionId?: string | null }, { store }: Context) => {
+      const { since, first, objectionId } = changeWindow(args);
+      return (await store.changesSince(since, first, objectionId)).map(({ key, ...change }) => ({ projectCode: key, ...change }));
+    },
+
     investmentProjects: async (
       _: unknown,
       args: { first?: number | null; after?: string | null; status?: string | null; regionCode?: string | null },
@@ -67,6 +79,38 @@ export const resolvers = {
       // start), so a client following endCursor continues from there instead of starting over.
       const endCursor = nodes.length ? encodeCursor(nodes[nodes.length - 1].projectCode) : after !== undefined ? encodeCursor(after) : null;
       return { nodes, hasNextPage: rows.length > first, endCursor, filter, store };
+    },
+  },
+  Mutation: {
+    correctInvestmentProject: async (
+      _: unknown,
+      args: { projectCode: string; correction: Record<string, unknown>; reason: string; objectionId?: string | null },
+      { store, caller, projects }: Context,
+    ) => {
+      // Who asks is checked first: a caller who may not correct learns nothing about the record.
+      requireOwnOperator(caller, DEPARTMENT, 'correct its records');
+      const projectCode = validArgument('projectCode', checkProjectCode(args.projectCode));
+      const correction = checkCorrection(args.correction);
+      const note = changeNote(args, caller);
+      const corrected = await store.correct(projectCode, (current) => applyCorrection(current, correction), note);
+      if (!corrected) throw badUserInput(`No project is registered with projectCode ${projectCode}`, { argument: 'projectCode' });
+      projects.clear(projectCode).prime(projectCode, corrected);
+      return corrected;
+    },
+    recordApprovalStep: async (
+      _: unknown,
+      args: StepProgress & { projectCode: string; reason: string; objectionId?: string | null },
+      { store, caller, projects, approvals }: Context,
+    ) => {
+      requireOwnOperator(caller, DEPARTMENT, 'record approval steps');
+      const projectCode = validArgument('projectCode', checkProjectCode(args.projectCode));
+      const note = changeNote(args, caller);
+      const project = await store.recordStep(projectCode, args.department, args.item, (current, steps) => applyStep(current, steps, args), note);
+      if (!project) throw badUserInput(`No project is registered with projectCode ${projectCode}`, { argument: 'projectCode' });
+      // The answer's approvals are read after the change.
+      approvals.clear(projectCode);
+      projects.clear(projectCode).prime(projectCode, project);
+      return project;
     },
   },
   InvestmentProjectConnection: {

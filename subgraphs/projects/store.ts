@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { ChangeNote, createChangeLog } from '../../shared/record-changes';
+import type { CorrectableValues } from './corrections';
 
 export interface InvestmentProject {
   projectCode: string;
@@ -40,7 +42,20 @@ const PROJECT_COLUMNS = {
 
 const toProject = (row: InvestmentProject): InvestmentProject => ({ ...row, totalInvestment: Number(row.totalInvestment) });
 
+/** A project as its row stores it (the columns, unaliased). */
+const fromRow = (row: Record<string, string>): InvestmentProject =>
+  toProject(Object.fromEntries(Object.entries(PROJECT_COLUMNS).map(([field, column]) => [field, row[column]])) as unknown as InvestmentProject);
+
+const toColumns = (values: Partial<CorrectableValues>) =>
+  Object.fromEntries(Object.entries(values).map(([field, value]) => [PROJECT_COLUMNS[field as keyof typeof PROJECT_COLUMNS], value]));
+
+/** What a correction changes, decided from the project as it is when locked (corrections.ts). */
+export type CorrectionDecision = (current: InvestmentProject) => { values: Partial<CorrectableValues>; fields: string[] };
+/** A step's new status and date, decided from the project and its steps as they are when locked. */
+export type StepDecision = (project: InvestmentProject, steps: ApprovalStep[]) => { status: string; decidedOn: string | null };
+
 export function createProjectStore(db: Knex) {
+  const changes = createChangeLog(db);
   const filtered = (filter: ProjectFilter) => {
     const q = db('investment_projects');
     if (filter.status) q.where('status', filter.status);
@@ -75,6 +90,30 @@ export function createProjectStore(db: Knex) {
         .select({ projectCode: 'project_code', department: 'department', item: 'item', status: 'status', decidedOn: 'decided_on' })
         .whereIn('project_code', codes)
         .orderBy(['project_code', 'step']),
+    /** Corrects a project and logs it, in one transaction (shared/record-changes.ts); null when there is none. */
+    correct: (projectCode: string, decide: CorrectionDecision, note: ChangeNote) =>
+      changes.correct({ table: 'investment_projects', keyColumn: 'project_code', key: projectCode, read: fromRow, write: toColumns }, decide, note),
+    /**
+     * Records one approval step's progress and logs it (field `approvals`), in one transaction with
+     * the project's row locked, so that two departments' steps of one project are recorded one after
+     * the other. Null when there is no such project.
+     */
+    async recordStep(projectCode: string, department: string, item: string, decide: StepDecision, note: ChangeNote): Promise<InvestmentProject | null> {
+      return db.transaction(async (trx) => {
+        const row = await trx('investment_projects').where('project_code', projectCode).forUpdate().first();
+        if (!row) return null;
+        const project = fromRow(row);
+        const steps: ApprovalStep[] = await trx('approval_steps')
+          .select({ projectCode: 'project_code', department: 'department', item: 'item', status: 'status', decidedOn: 'decided_on' })
+          .where('project_code', projectCode)
+          .orderBy('step');
+        const next = decide(project, steps);
+        await trx('approval_steps').where({ project_code: projectCode, department: department.trim(), item: item.trim() }).update({ status: next.status, decided_on: next.decidedOn });
+        await changes.append(trx, projectCode, ['approvals'], note);
+        return project;
+      });
+    },
+    changesSince: changes.since,
   };
 }
 export type ProjectStore = ReturnType<typeof createProjectStore>;

@@ -1,3 +1,5 @@
+import { recordChangesMigrationFor } from '../../../shared/record-changes';
 import { investmentProjects } from './001_investment_projects';
 
-export const migrations = [investmentProjects];
+/** The change log of corrections and approval progress, keyed by projectCode (24 characters). */
+export const migrations = [investmentProjects, recordChangesMigrationFor(24)];

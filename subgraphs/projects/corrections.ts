@@ -1,0 +1,72 @@
+import { badUserInput } from '../../shared/errors';
+import { invalidCorrection as invalid } from '../../shared/record-changes';
+import { judgeProject, readApprovals } from './import';
+import type { ApprovalStep, InvestmentProject } from './store';
+
+/**
+ * Development & Reform's changes to its own records: a project corrected (correctInvestmentProject)
+ * and the progress of its parallel approval (recordApprovalStep). Each is judged by the import's
+ * own rules (import.ts), so nothing is stored that a load would refuse, and logged for change
+ * notices in the same transaction (store.ts).
+ */
+export type CorrectableValues = Pick<InvestmentProject, 'name' | 'totalInvestment' | 'status' | 'declaredOn' | 'applicantUscc' | 'divisionCode'>;
+export type InvestmentProjectCorrection = Partial<CorrectableValues>;
+
+const CORRECTABLE = ['name', 'totalInvestment', 'status', 'declaredOn', 'applicantUscc', 'divisionCode'] as const;
+/** How the change log names what changed: InvestmentProject's own field names. */
+const CHANGED_FIELDS: Record<keyof CorrectableValues, string> = {
+  name: 'name', totalInvestment: 'totalInvestment', status: 'status', declaredOn: 'declaredOn', applicantUscc: 'applicant', divisionCode: 'division',
+};
+
+/** Each value given, checked on its own: known, and not removed (every one is required). */
+export function checkCorrection(input: Record<string, unknown>): InvestmentProjectCorrection {
+  const unknown = Object.keys(input).filter((k) => !(CORRECTABLE as readonly string[]).includes(k));
+  if (unknown.length) throw badUserInput(`correction has no field ${unknown.join(', ')}: it corrects ${CORRECTABLE.join(', ')}`, { argument: 'correction' });
+  const given = CORRECTABLE.filter((k) => input[k] !== undefined);
+  if (!given.length) throw badUserInput('nothing to correct: the correction names no field', { argument: 'correction' });
+  for (const k of given) if (input[k] === null) throw invalid(k, `${k} cannot be removed, only corrected to another value`);
+  return input as InvestmentProjectCorrection;
+}
+
+/** The values that change, and their field names; the project they make is judged as an import judges a line. */
+export function applyCorrection(current: InvestmentProject, correction: InvestmentProjectCorrection): { values: Partial<CorrectableValues>; fields: string[] } {
+  const judged = judgeProject({
+    projectCode: current.projectCode, name: current.name, totalInvestment: current.totalInvestment, status: current.status,
+    declaredOn: current.declaredOn, applicantUscc: current.applicantUscc, divisionCode: current.divisionCode, ...correction,
+  });
+  if (!judged.ok) throw badUserInput(`Invalid correction: ${judged.reasons.join('; ')}`, { argument: 'correction' });
+  const p = judged.row.project;
+  const next: CorrectableValues = {
+    name: p.name, totalInvestment: Number(p.total_investment), status: p.status, declaredOn: p.declared_on, applicantUscc: p.applicant_uscc, divisionCode: p.division_code,
+  };
+  const changed = CORRECTABLE.filter((k) => next[k] !== current[k]);
+  if (!changed.length) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
+  return { values: Object.fromEntries(changed.map((k) => [k, next[k]])), fields: changed.map((k) => CHANGED_FIELDS[k]) };
+}
+
+export interface StepProgress {
+  department: string;
+  item: string;
+  status: string;
+  decidedOn?: string | null;
+}
+
+/**
+ * One approval step's new status and decision date, judged as an import judges a step (a decided
+ * step has its date, not before the declaration nor in the future; one not decided has none). The
+ * step must be one of the project's: a new department's step is the platform's to add, by a load.
+ */
+export function applyStep(project: InvestmentProject, steps: readonly ApprovalStep[], progress: StepProgress): { status: string; decidedOn: string | null } {
+  const step = steps.find((s) => s.department === progress.department.trim() && s.item === progress.item.trim());
+  if (!step) {
+    const listed = steps.map((s) => `${s.department} ${s.item}`).join(', ') || 'none';
+    throw badUserInput(`project ${project.projectCode} has no approval step ${progress.department} ${progress.item}: its steps are ${listed}`, { argument: 'item' });
+  }
+  const read = readApprovals([{ department: step.department, item: step.item, status: progress.status, decidedOn: progress.decidedOn ?? null }], project.declaredOn);
+  if (read.reasons.length) throw badUserInput(`Invalid step: ${read.reasons.join('; ').replaceAll('approvals[0].', '')}`, { argument: 'decidedOn' });
+  const next = { status: read.approvals[0].status, decidedOn: read.approvals[0].decided_on };
+  if (next.status === step.status && next.decidedOn === step.decidedOn) {
+    throw badUserInput(`nothing to record: the step ${step.department} ${step.item} is ${step.status}${step.decidedOn ? ` since ${step.decidedOn}` : ''} already`, { argument: 'status' });
+  }
+  return next;
+}
