@@ -51,6 +51,8 @@ export interface SchemaChange {
 }
 
 const RETIRE = 'remove it once usageReport shows no consumer reads it (fieldReaders, zombie candidates)';
+/** A resource is applied for once it is published: one the proposal brings in comes first on a field of its own. */
+const NEW_RESOURCE_FIRST = 'A resource not yet published cannot be applied for: publish it first on a new field, and make this one conditional once the grants are given.';
 
 /**
  * The usual way to make each kind of change without breaking its consumers (`npm run check` says
@@ -65,8 +67,10 @@ const REMEDIES: Readonly<Record<string, string>> = {
   REQUIRED_ARG_ADDED: 'add it as optional, or with a default, so that operations that do not pass it still validate.',
   REQUIRED_INPUT_FIELD_ADDED: 'add it as optional, or with a default, so that inputs that do not give it still validate.',
   VALUE_REMOVED_FROM_ENUM: `deprecate the value first, stop storing it, and remove it once no stored record holds it; until then answers holding it fail.`,
-  FIELD_BECAME_CONDITIONAL: 'tell the consumers that read it (usageReport fieldReaders): each applies for the grant (applyForAccess), and your department decides, before this is published; they then send X-Purpose with every request that reads it.',
-  FIELD_POLICIES_NARROWED: 'tell the consumers that read it (usageReport fieldReaders) to apply for the grant it comes to need (applyForAccess), and decide their applications before this is published.',
+  FIELD_BECAME_CONDITIONAL: 'tell the consumers that read it (usageReport fieldReaders): each applies for the grant (applyForAccess), and your department decides, before this is published; they then send X-Purpose with every request that reads it. '
+    + NEW_RESOURCE_FIRST,
+  FIELD_POLICIES_NARROWED: 'tell the consumers that read it (usageReport fieldReaders) to apply for the grant it comes to need (applyForAccess), and decide their applications before this is published. '
+    + NEW_RESOURCE_FIRST,
   FIELD_MASK_ADDED: 'tell the consumers that read it (usageReport fieldReaders): those whose grant is masked get the masked value from then on.',
   FIELD_NULLABLE_AT_SOURCE: 'tell the consumers that read it (usageReport fieldReaders) that a null without an error now means "not on record".',
   FIELD_NON_NULL_AT_SOURCE: 'load the missing values first (npm run import), and publish it once no stored record lacks it.',
@@ -430,6 +434,8 @@ function alreadyGranted(was: FieldDeclaration | undefined, now: FieldDeclaration
 /** Share rules the proposal narrows, for every field consumers are served, used or not. */
 function shareChanges(c: Comparison): { type: string; description: string }[] {
   const changes: { type: string; description: string }[] = [];
+  // The resources consumers can apply for today: those some field served now is conditional on.
+  const published = new Set([...c.shares.before.values()].flatMap((d) => d.policies.flat()));
   for (const [coordinate, now] of c.shares.after) {
     const was = c.shares.before.get(coordinate);
     if (!was || !fieldOf(c.before, was.typeName, was.name) || !fieldOf(c.after, now.typeName, now.name)) continue;
@@ -437,7 +443,11 @@ function shareChanges(c: Comparison): { type: string; description: string }[] {
     if (!change) continue;
     const type = was.shareType === 'UNCONDITIONAL' ? 'FIELD_BECAME_CONDITIONAL'
       : !noStricter(was.policies, now.policies) ? 'FIELD_POLICIES_NARROWED' : 'FIELD_MASK_ADDED';
-    changes.push({ type, description: `${coordinate} ${change}.` });
+    const unpublished = [...new Set(now.policies.flat())].filter((r) => !published.has(r));
+    const note = unpublished.length && type !== 'FIELD_MASK_ADDED'
+      ? ` ${unpublished.join(', ')} ${unpublished.length > 1 ? 'are resources' : 'is a resource'} not published yet: consumers can apply for it only once this is published.`
+      : '';
+    changes.push({ type, description: `${coordinate} ${change}.${note}` });
   }
   return changes;
 }

@@ -179,6 +179,15 @@ function defineCheckSuite(store: StoreKind) {
       expect(out).toMatch(/  - FIELD_BECAME_CONDITIONAL: tell the consumers that read it \(usageReport fieldReaders\): each applies for the grant \(applyForAccess\)/);
     });
 
+    it('says when the resource a field comes to need is not published yet, and how to bring it in first', async () => {
+      const report = await checkWith(edited([['  gender: Gender!\n  birthDate', '  gender: Gender! @policy(policies: [["persons.gender"]])\n  birthDate']]));
+      expect(report.breakingChanges).toEqual([expect.objectContaining({
+        type: 'FIELD_BECAME_CONDITIONAL',
+        description: expect.stringMatching(/persons\.gender is a resource not published yet: consumers can apply for it only once this is published\.$/),
+        remedy: expect.stringMatching(/A resource not yet published cannot be applied for: publish it first on a new field, and make this one conditional once the grants are given\.$/),
+      })]);
+    });
+
     it('counts no break for a consumer that already holds the grant a field comes to need', async () => {
       // drc-approval holds persons.contact-details (seeded); market-portal does not.
       const { code, out } = await check('persons', proposal('name-conditional.graphql', edited([
