@@ -45,6 +45,21 @@ export interface RecordChange extends ChangeNote {
 export const invalidCorrection = (field: string, message: string) =>
   badUserInput(`Invalid correction.${field}: ${message}`, { argument: `correction.${field}` });
 
+/**
+ * The first check of any correction: it names only fields the correction has, at least one, and
+ * removes (null) only those a record may be without. The values themselves are each department's
+ * to judge.
+ */
+export function requireCorrectionFields(input: Record<string, unknown>, correctable: readonly string[], removable: readonly string[] = []): void {
+  const unknown = Object.keys(input).filter((k) => !correctable.includes(k));
+  if (unknown.length) throw badUserInput(`correction has no field ${unknown.join(', ')}: it corrects ${correctable.join(', ')}`, { argument: 'correction' });
+  const given = correctable.filter((k) => input[k] !== undefined);
+  if (!given.length) throw badUserInput('nothing to correct: the correction names no field', { argument: 'correction' });
+  for (const k of given) {
+    if (input[k] === null && !removable.includes(k)) throw invalidCorrection(k, `${k} cannot be removed, only corrected to another value`);
+  }
+}
+
 /** A corrected name: trimmed, not empty, at most `maxLength` characters, no control characters. */
 export function correctedName(value: string, maxLength: number): string {
   const name = value.trim();

@@ -1,4 +1,4 @@
-import { correctedName, invalidCorrection as invalid } from '../../shared/record-changes';
+import { correctedName, requireCorrectionFields } from '../../shared/record-changes';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
 import { judgeLegalPerson } from './import';
@@ -37,12 +37,8 @@ const NAME_LENGTH = 100;
 
 /** Each value given, checked on its own. */
 export function checkCorrection(input: Record<string, unknown>): LegalPersonCorrection {
-  const unknown = Object.keys(input).filter((k) => !(CORRECTABLE as readonly string[]).includes(k));
-  if (unknown.length) throw badUserInput(`correction has no field ${unknown.join(', ')}: it corrects ${CORRECTABLE.join(', ')}`, { argument: 'correction' });
-  const given = CORRECTABLE.filter((k) => input[k] !== undefined);
-  if (!given.length) throw badUserInput('nothing to correct: the correction names no field', { argument: 'correction' });
   // Every value of a legal person's record is required: none can be removed.
-  for (const k of given) if (input[k] === null) throw invalid(k, `${k} cannot be removed, only corrected to another value`);
+  requireCorrectionFields(input, CORRECTABLE);
   const c = input as LegalPersonCorrection;
   return {
     ...c,

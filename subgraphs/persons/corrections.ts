@@ -1,4 +1,4 @@
-import { correctedName, invalidCorrection as invalid } from '../../shared/record-changes';
+import { correctedName, invalidCorrection as invalid, requireCorrectionFields } from '../../shared/record-changes';
 import { badUserInput } from '../../shared/errors';
 import { idNumberFacts } from '../../shared/identifiers';
 import { today } from '../../shared/identifiers';
@@ -30,13 +30,7 @@ function checkDate(field: string, value: string): void {
 
 /** Each value given, checked on its own and against the idNumber (GB 11643 carries birth date and gender). */
 export function checkCorrection(idNumber: string, input: Record<string, unknown>): NaturalPersonCorrection {
-  const unknown = Object.keys(input).filter((k) => !(CORRECTABLE as readonly string[]).includes(k));
-  if (unknown.length) throw badUserInput(`correction has no field ${unknown.join(', ')}: it corrects ${CORRECTABLE.join(', ')}`, { argument: 'correction' });
-  const given = CORRECTABLE.filter((k) => input[k] !== undefined);
-  if (!given.length) throw badUserInput('nothing to correct: the correction names no field', { argument: 'correction' });
-  for (const k of given) {
-    if (input[k] === null && !REMOVABLE.includes(k)) throw invalid(k, `${k} cannot be removed, only corrected to another value`);
-  }
+  requireCorrectionFields(input, CORRECTABLE, REMOVABLE);
   const c = input as NaturalPersonCorrection;
   const facts = idNumberFacts(idNumber);
   const correction: NaturalPersonCorrection = { ...c };

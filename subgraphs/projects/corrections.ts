@@ -1,5 +1,5 @@
 import { badUserInput } from '../../shared/errors';
-import { invalidCorrection as invalid } from '../../shared/record-changes';
+import { requireCorrectionFields } from '../../shared/record-changes';
 import { judgeProject, readApprovals } from './import';
 import type { ApprovalStep, InvestmentProject } from './store';
 
@@ -20,11 +20,7 @@ const CHANGED_FIELDS: Record<keyof CorrectableValues, string> = {
 
 /** Each value given, checked on its own: known, and not removed (every one is required). */
 export function checkCorrection(input: Record<string, unknown>): InvestmentProjectCorrection {
-  const unknown = Object.keys(input).filter((k) => !(CORRECTABLE as readonly string[]).includes(k));
-  if (unknown.length) throw badUserInput(`correction has no field ${unknown.join(', ')}: it corrects ${CORRECTABLE.join(', ')}`, { argument: 'correction' });
-  const given = CORRECTABLE.filter((k) => input[k] !== undefined);
-  if (!given.length) throw badUserInput('nothing to correct: the correction names no field', { argument: 'correction' });
-  for (const k of given) if (input[k] === null) throw invalid(k, `${k} cannot be removed, only corrected to another value`);
+  requireCorrectionFields(input, CORRECTABLE);
   return input as InvestmentProjectCorrection;
 }
 
