@@ -48,6 +48,8 @@ export interface SchemaChange {
   type: string;
   description: string;
   remedy?: string;
+  /** A dangerous change to what answers may hold (an enum's new value): the consumers whose recorded operations read it. */
+  readBy?: string[];
 }
 
 const RETIRE = 'remove it once usageReport shows no consumer reads it (fieldReaders, zombie candidates)';
@@ -159,6 +161,11 @@ export function checkSchemaChange(options: {
   const describe = (c: BreakingChange | DangerousChange) => ({ type: c.type, description: c.description });
   report.breakingChanges = [...findBreakingChanges(before, after).map(describe), ...shareChanges(compare)].map(withRemedy);
   report.dangerousChanges = [...findDangerousChanges(before, after).map(describe), ...sourceNullabilityChanges(compare)].map(withRemedy);
+  // An enum given a value: the consumers whose recorded operations read a field of it may meet it.
+  const widened = new Map(report.dangerousChanges.flatMap((c) => {
+    const enumName = enumGivenAValue(c);
+    return enumName ? [[enumName, new Set<string>()] as const] : [];
+  }));
 
   for (const op of options.operations) {
     let document;
@@ -176,14 +183,27 @@ export function checkSchemaChange(options: {
     }
     report.operationsChecked++;
     const errors = validate(after, document).map((e) => e.message);
-    const reasons = changesUsedBy(document, compare, (options.grants ?? []).filter((g) => g.consumerId === op.consumerId), op.lastWithoutPurpose ?? null);
+    const use = usesOf(before, document);
+    for (const { type, field } of use.fields.values()) {
+      const enumType = getNamedType(fieldOf(before, type, field)?.type);
+      if (enumType && widened.has(enumType.name)) widened.get(enumType.name)!.add(op.consumerId);
+    }
+    const reasons = changesUsedBy(use, compare, (options.grants ?? []).filter((g) => g.consumerId === op.consumerId), op.lastWithoutPurpose ?? null);
     if (errors.length || reasons.length) {
       report.brokenOperations.push({ consumerId: op.consumerId, operationName: op.operationName, operationHash: op.operationHash, errors, reasons });
     }
   }
   report.affectedConsumers = [...new Set(report.brokenOperations.map((o) => o.consumerId))].sort();
+  for (const change of report.dangerousChanges) {
+    const readers = widened.get(enumGivenAValue(change) ?? '');
+    if (readers?.size) change.readBy = [...readers].sort();
+  }
   return report;
 }
+
+/** The enum a VALUE_ADDED_TO_ENUM change gives a value, as graphql's description names it ("X was added to enum type E."). */
+const enumGivenAValue = (change: { type: string; description: string }) =>
+  change.type === 'VALUE_ADDED_TO_ENUM' ? /to enum type (\w+)\.$/.exec(change.description)?.[1] : undefined;
 
 interface Comparison {
   /** The API schemas consumers are served, today and with the proposal. */
@@ -256,9 +276,8 @@ function fieldOf(schema: GraphQLSchema, type: string, field: string): GraphQLFie
  * it uses that the proposal changes in a way its sender may not expect. Removed fields and
  * arguments and new required arguments are not repeated here: validation reports them.
  */
-function changesUsedBy(document: DocumentNode, c: Comparison, held: readonly HeldGrant[], lastWithoutPurpose: string | null): string[] {
+function changesUsedBy(use: OperationUse, c: Comparison, held: readonly HeldGrant[], lastWithoutPurpose: string | null): string[] {
   const reasons = new Set<string>();
-  const use = usesOf(c.before, document);
   for (const [coordinate, { type, field, passed, defaulted }] of use.fields) {
     const was = fieldOf(c.before, type, field);
     const now = fieldOf(c.after, type, field);

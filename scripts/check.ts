@@ -50,7 +50,10 @@ function describe(report: SchemaChangeReport): string[] {
   }
   if (report.dangerousChanges.length) {
     lines.push(`Dangerous changes (${report.dangerousChanges.length}):`);
-    report.dangerousChanges.forEach((c) => lines.push(`  - ${c.type}: ${c.description}`));
+    report.dangerousChanges.forEach((c) => {
+      lines.push(`  - ${c.type}: ${c.description}`);
+      if (c.readBy) lines.push(`      read by the recorded operations of ${c.readBy.join(', ')}`);
+    });
   }
   if (report.brokenOperations.length) {
     lines.push(`✗ It breaks ${report.brokenOperations.length} recorded operation(s) of ${report.affectedConsumers.join(', ')}:`);

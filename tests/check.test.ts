@@ -225,6 +225,12 @@ function defineCheckSuite(store: StoreKind) {
       expect(exitCodeOf(report)).toBe(1);
     });
 
+    it('names the consumers whose recorded operations read an enum given a new value', async () => {
+      const { code, out } = await check('persons', proposal('gender-unknown.graphql', edited([['enum Gender {\n  MALE\n  FEMALE\n}', 'enum Gender {\n  MALE\n  FEMALE\n  UNKNOWN\n}']])));
+      expect(code).toBe(0);
+      expect(out).toMatch(/VALUE_ADDED_TO_ENUM: UNKNOWN was added to enum type Gender\.\n {6}read by the recorded operations of .*market-portal/);
+    });
+
     it('passes an added optional field and argument on what recorded operations use, saying nothing they use changes', async () => {
       const additive = edited([
         ['  naturalPerson(idNumber: ID!): NaturalPerson\n', '  naturalPerson(idNumber: ID!, asOf: Date): NaturalPerson\n'],
