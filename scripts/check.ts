@@ -62,10 +62,11 @@ function describe(report: SchemaChangeReport): string[] {
       op.reasons.forEach((r) => lines.push(`      ${r}`));
       op.errors.forEach((e) => lines.push(`      ${e}`));
     }
-  } else if (!report.invalidNow.length) {
-    lines.push(`✓ All ${report.operationsChecked} recorded operation(s) of consumers still validate, and none uses anything this changes.`);
   } else {
-    lines.push(`✓ All ${report.operationsChecked} recorded operation(s) of consumers that validate against the current schema still validate, and none uses anything this changes.`);
+    // Where some read what a dangerous change touches, they use something it changes, though nothing it breaks.
+    const uses = report.dangerousChanges.some((c) => c.readBy?.length) ? 'breaks (some read what a dangerous change above touches)' : 'changes';
+    const which = report.invalidNow.length ? 'of consumers that validate against the current schema ' : 'of consumers ';
+    lines.push(`✓ All ${report.operationsChecked} recorded operation(s) ${which}still validate, and none uses anything this ${uses}.`);
   }
   const remedies = new Map([...report.breakingChanges, ...report.dangerousChanges].flatMap((c) => (c.remedy ? [[c.type, c.remedy] as const] : [])));
   if (remedies.size) {

@@ -229,6 +229,7 @@ function defineCheckSuite(store: StoreKind) {
       const { code, out } = await check('persons', proposal('gender-unknown.graphql', edited([['enum Gender {\n  MALE\n  FEMALE\n}', 'enum Gender {\n  MALE\n  FEMALE\n  UNKNOWN\n}']])));
       expect(code).toBe(0);
       expect(out).toMatch(/VALUE_ADDED_TO_ENUM: UNKNOWN was added to enum type Gender\.\n {6}read by the recorded operations of .*market-portal/);
+      expect(out).toMatch(/none uses anything this breaks \(some read what a dangerous change above touches\)\./);
     });
 
     it('passes an added optional field and argument on what recorded operations use, saying nothing they use changes', async () => {
