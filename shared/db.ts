@@ -40,6 +40,7 @@ export async function openStore(config: Config, store: string): Promise<Knex> {
       client: 'better-sqlite3',
       connection: { filename: location.where },
       useNullAsDefault: true,
+      log: KNEX_LOG,
       pool: {
         // WAL lets the seed script and readers overlap; NORMAL sync is safe with WAL.
         afterCreate(conn: { pragma(s: string): void }, done: (err: Error | null, conn: unknown) => void) {
@@ -62,8 +63,20 @@ export async function openStore(config: Config, store: string): Promise<Knex> {
     client: 'mysql2',
     connection: { ...connection, database: location.where },
     pool: { min: 0, max: 10 },
+    log: KNEX_LOG,
   });
 }
+
+/**
+ * knex's own warnings, but for those of a held migration lock: `migrate` says that itself, in
+ * this project's words (knex's advice, `knex migrate:unlock`, names a command this project does
+ * not have).
+ */
+const KNEX_LOG = {
+  warn(message: unknown) {
+    if (!/lock to run migrations|migrate:unlock/.test(String(message))) console.warn(message);
+  },
+};
 
 function mysqlServer(url: string) {
   const server = new URL(url);
@@ -91,7 +104,15 @@ const migrationSource = (migrations: readonly Migration[]) => ({
 });
 
 export async function migrate(db: Knex, migrations: readonly Migration[]): Promise<void> {
-  await db.migrate.latest({ migrationSource: migrationSource(migrations) });
+  try {
+    await db.migrate.latest({ migrationSource: migrationSource(migrations) });
+  } catch (error) {
+    if ((error as Error).name !== 'MigrationLocked') throw error;
+    throw new Error(
+      'the store is being migrated by another process (its migration lock, in the table knex_migrations_lock, is held): try again once that is done. '
+        + 'If no other process is running, one stopped while migrating left the lock: set is_locked to 0 in knex_migrations_lock, then try again',
+    );
+  }
 }
 
 /** The names of `migrations` not yet run on `db`, in order, without running them. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readConfig } from '../config';
-import { openStore, storeLocation } from '../db';
+import { migrate, openStore, storeLocation } from '../db';
 import { listen } from '../http';
 import { publicJwk } from '../keys';
 
@@ -160,5 +160,26 @@ describe('production defaults', () => {
     expect(readConfig({ NODE_ENV: 'production' }).seedEmptyStores).toBe(false);
     expect(readConfig({ NODE_ENV: 'production', ONESOURCE_SEED_EMPTY_STORES: 'true' }).seedEmptyStores).toBe(true);
     expect(readConfig({ ONESOURCE_SEED_EMPTY_STORES: 'false' }).seedEmptyStores).toBe(false);
+  });
+});
+
+describe('migrating a store', () => {
+  it('says in its own words, without knex\'s advice, when another process holds the migration lock', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-lock-'));
+    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'credit');
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const step = { name: '001_step', up: async () => undefined, down: async () => undefined };
+      await migrate(db, [step]);
+      await db('knex_migrations_lock').update({ is_locked: 1 });
+      await expect(migrate(db, [step, { ...step, name: '002_step' }])).rejects.toThrow(
+        /^the store is being migrated by another process \(its migration lock, in the table knex_migrations_lock, is held\): try again once that is done\. If no other process is running/,
+      );
+      expect(warn.mock.calls.flat().join('\n')).not.toMatch(/migrate:unlock/);
+    } finally {
+      warn.mockRestore();
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
