@@ -505,12 +505,35 @@ function textEncodingOf(file: string): TextEncoding {
  */
 async function encodingRefusal(file: string, format: FileFormat): Promise<string | undefined> {
   const encoding = textEncodingOf(file);
+  if (encoding === 'utf-8' && looksLikeBomlessUtf16(file)) {
+    return `${file} looks like UTF-16 without a byte order mark (every other byte of its text is 0). Save it as UTF-8 and load it again`;
+  }
   if (await decodes(file, encoding)) return undefined;
   if (encoding !== 'utf-8') return `${file} begins with a UTF-16 byte order mark but is not UTF-16 text. Save it as UTF-8 and load it again`;
   const at = firstNonUtf8Position(await fs.promises.readFile(file));
   const where = at ? `line ${at.line}, column ${at.column} (byte 0x${at.byte} at offset ${at.offset} of the file)` : 'a byte';
   const howTo = format === 'csv' ? ' (in Excel: "CSV UTF-8")' : '';
   return `${where} is not UTF-8: ${file} is in another encoding (GBK? Latin-1?). Save it as UTF-8${howTo} and load it again`;
+}
+
+/**
+ * UTF-16 text saved without its byte order mark: Latin letters, digits and punctuation take a 0
+ * byte beside them, which UTF-8 reads as NUL characters (and CJK text as garbage). Judged on the
+ * file's first bytes: at least half of its even or of its odd bytes are 0, which no CSV or JSONL
+ * file in UTF-8 has.
+ */
+function looksLikeBomlessUtf16(file: string): boolean {
+  const head = Buffer.alloc(512);
+  const fd = fs.openSync(file, 'r');
+  let length: number;
+  try {
+    length = fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (length < 8) return false;
+  const zeros = [0, 1].map((parity) => head.subarray(0, length).filter((byte, i) => i % 2 === parity && byte === 0).length);
+  return Math.max(...zeros) >= length / 4;
 }
 
 /** Whether the whole file is text in `encoding`; read a chunk at a time (a file may be large). */

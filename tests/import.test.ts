@@ -403,6 +403,12 @@ function defineImportSuite(store: StoreKind) {
 
         const latin1 = await importFile(db, naturalPersonImport, file('latin1.csv', Buffer.from(`${PERSONS_HEADER}\n350102197701010157,José,MALE,1977-01-01,ALIVE,,Rua,350102,\n`, 'latin1')));
         expect(latin1.outcome).toEqual({ kind: 'refused', reason: expect.stringMatching(/^line 2, column 23 \(byte 0xE9 at offset 122 of the file\) is not UTF-8/) });
+        // UTF-16 saved without its byte order mark: not taken for GBK, nor read as text full of NULs.
+        const csv = fs.readFileSync(path.join(FIXTURES, 'persons.csv'), 'utf8');
+        for (const [name, bytes] of [['bomless-le.csv', Buffer.from(csv, 'utf16le')], ['bomless-be.csv', Buffer.from(csv, 'utf16le').swap16()]] as const) {
+          const bomless = await importFile(db, naturalPersonImport, file(name, bytes));
+          expect(bomless.outcome).toEqual({ kind: 'refused', reason: `${path.join(workDir, name)} looks like UTF-16 without a byte order mark (every other byte of its text is 0). Save it as UTF-8 and load it again` });
+        }
         expect(await personsOf(db)).toEqual([]);
       });
 
