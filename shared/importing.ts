@@ -301,6 +301,18 @@ function rejectedLine(rejection: Rejection): string {
   return `${JSON.stringify(entry).slice(0, -1)},"record":${written}}`;
 }
 
+/**
+ * A batch the store refused (a constraint the judges do not know of, a record another process
+ * inserted meanwhile), told by its lines and the database's own reason: knex's message would
+ * print the whole INSERT, every value of every row with it, personal data included.
+ */
+function storeRefusal(error: unknown, batch: readonly Candidate<unknown>[]): Error {
+  const native = error as { sqlMessage?: string; code?: string; message?: string };
+  const reason = native.sqlMessage ?? String(native.message ?? error).replace(/^[\s\S]* - (?=[^-]*$)/, '');
+  const lines = batch.length > 1 ? `lines ${batch[0].line} to ${batch[batch.length - 1].line}` : `line ${batch[0].line}`;
+  return new Error(`the store refused ${lines} (${batch.length > 1 ? 'one batch: --batch-size 1 names the line' : 'one record'}): ${reason}${native.code ? ` (${native.code})` : ''}`);
+}
+
 /** Reads, judges and (while the policy allows) inserts every record, a batch at a time, in `trx`. */
 async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, file: string, format: FileFormat, options: ImportOptions): Promise<Pass> {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
@@ -325,7 +337,11 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
     const admitted = await admit(trx, rules, pending, rejected, options.skipExisting ? passedOver : undefined);
     pending = [];
     if (admitted.length && writing()) {
-      await rules.insert(trx, admitted.map((c) => c.row));
+      try {
+        await rules.insert(trx, admitted.map((c) => c.row));
+      } catch (error) {
+        throw storeRefusal(error, admitted);
+      }
       loaded += admitted.length;
     }
   };

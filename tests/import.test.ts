@@ -412,6 +412,21 @@ function defineImportSuite(store: StoreKind) {
         expect(await personsOf(db)).toEqual([]);
       });
 
+      it('tells a batch the store refuses by its lines and the database\'s reason, not by an INSERT holding every value', async () => {
+        const db = await freshStore('persons');
+        // A rule the judges do not know of: no two persons of one name.
+        await db.schema.alterTable('natural_persons', (t) => t.unique(['name'], { indexName: 'test_one_name' }));
+        const rows = fs.readFileSync(path.join(FIXTURES, 'persons.csv'), 'utf8').trim().split('\n');
+        const renamed = rows.slice(1).map((line) => line.split(',').map((v, i) => (i === 1 ? '同名' : v)).join(','));
+        const report = await importFile(db, naturalPersonImport, file('same-name.csv', [rows[0], ...renamed].join('\n')), { batchSize: 1 });
+        expect(report.outcome.kind).toBe('failed');
+        const refusal = (report.outcome as { reason: string }).reason;
+        expect(refusal).toMatch(/^the store refused line 3 \(one record\): .*(UNIQUE constraint failed: natural_persons\.name|Duplicate entry '同名')/);
+        expect(refusal).not.toMatch(/insert into/i);
+        expect(refusal).not.toContain(renamed[1].split(',')[0]);
+        expect(await personsOf(db)).toEqual([]);
+      });
+
       it('reads UTF-8 with a BOM, and UTF-16 (little- or big-endian) with a BOM', async () => {
         const db = await freshStore('persons');
         const bom = await importFile(db, naturalPersonImport, file('bom.csv', `\uFEFF${fs.readFileSync(path.join(FIXTURES, 'persons.csv'), 'utf8')}`));
