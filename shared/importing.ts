@@ -310,7 +310,7 @@ function storeRefusal(error: unknown, batch: readonly Candidate<unknown>[]): Err
   const native = error as { sqlMessage?: string; code?: string; message?: string };
   const reason = native.sqlMessage ?? String(native.message ?? error).replace(/^[\s\S]* - (?=[^-]*$)/, '');
   const lines = batch.length > 1 ? `lines ${batch[0].line} to ${batch[batch.length - 1].line}` : `line ${batch[0].line}`;
-  return new Error(`the store refused ${lines} (${batch.length > 1 ? 'one batch: --batch-size 1 names the line' : 'one record'}): ${reason}${native.code ? ` (${native.code})` : ''}`);
+  return new Error(`the store did not take ${lines} (${batch.length > 1 ? 'one batch: --batch-size 1 names the line' : 'one record'}): ${reason}${native.code ? ` (${native.code})` : ''}`);
 }
 
 /** Reads, judges and (while the policy allows) inserts every record, a batch at a time, in `trx`. */

@@ -330,7 +330,7 @@ function defineImportSuite(store: StoreKind) {
         };
         const report = await load(db, failing, 'persons.csv', { batchSize: 1 });
         expect(batches).toBe(3);
-        expect(report.outcome).toEqual({ kind: 'failed', reason: 'disk full' });
+        expect(report.outcome).toEqual({ kind: 'failed', reason: 'the store did not take line 4 (one record): disk full' });
         expect(report.loaded).toBe(0);
         // Batches 1 and 2 were inserted, then rolled back with the rest.
         expect(await table(db, 'natural_persons', 'id_number')).toEqual(before);
@@ -421,7 +421,7 @@ function defineImportSuite(store: StoreKind) {
         const report = await importFile(db, naturalPersonImport, file('same-name.csv', [rows[0], ...renamed].join('\n')), { batchSize: 1 });
         expect(report.outcome.kind).toBe('failed');
         const refusal = (report.outcome as { reason: string }).reason;
-        expect(refusal).toMatch(/^the store refused line 3 \(one record\): .*(UNIQUE constraint failed: natural_persons\.name|Duplicate entry '同名')/);
+        expect(refusal).toMatch(/^the store did not take line 3 \(one record\): .*(UNIQUE constraint failed: natural_persons\.name|Duplicate entry '同名')/);
         expect(refusal).not.toMatch(/insert into/i);
         expect(refusal).not.toContain(renamed[1].split(',')[0]);
         expect(await personsOf(db)).toEqual([]);
