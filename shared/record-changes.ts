@@ -112,6 +112,22 @@ export function changeWindow(args: { since: string; first?: number | null; objec
   return { since: new Date(time).toISOString(), first, objectionId: objectionIdOf(args) };
 }
 
+/** A change-log query's arguments, as the departments' `…Changes` fields take them. */
+export type ChangeLogArgs = { since: string; first?: number | null; objectionId?: string | null };
+
+/**
+ * A change-log query's answer (`naturalPersonChanges`, …): the window checked (`changeWindow`), and
+ * each entry under the key field its records are named by (idNumber, uscc, projectCode).
+ */
+export async function changeLogAnswer(
+  keyField: string,
+  args: ChangeLogArgs,
+  read: (since: string, first: number, objectionId: string | null) => Promise<RecordChange[]>,
+): Promise<Record<string, unknown>[]> {
+  const { since, first, objectionId } = changeWindow(args);
+  return (await read(since, first, objectionId)).map(({ key, ...change }) => ({ [keyField]: key, ...change }));
+}
+
 interface RecordChangeRow {
   entity_key: string;
   fields: string;

@@ -4,7 +4,7 @@ import { groupLoader, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber, checkUscc } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
-import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
+import { ChangeLogArgs, changeLogAnswer, changeNote, requireOwnOperator } from '../../shared/record-changes';
 import { DateScalar } from '../../shared/scalars';
 import { quoted } from '../../shared/text';
 import { createCreditStore, CreditProfile, EntryName, SUBJECT_FIELD, SubjectType } from './store';
@@ -43,13 +43,9 @@ interface WithdrawalArgs {
   objectionId?: string | null;
 }
 
-type ChangeLogArgs = { since: string; first?: number | null; objectionId?: string | null };
-
 /** One subject type's change log, each entry under the key field its subjects are named by. */
-async function changesOf(subjectType: SubjectType, args: ChangeLogArgs, { store }: Context) {
-  const { since, first, objectionId } = changeWindow(args);
-  return (await store.changesSince(subjectType, since, first, objectionId)).map(({ key, ...change }) => ({ [SUBJECT_FIELD[subjectType]]: key, ...change }));
-}
+const changesOf = (subjectType: SubjectType, args: ChangeLogArgs, { store }: Context) =>
+  changeLogAnswer(SUBJECT_FIELD[subjectType], args, (since, first, objectionId) => store.changesSince(subjectType, since, first, objectionId));
 
 async function withdraw(subjectType: SubjectType, rawKey: string, args: WithdrawalArgs, context: Context) {
   // Who asks is checked first: a caller who may not withdraw learns nothing about the record.

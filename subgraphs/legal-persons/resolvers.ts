@@ -6,7 +6,7 @@ import { checkUscc } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import { applyCorrection, checkCorrection } from './corrections';
-import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
+import { changeNote, ChangeLogArgs, changeLogAnswer, requireOwnOperator } from '../../shared/record-changes';
 import { registerPaging, RegisterPage } from '../../shared/register-pages';
 import { createLegalPersonStore, LegalPerson } from './store';
 
@@ -51,10 +51,7 @@ export const resolvers = {
       return page;
     },
 
-    legalPersonChanges: async (_: unknown, args: { since: string; first?: number | null; objectionId?: string | null }, { store }: Context) => {
-      const { since, first, objectionId } = changeWindow(args);
-      return (await store.changesSince(since, first, objectionId)).map(({ key, ...change }) => ({ uscc: key, ...change }));
-    },
+    legalPersonChanges: (_: unknown, args: ChangeLogArgs, { store }: Context) => changeLogAnswer('uscc', args, store.changesSince),
   },
   Mutation: {
     correctLegalPerson: async (

@@ -6,7 +6,7 @@ import { checkIdNumber } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import { applyCorrection, checkCorrection } from './corrections';
-import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
+import { changeNote, ChangeLogArgs, changeLogAnswer, requireOwnOperator } from '../../shared/record-changes';
 import { registerPaging, RegisterPage } from '../../shared/register-pages';
 import { createPersonStore, NaturalPerson } from './store';
 import { verification } from './verification';
@@ -73,10 +73,7 @@ export const resolvers = {
       return page;
     },
 
-    naturalPersonChanges: async (_: unknown, args: { since: string; first?: number | null; objectionId?: string | null }, { store }: Context) => {
-      const { since, first, objectionId } = changeWindow(args);
-      return (await store.changesSince(since, first, objectionId)).map(({ key, ...change }) => ({ idNumber: key, ...change }));
-    },
+    naturalPersonChanges: (_: unknown, args: ChangeLogArgs, { store }: Context) => changeLogAnswer('idNumber', args, store.changesSince),
   },
   Mutation: {
     correctNaturalPerson: async (

@@ -4,7 +4,7 @@ import { groupLoader, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkDivisionCode, checkProjectCode, divisionPrefix } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
-import { changeNote, changeWindow, requireOwnOperator } from '../../shared/record-changes';
+import { changeNote, ChangeLogArgs, changeLogAnswer, requireOwnOperator } from '../../shared/record-changes';
 import { DateScalar } from '../../shared/scalars';
 import { applyCorrection, applyStep, checkCorrection, StepProgress } from './corrections';
 import { quoted } from '../../shared/text';
@@ -52,10 +52,7 @@ export const resolvers = {
     investmentProject: (_: unknown, args: { projectCode: string }, { projects }: Context) =>
       projects.load(validArgument('projectCode', checkProjectCode(args.projectCode))),
 
-    investmentProjectChanges: async (_: unknown, args: { since: string; first?: number | null; objectionId?: string | null }, { store }: Context) => {
-      const { since, first, objectionId } = changeWindow(args);
-      return (await store.changesSince(since, first, objectionId)).map(({ key, ...change }) => ({ projectCode: key, ...change }));
-    },
+    investmentProjectChanges: (_: unknown, args: ChangeLogArgs, { store }: Context) => changeLogAnswer('projectCode', args, store.changesSince),
 
     investmentProjects: async (
       _: unknown,
