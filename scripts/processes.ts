@@ -130,6 +130,9 @@ export async function waitUntilAnswering(url: string, timeoutMs = 60_000, header
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (${last})`);
 }
 
+/** The ports this process has handed out: none is handed out twice. */
+const handedOut = new Set<number>();
+
 /**
  * A port free on 127.0.0.1 now, for a process about to be started on it. Chosen below the kernel's
  * ephemeral range (net.ipv4.ip_local_port_range): a port the kernel hands out itself (port 0) can
@@ -140,7 +143,13 @@ export async function freePort(): Promise<number> {
   const low = ephemeralLow();
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
-    if (await canListen(port)) return port;
+    // Free now is not enough: a port handed out a moment ago is free too until its process starts
+    // (a stack draws six before starting any, and two alike failed a CI rehearsal's portal suite).
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   return new Promise((resolve, reject) => {
     const server = net.createServer();
