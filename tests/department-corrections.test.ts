@@ -429,6 +429,19 @@ function defineCorrectionSuite(store: StoreKind) {
         expect((await step('closeObjection', '已撤销失信记录')).data.closeObjection.status).toBe('CLOSED');
       });
 
+      it('never cuts the change notices of one instant in two: a page ends with all of its last instant', async () => {
+        const since = new Date().toISOString();
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-credit-')), 'two.csv');
+        // One load logs both entries at the same instant.
+        fs.writeFileSync(file, ['idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn',
+          `${subject},,ADMINISTRATIVE_PENALTY,违规,某局,某罚〔2026〕7号,2026-03-01,`, `${subject},,ADMINISTRATIVE_PENALTY,违规,某局,某罚〔2026〕8号,2026-03-02,`].join('\n'));
+        expect(await importFile(stack.stores.credit!, creditEntryImport, file)).toMatchObject({ loaded: 2 });
+        const page = await stack.query(`query($since: String!) { changesSince(since: $since, first: 1) { key changedAt } }`, { since });
+        expect(page.data.changesSince).toHaveLength(2);
+        const next = await stack.query(`query($since: String!) { changesSince(since: $since, first: 1) { key } }`, { since: page.data.changesSince[1].changedAt });
+        expect(next.data.changesSince).toEqual([]);
+      });
+
       it("lets a credit operator set and clear a legal person's rating, and says when it changes nothing", async () => {
         const rate = async (rating: string | null) => stack.query(RATE, { uscc: company.uscc, rating, why: '2026年度公共信用综合评价' }, await asCredit());
         const rated = await rate('A');

@@ -73,7 +73,18 @@ export function changeNotices(deps: {
         }
       }
     }
-    return notices.sort((a, b) => a.changedAt.localeCompare(b.changedAt)).slice(0, first);
+    return firstInstants(notices.sort((a, b) => a.changedAt.localeCompare(b.changedAt)), first);
   };
+}
+
+/**
+ * The first `first` notices, and any more of the same instant as the last of them: a caller pages
+ * on with `since` = the last `changedAt`, which the logs read as "after", so notices of one instant
+ * (a load logs all its entries at once) cut in two would lose their second half for good.
+ */
+export function firstInstants<T extends { changedAt: string }>(sorted: readonly T[], first: number): T[] {
+  let end = Math.min(first, sorted.length);
+  while (end > 0 && end < sorted.length && sorted[end].changedAt === sorted[end - 1].changedAt) end++;
+  return sorted.slice(0, end);
 }
 export type ChangesSince = ReturnType<typeof changeNotices>;
