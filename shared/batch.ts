@@ -1,4 +1,6 @@
 import DataLoader from 'dataloader';
+import { badUserInput } from './errors';
+import type { Checked } from './identifiers';
 
 /**
  * DataLoaders built on one `WHERE key IN (...)` per batch. A loader lives for one request, so
@@ -31,4 +33,24 @@ export function groupLoader<Row>(
     }
     return keys.map((k) => groups.get(k) ?? []);
   }, { maxBatchSize: 1000 });
+}
+
+/**
+ * A list of keys a caller gave, each checked before it is looked up: an invalid one is an error at
+ * its own place in the answer (graphql-js puts it at [field, index], the item null), the others
+ * are loaded. One bad key never costs the others their answers.
+ */
+export async function loadEachChecked<Row>(
+  loader: DataLoader<string, Row | null>,
+  raw: readonly string[],
+  check: (raw: string) => Checked,
+  argument: string,
+): Promise<(Row | null | Error)[]> {
+  const checked = raw.map((key, i) => {
+    const c = check(key);
+    return c.ok ? c.value : badUserInput(`Invalid ${argument}[${i}]: ${c.reason}`, { argument: `${argument}[${i}]` });
+  });
+  const loaded = await loader.loadMany(checked.filter((c): c is string => typeof c === 'string'));
+  let next = 0;
+  return checked.map((c) => (typeof c === 'string' ? loaded[next++] : c));
 }

@@ -95,14 +95,19 @@ function defineLimitsSuite(store: StoreKind) {
       it('cost a refused argument only its own field: its neighbours in the same department call are answered', async () => {
         const badCheck = `${PERSON.idNumber.slice(0, 17)}${PERSON.idNumber[17] === '6' ? '5' : '6'}`;
         const answer = await stack.query(
-          `query($good: ID!, $bad: ID!, $name: String!, $more: [ID!]!) {
+          `query($good: ID!, $bad: ID!, $name: String!, $more: [ID!]!, $usccs: [ID!]!) {
             a: verifyNaturalPerson(idNumber: $good, name: $name) b: verifyNaturalPerson(idNumber: $bad, name: $name)
             one: naturalPerson(idNumber: $good) { name } many: naturalPersons(idNumbers: $more) { name }
+            companies: legalPersons(usccs: $usccs) { uscc }
           }`,
-          { good: PERSON.idNumber, bad: badCheck, name: PERSON.name, more: [badCheck] },
+          { good: PERSON.idNumber, bad: badCheck, name: PERSON.name, more: [PERSON.idNumber, badCheck], usccs: ['91350527MA23FLYW0D', 'bad'] },
         );
-        expect(answer.data).toEqual({ a: 'MATCH', b: null, one: { name: PERSON.name }, many: null });
-        expect(answer.errors!.map((e) => [e.path, e.extensions?.code])).toEqual(expect.arrayContaining([[['b'], 'BAD_USER_INPUT'], [['many'], 'BAD_USER_INPUT']]));
+        // In a list, a bad key costs only its own item: the others are answered.
+        expect(answer.data).toEqual({ a: 'MATCH', b: null, one: { name: PERSON.name }, many: [{ name: PERSON.name }, null], companies: [expect.anything(), null] });
+        expect(answer.errors!.map((e) => [e.path, e.extensions?.code])).toEqual(expect.arrayContaining([
+          [['b'], 'BAD_USER_INPUT'], [['many', 1], 'BAD_USER_INPUT'], [['companies', 1], 'BAD_USER_INPUT'],
+        ]));
+        expect(answer.errors!.find((e) => e.path?.[0] === 'many')?.message).toMatch(/^Invalid idNumbers\[1\]: the idNumber's check character/);
       });
 
       it('refuse 100 aliases of a hundred-person lookup: 10,000 persons in one request cost what they are', async () => {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { groupLoader, rowLoader } from '../../shared/batch';
+import { groupLoader, loadEachChecked, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkUscc } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
@@ -38,7 +38,7 @@ export const resolvers = {
       if (args.usccs.length > MAX_BATCH) {
         throw badUserInput(`legalPersons takes at most ${MAX_BATCH} usccs, ${args.usccs.length} were sent`);
       }
-      return legalPersons.loadMany(args.usccs.map((u, i) => validArgument(`usccs[${i}]`, checkUscc(u))));
+      return loadEachChecked(legalPersons, args.usccs, checkUscc, 'usccs');
     },
 
     allLegalPersons: async (

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { rowLoader } from '../../shared/batch';
+import { loadEachChecked, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
@@ -40,8 +40,7 @@ export const resolvers = {
       if (args.idNumbers.length > MAX_BATCH) {
         throw badUserInput(`naturalPersons takes at most ${MAX_BATCH} idNumbers, ${args.idNumbers.length} were sent`);
       }
-      const keys = args.idNumbers.map((id, i) => validArgument(`idNumbers[${i}]`, checkIdNumber(id)));
-      return persons.loadMany(keys);
+      return loadEachChecked(persons, args.idNumbers, checkIdNumber, 'idNumbers');
     },
 
     verifyNaturalPerson: async (_: unknown, args: { idNumber: string; name: string }, { registeredNames }: Context) => {
