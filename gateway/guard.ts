@@ -106,7 +106,8 @@ export function guardGateway(
       const fields = read.get(subject);
       if (fields) fields.add(field);
       else read.set(subject, new Set([field]));
-      (places.get(subject) ?? places.set(subject, new Set()).get(subject)!).add(place);
+      // Only an answer with errors can be partial for anyone: the common whole answer keeps no places.
+      if (errors.length) (places.get(subject) ?? places.set(subject, new Set()).get(subject)!).add(place);
       if (!grantsAt) return;
       const grants = grantsReadBySubject.get(subject) ?? grantsReadBySubject.set(subject, new Set()).get(subject)!;
       for (const id of grantsAt(v)) grants.add(id);
