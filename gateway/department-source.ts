@@ -1,7 +1,8 @@
-import { isBrokenCircuitError } from 'cockatiel';
+import { isBrokenCircuitError, TaskCancelledError } from 'cockatiel';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { AUDIT_TRAIL_UNAVAILABLE } from '../shared/errors';
+import type { SubgraphResilience } from '../shared/config';
 import type { InternalCaller, InternalSigner } from '../shared/internal-token';
 import type { Logger } from '../shared/logger';
 import type { GatewayContext, Principal } from './context';
@@ -140,15 +141,17 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
         const cannotYet = this.unavailable("cannot answer these fields yet: the schema it runs differs from the gateway's");
         return unavailableAnswer(query, request.variables, cannotYet);
       }
-      if (isBrokenCircuitError(error)) this.logger.debug(fields, 'subgraph skipped: circuit open');
-      else this.logger.warn(fields, 'subgraph did not answer');
-      return departmentFailed(unavailableAnswer(query, request.variables, this.unavailable('did not answer')));
+      const missed = noAnswer(error, isMutation(query), this.policy?.settings);
+      if (missed.reason === 'CIRCUIT_OPEN') this.logger.debug(fields, 'subgraph skipped: circuit open');
+      else this.logger.warn({ ...fields, outcome: missed.outcome }, 'subgraph did not answer');
+      const { why, ...extensions } = missed;
+      return departmentFailed(unavailableAnswer(query, request.variables, this.unavailable(why, extensions)));
     }
   }
 
   /** SUBGRAPH_UNAVAILABLE naming this department and why, and nothing of its insides. */
-  private unavailable(why: string) {
-    return { message: `The ${this.subgraph} subgraph (${this.description}) ${why}`, extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph } };
+  private unavailable(why: string, more: Record<string, string> = {}) {
+    return { message: `The ${this.subgraph} subgraph (${this.description}) ${why}`, extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: this.subgraph, ...more } };
   }
 
   /** One HTTP call to the department under its policy; throws when there is no GraphQL answer. */
@@ -179,6 +182,40 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       'x-request-id': context.requestId,
     };
   }
+}
+
+/** Errors of a connection that was never made: nothing was sent, so no change can have been made. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Why a call brought no answer, in the caller's words (`reason` for programs), and for a mutation
+ * whether its change was made (`outcome`). A mutation that was sent and not answered (a timeout, a
+ * connection lost, a 5xx or garbage) may have been applied: saying "did not answer" alone would
+ * invite the caller to send it again, so it is told the outcome is unknown and to read the record
+ * first. One never sent (an open circuit, a department that could not be reached) was not applied.
+ */
+export function noAnswer(error: unknown, mutation: boolean, settings?: SubgraphResilience): { why: string; reason: string; outcome?: string } {
+  const seconds = (ms: number) => `${Math.ceil(ms / 100) / 10} s`;
+  let reason: string;
+  let why: string;
+  if (isBrokenCircuitError(error)) {
+    reason = 'CIRCUIT_OPEN';
+    why = settings
+      ? `is not being called: its last ${settings.breakerFailures} call${settings.breakerFailures === 1 ? '' : 's'} failed, and it is tried again within ${seconds(settings.halfOpenAfterMs)}`
+      : 'is not being called: its last calls failed, and it is tried again shortly';
+  } else if (NEVER_CONNECTED.has((error as NodeJS.ErrnoException)?.code ?? '')) {
+    reason = 'UNREACHABLE';
+    why = 'could not be reached';
+  } else if (error instanceof TaskCancelledError) {
+    reason = 'TIMEOUT';
+    why = settings ? `did not answer within ${seconds(settings.timeoutMs)}` : 'did not answer in time';
+  } else {
+    reason = 'NO_ANSWER';
+    why = 'did not answer';
+  }
+  if (!mutation) return { why, reason };
+  if (reason === 'CIRCUIT_OPEN' || reason === 'UNREACHABLE') return { why: `${why}: the change was not made`, reason, outcome: 'NOT_MADE' };
+  return { why: `${why}: whether the change was made is not known. Read the record again before you send the change again`, reason, outcome: 'UNKNOWN' };
 }
 
 function checkShape(response: GatewayGraphQLResponse, variables: Record<string, unknown> | undefined): void {

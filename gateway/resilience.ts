@@ -14,6 +14,8 @@ export interface SubgraphPolicy {
   call<T>(idempotent: boolean, attempt: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** The breaker's state, for logs and tests. */
   state(): 'closed' | 'open' | 'half-open' | 'isolated';
+  /** What the policy was built with, so that a refusal can say how long the department is given. */
+  readonly settings: SubgraphResilience;
 }
 
 export function subgraphPolicy(
@@ -50,6 +52,7 @@ export function subgraphPolicy(
   return {
     call: (idempotent, attempt) => (idempotent ? queries : mutations).execute(({ signal }) => attempt(signal)),
     state: () => stateName(breaker.state),
+    settings,
   };
 }
 

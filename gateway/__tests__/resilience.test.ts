@@ -1,10 +1,16 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BrokenCircuitError, TaskCancelledError } from 'cockatiel';
+import { freePort } from '../../scripts/processes';
+import { answeredByDepartment, DepartmentDataSource } from '../department-source';
 import { createLogger } from '../../shared/logger';
 import { fetchedPaths, partialAnswerSupergraph, unavailableAnswer } from '../partial-answers';
 import { subgraphPolicy } from '../resilience';
 
 const logger = createLogger('test', 'silent');
-const settings = { timeoutMs: 2_000, retries: 2, retryDelayMs: 1, breakerFailures: 100, halfOpenAfterMs: 20 };
+// The half-open delay is long enough that a loaded CI machine cannot pass it between the call that
+// opens the circuit and the next one (20 ms did, once, and the "open" call went through).
+const settings = { timeoutMs: 2_000, retries: 2, retryDelayMs: 1, breakerFailures: 100, halfOpenAfterMs: 1_000 };
 const failing = () => {
   let calls = 0;
   return { calls: () => calls, attempt: async () => { calls++; throw new Error('ECONNREFUSED'); } };
@@ -66,13 +72,79 @@ describe('subgraphPolicy', () => {
     expect(down.calls()).toBe(3);
     // Back: once the half-open delay has passed, one call goes through and closes the circuit.
     let answer: string | undefined;
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 10_000;
     while (answer === undefined && Date.now() < deadline) {
       answer = await policy.call(true, async () => 'ok').catch(() => undefined);
       if (answer === undefined) await new Promise((r) => setTimeout(r, 10));
     }
     expect(answer).toBe('ok');
     expect(policy.state()).toBe('closed');
+  });
+});
+
+describe('what the caller is told when a department does not answer', () => {
+  const WITHDRAW = 'mutation { withdrawNaturalPersonCreditEntry(idNumber: "x", kind: PENALTY, documentNumber: "d", reason: "r") { idNumber } }';
+  const PROFILE = '{ naturalPersonCredit: creditProfile { onBlacklist } }';
+  /** A real department stand-in over HTTP: `hang` takes the request and never answers. */
+  let behaviour: 'hang' | 'status-500' = 'hang';
+  let server: http.Server;
+  let url: string;
+  beforeAll(async () => {
+    server = http.createServer((request, response) => {
+      request.resume();
+      if (behaviour === 'status-500') response.writeHead(500).end('upstream exploded');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const sourceAt = (at: string, more: Partial<typeof settings> = {}) =>
+    new DepartmentDataSource('credit', '信用中心', at, async () => '', logger, subgraphPolicy('credit', { ...settings, timeoutMs: 300, retries: 0, ...more }, logger, answeredByDepartment), false);
+  const ask = async (source: DepartmentDataSource, query: string) =>
+    (await source.process({ kind: 0 as never, request: { query }, context: undefined } as never)).errors ?? [];
+
+  it('says of a mutation sent and not answered in time that its outcome is unknown, not that it failed', async () => {
+    behaviour = 'hang';
+    expect(await ask(sourceAt(url), WITHDRAW)).toEqual([{
+      message: 'The credit subgraph (信用中心) did not answer within 0.3 s: whether the change was made is not known. Read the record again before you send the change again',
+      path: ['withdrawNaturalPersonCreditEntry'],
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: 'credit', reason: 'TIMEOUT', outcome: 'UNKNOWN' },
+    }]);
+    // A query has no outcome to speak of: only that the department was given 0.3 s.
+    expect(await ask(sourceAt(url), PROFILE)).toEqual([expect.objectContaining({
+      message: 'The credit subgraph (信用中心) did not answer within 0.3 s',
+      extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: 'credit', reason: 'TIMEOUT' },
+    })]);
+  });
+
+  it('says the same of a mutation answered with a server error, which may have come after the change', async () => {
+    behaviour = 'status-500';
+    const [error] = await ask(sourceAt(url), WITHDRAW);
+    expect(error.message).toBe('The credit subgraph (信用中心) did not answer: whether the change was made is not known. Read the record again before you send the change again');
+    expect(error.extensions).toMatchObject({ reason: 'NO_ANSWER', outcome: 'UNKNOWN' });
+  });
+
+  it('says of a mutation to a department it could not reach that the change was not made', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/graphql`;
+    const [error] = await ask(sourceAt(closed), WITHDRAW);
+    expect(error.message).toBe('The credit subgraph (信用中心) could not be reached: the change was not made');
+    expect(error.extensions).toMatchObject({ reason: 'UNREACHABLE', outcome: 'NOT_MADE' });
+  });
+
+  it('says that an open circuit skipped the department, and when it is tried again', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/graphql`;
+    const source = sourceAt(closed, { breakerFailures: 2, halfOpenAfterMs: 30_000 });
+    for (let i = 0; i < 2; i++) expect((await ask(source, PROFILE))[0].extensions).toMatchObject({ reason: 'UNREACHABLE' });
+    const [skipped] = await ask(source, PROFILE);
+    expect(skipped.message).toBe('The credit subgraph (信用中心) is not being called: its last 2 calls failed, and it is tried again within 30 s');
+    expect(skipped.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', department: 'credit', reason: 'CIRCUIT_OPEN' });
+    const [notSent] = await ask(source, WITHDRAW);
+    expect(notSent.message).toMatch(/is not being called: .*: the change was not made$/);
+    expect(notSent.extensions).toMatchObject({ outcome: 'NOT_MADE' });
   });
 });
 
