@@ -140,6 +140,12 @@ export function checkSchemaChange(options: {
    * send without one (`lastWithoutPurpose`) is broken.
    */
   grants?: readonly HeldGrant[];
+  /**
+   * The department each DEPARTMENT-role consumer operates: it reads its own department's
+   * conditional fields without a grant (gateway/policy/enforce.ts), so a field of its own becoming
+   * conditional breaks its operations only where it sends them without a purpose.
+   */
+  operators?: ReadonlyMap<string, string>;
 }): SchemaChangeReport {
   const report: SchemaChangeReport = {
     subgraph: options.subgraph, compositionErrors: [], breakingChanges: [], dangerousChanges: [],
@@ -188,7 +194,8 @@ export function checkSchemaChange(options: {
       const enumType = getNamedType(fieldOf(before, type, field)?.type);
       if (enumType && widened.has(enumType.name)) widened.get(enumType.name)!.add(op.consumerId);
     }
-    const reasons = changesUsedBy(use, compare, (options.grants ?? []).filter((g) => g.consumerId === op.consumerId), op.lastWithoutPurpose ?? null);
+    const held = { grants: (options.grants ?? []).filter((g) => g.consumerId === op.consumerId), department: options.operators?.get(op.consumerId) };
+    const reasons = changesUsedBy(use, compare, held, op.lastWithoutPurpose ?? null);
     if (errors.length || reasons.length) {
       report.brokenOperations.push({ consumerId: op.consumerId, operationName: op.operationName, operationHash: op.operationHash, errors, reasons });
     }
@@ -276,7 +283,7 @@ function fieldOf(schema: GraphQLSchema, type: string, field: string): GraphQLFie
  * it uses that the proposal changes in a way its sender may not expect. Removed fields and
  * arguments and new required arguments are not repeated here: validation reports them.
  */
-function changesUsedBy(use: OperationUse, c: Comparison, held: readonly HeldGrant[], lastWithoutPurpose: string | null): string[] {
+function changesUsedBy(use: OperationUse, c: Comparison, held: Held, lastWithoutPurpose: string | null): string[] {
   const reasons = new Set<string>();
   for (const [coordinate, { type, field, passed, defaulted }] of use.fields) {
     const was = fieldOf(c.before, type, field);
@@ -293,7 +300,7 @@ function changesUsedBy(use: OperationUse, c: Comparison, held: readonly HeldGran
     }
     const [wasShared, nowShared] = [c.shares.before.get(coordinate), c.shares.after.get(coordinate)];
     const share = shareChange(wasShared, nowShared);
-    if (share && !alreadyGranted(wasShared, nowShared, held)) reasons.add(`selects ${coordinate}, which ${share}`);
+    if (share && !readsAsBefore(wasShared, nowShared, held)) reasons.add(`selects ${coordinate}, which ${share}`);
     else if (share && wasShared?.shareType === 'UNCONDITIONAL' && lastWithoutPurpose) {
       reasons.add(`selects ${coordinate}, which becomes conditionally shared: its consumer holds the grant, but sent this operation without a purpose `
         + `(X-Purpose, last on ${lastWithoutPurpose.slice(0, 10)}), and would get null (FORBIDDEN) there until it states one`);
@@ -439,15 +446,23 @@ function shareChange(was: FieldDeclaration | undefined, now: FieldDeclaration | 
   return narrowed.length ? narrowed.join('; it ') : null;
 }
 
+/** What one consumer reads conditional fields under: its grants in force, and the department it operates, if any. */
+interface Held {
+  grants: readonly HeldGrant[];
+  department: string | undefined;
+}
+
 /**
- * Whether a consumer holding `held` reads a field as before under its new share rule: it holds
- * every resource of one of the new alternatives, none of them masked where the field gains a mask.
- * (It must also state a purpose for a conditional field: `changesUsedBy` judges that per operation.)
+ * Whether a consumer reads a field as before under its new share rule: the field is its own
+ * department's, or it holds every resource of one of the new alternatives, none of them masked
+ * where the field gains a mask. (It must also state a purpose for a conditional field:
+ * `changesUsedBy` judges that per operation.)
  */
-function alreadyGranted(was: FieldDeclaration | undefined, now: FieldDeclaration | undefined, held: readonly HeldGrant[]): boolean {
+function readsAsBefore(was: FieldDeclaration | undefined, now: FieldDeclaration | undefined, held: Held): boolean {
   if (!now) return false;
+  if (held.department !== undefined && now.owner === held.department) return true;
   const newMask = !!now.mask && now.mask !== was?.mask;
-  return now.policies.some((all) => all.length > 0 && all.every((r) => held.some((g) => g.resource === r && !(newMask && g.masked))));
+  return now.policies.some((all) => all.length > 0 && all.every((r) => held.grants.some((g) => g.resource === r && !(newMask && g.masked))));
 }
 
 /** Share rules the proposal narrows, for every field consumers are served, used or not. */

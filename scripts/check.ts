@@ -7,6 +7,7 @@ import { recordedOperations } from '../gateway/operations-recorder';
 import { OWN_CONSUMERS, withOwnOperations } from '../gateway/own-operations';
 import { storeLocation } from '../shared/db';
 import { grantsInForce } from '../gateway/catalog/grants';
+import { createConsumerRegistry } from '../gateway/consumers';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
 import { schemaDirSetting, schemaFile } from '../gateway/supergraph';
 import { openExistingGatewayStore } from './cli-options';
@@ -140,7 +141,8 @@ async function main(): Promise<number> {
       return 2;
     }
     const operations = withOwnOperations(recorded);
-    const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), proposedFile, operations, grants: await grantsInForce(db) });
+    const operators = new Map((await createConsumerRegistry(db).all()).flatMap((c) => (c.department ? [[c.id, c.department] as const] : [])));
+    const report = checkSchemaChange({ current, subgraph: name, proposedSdl: fs.readFileSync(proposedFile, 'utf8'), proposedFile, operations, grants: await grantsInForce(db), operators });
     const code = exitCodeOf(report, strict);
     if (json) console.log(JSON.stringify({ ...report, exitCode: code }, null, 2));
     else describe(report).forEach((line) => (code ? console.error : console.log)(line));

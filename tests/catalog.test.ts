@@ -129,6 +129,13 @@ function defineCatalogSuite(store: StoreKind) {
       expect(items.get('CreditProfile.entries')!.readable).toBe(false);
       const unknown = itemsOf((await stack.query(CATALOG, { consumer: 'nobody-registered' })).data.catalog);
       expect(unknown.get('NaturalPerson.name')!.readable).toBe(false);
+      // A department's operators read their own department's conditional items without a grant.
+      const credit = (await stack.query(CATALOG, { consumer: 'dept-credit' })).data.catalog;
+      expect(itemsOf(credit).get('CreditProfile.entries')!.readable).toBe(true);
+      expect(itemsOf(credit).get('NaturalPerson.householdAddress')!.readable).toBe(false);
+      expect(credit.conditionalResources.map((r: { name: string; readable: boolean }) => [r.name, r.readable])).toEqual([
+        ['credit.records', true], ['persons.contact-details', false], ['persons.register-scan', false],
+      ]);
     });
 
     it('serves the same catalogue as /catalog.json and as a self-contained page, without a token', async () => {

@@ -198,6 +198,21 @@ function defineCheckSuite(store: StoreKind) {
       expect(out).not.toMatch(/drc-approval: /);
     });
 
+    it("counts no break for the department's own operators, who read its conditional fields without a grant", async () => {
+      // Only birthDate: no other test here changes it, so these operations change no other test's report.
+      const OPERATOR_PERSON = `query OperatorPerson($id: ID!) { naturalPerson(idNumber: $id) { birthDate } }`;
+      for (const operator of ['dept-persons', 'dept-legal-persons']) {
+        expect((await stack.query(OPERATOR_PERSON, { id: idNumber }, await stack.as(operator, '户籍核查'))).errors).toBeUndefined();
+      }
+      const { code, out } = await check('persons', proposal('birth-date-conditional.graphql', edited([
+        ['  birthDate: Date!\n', '  birthDate: Date! @policy(policies: [["persons.contact-details"]])\n'],
+      ])));
+      expect(code).toBe(1);
+      // Market Regulation's operator is any consumer of Public Security's data: it would need the grant.
+      expect(out).toMatch(/dept-legal-persons: OperatorPerson \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.birthDate, which becomes conditionally shared/);
+      expect(out).not.toMatch(/dept-persons: /);
+    });
+
     it('fails a field becoming conditionally shared for an operation its consumer holds the grant for but sends without a purpose', async () => {
       // drc-approval holds persons.contact-details, and sends this one without X-Purpose.
       const NAME_ONLY = `query NameOnly($id: ID!) { naturalPerson(idNumber: $id) { name } }`;

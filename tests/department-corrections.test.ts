@@ -406,6 +406,32 @@ function defineCorrectionSuite(store: StoreKind) {
         });
       });
 
+      it('lets a credit operator read its own department\'s conditional entries without a grant, for a stated purpose, audited', async () => {
+        // 一数一源: the entries are the credit department's own; it does not apply to itself for them.
+        const own = await stack.query(PERSON_CREDIT, { id: subject }, { ...(await stack.as('dept-credit', '信用修复复核')), 'x-request-id': 'req-own-entries' });
+        expect(own.errors).toBeUndefined();
+        expect(own.data.naturalPerson.credit.entries).toEqual(expect.any(Array));
+        const refusalOfEntries = (answer: GraphQLAnswer) => {
+          expect(answer.data.naturalPerson.credit.entries).toBeNull();
+          expect(answer.errors).toHaveLength(1);
+          expect(answer.errors![0].path).toEqual(['naturalPerson', 'credit', 'entries']);
+          return { message: answer.errors![0].message, code: answer.errors![0].extensions?.code };
+        };
+        // Still with a purpose, as anyone reading a conditional item.
+        expect(refusalOfEntries(await stack.query(PERSON_CREDIT, { id: subject }, await asCredit()))).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/purpose/) });
+        // Another department's operator is any consumer here: it needs the grant.
+        expect(refusalOfEntries(await stack.query(PERSON_CREDIT, { id: subject }, await stack.as('dept-persons', '户籍核查')))).toEqual({
+          message: 'CreditProfile.entries is conditionally shared: consumer dept-persons holds no grant for credit.records (apply with applyForAccess)',
+          code: 'FORBIDDEN',
+        });
+        const log = await stack.query('query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { consumer requestId purpose fields grantsUsed { resource } } } } }',
+          { id: subject }, await stack.as('auditor', '投诉核查'));
+        expect(log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-own-entries')).toEqual({
+          consumer: 'dept-credit', requestId: 'req-own-entries', purpose: '信用修复复核',
+          fields: expect.arrayContaining(['NaturalPerson.credit.entries.kind']), grantsUsed: [],
+        });
+      });
+
       it('answers an objection about a person\'s credit by a withdrawal naming it, and closes it only then', async () => {
         const second = '(2026)闽01执恢99号';
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-credit-')), 'entries.csv');

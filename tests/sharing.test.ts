@@ -259,6 +259,12 @@ function defineSharingSuite(store: StoreKind) {
         expect(application.deadline).toBe(weekdays[9]);
         expect(application.overdue).toBe(false);
 
+        // A department does not apply to itself for what it reads already.
+        const own = await stack.query(APPLY, { r: 'credit.records', p: '信用修复复核' }, await stack.as('dept-credit'));
+        expect(own.errors!.map((e) => [e.extensions?.code, e.message])).toEqual([
+          ['BAD_USER_INPUT', "credit.records is your own department's (credit): its operators read it without a grant, stating a purpose (X-Purpose)"],
+        ]);
+
         const again = await stack.query(APPLY, { r: 'persons.contact-details', p: '再次申请' }, await stack.as('market-portal'));
         expect(again.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
 

@@ -19,6 +19,8 @@ export interface HeldGrant {
 export interface CatalogReader {
   consumer: string;
   active: boolean;
+  /** The department it operates (role DEPARTMENT): it reads that department's items without a grant. */
+  department?: string | null;
 }
 
 export interface PublishedItem extends CatalogItem {
@@ -63,7 +65,8 @@ export function publishCatalog(catalog: Catalog, grants: HeldGrant[], reader: Ca
     [...new Set(grants.filter((g) => g.resource === resource && (masked === undefined || g.masked === masked)).map((g) => g.consumerId))].sort();
   const readerHolds = new Set(reader?.active ? grants.filter((g) => g.consumerId === reader.consumer).map((g) => g.resource) : []);
   // A consumer holds an item when it holds every resource of one alternative ((a AND b) OR c).
-  const holdsItem = (item: CatalogItem) => item.policies.some((all) => all.length > 0 && all.every((r) => readerHolds.has(r)));
+  const ownDepartment = (owner: string) => !!reader?.department && owner === reader.department;
+  const holdsItem = (item: CatalogItem) => ownDepartment(item.owner) || item.policies.some((all) => all.length > 0 && all.every((r) => readerHolds.has(r)));
   const itemHolders = (item: CatalogItem) => {
     const consumers = [...new Set(grants.map((g) => g.consumerId))];
     return consumers.filter((c) => item.policies.some((all) => all.length > 0 && all.every((r) => grants.some((g) => g.consumerId === c && g.resource === r)))).sort();
@@ -88,7 +91,7 @@ export function publishCatalog(catalog: Catalog, grants: HeldGrant[], reader: Ca
       ...resource,
       grantedTo: holders(resource.name),
       maskedFor: holders(resource.name, true),
-      readable: reader ? reader.active && readerHolds.has(resource.name) : null,
+      readable: reader ? reader.active && (ownDepartment(resource.owner) || readerHolds.has(resource.name)) : null,
     })),
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DocumentNode, FieldNode, GraphQLError, Kind, print, SelectionSetNode, ValidationRule, visit } from 'graphql';
 import type { Principal } from '../context';
+import { ROLE } from '../consumers';
 import { AccessGrant, grantsByResource } from '../sharing/access';
 import { maskValue } from './mask';
 import { FieldVisit, KEYED_TYPES, OperationShape } from './operation-shape';
@@ -16,7 +17,7 @@ export interface Refusal {
 export interface Decision {
   refusals: Refusal[];
   masks: { visit: FieldVisit; kind: MaskKind }[];
-  /** Each conditional field allowed, with the ids of the grants that allowed it (for its audit record). */
+  /** Each conditional field allowed, with the ids of the grants that allowed it (for its audit record; none for its own department). */
   grants: Map<FieldVisit, number[]>;
 }
 
@@ -56,7 +57,8 @@ const CITIZEN_FIELDS = new Set(['accessLog', 'raiseObjection', 'objections', 'ob
 /**
  * Which fields this principal may not read, and which it reads masked. Unconditional fields are
  * open to every registered consumer; a conditional field needs a grant in force for its resource
- * and a stated purpose; a citizen asks only about themselves (CITIZEN_FIELDS).
+ * (or to be its own department's) and a stated purpose; a citizen asks only about themselves
+ * (CITIZEN_FIELDS).
  */
 export function decide(shape: OperationShape, rules: ShareRules, principal: Principal, purpose: string | undefined, grants: AccessGrant[]): Decision {
   const refusals: Refusal[] = [];
@@ -81,7 +83,10 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
       if (share?.mask) continue; // a mask without a condition applies only to masked grants of conditional items
       continue;
     }
-    const satisfied = share.policies.find((all) => all.every((r) => granted.has(r)));
+    // The owning department's own operators read its resources without applying to themselves:
+    // the data is theirs already (一数一源). They still state a purpose, and the read is audited.
+    const own = principal.consumer.roles.includes(ROLE.DEPARTMENT) && principal.consumer.department === share.owner;
+    const satisfied = own ? [] : share.policies.find((all) => all.every((r) => granted.has(r)));
     const resources = [...new Set(share.policies.flat())];
     if (!satisfied) {
       refusals.push({

@@ -173,8 +173,12 @@ const resolvers = {
     applyForAccess: (_: unknown, args: { resource: string; purpose: string }, ctx: Context) =>
       guarded(async () => {
         if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Only registered consumer systems apply for access');
-        if (!ctx.rules.resources().some((r) => r.name === args.resource)) {
+        const resource = ctx.rules.resources().find((r) => r.name === args.resource);
+        if (!resource) {
           throw badUserInput(`${args.resource} is not a conditional resource: one of ${ctx.rules.resources().map((r) => r.name).join(', ')}`);
+        }
+        if (ctx.caller.roles.includes(ROLE.DEPARTMENT) && ctx.caller.department === resource.owner) {
+          throw badUserInput(`${args.resource} is your own department's (${resource.owner}): its operators read it without a grant, stating a purpose (X-Purpose)`);
         }
         if (args.purpose.trim().length < 4) throw badUserInput('State the purpose of the application (at least 4 characters)');
         return ctx.access.apply(ctx.caller.consumer, args.resource, args.purpose.trim(), new Date().toISOString());
