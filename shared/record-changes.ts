@@ -37,6 +37,8 @@ export interface ChangeNote {
 }
 
 export interface RecordChange extends ChangeNote {
+  /** The entry's place in its log: with `changedAt`, where a reader pages on from (`afterId`). */
+  id: string;
   key: string;
   fields: string[];
 }
@@ -97,23 +99,38 @@ function objectionIdOf(args: { objectionId?: string | null }): string | null {
 export const CHANGES_PAGE = { default: 1000, max: 5000 };
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** Which entries of a change log a query asks for (`changeWindow`). */
+export interface ChangeWindow {
+  since: string;
+  /** With `since`: the entries at `since` itself after this one are in the window too. */
+  afterId: number | null;
+  first: number;
+  objectionId: string | null;
+}
+
 /**
  * The arguments of a change-log query: `since` as the log writes times (UTC, milliseconds), so
- * that comparing the strings compares the times on SQLite and MySQL alike; and, when the gateway
- * asks whether an objection was answered, the objection the corrections must name.
+ * that comparing the strings compares the times on SQLite and MySQL alike; `afterId` to page on
+ * within one instant (a load logs thousands of entries with one time, and "after the last
+ * `changedAt`" alone would skip the rest of them); and, when the gateway asks whether an
+ * objection was answered, the objection the corrections must name.
  */
-export function changeWindow(args: { since: string; first?: number | null; objectionId?: string | null }): { since: string; first: number; objectionId: string | null } {
+export function changeWindow(args: ChangeLogArgs): ChangeWindow {
   const time = ISO_TIME.test(args.since.trim()) ? Date.parse(args.since.trim()) : NaN;
   if (Number.isNaN(time)) throw badUserInput(`since must be an ISO 8601 time such as 2024-05-01T08:00:00Z, not ${quoted(args.since)}`, { argument: 'since' });
   const first = args.first ?? CHANGES_PAGE.default;
   if (!Number.isInteger(first) || first < 1 || first > CHANGES_PAGE.max) {
     throw badUserInput(`first must lie in [1, ${CHANGES_PAGE.max}], not ${first}`, { argument: 'first' });
   }
-  return { since: new Date(time).toISOString(), first, objectionId: objectionIdOf(args) };
+  const afterId = args.afterId ?? null;
+  if (afterId !== null && !/^\d{1,15}$/.test(afterId)) {
+    throw badUserInput(`afterId must be the id of an entry of this log (a whole number), not ${quoted(afterId)}`, { argument: 'afterId' });
+  }
+  return { since: new Date(time).toISOString(), afterId: afterId === null ? null : Number(afterId), first, objectionId: objectionIdOf(args) };
 }
 
 /** A change-log query's arguments, as the departments' `…Changes` fields take them. */
-export type ChangeLogArgs = { since: string; first?: number | null; objectionId?: string | null };
+export type ChangeLogArgs = { since: string; afterId?: string | null; first?: number | null; objectionId?: string | null };
 
 /**
  * A change-log query's answer (`naturalPersonChanges`, …): the window checked (`changeWindow`), and
@@ -122,19 +139,52 @@ export type ChangeLogArgs = { since: string; first?: number | null; objectionId?
 export async function changeLogAnswer(
   keyField: string,
   args: ChangeLogArgs,
-  read: (since: string, first: number, objectionId: string | null) => Promise<RecordChange[]>,
+  read: (window: ChangeWindow) => Promise<RecordChange[]>,
 ): Promise<Record<string, unknown>[]> {
-  const { since, first, objectionId } = changeWindow(args);
-  return (await read(since, first, objectionId)).map(({ key, ...change }) => ({ [keyField]: key, ...change }));
+  return (await read(changeWindow(args))).map(({ key, ...change }) => ({ [keyField]: key, ...change }));
 }
 
-interface RecordChangeRow {
-  entity_key: string;
+/**
+ * The entries of a log table in a window, oldest first (ties in the order they were written): after
+ * `since`, or at `since` after `afterId`; only those naming `objectionId`, if given.
+ */
+export function entriesIn(query: Knex.QueryBuilder, window: ChangeWindow): Knex.QueryBuilder {
+  const { since, afterId, objectionId } = window;
+  return query
+    .where((q) => {
+      q.where('changed_at', '>', since);
+      if (afterId !== null) q.orWhere((at) => at.where('changed_at', since).where('id', '>', afterId));
+    })
+    .modify((q) => (objectionId === null ? q : q.where('objection_id', objectionId)))
+    .orderBy([{ column: 'changed_at' }, { column: 'id' }])
+    .limit(window.first);
+}
+
+/** One row of a log table (record_changes, credit_changes) as an entry, named by `key`. */
+export function changeOfRow(row: ChangeRow, key: string): RecordChange {
+  return {
+    id: String(row.id),
+    key,
+    fields: JSON.parse(row.fields) as string[],
+    reason: row.reason,
+    objectionId: row.objection_id,
+    changedBy: row.changed_by,
+    changedAt: row.changed_at,
+  };
+}
+
+/** The columns every log table has. */
+export interface ChangeRow {
+  id: number;
   fields: string;
   reason: string;
   objection_id: string | null;
   changed_by: string;
   changed_at: string;
+}
+
+interface RecordChangeRow extends ChangeRow {
+  entity_key: string;
 }
 
 export function createChangeLog(db: Knex) {
@@ -170,21 +220,10 @@ export function createChangeLog(db: Knex) {
         return { ...current, ...values };
       });
     },
-    /** Entries after `since`, oldest first (ties in the order they were written); only those naming `objectionId`, if given. */
-    async since(since: string, limit: number, objectionId: string | null = null): Promise<RecordChange[]> {
-      const rows: RecordChangeRow[] = await db('record_changes')
-        .where('changed_at', '>', since)
-        .modify((q) => (objectionId === null ? q : q.where('objection_id', objectionId)))
-        .orderBy([{ column: 'changed_at' }, { column: 'id' }])
-        .limit(limit);
-      return rows.map((row) => ({
-        key: row.entity_key,
-        fields: JSON.parse(row.fields) as string[],
-        reason: row.reason,
-        objectionId: row.objection_id,
-        changedBy: row.changed_by,
-        changedAt: row.changed_at,
-      }));
+    /** The entries in a window (`entriesIn`). */
+    async since(window: ChangeWindow): Promise<RecordChange[]> {
+      const rows: RecordChangeRow[] = await entriesIn(db('record_changes'), window);
+      return rows.map((row) => changeOfRow(row, row.entity_key));
     },
   };
   return log;

@@ -468,6 +468,28 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(next.data.changesSince).toEqual([]);
       });
 
+      it('gives every notice of a load whose one instant holds more entries than a page of the change log', async () => {
+        const since = new Date().toISOString();
+        // More entries than the gateway asks a change log for at once (5,000), in one insert batch
+        // (npm run import -- credit … --batch-size 10000), so logged at one instant.
+        const entries = Array.from({ length: 5_003 }, (_, i) => `${subject},,ADMINISTRATIVE_LICENCE,准予许可,某局,某许〔2026〕${i + 1}号,2026-03-01,`);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-credit-')), 'licences.csv');
+        fs.writeFileSync(file, ['idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn', ...entries].join('\n'));
+        expect(await importFile(stack.stores.credit!, creditEntryImport, file, { batchSize: 10_000 })).toMatchObject({ loaded: 5_003 });
+        const notices = await stack.query(`query($since: String!) { changesSince(since: $since, first: 1) { key changedAt } }`, { since });
+        expect(notices.errors).toBeUndefined();
+        expect(notices.data.changesSince).toHaveLength(5_003);
+        expect(new Set(notices.data.changesSince.map((n: { changedAt: string }) => n.changedAt)).size).toBe(1);
+        // The department's log pages on within the instant by the entry's id.
+        const log = `query($since: String!, $afterId: ID) { naturalPersonCreditChanges(since: $since, afterId: $afterId, first: 2) { id changedAt } }`;
+        const [first, second] = (await stack.querySubgraph('credit', log, { since })).data.naturalPersonCreditChanges;
+        const [next] = (await stack.querySubgraph('credit', log, { since: first.changedAt, afterId: first.id })).data.naturalPersonCreditChanges;
+        expect(next).toEqual(second);
+        expect((await stack.querySubgraph('credit', log, { since, afterId: 'x1' })).errors?.[0]).toMatchObject({
+          message: 'afterId must be the id of an entry of this log (a whole number), not "x1"', extensions: { code: 'BAD_USER_INPUT' },
+        });
+      });
+
       it("lets a credit operator set and clear a legal person's rating, and says when it changes nothing", async () => {
         const rate = async (rating: string | null) => stack.query(RATE, { uscc: company.uscc, rating, why: '2026年度公共信用综合评价' }, await asCredit());
         const rated = await rate('A');

@@ -30,6 +30,7 @@ const CHANGE_LOG_TIMEOUT_MS = 10_000;
 const GATEWAY_CALLER: InternalCaller = { consumer: 'onesource-gateway', kind: 'SYSTEM', roles: [], purpose: '变更通知 change notices' };
 
 interface LoggedChange {
+  id: string;
   key: string;
   fields: string[];
   changedAt: string;
@@ -43,12 +44,12 @@ export function changeNotices(deps: {
   /** How far back a read counts. */
   days: number;
 }) {
-  async function changeLog(log: ChangeLogOf, since: string, first: number): Promise<LoggedChange[]> {
-    const query = `query($since: String!, $first: Int) { ${log.field}(since: $since, first: $first) { ${log.key} fields changedAt reason objectionId } }`;
+  async function changeLog(log: ChangeLogOf, since: string, afterId: string | null, first: number): Promise<LoggedChange[]> {
+    const query = `query($since: String!, $afterId: ID, $first: Int) { ${log.field}(since: $since, afterId: $afterId, first: $first) { id ${log.key} fields changedAt reason objectionId } }`;
     // A page of thousands of entries takes longer than a query-plan fetch is given.
-    const answer = await deps.ask<Record<string, any[]>>(log.department, GATEWAY_CALLER, query, { since, first }, CHANGE_LOG_TIMEOUT_MS);
+    const answer = await deps.ask<Record<string, any[]>>(log.department, GATEWAY_CALLER, query, { since, afterId, first }, CHANGE_LOG_TIMEOUT_MS);
     if (!answer.data?.[log.field]) throw new Error(`the ${log.department} department's change log did not answer: ${answer.errors?.[0]?.message ?? answer.status}`);
-    return answer.data[log.field].map((c) => ({ key: c[log.key], fields: c.fields, changedAt: c.changedAt, reason: c.reason, objectionId: c.objectionId }));
+    return answer.data[log.field].map((c) => ({ id: c.id, key: c[log.key], fields: c.fields, changedAt: c.changedAt, reason: c.reason, objectionId: c.objectionId }));
   }
 
   return async function changesSince(consumer: string, since: string, first: number, now = new Date()): Promise<ChangeNotice[]> {
@@ -59,11 +60,13 @@ export function changeNotices(deps: {
       // Change logs are small next to the registers: read all since `since`, a page at a time
       // (at most MAX_PAGES); the filter by reads keeps only what concerns the caller.
       const changes: LoggedChange[] = [];
-      for (let page = 0, from = since; page < MAX_PAGES; page++) {
-        const batch = await changeLog(log, from, CHANGE_PAGE);
+      // Each page goes on from the last entry, not from its time: a load logs thousands of entries
+      // with one time, and "after that time" would skip those of them the page did not hold.
+      for (let page = 0, from = since, afterId: string | null = null; page < MAX_PAGES; page++) {
+        const batch = await changeLog(log, from, afterId, CHANGE_PAGE);
         changes.push(...batch);
-        if (batch.length < CHANGE_PAGE) break;
-        from = batch[batch.length - 1].changedAt;
+        if (batch.length < (CHANGE_PAGE)) break;
+        ({ changedAt: from, id: afterId } = batch[batch.length - 1]);
       }
       const read = await deps.reads.readBy(consumer, log.entity, [...new Set(changes.map((c) => c.key))], readSince);
       for (const c of changes) {

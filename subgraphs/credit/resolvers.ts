@@ -45,7 +45,7 @@ interface WithdrawalArgs {
 
 /** One subject type's change log, each entry under the key field its subjects are named by. */
 const changesOf = (subjectType: SubjectType, args: ChangeLogArgs, { store }: Context) =>
-  changeLogAnswer(SUBJECT_FIELD[subjectType], args, (since, first, objectionId) => store.changesSince(subjectType, since, first, objectionId));
+  changeLogAnswer(SUBJECT_FIELD[subjectType], args, (window) => store.changesSince(subjectType, window));
 
 async function withdraw(subjectType: SubjectType, rawKey: string, args: WithdrawalArgs, context: Context) {
   // Who asks is checked first: a caller who may not withdraw learns nothing about the record.

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { today as todayUtc } from '../../shared/identifiers';
-import type { ChangeNote, RecordChange } from '../../shared/record-changes';
+import { ChangeNote, ChangeRow, ChangeWindow, changeOfRow, entriesIn, RecordChange } from '../../shared/record-changes';
 
 /**
  * Whose record: a natural person's idNumber and a legal person's uscc are both 18 characters, and
@@ -158,18 +158,10 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
       });
     },
 
-    /** The change log of one subject type after `since`, oldest first; only entries naming `objectionId`, if given. */
-    async changesSince(subjectType: SubjectType, since: string, limit: number, objectionId: string | null): Promise<RecordChange[]> {
-      const rows = await db('credit_changes')
-        .where('subject_type', subjectType)
-        .where('changed_at', '>', since)
-        .modify((q) => (objectionId === null ? q : q.where('objection_id', objectionId)))
-        .orderBy([{ column: 'changed_at' }, { column: 'id' }])
-        .limit(limit);
-      return rows.map((row: Record<string, string>) => ({
-        key: row.subject_key, fields: JSON.parse(row.fields) as string[], reason: row.reason,
-        objectionId: row.objection_id, changedBy: row.changed_by, changedAt: row.changed_at,
-      }));
+    /** The change log of one subject type in a window (`entriesIn`). */
+    async changesSince(subjectType: SubjectType, window: ChangeWindow): Promise<RecordChange[]> {
+      const rows: (ChangeRow & { subject_key: string })[] = await entriesIn(db('credit_changes').where('subject_type', subjectType), window);
+      return rows.map((row) => changeOfRow(row, row.subject_key));
     },
   };
 }
