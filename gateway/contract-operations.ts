@@ -1,3 +1,5 @@
+import { GraphQLSchema, parse, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+
 /**
  * The public contract (CONTRACT.md) as operations: every root field with its arguments and every
  * field the contract names on each entity. `npm run check` judges them as OneSource's own
@@ -45,3 +47,22 @@ export const CONTRACT_OPERATIONS: readonly string[] = [
   accessLog(idNumber: $idNumber, first: $first, after: $after) { edges { node { consumer purpose at fields } } }
 }`,
 ];
+
+/**
+ * Every `Type.field` the contract operations select: what approval systems were promised, which
+ * stays in the graph however little it is read (the usage report's zombie candidates say so).
+ */
+export function promisedFields(schema: GraphQLSchema): Set<string> {
+  const promised = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  for (const operation of CONTRACT_OPERATIONS) {
+    visit(parse(operation), visitWithTypeInfo(typeInfo, {
+      Field() {
+        const parent = typeInfo.getParentType();
+        const field = typeInfo.getFieldDef();
+        if (parent && field && !field.name.startsWith('__')) promised.add(`${parent.name}.${field.name}`);
+      },
+    }));
+  }
+  return promised;
+}

@@ -60,7 +60,7 @@ function render(f: AnnualFigures): string {
       `${d.department.padEnd(16)} ${String(d.provided).padStart(8)} ${String(d.used).padStart(5)} ${n(d.requests).padStart(9)} ${n(d.items).padStart(9)} ${n(d.errors).padStart(7)} ${(d.averageCallMs === null ? '-' : d.averageCallMs.toFixed(1)).padStart(12)}`),
     '',
     `Zombie candidates (no use in the last ${f.unusedForDays} days): ${f.zombieCandidates.length}`,
-    ...f.zombieCandidates.map((z) => `  ${z.kind === 'RESOURCE' ? 'resource' : 'field   '} ${z.name.padEnd(44)} ${z.department}`),
+    ...f.zombieCandidates.map((z) => `  ${z.kind === 'RESOURCE' ? 'resource' : 'field   '} ${z.name.padEnd(44)} ${z.department}${z.promised ? '  (the contract promises it: keep)' : ''}`),
   ];
   return lines.join('\n');
 }

@@ -23,7 +23,7 @@ const REPORT = `query Usage($from: Date!, $to: Date!, $days: Int) {
     fieldReaders { key consumer department requests items errors }
     days { key requests errors }
     unusedForDays
-    zombieCandidates { name department kind }
+    zombieCandidates { name department kind promised }
   }
 }`;
 
@@ -140,6 +140,11 @@ function defineUsageSuite(store: StoreKind) {
       expect(zombies.some((z: string) => z.includes('householdDivisionCode'))).toBe(false);
       // The gateway's own sharing records are not departmental data.
       expect(report.zombieCandidates.every((z: any) => z.department !== 'sharing')).toBe(true);
+      // What the public contract names stays, however little it is read: said, so nobody retires it.
+      const promised = Object.fromEntries(report.zombieCandidates.map((z: any) => [z.name, z.promised]));
+      expect(promised).toMatchObject({
+        'NaturalPerson.gender': true, 'NaturalPerson.householdAddress': true, LegalPerson: true, LandParcel: true, 'LandParcel.rightType': false,
+      });
     });
 
     it('finds nothing used in a window before any request', async () => {
@@ -199,7 +204,8 @@ function defineUsageSuite(store: StoreKind) {
       expect(stdout).toMatch(/Applications served\s+应用服务数\s+\d+ requests served; \d+ of \d+ access applications decided were approved/);
       expect(stdout).toMatch(/Connectivity rate\s+联通率\s+100\.0% \(5 of 5 departments answering now\); 100\.0% of \d+ calls to departments answered/);
       expect(stdout).toMatch(/^geo\s+\d+\s+\d+\s+\d+/m);
-      expect(stdout).toMatch(/resource LandParcel\s+geo/);
+      expect(stdout).toMatch(/resource LandParcel\s+geo  \(the contract promises it: keep\)\n/);
+      expect(stdout).toMatch(/field {4}LandParcel\.rightType\s+geo\n/);
     }, 120_000);
 
     it('counts a request refused whole (invalid, or over a limit) with its error, and none of its fields as used', async () => {

@@ -1,4 +1,5 @@
-import { ConstDirectiveNode, Kind, parse } from 'graphql';
+import { buildASTSchema, ConstDirectiveNode, DocumentNode, Kind, parse } from 'graphql';
+import { promisedFields } from '../contract-operations';
 import { readDeclarations } from '../catalog/declarations';
 
 /** One data item of the federated API (a field no department declared @inaccessible). */
@@ -9,6 +10,8 @@ export interface ApiField {
   owner: string;
   /** Its type is an entity (has a @key): a resource of the catalogue. */
   entity: boolean;
+  /** The public contract names it (contract-operations.ts): it stays, however little it is read. */
+  promised: boolean;
 }
 
 const ROOT_TYPES = ['Query', 'Mutation'];
@@ -23,14 +26,19 @@ export class FieldOwners {
 
   static fromSupergraph(supergraphSdl: string): FieldOwners {
     const fields = new Map<string, ApiField>();
+    const document = parse(supergraphSdl);
+    // The supergraph's own types are enough to tell which fields the contract operations select.
+    const promised = promisedFields(buildASTSchema(document, { assumeValidSDL: true }));
     for (const type of readDeclarations(supergraphSdl).types) {
       if (type.inaccessible) continue;
       for (const field of type.fields) {
         if (field.shareType === 'NOT_SHARED') continue;
-        fields.set(field.coordinate, { coordinate: field.coordinate, typeName: type.name, owner: field.owner, entity: type.kind === 'ENTITY' });
+        fields.set(field.coordinate, {
+          coordinate: field.coordinate, typeName: type.name, owner: field.owner, entity: type.kind === 'ENTITY', promised: promised.has(field.coordinate),
+        });
       }
     }
-    for (const root of rootFields(supergraphSdl)) fields.set(root.coordinate, root);
+    for (const root of rootFields(document)) fields.set(root.coordinate, { ...root, promised: promised.has(root.coordinate) });
     return new FieldOwners(fields);
   }
 
@@ -43,10 +51,9 @@ export class FieldOwners {
   }
 }
 
-function rootFields(supergraphSdl: string): ApiField[] {
-  const document = parse(supergraphSdl);
+function rootFields(document: DocumentNode): Omit<ApiField, 'promised'>[] {
   const graphNames = new Map<string, string>();
-  const fields: ApiField[] = [];
+  const fields: Omit<ApiField, 'promised'>[] = [];
   for (const def of document.definitions) {
     if (def.kind !== Kind.ENUM_TYPE_DEFINITION || def.name.value !== 'join__Graph') continue;
     for (const value of def.values ?? []) {

@@ -27,6 +27,8 @@ export interface ZombieCandidate {
   name: string;
   department: string;
   kind: 'FIELD' | 'RESOURCE';
+  /** The public contract names it (or, for a resource, one of its fields): unused, and still not to be retired. */
+  promised: boolean;
 }
 
 export interface UsageReport {
@@ -143,12 +145,12 @@ export async function usageReport(db: Knex, q: UsageQuery): Promise<UsageReport>
   const shared = published.filter((f) => q.departments.includes(f.owner) && (!q.department || f.owner === q.department));
   const zombieCandidates: ZombieCandidate[] = shared
     .filter((f) => !used.has(f.coordinate))
-    .map((f) => ({ name: f.coordinate, department: f.owner, kind: 'FIELD' as const }));
+    .map((f) => ({ name: f.coordinate, department: f.owner, kind: 'FIELD' as const, promised: f.promised }));
   const resourceOwners = new Map<string, string>();
   for (const f of shared) resourceOwners.set(f.typeName, resourceOwners.get(f.typeName) ?? f.owner);
   for (const [typeName, owner] of resourceOwners) {
     const fields = published.filter((f) => f.typeName === typeName);
-    if (!fields.some((f) => used.has(f.coordinate))) zombieCandidates.push({ name: typeName, department: owner, kind: 'RESOURCE' });
+    if (!fields.some((f) => used.has(f.coordinate))) zombieCandidates.push({ name: typeName, department: owner, kind: 'RESOURCE', promised: fields.some((f) => f.promised) });
   }
   zombieCandidates.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
 
