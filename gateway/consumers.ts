@@ -15,6 +15,10 @@ export const ROLE = { AUDITOR: 'AUDITOR', DEPARTMENT: 'DEPARTMENT' } as const;
 export type Role = (typeof ROLE)[keyof typeof ROLE];
 export const ROLES: readonly Role[] = Object.values(ROLE);
 
+/** Whether a caller is one of a department's own operators (role DEPARTMENT, that department). */
+export const operates = (caller: { roles: readonly string[]; department?: string | null }, department: string): boolean =>
+  caller.roles.includes(ROLE.DEPARTMENT) && caller.department === department;
+
 /** A consumer system to register: it starts ACTIVE, with no grant (grants go through applications). */
 export type NewConsumer = Omit<Consumer, 'status'>;
 

@@ -1,3 +1,4 @@
+import { operates } from '../consumers';
 import type { Knex } from 'knex';
 import { today } from '../../shared/identifiers';
 import { createAccessStore, grantsByResource, isActive } from '../sharing/access';
@@ -19,7 +20,8 @@ export interface HeldGrant {
 export interface CatalogReader {
   consumer: string;
   active: boolean;
-  /** The department it operates (role DEPARTMENT): it reads that department's items without a grant. */
+  /** Its roles and the department it operates (role DEPARTMENT): it reads that department's items without a grant. */
+  roles?: readonly string[];
   department?: string | null;
 }
 
@@ -65,7 +67,7 @@ export function publishCatalog(catalog: Catalog, grants: HeldGrant[], reader: Ca
     [...new Set(grants.filter((g) => g.resource === resource && (masked === undefined || g.masked === masked)).map((g) => g.consumerId))].sort();
   const readerHolds = new Set(reader?.active ? grants.filter((g) => g.consumerId === reader.consumer).map((g) => g.resource) : []);
   // A consumer holds an item when it holds every resource of one alternative ((a AND b) OR c).
-  const ownDepartment = (owner: string) => !!reader?.department && owner === reader.department;
+  const ownDepartment = (owner: string) => !!reader && operates({ roles: reader.roles ?? [], department: reader.department }, owner);
   const holdsItem = (item: CatalogItem) => ownDepartment(item.owner) || item.policies.some((all) => all.length > 0 && all.every((r) => readerHolds.has(r)));
   const itemHolders = (item: CatalogItem) => {
     const consumers = [...new Set(grants.map((g) => g.consumerId))];

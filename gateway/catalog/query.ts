@@ -13,7 +13,7 @@ export async function publishedCatalog(db: Knex, catalog: Catalog, readerId: str
   if (readerId) {
     const consumer = await createConsumerRegistry(db).byId(readerId);
     // An unknown or suspended consumer may read nothing: answered as such, not as an error.
-    reader = { consumer: readerId, active: consumer?.status === 'ACTIVE', department: consumer?.department ?? null };
+    reader = { consumer: readerId, active: consumer?.status === 'ACTIVE', roles: consumer?.roles ?? [], department: consumer?.department ?? null };
   }
   return publishCatalog(catalog, await grantsInForce(db), reader);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DocumentNode, FieldNode, GraphQLError, Kind, print, SelectionSetNode, ValidationRule, visit } from 'graphql';
 import type { Principal } from '../context';
-import { ROLE } from '../consumers';
+import { operates } from '../consumers';
 import { AccessGrant, grantsByResource } from '../sharing/access';
 import { maskValue } from './mask';
 import { FieldVisit, KEYED_TYPES, OperationShape } from './operation-shape';
@@ -85,8 +85,7 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
     }
     // The owning department's own operators read its resources without applying to themselves:
     // the data is theirs already (一数一源). They still state a purpose, and the read is audited.
-    const own = principal.consumer.roles.includes(ROLE.DEPARTMENT) && principal.consumer.department === share.owner;
-    const satisfied = own ? [] : share.policies.find((all) => all.every((r) => granted.has(r)));
+    const satisfied = operates(principal.consumer, share.owner) ? [] : share.policies.find((all) => all.every((r) => granted.has(r)));
     const resources = [...new Set(share.policies.flat())];
     if (!satisfied) {
       refusals.push({

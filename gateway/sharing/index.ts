@@ -8,7 +8,7 @@ import { DateScalar } from '../../shared/scalars';
 import type { Subgraph } from '../../shared/subgraph-server';
 import { quoted } from '../../shared/text';
 import { projectPath } from '../../shared/project-root';
-import { createConsumerRegistry, ROLE } from '../consumers';
+import { createConsumerRegistry, operates, ROLE } from '../consumers';
 import { migrations } from '../migrations';
 import type { ShareRules } from '../policy/share-rules';
 import { AccessApplication, AccessGrant, AccessRuleError, createAccessStore, isActive } from './access';
@@ -177,7 +177,7 @@ const resolvers = {
         if (!resource) {
           throw badUserInput(`${args.resource} is not a conditional resource: one of ${ctx.rules.resources().map((r) => r.name).join(', ')}`);
         }
-        if (ctx.caller.roles.includes(ROLE.DEPARTMENT) && ctx.caller.department === resource.owner) {
+        if (operates(ctx.caller, resource.owner)) {
           throw badUserInput(`${args.resource} is your own department's (${resource.owner}): its operators read it without a grant, stating a purpose (X-Purpose)`);
         }
         if (args.purpose.trim().length < 4) throw badUserInput('State the purpose of the application (at least 4 characters)');
