@@ -157,9 +157,16 @@ export async function startSubgraph(
 ): Promise<RunningSubgraph> {
   const { config, logger } = options;
   const db = options.db ?? (await openDepartmentStore(config, department));
-  const handler = subgraphHandler(department, db, await gatewayVerifier(config, department.name), logger);
-  const port = options.port ?? config.subgraphs[department.name].port;
-  const http = await listen(atPath('/health', healthHandler(department.name, db, logger), atPath('/graphql', handler)), port, config.host);
+  let http: Awaited<ReturnType<typeof listen>>;
+  try {
+    const handler = subgraphHandler(department, db, await gatewayVerifier(config, department.name), logger);
+    const port = options.port ?? config.subgraphs[department.name].port;
+    http = await listen(atPath('/health', healthHandler(department.name, db, logger), atPath('/graphql', handler)), port, config.host);
+  } catch (error) {
+    // A schema that does not parse, a port taken: the store opened here is closed, not left open.
+    if (!options.db) await db.destroy();
+    throw error;
+  }
   const url = localUrl(config.host, http.port, '/graphql');
   logger.info({ url }, `${department.name} subgraph listening`);
   return {

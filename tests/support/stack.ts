@@ -128,19 +128,32 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const servers: RunningSubgraph[] = [];
   const stores: Stack['stores'] = {};
   let stopGateway = async () => {};
+  const stopAll = async () => {
+    await stopGateway();
+    await Promise.all(Object.values(processes).map((p) => p!.stop()));
+    await Promise.all(servers.map((s) => s.stop()));
+    fs.rmSync(config.dataDir, { recursive: true, force: true });
+  };
 
-  if (options.mode === 'processes') {
-    for (const { name } of DEPARTMENTS) processes[name] = supervise(name, 'scripts/subgraph.ts', [name], env, logger, { restart: false });
-    await Promise.all(DEPARTMENTS.map(({ name }) => waitUntilAnswering(config.subgraphs[name].url)));
-    processes.gateway = supervise('gateway', 'scripts/gateway.ts', [], env, logger, { restart: false });
-    await waitUntilAnswering(localUrl(config.host, config.gatewayPort, '/health'));
-  } else {
-    for (const { name } of DEPARTMENTS) {
-      const running = await startSubgraph(departments[name], { config, logger });
-      servers.push(running);
-      stores[name] = running.db;
+  try {
+    if (options.mode === 'processes') {
+      for (const { name } of DEPARTMENTS) processes[name] = supervise(name, 'scripts/subgraph.ts', [name], env, logger, { restart: false });
+      await Promise.all(DEPARTMENTS.map(({ name }) => waitUntilAnswering(config.subgraphs[name].url)));
+      processes.gateway = supervise('gateway', 'scripts/gateway.ts', [], env, logger, { restart: false });
+      await waitUntilAnswering(localUrl(config.host, config.gatewayPort, '/health'));
+    } else {
+      for (const { name } of DEPARTMENTS) {
+        const running = await startSubgraph(departments[name], { config, logger });
+        servers.push(running);
+        stores[name] = running.db;
+      }
+      stopGateway = (await startGateway({ config, logger })).stop;
     }
-    stopGateway = (await startGateway({ config, logger })).stop;
+  } catch (error) {
+    // What did start is stopped: left running, its servers and stores keep jest from ever exiting,
+    // and a suite whose stack cannot start (an SDL that does not parse) hangs instead of failing.
+    await stopAll().catch(() => {});
+    throw error;
   }
 
   const gatewayUrl = localUrl(config.host, config.gatewayPort, '/graphql');
@@ -168,11 +181,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await waitUntilAnswering(localUrl(config.host, config.subgraphs[name].port, '/graphql'));
       return processes[name]!;
     },
-    async stop() {
-      await stopGateway();
-      await Promise.all(Object.values(processes).map((p) => p!.stop()));
-      await Promise.all(servers.map((s) => s.stop()));
-      fs.rmSync(config.dataDir, { recursive: true, force: true });
-    },
+    stop: stopAll,
   };
 }
