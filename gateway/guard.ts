@@ -21,6 +21,7 @@ import type { FieldOwners } from './usage/owners';
 import type { ShareRules } from './policy/share-rules';
 import type { AccessStore } from './sharing/access';
 import type { EntityReads } from './quality/entity-reads';
+import { READ_ON_THEIR_OWN } from './quality/change-logs';
 import type { Objection, OpenObjections } from './quality/objections';
 
 export interface Guard extends GatewayInterface {
@@ -166,7 +167,7 @@ export function guardGateway(
         if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`, v, v.path.join('.'));
       }
     }
-    const records = readRecords(shape, subjectsByPath, refused);
+    const records = readRecords(shape, subjectsByPath, refused, failed);
     const at = new Date().toISOString();
     for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);
     const asked = askedFields(shape, refused, failed);
@@ -296,16 +297,27 @@ function deliveredAbout(missing: readonly MissingRecord[] | undefined, owners: F
   };
 }
 
-/** The persons and legal persons in the answer, by type, from the fields that were not refused. */
-function readRecords(shape: OperationShape, subjectsByPath: Map<string, Set<string>>, refused: Set<FieldVisit>): Map<string, Set<string>> {
+/**
+ * The records in the answer, by type, from the fields that were not refused; and by `Type.field`
+ * for the fields whose reads change notices follow on their own (READ_ON_THEIR_OWN: a subject's
+ * `credit`), where that field was read of them, neither refused nor failed.
+ */
+function readRecords(shape: OperationShape, subjectsByPath: Map<string, Set<string>>, refused: Set<FieldVisit>, failed: (path: readonly string[]) => boolean): Map<string, Set<string>> {
   const read = new Map<string, Set<string>>();
+  const add = (as: string, keys: Set<string>) => {
+    const all = read.get(as) ?? read.set(as, new Set()).get(as)!;
+    keys.forEach((k) => all.add(k));
+  };
   for (const { visit: v, type } of shape.keyed) {
     if (refused.has(v)) continue;
     const keys = subjectsByPath.get(v.path.join('.'));
-    if (!keys?.size) continue;
-    const all = read.get(type) ?? new Set<string>();
-    keys.forEach((k) => all.add(k));
-    read.set(type, all);
+    if (keys?.size) add(type, keys);
+  }
+  for (const v of shape.fields) {
+    const as = `${v.parentType}.${v.fieldName}`;
+    if (!READ_ON_THEIR_OWN.has(as) || refused.has(v) || failed(v.path)) continue;
+    const keys = subjectsByPath.get(v.path.slice(0, -1).join('.'));
+    if (keys?.size) add(as, keys);
   }
   return read;
 }

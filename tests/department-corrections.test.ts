@@ -394,6 +394,22 @@ function defineCorrectionSuite(store: StoreKind) {
         });
       });
 
+      it("tells of a credit change only the consumers that read the subject's credit, not all that read the subject", async () => {
+        const since = new Date().toISOString();
+        const read = async (consumer: string, fields: string) =>
+          expect((await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { ${fields} } }`, { id: subject }, await stack.as(consumer, '变更核查'))).errors).toBeUndefined();
+        await read('market-portal', 'name');
+        await read('housing-permit', 'name credit { onBlacklist }');
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-credit-')), 'one.csv');
+        fs.writeFileSync(file, `idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn\n${subject},,ADMINISTRATIVE_PENALTY,违规,某局,某罚〔2026〕31号,2026-03-01,\n`);
+        expect(await importFile(stack.stores.credit!, creditEntryImport, file)).toMatchObject({ loaded: 1 });
+        const notices = async (consumer: string) =>
+          (await stack.query(`query($since: String!) { changesSince(since: $since) { key fields } }`, { since }, await stack.as(consumer, '变更核查'))).data.changesSince
+            .filter((n: { key: string }) => n.key === subject);
+        expect(await notices('housing-permit')).toEqual([{ key: subject, fields: ['credit'] }]);
+        expect(await notices('market-portal')).toEqual([]);
+      });
+
       it('refuses a withdrawal by anyone but a credit operator, and names an entry that is not on file', async () => {
         const variables = { id: subject, kind: 'BLACKLIST', doc: ruling, why: '信用修复' };
         expect(onlyError(await stack.query(WITHDRAW_PERSON_ENTRY, variables, await asPersons()), 'withdrawNaturalPersonCreditEntry')).toEqual({

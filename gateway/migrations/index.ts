@@ -17,5 +17,6 @@ import { auditGrants } from './016_audit_grants';
 import { auditPurgeProofUnbounded } from './017_audit_purge_proof_unbounded';
 import { recordedOperationsPurpose } from './018_recorded_operations_purpose';
 import { auditPartialSubjects } from './019_audit_partial_subjects';
+import { creditReads } from './020_credit_reads';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded, recordedOperationsPurpose, auditPartialSubjects];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded, recordedOperationsPurpose, auditPartialSubjects, creditReads];

@@ -21,14 +21,16 @@ export const CHANGE_LOGS = [
     department: 'projects', entity: 'InvestmentProject', corrections: ['correctInvestmentProject', 'recordApprovalStep'], field: 'investmentProjectChanges', key: 'projectCode',
     check: checkProjectCode, corrects: ['name', 'totalInvestment', 'status', 'declaredOn', 'applicant', 'division', 'approvals'],
   },
-  // Credit adds `credit` to the subjects the others own; its log says when a subject's credit changed.
+  // Credit adds `credit` to the subjects the others own; its log says when a subject's credit
+  // changed, and is told to the consumers that read the subject's credit (`readAs`), not to every
+  // one that read the subject's name.
   {
     department: 'credit', entity: 'NaturalPerson', corrections: ['withdrawNaturalPersonCreditEntry'], field: 'naturalPersonCreditChanges', key: 'idNumber', check: checkIdNumber,
-    corrects: ['credit'],
+    corrects: ['credit'], readAs: 'NaturalPerson.credit',
   },
   {
     department: 'credit', entity: 'LegalPerson', corrections: ['withdrawLegalPersonCreditEntry', 'rateLegalPerson'], field: 'legalPersonCreditChanges', key: 'uscc', check: checkUscc,
-    corrects: ['credit'],
+    corrects: ['credit'], readAs: 'LegalPerson.credit',
   },
 ] as const satisfies readonly {
   department: string; entity: string;
@@ -37,6 +39,17 @@ export const CHANGE_LOGS = [
   field: string; key: string; check: (raw: string) => Checked;
   /** The entity's fields the corrections change, as the change log names them (the others are not corrected through the graph). */
   corrects: readonly string[];
+  /**
+   * The reads its notices go to, as the gateway records them (`entity_reads.entity_type`): those of
+   * this one field of the entity (`Type.field`); left out, those of the entity.
+   */
+  readAs?: string;
 }[];
+
+/** The fields whose reads are recorded on their own, as `Type.field`, for the change logs that say `readAs`. */
+export const READ_ON_THEIR_OWN: ReadonlySet<string> = new Set(CHANGE_LOGS.flatMap((log): string[] => ('readAs' in log ? [log.readAs] : [])));
+
+/** Which reads a change log's notices go to: of its `readAs` field, or of the entity. */
+export const noticesGoTo = (log: ChangeLogOf): string => ('readAs' in log ? log.readAs : log.entity);
 
 export type ChangeLogOf = (typeof CHANGE_LOGS)[number];

@@ -1,6 +1,6 @@
 import type { InternalCaller } from '../../shared/internal-token';
 import type { AskDepartment } from './ask-department';
-import { CHANGE_LOGS, ChangeLogOf } from './change-logs';
+import { CHANGE_LOGS, ChangeLogOf, noticesGoTo } from './change-logs';
 import type { EntityReads } from './entity-reads';
 
 /**
@@ -68,7 +68,7 @@ export function changeNotices(deps: {
         if (batch.length < (CHANGE_PAGE)) break;
         ({ changedAt: from, id: afterId } = batch[batch.length - 1]);
       }
-      const read = await deps.reads.readBy(consumer, log.entity, [...new Set(changes.map((c) => c.key))], readSince);
+      const read = await deps.reads.readBy(consumer, noticesGoTo(log), [...new Set(changes.map((c) => c.key))], readSince);
       for (const c of changes) {
         const lastReadAt = read.get(c.key);
         if (lastReadAt) {
