@@ -83,8 +83,8 @@ describe('subgraphPolicy', () => {
 });
 
 describe('what the caller is told when a department does not answer', () => {
-  const WITHDRAW = 'mutation { withdrawNaturalPersonCreditEntry(idNumber: "x", kind: PENALTY, documentNumber: "d", reason: "r") { idNumber } }';
-  const PROFILE = '{ naturalPersonCredit: creditProfile { onBlacklist } }';
+  const WITHDRAW = 'mutation { withdrawNaturalPersonCreditEntry(idNumber: "11010519491231002X", kind: BLACKLIST, documentNumber: "(2026)闽01执1号", reason: "信用修复") { idNumber } }';
+  const PROFILE = '{ naturalPersonCreditChanges(since: "2026-01-01") { idNumber } }';
   /** A real department stand-in over HTTP: `hang` takes the request and never answers. */
   let behaviour: 'hang' | 'status-500' = 'hang';
   let server: http.Server;

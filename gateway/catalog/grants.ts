@@ -1,6 +1,6 @@
-import { operates } from '../consumers';
 import type { Knex } from 'knex';
 import { today } from '../../shared/identifiers';
+import { operates } from '../consumers';
 import { createAccessStore, grantsByResource, isActive } from '../sharing/access';
 import type { Catalog, CatalogItem, CatalogResource, ConditionalResource } from './build';
 

@@ -65,7 +65,7 @@ export function changeNotices(deps: {
       for (let page = 0, from = since, afterId: string | null = null; page < MAX_PAGES; page++) {
         const batch = await changeLog(log, from, afterId, CHANGE_PAGE);
         changes.push(...batch);
-        if (batch.length < (CHANGE_PAGE)) break;
+        if (batch.length < CHANGE_PAGE) break;
         ({ changedAt: from, id: afterId } = batch[batch.length - 1]);
       }
       const read = await deps.reads.readBy(consumer, noticesGoTo(log), [...new Set(changes.map((c) => c.key))], readSince);
