@@ -119,7 +119,11 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       if (missing) missing.push(...missingRecords(this.subgraph, this.description, request.variables?.representations, answer.data, answer.errors));
       if (!failure) return answer;
       this.logger.warn({ subgraph: this.subgraph, requestId: context?.requestId, reason: failure.message }, 'subgraph failed');
-      const couldNot = this.unavailable('could not answer');
+      // A mutation's department failed while making the change: whether it was made (a commit that
+      // failed late, a department that changes more than one store) is for the record to say.
+      const couldNot = isMutation(query)
+        ? this.unavailable(`could not answer: ${OUTCOME_UNKNOWN}`, { reason: 'FAILED', outcome: 'UNKNOWN' })
+        : this.unavailable('could not answer', { reason: 'FAILED' });
       // Nothing came back: every field of the fetch is named. Otherwise what did come back stays,
       // and each failed field says so at its own path.
       if (answer.data == null) return departmentFailed(unavailableAnswer(query, request.variables, couldNot));
@@ -184,6 +188,9 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
   }
 }
 
+/** What a mutation's caller is told when its change may or may not have been made. */
+const OUTCOME_UNKNOWN = 'whether the change was made is not known. Read the record again before you send the change again';
+
 /** Errors of a connection that was never made: nothing was sent, so no change can have been made. */
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -215,7 +222,7 @@ export function noAnswer(error: unknown, mutation: boolean, settings?: SubgraphR
   }
   if (!mutation) return { why, reason };
   if (reason === 'CIRCUIT_OPEN' || reason === 'UNREACHABLE') return { why: `${why}: the change was not made`, reason, outcome: 'NOT_MADE' };
-  return { why: `${why}: whether the change was made is not known. Read the record again before you send the change again`, reason, outcome: 'UNKNOWN' };
+  return { why: `${why}: ${OUTCOME_UNKNOWN}`, reason, outcome: 'UNKNOWN' };
 }
 
 function checkShape(response: GatewayGraphQLResponse, variables: Record<string, unknown> | undefined): void {

@@ -86,13 +86,17 @@ describe('what the caller is told when a department does not answer', () => {
   const WITHDRAW = 'mutation { withdrawNaturalPersonCreditEntry(idNumber: "11010519491231002X", kind: BLACKLIST, documentNumber: "(2026)闽01执1号", reason: "信用修复") { idNumber } }';
   const PROFILE = '{ naturalPersonCreditChanges(since: "2026-01-01") { idNumber } }';
   /** A real department stand-in over HTTP: `hang` takes the request and never answers. */
-  let behaviour: 'hang' | 'status-500' = 'hang';
+  let behaviour: 'hang' | 'status-500' | 'internal-error' = 'hang';
   let server: http.Server;
   let url: string;
   beforeAll(async () => {
     server = http.createServer((request, response) => {
       request.resume();
       if (behaviour === 'status-500') response.writeHead(500).end('upstream exploded');
+      if (behaviour === 'internal-error') {
+        response.writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ data: null, errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -126,6 +130,15 @@ describe('what the caller is told when a department does not answer', () => {
     const [error] = await ask(sourceAt(url), WITHDRAW);
     expect(error.message).toBe('The credit subgraph (信用中心) did not answer: whether the change was made is not known. Read the record again before you send the change again');
     expect(error.extensions).toMatchObject({ reason: 'NO_ANSWER', outcome: 'UNKNOWN' });
+  });
+
+  it('says of a mutation the department failed at that its outcome is unknown too', async () => {
+    behaviour = 'internal-error';
+    const [error] = await ask(sourceAt(url), WITHDRAW);
+    expect(error.message).toBe('The credit subgraph (信用中心) could not answer: whether the change was made is not known. Read the record again before you send the change again');
+    expect(error.extensions).toEqual({ code: 'SUBGRAPH_UNAVAILABLE', department: 'credit', reason: 'FAILED', outcome: 'UNKNOWN' });
+    const [failed] = await ask(sourceAt(url), PROFILE);
+    expect(failed).toMatchObject({ message: 'The credit subgraph (信用中心) could not answer', extensions: { reason: 'FAILED' } });
   });
 
   it('says of a mutation to a department it could not reach that the change was not made', async () => {
