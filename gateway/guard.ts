@@ -7,11 +7,12 @@ import { auditTrailUnavailable } from '../shared/errors';
 import { keyInCursor } from '../shared/register-pages';
 import type { Logger } from '../shared/logger';
 import { fieldsRead, grantsRead, partialSubjects } from './audit/record';
+import { listItemPlace, partlyRead } from './audit/partial-reads';
 import { BoundedMemo } from '../shared/bounded-memo';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
 import {
-  applyMasks, applyRefusals, conditionalResources, decide, forEachObjectAt, Refusal, rewriteOperation, stripPlaceholders, takeSubjects,
+  applyMasks, applyRefusals, conditionalResources, decide, forEachObjectAt, Refusal, rewriteOperation, stripPlaceholders, SubjectPositions, takeSubjects,
 } from './policy/enforce';
 import {
   conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_REQUESTS_FIELDS, PERSON_TYPE,
@@ -89,7 +90,9 @@ export function guardGateway(
 
     const refusalErrors = result.data ? applyRefusals(result.data, decision.refusals, shape) : [];
     if (result.data) applyMasks(result.data, decision.masks);
-    const subjectsByPath = result.data ? takeSubjects(result.data, shape) : new Map<string, Set<string>>();
+    // Where each person was found, only where an error may have made a read of them partial.
+    const positions: SubjectPositions | undefined = result.errors?.length || refusalErrors.length ? new Map() : undefined;
+    const subjectsByPath = result.data ? takeSubjects(result.data, shape, positions) : new Map<string, Set<string>>();
     if (run !== requestContext && result.data) stripPlaceholders(result.data);
     const errors = [...(result.errors ?? []), ...refusalErrors];
 
@@ -129,7 +132,7 @@ export function guardGateway(
             deps.logger.error({ field: v.fieldName, requestId: context.requestId }, 'could not tell whose data a root field answered: answer withheld');
             return { errors: [auditTrailUnavailable()] };
           }
-          readAbout(subjects[i]!, v.fieldName, v, `${ITEM}${v.path[0]}.${i}`);
+          readAbout(subjects[i]!, v.fieldName, v, listItemPlace(v.path[0], i));
         }
       }
       if (failed(v.path)) continue;
@@ -190,7 +193,7 @@ export function guardGateway(
           subjects,
           fields: fieldsRead(read),
           outcome,
-          partialSubjects: partialSubjects(outcome, subjects, partlyRead(errors, places)),
+          partialSubjects: partialSubjects(outcome, subjects, partlyRead(errors, places, positions)),
           grants: grantsAt ? grantsRead(grantsReadBySubject) : [],
         });
       } catch {
@@ -233,27 +236,6 @@ function grantsAbove(allowed: ReadonlyMap<FieldVisit, number[]>): ((v: FieldVisi
     }
     return ids;
   };
-}
-
-/** Marks a place in the answer that is one item of a root list (`verifyNaturalPersons.3`): its index counts. */
-const ITEM = '#';
-
-/**
- * The subjects an error is about: those read at or above its path. A place is the response path
- * where a person was read, without list indices (every person of a list shares it: an error at
- * one's field counts against all of them), or one item of a root list of answers (`ITEM`), each
- * about the person its request named. An error without a path is about the whole request.
- */
-function partlyRead(errors: readonly { path?: readonly (string | number)[] }[], places: ReadonlyMap<string, ReadonlySet<string>>): Set<string> {
-  const partly = new Set<string>();
-  if (!errors.length) return partly;
-  const at = errors.map((e) => (e.path?.length ? { item: ITEM + e.path.join('.'), free: e.path.filter((p) => typeof p === 'string').join('.') } : null));
-  const under = (path: string, place: string) => path === place || path.startsWith(`${place}.`);
-  for (const [subject, placesOf] of places) {
-    const hit = at.some((e) => !e || [...placesOf].some((place) => under(place.startsWith(ITEM) ? e.item : e.free, place)));
-    if (hit) partly.add(subject);
-  }
-  return partly;
 }
 
 /** The refused fields and every field asked under them: none of these was fetched, so none was read. */

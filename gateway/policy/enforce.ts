@@ -218,18 +218,34 @@ export function applyMasks(data: unknown, masks: Decision['masks']): void {
  * The keys of the persons and legal persons in the answer, by the response path where they sit,
  * taken from (and removed with) the added alias.
  */
-export function takeSubjects(data: unknown, shape: OperationShape): Map<string, Set<string>> {
+export function takeSubjects(data: unknown, shape: OperationShape, positions?: SubjectPositions): Map<string, Set<string>> {
   const byPath = new Map<string, Set<string>>();
   for (const { visit: v } of shape.keyed) {
     const found = new Set<string>();
-    forEachObjectAt(data, v.path, (object) => {
-      if (typeof object[SUBJECT_ALIAS] === 'string') found.add(object[SUBJECT_ALIAS] as string);
+    const path = v.path.join('.');
+    forEachObjectAt(data, v.path, (object, at) => {
+      const subject = object[SUBJECT_ALIAS];
+      if (typeof subject === 'string') {
+        found.add(subject);
+        if (positions) {
+          const here = positions.get(path) ?? positions.set(path, new Map()).get(path)!;
+          (here.get(subject) ?? here.set(subject, []).get(subject)!).push(at.join('.'));
+        }
+      }
       delete object[SUBJECT_ALIAS];
     });
-    byPath.set(v.path.join('.'), found);
+    byPath.set(path, found);
   }
   return byPath;
 }
+
+/**
+ * Where in an answer each record was found, list indices included: by the response path of its
+ * field without them (`investmentProjects.edges.node.applicant`), then by key, the exact places
+ * (`investmentProjects.edges.3.node.applicant`). Kept only for answers with errors, to tell whose
+ * reads an error is about.
+ */
+export type SubjectPositions = Map<string, Map<string, string[]>>;
 
 /** Removes the placeholder the rewrite put into selection sets left empty. */
 export function stripPlaceholders(value: unknown): void {
