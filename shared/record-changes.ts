@@ -106,6 +106,8 @@ export interface ChangeWindow {
   afterId: number | null;
   first: number;
   objectionId: string | null;
+  /** Only the entries about this record (its idNumber, uscc or projectCode), if given. */
+  key: string | null;
 }
 
 /**
@@ -126,11 +128,13 @@ export function changeWindow(args: ChangeLogArgs): ChangeWindow {
   if (afterId !== null && !/^\d{1,15}$/.test(afterId)) {
     throw badUserInput(`afterId must be the id of an entry of this log (a whole number), not ${quoted(afterId)}`, { argument: 'afterId' });
   }
-  return { since: new Date(time).toISOString(), afterId: afterId === null ? null : Number(afterId), first, objectionId: objectionIdOf(args) };
+  const key = args.key == null ? null : args.key.trim();
+  if (key !== null && (!key || key.length > 64)) throw badUserInput(`key must name one record (up to 64 characters), not ${quoted(args.key!)}`, { argument: 'key' });
+  return { since: new Date(time).toISOString(), afterId: afterId === null ? null : Number(afterId), first, objectionId: objectionIdOf(args), key };
 }
 
 /** A change-log query's arguments, as the departments' `…Changes` fields take them. */
-export type ChangeLogArgs = { since: string; afterId?: string | null; first?: number | null; objectionId?: string | null };
+export type ChangeLogArgs = { since: string; afterId?: string | null; first?: number | null; objectionId?: string | null; key?: string | null };
 
 /**
  * A change-log query's answer (`naturalPersonChanges`, …): the window checked (`changeWindow`), and
@@ -146,16 +150,18 @@ export async function changeLogAnswer(
 
 /**
  * The entries of a log table in a window, oldest first (ties in the order they were written): after
- * `since`, or at `since` after `afterId`; only those naming `objectionId`, if given.
+ * `since`, or at `since` after `afterId`; only those naming `objectionId`, and about `key` (its
+ * column `keyColumn`), if given.
  */
-export function entriesIn(query: Knex.QueryBuilder, window: ChangeWindow): Knex.QueryBuilder {
-  const { since, afterId, objectionId } = window;
+export function entriesIn(query: Knex.QueryBuilder, window: ChangeWindow, keyColumn: string): Knex.QueryBuilder {
+  const { since, afterId, objectionId, key } = window;
   return query
     .where((q) => {
       q.where('changed_at', '>', since);
       if (afterId !== null) q.orWhere((at) => at.where('changed_at', since).where('id', '>', afterId));
     })
     .modify((q) => (objectionId === null ? q : q.where('objection_id', objectionId)))
+    .modify((q) => (key === null ? q : q.where(keyColumn, key)))
     .orderBy([{ column: 'changed_at' }, { column: 'id' }])
     .limit(window.first);
 }
@@ -222,7 +228,7 @@ export function createChangeLog(db: Knex) {
     },
     /** The entries in a window (`entriesIn`). */
     async since(window: ChangeWindow): Promise<RecordChange[]> {
-      const rows: RecordChangeRow[] = await entriesIn(db('record_changes'), window);
+      const rows: RecordChangeRow[] = await entriesIn(db('record_changes'), window, 'entity_key');
       return rows.map((row) => changeOfRow(row, row.entity_key));
     },
   };

@@ -186,8 +186,12 @@ function defineCorrectionSuite(store: StoreKind) {
         await db.schema.renameTable('record_changes', 'record_changes_away');
         try {
           const answer = await stack.query(CORRECT_PERSON, { id: person.idNumber, c: { name: '林某某' }, why: '户籍信息更正' }, await asPersons());
-          // The department's own failure, named as such, and not retried (a mutation).
-          expect(onlyError(answer, 'correctNaturalPerson')).toEqual({ message: 'The persons subgraph (Public Security 公安) could not answer', code: 'SUBGRAPH_UNAVAILABLE' });
+          // The department's own failure, named as such, and not retried (a mutation): its caller
+          // cannot know whether the change was made, so is told to read the record first.
+          expect(onlyError(answer, 'correctNaturalPerson')).toEqual({
+            message: 'The persons subgraph (Public Security 公安) could not answer: whether the change was made is not known. Read the record again before you send the change again',
+            code: 'SUBGRAPH_UNAVAILABLE',
+          });
         } finally {
           await db.schema.renameTable('record_changes_away', 'record_changes');
         }
@@ -445,6 +449,37 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-own-entries')).toEqual({
           consumer: 'dept-credit', requestId: 'req-own-entries', purpose: '信用修复复核',
           fields: expect.arrayContaining(['NaturalPerson.credit.entries.kind']), grantsUsed: [],
+        });
+      });
+
+      it("lists a person's changes, newest first, to an auditor, the owning departments' operators and the person, and records who read them", async () => {
+        const moved = await stack.query(`mutation($id: ID!) { correctNaturalPerson(idNumber: $id, correction: { householdAddress: "福建省福州市鼓楼区东街1号" }, reason: "户籍迁移") { idNumber } }`,
+          { id: subject }, await stack.as('dept-persons', '户籍迁移登记'));
+        expect(moved.errors).toBeUndefined();
+        const HISTORY = `query($key: ID!) { recordChanges(entity: "NaturalPerson", key: $key) { department fields changedAt changedBy reason } }`;
+        const history = async (headers: Record<string, string>) => stack.query(HISTORY, { key: subject }, headers);
+
+        const seen = await history({ ...(await stack.as('auditor', '投诉核查')), 'x-request-id': 'req-history' });
+        expect(seen.errors).toBeUndefined();
+        const changes = seen.data.recordChanges;
+        expect(changes[0]).toEqual({ department: 'persons', fields: ['householdAddress'], changedAt: expect.any(String), changedBy: 'dept-persons', reason: '户籍迁移' });
+        expect(changes).toContainEqual({ department: 'credit', fields: ['credit'], changedAt: expect.any(String), changedBy: 'dept-credit', reason: 'a credit entry was withdrawn (信用修复)' });
+        expect(changes.map((c: { changedAt: string }) => c.changedAt)).toEqual(changes.map((c: { changedAt: string }) => c.changedAt).sort().reverse());
+        // Each department's operators see their own log; the person sees all of it; a consumer none.
+        const ofCredit = (await history(await stack.as('dept-credit', '信用修复复核'))).data.recordChanges;
+        expect(ofCredit).toEqual(changes.filter((c: { department: string }) => c.department === 'credit'));
+        expect(ofCredit.length).toBeLessThan(changes.length);
+        expect((await history(await stack.asCitizen(subject))).data.recordChanges).toEqual(changes);
+        expect(onlyError(await history(await stack.as('drc-approval', '并联审批')), 'recordChanges')).toEqual({
+          message: "A record's changes are for auditors, the owning departments' operators, and the citizen it is about", code: 'FORBIDDEN',
+        });
+        const other = (await stack.query(`{ allLegalPersons(first: 5) { edges { node { legalRepresentative { idNumber } } } } }`)).data.allLegalPersons.edges
+          .map((e: any) => e.node.legalRepresentative.idNumber).find((id: string) => id !== subject);
+        expect(onlyError(await stack.query(HISTORY, { key: other }, await stack.asCitizen(subject)), 'recordChanges').code).toBe('FORBIDDEN');
+        // Who changed the person's record and why is about the person: the auditor's look is in their access log.
+        const log = await stack.query('query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { consumer requestId fields } } } }', { id: subject }, await stack.as('auditor', '投诉核查'));
+        expect(log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-history')).toEqual({
+          consumer: 'auditor', requestId: 'req-history', fields: ['RecordChange.changedAt', 'RecordChange.changedBy', 'RecordChange.department', 'RecordChange.fields', 'RecordChange.reason'],
         });
       });
 

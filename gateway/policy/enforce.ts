@@ -49,10 +49,10 @@ export function conditionalResources(shape: OperationShape, rules: ShareRules): 
 
 /**
  * What a citizen may ask, about themselves only (the resolvers hold them to their own idNumber): who
- * read their data, and the objections about their record, which they may raise too: the right to
+ * read their data, who changed it, and the objections about their record, which they may raise too: the right to
  * have one's personal information corrected (《个人信息保护法》第四十六条).
  */
-const CITIZEN_FIELDS = new Set(['accessLog', 'raiseObjection', 'objections', 'objection']);
+const CITIZEN_FIELDS = new Set(['accessLog', 'raiseObjection', 'objections', 'objection', 'recordChanges']);
 
 /**
  * Which fields this principal may not read, and which it reads masked. Unconditional fields are
@@ -69,7 +69,7 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
       if (v.path.length === 1 && !CITIZEN_FIELDS.has(v.fieldName)) {
         refusals.push({
           visit: v,
-          message: `${v.fieldName} is not open to citizen tokens: a citizen reads their own accessLog, and raises and follows objections about their own record`,
+          message: `${v.fieldName} is not open to citizen tokens: a citizen reads their own accessLog and recordChanges, and raises and follows objections about their own record`,
           extensions: { code: 'FORBIDDEN' },
         });
       }

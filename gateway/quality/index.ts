@@ -6,6 +6,7 @@ import type { AuditTrail } from '../audit/trail';
 import type { Catalog } from '../catalog/build';
 
 import { departmentAsker } from './ask-department';
+import { recordHistory } from './record-history';
 import { changeNotices } from './change-notices';
 import type { GatewayQuery } from './consistency';
 import { EntityReads } from './entity-reads';
@@ -49,6 +50,7 @@ export async function startQuality(deps: {
     requireRecord: recordExistence(ask, deps.logger),
     requireCorrection: correctionCheck({ ask, logger: deps.logger, catalog: deps.catalog }),
     changesSince: changeNotices({ ask, reads, days: deps.changeNoticeDays }),
+    recordHistory: recordHistory(ask),
   };
   return {
     services,

@@ -7,6 +7,8 @@ import { RecordOwnRead, selectedFields } from '../audit/own-reads';
 import type { Catalog, CatalogItem } from '../catalog/build';
 import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
+import { CHANGE_LOGS } from './change-logs';
+import { logsOf, RecordHistory } from './record-history';
 import type { ConsistencySample, RuleResult } from './consistency';
 import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
 import type { RequireCorrection } from './objection-corrections';
@@ -21,6 +23,7 @@ export interface QualityServices {
   open: OpenObjections;
   runs: ConsistencyRuns;
   changesSince: ChangesSince;
+  recordHistory: RecordHistory;
   catalog: () => Catalog;
   /** Records the reads of personal data answered here, which the guard cannot see. */
   recordRead: RecordOwnRead;
@@ -185,6 +188,30 @@ export const qualityResolvers = {
     consistencyReport: async (_: unknown, args: { id?: string | null }, ctx: Context) => {
       requireReportReader(ctx.caller);
       return services(ctx).runs.get(args.id ? objectionId(args.id, 'a consistency run number') : undefined);
+    },
+    recordChanges: async (_: unknown, args: { entity: string; key: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
+      const logged = logsOf(args.entity);
+      if (!logged.length) {
+        throw badUserInput(`entity must be one of ${[...new Set(CHANGE_LOGS.map((l) => l.entity))].join(', ')}, not ${quoted(args.entity)}`, { argument: 'entity' });
+      }
+      const key = validArgument('key', logged[0].check(args.key));
+      const first = args.first ?? 50;
+      if (!Number.isInteger(first) || first < 1 || first > 500) throw badUserInput(`first must lie in [1, 500], not ${first}`, { argument: 'first' });
+      const citizen = ctx.caller.kind === 'CITIZEN';
+      const department = departmentOf(ctx.caller);
+      if (citizen) {
+        if (args.entity !== PERSON_TYPE || key !== ctx.caller.subject) throw forbidden('A citizen reads the changes to their own record only: entity NaturalPerson, key their own idNumber');
+      } else if (!isAuditor(ctx.caller) && !department) {
+        throw forbidden("A record's changes are for auditors, the owning departments' operators, and the citizen it is about");
+      }
+      // A department's operators read their own department's log; an auditor and the citizen every owner's.
+      const logs = department && !isAuditor(ctx.caller) ? logged.filter((log) => log.department === department) : logged;
+      const changes = logs.length ? await services(ctx).recordHistory(logs, key, first) : [];
+      // Who changed a person's record and why is about the person; the citizen reading their own is not a read by anyone else.
+      if (args.entity === PERSON_TYPE && !citizen && changes.length) {
+        await services(ctx).recordRead(ctx.caller, info, { subjects: [key], fields: asked(info, 'RecordChange') });
+      }
+      return changes;
     },
     changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
       if (ctx.caller.kind !== 'SYSTEM') throw forbidden('Change notices are for registered consumer systems');

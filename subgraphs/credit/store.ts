@@ -160,7 +160,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
 
     /** The change log of one subject type in a window (`entriesIn`). */
     async changesSince(subjectType: SubjectType, window: ChangeWindow): Promise<RecordChange[]> {
-      const rows: (ChangeRow & { subject_key: string })[] = await entriesIn(db('credit_changes').where('subject_type', subjectType), window);
+      const rows: (ChangeRow & { subject_key: string })[] = await entriesIn(db('credit_changes').where('subject_type', subjectType), window, 'subject_key');
       return rows.map((row) => changeOfRow(row, row.subject_key));
     },
   };
