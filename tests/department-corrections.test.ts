@@ -536,6 +536,13 @@ function defineCorrectionSuite(store: StoreKind) {
         const [first, second] = (await stack.querySubgraph('credit', log, { since })).data.naturalPersonCreditChanges;
         const [next] = (await stack.querySubgraph('credit', log, { since: first.changedAt, afterId: first.id })).data.naturalPersonCreditChanges;
         expect(next).toEqual(second);
+        // A record's history reads the whole log, page after page: the newest change comes after 5,000 older ones.
+        const withdrawn = await stack.query(`mutation { withdrawNaturalPersonCreditEntry(idNumber: "${subject}", kind: ADMINISTRATIVE_LICENCE, documentNumber: "某许〔2026〕1号", reason: "许可被撤销") { idNumber } }`,
+          {}, await stack.as('dept-credit'));
+        expect(withdrawn.errors).toBeUndefined();
+        const newest = await stack.query(`query($key: ID!) { recordChanges(entity: "NaturalPerson", key: $key, first: 1) { department reason changedBy } }`,
+          { key: subject }, await stack.as('dept-credit', '信用修复复核'));
+        expect(newest.data.recordChanges).toEqual([{ department: 'credit', reason: 'a credit entry was withdrawn (信用修复)', changedBy: 'dept-credit' }]);
         expect((await stack.querySubgraph('credit', log, { since, afterId: 'x1' })).errors?.[0]).toMatchObject({
           message: 'afterId must be the id of an entry of this log (a whole number), not "x1"', extensions: { code: 'BAD_USER_INPUT' },
         });

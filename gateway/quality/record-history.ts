@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { InternalCaller } from '../../shared/internal-token';
-import type { AskDepartment } from './ask-department';
+import type { AskDepartment, DepartmentAnswer } from './ask-department';
 import { CHANGE_LOGS, ChangeLogOf } from './change-logs';
 
 /**
@@ -18,8 +18,9 @@ export interface RecordChange {
   objection: string | null;
 }
 
-/** Entries read of one record's log: more than any record is changed through the graph, and the page a log gives at most. */
-const HISTORY_ASKED = 5_000;
+/** Entries asked of a log at once (the most a log gives), and pages at most: a record's whole history, read oldest first. */
+const HISTORY_PAGE = 5_000;
+const MAX_PAGES = 20;
 const HISTORY_TIMEOUT_MS = 10_000;
 const GATEWAY_CALLER: InternalCaller = { consumer: 'onesource-gateway', kind: 'SYSTEM', roles: [], purpose: '变更记录 record history' };
 
@@ -29,13 +30,21 @@ export const logsOf = (entity: string, departments?: readonly string[]): ChangeL
 
 export function recordHistory(ask: AskDepartment) {
   async function changesIn(log: ChangeLogOf, key: string): Promise<RecordChange[]> {
-    const query = `query($key: ID!, $first: Int) { ${log.field}(since: "1970-01-01T00:00:00Z", key: $key, first: $first) { fields changedAt changedBy reason objectionId } }`;
-    const answer = await ask<Record<string, any[]>>(log.department, GATEWAY_CALLER, query, { key, first: HISTORY_ASKED }, HISTORY_TIMEOUT_MS).catch(() => null);
-    const entries = answer?.data?.[log.field];
-    if (!entries) {
-      throw new GraphQLError(`The ${log.department} department's change log did not answer: its changes to this record cannot be listed now. Try again shortly`, {
-        extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: log.department },
-      });
+    const query = `query($key: ID!, $since: String!, $afterId: ID, $first: Int) {
+      ${log.field}(since: $since, afterId: $afterId, key: $key, first: $first) { id fields changedAt changedBy reason objectionId } }`;
+    const entries: any[] = [];
+    // Paged from the last entry, as change notices are: the logs give oldest first, at most a page at once.
+    for (let page = 0, since = '1970-01-01T00:00:00Z', afterId: string | null = null; page < MAX_PAGES; page++) {
+      const answer: DepartmentAnswer<Record<string, any[]>> | null = await ask<Record<string, any[]>>(log.department, GATEWAY_CALLER, query, { key, since, afterId, first: HISTORY_PAGE }, HISTORY_TIMEOUT_MS).catch(() => null);
+      const batch: any[] | undefined = answer?.data?.[log.field];
+      if (!batch) {
+        throw new GraphQLError(`The ${log.department} department's change log did not answer: its changes to this record cannot be listed now. Try again shortly`, {
+          extensions: { code: 'SUBGRAPH_UNAVAILABLE', department: log.department },
+        });
+      }
+      entries.push(...batch);
+      if (batch.length < HISTORY_PAGE) break;
+      ({ changedAt: since, id: afterId } = batch[batch.length - 1]);
     }
     return entries.map((c) => ({ department: log.department, fields: c.fields, changedAt: c.changedAt, changedBy: c.changedBy, reason: c.reason, objection: c.objectionId }));
   }
