@@ -21,10 +21,18 @@ export function purposeOf(value: string | string[] | undefined): string | undefi
   } catch {
     /* not percent-encoded: take it as it is */
   }
-  // Control and format characters (a NUL, a zero-width space) say nothing and would sit unseen in
-  // the audit trail: a purpose made only of them is no purpose. Nor is one without words ("-",
-  // "1", "x"): the person whose data it is reads it in their access log.
-  purpose = purpose.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, PURPOSE_MAX);
+  return statedPurpose(purpose);
+}
+
+/**
+ * A purpose as it is kept, or undefined when the text states none: the X-Purpose of a read and the
+ * purpose of an application for a grant are held to one rule. Control and format characters (a NUL,
+ * a zero-width space) say nothing and would sit unseen in the audit trail: a purpose made only of
+ * them is no purpose. Nor is one without words ("-", "1234", "x"): the person whose data it is reads
+ * it in their access log, and the owner decides an application on it.
+ */
+export function statedPurpose(text: string): string | undefined {
+  const purpose = text.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, PURPOSE_MAX);
   return (purpose.match(/\p{L}/gu)?.length ?? 0) >= PURPOSE_MIN_LETTERS ? purpose : undefined;
 }
 

@@ -361,6 +361,22 @@ function defineSharingSuite(store: StoreKind) {
         const answer = await stack.query(APPLY, { r: 'persons.everything', p: '全部数据' }, await stack.as('market-portal'));
         expect(answer.errors![0].message).toMatch(/not a conditional resource.*persons\.contact-details/);
       });
+
+      it('asks for the purpose in words, by the rule X-Purpose follows, and keeps it without unseen characters', async () => {
+        for (const p of ['1234', '\u200b\u200b\u200b\u200b', '- - -']) {
+          const refused = await stack.query(APPLY, { r: 'credit.records', p }, await stack.as('market-portal'));
+          expect(refused.errors!.map((e) => [e.extensions?.code, e.message])).toEqual([
+            ['BAD_USER_INPUT', 'purpose: state what the data is for, in words (at least two letters)'],
+          ]);
+        }
+        const applied = await stack.query(APPLY, { r: 'credit.records', p: '\u200b审批\u0000 ' }, await stack.as('market-portal'));
+        expect(applied.errors).toBeUndefined();
+        const kept = await stack.query(`{ accessApplications(status: PENDING) { id purpose history { action reason } } }`, undefined, await stack.as('dept-credit'));
+        expect(kept.data.accessApplications.find((a: any) => a.id === applied.data.applyForAccess.id)).toMatchObject({
+          purpose: '审批', history: [{ action: 'SUBMITTED', reason: '审批' }],
+        });
+        await stack.query(DECIDE, { id: applied.data.applyForAccess.id, ok: false, why: '测试申请' }, await stack.as('dept-credit'));
+      });
     });
 
     describe('no way around the gateway', () => {

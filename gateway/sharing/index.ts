@@ -18,7 +18,7 @@ import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
 import type { SubjectIndex } from '../audit/subject-index';
 import { fieldsReadAbout, grantsReadAbout, outcomeAbout } from '../audit/record';
-import { STATE_PURPOSE } from '../purpose';
+import { STATE_PURPOSE, statedPurpose } from '../purpose';
 import { grantsUsed, resourcesNeededBy } from './grants-used';
 import { readsByConsumer, ReadItems } from '../audit/reads-by-consumer';
 
@@ -180,8 +180,9 @@ const resolvers = {
         if (operates(ctx.caller, resource.owner)) {
           throw badUserInput(`${args.resource} is your own department's (${resource.owner}): its operators read it without a grant, stating a purpose (X-Purpose)`);
         }
-        if (args.purpose.trim().length < 4) throw badUserInput('State the purpose of the application (at least 4 characters)');
-        return ctx.access.apply(ctx.caller.consumer, args.resource, args.purpose.trim(), new Date().toISOString());
+        const purpose = statedPurpose(args.purpose);
+        if (!purpose) throw badUserInput('purpose: state what the data is for, in words (at least two letters)');
+        return ctx.access.apply(ctx.caller.consumer, args.resource, purpose, new Date().toISOString());
       }),
     decideAccessApplication: (
       _: unknown,
