@@ -4,6 +4,7 @@ import { companyDefect, PLANTED_DEFECTS } from '../shared/seed/defects';
 import { projectImport } from '../subgraphs/projects/import';
 import { legalPersonFacts, parcelFacts, personFacts, projectFacts, scaledPlan } from '../shared/seed/population';
 import type { SeedPlan } from '../shared/subgraph-server';
+import { REASON_WITHHELD } from '../gateway/quality/change-notices';
 import { openGatewayStore } from '../gateway/store';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
 import { Mode, standIn, StandIn } from './support/stand-in';
@@ -543,6 +544,35 @@ function defineDataQualitySuite(store: StoreKind) {
         // market-portal read the person (above) but not the company.
         const partly = await stack.query(CHANGES, { since }, await stack.as('market-portal'));
         expect(partly.data.changesSince.map((c: any) => c.key)).toEqual([person]);
+      });
+
+      it('tells a consumer only of the fields it may read, and the reason only if it may read every one of them in full', async () => {
+        // housing-permit reads contact details masked; market-portal not at all; drc-approval in full. All three read the person.
+        expect((await stack.query(PERSON, { id: person }, await stack.as('housing-permit', '施工许可'))).errors).toBeUndefined();
+        await new Promise((r) => setTimeout(r, 5));
+        const from = new Date().toISOString();
+        const CORRECT = `mutation($id: ID!, $c: NaturalPersonCorrection!, $why: String!) { correctNaturalPerson(idNumber: $id, correction: $c, reason: $why) { idNumber } }`;
+        const owner = await stack.as('dept-persons', '户籍登记');
+        const phone = await stack.query(CORRECT, { id: person, c: { mobilePhone: '13912345678' }, why: '本人申请变更手机号码为13912345678' }, owner);
+        expect(phone.errors).toBeUndefined();
+        await new Promise((r) => setTimeout(r, 5));
+        const moved = await stack.query(CORRECT, { id: person, c: { name: `${originalName}新`, householdAddress: '福建省福州市鼓楼区东街2号' }, why: '户籍迁入福州市鼓楼区东街2号，并更正姓名' }, owner);
+        expect(moved.errors).toBeUndefined();
+
+        const notices = async (consumer: string) =>
+          (await stack.query(`query($since: String!) { changesSince(since: $since) { key fields reason } }`, { since: from }, await stack.as(consumer)))
+            .data.changesSince.map((n: { key: string; fields: string[]; reason: string }) => ({ ...n, fields: [...n.fields].sort() }));
+        expect(await notices('drc-approval')).toEqual([
+          { key: person, fields: ['mobilePhone'], reason: '本人申请变更手机号码为13912345678' },
+          { key: person, fields: ['householdAddress', 'name'], reason: '户籍迁入福州市鼓楼区东街2号，并更正姓名' },
+        ]);
+        // Masked contact details: told that they changed, not the reason that spells them out.
+        expect(await notices('housing-permit')).toEqual([
+          { key: person, fields: ['mobilePhone'], reason: REASON_WITHHELD },
+          { key: person, fields: ['householdAddress', 'name'], reason: REASON_WITHHELD },
+        ]);
+        // No contact details: nothing of the phone, and of the move only that the name changed.
+        expect(await notices('market-portal')).toEqual([{ key: person, fields: ['name'], reason: REASON_WITHHELD }]);
       });
     });
   });

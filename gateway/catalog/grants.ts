@@ -62,13 +62,32 @@ export async function grantsInForce(db: Knex, day = today()): Promise<HeldGrant[
   return [...byConsumer.values()].flatMap((held) => [...grantsByResource(held).values()]);
 }
 
+/** How a consumer may read an item: in full, masked (its grants say so and the item has a masked form), or not at all. */
+export type ItemAccess = 'FULL' | 'MASKED' | 'NONE';
+
+/**
+ * How `reader` may read `item`, as the guard decides it (policy/enforce.ts): an unconditional item and
+ * its own department's in full; a conditional one when it holds every resource of one alternative
+ * ((a AND b) OR c), masked when the item has a masked form and one of those grants says masked.
+ * `held` is the reader's grants in force by resource (`grantsByResource`). A conditional item is
+ * still read only with a stated purpose.
+ */
+export function itemAccess(
+  item: Pick<CatalogItem, 'shareType' | 'owner' | 'policies' | 'mask'>,
+  reader: { roles: readonly string[]; department?: string | null },
+  held: ReadonlyMap<string, { masked: boolean }>,
+): ItemAccess {
+  if (item.shareType === 'UNCONDITIONAL' || operates(reader, item.owner)) return 'FULL';
+  const satisfied = item.policies.find((all) => all.length > 0 && all.every((r) => held.has(r)));
+  if (!satisfied) return 'NONE';
+  return item.mask && satisfied.some((r) => held.get(r)!.masked) ? 'MASKED' : 'FULL';
+}
+
 export function publishCatalog(catalog: Catalog, grants: HeldGrant[], reader: CatalogReader | null = null): PublishedCatalog {
   const holders = (resource: string, masked?: boolean) =>
     [...new Set(grants.filter((g) => g.resource === resource && (masked === undefined || g.masked === masked)).map((g) => g.consumerId))].sort();
-  const readerHolds = new Set(reader?.active ? grants.filter((g) => g.consumerId === reader.consumer).map((g) => g.resource) : []);
-  // A consumer holds an item when it holds every resource of one alternative ((a AND b) OR c).
-  const ownDepartment = (owner: string) => !!reader && operates({ roles: reader.roles ?? [], department: reader.department }, owner);
-  const holdsItem = (item: CatalogItem) => ownDepartment(item.owner) || item.policies.some((all) => all.length > 0 && all.every((r) => readerHolds.has(r)));
+  const readerHeld = grantsByResource(reader?.active ? grants.filter((g) => g.consumerId === reader.consumer) : []);
+  const readerRoles = { roles: reader?.roles ?? [], department: reader?.department };
   const itemHolders = (item: CatalogItem) => {
     const consumers = [...new Set(grants.map((g) => g.consumerId))];
     return consumers.filter((c) => item.policies.some((all) => all.length > 0 && all.every((r) => grants.some((g) => g.consumerId === c && g.resource === r)))).sort();
@@ -85,7 +104,7 @@ export function publishCatalog(catalog: Catalog, grants: HeldGrant[], reader: Ca
           ...item,
           grantedTo,
           maskedFor: item.mask ? grantedTo.filter((c) => item.resources.some((r) => holders(r, true).includes(c))) : [],
-          readable: reader ? reader.active && (item.shareType === 'UNCONDITIONAL' || holdsItem(item)) : null,
+          readable: reader ? reader.active && itemAccess(item, readerRoles, readerHeld) !== 'NONE' : null,
         };
       }),
     })),
@@ -93,7 +112,7 @@ export function publishCatalog(catalog: Catalog, grants: HeldGrant[], reader: Ca
       ...resource,
       grantedTo: holders(resource.name),
       maskedFor: holders(resource.name, true),
-      readable: reader ? reader.active && (ownDepartment(resource.owner) || readerHolds.has(resource.name)) : null,
+      readable: reader ? reader.active && (operates(readerRoles, resource.owner) || readerHeld.has(resource.name)) : null,
     })),
   };
 }

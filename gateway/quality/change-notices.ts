@@ -2,6 +2,7 @@ import type { InternalCaller } from '../../shared/internal-token';
 import type { AskDepartment } from './ask-department';
 import { CHANGE_LOGS, ChangeLogOf, noticesGoTo } from './change-logs';
 import type { EntityReads } from './entity-reads';
+import type { ItemAccess } from '../catalog/grants';
 
 /**
  * Change notices: when an owner corrects or changes a person or a legal person, the consumers that
@@ -20,6 +21,9 @@ export interface ChangeNotice {
   objection: string | null;
   lastReadAt: string;
 }
+
+/** The reason a notice gives in place of the owner's, to a consumer that may not read all the change in full. */
+export const REASON_WITHHELD = 'withheld: the change also concerns items this consumer may not read in full';
 
 /** Change-log entries asked for at once, and pages at most per department and request. */
 const CHANGE_PAGE = 5_000;
@@ -52,7 +56,10 @@ export function changeNotices(deps: {
     return answer.data[log.field].map((c) => ({ id: c.id, key: c[log.key], fields: c.fields, changedAt: c.changedAt, reason: c.reason, objectionId: c.objectionId }));
   }
 
-  return async function changesSince(consumer: string, since: string, first: number, now = new Date()): Promise<ChangeNotice[]> {
+  /**
+   * `access` says how the consumer may read each field (`Type.field`) now.
+   */
+  return async function changesSince(consumer: string, access: (coordinate: string) => ItemAccess, since: string, first: number, now = new Date()): Promise<ChangeNotice[]> {
     await deps.reads.flush();
     const readSince = new Date(now.getTime() - deps.days * 86_400_000).toISOString();
     const notices: ChangeNotice[] = [];
@@ -71,13 +78,20 @@ export function changeNotices(deps: {
       const read = await deps.reads.readBy(consumer, noticesGoTo(log), [...new Set(changes.map((c) => c.key))], readSince);
       for (const c of changes) {
         const lastReadAt = read.get(c.key);
-        if (lastReadAt) {
-          notices.push({ entity: log.entity, key: c.key, fields: c.fields, changedAt: c.changedAt, reason: c.reason, objection: c.objectionId, lastReadAt });
-        }
+        if (!lastReadAt) continue;
+        const told = tellable(log.entity, c.fields, access);
+        if (!told.fields.length) continue;
+        notices.push({ entity: log.entity, key: c.key, fields: told.fields, changedAt: c.changedAt, reason: told.inFull ? c.reason : REASON_WITHHELD, objection: c.objectionId, lastReadAt });
       }
     }
     return firstInstants(notices.sort((a, b) => a.changedAt.localeCompare(b.changedAt)), first);
   };
+}
+
+/** Of a change's fields, those the consumer may read; and whether it may read them all in full. */
+function tellable(entity: string, fields: readonly string[], access: (coordinate: string) => ItemAccess): { fields: string[]; inFull: boolean } {
+  const ways = fields.map((field) => access(`${entity}.${field}`));
+  return { fields: fields.filter((_, i) => ways[i] !== 'NONE'), inFull: ways.every((way) => way === 'FULL') };
 }
 
 /**

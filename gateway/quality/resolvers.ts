@@ -5,6 +5,7 @@ import type { InternalCaller } from '../../shared/internal-token';
 import { quoted } from '../../shared/text';
 import { RecordOwnRead, selectedFields } from '../audit/own-reads';
 import type { Catalog, CatalogItem } from '../catalog/build';
+import { ItemAccess, itemAccess } from '../catalog/grants';
 import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
 import { CHANGE_LOGS } from './change-logs';
@@ -15,7 +16,7 @@ import type { RequireCorrection } from './objection-corrections';
 import type { RequireRecord } from './record-existence';
 import type { ConsistencyRuns } from './runs';
 import { PERSON_TYPE } from '../policy/operation-shape';
-import type { AccessStore } from '../sharing/access';
+import { AccessStore, grantsByResource } from '../sharing/access';
 
 /** What the data-quality part of the gateway's subgraph needs, built once by the gateway. */
 export interface QualityServices {
@@ -147,11 +148,19 @@ function personsNamed(sample: ConsistencySample): string[] {
   return (sample.detail.match(/\b\d{17}[\dX]\b/g) ?? []).filter((id) => checkIdNumber(id).ok);
 }
 
+/** How the calling consumer may read each item of the catalogue now (its grants in force), by coordinate; NONE for what the catalogue does not publish. */
+async function accessOf(ctx: Context): Promise<(coordinate: string) => ItemAccess> {
+  const held = grantsByResource(await ctx.access.activeGrants(ctx.caller.consumer, today()));
+  const items = new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const)));
+  return (coordinate) => {
+    const item = items.get(coordinate);
+    return item ? itemAccess(item, ctx.caller, held) : 'NONE';
+  };
+}
+
 /** An objection disputes a value the consumer reads: a conditionally shared item needs the grant that reading it needs. */
 async function requireReadable(ctx: Context, item: CatalogItem): Promise<void> {
-  if (item.shareType !== 'CONDITIONAL') return;
-  const granted = new Set((await ctx.access.activeGrants(ctx.caller.consumer, today())).map((g) => g.resource));
-  if (item.policies.some((all) => all.every((r) => granted.has(r)))) return;
+  if ((await accessOf(ctx))(item.coordinate) !== 'NONE') return;
   throw forbidden(
     `${item.coordinate} is conditionally shared: consumer ${ctx.caller.consumer} holds no grant for ${item.resources.join(' or ')}, ` +
       'and an objection is raised only on a value the consumer may read',
@@ -218,7 +227,7 @@ export const qualityResolvers = {
       if (Number.isNaN(Date.parse(args.since))) throw badUserInput(`since must be an ISO 8601 time, not ${quoted(args.since)}`, { argument: 'since' });
       const first = args.first ?? 100;
       if (first < 1 || first > 1000) throw badUserInput(`first must lie in [1, 1000], not ${first}`, { argument: 'first' });
-      const notices = await services(ctx).changesSince(ctx.caller.consumer, new Date(args.since).toISOString(), first);
+      const notices = await services(ctx).changesSince(ctx.caller.consumer, await accessOf(ctx), new Date(args.since).toISOString(), first);
       // That a person's record changed, which fields and the owner's reason (死亡注销) are about the person.
       const subjects = notices.filter((n) => n.entity === PERSON_TYPE).map((n) => n.key);
       if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'ChangeNotice') });
