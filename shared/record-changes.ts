@@ -41,6 +41,40 @@ export interface RecordChange extends ChangeNote {
   id: string;
   key: string;
   fields: string[];
+  /**
+   * What the changed fields held before, by field name (null where the record had no value); null
+   * for a log that keeps none (credit's) and for entries logged before it was kept.
+   */
+  previous: PreviousValues | null;
+}
+
+/** A correction's values before it, by the field names the log lists. */
+export type PreviousValues = Record<string, string | number | boolean | null>;
+
+/** What a correction changes, decided from the record as it is when locked: the new values, the fields they are, and what those held. */
+export interface CorrectionDecided<Values> {
+  values: Values;
+  fields: string[];
+  previous: PreviousValues;
+}
+
+/**
+ * What a correction decides once its department has worked out which values change (`changed`, in
+ * the order the log lists them): the new values, the fields they are (`names` where the log names a
+ * field otherwise than the record's value: householdDivisionCode is householdDivision), and what they held.
+ */
+export function decidedChange<K extends string>(
+  changed: readonly K[],
+  current: Readonly<Record<K, unknown>>,
+  next: Readonly<Record<K, unknown>>,
+  names: Partial<Record<K, string>> = {},
+): CorrectionDecided<Partial<Record<K, unknown>>> {
+  const field = (k: K) => names[k] ?? k;
+  return {
+    values: Object.fromEntries(changed.map((k) => [k, next[k]])) as Partial<Record<K, unknown>>,
+    fields: changed.map(field),
+    previous: Object.fromEntries(changed.map((k) => [field(k), (current[k] ?? null) as PreviousValues[string]])),
+  };
 }
 
 /** BAD_USER_INPUT for one value of a correction, naming it (`correction.<field>`). */
@@ -145,7 +179,8 @@ export async function changeLogAnswer(
   args: ChangeLogArgs,
   read: (window: ChangeWindow) => Promise<RecordChange[]>,
 ): Promise<Record<string, unknown>[]> {
-  return (await read(changeWindow(args))).map(({ key, ...change }) => ({ [keyField]: key, ...change }));
+  // `previous` travels as JSON text: its values are of as many types as the fields.
+  return (await read(changeWindow(args))).map(({ key, previous, ...change }) => ({ [keyField]: key, ...change, previous: previous && JSON.stringify(previous) }));
 }
 
 /**
@@ -172,6 +207,7 @@ export function changeOfRow(row: ChangeRow, key: string): RecordChange {
     id: String(row.id),
     key,
     fields: JSON.parse(row.fields) as string[],
+    previous: row.previous ? (JSON.parse(row.previous) as PreviousValues) : null,
     reason: row.reason,
     objectionId: row.objection_id,
     changedBy: row.changed_by,
@@ -187,6 +223,8 @@ export interface ChangeRow {
   objection_id: string | null;
   changed_by: string;
   changed_at: string;
+  /** record_changes only (migration 003): the JSON of `PreviousValues`. */
+  previous?: string | null;
 }
 
 interface RecordChangeRow extends ChangeRow {
@@ -196,10 +234,11 @@ interface RecordChangeRow extends ChangeRow {
 export function createChangeLog(db: Knex) {
   const log = {
     /** Appends one entry; `trx` is the correction's own transaction. */
-    async append(trx: Knex.Transaction, key: string, fields: readonly string[], note: ChangeNote): Promise<void> {
+    async append(trx: Knex.Transaction, key: string, fields: readonly string[], note: ChangeNote, previous: PreviousValues | null = null): Promise<void> {
       await trx('record_changes').insert({
         entity_key: key,
         fields: JSON.stringify(fields),
+        previous: previous && JSON.stringify(previous),
         reason: note.reason,
         objection_id: note.objectionId,
         changed_by: note.changedBy,
@@ -213,16 +252,16 @@ export function createChangeLog(db: Knex) {
      */
     async correct<Row, Entity, Values extends object>(
       record: { table: string; keyColumn: string; key: string; read: (row: Row) => Entity; write: (values: Values) => Record<string, unknown> },
-      decide: (current: Entity) => { values: Values; fields: string[] },
+      decide: (current: Entity) => CorrectionDecided<Values>,
       note: ChangeNote,
     ): Promise<Entity | null> {
       return db.transaction(async (trx) => {
         const row: Row | undefined = await trx(record.table).where(record.keyColumn, record.key).forUpdate().first();
         if (!row) return null;
         const current = record.read(row);
-        const { values, fields } = decide(current);
+        const { values, fields, previous } = decide(current);
         await trx(record.table).where(record.keyColumn, record.key).update(record.write(values));
-        await log.append(trx, record.key, fields, note);
+        await log.append(trx, record.key, fields, note, previous);
         return { ...current, ...values };
       });
     },
@@ -256,6 +295,24 @@ export const recordChangesMigrationFor = (keyLength: number): Migration => ({
     await db.schema.dropTable('record_changes');
   },
 });
+
+/**
+ * The values a correction replaced, kept beside it, so that the owner can undo a wrong correction and
+ * the citizen see what their record said. Entries logged before it have none (null).
+ */
+export const recordChangesPreviousMigration: Migration = {
+  name: '003_record_changes_previous',
+  async up(db) {
+    await db.schema.alterTable('record_changes', (t) => {
+      t.text('previous').nullable();
+    });
+  },
+  async down(db) {
+    await db.schema.alterTable('record_changes', (t) => {
+      t.dropColumn('previous');
+    });
+  },
+};
 
 /** For the records keyed by an idNumber or a uscc (18 characters). */
 export const recordChangesMigration = recordChangesMigrationFor(18);

@@ -306,8 +306,8 @@ function defineCorrectionSuite(store: StoreKind) {
       const asProjects = async () => stack.as('dept-projects');
 
       it('records a step decided, judged as an import judges a step, and logs it; refuses anyone but a projects operator', async () => {
-        const page = await stack.query(`{ investmentProjects(first: 100) { edges { node { projectCode declaredOn approvals { department item status decidedOn } } } } }`);
-        const { projectCode, declaredOn, approvals } = page.data.investmentProjects.edges.map((e: any) => e.node)
+        const page = await stack.query(`{ investmentProjects(first: 100) { edges { node { projectCode declaredOn status totalInvestment approvals { department item status decidedOn } } } } }`);
+        const { projectCode, declaredOn, approvals, status, totalInvestment } = page.data.investmentProjects.edges.map((e: any) => e.node)
           .find((p: any) => p.approvals.some((a: any) => a.status === 'PENDING' || a.status === 'IN_PROGRESS'));
         const open = approvals.find((a: any) => a.status === 'PENDING' || a.status === 'IN_PROGRESS');
         const step = { code: projectCode, department: open.department, item: open.item, why: '并联审批：出具审查意见' };
@@ -333,10 +333,11 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(corrected.errors).toBeUndefined();
         expect(corrected.data.correctInvestmentProject).toEqual({ projectCode, status: 'UNDER_CONSTRUCTION', totalInvestment: 8800.5 });
 
-        const log = await stack.querySubgraph('projects', `query($since: String!) { investmentProjectChanges(since: $since) { projectCode fields reason changedBy } }`, { since: started });
-        expect(log.data.investmentProjectChanges).toEqual([
-          { projectCode, fields: ['approvals'], reason: step.why, changedBy: 'dept-projects' },
-          { projectCode, fields: ['totalInvestment', 'status'], reason: '项目开工，总投资调整', changedBy: 'dept-projects' },
+        const log = await stack.querySubgraph('projects', `query($since: String!) { investmentProjectChanges(since: $since) { projectCode fields reason changedBy previous } }`, { since: started });
+        // Each entry keeps what it replaced: the step as it stood, the investment and status before.
+        expect(log.data.investmentProjectChanges.map((c: { previous: string }) => ({ ...c, previous: JSON.parse(c.previous) }))).toEqual([
+          { projectCode, fields: ['approvals'], reason: step.why, changedBy: 'dept-projects', previous: { approvals: `${open.department} ${open.item}: ${open.status}${open.decidedOn ? ` (${open.decidedOn})` : ''}` } },
+          { projectCode, fields: ['totalInvestment', 'status'], reason: '项目开工，总投资调整', changedBy: 'dept-projects', previous: { totalInvestment, status } },
         ]);
         const notices = await stack.query(`query($since: String!) { changesSince(since: $since) { entity key fields } }`, { since: started });
         expect(notices.data.changesSince.filter((n: any) => n.key === projectCode)).toEqual([
@@ -481,6 +482,26 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-history')).toEqual({
           consumer: 'auditor', requestId: 'req-history', fields: ['RecordChange.changedAt', 'RecordChange.changedBy', 'RecordChange.department', 'RecordChange.fields', 'RecordChange.reason'],
         });
+      });
+
+      it('keeps what a correction replaced: every value to the owner\'s operators and the person, to an auditor what it may read in full', async () => {
+        const before = (await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name householdAddress } }`, { id: subject }, await stack.as('dept-persons', '户籍登记'))).data.naturalPerson;
+        const corrected = await stack.query(
+          `mutation($id: ID!, $name: String!) { correctNaturalPerson(idNumber: $id, correction: { name: $name, householdAddress: "福建省福州市鼓楼区东街3号" }, reason: "户籍档案更正") { idNumber } }`,
+          { id: subject, name: `${before.name}改` }, await stack.as('dept-persons', '户籍登记'));
+        expect(corrected.errors).toBeUndefined();
+        const HISTORY = `query($key: ID!) { recordChanges(entity: "NaturalPerson", key: $key) { department reason previous { field value } } }`;
+        const history = async (headers: Record<string, string>) => (await stack.query(HISTORY, { key: subject }, headers)).data.recordChanges;
+        const all = [{ field: 'name', value: before.name }, { field: 'householdAddress', value: before.householdAddress }];
+        expect((await history(await stack.as('dept-persons', '户籍登记')))[0]).toEqual({ department: 'persons', reason: '户籍档案更正', previous: all });
+        expect((await history(await stack.asCitizen(subject)))[0].previous).toEqual(all);
+        // The auditor holds no grant for contact details: the address it held is not told, the name is.
+        const audited = await history({ ...(await stack.as('auditor', '投诉核查')), 'x-request-id': 'req-previous' });
+        expect(audited[0].previous).toEqual([{ field: 'name', value: before.name }]);
+        // Credit's log says only in general terms what changed: nothing kept before.
+        expect(audited.find((c: { department: string }) => c.department === 'credit').previous).toBeNull();
+        const log = await stack.query('query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { requestId fields } } } }', { id: subject }, await stack.as('auditor', '投诉核查'));
+        expect(log.data.accessLog.edges.map((e: any) => e.node).find((r: any) => r.requestId === 'req-previous').fields).toContain('RecordChange.previous');
       });
 
       it('answers an objection about a person\'s credit by a withdrawal naming it, and closes it only then', async () => {

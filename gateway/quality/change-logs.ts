@@ -11,15 +11,15 @@ import { checkIdNumber, checkProjectCode, checkUscc, Checked } from '../../share
 export const CHANGE_LOGS = [
   {
     department: 'persons', entity: 'NaturalPerson', corrections: ['correctNaturalPerson'], field: 'naturalPersonChanges', key: 'idNumber', check: checkIdNumber,
-    corrects: ['name', 'gender', 'birthDate', 'status', 'deceasedOn', 'householdAddress', 'householdDivision', 'mobilePhone'],
+    keepsPrevious: true, corrects: ['name', 'gender', 'birthDate', 'status', 'deceasedOn', 'householdAddress', 'householdDivision', 'mobilePhone'],
   },
   {
     department: 'legal-persons', entity: 'LegalPerson', corrections: ['correctLegalPerson'], field: 'legalPersonChanges', key: 'uscc', check: checkUscc,
-    corrects: ['name', 'status', 'establishedOn', 'enterpriseType', 'registeredCapital', 'businessScope', 'registeredAddress', 'legalRepresentative', 'division'],
+    keepsPrevious: true, corrects: ['name', 'status', 'establishedOn', 'enterpriseType', 'registeredCapital', 'businessScope', 'registeredAddress', 'legalRepresentative', 'division'],
   },
   {
     department: 'projects', entity: 'InvestmentProject', corrections: ['correctInvestmentProject', 'recordApprovalStep'], field: 'investmentProjectChanges', key: 'projectCode',
-    check: checkProjectCode, corrects: ['name', 'totalInvestment', 'status', 'declaredOn', 'applicant', 'division', 'approvals'],
+    check: checkProjectCode, keepsPrevious: true, corrects: ['name', 'totalInvestment', 'status', 'declaredOn', 'applicant', 'division', 'approvals'],
   },
   // Credit adds `credit` to the subjects the others own; its log says when a subject's credit
   // changed, and is told to the consumers that read the subject's credit (`readAs`), not to every
@@ -37,6 +37,8 @@ export const CHANGE_LOGS = [
   /** The mutations that change the records and may name the objection they answer (`objectionId`). */
   corrections: readonly string[];
   field: string; key: string; check: (raw: string) => Checked;
+  /** Whether its entries keep what the changed fields held before (`previous`): not credit's, which says only in general terms what changed. */
+  keepsPrevious?: true;
   /** The entity's fields the corrections change, as the change log names them (the others are not corrected through the graph). */
   corrects: readonly string[];
   /**

@@ -16,6 +16,13 @@ export interface RecordChange {
   changedBy: string;
   reason: string;
   objection: string | null;
+  /** What the changed fields held before, where the log keeps it; null otherwise. */
+  previous: PreviousValue[] | null;
+}
+
+export interface PreviousValue {
+  field: string;
+  value: string | null;
 }
 
 /** Entries asked of a log at once (the most a log gives), and pages at most: a record's whole history, read oldest first. */
@@ -24,6 +31,12 @@ const MAX_PAGES = 20;
 const HISTORY_TIMEOUT_MS = 10_000;
 const GATEWAY_CALLER: InternalCaller = { consumer: 'onesource-gateway', kind: 'SYSTEM', roles: [], purpose: '变更记录 record history' };
 
+/** A log entry's `previous` (JSON text by field) as the graph lists it. */
+function previousValues(json: string | null | undefined): PreviousValue[] | null {
+  if (!json) return null;
+  return Object.entries(JSON.parse(json) as Record<string, unknown>).map(([field, value]) => ({ field, value: value == null ? null : String(value) }));
+}
+
 /** The change logs that keep `entity`'s records, of `departments` (all, where not given). */
 export const logsOf = (entity: string, departments?: readonly string[]): ChangeLogOf[] =>
   CHANGE_LOGS.filter((log) => log.entity === entity && (!departments || departments.includes(log.department)));
@@ -31,7 +44,7 @@ export const logsOf = (entity: string, departments?: readonly string[]): ChangeL
 export function recordHistory(ask: AskDepartment) {
   async function changesIn(log: ChangeLogOf, key: string): Promise<RecordChange[]> {
     const query = `query($key: ID!, $since: String!, $afterId: ID, $first: Int) {
-      ${log.field}(since: $since, afterId: $afterId, key: $key, first: $first) { id fields changedAt changedBy reason objectionId } }`;
+      ${log.field}(since: $since, afterId: $afterId, key: $key, first: $first) { id fields changedAt changedBy reason objectionId${'keepsPrevious' in log ? ' previous' : ''} } }`;
     const entries: any[] = [];
     // Paged from the last entry, as change notices are: the logs give oldest first, at most a page at once.
     for (let page = 0, since = '1970-01-01T00:00:00Z', afterId: string | null = null; page < MAX_PAGES; page++) {
@@ -46,7 +59,9 @@ export function recordHistory(ask: AskDepartment) {
       if (batch.length < HISTORY_PAGE) break;
       ({ changedAt: since, id: afterId } = batch[batch.length - 1]);
     }
-    return entries.map((c) => ({ department: log.department, fields: c.fields, changedAt: c.changedAt, changedBy: c.changedBy, reason: c.reason, objection: c.objectionId }));
+    return entries.map((c) => ({
+      department: log.department, fields: c.fields, changedAt: c.changedAt, changedBy: c.changedBy, reason: c.reason, objection: c.objectionId, previous: previousValues(c.previous),
+    }));
   }
 
   /** The newest `first` changes to the record in `logs`, newest first. */

@@ -6,7 +6,7 @@ import { quoted } from '../../shared/text';
 import { RecordOwnRead, selectedFields } from '../audit/own-reads';
 import type { Catalog, CatalogItem } from '../catalog/build';
 import { ItemAccess, itemAccess } from '../catalog/grants';
-import { DATA_QUALITY_CONSUMER, ROLE } from '../consumers';
+import { DATA_QUALITY_CONSUMER, operates, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
 import { CHANGE_LOGS } from './change-logs';
 import { logsOf, RecordHistory } from './record-history';
@@ -215,7 +215,13 @@ export const qualityResolvers = {
       }
       // A department's operators read their own department's log; an auditor and the citizen every owner's.
       const logs = department && !isAuditor(ctx.caller) ? logged.filter((log) => log.department === department) : logged;
-      const changes = logs.length ? await services(ctx).recordHistory(logs, key, first) : [];
+      const history = logs.length ? await services(ctx).recordHistory(logs, key, first) : [];
+      // What a record held before is its data: all of it to its owner's operators and the citizen
+      // it is about; to anyone else (an auditor) what they may read in full.
+      const access = citizen ? null : await accessOf(ctx);
+      const changes = history.map((change) => (!access || operates(ctx.caller, change.department) || !change.previous ? change : {
+        ...change, previous: change.previous.filter((p) => access(`${args.entity}.${p.field}`) === 'FULL'),
+      }));
       // Who changed a person's record and why is about the person; the citizen reading their own is not a read by anyone else.
       if (args.entity === PERSON_TYPE && !citizen && changes.length) {
         await services(ctx).recordRead(ctx.caller, info, { subjects: [key], fields: asked(info, 'RecordChange') });

@@ -1,4 +1,4 @@
-import { correctedName, requireCorrectionFields } from '../../shared/record-changes';
+import { correctedName, CorrectionDecided, decidedChange, requireCorrectionFields } from '../../shared/record-changes';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
 import { judgeLegalPerson } from './import';
@@ -55,7 +55,7 @@ export function checkCorrection(input: Record<string, unknown>): LegalPersonCorr
  * load would refuse (a county GB/T 2260 does not publish, a capital with too many decimals, a date
  * of establishment in the future).
  */
-export function applyCorrection(current: LegalPerson, correction: LegalPersonCorrection): { values: Partial<CorrectableValues>; fields: string[] } {
+export function applyCorrection(current: LegalPerson, correction: LegalPersonCorrection): CorrectionDecided<Partial<CorrectableValues>> {
   const judged = judgeLegalPerson({
     uscc: current.uscc, name: current.name, status: current.status, establishedOn: current.establishedOn, enterpriseType: current.enterpriseType,
     registeredCapital: current.registeredCapital, businessScope: current.businessScope, registeredAddress: current.registeredAddress,
@@ -65,5 +65,5 @@ export function applyCorrection(current: LegalPerson, correction: LegalPersonCor
   const next = toLegalPerson(judged.row);
   const changed = (Object.keys(CHANGED_FIELDS) as (keyof CorrectableValues)[]).filter((k) => next[k] !== current[k]);
   if (!changed.length) throw badUserInput(`nothing to correct: ${current.uscc} already has these values`, { argument: 'correction' });
-  return { values: Object.fromEntries(changed.map((k) => [k, next[k]])), fields: changed.map((k) => CHANGED_FIELDS[k]) };
+  return decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<Partial<CorrectableValues>>;
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { CorrectableValues } from './corrections';
-import { ChangeNote, createChangeLog } from '../../shared/record-changes';
+import { ChangeNote, CorrectionDecided, createChangeLog } from '../../shared/record-changes';
 
 export interface LegalPerson {
   uscc: string;
@@ -59,7 +59,7 @@ const toColumns = (values: Partial<CorrectableValues>) =>
   Object.fromEntries(Object.entries(values).map(([field, value]) => [CORRECTABLE_COLUMNS[field as keyof CorrectableValues], value]));
 
 /** What a correction changes, decided from the record as it is when locked (corrections.ts). */
-export type CorrectionDecision = (current: LegalPerson) => { values: Partial<CorrectableValues>; fields: string[] };
+export type CorrectionDecision = (current: LegalPerson) => CorrectionDecided<Partial<CorrectableValues>>;
 
 export function createLegalPersonStore(db: Knex) {
   const changes = createChangeLog(db);

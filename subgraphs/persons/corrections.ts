@@ -1,4 +1,4 @@
-import { correctedName, invalidCorrection as invalid, requireCorrectionFields } from '../../shared/record-changes';
+import { correctedName, CorrectionDecided, decidedChange, invalidCorrection as invalid, requireCorrectionFields } from '../../shared/record-changes';
 import { badUserInput } from '../../shared/errors';
 import { idNumberFacts } from '../../shared/identifiers';
 import { today } from '../../shared/identifiers';
@@ -48,7 +48,7 @@ export function checkCorrection(idNumber: string, input: Record<string, unknown>
  * The values that change when `correction` is applied to `current`, and their field names; refuses
  * a record that would not hold together and a correction that changes nothing.
  */
-export function applyCorrection(current: NaturalPerson, correction: NaturalPersonCorrection): { values: NaturalPersonCorrection; fields: string[] } {
+export function applyCorrection(current: NaturalPerson, correction: NaturalPersonCorrection): CorrectionDecided<NaturalPersonCorrection> {
   const next: CorrectableValues = {
     name: correction.name ?? current.name,
     gender: correction.gender ?? current.gender,
@@ -75,5 +75,5 @@ export function applyCorrection(current: NaturalPerson, correction: NaturalPerso
   const judgedNext = toNaturalPerson(judged.row);
   const changed = CORRECTABLE.filter((k) => judgedNext[k] !== current[k]);
   if (!changed.length) throw badUserInput(`nothing to correct: ${current.idNumber} already has these values`, { argument: 'correction' });
-  return { values: Object.fromEntries(changed.map((k) => [k, judgedNext[k]])) as NaturalPersonCorrection, fields: changed.map((k) => CHANGED_FIELDS[k] ?? k) };
+  return decidedChange(changed, current, judgedNext, CHANGED_FIELDS) as CorrectionDecided<NaturalPersonCorrection>;
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { NaturalPersonCorrection } from './corrections';
-import { ChangeNote, createChangeLog } from '../../shared/record-changes';
+import { ChangeNote, CorrectionDecided, createChangeLog } from '../../shared/record-changes';
 
 export interface NaturalPerson {
   idNumber: string;
@@ -58,7 +58,7 @@ const toColumns = (values: NaturalPersonCorrection) =>
   Object.fromEntries(Object.entries(values).map(([field, value]) => [CORRECTABLE_COLUMNS[field as keyof NaturalPersonCorrection], value]));
 
 /** What a correction changes, decided from the record as it is when locked (corrections.ts). */
-export type CorrectionDecision = (current: NaturalPerson) => { values: NaturalPersonCorrection; fields: string[] };
+export type CorrectionDecision = (current: NaturalPerson) => CorrectionDecided<NaturalPersonCorrection>;
 
 export function createPersonStore(db: Knex) {
   const changes = createChangeLog(db);

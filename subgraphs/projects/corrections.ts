@@ -1,5 +1,5 @@
 import { badUserInput } from '../../shared/errors';
-import { requireCorrectionFields } from '../../shared/record-changes';
+import { CorrectionDecided, decidedChange, requireCorrectionFields } from '../../shared/record-changes';
 import { judgeProject, readApprovals } from './import';
 import type { ApprovalStep, InvestmentProject } from './store';
 
@@ -25,7 +25,7 @@ export function checkCorrection(input: Record<string, unknown>): InvestmentProje
 }
 
 /** The values that change, and their field names; the project they make is judged as an import judges a line. */
-export function applyCorrection(current: InvestmentProject, correction: InvestmentProjectCorrection): { values: Partial<CorrectableValues>; fields: string[] } {
+export function applyCorrection(current: InvestmentProject, correction: InvestmentProjectCorrection): CorrectionDecided<Partial<CorrectableValues>> {
   const judged = judgeProject({
     projectCode: current.projectCode, name: current.name, totalInvestment: current.totalInvestment, status: current.status,
     declaredOn: current.declaredOn, applicantUscc: current.applicantUscc, divisionCode: current.divisionCode, ...correction,
@@ -37,7 +37,7 @@ export function applyCorrection(current: InvestmentProject, correction: Investme
   };
   const changed = CORRECTABLE.filter((k) => next[k] !== current[k]);
   if (!changed.length) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
-  return { values: Object.fromEntries(changed.map((k) => [k, next[k]])), fields: changed.map((k) => CHANGED_FIELDS[k]) };
+  return decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<Partial<CorrectableValues>>;
 }
 
 export interface StepProgress {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ChangeNote, createChangeLog } from '../../shared/record-changes';
+import { ChangeNote, CorrectionDecided, createChangeLog } from '../../shared/record-changes';
 import type { CorrectableValues } from './corrections';
 
 export interface InvestmentProject {
@@ -50,7 +50,7 @@ const toColumns = (values: Partial<CorrectableValues>) =>
   Object.fromEntries(Object.entries(values).map(([field, value]) => [PROJECT_COLUMNS[field as keyof typeof PROJECT_COLUMNS], value]));
 
 /** What a correction changes, decided from the project as it is when locked (corrections.ts). */
-export type CorrectionDecision = (current: InvestmentProject) => { values: Partial<CorrectableValues>; fields: string[] };
+export type CorrectionDecision = (current: InvestmentProject) => CorrectionDecided<Partial<CorrectableValues>>;
 /** A step's new status and date, decided from the project and its steps as they are when locked. */
 export type StepDecision = (project: InvestmentProject, steps: ApprovalStep[]) => { status: string; decidedOn: string | null };
 
@@ -109,7 +109,10 @@ export function createProjectStore(db: Knex) {
           .orderBy('step');
         const next = decide(project, steps);
         await trx('approval_steps').where({ project_code: projectCode, department: department.trim(), item: item.trim() }).update({ status: next.status, decided_on: next.decidedOn });
-        await changes.append(trx, projectCode, ['approvals'], note);
+        // The step as it stood, in words: the log keeps scalar values by field.
+        const before = steps.find((s) => s.department === department.trim() && s.item === item.trim());
+        const previous = before ? { approvals: `${before.department} ${before.item}: ${before.status}${before.decidedOn ? ` (${before.decidedOn})` : ''}` } : null;
+        await changes.append(trx, projectCode, ['approvals'], note, previous);
         return project;
       });
     },

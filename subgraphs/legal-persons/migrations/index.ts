@@ -1,4 +1,4 @@
 import { legalPersons } from './001_legal_persons';
-import { recordChangesMigration } from '../../../shared/record-changes';
+import { recordChangesMigration, recordChangesPreviousMigration } from '../../../shared/record-changes';
 
-export const migrations = [legalPersons, recordChangesMigration];
+export const migrations = [legalPersons, recordChangesMigration, recordChangesPreviousMigration];

@@ -1,4 +1,4 @@
 import { naturalPersons } from './001_natural_persons';
-import { recordChangesMigration } from '../../../shared/record-changes';
+import { recordChangesMigration, recordChangesPreviousMigration } from '../../../shared/record-changes';
 
-export const migrations = [naturalPersons, recordChangesMigration];
+export const migrations = [naturalPersons, recordChangesMigration, recordChangesPreviousMigration];
