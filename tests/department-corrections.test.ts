@@ -216,6 +216,14 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(corrected.data.correctLegalPerson).toMatchObject({ uscc: company.uscc, status: 'REVOKED', legalRepresentative: otherRepresentative });
         const read = await stack.query(`query($u: ID!) { legalPerson(uscc: $u) { status legalRepresentative { idNumber name } } }`, { u: company.uscc });
         expect(read.data).toEqual({ legalPerson: { status: 'REVOKED', legalRepresentative: otherRepresentative } });
+
+        // The history keeps the former representative, a person: the auditor reading it is in that person's access log.
+        const history = await stack.query(`query($u: ID!) { recordChanges(entity: "LegalPerson", key: $u) { previous { field value } } }`,
+          { u: company.uscc }, { ...(await stack.as('auditor', '投诉核查')), 'x-request-id': 'req-former-representative' });
+        expect(history.data.recordChanges[0].previous).toEqual([{ field: 'status', value: 'ACTIVE' }, { field: 'legalRepresentative', value: person.idNumber }]);
+        const log = await stack.query('query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { requestId fields } } } }',
+          { id: person.idNumber }, await stack.as('auditor', '投诉核查'));
+        expect(log.data.accessLog.edges.map((e: any) => e.node)).toContainEqual({ requestId: 'req-former-representative', fields: ['RecordChange.previous'] });
       });
 
       it.each([

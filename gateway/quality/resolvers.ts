@@ -9,7 +9,7 @@ import { ItemAccess, itemAccess } from '../catalog/grants';
 import { DATA_QUALITY_CONSUMER, operates, ROLE } from '../consumers';
 import type { ChangesSince } from './change-notices';
 import { CHANGE_LOGS } from './change-logs';
-import { logsOf, RecordHistory } from './record-history';
+import { logsOf, RecordChange, RecordHistory } from './record-history';
 import type { ConsistencySample, RuleResult } from './consistency';
 import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
 import type { RequireCorrection } from './objection-corrections';
@@ -141,6 +141,10 @@ async function recordObjectionsRead(ctx: Context, info: GraphQLResolveInfo, obje
 /** The fields asked of `type` under this resolver's field, as the audit names them. */
 const asked = (info: GraphQLResolveInfo, type: string) => [...selectedFields(info)].filter((n) => !n.startsWith('__')).map((n) => `${type}.${n}`);
 
+/** The persons a legal person's history names as its representative before a change (`previous`). */
+const formerRepresentatives = (changes: RecordChange[]): string[] =>
+  changes.flatMap((c) => c.previous ?? []).filter((p) => p.field === 'legalRepresentative' && p.value).map((p) => p.value!);
+
 /** The persons a sample names. Samples of runs stored before they carried their subject are read from their text. */
 function personsNamed(sample: ConsistencySample): string[] {
   if (sample.subject) return [sample.subject];
@@ -223,9 +227,10 @@ export const qualityResolvers = {
         ...change, previous: change.previous.filter((p) => access(`${args.entity}.${p.field}`) === 'FULL'),
       }));
       // Who changed a person's record and why is about the person; the citizen reading their own is not a read by anyone else.
-      if (args.entity === PERSON_TYPE && !citizen && changes.length) {
-        await services(ctx).recordRead(ctx.caller, info, { subjects: [key], fields: asked(info, 'RecordChange') });
-      }
+      // A company's former legal representative, named by idNumber, is a person read too.
+      const fields = asked(info, 'RecordChange');
+      const subjects = args.entity === PERSON_TYPE ? [key] : fields.includes('RecordChange.previous') ? formerRepresentatives(changes) : [];
+      if (!citizen && changes.length && subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields });
       return changes;
     },
     changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
