@@ -42,7 +42,7 @@ export function personSampleFrom(data: unknown): Pick<Sample, 'idNumber' | 'name
 }
 
 export interface ReadyOperation {
-  id: 'review' | 'companies' | 'verify' | 'accessLog' | 'auditTrail';
+  id: 'review' | 'companies' | 'verify' | 'accessLog' | 'recordChanges' | 'auditTrail';
   label: Label;
   hint: Label;
   /** Its variables name a person: opening it reads one (see Sample). */
@@ -134,6 +134,23 @@ query AccessLog($idNumber: ID!) {
         grantsUsed { resource approvedPurpose recorded }
       }
     }
+  }
+}
+`,
+    variables: (s) => ({ idNumber: s.idNumber }),
+  },
+  {
+    id: 'recordChanges',
+    aboutAPerson: true,
+    label: 'opRecordChanges',
+    hint: 'opRecordChangesHint',
+    query: `# 谁更改了此人数据，由何改为何 · who changed a person's record, why, and what it held before
+# 审计方、所属部门操作员及本人可读 · for auditors, the owning departments' operators and the person
+query RecordChanges($idNumber: ID!) {
+  recordChanges(entity: "NaturalPerson", key: $idNumber, first: 20) {
+    department fields changedAt changedBy reason objection
+    # 更改前的值；审计方只见其有权完整读取的项 · values before; an auditor sees those it may read in full
+    previous { field value }
   }
 }
 `,
