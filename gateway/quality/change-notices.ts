@@ -56,9 +56,7 @@ export function changeNotices(deps: {
     return answer.data[log.field].map((c) => ({ id: c.id, key: c[log.key], fields: c.fields, changedAt: c.changedAt, reason: c.reason, objectionId: c.objectionId }));
   }
 
-  /**
-   * `access` says how the consumer may read each field (`Type.field`) now.
-   */
+  /** `access`: how the consumer may read each field (`Type.field`) now. */
   return async function changesSince(consumer: string, access: (coordinate: string) => ItemAccess, since: string, first: number, now = new Date()): Promise<ChangeNotice[]> {
     await deps.reads.flush();
     const readSince = new Date(now.getTime() - deps.days * 86_400_000).toISOString();
