@@ -5,6 +5,7 @@ import { projectImport } from '../subgraphs/projects/import';
 import { legalPersonFacts, parcelFacts, personFacts, projectFacts, scaledPlan } from '../shared/seed/population';
 import type { SeedPlan } from '../shared/subgraph-server';
 import { REASON_WITHHELD } from '../gateway/quality/change-notices';
+import { NOTE_WITHHELD } from '../gateway/quality/resolvers';
 import { openGatewayStore } from '../gateway/store';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
 import { Mode, standIn, StandIn } from './support/stand-in';
@@ -518,6 +519,34 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(read.extensions?.dataQuality).toBeUndefined();
       });
 
+      it("tells the raiser the owner's notes only while it may read the disputed item in full, with a purpose", async () => {
+        // drc-approval reads contact details in full, housing-permit masked.
+        const owner = await stack.as('dept-persons', '处理数据异议');
+        const raise = async (consumer: string, field: string) => {
+          const raised = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field, believed: '以申请人现场提供的为准', evidence: '申请人现场提供的材料' }, await stack.as(consumer, '并联审批'));
+          expect(raised.errors).toBeUndefined();
+          const id = raised.data.raiseObjection.id;
+          const note = field === 'mobilePhone' ? '受理：库中手机号码为13900000000' : '受理：库中户籍地址为福州市鼓楼区东街1号';
+          expect((await stack.query(STEP('acceptObjection'), { id, note }, owner)).data.acceptObjection.status).toBe('ACCEPTED');
+          return { id, note };
+        };
+        const notesOf = async (id: string, headers: Record<string, string>) => (await stack.query(OBJECTION, { id }, headers)).data.objection.history.map((h: any) => h.note);
+        const evidence = '申请人现场提供的材料';
+
+        const full = await raise('drc-approval', 'householdAddress');
+        expect(await notesOf(full.id, await stack.as('drc-approval', '并联审批'))).toEqual([evidence, full.note]);
+        // Without a purpose the address could not be read, nor the note that says it.
+        expect(await notesOf(full.id, await stack.as('drc-approval'))).toEqual([evidence, NOTE_WITHHELD]);
+        const masked = await raise('housing-permit', 'mobilePhone');
+        expect(await notesOf(masked.id, await stack.as('housing-permit', '施工许可'))).toEqual([evidence, NOTE_WITHHELD]);
+        // The owner and an auditor read every note.
+        expect(await notesOf(masked.id, owner)).toEqual([evidence, masked.note]);
+        expect(await notesOf(masked.id, await stack.as('auditor', '投诉核查'))).toEqual([evidence, masked.note]);
+        for (const { id } of [full, masked]) {
+          expect((await stack.query(STEP('rejectObjection'), { id, note: '经核查，库中记录无误' }, owner)).data.rejectObjection.status).toBe('REJECTED');
+        }
+      });
+
       it('tells a consumer that read the record of its change, and nobody else', async () => {
         const revoked = await stack.query(
           `mutation($uscc: ID!) { correctLegalPerson(uscc: $uscc, correction: { status: REVOKED }, reason: "吊销营业执照") { uscc status } }`,
@@ -559,8 +588,8 @@ function defineDataQualitySuite(store: StoreKind) {
         const moved = await stack.query(CORRECT, { id: person, c: { name: `${originalName}新`, householdAddress: '福建省福州市鼓楼区东街2号' }, why: '户籍迁入福州市鼓楼区东街2号，并更正姓名' }, owner);
         expect(moved.errors).toBeUndefined();
 
-        const notices = async (consumer: string) =>
-          (await stack.query(`query($since: String!) { changesSince(since: $since) { key fields reason } }`, { since: from }, await stack.as(consumer)))
+        const notices = async (consumer: string, purpose = '变更跟进') =>
+          (await stack.query(`query($since: String!) { changesSince(since: $since) { key fields reason } }`, { since: from }, await stack.as(consumer, purpose)))
             .data.changesSince.map((n: { key: string; fields: string[]; reason: string }) => ({ ...n, fields: [...n.fields].sort() }));
         expect(await notices('drc-approval')).toEqual([
           { key: person, fields: ['mobilePhone'], reason: '本人申请变更手机号码为13912345678' },
@@ -573,6 +602,8 @@ function defineDataQualitySuite(store: StoreKind) {
         ]);
         // No contact details: nothing of the phone, and of the move only that the name changed.
         expect(await notices('market-portal')).toEqual([{ key: person, fields: ['name'], reason: REASON_WITHHELD }]);
+        // Contact details are read only for a stated purpose: without one, drc-approval is told as if it held no grant.
+        expect(await notices('drc-approval', '')).toEqual([{ key: person, fields: ['name'], reason: REASON_WITHHELD }]);
       });
     });
   });

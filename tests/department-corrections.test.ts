@@ -7,6 +7,7 @@ import { creditEntryImport } from '../subgraphs/credit/import';
 import { idNumberCheckCharacter, idNumberFacts } from '../shared/identifiers';
 import { scaledPlan } from '../shared/seed/population';
 import { describeWithStore, GraphQLAnswer, Stack, startStack, StoreKind } from './support/stack';
+import { REASON_WITHHELD } from '../gateway/quality/change-notices';
 
 /**
  * The owners' side of data quality (issue 8): a department corrects its own records, the gateway
@@ -471,16 +472,30 @@ function defineCorrectionSuite(store: StoreKind) {
         const seen = await history({ ...(await stack.as('auditor', '投诉核查')), 'x-request-id': 'req-history' });
         expect(seen.errors).toBeUndefined();
         const changes = seen.data.recordChanges;
-        expect(changes[0]).toEqual({ department: 'persons', fields: ['householdAddress'], changedAt: expect.any(String), changedBy: 'dept-persons', reason: '户籍迁移' });
+        // The auditor may not read the address, so the owner's reason for moving it (which may spell it out) is withheld.
+        expect(changes[0]).toEqual({ department: 'persons', fields: ['householdAddress'], changedAt: expect.any(String), changedBy: 'dept-persons', reason: REASON_WITHHELD });
         expect(changes).toContainEqual({ department: 'credit', fields: ['credit'], changedAt: expect.any(String), changedBy: 'dept-credit', reason: 'a credit entry was withdrawn (信用修复)' });
         expect(changes.map((c: { changedAt: string }) => c.changedAt)).toEqual(changes.map((c: { changedAt: string }) => c.changedAt).sort().reverse());
-        // Each department's operators see their own log; the person sees all of it; a consumer none.
+        // Each department's operators see their own log, reasons and all; the person sees all of it; a consumer none.
         const ofCredit = (await history(await stack.as('dept-credit', '信用修复复核'))).data.recordChanges;
         expect(ofCredit).toEqual(changes.filter((c: { department: string }) => c.department === 'credit'));
         expect(ofCredit.length).toBeLessThan(changes.length);
-        expect((await history(await stack.asCitizen(subject))).data.recordChanges).toEqual(changes);
+        expect((await history(await stack.as('dept-persons', '户籍档案核查'))).data.recordChanges[0].reason).toBe('户籍迁移');
+        const own = (await history(await stack.asCitizen(subject))).data.recordChanges;
+        const withoutReasons = (list: { reason: string }[]) => list.map(({ reason, ...change }) => change);
+        expect(withoutReasons(own)).toEqual(withoutReasons(changes));
+        expect(own[0].reason).toBe('户籍迁移');
         expect(onlyError(await history(await stack.as('drc-approval', '并联审批')), 'recordChanges')).toEqual({
           message: "A record's changes are for auditors, the owning departments' operators, and the citizen it is about", code: 'FORBIDDEN',
+        });
+        // A department that keeps no log of persons is told so, not answered "no changes".
+        expect(onlyError(await history(await stack.as('dept-legal-persons', '登记核查')), 'recordChanges')).toEqual({
+          message: "The legal-persons department keeps no change log of NaturalPerson records: their changes are for auditors, the owning departments' operators, and the citizen it is about",
+          code: 'FORBIDDEN',
+        });
+        // Like the access log, a record's changes are read for a stated purpose by anyone but the person.
+        expect(onlyError(await history(await stack.as('auditor')), 'recordChanges')).toEqual({
+          message: 'Reading a record\'s changes is recorded: state the purpose of this request in the X-Purpose header, in words (at least two letters)', code: 'FORBIDDEN',
         });
         const other = (await stack.query(`{ allLegalPersons(first: 5) { edges { node { legalRepresentative { idNumber } } } } }`)).data.allLegalPersons.edges
           .map((e: any) => e.node.legalRepresentative.idNumber).find((id: string) => id !== subject);
@@ -505,7 +520,7 @@ function defineCorrectionSuite(store: StoreKind) {
         expect((await history(await stack.asCitizen(subject)))[0].previous).toEqual(all);
         // The auditor holds no grant for contact details: the address it held is not told, the name is.
         const audited = await history({ ...(await stack.as('auditor', '投诉核查')), 'x-request-id': 'req-previous' });
-        expect(audited[0].previous).toEqual([{ field: 'name', value: before.name }]);
+        expect(audited[0]).toEqual({ department: 'persons', reason: REASON_WITHHELD, previous: [{ field: 'name', value: before.name }] });
         // Credit's log says only in general terms what changed: nothing kept before.
         expect(audited.find((c: { department: string }) => c.department === 'credit').previous).toBeNull();
         const log = await stack.query('query($id: ID!) { accessLog(idNumber: $id, first: 20) { edges { node { requestId fields } } } }', { id: subject }, await stack.as('auditor', '投诉核查'));

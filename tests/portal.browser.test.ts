@@ -211,10 +211,13 @@ describeInBrowser('the developer portal in headless Chromium', () => {
     expect(review.subjectCount).toBeGreaterThan(0);
     expect(review.fields).toContain('NaturalPerson.householdAddress');
     expect(await responseText()).not.toMatch(/"\d{17}[\dX]"/);
-    // A person's record history opens with the sample person and answers the auditor.
+    // A person's record history opens with the sample person and answers the auditor, who states why it looks.
+    const statedBefore = await page.inputValue('[data-testid="purpose"]');
+    await page.fill('[data-testid="purpose"]', '投诉核查');
     const history = await runReadyOperation('recordChanges');
     expect(history.errors).toBeUndefined();
     expect(Array.isArray(history.data.recordChanges)).toBe(true);
+    await page.fill('[data-testid="purpose"]', statedBefore);
     await page.fill('[data-testid="token"]', `Bearer ${devConsumers?.find((c) => c.id === 'drc-approval')?.token ?? 'pasted.token.value'}`);
   });
 

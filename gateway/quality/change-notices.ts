@@ -22,8 +22,17 @@ export interface ChangeNotice {
   lastReadAt: string;
 }
 
-/** The reason a notice gives in place of the owner's, to a consumer that may not read all the change in full. */
-export const REASON_WITHHELD = 'withheld: the change also concerns items this consumer may not read in full';
+/**
+ * The reason told in place of the owner's to a reader that may not read every changed field in full
+ * (a reason often says the new value: 本人申请变更手机号码为139…). Worded so that it says nothing
+ * of which fields those are, nor whether any were left out of the fields told.
+ */
+export const REASON_WITHHELD = "withheld: the owner's reason is told only to a reader that may read every changed item in full";
+
+/** The owner's reason for a change of `entity`'s `fields`, as a reader with `access` is told it. */
+export function reasonTold(entity: string, fields: readonly string[], reason: string, access: (coordinate: string) => ItemAccess): string {
+  return fields.every((field) => access(`${entity}.${field}`) === 'FULL') ? reason : REASON_WITHHELD;
+}
 
 /** Change-log entries asked for at once, and pages at most per department and request. */
 const CHANGE_PAGE = 5_000;
@@ -56,7 +65,7 @@ export function changeNotices(deps: {
     return answer.data[log.field].map((c) => ({ id: c.id, key: c[log.key], fields: c.fields, changedAt: c.changedAt, reason: c.reason, objectionId: c.objectionId }));
   }
 
-  /** `access`: how the consumer may read each field (`Type.field`) now. */
+  /** `access`: how the consumer may read each field (`Type.field`) in this request. */
   return async function changesSince(consumer: string, access: (coordinate: string) => ItemAccess, since: string, first: number, now = new Date()): Promise<ChangeNotice[]> {
     await deps.reads.flush();
     const readSince = new Date(now.getTime() - deps.days * 86_400_000).toISOString();
@@ -77,19 +86,13 @@ export function changeNotices(deps: {
       for (const c of changes) {
         const lastReadAt = read.get(c.key);
         if (!lastReadAt) continue;
-        const told = tellable(log.entity, c.fields, access);
-        if (!told.fields.length) continue;
-        notices.push({ entity: log.entity, key: c.key, fields: told.fields, changedAt: c.changedAt, reason: told.inFull ? c.reason : REASON_WITHHELD, objection: c.objectionId, lastReadAt });
+        const fields = c.fields.filter((field) => access(`${log.entity}.${field}`) !== 'NONE');
+        if (!fields.length) continue;
+        notices.push({ entity: log.entity, key: c.key, fields, changedAt: c.changedAt, reason: reasonTold(log.entity, c.fields, c.reason, access), objection: c.objectionId, lastReadAt });
       }
     }
     return firstInstants(notices.sort((a, b) => a.changedAt.localeCompare(b.changedAt)), first);
   };
-}
-
-/** Of a change's fields, those the consumer may read; and whether it may read them all in full. */
-function tellable(entity: string, fields: readonly string[], access: (coordinate: string) => ItemAccess): { fields: string[]; inFull: boolean } {
-  const ways = fields.map((field) => access(`${entity}.${field}`));
-  return { fields: fields.filter((_, i) => ways[i] !== 'NONE'), inFull: ways.every((way) => way === 'FULL') };
 }
 
 /**

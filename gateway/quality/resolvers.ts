@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { Checked, checkIdNumber, checkParcelCode, checkProjectCode, checkUscc, today } from '../../shared/identifiers';
@@ -7,15 +8,16 @@ import { RecordOwnRead, selectedFields } from '../audit/own-reads';
 import type { Catalog, CatalogItem } from '../catalog/build';
 import { ItemAccess, itemAccess } from '../catalog/grants';
 import { DATA_QUALITY_CONSUMER, operates, ROLE } from '../consumers';
-import type { ChangesSince } from './change-notices';
+import { ChangesSince, reasonTold } from './change-notices';
 import { CHANGE_LOGS } from './change-logs';
 import { logsOf, RecordChange, RecordHistory } from './record-history';
 import type { ConsistencySample, RuleResult } from './consistency';
-import { createObjectionStore, Objection, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
+import { createObjectionStore, Objection, ObjectionEvent, ObjectionRuleError, ObjectionStatus, OPEN_STATUSES, OpenObjections } from './objections';
 import type { RequireCorrection } from './objection-corrections';
 import type { RequireRecord } from './record-existence';
 import type { ConsistencyRuns } from './runs';
 import { PERSON_TYPE } from '../policy/operation-shape';
+import { STATE_PURPOSE } from '../purpose';
 import { AccessStore, grantsByResource } from '../sharing/access';
 
 /** What the data-quality part of the gateway's subgraph needs, built once by the gateway. */
@@ -48,6 +50,9 @@ const KEY_CHECKS: Record<string, (raw: string) => Checked> = {
   InvestmentProject: checkProjectCode,
   LandParcel: checkParcelCode,
 };
+
+/** An owner's note in an objection's history, as its raiser is told it while it may not read the disputed item in full. */
+export const NOTE_WITHHELD = "withheld: the owner's notes are told to the raiser only while it may read the item in full";
 
 const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
 const isAuditor = (c: InternalCaller) => c.kind === 'SYSTEM' && c.roles.includes(ROLE.AUDITOR);
@@ -152,19 +157,61 @@ function personsNamed(sample: ConsistencySample): string[] {
   return (sample.detail.match(/\b\d{17}[\dX]\b/g) ?? []).filter((id) => checkIdNumber(id).ok);
 }
 
-/** How the calling consumer may read each item of the catalogue now (its grants in force), by coordinate; NONE for what the catalogue does not publish. */
-async function accessOf(ctx: Context): Promise<(coordinate: string) => ItemAccess> {
-  const held = grantsByResource(await ctx.access.activeGrants(ctx.caller.consumer, today()));
-  const items = new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const)));
-  return (coordinate) => {
-    const item = items.get(coordinate);
-    return item ? itemAccess(item, ctx.caller, held) : 'NONE';
-  };
+type Access = (coordinate: string) => ItemAccess;
+
+/** What one request works out once however many records it answers: the caller's access, and the steps of the objections it lists. */
+interface RequestScope {
+  access: Partial<Record<'granted' | 'inThisRequest', Promise<Access>>>;
+  steps: DataLoader<number, ObjectionEvent[]>;
+}
+const scopes = new WeakMap<Context, RequestScope>();
+
+function scopeOf(ctx: Context): RequestScope {
+  let scope = scopes.get(ctx);
+  if (!scope) {
+    scope = {
+      access: {},
+      steps: new DataLoader(async (ids: readonly number[]) => {
+        const events = await services(ctx).objections.eventsOf(ids);
+        return ids.map((id) => events.filter((e) => e.objectionId === id));
+      }),
+    };
+    scopes.set(ctx, scope);
+  }
+  return scope;
+}
+
+/**
+ * How the calling consumer may read each item of the catalogue, by coordinate; NONE for what the
+ * catalogue does not publish. `granted`: as its grants in force allow. `inThisRequest`: as this
+ * request may read it, which for a conditionally shared item of another department also needs a
+ * stated purpose (X-Purpose), as the guard requires of a read.
+ */
+function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<Access> {
+  const scope = scopeOf(ctx);
+  scope.access[as] ??= (async () => {
+    const held = grantsByResource(await ctx.access.activeGrants(ctx.caller.consumer, today()));
+    const items = new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const)));
+    const purposeMissing = as === 'inThisRequest' && !ctx.caller.purpose;
+    return (coordinate: string) => {
+      const item = items.get(coordinate);
+      if (!item) return 'NONE';
+      if (purposeMissing && item.shareType === 'CONDITIONAL' && !operates(ctx.caller, item.owner)) return 'NONE';
+      return itemAccess(item, ctx.caller, held);
+    };
+  })();
+  return scope.access[as]!;
+}
+
+/** A record's changes, like an access log, are read for a stated purpose by anyone but the citizen they are about. */
+function requirePurpose(ctx: Context, what: string): void {
+  if (ctx.caller.kind === 'CITIZEN' || ctx.caller.purpose) return;
+  throw new GraphQLError(`Reading ${what} is recorded: ${STATE_PURPOSE}`, { extensions: { code: 'FORBIDDEN', missing: 'PURPOSE' } });
 }
 
 /** An objection disputes a value the consumer reads: a conditionally shared item needs the grant that reading it needs. */
 async function requireReadable(ctx: Context, item: CatalogItem): Promise<void> {
-  if ((await accessOf(ctx))(item.coordinate) !== 'NONE') return;
+  if ((await accessOf(ctx, 'granted'))(item.coordinate) !== 'NONE') return;
   throw forbidden(
     `${item.coordinate} is conditionally shared: consumer ${ctx.caller.consumer} holds no grant for ${item.resources.join(' or ')}, ` +
       'and an objection is raised only on a value the consumer may read',
@@ -219,12 +266,19 @@ export const qualityResolvers = {
       }
       // A department's operators read their own department's log; an auditor and the citizen every owner's.
       const logs = department && !isAuditor(ctx.caller) ? logged.filter((log) => log.department === department) : logged;
-      const history = logs.length ? await services(ctx).recordHistory(logs, key, first) : [];
-      // What a record held before is its data: all of it to its owner's operators and the citizen
-      // it is about; to anyone else (an auditor) what they may read in full.
-      const access = citizen ? null : await accessOf(ctx);
-      const changes = history.map((change) => (!access || operates(ctx.caller, change.department) || !change.previous ? change : {
-        ...change, previous: change.previous.filter((p) => access(`${args.entity}.${p.field}`) === 'FULL'),
+      if (!logs.length) {
+        throw forbidden(`The ${department} department keeps no change log of ${args.entity} records: their changes are for auditors, the owning departments' operators, and the citizen it is about`);
+      }
+      requirePurpose(ctx, "a record's changes");
+      const history = await services(ctx).recordHistory(logs, key, first);
+      // What a record held before, and the owner's reason (which often says the new value), are its
+      // data: all of it to its owner's operators and the citizen it is about; to anyone else (an
+      // auditor) the values it may read in full, and the reason only if it may read every changed field so.
+      const access = citizen ? null : await accessOf(ctx, 'inThisRequest');
+      const changes = history.map((change) => (!access || operates(ctx.caller, change.department) ? change : {
+        ...change,
+        reason: reasonTold(args.entity, change.fields, change.reason, access),
+        previous: change.previous && change.previous.filter((p) => access(`${args.entity}.${p.field}`) === 'FULL'),
       }));
       // Who changed a person's record and why is about the person; the citizen reading their own is not a read by anyone else.
       // A company's former legal representative, named by idNumber, is a person read too.
@@ -238,7 +292,7 @@ export const qualityResolvers = {
       if (Number.isNaN(Date.parse(args.since))) throw badUserInput(`since must be an ISO 8601 time, not ${quoted(args.since)}`, { argument: 'since' });
       const first = args.first ?? 100;
       if (first < 1 || first > 1000) throw badUserInput(`first must lie in [1, 1000], not ${first}`, { argument: 'first' });
-      const notices = await services(ctx).changesSince(ctx.caller.consumer, await accessOf(ctx), new Date(args.since).toISOString(), first);
+      const notices = await services(ctx).changesSince(ctx.caller.consumer, await accessOf(ctx, 'inThisRequest'), new Date(args.since).toISOString(), first);
       // That a person's record changed, which fields and the owner's reason (死亡注销) are about the person.
       const subjects = notices.filter((n) => n.entity === PERSON_TYPE).map((n) => n.key);
       if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'ChangeNotice') });
@@ -303,6 +357,13 @@ export const qualityResolvers = {
     entity: (o: Objection) => o.entityType,
     key: (o: Objection) => o.entityKey,
     open: (o: Objection) => OPEN_STATUSES.includes(o.status),
-    history: async (o: Objection, _: unknown, ctx: Context) => services(ctx).objections.eventsOf([o.id]),
+    history: async (o: Objection, _: unknown, ctx: Context) => {
+      const steps = await scopeOf(ctx).steps.load(o.id);
+      // The owner's notes often say the value it holds (受理，户籍地址为…): to a raiser that is not
+      // the owner, an auditor or the person, told only while it may read that item in full, in this request.
+      const raiserOnly = !isAuditor(ctx.caller) && departmentOf(ctx.caller) !== o.owner && ctx.caller.kind !== 'CITIZEN';
+      if (!raiserOnly || (await accessOf(ctx, 'inThisRequest'))(`${o.entityType}.${o.field}`) === 'FULL') return steps;
+      return steps.map((step) => (step.actor === o.raisedBy || step.note == null ? step : { ...step, note: NOTE_WITHHELD }));
+    },
   },
 };

@@ -33,7 +33,7 @@ const labels = {
   opAccessLog: { zh: '谁查看了此人数据', en: "Who read a person's data" },
   opAccessLogHint: { zh: '访问记录，仅审计方（auditor）可读', en: 'The access log; readable by the auditor only' },
   opRecordChanges: { zh: '谁更改了此人数据', en: "Who changed a person's record" },
-  opRecordChangesHint: { zh: '更改记录及更改前的值；审计方、所属部门操作员及本人可读', en: 'Its changes and the values before; for the auditor, the owning departments and the person' },
+  opRecordChangesHint: { zh: '更改记录及更改前的值；审计方、所属部门操作员及本人可读，须填写用途', en: 'Its changes and the values before; for the auditor, the owning departments and the person, with a stated purpose' },
   opAuditTrail: { zh: '某系统读取了什么', en: 'What a consumer system read' },
   opAuditTrailHint: { zh: '按调用方查审计记录（今日），仅审计方（auditor）可读', en: "The audit trail by consumer (today); readable by the auditor only" },
   notAvailable: { zh: '暂不可用', en: 'Not available' },

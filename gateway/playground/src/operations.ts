@@ -145,7 +145,8 @@ query AccessLog($idNumber: ID!) {
     label: 'opRecordChanges',
     hint: 'opRecordChangesHint',
     query: `# 谁更改了此人数据，由何改为何 · who changed a person's record, why, and what it held before
-# 审计方、所属部门操作员及本人可读 · for auditors, the owning departments' operators and the person
+# 审计方、所属部门操作员及本人可读，须说明用途 · for auditors, the owning departments' operators and the person; state a purpose
+# 审计方不能完整读取的项，其更改理由不予显示 · an auditor is not told the reason for a change to items it may not read in full
 query RecordChanges($idNumber: ID!) {
   recordChanges(entity: "NaturalPerson", key: $idNumber, first: 20) {
     department fields changedAt changedBy reason objection
