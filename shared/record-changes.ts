@@ -252,14 +252,15 @@ export function createChangeLog(db: Knex) {
      */
     async correct<Row, Entity, Values extends object>(
       record: { table: string; keyColumn: string; key: string; read: (row: Row) => Entity; write: (values: Values) => Record<string, unknown> },
-      decide: (current: Entity) => CorrectionDecided<Values>,
+      /** `trx`: the correction's transaction, to read what else the decision rests on (a project's approval steps) under the lock. */
+      decide: (current: Entity, trx: Knex.Transaction) => CorrectionDecided<Values> | Promise<CorrectionDecided<Values>>,
       note: ChangeNote,
     ): Promise<Entity | null> {
       return db.transaction(async (trx) => {
         const row: Row | undefined = await trx(record.table).where(record.keyColumn, record.key).forUpdate().first();
         if (!row) return null;
         const current = record.read(row);
-        const { values, fields, previous } = decide(current);
+        const { values, fields, previous } = await decide(current, trx);
         await trx(record.table).where(record.keyColumn, record.key).update(record.write(values));
         await log.append(trx, record.key, fields, note, previous);
         return { ...current, ...values };

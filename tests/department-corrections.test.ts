@@ -354,6 +354,27 @@ function defineCorrectionSuite(store: StoreKind) {
           { entity: 'InvestmentProject', key: projectCode, fields: ['totalInvestment', 'status'] },
         ]);
       });
+
+      it('refuses a declaredOn later than an approval step already decided, and changes nothing', async () => {
+        const page = await stack.query(`{ investmentProjects(first: 100) { edges { node { projectCode declaredOn approvals { department item status decidedOn } } } } }`);
+        const decidedOn = (p: any) => p.approvals.map((a: any) => a.decidedOn).filter(Boolean).sort();
+        const project = page.data.investmentProjects.edges.map((e: any) => e.node).find((p: any) => decidedOn(p).length && decidedOn(p)[0] > p.declaredOn);
+        const earliest: string = decidedOn(project)[0];
+        const step = project.approvals.find((a: any) => a.decidedOn === earliest);
+        const dayAfter = new Date(Date.parse(`${earliest}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+        const DECLARED = `mutation($code: ID!, $on: Date!) { correctInvestmentProject(projectCode: $code, correction: { declaredOn: $on }, reason: "申报日期更正") { declaredOn } }`;
+
+        expect(onlyError(await stack.query(DECLARED, { code: project.projectCode, on: dayAfter }, await asProjects()), 'correctInvestmentProject')).toEqual({
+          message: `Invalid correction: declaredOn ${dayAfter} is after the approval step ${step.department} ${step.item} (${step.status} on ${earliest}) of ${project.projectCode} decided; a step is not decided before its project is declared`,
+          code: 'BAD_USER_INPUT',
+        });
+        const unchanged = await stack.query(`query($c: ID!) { investmentProject(projectCode: $c) { declaredOn } }`, { c: project.projectCode });
+        expect(unchanged.data.investmentProject.declaredOn).toBe(project.declaredOn);
+        // Declared on the day of its first decision is consistent: accepted.
+        const moved = await stack.query(DECLARED, { code: project.projectCode, on: earliest }, await asProjects());
+        expect(moved.errors).toBeUndefined();
+        expect(moved.data.correctInvestmentProject.declaredOn).toBe(earliest);
+      });
     });
 
     describe('credit repair (信用修复) and ratings', () => {

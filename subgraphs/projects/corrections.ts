@@ -24,8 +24,11 @@ export function checkCorrection(input: Record<string, unknown>): InvestmentProje
   return input as InvestmentProjectCorrection;
 }
 
-/** The values that change, and their field names; the project they make is judged as an import judges a line. */
-export function applyCorrection(current: InvestmentProject, correction: InvestmentProjectCorrection): CorrectionDecided<Partial<CorrectableValues>> {
+/**
+ * The values that change, and their field names; the project they make is judged as an import judges
+ * a line, with its approval steps as stored: a step is not decided before the project was declared.
+ */
+export function applyCorrection(current: InvestmentProject, steps: readonly ApprovalStep[], correction: InvestmentProjectCorrection): CorrectionDecided<Partial<CorrectableValues>> {
   const judged = judgeProject({
     projectCode: current.projectCode, name: current.name, totalInvestment: current.totalInvestment, status: current.status,
     declaredOn: current.declaredOn, applicantUscc: current.applicantUscc, divisionCode: current.divisionCode, ...correction,
@@ -37,6 +40,14 @@ export function applyCorrection(current: InvestmentProject, correction: Investme
   };
   const changed = CORRECTABLE.filter((k) => next[k] !== current[k]);
   if (!changed.length) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
+  const decidedEarlier = steps.filter((s) => s.decidedOn && s.decidedOn < next.declaredOn);
+  if (changed.includes('declaredOn') && decidedEarlier.length) {
+    const named = decidedEarlier.map((s) => `${s.department} ${s.item} (${s.status} on ${s.decidedOn})`).join(', ');
+    throw badUserInput(
+      `Invalid correction: declaredOn ${next.declaredOn} is after the approval step${decidedEarlier.length > 1 ? 's' : ''} ${named} of ${current.projectCode} decided; a step is not decided before its project is declared`,
+      { argument: 'correction' },
+    );
+  }
   return decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<Partial<CorrectableValues>>;
 }
 

@@ -89,7 +89,7 @@ export const resolvers = {
       const projectCode = validArgument('projectCode', checkProjectCode(args.projectCode));
       const correction = checkCorrection(args.correction);
       const note = changeNote(args, caller);
-      const corrected = await store.correct(projectCode, (current) => applyCorrection(current, correction), note);
+      const corrected = await store.correct(projectCode, (current, steps) => applyCorrection(current, steps, correction), note);
       if (!corrected) throw badUserInput(`No project is registered with projectCode ${projectCode}`, { argument: 'projectCode' });
       projects.clear(projectCode).prime(projectCode, corrected);
       return corrected;

@@ -49,10 +49,16 @@ const fromRow = (row: Record<string, string>): InvestmentProject =>
 const toColumns = (values: Partial<CorrectableValues>) =>
   Object.fromEntries(Object.entries(values).map(([field, value]) => [PROJECT_COLUMNS[field as keyof typeof PROJECT_COLUMNS], value]));
 
-/** What a correction changes, decided from the project as it is when locked (corrections.ts). */
-export type CorrectionDecision = (current: InvestmentProject) => CorrectionDecided<Partial<CorrectableValues>>;
+/** What a correction changes, decided from the project and its approval steps as they are when locked (corrections.ts). */
+export type CorrectionDecision = (current: InvestmentProject, steps: ApprovalStep[]) => CorrectionDecided<Partial<CorrectableValues>>;
 /** A step's new status and date, decided from the project and its steps as they are when locked. */
 export type StepDecision = (project: InvestmentProject, steps: ApprovalStep[]) => { status: string; decidedOn: string | null };
+
+const STEP_COLUMNS = { projectCode: 'project_code', department: 'department', item: 'item', status: 'status', decidedOn: 'decided_on' };
+
+/** One project's approval steps, in order. */
+const stepsOf = (db: Knex, projectCode: string): Promise<ApprovalStep[]> =>
+  db('approval_steps').select(STEP_COLUMNS).where('project_code', projectCode).orderBy('step');
 
 export function createProjectStore(db: Knex) {
   const changes = createChangeLog(db);
@@ -87,12 +93,16 @@ export function createProjectStore(db: Knex) {
         .orderBy(['project_code', 'parcel_code']),
     approvals: (codes: readonly string[]): Promise<ApprovalStep[]> =>
       db('approval_steps')
-        .select({ projectCode: 'project_code', department: 'department', item: 'item', status: 'status', decidedOn: 'decided_on' })
+        .select(STEP_COLUMNS)
         .whereIn('project_code', codes)
         .orderBy(['project_code', 'step']),
     /** Corrects a project and logs it, in one transaction (shared/record-changes.ts); null when there is none. */
     correct: (projectCode: string, decide: CorrectionDecision, note: ChangeNote) =>
-      changes.correct({ table: 'investment_projects', keyColumn: 'project_code', key: projectCode, read: fromRow, write: toColumns }, decide, note),
+      changes.correct(
+        { table: 'investment_projects', keyColumn: 'project_code', key: projectCode, read: fromRow, write: toColumns },
+        async (current, trx) => decide(current, await stepsOf(trx, projectCode)),
+        note,
+      ),
     /**
      * Records one approval step's progress and logs it (field `approvals`), in one transaction with
      * the project's row locked, so that two departments' steps of one project are recorded one after
@@ -103,10 +113,7 @@ export function createProjectStore(db: Knex) {
         const row = await trx('investment_projects').where('project_code', projectCode).forUpdate().first();
         if (!row) return null;
         const project = fromRow(row);
-        const steps: ApprovalStep[] = await trx('approval_steps')
-          .select({ projectCode: 'project_code', department: 'department', item: 'item', status: 'status', decidedOn: 'decided_on' })
-          .where('project_code', projectCode)
-          .orderBy('step');
+        const steps = await stepsOf(trx, projectCode);
         const next = decide(project, steps);
         await trx('approval_steps').where({ project_code: projectCode, department: department.trim(), item: item.trim() }).update({ status: next.status, decided_on: next.decidedOn });
         // The step as it stood, in words: the log keeps scalar values by field.
