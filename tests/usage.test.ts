@@ -238,6 +238,15 @@ function defineUsageSuite(store: StoreKind) {
       ]);
     });
 
+    it('counts nothing as read under a mutation its department refused: the refusal is its error', async () => {
+      const company = (await stack.stores['legal-persons']!('legal_persons').first('uscc')).uscc as string;
+      const refused = await stack.query(`mutation($u: ID!) { correctLegalPerson(uscc: $u, correction: { status: REVOKED }, reason: "吊销") { uscc status legalRepresentative { name } } }`,
+        { u: company }, await stack.as('dept-projects', '登记核查'));
+      expect(refused.errors?.map((e) => [e.extensions?.code, e.path?.join('.')])).toEqual([['FORBIDDEN', 'correctLegalPerson']]);
+      const readers = (await usage('auditor')).data.usageReport.fieldReaders.filter((r: any) => r.consumer === 'dept-projects');
+      expect(readers.map((r: any) => [r.key, r.requests, r.items, r.errors])).toEqual([['Mutation.correctLegalPerson', 0, 0, 1]]);
+    });
+
     it('ends the zombie window today when `to` lies ahead: days to come hold no use yet', async () => {
       const ahead = (await usage('auditor', { from: today, to: '2100-12-31' })).data.usageReport;
       const zombies = ahead.zombieCandidates.map((z: any) => z.name);

@@ -24,10 +24,11 @@ export interface ServedField {
   /** Codes of the errors whose path ends at this field. */
   errorCodes: string[];
   /**
-   * The guard refused it everywhere it was asked: its errors are counted (a department sees who was
-   * refused what), but it was not read, so it does not count as a request that used it.
+   * Nothing of it was served: the guard refused it, or it failed (or a field above it did), everywhere
+   * it was asked. Its errors are counted (a department sees who was refused what, and what failed),
+   * but it was not read, so it does not count as a request that used it.
    */
-  refused?: boolean;
+  notRead?: boolean;
 }
 
 /** One call from the gateway to a department (a fetch of the query plan). */
@@ -98,10 +99,10 @@ export class UsageRecorder {
 
     const departments = new Map<string, { items: number; used: boolean }>();
     for (const field of served.fields) {
-      // Under a refused field, nothing was read and nothing failed: no row, not even an empty one.
-      if (field.refused && !field.errorCodes.length) continue;
+      // Under a refused or failed field, nothing was read and nothing failed itself: no row, not even an empty one.
+      if (field.notRead && !field.errorCodes.length) continue;
       const row = this.row(day, served.consumer, field.department, field.coordinate);
-      if (!field.refused) {
+      if (!field.notRead) {
         row.requests += 1;
         addLatency(row, served.latencyMs);
       }
@@ -110,7 +111,7 @@ export class UsageRecorder {
       for (const code of field.errorCodes) this.countError(day, served.consumer, field.department, field.coordinate, code);
       const department = departments.get(field.department) ?? { items: 0, used: false };
       department.items += field.items;
-      department.used ||= !field.refused;
+      department.used ||= !field.notRead;
       departments.set(field.department, department);
     }
     for (const [name, { items, used }] of departments) {

@@ -46,7 +46,10 @@ function servedPlan(shape: OperationShape, owners: FieldOwners): ServedPlan {
 /**
  * What each field of an operation served in one answer: the values found at its response paths
  * (lists counted element by element, nulls not at all) and the errors whose path ends there. A field
- * refused everywhere it was asked (`refusedPaths`, from the guard) is marked so: it was not read.
+ * is marked `notRead` where, at every path it was asked, it was refused by the guard
+ * (`refusedPaths`), or served nothing under an error at that path or above it (its department
+ * failed or refused the request, a parent came back null with an error): nothing of it left a
+ * department. A field asked and answered null without an error was read: its owner said "none".
  */
 export function servedFields(
   shape: OperationShape,
@@ -57,15 +60,24 @@ export function servedFields(
 ): ServedField[] {
   const plan = servedPlan(shape, owners);
   const served: ServedField[] = plan.coordinates.map(({ coordinate, department }) => ({ coordinate, department, items: 0, errorCodes: [] }));
-  if (data) for (const { field, path } of plan.reads) served[field].items += countAt(data, path, 0);
+  const itemsAt = plan.reads.map(({ path }) => (data ? countAt(data, path, 0) : 0));
+  plan.reads.forEach(({ field }, i) => (served[field].items += itemsAt[i]));
+  const failedPaths = new Set<string>();
   for (const error of errors ?? []) {
     const path = error.path?.filter((p): p is string => typeof p === 'string');
-    const field = path && plan.atPath.get(path.join('.'));
+    if (!path) continue;
+    failedPaths.add(path.join('.'));
+    const field = plan.atPath.get(path.join('.'));
     if (field !== undefined) served[field].errorCodes.push(codeOf(error));
   }
-  if (!refusedPaths?.size) return served;
-  const read = new Set(plan.reads.filter(({ pathKey }) => !refusedPaths.has(pathKey)).map(({ field }) => field));
-  for (const [field, s] of served.entries()) if (!read.has(field)) s.refused = true;
+  // No data at all (the answer withheld, a non-null root failed): nothing was served.
+  if (!data) return served.map((s) => ({ ...s, notRead: true }));
+  if (!refusedPaths?.size && !failedPaths.size) return served;
+  const failedAtOrAbove = (path: readonly string[]) => path.some((_, end) => failedPaths.has(path.slice(0, end + 1).join('.')));
+  const read = new Set(
+    plan.reads.filter(({ path, pathKey }, i) => !refusedPaths?.has(pathKey) && (itemsAt[i] > 0 || !failedAtOrAbove(path))).map(({ field }) => field),
+  );
+  for (const [field, s] of served.entries()) if (!read.has(field)) s.notRead = true;
   return served;
 }
 
