@@ -7,6 +7,7 @@ import { openGatewayStore } from '../gateway/store';
 import { composeSupergraph, readSubgraphSources } from '../gateway/supergraph';
 import { scaledPlan } from '../shared/seed/population';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
+import { standIn, StandIn } from './support/stand-in';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
@@ -34,6 +35,8 @@ function defineUsageSuite(store: StoreKind) {
   describeWithStore(store, 'usage statistics', () => {
     let stack: Stack;
     let gatewayDb: Knex;
+    // Credit is reached through a stand-in, which forwards every call until a test takes credit down.
+    let credit: StandIn;
     let children: number;
     let report: any;
     const today = new Date().toISOString().slice(0, 10);
@@ -42,7 +45,9 @@ function defineUsageSuite(store: StoreKind) {
 
     beforeAll(async () => {
       // A small province: the counts are of this suite's requests, not of the data's volume.
-      stack = await startStack({ store, mode: 'in-process', plan: scaledPlan(500) });
+      credit = await standIn();
+      stack = await startStack({ store, mode: 'in-process', plan: scaledPlan(500), env: { ONESOURCE_CREDIT_URL: credit.url } });
+      credit.forwardTo(stack.config.subgraphs.credit.port);
       gatewayDb = await openGatewayStore(stack.config);
       const person = (await stack.stores.persons!('natural_persons').first('id_number')).id_number as string;
 
@@ -65,6 +70,7 @@ function defineUsageSuite(store: StoreKind) {
     afterAll(async () => {
       await gatewayDb?.destroy();
       await stack?.stop();
+      await credit?.close();
     });
 
     it('counts requests, errors by code and latency per consumer', () => {
@@ -245,6 +251,44 @@ function defineUsageSuite(store: StoreKind) {
       expect(refused.errors?.map((e) => [e.extensions?.code, e.path?.join('.')])).toEqual([['FORBIDDEN', 'correctLegalPerson']]);
       const readers = (await usage('auditor')).data.usageReport.fieldReaders.filter((r: any) => r.consumer === 'dept-projects');
       expect(readers.map((r: any) => [r.key, r.requests, r.items, r.errors])).toEqual([['Mutation.correctLegalPerson', 0, 0, 1]]);
+
+      // What the legal-persons operator sees: a refusal, not a read of its companies' status or representative.
+      const own = (await usage('dept-legal-persons')).data.usageReport;
+      expect(own.fieldReaders.filter((r: any) => r.consumer === 'dept-projects').map((r: any) => [r.key, r.requests, r.errors])).toEqual([
+        ['Mutation.correctLegalPerson', 0, 1],
+      ]);
+      expect(byKey(own.fields)['Mutation.correctLegalPerson']).toMatchObject({ requests: 0, items: 0, errors: 1, errorsByCode: [{ code: 'FORBIDDEN', count: 1 }] });
+      expect(byKey(own.consumers)['dept-projects']).toMatchObject({ requests: 0, items: 0, errors: 1, errorsByCode: [{ code: 'FORBIDDEN', count: 1 }] });
+      expect(own.zombieCandidates.map((z: any) => z.name)).toEqual(expect.arrayContaining(['LegalPerson.status', 'LegalPerson.legalRepresentative']));
+    });
+
+    it('counts nothing as read under a department that did not answer: the failure is counted where it struck', async () => {
+      const company = (await stack.stores['legal-persons']!('legal_persons').first('uscc')).uscc as string;
+      credit.set('status-500');
+      let answer;
+      try {
+        answer = await stack.query(`query($u: ID!) { legalPerson(uscc: $u) { name credit { onBlacklist rating } } }`, { u: company }, await stack.as('tax-service', '纳税信用评价'));
+      } finally {
+        credit.set('forward');
+      }
+      expect(answer.data.legalPerson).toEqual({ name: expect.any(String), credit: null });
+      expect(answer.errors?.map((e) => [e.extensions?.code, e.path?.join('.')])).toEqual([['SUBGRAPH_UNAVAILABLE', 'legalPerson.credit']]);
+
+      // What the credit operator sees of this consumer: one failure at the field credit serves, and no
+      // read of the profile's items, which never left credit.
+      const own = (await usage('dept-credit')).data.usageReport;
+      expect(own.fieldReaders.filter((r: any) => r.consumer === 'tax-service').map((r: any) => [r.key, r.requests, r.items, r.errors])).toEqual([
+        ['LegalPerson.credit', 0, 0, 1],
+      ]);
+      expect(byKey(own.consumers)['tax-service']).toMatchObject({ requests: 0, items: 0, errors: 1, errorsByCode: [{ code: 'SUBGRAPH_UNAVAILABLE', count: 1 }] });
+      expect(byKey(own.fields)['CreditProfile.onBlacklist']).toBeUndefined();
+      expect(own.zombieCandidates.map((z: any) => z.name)).toEqual(expect.arrayContaining(['CreditProfile.onBlacklist', 'CreditProfile.rating']));
+      // What legal persons answered was read.
+      const legal = (await usage('dept-legal-persons')).data.usageReport;
+      expect(legal.fieldReaders.filter((r: any) => r.consumer === 'tax-service').map((r: any) => [r.key, r.requests, r.items, r.errors])).toEqual([
+        ['LegalPerson.name', 1, 1, 0],
+        ['Query.legalPerson', 1, 1, 0],
+      ]);
     });
 
     it('ends the zombie window today when `to` lies ahead: days to come hold no use yet', async () => {

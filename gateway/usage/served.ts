@@ -12,8 +12,12 @@ interface ServedPlan {
   owners: FieldOwners;
   /** Each field coordinate of the operation once, in the order it first appears, with its department. */
   coordinates: { coordinate: string; department: string }[];
-  /** Each distinct (coordinate, response path) once: two fragments selecting one field at one path read it once. */
-  reads: { field: number; path: readonly string[]; pathKey: string }[];
+  /**
+   * Each distinct (coordinate, response path) once: two fragments selecting one field at one path read
+   * it once. `atOrAbove`: the dotted paths of the read and of each field above it, where an error
+   * means nothing below was served.
+   */
+  reads: { field: number; path: readonly string[]; pathKey: string; atOrAbove: readonly string[] }[];
   /** Dotted response path → the coordinate served there, for errors. */
   atPath: Map<string, number>;
 }
@@ -37,7 +41,7 @@ function servedPlan(shape: OperationShape, owners: FieldOwners): ServedPlan {
     plan.atPath.set(pathKey, field);
     if (seen.has(`${coordinate}@${pathKey}`)) continue;
     seen.add(`${coordinate}@${pathKey}`);
-    plan.reads.push({ field, path: visit.path, pathKey });
+    plan.reads.push({ field, path: visit.path, pathKey, atOrAbove: visit.path.map((_, end) => visit.path.slice(0, end + 1).join('.')) });
   }
   plans.set(shape, plan);
   return plan;
@@ -64,18 +68,22 @@ export function servedFields(
   plan.reads.forEach(({ field }, i) => (served[field].items += itemsAt[i]));
   const failedPaths = new Set<string>();
   for (const error of errors ?? []) {
-    const path = error.path?.filter((p): p is string => typeof p === 'string');
-    if (!path) continue;
-    failedPaths.add(path.join('.'));
-    const field = plan.atPath.get(path.join('.'));
+    if (!error.path) continue;
+    const pathKey = error.path.filter((p): p is string => typeof p === 'string').join('.');
+    failedPaths.add(pathKey);
+    const field = plan.atPath.get(pathKey);
     if (field !== undefined) served[field].errorCodes.push(codeOf(error));
   }
   // No data at all (the answer withheld, a non-null root failed): nothing was served.
-  if (!data) return served.map((s) => ({ ...s, notRead: true }));
+  if (!data) {
+    for (const s of served) s.notRead = true;
+    return served;
+  }
   if (!refusedPaths?.size && !failedPaths.size) return served;
-  const failedAtOrAbove = (path: readonly string[]) => path.some((_, end) => failedPaths.has(path.slice(0, end + 1).join('.')));
   const read = new Set(
-    plan.reads.filter(({ path, pathKey }, i) => !refusedPaths?.has(pathKey) && (itemsAt[i] > 0 || !failedAtOrAbove(path))).map(({ field }) => field),
+    plan.reads
+      .filter(({ pathKey, atOrAbove }, i) => !refusedPaths?.has(pathKey) && (itemsAt[i] > 0 || !atOrAbove.some((key) => failedPaths.has(key))))
+      .map(({ field }) => field),
   );
   for (const [field, s] of served.entries()) if (!read.has(field)) s.notRead = true;
   return served;
