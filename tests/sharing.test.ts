@@ -187,6 +187,17 @@ function defineSharingSuite(store: StoreKind) {
         expect(answer.errors!.map((e) => e.path)).toEqual(ids.map((_, i) => ['naturalPersons', i, 'householdAddress']));
       });
 
+      it('records a person asked twice at one place (two fragments) like one asked once', async () => {
+        const answer = await stack.query(
+          `query Twice($id: ID!) { ...Named ...Reached } fragment Named on Query { naturalPerson(idNumber: $id) { name } } fragment Reached on Query { naturalPerson(idNumber: $id) { mobilePhone } }`,
+          { id: person.idNumber }, { ...(await stack.as('drc-approval', '并联审批核验')), 'x-request-id': 'req-two-fragments' });
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data.naturalPerson.name).toEqual(expect.any(String));
+        const log = (await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId fields } } } }`, { id: person.idNumber }, await stack.as('auditor', '投诉核查')))
+          .data.accessLog.edges.map((e: any) => e.node);
+        expect(log.find((r: any) => r.requestId === 'req-two-fragments')?.fields).toEqual(expect.arrayContaining(['NaturalPerson.name', 'NaturalPerson.mobilePhone']));
+      });
+
       it('masks sensitive values for a masked grant', async () => {
         const answer = await stack.query(PERSON, { id: person.idNumber }, await stack.as('housing-permit', '施工许可'));
         const p = answer.data.naturalPerson;

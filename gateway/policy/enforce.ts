@@ -221,8 +221,10 @@ export function applyMasks(data: unknown, masks: Decision['masks']): void {
 export function takeSubjects(data: unknown, shape: OperationShape, positions?: SubjectPositions): Map<string, Set<string>> {
   const byPath = new Map<string, Set<string>>();
   for (const { visit: v } of shape.keyed) {
-    const found = new Set<string>();
+    // One path may be asked more than once (two fragments selecting one field): the first visit
+    // takes the keys (and removes the alias), so later ones add to its set, never replace it.
     const path = v.path.join('.');
+    const found = byPath.get(path) ?? new Set<string>();
     forEachObjectAt(data, v.path, (object, at) => {
       const subject = object[SUBJECT_ALIAS];
       if (typeof subject === 'string') {
