@@ -253,10 +253,14 @@ function refusedFields(shape: OperationShape, refusals: readonly Refusal[]): Set
 /**
  * Whether a field's value failed to arrive: an error (a department that did not answer) at its
  * path or above it. Such a field was asked, not read, and is not recorded as read. Errors are per
- * fetch, so the list indices in their paths are left out: a fetch fails for the whole list.
+ * fetch, so the list indices in their paths are left out: a fetch fails for the whole list. An error
+ * at a list item itself (`naturalPersons.1`: an invalid idNumber in a batch) is that item's alone:
+ * the item is null, so nothing under it is read anyway, and the items beside it were delivered.
  */
 function failedPaths(errors: readonly { path?: readonly (string | number)[] }[] | undefined): (path: readonly string[]) => boolean {
-  const failed = (errors ?? []).filter((e) => e.path?.length).map((e) => e.path!.filter((p) => typeof p === 'string').join('.'));
+  const failed = (errors ?? [])
+    .filter((e) => e.path?.length && typeof e.path[e.path.length - 1] === 'string')
+    .map((e) => e.path!.filter((p) => typeof p === 'string').join('.'));
   if (!failed.length) return () => false;
   return (path) => {
     const at = path.join('.');

@@ -198,6 +198,19 @@ function defineSharingSuite(store: StoreKind) {
         expect(log.find((r: any) => r.requestId === 'req-two-fragments')?.fields).toEqual(expect.arrayContaining(['NaturalPerson.name', 'NaturalPerson.mobilePhone']));
       });
 
+      it("records every item read of the valid persons of a batch beside an invalid idNumber, with the grant used", async () => {
+        const invalid = `${person.idNumber.slice(0, 17)}${person.idNumber[17] === '0' ? '1' : '0'}`;
+        const answer = await stack.query(`query($ids: [ID!]!) { naturalPersons(idNumbers: $ids) { name mobilePhone } }`, { ids: [person.idNumber, invalid] },
+          { ...(await stack.as('drc-approval', '并联审批核验')), 'x-request-id': 'req-batch-invalid' });
+        expect(answer.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['BAD_USER_INPUT', ['naturalPersons', 1]]]);
+        expect(answer.data.naturalPersons[0].name).toEqual(expect.any(String));
+        const log = (await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId fields grantsUsed { resource } } } } }`, { id: person.idNumber }, await stack.as('auditor', '投诉核查')))
+          .data.accessLog.edges.map((e: any) => e.node);
+        expect(log.find((r: any) => r.requestId === 'req-batch-invalid')).toEqual({
+          requestId: 'req-batch-invalid', fields: expect.arrayContaining(['NaturalPerson.name', 'NaturalPerson.mobilePhone']), grantsUsed: [{ resource: 'persons.contact-details' }],
+        });
+      });
+
       it('masks sensitive values for a masked grant', async () => {
         const answer = await stack.query(PERSON, { id: person.idNumber }, await stack.as('housing-permit', '施工许可'));
         const p = answer.data.naturalPerson;
