@@ -159,9 +159,12 @@ function personsNamed(sample: ConsistencySample): string[] {
 
 type Access = (coordinate: string) => ItemAccess;
 
-/** What one request works out once however many records it answers: the caller's access, and the steps of the objections it lists. */
+/**
+ * What one request works out once however many records it answers: the caller's grants in force with
+ * the catalogue's items they are judged against, and the steps of the objections it lists.
+ */
 interface RequestScope {
-  access: Partial<Record<'granted' | 'inThisRequest', Promise<Access>>>;
+  reader?: Promise<{ held: Map<string, { masked: boolean }>; items: Map<string, CatalogItem> }>;
   steps: DataLoader<number, ObjectionEvent[]>;
 }
 const scopes = new WeakMap<Context, RequestScope>();
@@ -170,10 +173,10 @@ function scopeOf(ctx: Context): RequestScope {
   let scope = scopes.get(ctx);
   if (!scope) {
     scope = {
-      access: {},
       steps: new DataLoader(async (ids: readonly number[]) => {
-        const events = await services(ctx).objections.eventsOf(ids);
-        return ids.map((id) => events.filter((e) => e.objectionId === id));
+        const byObjection = new Map<number, ObjectionEvent[]>(ids.map((id) => [id, []]));
+        for (const event of await services(ctx).objections.eventsOf(ids)) byObjection.get(event.objectionId)?.push(event);
+        return ids.map((id) => byObjection.get(id)!);
       }),
     };
     scopes.set(ctx, scope);
@@ -187,20 +190,20 @@ function scopeOf(ctx: Context): RequestScope {
  * request may read it, which for a conditionally shared item of another department also needs a
  * stated purpose (X-Purpose), as the guard requires of a read.
  */
-function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<Access> {
+async function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<Access> {
   const scope = scopeOf(ctx);
-  scope.access[as] ??= (async () => {
-    const held = grantsByResource(await ctx.access.activeGrants(ctx.caller.consumer, today()));
-    const items = new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const)));
-    const purposeMissing = as === 'inThisRequest' && !ctx.caller.purpose;
-    return (coordinate: string) => {
-      const item = items.get(coordinate);
-      if (!item) return 'NONE';
-      if (purposeMissing && item.shareType === 'CONDITIONAL' && !operates(ctx.caller, item.owner)) return 'NONE';
-      return itemAccess(item, ctx.caller, held);
-    };
-  })();
-  return scope.access[as]!;
+  scope.reader ??= ctx.access.activeGrants(ctx.caller.consumer, today()).then((grants) => ({
+    held: grantsByResource(grants),
+    items: new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const))),
+  }));
+  const { held, items } = await scope.reader;
+  const purposeMissing = as === 'inThisRequest' && !ctx.caller.purpose;
+  return (coordinate: string) => {
+    const item = items.get(coordinate);
+    if (!item) return 'NONE';
+    if (purposeMissing && item.shareType === 'CONDITIONAL' && !operates(ctx.caller, item.owner)) return 'NONE';
+    return itemAccess(item, ctx.caller, held);
+  };
 }
 
 /** A record's changes, like an access log, are read for a stated purpose by anyone but the citizen they are about. */

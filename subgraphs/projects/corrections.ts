@@ -40,8 +40,8 @@ export function applyCorrection(current: InvestmentProject, steps: readonly Appr
   };
   const changed = CORRECTABLE.filter((k) => next[k] !== current[k]);
   if (!changed.length) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
-  const decidedEarlier = steps.filter((s) => s.decidedOn && s.decidedOn < next.declaredOn);
-  if (changed.includes('declaredOn') && decidedEarlier.length) {
+  const decidedEarlier = changed.includes('declaredOn') ? steps.filter((s) => s.decidedOn && s.decidedOn < next.declaredOn) : [];
+  if (decidedEarlier.length) {
     const named = decidedEarlier.map((s) => `${s.department} ${s.item} (${s.status} on ${s.decidedOn})`).join(', ');
     throw badUserInput(
       `Invalid correction: declaredOn ${next.declaredOn} is after the approval step${decidedEarlier.length > 1 ? 's' : ''} ${named} of ${current.projectCode} decided; a step is not decided before its project is declared`,
