@@ -578,6 +578,7 @@ function defineDataQualitySuite(store: StoreKind) {
       it('tells a consumer only of the fields it may read, and the reason only if it may read every one of them in full', async () => {
         // housing-permit reads contact details masked; market-portal not at all; drc-approval in full. All three read the person.
         expect((await stack.query(PERSON, { id: person }, await stack.as('housing-permit', '施工许可'))).errors).toBeUndefined();
+        expect((await stack.query(PERSON, { id: person }, await stack.as('dept-persons', '户籍核查'))).errors).toBeUndefined();
         await new Promise((r) => setTimeout(r, 5));
         const from = new Date().toISOString();
         const CORRECT = `mutation($id: ID!, $c: NaturalPersonCorrection!, $why: String!) { correctNaturalPerson(idNumber: $id, correction: $c, reason: $why) { idNumber } }`;
@@ -604,6 +605,9 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(await notices('market-portal')).toEqual([{ key: person, fields: ['name'], reason: REASON_WITHHELD }]);
         // Contact details are read only for a stated purpose: without one, drc-approval is told as if it held no grant.
         expect(await notices('drc-approval', '')).toEqual([{ key: person, fields: ['name'], reason: REASON_WITHHELD }]);
+        // The owner's own operators read its contact details without a grant, but not without a purpose, as the guard rules.
+        expect(await notices('dept-persons')).toEqual(await notices('drc-approval'));
+        expect(await notices('dept-persons', '')).toEqual([{ key: person, fields: ['name'], reason: REASON_WITHHELD }]);
       });
     });
   });

@@ -187,8 +187,8 @@ function scopeOf(ctx: Context): RequestScope {
 /**
  * How the calling consumer may read each item of the catalogue, by coordinate; NONE for what the
  * catalogue does not publish. `granted`: as its grants in force allow. `inThisRequest`: as this
- * request may read it, which for a conditionally shared item of another department also needs a
- * stated purpose (X-Purpose), as the guard requires of a read.
+ * request may read it, which for a conditionally shared item also needs a stated purpose
+ * (X-Purpose), as the guard requires of every read of one, its own department's operators' included.
  */
 async function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<Access> {
   const scope = scopeOf(ctx);
@@ -201,7 +201,7 @@ async function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<
   return (coordinate: string) => {
     const item = items.get(coordinate);
     if (!item) return 'NONE';
-    if (purposeMissing && item.shareType === 'CONDITIONAL' && !operates(ctx.caller, item.owner)) return 'NONE';
+    if (purposeMissing && item.shareType === 'CONDITIONAL') return 'NONE';
     return itemAccess(item, ctx.caller, held);
   };
 }
