@@ -251,6 +251,14 @@ function defineDataQualitySuite(store: StoreKind) {
         const badField = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'shoeSize', believed: '42', evidence: 'the applicant showed an ID card' }, asDrc);
         expect(codes(badField)).toEqual(['BAD_USER_INPUT']);
         expect(badField.errors![0].message).toMatch(/NaturalPerson has no shared field "shoeSize"/);
+        // The key names the record and no correction changes it: such an objection could only be closed unchecked.
+        for (const [entity, key, field] of [['NaturalPerson', person, 'idNumber'], ['LegalPerson', company.uscc, 'uscc']]) {
+          const onKey = await stack.query(RAISE, { entity, key, field, believed: key, evidence: 'the applicant showed an ID card' }, asDrc);
+          expect(codes(onKey)).toEqual(['BAD_USER_INPUT']);
+          expect(onKey.errors![0].message).toBe(`${field} is the ${entity}'s key, which names the record and is never corrected: object to the fields that are wrong`);
+        }
+        const queue = await stack.query(`query($key: ID) { objections(key: $key) { field } }`, { key: person }, await stack.as('dept-persons'));
+        expect(queue.data.objections).toEqual([]);
       });
 
       it('is refused when its record does not exist at the owning department, and nothing is stored', async () => {
@@ -432,6 +440,13 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(named.data.accessLog.edges.map((e: any) => e.node)).toContainEqual({ requestId: 'req-objection-2', operationName: 'ObjectionQueue' });
       });
 
+      it('records a read of objections that asks none of their fields: the answer still says they are there', async () => {
+        const bare = await stack.query(`query($key: ID) { objections(key: $key) { __typename } }`, { key: person }, { ...(await stack.as('auditor', '异议处理监督')), 'x-request-id': 'req-objection-bare' });
+        expect(bare.data.objections).toEqual([{ __typename: 'Objection' }]);
+        const records = (await stack.query(LOG, { id: person }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(records).toContainEqual({ consumer: 'auditor', purpose: '异议处理监督', requestId: 'req-objection-bare', fields: ['objections'] });
+      });
+
       it('reaches the owning department, who alone decides', async () => {
         const queue = await stack.query(QUEUE, {}, await stack.as('dept-persons'));
         expect(queue.data.objections).toEqual(expect.arrayContaining([{ id: objectionId, entity: 'NaturalPerson', key: person, field: 'name', status: 'RAISED' }]));
@@ -608,6 +623,33 @@ function defineDataQualitySuite(store: StoreKind) {
         // The owner's own operators read its contact details without a grant, but not without a purpose, as the guard rules.
         expect(await notices('dept-persons')).toEqual(await notices('drc-approval'));
         expect(await notices('dept-persons', '')).toEqual([{ key: person, fields: ['name'], reason: REASON_WITHHELD }]);
+      });
+
+      it("records the person an objection to a company's legal representative names as the one believed, whoever reads it", async () => {
+        const believed = personFacts(PLAN, 11).idNumber;
+        const raised = await stack.query(
+          `mutation($key: ID!, $believed: String!) { raiseObjection(entity: "LegalPerson", key: $key, field: "legalRepresentative", believedValue: $believed, evidence: "营业执照载明的法定代表人") { id believedValue } }`,
+          { key: company.uscc, believed }, { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-believed-1' },
+        );
+        expect(raised.errors).toBeUndefined();
+        await stack.query(`query { objections(entity: "LegalPerson") { key believedValue } }`, {}, { ...(await stack.as('dept-legal-persons', '处理数据异议')), 'x-request-id': 'req-believed-2' });
+        // Asked without its believedValue, an objection on a company names no person.
+        await stack.query(`query { objections(entity: "LegalPerson") { key field } }`, {}, { ...(await stack.as('dept-legal-persons', '处理数据异议')), 'x-request-id': 'req-believed-3' });
+        const records = (await stack.query(LOG, { id: believed }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(records).toContainEqual({ consumer: 'drc-approval', purpose: '并联审批', requestId: 'req-believed-1', fields: ['Objection.believedValue', 'Objection.id'] });
+        expect(records).toContainEqual({ consumer: 'dept-legal-persons', purpose: '处理数据异议', requestId: 'req-believed-2', fields: ['Objection.believedValue', 'Objection.key'] });
+        expect(records.map((r: { requestId: string }) => r.requestId)).not.toContain('req-believed-3');
+      });
+
+      it('records a raise that asks nothing back: its answer still says the person is registered', async () => {
+        const someone = personFacts(PLAN, 12).idNumber;
+        const bare = await stack.query(
+          `mutation($key: ID!) { raiseObjection(entity: "NaturalPerson", key: $key, field: "householdAddress", believedValue: "福建省福州市鼓楼区东街3号", evidence: "户口簿") { __typename } }`,
+          { key: someone }, { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-raise-bare' },
+        );
+        expect(bare.data.raiseObjection).toEqual({ __typename: 'Objection' });
+        const records = (await stack.query(LOG, { id: someone }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(records).toContainEqual({ consumer: 'drc-approval', purpose: '并联审批', requestId: 'req-raise-bare', fields: ['Mutation.raiseObjection'] });
       });
     });
   });

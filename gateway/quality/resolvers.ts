@@ -16,7 +16,7 @@ import { createObjectionStore, Objection, ObjectionEvent, ObjectionRuleError, Ob
 import type { RequireCorrection } from './objection-corrections';
 import type { RequireRecord } from './record-existence';
 import type { ConsistencyRuns } from './runs';
-import { PERSON_TYPE } from '../policy/operation-shape';
+import { KEYED_TYPES, PERSON_TYPE } from '../policy/operation-shape';
 import { STATE_PURPOSE } from '../purpose';
 import { AccessStore, grantsByResource } from '../sharing/access';
 
@@ -50,6 +50,9 @@ const KEY_CHECKS: Record<string, (raw: string) => Checked> = {
   InvestmentProject: checkProjectCode,
   LandParcel: checkParcelCode,
 };
+
+/** The items whose value is a person, named by idNumber: what is said of them (believed, held before) names that person. */
+const PERSON_FIELDS: ReadonlySet<string> = new Set(['LegalPerson.legalRepresentative']);
 
 /** An owner's note in an objection's history, as its raiser is told it while it may not read the disputed item in full. */
 export const NOTE_WITHHELD = "withheld: the owner's notes are told to the raiser only while it may read the item in full";
@@ -139,16 +142,37 @@ async function decide(ctx: Context, info: GraphQLResolveInfo, rawId: string, act
  */
 async function recordObjectionsRead(ctx: Context, info: GraphQLResolveInfo, objections: readonly Objection[]): Promise<void> {
   // A citizen reading objections about themselves is not a read of them by anyone else.
-  const subjects = objections.filter((o) => o.entityType === PERSON_TYPE && !(ctx.caller.kind === 'CITIZEN' && o.entityKey === ctx.caller.subject)).map((o) => o.entityKey);
-  if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'Objection') });
+  const fields = asked(info, 'Objection');
+  const others = (key: string) => !(ctx.caller.kind === 'CITIZEN' && key === ctx.caller.subject);
+  const subjects = objections.flatMap((o) => [
+    ...(o.entityType === PERSON_TYPE ? [o.entityKey] : []),
+    // An objection to a company's legal representative names, as believedValue, the person believed to be it.
+    ...(fields.includes('Objection.believedValue') ? personsBelieved(o) : []),
+  ]).filter(others);
+  if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields });
 }
 
-/** The fields asked of `type` under this resolver's field, as the audit names them. */
-const asked = (info: GraphQLResolveInfo, type: string) => [...selectedFields(info)].filter((n) => !n.startsWith('__')).map((n) => `${type}.${n}`);
+/** The person an objection's believedValue names by idNumber, where the disputed field is a person. */
+function personsBelieved(o: Objection): string[] {
+  if (!PERSON_FIELDS.has(`${o.entityType}.${o.field}`)) return [];
+  const named = checkIdNumber(o.believedValue);
+  return named.ok ? [named.value] : [];
+}
 
-/** The persons a legal person's history names as its representative before a change (`previous`). */
-const formerRepresentatives = (changes: RecordChange[]): string[] =>
-  changes.flatMap((c) => c.previous ?? []).filter((p) => p.field === 'legalRepresentative' && p.value).map((p) => p.value!);
+/**
+ * The fields asked of `type` under this resolver's field, as the audit names them. With none asked
+ * (`{ __typename }` alone) the answer still says the record is there: the read is recorded by the
+ * field that reached it, as the guard records a person reached so.
+ */
+function asked(info: GraphQLResolveInfo, type: string): string[] {
+  const fields = [...selectedFields(info)].filter((n) => !n.startsWith('__')).map((n) => `${type}.${n}`);
+  if (fields.length) return fields;
+  return [info.parentType.name === 'Query' ? info.fieldName : `${info.parentType.name}.${info.fieldName}`];
+}
+
+/** The persons a record's history names as what a person-valued field held before a change (`previous`): a company's former representative. */
+const formerPersons = (entity: string, changes: RecordChange[]): string[] =>
+  changes.flatMap((c) => c.previous ?? []).filter((p) => PERSON_FIELDS.has(`${entity}.${p.field}`) && p.value).map((p) => p.value!);
 
 /** The persons a sample names. Samples of runs stored before they carried their subject are read from their text. */
 function personsNamed(sample: ConsistencySample): string[] {
@@ -286,7 +310,7 @@ export const qualityResolvers = {
       // Who changed a person's record and why is about the person; the citizen reading their own is not a read by anyone else.
       // A company's former legal representative, named by idNumber, is a person read too.
       const fields = asked(info, 'RecordChange');
-      const subjects = args.entity === PERSON_TYPE ? [key] : fields.includes('RecordChange.previous') ? formerRepresentatives(changes) : [];
+      const subjects = args.entity === PERSON_TYPE ? [key] : fields.includes('RecordChange.previous') ? formerPersons(args.entity, changes) : [];
       if (!citizen && changes.length && subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields });
       return changes;
     },
@@ -317,6 +341,11 @@ export const qualityResolvers = {
       const item = resource?.items.find((i) => i.name === args.field);
       if (!resource || !item) {
         throw badUserInput(`${args.entity} has no shared field ${quoted(args.field)}: one of ${resource?.items.map((i) => i.name).join(', ')}`, { argument: 'field' });
+      }
+      // The key is what names the record: no correction changes it, so an objection to it could only
+      // ever be closed unchecked. A record under the wrong key is another record, its fields objected to there.
+      if (KEYED_TYPES[args.entity] === args.field) {
+        throw badUserInput(`${args.field} is the ${args.entity}'s key, which names the record and is never corrected: object to the fields that are wrong`, { argument: 'field' });
       }
       // A citizen knows their own record: what a consumer may read of it is no bar to correcting it.
       if (!citizen) await requireReadable(ctx, item);
