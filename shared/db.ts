@@ -97,6 +97,72 @@ export function usesMysql(db: Knex): boolean {
   return (db.client.config as Knex.Config).client === 'mysql2';
 }
 
+/** A write that could not have its store's lock in time: its transaction was rolled back, so nothing of it was made. */
+export class StoreBusy extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`the store's write lock was not free within ${waitedMs} ms`);
+  }
+}
+
+/**
+ * How long a write waits for its lock: well inside the gateway's default 5 s call timeout, so that
+ * the caller hears "not made, try again" from the department, not "not known" from the gateway.
+ */
+export const WRITE_LOCK_WAIT_MS = 2_000;
+const WRITE_LOCK_RETRY_MS = 20;
+/** better-sqlite3's own busy timeout, which every other statement keeps. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** A lock not had: SQLite's busy store; MySQL's lock wait timeout, or the deadlock it broke by rolling back. */
+const lockNotHad = (e: unknown) => {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  return code.startsWith('SQLITE_BUSY') || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK';
+};
+
+/**
+ * A transaction that changes a department's records (a correction, an approval step, a credit
+ * withdrawal) while others may be writing too (a load, `npm run import`, holds the store's write
+ * lock for the whole load). On SQLite its first statement takes the write lock (`table` is the
+ * one it writes): a transaction begun by a read cannot take the lock once another has written,
+ * and fails at once though it changed nothing. The lock is tried in short steps, each in a
+ * transaction of its own, so that the store's one connection answers reads in between
+ * (better-sqlite3's own wait would block the process). On MySQL a row lock is waited for as long,
+ * no longer. Either way, a write that cannot have its lock is StoreBusy: rolled back, not made.
+ */
+export async function writeTransaction<T>(db: Knex, table: string, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return await db.transaction(async (trx) => {
+        if (usesMysql(db)) await trx.raw('SET SESSION innodb_lock_wait_timeout = ?', [Math.ceil(WRITE_LOCK_WAIT_MS / 1000)]);
+        else await takeSqliteWriteLock(trx, table);
+        return work(trx);
+      });
+    } catch (e) {
+      if (e instanceof LockNotYet && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, WRITE_LOCK_RETRY_MS));
+        continue;
+      }
+      if (e instanceof LockNotYet || lockNotHad(e)) throw new StoreBusy(WRITE_LOCK_WAIT_MS);
+      throw e;
+    }
+  }
+}
+
+/** SQLite's write lock was held by another connection: nothing has been done yet, so the transaction may be tried again. */
+class LockNotYet extends Error {}
+
+async function takeSqliteWriteLock(trx: Knex.Transaction, table: string): Promise<void> {
+  await trx.raw('PRAGMA busy_timeout = 0');
+  try {
+    // A write of no rows: it takes the lock and changes nothing.
+    await trx.raw('DELETE FROM ?? WHERE 0', [table]);
+  } catch (e) {
+    throw lockNotHad(e) ? new LockNotYet() : e;
+  } finally {
+    await trx.raw(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  }
+}
+
 const migrationSource = (migrations: readonly Migration[]) => ({
   getMigrations: async () => migrations.map((m) => m.name),
   getMigrationName: (name: string) => name,

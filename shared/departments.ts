@@ -14,6 +14,11 @@ export function isDepartmentName(name: string): name is DepartmentName {
   return DEPARTMENTS.some((d) => d.name === name);
 }
 
+/** Who owns a department's store, as errors name it: "Public Security 公安". */
+export function departmentOwner(name: DepartmentName): string {
+  return DEPARTMENTS.find((d) => d.name === name)!.owner;
+}
+
 /** `legal-persons` -> `LEGAL_PERSONS`, for environment variable names. */
 export function envName(name: DepartmentName): string {
   return name.toUpperCase().replace(/-/g, '_');

@@ -20,8 +20,8 @@ export function validArgument(argument: string, checked: Checked): string {
  * naming it as the gateway's partial answers do (`The geo subgraph (Natural Resources 自然资源) did
  * not answer`), and nothing of its insides.
  */
-export function subgraphUnavailable(department: string, description: string, why: string): GraphQLError {
-  return new GraphQLError(`The ${department} subgraph (${description}) ${why}`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE', department } });
+export function subgraphUnavailable(department: string, description: string, why: string, more: Record<string, string> = {}): GraphQLError {
+  return new GraphQLError(`The ${department} subgraph (${description}) ${why}`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE', department, ...more } });
 }
 
 /** An operation over one of the gateway's limits (gateway/limits/): HTTP 400, naming the limit and its value. */

@@ -1,7 +1,8 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { DocumentNode, execute, GraphQLError, GraphQLFormattedError, GraphQLSchema, parse, validate } from 'graphql';
 import { BoundedMemo } from './bounded-memo';
-import { formatPublicError } from './errors';
+import { StoreBusy } from './db';
+import { formatPublicError, subgraphUnavailable } from './errors';
 import { errorAnswer, sendJson } from './http';
 import type { Logger } from './logger';
 import { BodyProblem, readRequestBody } from './request-body';
@@ -23,6 +24,8 @@ export interface GraphqlEndpointOptions<Context> {
   logger: Logger;
   /** Who answers, for error messages: "the persons subgraph". */
   name: string;
+  /** The department that answers, for an error that names it as the gateway's partial answers do (SUBGRAPH_UNAVAILABLE). */
+  department?: { name: string; owner: string };
   /**
    * The request's context, or why it is refused (HTTP 401, UNAUTHENTICATED), or why no caller can be
    * checked now (HTTP 503, INTERNAL_SERVER_ERROR; `reason` is logged, not sent). `requestId` is the
@@ -92,10 +95,11 @@ export function graphqlEndpoint<Context extends object>(options: GraphqlEndpoint
 
 async function answer<Context extends object>(
   req: IncomingMessage,
-  { schema, name, authenticate, logger }: GraphqlEndpointOptions<Context>,
+  options: GraphqlEndpointOptions<Context>,
   prepare: (query: string) => Prepared,
   log: () => Logger,
 ): Promise<{ status: number; body: unknown; operationName?: string }> {
+  const { schema, name, authenticate, logger } = options;
   try {
     if (req.method !== 'POST') throw new RequestProblem(405, `${name} answers GraphQL over POST only`);
     const requestId = req.headers['x-request-id'];
@@ -118,7 +122,7 @@ async function answer<Context extends object>(
     // No data at all: the request could not start (variables that do not fit, an unknown
     // operationName). That is the caller's mistake, named as such, as Apollo Server does.
     if (!('data' in result) && result.errors) return { status: 400, body: { errors: result.errors.map((e) => withCode(e, 'BAD_USER_INPUT')) }, operationName };
-    const errors = result.errors?.map((error) => publicError(error, logger, log));
+    const errors = result.errors?.map((error) => publicError(error, options, log));
     return { status: 200, body: errors ? { errors, data: result.data } : { data: result.data }, operationName };
   } catch (e) {
     if (!(e instanceof RequestProblem)) throw e;
@@ -128,7 +132,11 @@ async function answer<Context extends object>(
 }
 
 /** What the caller may see of an execution error; internal ones are logged with their cause. */
-function publicError(error: GraphQLError, logger: Logger, log: () => Logger): GraphQLFormattedError {
+function publicError(error: GraphQLError, { logger, department }: GraphqlEndpointOptions<object>, log: () => Logger): GraphQLFormattedError {
+  if (error.originalError instanceof StoreBusy && department) {
+    log().warn({ path: error.path, waitedMs: error.originalError.waitedMs }, 'write not made: store busy');
+    return { ...storeBusy(department, error.originalError).toJSON(), path: error.path };
+  }
   const formatted = formatPublicError(error.toJSON());
   if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') log().error({ err: error.originalError ?? error, path: error.path }, 'resolver failed');
   // A refusal of the caller's input quotes the input (an idNumber, a name): the log says what was
@@ -192,4 +200,15 @@ export function nothingAt(req: IncomingMessage, graphqlPath: string) {
   const path = end < 0 ? url : url.slice(0, end);
   const hint = path === `${graphqlPath}/` ? `GraphQL is at ${graphqlPath}, without the trailing slash` : `GraphQL is at ${graphqlPath}`;
   return errorAnswer(`Nothing at ${req.method ?? 'GET'} ${path.slice(0, 200)}: ${hint}`, 'BAD_REQUEST');
+}
+
+/**
+ * A change its store had no room for now (another write, such as a load, held the lock): not made,
+ * and said so (`outcome: NOT_MADE`), so that the caller sends it again rather than read the record
+ * first, as it must after a failure whose outcome is unknown.
+ */
+function storeBusy(department: { name: string; owner: string }, busy: StoreBusy): GraphQLError {
+  return subgraphUnavailable(department.name, department.owner,
+    `could not make the change: its store was busy with another write (a load, perhaps) for ${busy.waitedMs / 1000} s. The change was not made: send it again shortly`,
+    { reason: 'STORE_BUSY', outcome: 'NOT_MADE' });
 }

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Knex } from 'knex';
 import { badUserInput } from './errors';
-import type { Migration } from './db';
+import { type Migration, writeTransaction } from './db';
 import type { InternalCaller } from './internal-token';
 import { controlCharacterIn, quoted } from './text';
 
@@ -256,7 +256,7 @@ export function createChangeLog(db: Knex) {
       decide: (current: Entity, trx: Knex.Transaction) => CorrectionDecided<Values> | Promise<CorrectionDecided<Values>>,
       note: ChangeNote,
     ): Promise<Entity | null> {
-      return db.transaction(async (trx) => {
+      return writeTransaction(db, record.table, async (trx) => {
         const row: Row | undefined = await trx(record.table).where(record.keyColumn, record.key).forUpdate().first();
         if (!row) return null;
         const current = record.read(row);

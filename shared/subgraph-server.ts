@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Config } from './config';
-import type { DepartmentName } from './departments';
+import { departmentOwner, isDepartmentName, type DepartmentName } from './departments';
 import { Migration, migrate, openStore, pendingMigrations, storeExists } from './db';
 import { atPath, graphqlEndpoint } from './graphql-endpoint';
 import { listen, localUrl, sendJson } from './http';
@@ -93,6 +93,7 @@ export function subgraphHandler(subgraph: Subgraph<any>, db: Knex, verify: Inter
     schema,
     logger,
     name: `the ${subgraph.name} subgraph`,
+    department: isDepartmentName(subgraph.name) ? { name: subgraph.name, owner: departmentOwner(subgraph.name) } : undefined,
     async authenticate(authorization, requestId) {
       if (!authorization?.startsWith('Bearer ')) return { refused: `The ${subgraph.name} subgraph answers only the OneSource gateway: no internal token` };
       try {

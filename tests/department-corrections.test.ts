@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { openStore, WRITE_LOCK_WAIT_MS } from '../shared/db';
 import { importFile } from '../shared/importing';
 import { creditEntryImport } from '../subgraphs/credit/import';
 import { idNumberCheckCharacter, idNumberFacts } from '../shared/identifiers';
-import { scaledPlan } from '../shared/seed/population';
+import { personFacts, scaledPlan } from '../shared/seed/population';
 import { describeWithStore, GraphQLAnswer, Stack, startStack, StoreKind } from './support/stack';
 import { REASON_WITHHELD } from '../gateway/quality/change-notices';
 
@@ -197,6 +198,49 @@ function defineCorrectionSuite(store: StoreKind) {
           await db.schema.renameTable('record_changes_away', 'record_changes');
         }
         expect((await stack.query(PERSON, { id: person.idNumber })).data.naturalPerson.name).toBe(person.name);
+      });
+
+      it('waits for a load that holds the store, answering reads meanwhile, and says "not made" if the load does not end', async () => {
+        // A second connection to the store, as `npm run import` is, in the middle of a load: it has
+        // written the person's row (on SQLite that holds the whole store; on MySQL that row).
+        const loader = await openStore(stack.config, 'persons');
+        const someone = (await stack.query(PERSON, { id: personFacts(PLAN, 20).idNumber })).data.naturalPerson;
+        const countLog = () => countRows(stack.stores.persons!, 'record_changes', { entity_key: someone.idNumber });
+        const logged = await countLog();
+        try {
+          const load = await loader.transaction();
+          try {
+            await load('natural_persons').where('id_number', someone.idNumber).update({ name: someone.name });
+            const correcting = stack.query(CORRECT_PERSON, { id: someone.idNumber, c: { name: '林某某' }, why: '户籍信息更正' }, await asPersons());
+            // The department answers reads while the correction waits for the lock.
+            const other = await stack.query(PERSON, { id: otherRepresentative.idNumber });
+            expect(other.data.naturalPerson).toMatchObject({ idNumber: otherRepresentative.idNumber, name: otherRepresentative.name });
+            const answer = await correcting;
+            expect(onlyError(answer, 'correctNaturalPerson')).toEqual({
+              message: `The persons subgraph (Public Security 公安) could not make the change: its store was busy with another write (a load, perhaps) for ${WRITE_LOCK_WAIT_MS / 1000} s. The change was not made: send it again shortly`,
+              code: 'SUBGRAPH_UNAVAILABLE',
+            });
+            expect(answer.errors![0].extensions).toMatchObject({ department: 'persons', reason: 'STORE_BUSY', outcome: 'NOT_MADE' });
+          } finally {
+            await load.rollback();
+          }
+          expect((await stack.query(PERSON, { id: someone.idNumber })).data.naturalPerson.name).toBe(someone.name);
+          expect(await countLog()).toBe(logged);
+
+          // A load that ends within the wait is waited for, and the correction made after it.
+          const shortLoad = await loader.transaction();
+          await shortLoad('natural_persons').where('id_number', someone.idNumber).update({ name: someone.name });
+          const ended = new Promise((resolve) => setTimeout(resolve, WRITE_LOCK_WAIT_MS / 4)).then(() => shortLoad.commit());
+          const corrected = await stack.query(CORRECT_PERSON, { id: someone.idNumber, c: { name: '林某某' }, why: '户籍信息更正' }, await asPersons());
+          await ended;
+          expect(corrected.errors).toBeUndefined();
+          expect(corrected.data.correctNaturalPerson.name).toBe('林某某');
+          expect(await countLog()).toBe(logged + 1);
+        } finally {
+          await loader.destroy();
+        }
+        const restored = await stack.query(CORRECT_PERSON, { id: someone.idNumber, c: { name: someone.name }, why: '恢复原姓名' }, await asPersons());
+        expect(restored.errors).toBeUndefined();
       });
     });
 

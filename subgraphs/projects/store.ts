@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { writeTransaction } from '../../shared/db';
 import { ChangeNote, CorrectionDecided, createChangeLog } from '../../shared/record-changes';
 import type { CorrectableValues } from './corrections';
 
@@ -109,7 +110,7 @@ export function createProjectStore(db: Knex) {
      * the other. Null when there is no such project.
      */
     async recordStep(projectCode: string, department: string, item: string, decide: StepDecision, note: ChangeNote): Promise<InvestmentProject | null> {
-      return db.transaction(async (trx) => {
+      return writeTransaction(db, 'investment_projects', async (trx) => {
         const row = await trx('investment_projects').where('project_code', projectCode).forUpdate().first();
         if (!row) return null;
         const project = fromRow(row);
