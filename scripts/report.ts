@@ -7,15 +7,17 @@ import { readinessProbe, Readiness } from '../gateway/operations/readiness';
 import { gatewaySubgraphSources } from '../gateway/prepare';
 import { composeSupergraph } from '../gateway/supergraph';
 import { annualFigures, AnnualFigures } from '../gateway/usage/annual';
+import { MAX_DAYS } from '../gateway/usage/query';
 import { openExistingGatewayStore, wholeNumber } from './cli-options';
 
 /** `npm run report -- --year 2026`: 三数一率 and each department's provided/used counts. */
 const program = new Command('report')
   .description("Yearly sharing figures (三数一率) from the supergraph and the gateway's usage records")
   .option('--year <yyyy>', 'the calendar year (UTC)', wholeNumber({ min: 2000, max: 9999, accepts: 'a year like 2026, from 2000 to 9999' }), new Date().getUTCFullYear())
-  .option('--unused-days <n>', 'a field or resource unused this many days (up to the end of the year, or today) is a zombie candidate', wholeNumber({ min: 1, of: 'days' }), 90)
+  .option('--unused-days <n>', 'a field or resource unused this many days (up to the end of the year, or today) is a zombie candidate', wholeNumber({ min: 1, max: MAX_DAYS, of: 'days' }), 90)
   .option('--json', 'print the figures as JSON')
-  .addHelpText('after', '\nExit code: 0 printed, 1 the figures could not be made (no gateway store in ONESOURCE_DATA_DIR, or the store failed; nothing is created).')
+  .addHelpText('after', '\nExit code: 0 printed, 1 the figures could not be made (no gateway store in ONESOURCE_DATA_DIR, or the store failed; nothing is created), 2 wrong usage.')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse();
 
 async function main() {

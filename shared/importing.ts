@@ -1002,14 +1002,26 @@ function csvProblem(error: CsvError, record: CsvRecordText, header?: readonly st
 
 /** A cheap first pass for the progress bar: records are lines (a quoted line break may make it an overestimate). */
 async function countRecords(file: string, format: FileFormat): Promise<number> {
+  const encoding = textEncodingOf(file);
   let lines = 0;
-  let last = 10;
-  for await (const chunk of fs.createReadStream(file)) {
-    const bytes = chunk as Buffer;
-    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) lines++;
-    if (bytes.length) last = bytes[bytes.length - 1];
+  let endsInNewline = true;
+  if (encoding === 'utf-8') {
+    // In UTF-8 no byte of another character is 0x0A: the bytes are counted as they come.
+    for await (const chunk of fs.createReadStream(file)) {
+      const bytes = chunk as Buffer;
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) lines++;
+      if (bytes.length) endsInNewline = bytes[bytes.length - 1] === 10;
+    }
+  } else {
+    // In UTF-16 a byte 0x0A is also half of many a character (上 is 0A 4E in UTF-16LE): the text is counted.
+    const decoder = new TextDecoder(encoding);
+    for await (const chunk of fs.createReadStream(file)) {
+      const text = decoder.decode(chunk as Buffer, { stream: true });
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+      if (text.length) endsInNewline = text.endsWith('\n');
+    }
   }
-  if (last !== 10) lines++;
+  if (!endsInNewline) lines++;
   return Math.max(0, format === 'csv' ? lines - 1 : lines);
 }
 

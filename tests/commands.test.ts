@@ -170,11 +170,14 @@ describe('npm run audit:verify and npm run report: only on an existing gateway s
 
   it('report refuses a bad --year or --unused-days naming it, and reports on a store that exists', async () => {
     const year = await runScript('report.ts', ['--year', '20x6'], empty);
-    expect(year.code).toBe(1);
+    expect(year.code).toBe(2);
     expect(year.stderr).toMatch(/option '--year <yyyy>' argument '20x6' is invalid\. a year like 2026, from 2000 to 9999/);
-    const days = await runScript('report.ts', ['--unused-days', '0'], empty);
-    expect(days.code).toBe(1);
-    expect(days.stderr).toMatch(/option '--unused-days <n>' argument '0' is invalid\. a whole number of days, at least 1/);
+    // The longest look back the usage report takes: ten years.
+    for (const unused of ['0', '5000']) {
+      const days = await runScript('report.ts', ['--unused-days', unused], empty);
+      expect(days.code).toBe(2);
+      expect(days.stderr).toMatch(new RegExp(`option '--unused-days <n>' argument '${unused}' is invalid\\. a whole number of days from 1 to 3,660`));
+    }
     expect(fs.readdirSync(empty)).toEqual([]);
 
     const report = await runScript('report.ts', ['--year', '2026', '--json'], withStore);

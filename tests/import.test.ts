@@ -442,6 +442,19 @@ function defineImportSuite(store: StoreKind) {
         ]);
       });
 
+      it('counts the records of a UTF-16 file for its progress bar as it counts UTF-8: by its line breaks, not by bytes 0x0A', async () => {
+        // 上 is 0A 4E in UTF-16LE and 4E 0A in UTF-16BE: a byte 0x0A in both that is no line break.
+        const text = [PERSONS_HEADER, '350102197701010157,郑国平,MALE,1977-01-01,ALIVE,,上海路1号,350102,', '35010219850312123X,林志强,MALE,1985-03-12,ALIVE,,上杭路上街,350102,'].join('\n') + '\n';
+        const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+        const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+        for (const [name, bytes] of [['counted-le.csv', le], ['counted-be.csv', be], ['counted.csv', Buffer.from(text)]] as const) {
+          const totals: number[] = [];
+          const report = await importFile(await freshStore('persons'), naturalPersonImport, file(name, bytes), { progress: { start: (total) => totals.push(total), update() {}, stop() {} } });
+          expect(report).toMatchObject({ outcome: { kind: 'complete' }, read: 2 });
+          expect(totals).toEqual([2]);
+        }
+      });
+
       it('reports a quote never closed on the line it opened, and reads the lines after it as records of their own', async () => {
         const db = await freshStore('persons');
         const line3 = '350103196612120284,"吴秀英,FEMALE,1966-12-12,ALIVE,,某地,350103,';

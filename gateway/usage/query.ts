@@ -14,7 +14,8 @@ export interface UsageSource {
   owners(): FieldOwners;
 }
 
-const MAX_DAYS = 3660;
+/** The longest window a report looks back over for unused items (ten years), here and in `npm run report`. */
+export const MAX_DAYS = 3660;
 
 /** `usageReport(from, to, unusedForDays)`: auditors see everything, a department operator its own rows. */
 export async function answerUsageReport(
