@@ -251,7 +251,13 @@ export function createChangeLog(db: Knex) {
      * Null when no record has that key.
      */
     async correct<Row, Entity, Values extends object>(
-      record: { table: string; keyColumn: string; key: string; read: (row: Row) => Entity; write: (values: Values) => Record<string, unknown> },
+      record: {
+        table: string; keyColumn: string; key: string; read: (row: Row) => Entity;
+        /** The row's columns the values change (none: the row stays as it is). */
+        write: (values: Values) => Record<string, unknown>;
+        /** What else the values change beside the row, in the same transaction (a project's parcel links). */
+        writeBeside?: (values: Values, trx: Knex.Transaction) => Promise<void>;
+      },
       /** `trx`: the correction's transaction, to read what else the decision rests on (a project's approval steps) under the lock. */
       decide: (current: Entity, trx: Knex.Transaction) => CorrectionDecided<Values> | Promise<CorrectionDecided<Values>>,
       note: ChangeNote,
@@ -261,7 +267,9 @@ export function createChangeLog(db: Knex) {
         if (!row) return null;
         const current = record.read(row);
         const { values, fields, previous } = await decide(current, trx);
-        await trx(record.table).where(record.keyColumn, record.key).update(record.write(values));
+        const columns = record.write(values);
+        if (Object.keys(columns).length) await trx(record.table).where(record.keyColumn, record.key).update(columns);
+        await record.writeBeside?.(values, trx);
         await log.append(trx, record.key, fields, note, previous);
         return { ...current, ...values };
       });

@@ -419,6 +419,48 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(moved.errors).toBeUndefined();
         expect(moved.data.correctInvestmentProject.declaredOn).toBe(earliest);
       });
+
+      it("corrects a project's parcels, the whole list, logged with what they were, and closes an objection to them only then", async () => {
+        const page = await stack.query(`{ investmentProjects(first: 100) { edges { node { projectCode parcels { parcelCode } } } } }`);
+        const nodes = page.data.investmentProjects.edges.map((e: any) => ({ projectCode: e.node.projectCode, parcels: e.node.parcels.map((p: any) => p.parcelCode) }));
+        const project = nodes.find((p: any) => p.parcels.length >= 2);
+        const elsewhere: string = nodes.flatMap((p: any) => p.parcels).find((code: string) => !project.parcels.includes(code));
+        const kept = [project.parcels[0], elsewhere].sort();
+        const PARCELS = `mutation($code: ID!, $parcels: [ID!]!, $objection: ID) {
+          correctInvestmentProject(projectCode: $code, correction: { parcelCodes: $parcels }, reason: "用地范围调整", objectionId: $objection) { projectCode parcels { parcelCode } } }`;
+
+        // Judged as a load judges a project's parcels, before anything changes.
+        expect(onlyError(await stack.query(PARCELS, { code: project.projectCode, parcels: ['not-a-parcel'] }, await asProjects()), 'correctInvestmentProject').message)
+          .toMatch(/^Invalid correction: parcelCodes\[0\]: /);
+        expect(onlyError(await stack.query(PARCELS, { code: project.projectCode, parcels: [elsewhere, elsewhere] }, await asProjects()), 'correctInvestmentProject').message)
+          .toBe('Invalid correction: parcelCodes lists a parcel twice');
+        expect(onlyError(await stack.query(PARCELS, { code: project.projectCode, parcels: [...project.parcels].reverse() }, await asProjects()), 'correctInvestmentProject').message)
+          .toBe(`nothing to correct: ${project.projectCode} already has these values`);
+
+        // A consumer objects to the parcels; the owner accepts; closing needs the correction naming it.
+        const raised = await stack.query(
+          `mutation($key: ID!) { raiseObjection(entity: "InvestmentProject", key: $key, field: "parcels", believedValue: "${kept.join('; ')}", evidence: "用地批复") { id } }`,
+          { key: project.projectCode }, await stack.as('drc-approval', '并联审批'),
+        );
+        expect(raised.errors).toBeUndefined();
+        const objection = raised.data.raiseObjection.id;
+        const step = async (action: string, note: string) => stack.query(`mutation($id: ID!) { ${action}(id: $id, ${action === 'closeObjection' ? 'resolution' : 'reason'}: "${note}") { status } }`, { id: objection }, await asProjects());
+        expect((await step('acceptObjection', '核实用地批复')).errors).toBeUndefined();
+        const early = await step('closeObjection', '已更正');
+        expect(onlyError(early, 'closeObjection').message).toMatch(new RegExp(`^objection ${objection} disputes the investment project ${project.projectCode}'s parcels`));
+
+        const corrected = await stack.query(PARCELS, { code: project.projectCode, parcels: kept, objection }, await asProjects());
+        expect(corrected.errors).toBeUndefined();
+        expect(corrected.data.correctInvestmentProject.parcels.map((p: any) => p.parcelCode).sort()).toEqual(kept);
+        // Any consumer reads the new links at once.
+        const read = await stack.query(`query($c: ID!) { investmentProject(projectCode: $c) { parcels { parcelCode } } }`, { c: project.projectCode });
+        expect(read.data.investmentProject.parcels.map((p: any) => p.parcelCode).sort()).toEqual(kept);
+        const log = await stack.querySubgraph('projects', `query($since: String!) { investmentProjectChanges(since: $since) { projectCode fields objectionId previous } }`, { since: started });
+        expect(log.data.investmentProjectChanges.filter((c: any) => c.projectCode === project.projectCode && c.fields.includes('parcels')).map((c: any) => ({ ...c, previous: JSON.parse(c.previous) }))).toEqual([
+          { projectCode: project.projectCode, fields: ['parcels'], objectionId: objection, previous: { parcels: [...project.parcels].sort().join('; ') } },
+        ]);
+        expect((await step('closeObjection', '已按用地批复更正')).data.closeObjection).toEqual({ status: 'CLOSED' });
+      });
     });
 
     describe('credit repair (信用修复) and ratings', () => {

@@ -19,7 +19,7 @@ export const CHANGE_LOGS = [
   },
   {
     department: 'projects', entity: 'InvestmentProject', corrections: ['correctInvestmentProject', 'recordApprovalStep'], field: 'investmentProjectChanges', key: 'projectCode',
-    check: checkProjectCode, keepsPrevious: true, corrects: ['name', 'totalInvestment', 'status', 'declaredOn', 'applicant', 'division', 'approvals'],
+    check: checkProjectCode, keepsPrevious: true, corrects: ['name', 'totalInvestment', 'status', 'declaredOn', 'applicant', 'division', 'parcels', 'approvals'],
   },
   // Credit adds `credit` to the subjects the others own; its log says when a subject's credit
   // changed, and is told to the consumers that read the subject's credit (`readAs`), not to every

@@ -9,8 +9,12 @@ import type { ApprovalStep, InvestmentProject } from './store';
  * own rules (import.ts), so nothing is stored that a load would refuse, and logged for change
  * notices in the same transaction (store.ts).
  */
+/** The values of the project's own row a correction may change. */
 export type CorrectableValues = Pick<InvestmentProject, 'name' | 'totalInvestment' | 'status' | 'declaredOn' | 'applicantUscc' | 'divisionCode'>;
-export type InvestmentProjectCorrection = Partial<CorrectableValues>;
+/** A correction: values of the row, and the parcels the project builds on (the whole list, replacing its links). */
+export type InvestmentProjectCorrection = Partial<CorrectableValues> & { parcelCodes?: string[] };
+/** What a correction writes: the row's values that change, and the project's parcel links where they change. */
+export type CorrectedValues = Partial<CorrectableValues> & { parcelCodes?: string[] };
 
 const CORRECTABLE = ['name', 'totalInvestment', 'status', 'declaredOn', 'applicantUscc', 'divisionCode'] as const;
 /** How the change log names what changed: InvestmentProject's own field names. */
@@ -18,20 +22,28 @@ const CHANGED_FIELDS: Record<keyof CorrectableValues, string> = {
   name: 'name', totalInvestment: 'totalInvestment', status: 'status', declaredOn: 'declaredOn', applicantUscc: 'applicant', divisionCode: 'division',
 };
 
-/** Each value given, checked on its own: known, and not removed (every one is required). */
+/** Each value given, checked on its own: known, and not removed (every one is required; the parcels may be `[]`). */
 export function checkCorrection(input: Record<string, unknown>): InvestmentProjectCorrection {
-  requireCorrectionFields(input, CORRECTABLE);
+  requireCorrectionFields(input, [...CORRECTABLE, 'parcelCodes']);
   return input as InvestmentProjectCorrection;
 }
+
+/** A project's parcels as the change log keeps them: one value, the codes in order. */
+const parcelsInLog = (codes: readonly string[]) => (codes.length ? codes.join('; ') : null);
 
 /**
  * The values that change, and their field names; the project they make is judged as an import judges
  * a line, with its approval steps as stored: a step is not decided before the project was declared.
  */
-export function applyCorrection(current: InvestmentProject, steps: readonly ApprovalStep[], correction: InvestmentProjectCorrection): CorrectionDecided<Partial<CorrectableValues>> {
+export function applyCorrection(
+  current: InvestmentProject,
+  stored: { steps: readonly ApprovalStep[]; parcelCodes: readonly string[] },
+  correction: InvestmentProjectCorrection,
+): CorrectionDecided<CorrectedValues> {
+  const { steps } = stored;
   const judged = judgeProject({
     projectCode: current.projectCode, name: current.name, totalInvestment: current.totalInvestment, status: current.status,
-    declaredOn: current.declaredOn, applicantUscc: current.applicantUscc, divisionCode: current.divisionCode, ...correction,
+    declaredOn: current.declaredOn, applicantUscc: current.applicantUscc, divisionCode: current.divisionCode, parcelCodes: [...stored.parcelCodes], ...correction,
   });
   if (!judged.ok) throw badUserInput(`Invalid correction: ${judged.reasons.join('; ')}`, { argument: 'correction' });
   const p = judged.row.project;
@@ -39,7 +51,9 @@ export function applyCorrection(current: InvestmentProject, steps: readonly Appr
     name: p.name, totalInvestment: Number(p.total_investment), status: p.status, declaredOn: p.declared_on, applicantUscc: p.applicant_uscc, divisionCode: p.division_code,
   };
   const changed = CORRECTABLE.filter((k) => next[k] !== current[k]);
-  if (!changed.length) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
+  const parcelCodes = judged.row.parcels.map((p) => p.parcel_code).sort();
+  const parcelsChanged = parcelsInLog(parcelCodes) !== parcelsInLog([...stored.parcelCodes].sort());
+  if (!changed.length && !parcelsChanged) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
   const decidedEarlier = changed.includes('declaredOn') ? steps.filter((s) => s.decidedOn && s.decidedOn < next.declaredOn) : [];
   if (decidedEarlier.length) {
     const named = decidedEarlier.map((s) => `${s.department} ${s.item} (${s.status} on ${s.decidedOn})`).join(', ');
@@ -48,7 +62,13 @@ export function applyCorrection(current: InvestmentProject, steps: readonly Appr
       { argument: 'correction' },
     );
   }
-  return decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<Partial<CorrectableValues>>;
+  const decided = decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<CorrectedValues>;
+  if (!parcelsChanged) return decided;
+  return {
+    values: { ...decided.values, parcelCodes },
+    fields: [...decided.fields, 'parcels'],
+    previous: { ...decided.previous, parcels: parcelsInLog([...stored.parcelCodes].sort()) },
+  };
 }
 
 export interface StepProgress {

@@ -82,15 +82,17 @@ export const resolvers = {
     correctInvestmentProject: async (
       _: unknown,
       args: { projectCode: string; correction: Record<string, unknown>; reason: string; objectionId?: string | null },
-      { store, caller, projects }: Context,
+      { store, caller, projects, parcelLinks }: Context,
     ) => {
       // Who asks is checked first: a caller who may not correct learns nothing about the record.
       requireOwnOperator(caller, DEPARTMENT, 'correct its records');
       const projectCode = validArgument('projectCode', checkProjectCode(args.projectCode));
       const correction = checkCorrection(args.correction);
       const note = changeNote(args, caller);
-      const corrected = await store.correct(projectCode, (current, steps) => applyCorrection(current, steps, correction), note);
+      const corrected = await store.correct(projectCode, (current, stored) => applyCorrection(current, stored, correction), note);
       if (!corrected) throw badUserInput(`No project is registered with projectCode ${projectCode}`, { argument: 'projectCode' });
+      // The answer's parcels are read after the change.
+      parcelLinks.clear(projectCode);
       projects.clear(projectCode).prime(projectCode, corrected);
       return corrected;
     },

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { writeTransaction } from '../../shared/db';
 import { ChangeNote, CorrectionDecided, createChangeLog } from '../../shared/record-changes';
-import type { CorrectableValues } from './corrections';
+import type { CorrectedValues } from './corrections';
 
 export interface InvestmentProject {
   projectCode: string;
@@ -47,11 +47,19 @@ const toProject = (row: InvestmentProject): InvestmentProject => ({ ...row, tota
 const fromRow = (row: Record<string, string>): InvestmentProject =>
   toProject(Object.fromEntries(Object.entries(PROJECT_COLUMNS).map(([field, column]) => [field, row[column]])) as unknown as InvestmentProject);
 
-const toColumns = (values: Partial<CorrectableValues>) =>
+/** The row's columns a correction changes: its parcels are links, not columns (`replaceParcels`). */
+const toColumns = ({ parcelCodes: _links, ...values }: CorrectedValues) =>
   Object.fromEntries(Object.entries(values).map(([field, value]) => [PROJECT_COLUMNS[field as keyof typeof PROJECT_COLUMNS], value]));
 
-/** What a correction changes, decided from the project and its approval steps as they are when locked (corrections.ts). */
-export type CorrectionDecision = (current: InvestmentProject, steps: ApprovalStep[]) => CorrectionDecided<Partial<CorrectableValues>>;
+/** A correction's parcels replace the project's links, where it changes them. */
+async function replaceParcels(projectCode: string, { parcelCodes }: CorrectedValues, trx: Knex.Transaction): Promise<void> {
+  if (!parcelCodes) return;
+  await trx('project_parcels').where('project_code', projectCode).delete();
+  if (parcelCodes.length) await trx('project_parcels').insert(parcelCodes.map((parcel_code) => ({ project_code: projectCode, parcel_code })));
+}
+
+/** What a correction changes, decided from the project, its approval steps and its parcels as they are when locked (corrections.ts). */
+export type CorrectionDecision = (current: InvestmentProject, stored: { steps: ApprovalStep[]; parcelCodes: string[] }) => CorrectionDecided<CorrectedValues>;
 /** A step's new status and date, decided from the project and its steps as they are when locked. */
 export type StepDecision = (project: InvestmentProject, steps: ApprovalStep[]) => { status: string; decidedOn: string | null };
 
@@ -60,6 +68,10 @@ const STEP_COLUMNS = { projectCode: 'project_code', department: 'department', it
 /** One project's approval steps, in order. */
 const stepsOf = (db: Knex, projectCode: string): Promise<ApprovalStep[]> =>
   db('approval_steps').select(STEP_COLUMNS).where('project_code', projectCode).orderBy('step');
+
+/** One project's parcel codes, in order. */
+const parcelsOf = async (db: Knex, projectCode: string): Promise<string[]> =>
+  (await db('project_parcels').where('project_code', projectCode).orderBy('parcel_code').select('parcel_code')).map((r: { parcel_code: string }) => r.parcel_code);
 
 export function createProjectStore(db: Knex) {
   const changes = createChangeLog(db);
@@ -100,8 +112,11 @@ export function createProjectStore(db: Knex) {
     /** Corrects a project and logs it, in one transaction (shared/record-changes.ts); null when there is none. */
     correct: (projectCode: string, decide: CorrectionDecision, note: ChangeNote) =>
       changes.correct(
-        { table: 'investment_projects', keyColumn: 'project_code', key: projectCode, read: fromRow, write: toColumns },
-        async (current, trx) => decide(current, await stepsOf(trx, projectCode)),
+        {
+          table: 'investment_projects', keyColumn: 'project_code', key: projectCode, read: fromRow, write: toColumns,
+          writeBeside: (values: CorrectedValues, trx) => replaceParcels(projectCode, values, trx),
+        },
+        async (current, trx) => decide(current, { steps: await stepsOf(trx, projectCode), parcelCodes: await parcelsOf(trx, projectCode) }),
         note,
       ),
     /**
