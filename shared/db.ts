@@ -97,10 +97,13 @@ export function usesMysql(db: Knex): boolean {
   return (db.client.config as Knex.Config).client === 'mysql2';
 }
 
-/** A write that could not have its store's lock in time: its transaction was rolled back, so nothing of it was made. */
+/**
+ * A write that could not have its store's lock: its transaction was rolled back, so nothing of it
+ * was made. `waitedMs`: how long it waited; null where the database broke a deadlock at once.
+ */
 export class StoreBusy extends Error {
-  constructor(readonly waitedMs: number) {
-    super(`the store's write lock was not free within ${waitedMs} ms`);
+  constructor(readonly waitedMs: number | null) {
+    super(waitedMs === null ? 'the write was rolled back to break a deadlock' : `the store's write lock was not free within ${waitedMs} ms`);
   }
 }
 
@@ -115,8 +118,9 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 /** A lock not had: SQLite's busy store; MySQL's lock wait timeout, or the deadlock it broke by rolling back. */
 const lockNotHad = (e: unknown) => {
   const code = String((e as { code?: unknown })?.code ?? '');
-  return code.startsWith('SQLITE_BUSY') || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK';
+  return code.startsWith('SQLITE_BUSY') || code === 'ER_LOCK_WAIT_TIMEOUT' || code === DEADLOCK;
 };
+const DEADLOCK = 'ER_LOCK_DEADLOCK';
 
 /**
  * A transaction that changes a department's records (a correction, an approval step, a credit
@@ -125,24 +129,33 @@ const lockNotHad = (e: unknown) => {
  * one it writes): a transaction begun by a read cannot take the lock once another has written,
  * and fails at once though it changed nothing. The lock is tried in short steps, each in a
  * transaction of its own, so that the store's one connection answers reads in between
- * (better-sqlite3's own wait would block the process). On MySQL a row lock is waited for as long,
- * no longer. Either way, a write that cannot have its lock is StoreBusy: rolled back, not made.
+ * (better-sqlite3's own wait would block the process). On MySQL each row lock is waited for as
+ * long, no longer (a write that meets several held locks may wait that long at each). Either way, a
+ * write that cannot have its lock is StoreBusy: rolled back, not made.
  */
 export async function writeTransaction<T>(db: Knex, table: string, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
   for (;;) {
     try {
       return await db.transaction(async (trx) => {
-        if (usesMysql(db)) await trx.raw('SET SESSION innodb_lock_wait_timeout = ?', [Math.ceil(WRITE_LOCK_WAIT_MS / 1000)]);
-        else await takeSqliteWriteLock(trx, table);
-        return work(trx);
+        if (!usesMysql(db)) {
+          await takeSqliteWriteLock(trx, table);
+          return work(trx);
+        }
+        // For this write only: the connection goes back to the pool with the server's own wait.
+        await trx.raw('SET SESSION innodb_lock_wait_timeout = ?', [Math.ceil(WRITE_LOCK_WAIT_MS / 1000)]);
+        try {
+          return await work(trx);
+        } finally {
+          await trx.raw('SET SESSION innodb_lock_wait_timeout = DEFAULT');
+        }
       });
     } catch (e) {
       if (e instanceof LockNotYet && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, WRITE_LOCK_RETRY_MS));
         continue;
       }
-      if (e instanceof LockNotYet || lockNotHad(e)) throw new StoreBusy(WRITE_LOCK_WAIT_MS);
+      if (e instanceof LockNotYet || lockNotHad(e)) throw new StoreBusy((e as { code?: string }).code === DEADLOCK ? null : WRITE_LOCK_WAIT_MS);
       throw e;
     }
   }

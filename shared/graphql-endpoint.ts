@@ -209,6 +209,6 @@ export function nothingAt(req: IncomingMessage, graphqlPath: string) {
  */
 function storeBusy(department: { name: string; owner: string }, busy: StoreBusy): GraphQLError {
   return subgraphUnavailable(department.name, department.owner,
-    `could not make the change: its store was busy with another write (a load, perhaps) for ${busy.waitedMs / 1000} s. The change was not made: send it again shortly`,
+    `could not make the change: its store was busy with another write (a load, perhaps)${busy.waitedMs === null ? '' : ` for ${busy.waitedMs / 1000} s`}. The change was not made: send it again shortly`,
     { reason: 'STORE_BUSY', outcome: 'NOT_MADE' });
 }

@@ -257,8 +257,18 @@ function defineDataQualitySuite(store: StoreKind) {
           expect(codes(onKey)).toEqual(['BAD_USER_INPUT']);
           expect(onKey.errors![0].message).toBe(`${field} is the ${entity}'s key, which names the record and is never corrected: object to the fields that are wrong`);
         }
+        // Nor a value that follows from the key: a project's kind is its code's.
+        const project = projectFacts(PLAN, 0).projectCode;
+        const onKind = await stack.query(RAISE, { entity: 'InvestmentProject', key: project, field: 'kind', believed: 'FILING', evidence: '备案证明' }, asDrc);
+        expect(codes(onKind)).toEqual(['BAD_USER_INPUT']);
+        expect(onKind.errors![0].message).toBe('InvestmentProject.kind is never corrected by its owner (projects): it follows from the record\'s key, projectCode. Object to the fields that are wrong');
+        // A person-valued item is disputed by the idNumber of the person believed.
+        const freeText = await stack.query(RAISE, { entity: 'LegalPerson', key: company.uscc, field: 'legalRepresentative', believed: `法定代表人应为${person}`, evidence: '营业执照' }, asDrc);
+        expect(codes(freeText)).toEqual(['BAD_USER_INPUT']);
+        expect(freeText.errors![0].message).toMatch(/^believedValue names the person believed to be the legalRepresentative by idNumber: /);
         const queue = await stack.query(`query($key: ID) { objections(key: $key) { field } }`, { key: person }, await stack.as('dept-persons'));
         expect(queue.data.objections).toEqual([]);
+        expect((await stack.query(`query($key: ID) { objections(key: $key) { field } }`, { key: company.uscc }, await stack.as('auditor', '异议处理监督'))).data.objections).toEqual([]);
       });
 
       it('is refused when its record does not exist at the owning department, and nothing is stored', async () => {

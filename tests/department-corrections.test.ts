@@ -460,6 +460,14 @@ function defineCorrectionSuite(store: StoreKind) {
           { projectCode: project.projectCode, fields: ['parcels'], objectionId: objection, previous: { parcels: [...project.parcels].sort().join('; ') } },
         ]);
         expect((await step('closeObjection', '已按用地批复更正')).data.closeObjection).toEqual({ status: 'CLOSED' });
+
+        // A long list is written in batches, as a load writes it (SQLite takes at most 500 rows a statement); past 1,000 it is refused, as by a load.
+        const many = (n: number) => Array.from({ length: n }, (_, i) => `${kept[0].slice(0, 20)}${String(i).padStart(8, '0')}`);
+        const large = await stack.query(PARCELS, { code: project.projectCode, parcels: many(600) }, await asProjects());
+        expect(large.errors).toBeUndefined();
+        expect(large.data.correctInvestmentProject.parcels).toHaveLength(600);
+        expect(onlyError(await stack.query(PARCELS, { code: project.projectCode, parcels: many(1001) }, await asProjects()), 'correctInvestmentProject').message)
+          .toBe('Invalid correction: parcelCodes lists 1001 parcels: a project builds on at most 1000');
       });
     });
 

@@ -236,6 +236,27 @@ function requirePurpose(ctx: Context, what: string): void {
   throw new GraphQLError(`Reading ${what} is recorded: ${STATE_PURPOSE}`, { extensions: { code: 'FORBIDDEN', missing: 'PURPOSE' } });
 }
 
+/**
+ * An objection is closed once its owner corrected the item, which the gateway checks where the owner
+ * logs its corrections. An item such an owner never corrects (a key names the record; a project's
+ * kind and industry are its code's) could only be closed unchecked, so it is not objected to.
+ */
+function requireCorrectable(entity: string, item: CatalogItem): void {
+  if (KEYED_TYPES[entity] === item.name) {
+    throw badUserInput(`${item.name} is the ${entity}'s key, which names the record and is never corrected: object to the fields that are wrong`, { argument: 'field' });
+  }
+  const log = CHANGE_LOGS.find((l) => l.department === item.owner && l.entity === entity);
+  if (log && !(log.corrects as readonly string[]).includes(item.name)) {
+    throw badUserInput(`${item.coordinate} is never corrected by its owner (${item.owner}): it follows from the record's key, ${KEYED_TYPES[entity]}. Object to the fields that are wrong`, { argument: 'field' });
+  }
+}
+
+function personBelieved(item: CatalogItem, raw: string): string {
+  const named = checkIdNumber(raw.trim());
+  if (named.ok) return named.value;
+  throw badUserInput(`believedValue names the person believed to be the ${item.name} by idNumber: ${named.reason}`, { argument: 'believedValue' });
+}
+
 /** An objection disputes a value the consumer reads: a conditionally shared item needs the grant that reading it needs. */
 async function requireReadable(ctx: Context, item: CatalogItem): Promise<void> {
   if ((await accessOf(ctx, 'granted'))(item.coordinate) !== 'NONE') return;
@@ -342,11 +363,9 @@ export const qualityResolvers = {
       if (!resource || !item) {
         throw badUserInput(`${args.entity} has no shared field ${quoted(args.field)}: one of ${resource?.items.map((i) => i.name).join(', ')}`, { argument: 'field' });
       }
-      // The key is what names the record: no correction changes it, so an objection to it could only
-      // ever be closed unchecked. A record under the wrong key is another record, its fields objected to there.
-      if (KEYED_TYPES[args.entity] === args.field) {
-        throw badUserInput(`${args.field} is the ${args.entity}'s key, which names the record and is never corrected: object to the fields that are wrong`, { argument: 'field' });
-      }
+      requireCorrectable(args.entity, item);
+      // A person-valued item is disputed by naming the person believed: an idNumber, so that whoever reads it is recorded as reading them.
+      const believedValue = PERSON_FIELDS.has(item.coordinate) ? personBelieved(item, args.believedValue) : text('believedValue', args.believedValue, 1);
       // A citizen knows their own record: what a consumer may read of it is no bar to correcting it.
       if (!citizen) await requireReadable(ctx, item);
       const raisedBy = raiserOf(ctx.caller);
@@ -357,7 +376,7 @@ export const qualityResolvers = {
       const objection = await q.objections.raise(
         {
           entityType: args.entity, entityKey: key, field: args.field, owner: item.owner,
-          believedValue: text('believedValue', args.believedValue, 1), evidence: text('evidence', args.evidence, 2), raisedBy,
+          believedValue, evidence: text('evidence', args.evidence, 2), raisedBy,
         },
         new Date().toISOString(),
       );

@@ -85,6 +85,12 @@ export function readApprovals(value: unknown, declaredOn: string): { approvals: 
  * applicant and parcels belong to other departments, so their keys are checked by format only;
  * the kind and industry are read from the projectCode and must agree with it.
  */
+/**
+ * The most parcels one project builds on. Far beyond any real project's, and small enough that its
+ * codes, as a correction's log keeps what they were (one text), fit the log's column.
+ */
+export const MAX_PARCELS = 1_000;
+
 export function judgeProject(record: RawRecord): Judged<ProjectImportRow> {
   const f = recordFields(record);
   const projectCode = f.identifier('projectCode', checkProjectCode);
@@ -119,6 +125,7 @@ export function judgeProject(record: RawRecord): Judged<ProjectImportRow> {
     return checked.ok ? checked.value : code;
   }))];
   if (parcels.length < parcelCodes.length) f.complain('parcelCodes lists a parcel twice', 'parcelCodes');
+  if (parcelCodes.length > MAX_PARCELS) f.complain(`parcelCodes lists ${parcelCodes.length} parcels: a project builds on at most ${MAX_PARCELS}`, 'parcelCodes');
   let approvals: Approval[] = [];
   if (approvalsValue !== null && f.valid('approvals')) {
     const read = readApprovals(approvalsValue, declaredOn);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { writeTransaction } from '../../shared/db';
+import { insertRows } from '../../shared/importing';
 import { ChangeNote, CorrectionDecided, createChangeLog } from '../../shared/record-changes';
 import type { CorrectedValues } from './corrections';
 
@@ -55,7 +56,7 @@ const toColumns = ({ parcelCodes: _links, ...values }: CorrectedValues) =>
 async function replaceParcels(projectCode: string, { parcelCodes }: CorrectedValues, trx: Knex.Transaction): Promise<void> {
   if (!parcelCodes) return;
   await trx('project_parcels').where('project_code', projectCode).delete();
-  if (parcelCodes.length) await trx('project_parcels').insert(parcelCodes.map((parcel_code) => ({ project_code: projectCode, parcel_code })));
+  await insertRows(trx, 'project_parcels', parcelCodes.map((parcel_code) => ({ project_code: projectCode, parcel_code })));
 }
 
 /** What a correction changes, decided from the project, its approval steps and its parcels as they are when locked (corrections.ts). */
