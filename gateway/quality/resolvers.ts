@@ -251,6 +251,7 @@ function requireCorrectable(entity: string, item: CatalogItem): void {
   }
 }
 
+/** The idNumber an objection to a person-valued item gives as the person believed, checked and canonical. */
 function personBelieved(item: CatalogItem, raw: string): string {
   const named = checkIdNumber(raw.trim());
   if (named.ok) return named.value;
