@@ -43,6 +43,7 @@ const program = new Command('bench')
   .option('--reseed', 'seed again even when the bench databases already hold this scale')
   .option('--no-write', 'print only; leave BENCHMARKS.md alone')
   .option('--cpu-prof <dir>', 'every process of the stack writes a V8 CPU profile (node --cpu-prof) into <dir> when the bench ends; BENCHMARKS.md is then left alone (profiling slows the stack)')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse();
 
 interface Options {

@@ -59,6 +59,7 @@ const program = new Command('consistency')
   .option('--token <jwt>', 'a bearer token of an auditor or department operator (default: a dev token for auditor)')
   .option('--samples <n>', 'samples printed per rule', wholeNumber({ of: 'samples' }), 5)
   .option('--json', 'print the report as JSON')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse();
 
 const REPORT = `query($id: ID) { consistencyReport(id: $id) {

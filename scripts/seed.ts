@@ -31,6 +31,7 @@ const program = new Command('seed')
   .option('--only <departments>', `comma-separated departments to seed (default: all five: ${DEPARTMENT_NAMES})`, departmentList)
   .option('--if-empty', 'skip a department whose store already holds data')
   .option('--reset', 'drop each store first')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse();
 
 /**
@@ -53,7 +54,13 @@ async function main() {
   const opts = program.opts<{ scale?: number; seed: number; only?: DepartmentName[]; ifEmpty?: boolean; reset?: boolean }>();
   const plan = opts.scale !== undefined ? scaledPlan(opts.scale, opts.seed) : { ...DEFAULT_PLAN, seed: opts.seed };
   const names = opts.only ?? DEPARTMENTS.map((d) => d.name);
-  checkPlan(plan, opts.scale);
+  try {
+    checkPlan(plan, opts.scale);
+  } catch (e) {
+    // Options that cannot make a province are wrong usage, as a bad option is.
+    console.error(`seed: ${(e as Error).message}`);
+    process.exit(2);
+  }
 
   const config = readConfig();
   const bars = new MultiBar(

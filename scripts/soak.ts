@@ -25,6 +25,7 @@ const program = new Command()
   .option('--connections <n>', 'concurrent connections', '8')
   .option('--department <name>', 'the department killed and restored', 'credit')
   .option('--scale <persons>', 'persons in the seeded province (others in proportion)', '2000')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse();
 
 const REVIEW = `query Review($code: ID!) { investmentProject(projectCode: $code) { projectCode name status

@@ -24,6 +24,7 @@ const program = new Command('token')
   .argument('[consumerId]', `a consumer in the gateway's registry: the seeded ones are ${SEED_CONSUMERS.map((c) => c.id).join(', ')}; one added with npm run consumers works too`)
   .option('--citizen <idNumber>', 'a citizen token whose subject is this person (reads only their own access log)')
   .option('--lifetime <duration>', 'token lifetime: a number and a unit (s, m, h, d, w, y), e.g. 15m, 1h, 7d', lifetime, '1h')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse();
 
 async function main() {

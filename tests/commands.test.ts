@@ -83,7 +83,7 @@ describe('npm run seed: every option is checked before any store is touched', ()
   /** Runs seed with `args`, expects it refused with `message`, and the persons store as it was. */
   async function refused(args: string[], message: RegExp): Promise<void> {
     const outcome = await runScript('seed.ts', args, dataDir);
-    expect(outcome.code).not.toBe(0);
+    expect(outcome.code).toBe(2);
     expect(outcome.stderr).toMatch(message);
     expect(outcome.stdout).not.toMatch(/Seeded|Seeding/);
     expect(snapshot(dataDir)).toEqual(before);
@@ -197,7 +197,7 @@ describe('npm run consistency, check and token: bad values are named before anyt
   it('consistency refuses --samples that is not a whole number', async () => {
     for (const samples of ['abc', '-1', '2.5']) {
       const outcome = await runScript('consistency.ts', ['--samples', samples, '--gateway', 'http://127.0.0.1:9/graphql'], dataDir);
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(2);
       expect(outcome.stderr).toContain(`option '--samples <n>' argument '${samples}' is invalid. a whole number of samples, at least 0`);
       expect(outcome.stderr).not.toMatch(/does not answer/);
     }
@@ -207,11 +207,11 @@ describe('npm run consistency, check and token: bad values are named before anyt
 
   it('consistency says a --gateway that is not a URL is not a URL', async () => {
     const outcome = await runScript('consistency.ts', ['--gateway', 'notaurl'], dataDir);
-    expect(outcome.code).toBe(1);
+    expect(outcome.code).toBe(2);
     expect(outcome.stderr).toContain(`option '--gateway <url>' argument 'notaurl' is invalid. not a URL: give the gateway's GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql`);
     expect(outcome.stderr).not.toMatch(/does not answer|npm start/);
     const ftp = await runScript('consistency.ts', ['--gateway', 'ftp://gateway/graphql'], dataDir);
-    expect(ftp.code).toBe(1);
+    expect(ftp.code).toBe(2);
     expect(ftp.stderr).toMatch(/'--gateway <url>' argument 'ftp:\/\/gateway\/graphql' is invalid\. not an http:\/\/ or https:\/\/ URL/);
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
@@ -301,7 +301,7 @@ describe('npm run consistency, check and token: bad values are named before anyt
   it('token names --lifetime and the durations it accepts', async () => {
     for (const lifetime of ['abc', '0h', '-1h', '3600']) {
       const outcome = await runScript('token.ts', ['drc-approval', '--lifetime', lifetime], dataDir);
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(2);
       expect(outcome.stderr).toContain(`option '--lifetime <duration>' argument '${lifetime}' is invalid. a positive duration: a number and a unit (s, m, h, d, w, y), e.g. 90s, 15m, 1h, 7d`);
       expect(outcome.stdout).toBe('');
     }
