@@ -649,6 +649,17 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(records).toContainEqual({ consumer: 'drc-approval', purpose: '并联审批', requestId: 'req-believed-1', fields: ['Objection.believedValue', 'Objection.id'] });
         expect(records).toContainEqual({ consumer: 'dept-legal-persons', purpose: '处理数据异议', requestId: 'req-believed-2', fields: ['Objection.believedValue', 'Objection.key'] });
         expect(records.map((r: { requestId: string }) => r.requestId)).not.toContain('req-believed-3');
+
+        // The owner's note names another person by idNumber (with a lower-case x as typed, or not): reading the history reads them.
+        const named = personFacts(PLAN, 13).idNumber;
+        const accepted = await stack.query(`mutation($id: ID!, $note: String!) { acceptObjection(id: $id, reason: $note) { id } }`,
+          { id: raised.data.raiseObjection.id, note: `受理，现登记法定代表人为${named.toLowerCase()}，核查中` }, await stack.as('dept-legal-persons', '处理数据异议'));
+        expect(accepted.errors).toBeUndefined();
+        await stack.query(`query($id: ID!) { objection(id: $id) { history { note } } }`, { id: raised.data.raiseObjection.id }, { ...(await stack.as('auditor', '异议处理监督')), 'x-request-id': 'req-history-1' });
+        await stack.query(`query($id: ID!) { objection(id: $id) { status } }`, { id: raised.data.raiseObjection.id }, { ...(await stack.as('auditor', '异议处理监督')), 'x-request-id': 'req-history-2' });
+        const readOfNamed = (await stack.query(LOG, { id: named }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(readOfNamed).toContainEqual({ consumer: 'auditor', purpose: '异议处理监督', requestId: 'req-history-1', fields: ['Objection.history'] });
+        expect(readOfNamed.map((r: { requestId: string }) => r.requestId)).not.toContain('req-history-2');
       });
 
       it('records a raise that asks nothing back: its answer still says the person is registered', async () => {

@@ -178,7 +178,15 @@ const formerPersons = (entity: string, changes: RecordChange[]): string[] =>
 function personsNamed(sample: ConsistencySample): string[] {
   if (sample.subject) return [sample.subject];
   if (sample.entity === PERSON_TYPE) return [sample.key];
-  return (sample.detail.match(/\b\d{17}[\dX]\b/g) ?? []).filter((id) => checkIdNumber(id).ok);
+  return idNumbersIn(sample.detail);
+}
+
+/** The valid idNumbers a text names (a sample's detail, an owner's note), as the audit names them. */
+function idNumbersIn(text: string): string[] {
+  return (text.match(/\b\d{17}[\dXx]\b/g) ?? []).flatMap((id) => {
+    const checked = checkIdNumber(id);
+    return checked.ok ? [checked.value] : [];
+  });
 }
 
 type Access = (coordinate: string) => ItemAccess;
@@ -409,13 +417,18 @@ export const qualityResolvers = {
     entity: (o: Objection) => o.entityType,
     key: (o: Objection) => o.entityKey,
     open: (o: Objection) => OPEN_STATUSES.includes(o.status),
-    history: async (o: Objection, _: unknown, ctx: Context) => {
+    history: async (o: Objection, _: unknown, ctx: Context, info: GraphQLResolveInfo) => {
       const steps = await scopeOf(ctx).steps.load(o.id);
       // The owner's notes often say the value it holds (受理，户籍地址为…): to a raiser that is not
       // the owner, an auditor or the person, told only while it may read that item in full, in this request.
       const raiserOnly = !isAuditor(ctx.caller) && departmentOf(ctx.caller) !== o.owner && ctx.caller.kind !== 'CITIZEN';
-      if (!raiserOnly || (await accessOf(ctx, 'inThisRequest'))(`${o.entityType}.${o.field}`) === 'FULL') return steps;
-      return steps.map((step) => (step.actor === o.raisedBy || step.note == null ? step : { ...step, note: NOTE_WITHHELD }));
+      const told = !raiserOnly || (await accessOf(ctx, 'inThisRequest'))(`${o.entityType}.${o.field}`) === 'FULL'
+        ? steps
+        : steps.map((step) => (step.actor === o.raisedBy || step.note == null ? step : { ...step, note: NOTE_WITHHELD }));
+      // A note that names a person by idNumber (法定代表人变更为3501…) is a read of that person, as a sample's detail is.
+      const named = told.flatMap((step) => idNumbersIn(step.note ?? '')).filter((id) => !(ctx.caller.kind === 'CITIZEN' && id === ctx.caller.subject));
+      if (named.length) await services(ctx).recordRead(ctx.caller, info, { subjects: named, fields: ['Objection.history'] });
+      return told;
     },
   },
 };
