@@ -125,21 +125,21 @@ const DEADLOCK = 'ER_LOCK_DEADLOCK';
 /**
  * A transaction that changes a department's records (a correction, an approval step, a credit
  * withdrawal) while others may be writing too (a load, `npm run import`, holds the store's write
- * lock for the whole load). On SQLite its first statement takes the write lock (`table` is the
- * one it writes): a transaction begun by a read cannot take the lock once another has written,
- * and fails at once though it changed nothing. The lock is tried in short steps, each in a
- * transaction of its own, so that the store's one connection answers reads in between
+ * lock for the whole load). On SQLite its first statement takes the write lock: a transaction
+ * begun by a read cannot take the lock once another has written, and fails at once though it
+ * changed nothing. The lock is tried in short steps, each in a transaction of its own, so that the
+ * store's one connection answers reads in between
  * (better-sqlite3's own wait would block the process). On MySQL each row lock is waited for as
  * long, no longer (a write that meets several held locks may wait that long at each). Either way, a
  * write that cannot have its lock is StoreBusy: rolled back, not made.
  */
-export async function writeTransaction<T>(db: Knex, table: string, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
   for (;;) {
     try {
       return await db.transaction(async (trx) => {
         if (!usesMysql(db)) {
-          await takeSqliteWriteLock(trx, table);
+          await takeSqliteWriteLock(trx);
           return work(trx);
         }
         // For this write only: the connection goes back to the pool with the server's own wait.
@@ -164,11 +164,16 @@ export async function writeTransaction<T>(db: Knex, table: string, work: (trx: K
 /** SQLite's write lock was held by another connection: nothing has been done yet, so the transaction may be tried again. */
 class LockNotYet extends Error {}
 
-async function takeSqliteWriteLock(trx: Knex.Transaction, table: string): Promise<void> {
+/**
+ * Takes a SQLite store's write lock at the start of a transaction: a write of no rows, which changes
+ * nothing. Every migrated store has `knex_migrations`.
+ */
+const TAKE_SQLITE_WRITE_LOCK = 'DELETE FROM knex_migrations WHERE 0';
+
+async function takeSqliteWriteLock(trx: Knex.Transaction): Promise<void> {
   await trx.raw('PRAGMA busy_timeout = 0');
   try {
-    // A write of no rows: it takes the lock and changes nothing.
-    await trx.raw('DELETE FROM ?? WHERE 0', [table]);
+    await trx.raw(TAKE_SQLITE_WRITE_LOCK);
   } catch (e) {
     throw lockNotHad(e) ? new LockNotYet() : e;
   } finally {
@@ -180,11 +185,10 @@ async function takeSqliteWriteLock(trx: Knex.Transaction, table: string): Promis
  * Begins a load's transaction by taking a SQLite store's write lock, waiting for a department's
  * short write to end as better-sqlite3 waits (its busy timeout; `npm run import` is a process of its
  * own, so its waiting blocks nobody). Begun by a read instead, the load would fail whole if a
- * correction committed before the load's first write: SQLite refuses a reader's write then. Every
- * migrated store has `knex_migrations`; a write of none of its rows changes nothing.
+ * correction committed before the load's first write: SQLite refuses a reader's write then.
  */
 export async function lockStoreForLoad(trx: Knex.Transaction): Promise<void> {
-  if (!usesMysql(trx)) await trx.raw('DELETE FROM knex_migrations WHERE 0');
+  if (!usesMysql(trx)) await trx.raw(TAKE_SQLITE_WRITE_LOCK);
 }
 
 const migrationSource = (migrations: readonly Migration[]) => ({

@@ -262,7 +262,7 @@ export function createChangeLog(db: Knex) {
       decide: (current: Entity, trx: Knex.Transaction) => CorrectionDecided<Values> | Promise<CorrectionDecided<Values>>,
       note: ChangeNote,
     ): Promise<Entity | null> {
-      return writeTransaction(db, record.table, async (trx) => {
+      return writeTransaction(db, async (trx) => {
         const row: Row | undefined = await trx(record.table).where(record.keyColumn, record.key).forUpdate().first();
         if (!row) return null;
         const current = record.read(row);

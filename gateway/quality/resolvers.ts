@@ -141,16 +141,17 @@ async function decide(ctx: Context, info: GraphQLResolveInfo, rawId: string, act
  * also in the answer to a step of its workflow.
  */
 async function recordObjectionsRead(ctx: Context, info: GraphQLResolveInfo, objections: readonly Objection[]): Promise<void> {
-  // A citizen reading objections about themselves is not a read of them by anyone else.
   const fields = asked(info, 'Objection');
-  const others = (key: string) => !(ctx.caller.kind === 'CITIZEN' && key === ctx.caller.subject);
   const subjects = objections.flatMap((o) => [
     ...(o.entityType === PERSON_TYPE ? [o.entityKey] : []),
     // An objection to a company's legal representative names, as believedValue, the person believed to be it.
     ...(fields.includes('Objection.believedValue') ? personsBelieved(o) : []),
-  ]).filter(others);
+  ]).filter(readByOthers(ctx));
   if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields });
 }
+
+/** A citizen reading what is about themselves is not a read of them by anyone else: the persons a read is recorded for. */
+const readByOthers = (ctx: Context) => (idNumber: string) => !(ctx.caller.kind === 'CITIZEN' && idNumber === ctx.caller.subject);
 
 /** The person an objection's believedValue names by idNumber, where the disputed field is a person. */
 function personsBelieved(o: Objection): string[] {
@@ -260,7 +261,7 @@ function requireCorrectable(entity: string, item: CatalogItem): void {
 }
 
 /** The idNumber an objection to a person-valued item gives as the person believed, checked and canonical. */
-function personBelieved(item: CatalogItem, raw: string): string {
+function checkBelievedPerson(item: CatalogItem, raw: string): string {
   const named = checkIdNumber(raw.trim());
   if (named.ok) return named.value;
   throw badUserInput(`believedValue names the person believed to be the ${item.name} by idNumber: ${named.reason}`, { argument: 'believedValue' });
@@ -374,7 +375,7 @@ export const qualityResolvers = {
       }
       requireCorrectable(args.entity, item);
       // A person-valued item is disputed by naming the person believed: an idNumber, so that whoever reads it is recorded as reading them.
-      const believedValue = PERSON_FIELDS.has(item.coordinate) ? personBelieved(item, args.believedValue) : text('believedValue', args.believedValue, 1);
+      const believedValue = PERSON_FIELDS.has(item.coordinate) ? checkBelievedPerson(item, args.believedValue) : text('believedValue', args.believedValue, 1);
       // A citizen knows their own record: what a consumer may read of it is no bar to correcting it.
       if (!citizen) await requireReadable(ctx, item);
       const raisedBy = raiserOf(ctx.caller);
@@ -426,7 +427,7 @@ export const qualityResolvers = {
         ? steps
         : steps.map((step) => (step.actor === o.raisedBy || step.note == null ? step : { ...step, note: NOTE_WITHHELD }));
       // A note that names a person by idNumber (法定代表人变更为3501…) is a read of that person, as a sample's detail is.
-      const named = told.flatMap((step) => idNumbersIn(step.note ?? '')).filter((id) => !(ctx.caller.kind === 'CITIZEN' && id === ctx.caller.subject));
+      const named = told.flatMap((step) => idNumbersIn(step.note ?? '')).filter(readByOthers(ctx));
       if (named.length) await services(ctx).recordRead(ctx.caller, info, { subjects: named, fields: ['Objection.history'] });
       return told;
     },

@@ -126,7 +126,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
      */
     async withdraw(entry: EntryName, note: ChangeNote): Promise<Withdrawal> {
       const named = { subject_type: entry.subjectType, subject_key: entry.subjectKey, kind: entry.kind, document_number: entry.documentNumber };
-      return writeTransaction(db, 'credit_entries', async (trx) => {
+      return writeTransaction(db, async (trx) => {
         const withdrawn = await trx('credit_entries')
           .where(named)
           .whereNull('withdrawn_at')
@@ -146,7 +146,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
      * is answered D whatever its rating on file, which counts again once it is off the blacklist.
      */
     async rate(uscc: string, rating: string | null, note: ChangeNote): Promise<{ was: string | null }> {
-      return writeTransaction(db, 'credit_profiles', async (trx) => {
+      return writeTransaction(db, async (trx) => {
         const subject = { subject_type: 'LEGAL_PERSON', subject_key: uscc };
         const current = await trx('credit_profiles').where(subject).forUpdate().first('rating');
         const was: string | null = current?.rating ?? null;

@@ -8,13 +8,12 @@ import type { ApprovalStep, InvestmentProject } from './store';
  * and the progress of its parallel approval (recordApprovalStep). Each is judged by the import's
  * own rules (import.ts), so nothing is stored that a load would refuse, and logged for change
  * notices in the same transaction (store.ts).
+ *
+ * A correction (as asked, and as decided: the values that change) is values of the project's own
+ * row, and the parcels it builds on: the whole list, replacing its links.
  */
-/** The values of the project's own row a correction may change. */
 export type CorrectableValues = Pick<InvestmentProject, 'name' | 'totalInvestment' | 'status' | 'declaredOn' | 'applicantUscc' | 'divisionCode'>;
-/** A correction: values of the row, and the parcels the project builds on (the whole list, replacing its links). */
 export type InvestmentProjectCorrection = Partial<CorrectableValues> & { parcelCodes?: string[] };
-/** What a correction writes: the row's values that change, and the project's parcel links where they change. */
-export type CorrectedValues = Partial<CorrectableValues> & { parcelCodes?: string[] };
 
 const CORRECTABLE = ['name', 'totalInvestment', 'status', 'declaredOn', 'applicantUscc', 'divisionCode'] as const;
 /** How the change log names what changed: InvestmentProject's own field names. */
@@ -39,7 +38,7 @@ export function applyCorrection(
   current: InvestmentProject,
   stored: { steps: readonly ApprovalStep[]; parcelCodes: readonly string[] },
   correction: InvestmentProjectCorrection,
-): CorrectionDecided<CorrectedValues> {
+): CorrectionDecided<InvestmentProjectCorrection> {
   const { steps } = stored;
   const judged = judgeProject({
     projectCode: current.projectCode, name: current.name, totalInvestment: current.totalInvestment, status: current.status,
@@ -52,7 +51,8 @@ export function applyCorrection(
   };
   const changed = CORRECTABLE.filter((k) => next[k] !== current[k]);
   const parcelCodes = judged.row.parcels.map((p) => p.parcel_code).sort();
-  const parcelsChanged = parcelsInLog(parcelCodes) !== parcelsInLog([...stored.parcelCodes].sort());
+  const parcelsBefore = parcelsInLog([...stored.parcelCodes].sort());
+  const parcelsChanged = parcelsInLog(parcelCodes) !== parcelsBefore;
   if (!changed.length && !parcelsChanged) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
   const decidedEarlier = changed.includes('declaredOn') ? steps.filter((s) => s.decidedOn && s.decidedOn < next.declaredOn) : [];
   if (decidedEarlier.length) {
@@ -62,12 +62,12 @@ export function applyCorrection(
       { argument: 'correction' },
     );
   }
-  const decided = decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<CorrectedValues>;
+  const decided = decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<InvestmentProjectCorrection>;
   if (!parcelsChanged) return decided;
   return {
     values: { ...decided.values, parcelCodes },
     fields: [...decided.fields, 'parcels'],
-    previous: { ...decided.previous, parcels: parcelsInLog([...stored.parcelCodes].sort()) },
+    previous: { ...decided.previous, parcels: parcelsBefore },
   };
 }
 

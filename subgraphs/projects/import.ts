@@ -80,17 +80,17 @@ export function readApprovals(value: unknown, declaredOn: string): { approvals: 
 }
 
 /**
- * One investment project, with its parcels (`parcelCodes`: a JSON array, or `;`-separated in a CSV
- * cell) and its approval steps (`approvals`: a JSON array, in a CSV cell as JSON text). The
- * applicant and parcels belong to other departments, so their keys are checked by format only;
- * the kind and industry are read from the projectCode and must agree with it.
- */
-/**
  * The most parcels one project builds on. Far beyond any real project's, and small enough that its
  * codes, as a correction's log keeps what they were (one text), fit the log's column.
  */
 export const MAX_PARCELS = 1_000;
 
+/**
+ * One investment project, with its parcels (`parcelCodes`: a JSON array, or `;`-separated in a CSV
+ * cell) and its approval steps (`approvals`: a JSON array, in a CSV cell as JSON text). The
+ * applicant and parcels belong to other departments, so their keys are checked by format only;
+ * the kind and industry are read from the projectCode and must agree with it.
+ */
 export function judgeProject(record: RawRecord): Judged<ProjectImportRow> {
   const f = recordFields(record);
   const projectCode = f.identifier('projectCode', checkProjectCode);

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { writeTransaction } from '../../shared/db';
 import { insertRows } from '../../shared/importing';
 import { ChangeNote, CorrectionDecided, createChangeLog } from '../../shared/record-changes';
-import type { CorrectedValues } from './corrections';
+import type { InvestmentProjectCorrection } from './corrections';
 
 export interface InvestmentProject {
   projectCode: string;
@@ -49,30 +49,30 @@ const fromRow = (row: Record<string, string>): InvestmentProject =>
   toProject(Object.fromEntries(Object.entries(PROJECT_COLUMNS).map(([field, column]) => [field, row[column]])) as unknown as InvestmentProject);
 
 /** The row's columns a correction changes: its parcels are links, not columns (`replaceParcels`). */
-const toColumns = ({ parcelCodes: _links, ...values }: CorrectedValues) =>
+const toColumns = ({ parcelCodes: _links, ...values }: InvestmentProjectCorrection) =>
   Object.fromEntries(Object.entries(values).map(([field, value]) => [PROJECT_COLUMNS[field as keyof typeof PROJECT_COLUMNS], value]));
 
 /** A correction's parcels replace the project's links, where it changes them. */
-async function replaceParcels(projectCode: string, { parcelCodes }: CorrectedValues, trx: Knex.Transaction): Promise<void> {
+async function replaceParcels(projectCode: string, { parcelCodes }: InvestmentProjectCorrection, trx: Knex.Transaction): Promise<void> {
   if (!parcelCodes) return;
   await trx('project_parcels').where('project_code', projectCode).delete();
   await insertRows(trx, 'project_parcels', parcelCodes.map((parcel_code) => ({ project_code: projectCode, parcel_code })));
 }
 
 /** What a correction changes, decided from the project, its approval steps and its parcels as they are when locked (corrections.ts). */
-export type CorrectionDecision = (current: InvestmentProject, stored: { steps: ApprovalStep[]; parcelCodes: string[] }) => CorrectionDecided<CorrectedValues>;
+export type CorrectionDecision = (current: InvestmentProject, stored: { steps: ApprovalStep[]; parcelCodes: string[] }) => CorrectionDecided<InvestmentProjectCorrection>;
 /** A step's new status and date, decided from the project and its steps as they are when locked. */
 export type StepDecision = (project: InvestmentProject, steps: ApprovalStep[]) => { status: string; decidedOn: string | null };
 
 const STEP_COLUMNS = { projectCode: 'project_code', department: 'department', item: 'item', status: 'status', decidedOn: 'decided_on' };
 
-/** One project's approval steps, in order. */
-const stepsOf = (db: Knex, projectCode: string): Promise<ApprovalStep[]> =>
-  db('approval_steps').select(STEP_COLUMNS).where('project_code', projectCode).orderBy('step');
+/** The approval steps of projects, each project's in order: for a page of answers, or one project under a correction's lock (`db` its transaction). */
+const stepsOf = (db: Knex, codes: readonly string[]): Promise<ApprovalStep[]> =>
+  db('approval_steps').select(STEP_COLUMNS).whereIn('project_code', codes).orderBy(['project_code', 'step']);
 
-/** One project's parcel codes, in order. */
-const parcelsOf = async (db: Knex, projectCode: string): Promise<string[]> =>
-  (await db('project_parcels').where('project_code', projectCode).orderBy('parcel_code').select('parcel_code')).map((r: { parcel_code: string }) => r.parcel_code);
+/** The parcel links of projects, each project's in code order, as `stepsOf` reads steps. */
+const parcelLinksOf = (db: Knex, codes: readonly string[]): Promise<{ projectCode: string; parcelCode: string }[]> =>
+  db('project_parcels').select({ projectCode: 'project_code', parcelCode: 'parcel_code' }).whereIn('project_code', codes).orderBy(['project_code', 'parcel_code']);
 
 export function createProjectStore(db: Knex) {
   const changes = createChangeLog(db);
@@ -100,24 +100,19 @@ export function createProjectStore(db: Knex) {
       const [{ n }] = await filtered(filter).count({ n: '*' });
       return Number(n);
     },
-    parcelLinks: (codes: readonly string[]): Promise<{ projectCode: string; parcelCode: string }[]> =>
-      db('project_parcels')
-        .select({ projectCode: 'project_code', parcelCode: 'parcel_code' })
-        .whereIn('project_code', codes)
-        .orderBy(['project_code', 'parcel_code']),
-    approvals: (codes: readonly string[]): Promise<ApprovalStep[]> =>
-      db('approval_steps')
-        .select(STEP_COLUMNS)
-        .whereIn('project_code', codes)
-        .orderBy(['project_code', 'step']),
+    parcelLinks: (codes: readonly string[]) => parcelLinksOf(db, codes),
+    approvals: (codes: readonly string[]) => stepsOf(db, codes),
     /** Corrects a project and logs it, in one transaction (shared/record-changes.ts); null when there is none. */
     correct: (projectCode: string, decide: CorrectionDecision, note: ChangeNote) =>
       changes.correct(
         {
           table: 'investment_projects', keyColumn: 'project_code', key: projectCode, read: fromRow, write: toColumns,
-          writeBeside: (values: CorrectedValues, trx) => replaceParcels(projectCode, values, trx),
+          writeBeside: (values: InvestmentProjectCorrection, trx) => replaceParcels(projectCode, values, trx),
         },
-        async (current, trx) => decide(current, { steps: await stepsOf(trx, projectCode), parcelCodes: await parcelsOf(trx, projectCode) }),
+        async (current, trx) => decide(current, {
+          steps: await stepsOf(trx, [projectCode]),
+          parcelCodes: (await parcelLinksOf(trx, [projectCode])).map((link) => link.parcelCode),
+        }),
         note,
       ),
     /**
@@ -126,11 +121,11 @@ export function createProjectStore(db: Knex) {
      * the other. Null when there is no such project.
      */
     async recordStep(projectCode: string, department: string, item: string, decide: StepDecision, note: ChangeNote): Promise<InvestmentProject | null> {
-      return writeTransaction(db, 'investment_projects', async (trx) => {
+      return writeTransaction(db, async (trx) => {
         const row = await trx('investment_projects').where('project_code', projectCode).forUpdate().first();
         if (!row) return null;
         const project = fromRow(row);
-        const steps = await stepsOf(trx, projectCode);
+        const steps = await stepsOf(trx, [projectCode]);
         const next = decide(project, steps);
         await trx('approval_steps').where({ project_code: projectCode, department: department.trim(), item: item.trim() }).update({ status: next.status, decided_on: next.decidedOn });
         // The step as it stood, in words: the log keeps scalar values by field.
