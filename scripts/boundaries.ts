@@ -6,6 +6,7 @@ import { openDepartmentStoreToLoad } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
 import { progressBar } from '../shared/importing';
+import { exitWhenWritten } from './exit';
 
 const program = new Command('boundaries')
   .description("Load surveyed county boundaries into the geo department's own store, over the seed's synthetic grid. A file with any bad feature changes nothing.")
@@ -48,9 +49,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  exitWhenWritten,
   (e) => {
     console.error(`boundaries failed: ${e.message}`);
-    process.exit(2);
+    exitWhenWritten(2);
   },
 );

@@ -11,6 +11,7 @@ import { createConsumerRegistry } from '../gateway/consumers';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
 import { schemaDirSetting, schemaFile } from '../gateway/supergraph';
 import { openExistingGatewayStore } from './cli-options';
+import { exitWhenWritten } from './exit';
 
 /**
  * `npm run check -- <subgraph> [schema.graphql]`: before a department publishes a changed SDL.
@@ -153,9 +154,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  exitWhenWritten,
   (e) => {
     console.error(e instanceof Error ? e.message : e);
-    process.exit(2);
+    exitWhenWritten(2);
   },
 );

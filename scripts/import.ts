@@ -10,6 +10,7 @@ import { landParcelImport } from '../subgraphs/geo/import';
 import { legalPersonImport } from '../subgraphs/legal-persons/import';
 import { naturalPersonImport } from '../subgraphs/persons/import';
 import { projectImport } from '../subgraphs/projects/import';
+import { exitWhenWritten } from './exit';
 
 /** What each department loads, into its own store only. */
 const IMPORTS: Record<DepartmentName, ImportRules<any>> = {
@@ -97,9 +98,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  exitWhenWritten,
   (e) => {
     console.error(`import failed: ${e.message}`);
-    process.exit(2);
+    exitWhenWritten(2);
   },
 );

@@ -18,12 +18,20 @@ function lifetime(value: string): string {
   return value.trim();
 }
 
+/** `--citizen`: a valid idNumber, normalised (a lower-case x becomes X). */
+function citizenIdNumber(value: string): string {
+  const id = checkIdNumber(value);
+  if (!id.ok) throw new InvalidArgumentError(id.reason);
+  return id.value;
+}
+
 /** `npm run token -- <consumerId>`: a bearer token from the development identity provider. */
 const program = new Command('token')
   .description('Print a development bearer token for a registered consumer, or for a citizen (--citizen).')
   .argument('[consumerId]', `a consumer in the gateway's registry: the seeded ones are ${SEED_CONSUMERS.map((c) => c.id).join(', ')}; one added with npm run consumers works too`)
-  .option('--citizen <idNumber>', 'a citizen token whose subject is this person (reads only their own access log)')
+  .option('--citizen <idNumber>', 'a citizen token whose subject is this person (reads only their own access log)', citizenIdNumber)
   .option('--lifetime <duration>', 'token lifetime: a number and a unit (s, m, h, d, w, y), e.g. 15m, 1h, 7d', lifetime, '1h')
+  .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse();
 
@@ -31,6 +39,10 @@ async function main() {
   const config = readConfig();
   if (!config.auth.devTokens) throw new Error('development tokens are off (ONESOURCE_DEV_TOKENS=false): tokens come from the identity provider');
   const { citizen, lifetime } = program.opts<{ citizen?: string; lifetime: string }>();
+  const consumer = program.args[0];
+  // Wrong usage exits 2 (through exitOverride), like every other command's.
+  if (!citizen && !consumer) program.error(`name a consumer: ${SEED_CONSUMERS.map((c) => c.id).join(', ')}; or give --citizen <idNumber>`);
+  if (citizen && consumer) program.error(`a token is for a consumer or for a citizen: give ${consumer} or --citizen, not both`);
   if (!hasKeyPair(config.dataDir, 'dev-idp')) {
     // The usual cause: a data directory other than the gateway's. Said now, not as a 401 later.
     console.error(
@@ -38,18 +50,14 @@ async function main() {
         'only a gateway started with this same ONESOURCE_DATA_DIR accepts the token (any other answers "the signature does not verify")',
     );
   }
-  const consumer = program.args[0];
   if (citizen) {
-    const id = checkIdNumber(citizen);
-    if (!id.ok) throw new Error(`--citizen: ${id.reason}`);
-    console.log(await issueDevToken(config, { citizen: id.value }, lifetime));
+    console.log(await issueDevToken(config, { citizen }, lifetime));
     return;
   }
-  if (!consumer) throw new Error(`name a consumer: ${SEED_CONSUMERS.map((c) => c.id).join(', ')}`);
   if (!SEED_CONSUMERS.some((c) => c.id === consumer)) {
     console.error(`note: ${consumer} is not a seed consumer; the gateway accepts it only if it is registered`);
   }
-  console.log(await issueDevToken(config, { consumer }, lifetime));
+  console.log(await issueDevToken(config, { consumer: consumer! }, lifetime));
 }
 
 main().catch((e) => {

@@ -318,6 +318,21 @@ describe('npm run consistency, check and token: bad values are named before anyt
     expect(again.code).toBe(0);
     expect(again.stderr).toBe('');
   });
+
+  it('token exits 2 on wrong usage: no consumer, an invalid --citizen idNumber, or both a consumer and a citizen', async () => {
+    const none = await runScript('token.ts', [], dataDir);
+    expect(none).toMatchObject({ code: 2, stdout: '' });
+    expect(none.stderr).toContain('name a consumer: drc-approval');
+    const badCitizen = await runScript('token.ts', ['--citizen', '123'], dataDir);
+    expect(badCitizen).toMatchObject({ code: 2, stdout: '' });
+    expect(badCitizen.stderr).toContain("option '--citizen <idNumber>' argument '123' is invalid. an idNumber has 18 characters");
+    const both = await runScript('token.ts', ['drc-approval', '--citizen', '11010519491231002X'], dataDir);
+    expect(both).toMatchObject({ code: 2, stdout: '' });
+    expect(both.stderr).toContain('give drc-approval or --citizen, not both');
+    const citizen = await runScript('token.ts', ['--citizen', '11010519491231002x'], dataDir);
+    expect(citizen.code).toBe(0);
+    expect(JSON.parse(Buffer.from(citizen.stdout.trim().split('.')[1], 'base64url').toString())).toMatchObject({ sub: '11010519491231002X' });
+  });
 });
 
 describe('npm run consistency: a --gateway that is not the GraphQL endpoint', () => {

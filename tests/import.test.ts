@@ -48,7 +48,7 @@ function storeEnvironment(store: StoreKind, dataDir: string): NodeJS.ProcessEnv 
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { cwd: ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -1296,6 +1296,18 @@ function defineImportSuite(store: StoreKind) {
     });
 
     describe('the command', () => {
+      it('writes every rejected line and the summary when its output goes to a pipe, not only what fitted before it exited', async () => {
+        await freshStore('persons');
+        // 10,000 rows, each an idNumber one character short: about 0.8 MB of report through execFile's pipes.
+        const rows = Array.from({ length: 10_000 }, (_, i) => `3501021990010${String(i).padStart(4, '0')},某人,MALE,1990-01-01,ALIVE,,某地,350102,`);
+        const command = await runCli(['persons', file('short.csv', [PERSONS_HEADER, ...rows].join('\n'))], env);
+        expect(command.code).toBe(1);
+        const reported = command.stderr.split('\n').filter((l) => /^line \d+: idNumber: an idNumber has 18 characters/.test(l));
+        expect(reported).toHaveLength(10_000);
+        expect(reported.at(-1)).toMatch(/^line 10001: /);
+        expect(command.stderr).toContain('Nothing loaded: 10000 of 10000 rows rejected');
+      });
+
       it('npm run import -- <subgraph> <file> loads the file and exits 0; rejects a bad file with exit code 1; an unknown department with 2', async () => {
         const db = await freshStore('persons');
         await db.destroy();
