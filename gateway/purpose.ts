@@ -1,4 +1,5 @@
 import { PURPOSE_MAX } from './audit/trail';
+import { storableText } from '../shared/text';
 
 /** Letters (any script: 审批 is two) a purpose needs to say what the data is for. */
 const PURPOSE_MIN_LETTERS = 2;
@@ -32,7 +33,7 @@ export function purposeOf(value: string | string[] | undefined): string | undefi
  * it in their access log, and the owner decides an application on it.
  */
 export function statedPurpose(text: string): string | undefined {
-  const purpose = text.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, PURPOSE_MAX);
+  const purpose = storableText(text.replace(/[\p{Cc}\p{Cf}]/gu, '').trim(), PURPOSE_MAX);
   return (purpose.match(/\p{L}/gu)?.length ?? 0) >= PURPOSE_MIN_LETTERS ? purpose : undefined;
 }
 

@@ -25,3 +25,19 @@ export function quoted(input: string): string {
   const cut = input.length > 40 ? `${input.slice(0, 40)}…` : input;
   return JSON.stringify(cut).replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * `text` as a store keeps it, at most `max` characters long: counted in code points (as MySQL's
+ * VARCHAR counts them), never cut between the two halves of a pair (😀 is two UTF-16 units), and a
+ * lone half made U+FFFD. Neither SQLite nor MySQL stores a lone half as it was given: a value
+ * hashed into the audit chain with one read back as something else, and the chain no longer
+ * verified.
+ */
+export function storableText(text: string, max: number): string {
+  const whole = text.replace(LONE_SURROGATE, '\ufffd');
+  if (whole.length <= max) return whole;
+  const points = Array.from(whole);
+  return points.length <= max ? whole : points.slice(0, max).join('');
+}

@@ -13,6 +13,7 @@ import { SubjectIndex } from '../audit/subject-index';
 import { verifyAuditChain } from '../audit/verify';
 import { readsByConsumer } from '../audit/reads-by-consumer';
 import { openGatewayStore } from '../store';
+import { purposeOf } from '../purpose';
 import { auditEntries } from '../../tests/support/audit-entries';
 
 /**
@@ -58,6 +59,29 @@ function defineTrailSuite(store: StoreKind) {
       expect(await subjectRows(SUBJECT)).toBe(before + 300);
       expect(await subjectRows('35010219900101' + '1299')).toBe(1);
       expect(await index.catchUp()).toBe(0);
+      await index.close();
+    });
+
+    it('keeps a purpose cut at its 500th character, or holding half an emoji, as it hashed it: the chain still verifies', async () => {
+      // 501 characters whose last, 😀, is two UTF-16 units: cut by units, half of it stayed.
+      const long = purposeOf(encodeURIComponent(`核查${'x'.repeat(497)}😀🙂`))!;
+      expect(Array.from(long)).toHaveLength(500);
+      expect(long.endsWith('x😀')).toBe(true);
+      const trail = new AuditTrail(db, logger);
+      const withLong = { ...entry([SUBJECT]), purpose: long };
+      // A lone half, as a JSON string may carry it ("\ud83d"), and an operation name cut the same way.
+      const withHalf = { ...entry([SUBJECT]), purpose: '核查\ud83d材料', operationName: `${'Q'.repeat(99)}😀` };
+      await Promise.all([trail.record(withLong), trail.record(withHalf)]);
+      await trail.close();
+      const stored = await db('audit_trail').whereIn('request_id', [withLong.requestId, withHalf.requestId]).orderBy('seq').select('purpose', 'operation_name');
+      expect(stored).toEqual([
+        { purpose: long, operation_name: 'PersonLookup' },
+        // 100 characters fit its column; cut by UTF-16 units, the 😀 lost half of itself.
+        { purpose: '核查\ufffd材料', operation_name: `${'Q'.repeat(99)}😀` },
+      ]);
+      expect(await verifyAuditChain(db)).toMatchObject({ problem: null });
+      const index = new SubjectIndex(db, logger);
+      await index.catchUp();
       await index.close();
     });
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger';
+import { storableText } from '../../shared/text';
 import { AuditEntry, AuditRow, chainHash } from './record';
 import { ChainHead, ChainScript, chainScriptFor, Statement } from './chain-script';
 
@@ -165,9 +166,9 @@ function chained(entries: AuditEntry[], head: ChainHead): ChainedBatch {
       seq,
       at: e.at,
       consumer_id: e.consumer,
-      purpose: e.purpose && e.purpose.slice(0, PURPOSE_MAX),
+      purpose: e.purpose && storableText(e.purpose, PURPOSE_MAX),
       request_id: e.requestId,
-      operation_name: e.operationName && e.operationName.slice(0, OPERATION_NAME_MAX),
+      operation_name: e.operationName && storableText(e.operationName, OPERATION_NAME_MAX),
       operation_hash: e.operationHash,
       subjects: JSON.stringify(e.subjects),
       fields: JSON.stringify(e.fields),
