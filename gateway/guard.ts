@@ -3,7 +3,7 @@ import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayInterface, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { checkIdNumber, ID_NUMBER_SHAPE, today } from '../shared/identifiers';
-import { auditTrailUnavailable } from '../shared/errors';
+import { auditTrailUnavailable, badUserInput } from '../shared/errors';
 import { keyInCursor } from '../shared/register-pages';
 import type { Logger } from '../shared/logger';
 import { fieldsRead, grantsRead, partialSubjects } from './audit/record';
@@ -68,6 +68,11 @@ export function guardGateway(
     // A document's shape depends on the values its @skip and @include read, where it has any.
     const variables = requestContext.request.variables;
     const conditions = conditionNames.get(requestContext.queryHash, () => conditionVariables(requestContext.document));
+    // `if:` takes true or false. An explicit null passes Apollo's coercion (`$hide: Boolean = true`
+    // is nullable) and only failed in the department, told as its failure; and the shape below would
+    // have been cached for it under the key of a variable left out, which takes the default.
+    const nulled = variables ? conditions.find((n) => Object.hasOwn(variables, n) && variables[n] === null) : undefined;
+    if (nulled !== undefined) return { errors: [badUserInput(`Variable "$${nulled}" is the condition of @skip or @include, which takes true or false, not null`, { variable: nulled })] };
     const shapeKey = `${requestContext.queryHash}\u0000${requestContext.operationName ?? ''}${conditions.map((n) => `\u0000${JSON.stringify(variables?.[n] ?? null)}`).join('')}`;
     const shape = shapes.get(shapeKey, () => operationShape(schema!, requestContext.document, requestContext.operationName, variables));
     if (!shape) return execute(requestContext);

@@ -136,8 +136,17 @@ function defineSharingSuite(store: StoreKind) {
         // A consumer holding the grant but stating no purpose: nothing conditional asked, nothing refused.
         expect((await request(false, 'req-skipped-purpose', await stack.as('drc-approval'))).errors).toBeUndefined();
 
+        // A condition given as null is the caller's mistake, said as such: not a department's failure,
+        // and not the shape of the same document with the variable left out (which takes its default).
+        const hiding = `query($id: ID!, $hide: Boolean = true) { naturalPerson(idNumber: $id) { name householdAddress @skip(if: $hide) } }`;
+        const nulled = await stack.query(hiding, { id: others[1], hide: null }, await stack.as('market-portal'));
+        expect(nulled.data).toBeUndefined();
+        expect(nulled.errors).toEqual([expect.objectContaining({
+          message: 'Variable "$hide" is the condition of @skip or @include, which takes true or false, not null',
+          extensions: { code: 'BAD_USER_INPUT', variable: 'hide' },
+        })]);
         // A variable left out takes the operation's default, as execution takes it.
-        const defaulted = await stack.query(`query($id: ID!, $hide: Boolean = true) { naturalPerson(idNumber: $id) { name householdAddress @skip(if: $hide) } }`,
+        const defaulted = await stack.query(hiding,
           { id: others[1] }, { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-skipped-default' });
         expect(defaulted.errors).toBeUndefined();
         expect(defaulted.data).toEqual({ naturalPerson: { name: expect.any(String) } });
