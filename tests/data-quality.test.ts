@@ -5,7 +5,7 @@ import { projectImport } from '../subgraphs/projects/import';
 import { legalPersonFacts, parcelFacts, personFacts, projectFacts, scaledPlan } from '../shared/seed/population';
 import type { SeedPlan } from '../shared/subgraph-server';
 import { REASON_WITHHELD } from '../gateway/quality/change-notices';
-import { NOTE_WITHHELD } from '../gateway/quality/resolvers';
+import { NOTE_WITHHELD, VALUE_WITHHELD } from '../gateway/quality/resolvers';
 import { openGatewayStore } from '../gateway/store';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
 import { Mode, standIn, StandIn } from './support/stand-in';
@@ -567,6 +567,24 @@ function defineDataQualitySuite(store: StoreKind) {
         // The owner and an auditor read every note.
         expect(await notesOf(masked.id, owner)).toEqual([evidence, masked.note]);
         expect(await notesOf(masked.id, await stack.as('auditor', '投诉核查'))).toEqual([evidence, masked.note]);
+        // But of a conditionally shared item, for a stated purpose only, as every read of it: without
+        // one, neither what is believed nor why, nor the owner's own note that says what it holds.
+        const WORDS = `query($id: ID!) { objection(id: $id) { believedValue evidence history { note } } }`;
+        for (const who of ['dept-persons', 'auditor']) {
+          for (const query of [WORDS, `query { objections(entity: "NaturalPerson") { id believedValue evidence history { note } } }`]) {
+            const answer = await stack.query(query, { id: full.id }, await stack.as(who));
+            expect(answer.errors).toBeUndefined();
+            const objection = answer.data.objection ?? answer.data.objections.find((o: any) => o.id === full.id);
+            expect(objection).toMatchObject({ believedValue: VALUE_WITHHELD, evidence: VALUE_WITHHELD, history: [{ note: VALUE_WITHHELD }, { note: VALUE_WITHHELD }] });
+          }
+          expect((await stack.query(WORDS, { id: full.id }, await stack.as(who, '投诉核查'))).data.objection).toEqual({
+            believedValue: '以申请人现场提供的为准', evidence, history: [{ note: evidence }, { note: full.note }],
+          });
+        }
+        // The raiser is told its own words whatever it may read.
+        expect((await stack.query(WORDS, { id: full.id }, await stack.as('drc-approval'))).data.objection).toEqual({
+          believedValue: '以申请人现场提供的为准', evidence, history: [{ note: evidence }, { note: NOTE_WITHHELD }],
+        });
         for (const { id } of [full, masked]) {
           expect((await stack.query(STEP('rejectObjection'), { id, note: '经核查，库中记录无误' }, owner)).data.rejectObjection.status).toBe('REJECTED');
         }
@@ -660,6 +678,33 @@ function defineDataQualitySuite(store: StoreKind) {
         const readOfNamed = (await stack.query(LOG, { id: named }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(readOfNamed).toContainEqual({ consumer: 'auditor', purpose: '异议处理监督', requestId: 'req-history-1', fields: ['Objection.history'] });
         expect(readOfNamed.map((r: { requestId: string }) => r.requestId)).not.toContain('req-history-2');
+      });
+
+      it("records the persons an owner's reason for a change names by idNumber, for whoever is told the reason", async () => {
+        const j = Array.from({ length: PLAN.legalPersons }, (_, k) => k).find((k) => k > 40 && !companyDefect(PLAN, k) && legalPersonFacts(PLAN, k).status === 'ACTIVE')!;
+        const changed = legalPersonFacts(PLAN, j);
+        const former = changed.representativeIdNumber;
+        const next = Array.from({ length: PLAN.persons }, (_, i) => personFacts(PLAN, i)).find((p, i) => i > 30 && !p.deceasedOn && !p.onBlacklist && !p.recordedWrong && p.idNumber !== former)!.idNumber;
+        expect((await stack.query(COMPANY, { uscc: changed.uscc }, await stack.as('drc-approval', '并联审批'))).errors).toBeUndefined();
+        const since = new Date().toISOString();
+        const corrected = await stack.query(
+          `mutation($uscc: ID!, $next: ID!, $why: String!) { correctLegalPerson(uscc: $uscc, correction: { legalRepresentativeIdNumber: $next }, reason: $why) { uscc } }`,
+          { uscc: changed.uscc, next, why: `法定代表人由${former}变更为${next}` }, await stack.as('dept-legal-persons', '变更登记'),
+        );
+        expect(corrected.errors).toBeUndefined();
+        const as = async (consumer: string, purpose: string, requestId: string) => ({ ...(await stack.as(consumer, purpose)), 'x-request-id': requestId });
+        const told = await stack.query(`query($since: String!) { changesSince(since: $since) { key reason } }`, { since }, await as('drc-approval', '跟进变更', 'req-reason-1'));
+        expect(told.data.changesSince).toContainEqual({ key: changed.uscc, reason: `法定代表人由${former}变更为${next}` });
+        await stack.query(`query($since: String!) { changesSince(since: $since) { key fields } }`, { since }, await as('drc-approval', '跟进变更', 'req-reason-2'));
+        const history = await stack.query(`query($key: ID!) { recordChanges(entity: "LegalPerson", key: $key) { reason } }`, { key: changed.uscc }, await as('auditor', '变更核查', 'req-reason-3'));
+        expect(history.errors).toBeUndefined();
+        for (const person of [former, next]) {
+          const records = (await stack.query(LOG, { id: person }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+          expect(records).toContainEqual({ consumer: 'drc-approval', purpose: '跟进变更', requestId: 'req-reason-1', fields: ['ChangeNotice.key', 'ChangeNotice.reason'] });
+          expect(records).toContainEqual({ consumer: 'auditor', purpose: '变更核查', requestId: 'req-reason-3', fields: ['RecordChange.reason'] });
+          // Told without the reason, nobody is named.
+          expect(records.map((r: { requestId: string }) => r.requestId)).not.toContain('req-reason-2');
+        }
       });
 
       it('records a raise that asks nothing back: its answer still says the person is registered', async () => {

@@ -56,6 +56,8 @@ const PERSON_FIELDS: ReadonlySet<string> = new Set(['LegalPerson.legalRepresenta
 
 /** An owner's note in an objection's history, as its raiser is told it while it may not read the disputed item in full. */
 export const NOTE_WITHHELD = "withheld: the owner's notes are told to the raiser only while it may read the item in full";
+/** What an objection to a conditionally shared item says of it, as an auditor or the owner is told it without a stated purpose. */
+export const VALUE_WITHHELD = 'withheld: what an objection says of a conditionally shared item is told for a stated purpose (X-Purpose)';
 
 const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
 const isAuditor = (c: InternalCaller) => c.kind === 'SYSTEM' && c.roles.includes(ROLE.AUDITOR);
@@ -224,12 +226,7 @@ function scopeOf(ctx: Context): RequestScope {
  * (X-Purpose), as the guard requires of every read of one, its own department's operators' included.
  */
 async function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<Access> {
-  const scope = scopeOf(ctx);
-  scope.reader ??= ctx.access.activeGrants(ctx.caller.consumer, today()).then((grants) => ({
-    held: grantsByResource(grants),
-    items: new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const))),
-  }));
-  const { held, items } = await scope.reader;
+  const { held, items } = await readerOf(ctx);
   const purposeMissing = as === 'inThisRequest' && !ctx.caller.purpose;
   return (coordinate: string) => {
     const item = items.get(coordinate);
@@ -237,6 +234,34 @@ async function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<
     if (purposeMissing && item.shareType === 'CONDITIONAL') return 'NONE';
     return itemAccess(item, ctx.caller, held);
   };
+}
+
+function readerOf(ctx: Context): NonNullable<RequestScope['reader']> {
+  const scope = scopeOf(ctx);
+  scope.reader ??= ctx.access.activeGrants(ctx.caller.consumer, today()).then((grants) => ({
+    held: grantsByResource(grants),
+    items: new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const))),
+  }));
+  return scope.reader;
+}
+
+/**
+ * Whose words in an objection this request is told in full: what the raiser believes and its
+ * evidence, the owner's notes (受理，户籍地址为…). They say what the disputed item holds or should, so
+ * they are told as the item would be. The citizen it is about, and the raiser its own words, always.
+ * An auditor and the owner's operators every word, but of a conditionally shared item only for a
+ * stated purpose, as the guard holds every read of one (the owner's own notes too: they say what its
+ * store holds). Anyone else (the raiser reading the owner's notes) only while it may read that item
+ * in full, in this request.
+ */
+async function wordsTold(ctx: Context, o: Objection): Promise<(author: string) => boolean> {
+  if (ctx.caller.kind === 'CITIZEN') return () => true;
+  const raiser = raiserOf(ctx.caller) === o.raisedBy;
+  const coordinate = `${o.entityType}.${o.field}`;
+  const whole = isAuditor(ctx.caller) || departmentOf(ctx.caller) === o.owner
+    ? Boolean(ctx.caller.purpose) || (await readerOf(ctx)).items.get(coordinate)?.shareType !== 'CONDITIONAL'
+    : (await accessOf(ctx, 'inThisRequest'))(coordinate) === 'FULL';
+  return (author) => whole || (raiser && author === o.raisedBy);
 }
 
 /** A record's changes, like an access log, are read for a stated purpose by anyone but the citizen they are about. */
@@ -340,9 +365,13 @@ export const qualityResolvers = {
       }));
       // Who changed a person's record and why is about the person; the citizen reading their own is not a read by anyone else.
       // A company's former legal representative, named by idNumber, is a person read too.
+      // So is a person the owner's reason names by idNumber (法定代表人由3501…变更为3501…), where it is told.
       const fields = asked(info, 'RecordChange');
-      const subjects = args.entity === PERSON_TYPE ? [key] : fields.includes('RecordChange.previous') ? formerPersons(args.entity, changes) : [];
-      if (!citizen && changes.length && subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields });
+      const subjects = [
+        ...(args.entity === PERSON_TYPE ? [key] : fields.includes('RecordChange.previous') ? formerPersons(args.entity, changes) : []),
+        ...(fields.includes('RecordChange.reason') ? changes.flatMap((c) => idNumbersIn(c.reason ?? '')) : []),
+      ].filter(readByOthers(ctx));
+      if (changes.length && subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects: [...new Set(subjects)], fields });
       return changes;
     },
     changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
@@ -351,9 +380,14 @@ export const qualityResolvers = {
       const first = args.first ?? 100;
       if (first < 1 || first > 1000) throw badUserInput(`first must lie in [1, 1000], not ${first}`, { argument: 'first' });
       const notices = await services(ctx).changesSince(ctx.caller.consumer, await accessOf(ctx, 'inThisRequest'), new Date(args.since).toISOString(), first);
-      // That a person's record changed, which fields and the owner's reason (死亡注销) are about the person.
-      const subjects = notices.filter((n) => n.entity === PERSON_TYPE).map((n) => n.key);
-      if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields: asked(info, 'ChangeNotice') });
+      // That a person's record changed, which fields and the owner's reason (死亡注销) are about the
+      // person; and a person the reason names by idNumber (a company's new representative) is read too.
+      const fields = asked(info, 'ChangeNotice');
+      const subjects = notices.flatMap((n) => [
+        ...(n.entity === PERSON_TYPE ? [n.key] : []),
+        ...(fields.includes('ChangeNotice.reason') ? idNumbersIn(n.reason ?? '') : []),
+      ]);
+      if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects: [...new Set(subjects)], fields });
       return notices;
     },
   },
@@ -418,18 +452,17 @@ export const qualityResolvers = {
     entity: (o: Objection) => o.entityType,
     key: (o: Objection) => o.entityKey,
     open: (o: Objection) => OPEN_STATUSES.includes(o.status),
+    believedValue: async (o: Objection, _: unknown, ctx: Context) => ((await wordsTold(ctx, o))(o.raisedBy) ? o.believedValue : VALUE_WITHHELD),
+    evidence: async (o: Objection, _: unknown, ctx: Context) => ((await wordsTold(ctx, o))(o.raisedBy) ? o.evidence : VALUE_WITHHELD),
     history: async (o: Objection, _: unknown, ctx: Context, info: GraphQLResolveInfo) => {
       const steps = await scopeOf(ctx).steps.load(o.id);
-      // The owner's notes often say the value it holds (受理，户籍地址为…): to a raiser that is not
-      // the owner, an auditor or the person, told only while it may read that item in full, in this request.
-      const raiserOnly = !isAuditor(ctx.caller) && departmentOf(ctx.caller) !== o.owner && ctx.caller.kind !== 'CITIZEN';
-      const told = !raiserOnly || (await accessOf(ctx, 'inThisRequest'))(`${o.entityType}.${o.field}`) === 'FULL'
-        ? steps
-        : steps.map((step) => (step.actor === o.raisedBy || step.note == null ? step : { ...step, note: NOTE_WITHHELD }));
+      const told = await wordsTold(ctx, o);
+      const withheld = isAuditor(ctx.caller) || departmentOf(ctx.caller) === o.owner ? VALUE_WITHHELD : NOTE_WITHHELD;
+      const shown = steps.map((step) => (step.note == null || told(step.actor) ? step : { ...step, note: withheld }));
       // A note that names a person by idNumber (法定代表人变更为3501…) is a read of that person, as a sample's detail is.
-      const named = told.flatMap((step) => idNumbersIn(step.note ?? '')).filter(readByOthers(ctx));
+      const named = shown.flatMap((step) => idNumbersIn(step.note ?? '')).filter(readByOthers(ctx));
       if (named.length) await services(ctx).recordRead(ctx.caller, info, { subjects: named, fields: ['Objection.history'] });
-      return told;
+      return shown;
     },
   },
 };
