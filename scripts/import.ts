@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
 import { dropStore, storeExists, storeLocation } from '../shared/db';
@@ -57,7 +58,10 @@ const program = new Command('import')
 
 async function main(): Promise<number> {
   program.parse();
-  const [name, file] = program.processedArgs as [DepartmentName, string];
+  const [name, given] = program.processedArgs as [DepartmentName, string];
+  // npm run starts the script in the project's root; a relative path means where the operator was
+  // (npm's INIT_CWD), and the rejected rows go beside the file that path names.
+  const file = path.resolve(process.env.INIT_CWD || process.cwd(), given);
   const { skipInvalid, skipExisting, dryRun, batchSize } = program.opts<{ skipInvalid?: boolean; skipExisting?: boolean; dryRun?: boolean; batchSize: number }>();
   const rules = IMPORTS[name];
 

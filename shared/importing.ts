@@ -273,7 +273,7 @@ async function beginningRefusal<Row>(rules: ImportRules<Row>, file: string, form
     if (first === undefined) return emptyFileReason(file, format);
     if (first.kind === 'refused') return first.reason;
     if (first.kind === 'header') {
-      const refusal = headerRefusal(rules, first.fields);
+      const refusal = headerRefusal(rules, first.fields, first.line);
       if (refusal) return refusal;
       // A header alone is a file of no records: an export that produced none, not a load of nothing.
       if ((await records.next()).value === undefined) return `${file} holds a header line and no record: there is nothing to load`;
@@ -353,7 +353,7 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
     if (item.kind === 'refused') return item;
     if (item.kind === 'header') {
       header = item.fields;
-      const refusal = headerRefusal(rules, item.fields);
+      const refusal = headerRefusal(rules, item.fields, item.line);
       if (refusal) return { kind: 'refused', reason: refusal };
       continue;
     }
@@ -452,12 +452,12 @@ function allFields(rules: ImportRules<unknown>): string[] {
   return [...rules.fields.required, ...rules.fields.optional];
 }
 
-function headerRefusal(rules: ImportRules<unknown>, header: readonly string[]): string | undefined {
+function headerRefusal(rules: ImportRules<unknown>, header: readonly string[], line: number): string | undefined {
   const refusal = rules.refuse?.(header);
   if (refusal) return refusal;
   // A file whose first line is data, not names: its values read as column names, empty ones among them.
   if (header.some((h) => !h.trim())) {
-    return `line 1 (header) has an empty column name: the first line of a CSV file names its columns. The columns for ${rules.entity} are ${describeFields(rules)}`;
+    return `line ${line} (header) has an empty column name: the first line of a CSV file names its columns. The columns for ${rules.entity} are ${describeFields(rules)}`;
   }
   const problems: string[] = [];
   const repeated = header.filter((h, i) => header.indexOf(h) !== i);
@@ -467,7 +467,7 @@ function headerRefusal(rules: ImportRules<unknown>, header: readonly string[]): 
   const missing = rules.fields.required.filter((f) => !header.includes(f));
   if (missing.length) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   if (!problems.length) return undefined;
-  return `line 1 (header): ${problems.join('; ')}. The columns for ${rules.entity} are ${describeFields(rules)}`;
+  return `line ${line} (header): ${problems.join('; ')}. The columns for ${rules.entity} are ${describeFields(rules)}`;
 }
 
 /** CSV columns were checked once in the header; a JSONL record brings its own field names. */
@@ -734,7 +734,8 @@ async function* sourceLines(file: string, { csv = false } = {}): AsyncGenerator<
 // Reading a file record by record, with the line each record starts on
 
 type SourceItem =
-  | { kind: 'header'; fields: string[] }
+  /** `line`: blank lines may come before it. */
+  | { kind: 'header'; line: number; fields: string[] }
   | { kind: 'record'; line: number; record: RawRecord }
   | { kind: 'unreadable'; line: number; reason: string; text?: string }
   /** The file cannot be read as records at all (a CSV header that is not CSV). */
@@ -772,7 +773,7 @@ async function* readJsonLines(file: string): AsyncGenerator<SourceItem> {
     }
     const repeated = repeatedField(text);
     if (repeated) {
-      yield { kind: 'unreadable', line, reason: `${repeated} is given twice (which is meant cannot be told: JSON.parse would keep the last)`, text };
+      yield { kind: 'unreadable', line, reason: givenTwice(repeated), text };
       continue;
     }
     jsonLineOf.set(value as RawRecord, text);
@@ -821,6 +822,10 @@ function repeatedField(text: string): string | undefined {
   return undefined;
 }
 
+function givenTwice(path: string): string {
+  return `${path} is given twice (which is meant cannot be told: JSON.parse would keep the last)`;
+}
+
 /** A JSON string, or a JSON number; in valid JSON a number can only be outside strings. */
 const JSON_STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
@@ -859,7 +864,7 @@ async function* readCsv(file: string): AsyncGenerator<SourceItem> {
         return;
       }
       header = parsed.cells.map((n) => n.trim());
-      yield { kind: 'header', fields: header };
+      yield { kind: 'header', line: record.line, fields: header };
     } else if (!parsed.ok) {
       yield { kind: 'unreadable', line: record.line, reason: parsed.reason, text: record.text };
     } else if (parsed.cells.every((cell) => cell.trim() === '')) {
@@ -1191,12 +1196,20 @@ export function recordFields(record: RawRecord) {
       }
       const v = record[name];
       if (typeof v !== 'string') return v;
+      let value: unknown;
       try {
-        return JSON.parse(v);
+        value = JSON.parse(v);
       } catch (e) {
         fail(name, `${name} is not valid JSON: ${(e as Error).message}`);
         return undefined;
       }
+      // As on a JSONL line: JSON.parse would keep the last of a field given twice, silently.
+      const repeated = repeatedField(v);
+      if (repeated) {
+        fail(name, givenTwice(repeated.startsWith('[') ? `${name}${repeated}` : `${name}.${repeated}`));
+        return undefined;
+      }
+      return value;
     },
     /** The row when no reason was found, else the reasons. */
     result<Row>(build: () => Row): Judged<Row> {

@@ -725,6 +725,35 @@ function defineImportSuite(store: StoreKind) {
         expect(rejections(nested)).toEqual([[1, 'approvals[1].status is given twice (which is meant cannot be told: JSON.parse would keep the last)']]);
       });
 
+      it('rejects JSON text that gives a field twice (a CSV cell, or a JSONL field given as a string), naming the line and the path', async () => {
+        const db = await freshStore('projects');
+        const twice = (path: string) => `${path} is given twice (which is meant cannot be told: JSON.parse would keep the last)`;
+        // The fixture's approvals cell, its first step PENDING and then APPROVED.
+        const [header, row] = fs.readFileSync(path.join(FIXTURES, 'projects.csv'), 'utf8').trim().split('\n');
+        const csv = await importFile(db, projectImport, file('twice.csv', [header, row.replace('""status"":""APPROVED""', '""status"":""PENDING"",""status"":""APPROVED""')].join('\n')));
+        expect(rejections(csv)).toEqual([[2, twice('approvals[0].status')]]);
+
+        const good = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'projects.jsonl'), 'utf8').split('\n')[0]);
+        const steps = JSON.stringify([{ department: '发改委', item: '备案', status: 'PENDING' }]).replace('"status"', '"status":"APPROVED","status"');
+        const jsonl = await importFile(db, projectImport, file('twice.jsonl', JSON.stringify({ ...good, approvals: steps })));
+        expect(rejections(jsonl)).toEqual([[1, twice('approvals[0].status')]]);
+        for (const t of ['investment_projects', 'approval_steps']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+
+      it('names a CSV header by its own line when blank lines come before it, in the check before the load and in the load', async () => {
+        const db = await freshStore('persons');
+        for (const [content, says] of [
+          ['\n\r\nidNumber,name\n35010219850312123X,张三\n', /^line 3 \(header\): missing columns gender, birthDate, /],
+          ['\n\n35010219850312123X,张三,,1985-03-12\n', /^line 3 \(header\) has an empty column name/],
+        ] as const) {
+          const source = file('late-header.csv', content);
+          // fileChecked: the load itself reads the header, as the command has it after checking the file.
+          for (const fileChecked of [false, true]) {
+            expect((await importFile(db, naturalPersonImport, source, { fileChecked })).outcome).toEqual({ kind: 'refused', reason: expect.stringMatching(says) });
+          }
+        }
+      });
+
       it('refuses an empty JSONL file (or one of blank lines) as it refuses an empty CSV file: nothing to load, exit code 2', async () => {
         const db = await freshStore('persons');
         for (const [name, content] of [['empty.jsonl', ''], ['blank.jsonl', '\n  \r\n\n'], ['empty.csv', '']]) {
@@ -871,6 +900,29 @@ function defineImportSuite(store: StoreKind) {
         ].map((r) => JSON.stringify(r)).join('\n')));
         expect(rejections(report)).toEqual([[1, expect.stringMatching(/^geometry is \d+ bytes as stored, more than the 65535 its column holds: simplify the outline$/)]]);
         expect(await db('land_parcels').count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+
+      it('rejects a geometry with a member it would not read (a crs naming another system) or one given twice; a bbox is passed over', async () => {
+        const db = await geoWithDivisions();
+        const ring = [[116, 23.8], [116.001, 23.8], [116.001, 23.801], [116, 23.801], [116, 23.8]];
+        const parcel = (n: number, geometry: unknown) => ({ parcelCode: `350102001001GB9001${n}W00000000`, landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry });
+        const coordinatesTwice = JSON.stringify({ type: 'Polygon', coordinates: [[[0, 0]]] }).replace('}', `,"coordinates":${JSON.stringify([ring])}}`);
+        const report = await importFile(db, landParcelImport, file('parcels.jsonl', [
+          // Web Mercator metres: stored as degrees, without the crs that says they are not.
+          parcel(1, { type: 'Polygon', crs: { type: 'name', properties: { name: 'EPSG:3857' } }, coordinates: [ring] }),
+          parcel(2, { type: 'Polygon', bbox: [116, 23.8, 116.001, 23.801], coordinates: [ring] }),
+          parcel(3, coordinatesTwice),
+        ].map((r) => JSON.stringify(r)).join('\n')), { skipInvalid: true });
+        expect(rejections(report)).toEqual([
+          [1, 'geometry has a member crs that would not be read: a geometry is its type and coordinates (a bbox is passed over), in CGCS2000 longitude/latitude; convert one in another coordinate system first'],
+          [3, 'geometry.coordinates is given twice (which is meant cannot be told: JSON.parse would keep the last)'],
+        ]);
+        const [stored] = await createGeoStore(db).parcelsByCodes(['350102001001GB90012W00000000']);
+        expect(JSON.parse(stored.geometry)).toEqual({ type: 'Polygon', coordinates: [ring] });
+
+        // In a CSV cell, the same.
+        const csv = await importFile(db, landParcelImport, file('parcels.csv', `parcelCode,landUseCode,landUse,rightType,geometry\n350102001001GB90014W00000000,0601,工业用地,国有建设用地使用权,"${coordinatesTwice.replace(/"/g, '""')}"\n`));
+        expect(rejections(csv)).toEqual([[2, 'geometry.coordinates is given twice (which is meant cannot be told: JSON.parse would keep the last)']]);
       });
 
       it('says administrative divisions are reference data, not importable', async () => {
@@ -1347,6 +1399,22 @@ function defineImportSuite(store: StoreKind) {
         ]);
       });
 
+      it('reads a relative path from where npm run was started (INIT_CWD), not the project root it runs in, and writes the rejected rows beside that file', async () => {
+        await dropStore(config, 'persons');
+        const source = file('persons-with-errors.csv');
+        const command = await runCli(['persons', 'persons-with-errors.csv', '--skip-invalid'], { ...env, INIT_CWD: workDir });
+        expect(command.stdout).toContain(`Loading ${source} into persons`);
+        expect(command.stdout).toContain('Loaded 2 of 7 rows into natural persons; 5 rejected');
+        expect(command.code).toBe(1);
+        expect(fs.existsSync(`${source}.rejected.jsonl`)).toBe(true);
+        expect(fs.existsSync(path.join(ROOT, 'persons-with-errors.csv.rejected.jsonl'))).toBe(false);
+
+        // Run without npm, from where node was started.
+        const { INIT_CWD: _, ...withoutNpm } = env;
+        const direct = await runCli(['persons', path.join('tests', 'fixtures', 'import', 'persons.csv'), '--dry-run'], withoutNpm);
+        expect(direct.stdout).toContain(`loading ${path.join(FIXTURES, 'persons.csv')} into persons`);
+      });
+
       it('checks the file before opening the store: a file it cannot load, or whose rows it refuses, leaves no store behind; a good one creates it', async () => {
         await dropStore(config, 'credit');
         const gbk = file('persons-gbk.csv');
@@ -1380,6 +1448,8 @@ function defineImportSuite(store: StoreKind) {
         for (const [name, source, says] of [
           ['persons', file('nickname.csv', `${PERSONS_HEADER},nickname\n`), `Nothing loaded: line 1 (header): unknown column nickname. ${columns}`],
           ['persons', file('missing.csv', 'idNumber,name\n35010219850312123X,张三\n'), 'Nothing loaded: line 1 (header): missing columns gender, birthDate'],
+          // The header's own line, after the blank lines before it.
+          ['persons', file('late-header.csv', '\n\r\nidNumber,name\n35010219850312123X,张三\n'), 'Nothing loaded: line 3 (header): missing columns gender, birthDate'],
           ['persons', file('repeated.csv', `${PERSONS_HEADER},name\n`), 'Nothing loaded: line 1 (header): the header repeats name'],
           ['persons', file('headless.csv', '35010219850312123X,张三,,1985-03-12\n'), 'Nothing loaded: line 1 (header) has an empty column name: the first line of a CSV file names its columns. The columns for natural persons are'],
           ['persons', file('quote.csv', `"idNumber,name\n35010219850312123X,张三\n`), 'Nothing loaded: line 1 (header): not valid CSV'],

@@ -8,8 +8,16 @@ export type AreaGeometry = Polygon | MultiPolygon;
 export function checkGeometry(value: unknown): { ok: true; geometry: AreaGeometry } | { ok: false; reason: string } {
   const bad = (reason: string) => ({ ok: false as const, reason: `geometry ${reason}` });
   if (!value || typeof value !== 'object') return bad('must be a GeoJSON Polygon or MultiPolygon object');
-  const { type, coordinates } = value as { type?: unknown; coordinates?: unknown };
+  const { type, coordinates, ...others } = value as { type?: unknown; coordinates?: unknown; bbox?: unknown };
   if (type !== 'Polygon' && type !== 'MultiPolygon') return bad(`must be a Polygon or MultiPolygon, not ${JSON.stringify(type)}`);
+  // Only type and coordinates are kept, so any other member would be dropped unread: a crs naming
+  // another coordinate system would load its numbers as CGCS2000 degrees. A bbox (RFC 7946) only
+  // repeats the extent of the coordinates, which is worked out from them, so it is passed over.
+  const unread = Object.keys(others).filter((member) => member !== 'bbox');
+  if (unread.length) {
+    const members = `${unread.length > 1 ? 'members' : 'a member'} ${unread.join(', ')}`;
+    return bad(`has ${members} that would not be read: a geometry is its type and coordinates (a bbox is passed over), in CGCS2000 longitude/latitude; convert one in another coordinate system first`);
+  }
   const polygons = (type === 'Polygon' ? [coordinates] : coordinates) as unknown;
   if (!Array.isArray(polygons) || polygons.length === 0) return bad('has no coordinates');
   for (const rings of polygons) {
