@@ -57,8 +57,9 @@ describe('the grants a read used', () => {
         read('2026-03-01T09:00:00.000Z'),
         read('2026-04-01T09:00:00.000Z'),
         read('2026-05-02T09:00:00.000Z'),
-        read('2026-06-30T23:00:00.000Z'),
-        read('2026-07-01T09:00:00.000Z'),
+        // Valid until 30 June: China's day, as the guard judged it. 15:00 UTC is 23:00 in China, 16:00 the next day.
+        read('2026-06-30T15:00:00.000Z'),
+        read('2026-06-30T16:00:00.000Z'),
         read('2026-04-01T09:00:00.000Z', 'market-portal'),
         { consumer: 'housing-permit', at: '2026-04-01T09:00:00.000Z', fields: ['NaturalPerson.name'], grants: null },
       ]);

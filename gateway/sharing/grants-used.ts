@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Catalog } from '../catalog/build';
 import { grantsByResource } from './access';
+import { dayInChina } from '../../shared/identifiers';
 
 /**
  * Under which grant an audited read of conditional data was made, and the purpose that grant was
@@ -73,9 +74,9 @@ interface GrantRow {
   purpose: string | null;
 }
 
-/** In force at `at`: granted by then, not yet revoked, and `at`'s day within its validity. */
+/** In force at `at`: granted by then, not yet revoked, and `at`'s day in China (as the guard judged it, `isActive`) within its validity. */
 const inForceAt = (grant: GrantRow, at: string) =>
-  grant.granted_at <= at && (!grant.revoked_at || grant.revoked_at > at) && (!grant.valid_until || grant.valid_until >= at.slice(0, 10));
+  grant.granted_at <= at && (!grant.revoked_at || grant.revoked_at > at) && (!grant.valid_until || grant.valid_until >= dayInChina(at));
 
 const GRANT_COLUMNS = ['g.id', 'g.consumer_id', 'g.resource', 'g.masked', 'g.granted_at', 'g.valid_until', 'g.revoked_at', 'a.purpose'];
 
