@@ -236,6 +236,7 @@ async function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<
   };
 }
 
+/** The caller's grants in force, and the catalogue's items by coordinate: read once per request. */
 function readerOf(ctx: Context): NonNullable<RequestScope['reader']> {
   const scope = scopeOf(ctx);
   scope.reader ??= ctx.access.activeGrants(ctx.caller.consumer, today()).then((grants) => ({
