@@ -1,5 +1,6 @@
 import type { MissingRecord } from './missing-records';
 import type { Consumer } from './consumers';
+import type { OperationShape } from './policy/operation-shape';
 
 /** Who is asking: a registered consumer system, or a citizen asking about themselves. */
 export type Principal = { kind: 'SYSTEM'; consumer: Consumer } | { kind: 'CITIZEN'; idNumber: string };
@@ -14,6 +15,8 @@ export interface GatewayContext {
   missingRecords?: MissingRecord[];
   /** The response paths (dotted) of the fields the guard refused and of every field under them: not served, so not used. */
   refusedPaths?: ReadonlySet<string>;
+  /** The operation as the guard judged it, with what @skip and @include left out for this request's variables. */
+  shape?: OperationShape;
 }
 
 export const principalId = (p: Principal) => (p.kind === 'SYSTEM' ? p.consumer.id : `citizen:${p.idNumber}`);

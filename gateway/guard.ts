@@ -15,7 +15,7 @@ import {
   applyMasks, applyRefusals, conditionalResources, decide, forEachObjectAt, Refusal, rewriteOperation, stripPlaceholders, SubjectPositions, takeSubjects,
 } from './policy/enforce';
 import {
-  conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_REQUESTS_FIELDS, PERSON_TYPE,
+  conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_REQUESTS_FIELDS, PERSON_TYPE, shapeKey,
 } from './policy/operation-shape';
 import { MissingRecord, toldMissing } from './missing-records';
 import type { FieldOwners } from './usage/owners';
@@ -73,9 +73,10 @@ export function guardGateway(
     // have been cached for it under the key of a variable left out, which takes the default.
     const nulled = variables ? conditions.find((n) => Object.hasOwn(variables, n) && variables[n] === null) : undefined;
     if (nulled !== undefined) return { errors: [badUserInput(`Variable "$${nulled}" is the condition of @skip or @include, which takes true or false, not null`, { variable: nulled })] };
-    const shapeKey = `${requestContext.queryHash}\u0000${requestContext.operationName ?? ''}${conditions.map((n) => `\u0000${JSON.stringify(variables?.[n] ?? null)}`).join('')}`;
-    const shape = shapes.get(shapeKey, () => operationShape(schema!, requestContext.document, requestContext.operationName, variables));
+    const key = shapeKey(requestContext.queryHash, requestContext.operationName, conditions, variables);
+    const shape = shapes.get(key, () => operationShape(schema!, requestContext.document, requestContext.operationName, variables));
     if (!shape) return execute(requestContext);
+    context.shape = shape;
     const rules = currentRules();
 
     const needsGrants = principal.kind === 'SYSTEM' && conditionalResources(shape, rules).size > 0;
@@ -86,7 +87,7 @@ export function guardGateway(
     let run: GatewayGraphQLRequestContext = requestContext;
     if (decision.refusals.length || shape.keyed.length) {
       const removed = decision.refusals.map((r) => shape.fields.indexOf(r.visit)).join(',');
-      const rewritten = rewrites.get(`${shapeKey}\u0000${removed}`, () => rewriteOperation(requestContext.document, shape, decision.refusals));
+      const rewritten = rewrites.get(`${key}\u0000${removed}`, () => rewriteOperation(requestContext.document, shape, decision.refusals));
       run = Object.create(requestContext, { document: { value: rewritten.document }, queryHash: { value: rewritten.queryHash } });
     }
     // The department data sources add the records they were asked for and do not hold.

@@ -291,6 +291,18 @@ function defineUsageSuite(store: StoreKind) {
       ]);
     });
 
+    it("counts what @skip and @include left in for this request, whatever the document's defaults say", async () => {
+      const as = await stack.as('social-insurance');
+      const left = await stack.query(`query Left($w: Boolean = true) { administrativeDivision(code: "350100") { name level @include(if: $w) } }`, { w: false }, as);
+      expect(left.data.administrativeDivision).toEqual({ name: expect.any(String) });
+      const kept = await stack.query(`query Kept($w: Boolean = false) { administrativeDivision(code: "350100") { name fullName @include(if: $w) } }`, { w: true }, as);
+      expect(kept.data.administrativeDivision).toEqual({ name: expect.any(String), fullName: expect.any(String) });
+      const readers = (await usage('auditor')).data.usageReport.fieldReaders
+        .filter((r: any) => r.consumer === 'social-insurance').map((r: any) => [r.key, r.requests, r.items]);
+      expect(readers).toEqual(expect.arrayContaining([['AdministrativeDivision.name', 2, 2], ['AdministrativeDivision.fullName', 1, 1]]));
+      expect(readers.map((r: any[]) => r[0])).not.toContain('AdministrativeDivision.level');
+    });
+
     it('ends the zombie window today when `to` lies ahead: days to come hold no use yet', async () => {
       const ahead = (await usage('auditor', { from: today, to: '2100-12-31' })).data.usageReport;
       const zombies = ahead.zombieCandidates.map((z: any) => z.name);

@@ -98,6 +98,14 @@ export function conditionVariables(document: DocumentNode): string[] {
 }
 
 /**
+ * What a shape is kept under: the document, the operation, and the values of the variables its
+ * @skip and @include read (`conditions`), since those decide which fields it reads.
+ */
+export function shapeKey(queryHash: string, operationName: string | null | undefined, conditions: readonly string[], variables?: Variables): string {
+  return `${queryHash}\u0000${operationName ?? ''}${conditions.map((n) => `\u0000${JSON.stringify(variables?.[n] ?? null)}`).join('')}`;
+}
+
+/**
  * Walks an operation the way execution would, following fragments and leaving out what @skip and
  * @include leave out, and lists every field with its response path: what the share rules are
  * checked against and what the audit records.

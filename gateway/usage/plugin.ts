@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { GatewayContext, principalId } from '../context';
-import { OperationShape, operationShape } from '../policy/operation-shape';
+import { conditionVariables, OperationShape, operationShape, shapeKey } from '../policy/operation-shape';
 import type { FieldOwners } from './owners';
 import { codeOf, servedFields, thrownCode } from './served';
 import type { UsageRecorder } from './recorder';
@@ -19,6 +19,7 @@ export const usageConsumer = (context: GatewayContext) => (context.principal.kin
 export function usagePlugin(recorder: UsageRecorder, owners: () => FieldOwners): ApolloServerPlugin<GatewayContext> {
   let shapesOf: GraphQLSchema | undefined;
   const shapes = new BoundedMemo<OperationShape | null>(SHAPES_KEPT);
+  const conditionNames = new BoundedMemo<string[]>(SHAPES_KEPT);
   const shapeFor = (schema: GraphQLSchema, key: string, make: () => OperationShape | null) => {
     if (schema !== shapesOf) {
       shapes.clear();
@@ -44,9 +45,16 @@ export function usagePlugin(recorder: UsageRecorder, owners: () => FieldOwners):
           // Only an operation that ran read anything: one refused whole (it did not parse or
           // validate, or was over its cost limit) answers no `data` at all, and its fields are not used.
           const ran = result !== undefined && 'data' in result;
-          const shape = ran && document && requestContext.queryHash
-            ? shapeFor(schema, `${requestContext.queryHash}\u0000${operationName ?? ''}`, () => operationShape(schema, document, operationName))
-            : null;
+          // What ran is the operation as the guard judged it, with this request's variables: a field
+          // @include(if: $w) left out was not read, whatever the document's default says. (Worked
+          // out the same way here where the guard did not run: the benchmark's trust layer off.)
+          const { queryHash } = requestContext;
+          const variables = requestContext.request.variables;
+          const shape = !ran || !document || !queryHash ? null : context.shape ?? shapeFor(
+            schema,
+            shapeKey(queryHash, operationName, conditionNames.get(queryHash, () => conditionVariables(document)), variables),
+            () => operationShape(schema, document, operationName, variables),
+          );
           recorder.recordRequest({
             at: new Date(),
             consumer: usageConsumer(context),
