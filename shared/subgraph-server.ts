@@ -10,7 +10,7 @@ import { Migration, migrate, openStore, pendingMigrations, storeExists } from '.
 import { atPath, graphqlEndpoint } from './graphql-endpoint';
 import { listen, localUrl, sendJson } from './http';
 import { GatewayKeysUnavailable, InternalCaller, internalVerifier, InternalVerifier } from './internal-token';
-import { loadPublicKey } from './keys';
+import { loadPublicKey, publicJwk } from './keys';
 import type { Logger } from './logger';
 
 /** What the seed of every department is told: the size of the province and its seed number. */
@@ -79,8 +79,34 @@ export async function openDepartmentStoreToLoad(config: Config, subgraph: Pick<S
 
 /** The gateway's public key, from its JWKS URL or from the key file it wrote under dataDir. */
 export async function gatewayVerifier(config: Config, audience: string): Promise<InternalVerifier> {
-  const key = config.auth.gatewayJwksUrl ? new URL(config.auth.gatewayJwksUrl) : await loadPublicKey(config.dataDir, 'gateway-signing');
-  return internalVerifier(audience, key);
+  if (config.auth.gatewayJwksUrl) return internalVerifier(audience, new URL(config.auth.gatewayJwksUrl));
+  return keyFileVerifier(audience, config.dataDir);
+}
+
+/**
+ * Verifies with the key file the gateway wrote, read again when a token fails against it and the
+ * file holds another key since (the gateway was started with a new one): read once, every
+ * department answered 401 to every call until it was restarted by hand.
+ */
+async function keyFileVerifier(audience: string, dataDir: string): Promise<InternalVerifier> {
+  const load = async () => ({ kid: publicJwk(dataDir, 'gateway-signing').kid, verify: internalVerifier(audience, await loadPublicKey(dataDir, 'gateway-signing')) });
+  let current = await load();
+  return async (token) => {
+    try {
+      return await current.verify(token);
+    } catch (e) {
+      const kid = (() => {
+        try {
+          return publicJwk(dataDir, 'gateway-signing').kid;
+        } catch {
+          return current.kid; // the file is gone: the key in hand is all there is
+        }
+      })();
+      if (kid === current.kid) throw e;
+      current = await load();
+      return current.verify(token);
+    }
+  };
 }
 
 /**
