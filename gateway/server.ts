@@ -219,7 +219,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   });
   if (config.playground) app.use(playgroundRouter({ devConsumers: config.auth.devTokens }));
   if (config.auth.devTokens) {
-    // Development only: tokens for the seeded consumers, for the playground's picker, and only to a
+    // Development only: tokens for the registered consumers, for the playground's picker, and only to a
     // browser on this machine: any token here is a consumer's identity (the auditor's included).
     app.get('/playground/dev-consumers', async (req, res) => {
       if (!fromThisMachine(req)) {

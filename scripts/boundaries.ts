@@ -7,6 +7,7 @@ import { departments } from '../subgraphs';
 import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
 import { progressBar } from '../shared/importing';
 import { exitWhenWritten } from './exit';
+import { fromWhereRun } from './from-where-run';
 
 const program = new Command('boundaries')
   .description("Load surveyed county boundaries into the geo department's own store, over the seed's synthetic grid. A file with any bad feature changes nothing.")
@@ -18,7 +19,7 @@ const program = new Command('boundaries')
 
 async function main(): Promise<number> {
   program.parse();
-  const [file] = program.processedArgs as [string];
+  const file = fromWhereRun((program.processedArgs as [string])[0]);
   const { dryRun } = program.opts<{ dryRun?: boolean }>();
   const config = readConfig();
   const location = storeLocation(config, 'geo');

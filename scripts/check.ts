@@ -11,6 +11,7 @@ import { createConsumerRegistry } from '../gateway/consumers';
 import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } from '../gateway/schema-change';
 import { schemaDirSetting, schemaFile } from '../gateway/supergraph';
 import { openExistingGatewayStore } from './cli-options';
+import { fromWhereRun } from './from-where-run';
 import { exitWhenWritten } from './exit';
 
 /**
@@ -109,7 +110,7 @@ async function main(): Promise<number> {
   program.parse();
   const [name, file] = program.processedArgs as [DepartmentName, string | undefined];
   const { strict, json, withoutConsumers } = program.opts<{ strict?: boolean; json?: boolean; withoutConsumers?: boolean }>();
-  const proposedFile = path.resolve(file ?? schemaPath(name));
+  const proposedFile = file === undefined ? path.resolve(schemaPath(name)) : fromWhereRun(file);
   const problem = sdlFileProblem(proposedFile);
   if (problem) {
     console.error(problem);

@@ -29,9 +29,9 @@ conditional resource it applies (applyForAccess, stating its purpose) and the ow
 decides (decideAccessApplication). Department operators are consumers with the ${ROLE.DEPARTMENT}
 role and their department; the consistency checks read as "${DATA_QUALITY_CONSUMER}".
 
-Exit code: 0 done, 1 refused (nothing changed) or failed.`)
-  // Every refusal, commander's own included, is exit code 1 with its one line.
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 1));
+Exit code: 0 done, 1 refused (nothing changed) or failed, 2 wrong usage.`)
+  // Wrong usage (an unknown option or command, a missing argument) is exit code 2, as for every command.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 /** Opens the registry in the gateway's existing store, runs `work` on it and closes the store. */
 async function withRegistry(work: (registry: ConsumerRegistry) => Promise<void>): Promise<void> {

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
 import { dropStore, storeExists, storeLocation } from '../shared/db';
@@ -12,6 +11,7 @@ import { legalPersonImport } from '../subgraphs/legal-persons/import';
 import { naturalPersonImport } from '../subgraphs/persons/import';
 import { projectImport } from '../subgraphs/projects/import';
 import { exitWhenWritten } from './exit';
+import { fromWhereRun } from './from-where-run';
 
 /** What each department loads, into its own store only. */
 const IMPORTS: Record<DepartmentName, ImportRules<any>> = {
@@ -59,9 +59,8 @@ const program = new Command('import')
 async function main(): Promise<number> {
   program.parse();
   const [name, given] = program.processedArgs as [DepartmentName, string];
-  // npm run starts the script in the project's root; a relative path means where the operator was
-  // (npm's INIT_CWD), and the rejected rows go beside the file that path names.
-  const file = path.resolve(process.env.INIT_CWD || process.cwd(), given);
+  // The rejected rows go beside the file this names.
+  const file = fromWhereRun(given);
   const { skipInvalid, skipExisting, dryRun, batchSize } = program.opts<{ skipInvalid?: boolean; skipExisting?: boolean; dryRun?: boolean; batchSize: number }>();
   const rules = IMPORTS[name];
 

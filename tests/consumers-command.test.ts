@@ -115,19 +115,19 @@ function defineConsumersCommandSuite(store: StoreKind) {
     });
 
     it.each([
-      ['a duplicate id', ['add', 'housing-permit', '--name', '另一个系统', '--organisation', '某单位'], /^consumers: "housing-permit" is already registered \(工程建设项目审批管理系统, 福建省住房和城乡建设厅\)$/],
-      ['an unknown role', ['add', 'portal', '--name', '门户', '--organisation', '某单位', '--role', 'ADMIN'], /^consumers: "ADMIN" is not a role: the roles are AUDITOR and DEPARTMENT$/],
-      ['the DEPARTMENT role without a department', ['add', 'dept-geo', '--name', '空间地理库运维', '--organisation', '福建省自然资源厅', '--role', 'DEPARTMENT'], /^consumers: the DEPARTMENT role needs the department it operates \(one of persons, legal-persons, geo, projects, credit\)$/],
-      ['an unknown department', ['add', 'dept-geo', '--name', '空间地理库运维', '--organisation', '福建省自然资源厅', '--role', 'DEPARTMENT', '--department', 'land'], /^consumers: "land" is not a department: the departments are persons, legal-persons, geo, projects, credit$/],
-      ['an id that is not a plain identifier', ['add', 'tax service', '--name', '金税征管系统', '--organisation', '国家税务总局福建省税务局'], /^consumers: "tax service" is not a plain identifier: letters, digits/],
-      ['an add without a name', ['add', 'portal', '--organisation', '某单位'], /^error: required option '--name <name>' not specified$/],
-      ['suspending an unknown id', ['suspend', 'nobody'], /^consumers: "nobody" is not a registered consumer$/],
-      ['activating an unknown id', ['activate', 'nobody'], /^consumers: "nobody" is not a registered consumer$/],
-      ['an unknown subcommand', ['remove', 'housing-permit'], /^error: unknown command 'remove'$/],
-    ])('refuses %s: exit 1, one line naming it, the registry unchanged', async (_case, args, message) => {
+      ['a duplicate id', ['add', 'housing-permit', '--name', '另一个系统', '--organisation', '某单位'], /^consumers: "housing-permit" is already registered \(工程建设项目审批管理系统, 福建省住房和城乡建设厅\)$/, 1],
+      ['an unknown role', ['add', 'portal', '--name', '门户', '--organisation', '某单位', '--role', 'ADMIN'], /^consumers: "ADMIN" is not a role: the roles are AUDITOR and DEPARTMENT$/, 1],
+      ['the DEPARTMENT role without a department', ['add', 'dept-geo', '--name', '空间地理库运维', '--organisation', '福建省自然资源厅', '--role', 'DEPARTMENT'], /^consumers: the DEPARTMENT role needs the department it operates \(one of persons, legal-persons, geo, projects, credit\)$/, 1],
+      ['an unknown department', ['add', 'dept-geo', '--name', '空间地理库运维', '--organisation', '福建省自然资源厅', '--role', 'DEPARTMENT', '--department', 'land'], /^consumers: "land" is not a department: the departments are persons, legal-persons, geo, projects, credit$/, 1],
+      ['an id that is not a plain identifier', ['add', 'tax service', '--name', '金税征管系统', '--organisation', '国家税务总局福建省税务局'], /^consumers: "tax service" is not a plain identifier: letters, digits/, 1],
+      ['an add without a name', ['add', 'portal', '--organisation', '某单位'], /^error: required option '--name <name>' not specified$/, 2],
+      ['suspending an unknown id', ['suspend', 'nobody'], /^consumers: "nobody" is not a registered consumer$/, 1],
+      ['activating an unknown id', ['activate', 'nobody'], /^consumers: "nobody" is not a registered consumer$/, 1],
+      ['an unknown subcommand', ['remove', 'housing-permit'], /^error: unknown command 'remove'$/, 2],
+    ] as [string, string[], RegExp, number][])('refuses %s: exit 1 (refused) or 2 (wrong usage), one line naming it, the registry unchanged', async (_case, args, message, code) => {
       const before = await registered();
       const outcome = await consumers(...args);
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(code);
       expect(outcome.stdout).toBe('');
       expect(outcome.stderr.trim().split('\n')).toHaveLength(1);
       expect(outcome.stderr.trim()).toMatch(message);

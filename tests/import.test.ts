@@ -1139,13 +1139,16 @@ function defineImportSuite(store: StoreKind) {
           expect(readBoundaryFile(file('x.geojson', '{"type":"Polygon"}'))).toEqual({ refused: expect.stringMatching(/is not a GeoJSON FeatureCollection/) });
           expect(readBoundaryFile(file('y.geojson', '{"type":'))).toEqual({ refused: expect.stringMatching(/is not JSON/) });
           const db = await geoWithDivisions();
-          const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-            execFile(process.execPath, ['--import', 'tsx', 'scripts/boundaries.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+          const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+            execFile(process.execPath, ['--import', 'tsx', 'scripts/boundaries.ts', ...args], { cwd: ROOT, env: { ...env, ...extra }, timeout: 60_000 }, (error, stdout, stderr) => {
               resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
             });
           });
           const trial = await run(['--dry-run', file('trial.geojson', collection(feature({ code: '350102' }, gulou)))]);
           expect(trial).toMatchObject({ code: 0, stdout: expect.stringContaining('Dry run: the boundaries of 1 county from') });
+          // A relative path is read from where npm run was started, as import reads it.
+          const relative = await run(['--dry-run', 'trial.geojson'], { INIT_CWD: workDir });
+          expect(relative).toMatchObject({ code: 0, stdout: expect.stringContaining(`from ${path.join(workDir, 'trial.geojson')}`) });
           const good = await run([file('good.geojson', collection(feature({ code: '350102' }, gulou)))]);
           expect(good).toMatchObject({ code: 0, stdout: expect.stringContaining('Loaded the boundaries of 1 county from') });
           const bad = await run([file('bad.geojson', collection(feature({ code: '350100' }, gulou)))]);
