@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import Redis from 'ioredis';
 import pino from 'pino';
+import { freePort } from '../../scripts/processes';
 import { silentProxy } from '../../tests/support/silent-proxy';
 import { createRateLimiter, leaseSize, RateLimiter } from '../limits/rate-limit';
 
@@ -92,6 +94,32 @@ describe('rate limits counted in leases', () => {
       proxy.close();
     }
   });
+
+  it('counts again once Redis can be reached again, after failing open', async () => {
+    // A port where Redis is not, then is: a proxy to the real one opened there later.
+    const port = await freePort();
+    const l = createRateLimiter({ perWindow: 3, windowSeconds: 60, byConsumer: {}, redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: prefix }, logger);
+    limiters.push(l);
+    expect(await admitted(l, 'dept-geo', 2)).toBe(2);
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+    try {
+      // Past the time a failed claim stops the gateway asking, and ioredis has connected again.
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(await l.connected(5_000)).toBe(true);
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push((await l.admit('dept-geo')).admitted);
+      expect(answers).toEqual([true, true, true, false, false, false]);
+    } finally {
+      await l.close();
+      proxy.close();
+    }
+  }, 30_000);
 
   it('admits every request when Redis cannot be reached (fails open)', async () => {
     const l = createRateLimiter({ perWindow: 1, windowSeconds: 60, byConsumer: {}, redisUrl: 'redis://127.0.0.1:1', redisPrefix: prefix }, logger);

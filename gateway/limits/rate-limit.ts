@@ -105,11 +105,12 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
         warn(err);
         askAgainAt = Date.now() + FAIL_OPEN_MS;
         return false;
-      } finally {
-        claims.delete(consumer);
       }
     })();
     claims.set(consumer, claimed);
+    // Let go once settled, whichever way: a claim that did not ask (Redis unreachable) settles
+    // before it is even kept, and kept settled, it answered "admit" for the consumer from then on.
+    void claimed.finally(() => claims.get(consumer) === claimed && claims.delete(consumer));
     return claimed;
   };
 
