@@ -73,8 +73,13 @@ function refusal(body: string): RefusedInput | SchemaSkew | undefined {
 /** An error in an answer that the department did not mean for the caller: its own failure. */
 const unmeant = (e: { extensions?: Record<string, unknown> }) => !MEANT_CODES.has(String(e.extensions?.code)) && e.extensions?.reason !== AUDIT_TRAIL_UNAVAILABLE;
 
-/** Whether the department answered the request, so that its health is not in question. */
-export const answeredByDepartment = (error: unknown) => error instanceof RefusedInput || error instanceof SchemaSkew;
+/**
+ * Whether the department answered the request, so that its health is not in question: any refusal
+ * (HTTP 4xx) is the request's, not the department's failing. A merged call over its body limit
+ * (413) is then sent again fetch by fetch; retried and counted, one consumer's large but valid
+ * inputs opened the department's circuit for everyone.
+ */
+export const answeredByDepartment = (error: unknown) => error instanceof RefusedFetch;
 
 /**
  * How the gateway calls one subgraph: with an internal token it signs for that subgraph alone

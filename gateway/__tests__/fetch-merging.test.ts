@@ -1,4 +1,10 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildSchema, graphql } from 'graphql';
+import pino from 'pino';
+import { RESILIENCE_DEFAULTS } from '../../shared/config';
+import { answeredByDepartment, DepartmentDataSource } from '../department-source';
+import { subgraphPolicy } from '../resilience';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { DepartmentFetch, entitySlice, MERGE_LIMITS, mergingFetches, RefusedFetch } from '../fetch-merging';
 
@@ -194,5 +200,52 @@ describe('fetch merging: root fetches', () => {
     const merged = mergingFetches(send, { ...MERGE_LIMITS, queryBytes: 2 * Buffer.byteLength(LOOKUP) });
     await Promise.all(['1', '2', '3'].map((id) => merged(lookup(id))));
     expect(calls.map((c) => Object.keys(c.variables!).length)).toEqual([2, 1]);
+  });
+});
+
+describe("fetch merging and a department's circuit", () => {
+  // A department as shared/graphql-endpoint.ts answers: HTTP 413 to a body over 2 MB.
+  const MAX_BODY = 2 * 1024 * 1024;
+  let oversized = 0;
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (Buffer.concat(chunks).length > MAX_BODY) {
+      oversized += 1;
+      res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: `The request body is larger than ${MAX_BODY} bytes`, extensions: { code: 'BAD_REQUEST' } }] }));
+      return;
+    }
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"verifyNaturalPerson":"MISMATCH"}}'), 50);
+  });
+  let url: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+
+  it("is not opened by merged calls the department refuses as too large: each request's own call is answered, and so is everyone else's", async () => {
+    const logger = pino({ level: 'silent' });
+    const source = new DepartmentDataSource(
+      'persons', '公安', url, async (_subgraph, caller) => `token-of-${caller.consumer}-${encodeURIComponent(caller.purpose ?? '')}`, logger,
+      subgraphPolicy('persons', RESILIENCE_DEFAULTS, logger, answeredByDepartment), true,
+    );
+    const QUERY = 'query V__persons__0($id:ID!,$name:String!){verifyNaturalPerson(idNumber:$id,name:$name)}';
+    const ask = (consumer: string, purpose: string, n: number, name: string) => source.process({
+      kind: 0, request: { query: QUERY, operationName: 'V__persons__0', variables: { id: '35062919490601186X', name } },
+      context: { principal: { kind: 'SYSTEM', consumer: { id: consumer, roles: [] } }, purpose, requestId: `r-${encodeURIComponent(purpose)}-${n}` },
+    } as never);
+    // One consumer's valid 700 KB names, three requests for each of five purposes in one turn: each
+    // request's own call is under the department's 2 MB, three merged are over it. Five such calls
+    // in a row used to be retried and counted as failures, which opened the circuit.
+    const name = '张'.repeat(240_000);
+    const theirs = await Promise.all(Array.from({ length: 15 }, (_, i) => ask('drc-approval', `核验第${Math.floor(i / 3)}批`, i % 3, name)));
+    expect(oversized).toBe(5);
+    expect(theirs.map((answer) => [answer.errors, answer.data])).toEqual(Array(15).fill([undefined, { verifyNaturalPerson: 'MISMATCH' }]));
+    const another = await ask('market-portal', '', 0, '叶梅');
+    expect(another).toEqual({ data: { verifyNaturalPerson: 'MISMATCH' } });
   });
 });
