@@ -18,6 +18,7 @@ import {
   conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_REQUESTS_FIELDS, PERSON_TYPE, shapeKey,
 } from './policy/operation-shape';
 import { MissingRecord, toldMissing } from './missing-records';
+import { valueErrorsAsFailures } from './value-completion';
 import type { FieldOwners } from './usage/owners';
 import type { ShareRules } from './policy/share-rules';
 import type { AccessStore } from './sharing/access';
@@ -92,7 +93,7 @@ export function guardGateway(
     }
     // The department data sources add the records they were asked for and do not hold.
     context.missingRecords = [];
-    const result = await execute(run);
+    const result = valueErrorsAsFailures(await execute(run), deps.owners?.());
 
     const refusalErrors = result.data ? applyRefusals(result.data, decision.refusals, shape) : [];
     if (result.data) applyMasks(result.data, decision.masks);

@@ -249,6 +249,24 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     expect((await geoCalls()).failed).toBe(before.failed + 1);
   });
 
+  it('says a department answered values not of their type, at the fields that came back null, instead of a bare null', async () => {
+    geo.set('wrong-types');
+    try {
+      const answer = await review();
+      const project = answer.data.investmentProject;
+      expect(project).toMatchObject({ name: whole.name, applicant: { name: whole.applicant.name, credit: whole.applicant.credit } });
+      // The parcel's key is the projects department's; the values geo answered are null, each named as geo's failure.
+      expect(project.parcels[0]).toMatchObject({ parcelCode: whole.parcels[0].parcelCode, landUse: null, landUseCode: null });
+      const failures = unavailable(answer, 'geo');
+      expect(failures.map((e) => e.path)).toEqual(expect.arrayContaining([['investmentProject', 'parcels', 0, 'landUse'], ['investmentProject', 'parcels', 0, 'landUseCode']]));
+      expect(failures.every((e) => e.extensions?.reason === 'INVALID_VALUE' && /^The geo subgraph \(.*\) answered a value that is not of its type$/.test(e.message))).toBe(true);
+      expect(answer.extensions?.valueCompletion).toBeUndefined();
+      expectNoInternals(answer);
+    } finally {
+      geo.set('forward');
+    }
+  });
+
   it.each<Mode>(['html', 'invalid-json', 'not-graphql', 'short-list', 'status-500', 'null-data', 'internal-error'])('turns a department answering garbage (%s) into SUBGRAPH_UNAVAILABLE', async (mode) => {
     geo.set(mode);
     try {

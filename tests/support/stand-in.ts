@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A stand-in between the gateway and a real department (registered with ONESOURCE_<NAME>_URL):
  * forwards calls, or hangs, holds, or answers garbage, as the test says.
  */
-export type Mode = 'forward' | 'hang' | 'html' | 'invalid-json' | 'not-graphql' | 'short-list' | 'status-500' | 'hold' | 'schema-skew' | 'null-data' | 'internal-error' | 'one-field-fails';
+export type Mode = 'forward' | 'hang' | 'html' | 'invalid-json' | 'not-graphql' | 'short-list' | 'status-500' | 'hold' | 'schema-skew' | 'null-data' | 'internal-error' | 'one-field-fails' | 'wrong-types';
 
 export async function standIn() {
   let mode: Mode = 'forward';
@@ -64,7 +64,7 @@ export async function standIn() {
       const upstream = await fetch(`http://127.0.0.1:${upstreamPort}${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? body : undefined });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       const answer = Buffer.from(await upstream.arrayBuffer());
-      res.end(mode === 'one-field-fails' ? failOneField(answer) : answer);
+      res.end(mode === 'one-field-fails' ? failOneField(answer) : mode === 'wrong-types' ? wrongTypes(answer) : answer);
     } catch {
       res.destroy();
     }
@@ -108,4 +108,15 @@ function failOneField(body: Buffer): Buffer {
   first.landUse = null;
   answer.errors = [...(answer.errors ?? []), { message: 'Internal server error', path: ['_entities', 0, 'landUse'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
   return Buffer.from(JSON.stringify(answer));
+}
+
+/** The department's real answer with each string value (but `__typename`) an object: well-formed GraphQL, values of the wrong type. */
+function wrongTypes(body: Buffer): Buffer {
+  const answer = JSON.parse(body.toString());
+  const spoil = (value: unknown, key?: string): unknown => {
+    if (Array.isArray(value)) return value.map((v) => spoil(v));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, spoil(v, k)]));
+    return typeof value === 'string' && key !== '__typename' ? { text: value } : value;
+  };
+  return Buffer.from(JSON.stringify({ ...answer, data: spoil(answer.data) }));
 }
