@@ -419,7 +419,7 @@ function defineDataQualitySuite(store: StoreKind) {
         expect((await stack.query(QUEUE, {}, await stack.as('dept-persons'))).data.objections).toContainEqual({ id, entity: 'NaturalPerson', key: citizen, field: 'name', status: 'RAISED' });
         // Their looking at their own objections is no read of them by anyone else.
         const log = (await stack.query(LOG, { id: citizen }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node.consumer);
-        expect(log).not.toContain(`citizen:${citizen}`);
+        expect(log.filter((consumer: string) => consumer.startsWith('citizen'))).toEqual([]);
         // Other root fields stay closed to citizens.
         const person = await stack.query(PERSON, { id: citizen }, asCitizen);
         expect(codes(person)).toEqual(['FORBIDDEN']);
@@ -705,6 +705,33 @@ function defineDataQualitySuite(store: StoreKind) {
           // Told without the reason, nobody is named.
           expect(records.map((r: { requestId: string }) => r.requestId)).not.toContain('req-reason-2');
         }
+      });
+
+      it("records no read of a stranger whose idNumber a raiser wrote into its evidence, and names the citizen who read another person", async () => {
+        const citizen = personFacts(PLAN, 17).idNumber;
+        const stranger = personFacts(PLAN, 18).idNumber;
+        const named = personFacts(PLAN, 19).idNumber;
+        const asCitizen = { ...(await stack.asCitizen(citizen)), 'x-request-id': 'req-evidence-1' };
+        const raised = await stack.query(
+          `mutation($key: ID!, $evidence: String!) { raiseObjection(entity: "NaturalPerson", key: $key, field: "householdAddress", believedValue: "福建省福州市鼓楼区温泉路38号", evidence: $evidence) { id history { note } } }`,
+          { key: citizen, evidence: `户口本第2页；同户人${stranger}可证明` }, asCitizen,
+        );
+        expect(raised.errors).toBeUndefined();
+        await stack.query(`{ objections { history { note } } }`, {}, { ...(await stack.asCitizen(citizen)), 'x-request-id': 'req-evidence-2' });
+        await stack.query(`{ objections(status: RAISED) { history { note } } }`, {}, { ...(await stack.as('dept-persons', '异议受理')), 'x-request-id': 'req-evidence-3' });
+        const strangerLog = (await stack.query(LOG, { id: stranger }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node.requestId);
+        expect(strangerLog.filter((id: string) => id.startsWith('req-evidence'))).toEqual([]);
+
+        // The owner's reason for a change of the citizen's record names another person: the citizen
+        // reading it is recorded in that person's log as the citizen they are, not as "citizen".
+        const corrected = await stack.query(
+          `mutation($id: ID!, $why: String!) { correctNaturalPerson(idNumber: $id, correction: { householdAddress: "福建省福州市鼓楼区温泉路38号" }, reason: $why) { idNumber } }`,
+          { id: citizen, why: `经同户人${named}核实，迁入温泉路38号` }, await stack.as('dept-persons', '户籍变更'),
+        );
+        expect(corrected.errors).toBeUndefined();
+        await stack.query(`query($key: ID!) { recordChanges(entity: "NaturalPerson", key: $key) { reason } }`, { key: citizen }, { ...(await stack.asCitizen(citizen)), 'x-request-id': 'req-citizen-reads' });
+        const namedLog = (await stack.query(LOG, { id: named }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+        expect(namedLog).toContainEqual(expect.objectContaining({ consumer: `citizen:${citizen}`, requestId: 'req-citizen-reads', fields: ['RecordChange.reason'] }));
       });
 
       it('records a raise that asks nothing back: its answer still says the person is registered', async () => {

@@ -46,7 +46,8 @@ async function write(trail: AuditTrail, caller: InternalCaller, info: GraphQLRes
   try {
     await trail.record({
       at: new Date().toISOString(),
-      consumer: caller.consumer,
+      // A citizen as the guard names them (`principalId`): which citizen read, not "citizen".
+      consumer: caller.kind === 'CITIZEN' ? `citizen:${caller.subject}` : caller.consumer,
       purpose: caller.purpose ?? null,
       requestId: caller.requestId ?? '',
       operationName: clientOperationName(info.operation.name?.value),

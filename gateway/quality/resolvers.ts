@@ -460,8 +460,11 @@ export const qualityResolvers = {
       const told = await wordsTold(ctx, o);
       const withheld = isAuditor(ctx.caller) || departmentOf(ctx.caller) === o.owner ? VALUE_WITHHELD : NOTE_WITHHELD;
       const shown = steps.map((step) => (step.note == null || told(step.actor) ? step : { ...step, note: withheld }));
-      // A note that names a person by idNumber (法定代表人变更为3501…) is a read of that person, as a sample's detail is.
-      const named = shown.flatMap((step) => idNumbersIn(step.note ?? '')).filter(readByOthers(ctx));
+      // An owner's note that names a person by idNumber (法定代表人变更为3501…) is a read of that
+      // person, as a sample's detail is: it says what the owner's store holds. The raiser's own
+      // words (its evidence) are not: anyone could write a stranger's number there, and have every
+      // reader of the objection recorded in that stranger's access log.
+      const named = shown.filter((step) => step.actor !== o.raisedBy).flatMap((step) => idNumbersIn(step.note ?? '')).filter(readByOthers(ctx));
       if (named.length) await services(ctx).recordRead(ctx.caller, info, { subjects: named, fields: ['Objection.history'] });
       return shown;
     },
