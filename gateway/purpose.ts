@@ -34,7 +34,12 @@ export function purposeOf(value: string | string[] | undefined): string | undefi
  */
 export function statedPurpose(text: string): string | undefined {
   const purpose = storableText(text.replace(/[\p{Cc}\p{Cf}]/gu, '').trim(), PURPOSE_MAX);
-  return (purpose.match(/\p{L}/gu)?.length ?? 0) >= PURPOSE_MIN_LETTERS ? purpose : undefined;
+  return inWords(purpose) ? purpose : undefined;
+}
+
+/** Whether `text` says something in words (at least two letters, in any script), as a purpose or a decision's reasons must. */
+export function inWords(text: string): boolean {
+  return (text.match(/\p{L}/gu)?.length ?? 0) >= PURPOSE_MIN_LETTERS;
 }
 
 /** A header value's bytes read as UTF-8, when they are UTF-8; as they came (latin1) otherwise. */

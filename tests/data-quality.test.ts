@@ -349,6 +349,7 @@ function defineDataQualitySuite(store: StoreKind) {
         const refused = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'mobilePhone', believed: '13800000000', evidence: '申请人现场提供的联系电话' }, await stack.as('market-portal'));
         expect(codes(refused)).toEqual(['FORBIDDEN']);
         expect(refused.errors![0].message).toMatch(/NaturalPerson\.mobilePhone is conditionally shared: consumer market-portal holds no grant for persons\.contact-details/);
+        expect(refused.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', missing: 'GRANT', resource: 'persons.contact-details' });
         const queue = await stack.query(`query($key: ID) { objections(key: $key) { field } }`, { key: person }, await stack.as('dept-persons'));
         expect(queue.data.objections).toEqual([]);
       });

@@ -309,6 +309,9 @@ function defineSharingSuite(store: StoreKind) {
         const before = await stack.query(PERSON, { id: person.idNumber }, await stack.as('market-portal', '企业开办'));
         expect(before.data.naturalPerson.householdAddress).toBeNull();
 
+        // A decision states its reasons in words: punctuation alone is none.
+        const wordless = await stack.query(DECIDE, { id: application.id, ok: false, why: '--' }, await stack.as('dept-persons'));
+        expect(wordless.errors![0]).toMatchObject({ message: 'A decision states its reasons, in words (at least two letters)', extensions: { code: 'BAD_USER_INPUT', argument: 'reason' } });
         const decided = await stack.query(DECIDE, { id: application.id, ok: true, why: '用途明确，同意共享' }, await stack.as('dept-persons'));
         expect(decided.errors).toBeUndefined();
         expect(decided.data.decideAccessApplication).toMatchObject({ status: 'APPROVED', decidedBy: 'dept-persons' });
@@ -321,6 +324,8 @@ function defineSharingSuite(store: StoreKind) {
         const grant = grants.data.accessGrants.find((g: any) => g.resource === 'persons.contact-details');
         expect(grant).toMatchObject({ consumer: 'market-portal', active: true });
 
+        const wordlessRevocation = await stack.query(`mutation($id: ID!) { revokeAccessGrant(id: $id, reason: "1234") { active } }`, { id: grant.id }, await stack.as('dept-persons'));
+        expect(wordlessRevocation.errors![0]).toMatchObject({ message: 'A revocation states its reasons, in words (at least two letters)', extensions: { code: 'BAD_USER_INPUT' } });
         const revoked = await stack.query(`mutation($id: ID!) { revokeAccessGrant(id: $id, reason: "用途已完成") { active revokedBy revokeReason } }`, { id: grant.id }, await stack.as('dept-persons'));
         expect(revoked.data.revokeAccessGrant).toEqual({ active: false, revokedBy: 'dept-persons', revokeReason: '用途已完成' });
         const afterRevoke = await stack.query(PERSON, { id: person.idNumber }, await stack.as('market-portal', '企业开办'));

@@ -58,6 +58,18 @@ function defineConcurrencySuite(store: StoreKind) {
         expect(inForce).toHaveLength(1);
       }
     });
+
+    it("supersedes only a grant still in force on China's day: one that expired yesterday there is left as it ended", async () => {
+      const access = createAccessStore(db);
+      await createConsumerRegistry(db).register({ id: 'tax-service', name: '金税征管系统', organisation: '税务局', roles: [], department: null }, new Date().toISOString());
+      const first = await access.apply('tax-service', 'persons.contact-details', '税务稽查：联系纳税人', '2026-11-20T02:00:00.000Z');
+      await access.decide(first.id, { actor: 'dept-persons', approve: true, reason: '同意', masked: false, validUntil: '2026-12-05', now: '2026-11-21T02:00:00.000Z' });
+      // 22:06 UTC on 5 December is 06:06 on 6 December in China: the grant ended with the 5th.
+      const renewed = await access.apply('tax-service', 'persons.contact-details', '税务稽查：续期', '2026-12-05T22:00:00.000Z');
+      await access.decide(renewed.id, { actor: 'dept-persons', approve: true, reason: '同意续期', masked: false, validUntil: null, now: '2026-12-05T22:06:00.000Z' });
+      const grants = await access.grants({ consumerId: 'tax-service' });
+      expect(grants.map((g) => [g.validUntil, g.revokedAt, g.revokeReason])).toEqual(expect.arrayContaining([['2026-12-05', null, null], [null, null, null]]));
+    });
   });
 }
 

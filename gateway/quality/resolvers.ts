@@ -296,9 +296,11 @@ function checkBelievedPerson(item: CatalogItem, raw: string): string {
 /** An objection disputes a value the consumer reads: a conditionally shared item needs the grant that reading it needs. */
 async function requireReadable(ctx: Context, item: CatalogItem): Promise<void> {
   if ((await accessOf(ctx, 'granted'))(item.coordinate) !== 'NONE') return;
-  throw forbidden(
+  throw new GraphQLError(
     `${item.coordinate} is conditionally shared: consumer ${ctx.caller.consumer} holds no grant for ${item.resources.join(' or ')}, ` +
       'and an objection is raised only on a value the consumer may read',
+    // As the guard's refusals say it, for a program to act on: what is missing, and for which resource.
+    { extensions: { code: 'FORBIDDEN', missing: 'GRANT', resource: item.resources[0] } },
   );
 }
 

@@ -126,7 +126,7 @@ export function createAccessStore(db: Knex) {
           // masked, a validity) is superseded by this one, so that one grant decides.
           const superseded = (await trx('access_grants').select(GRANT).where({ consumer_id: application.consumerId, resource: application.resource }).whereNull('revoked_at'))
             .map(toGrant)
-            .filter((g) => isActive(g, decision.now.slice(0, 10)));
+            .filter((g) => isActive(g, dayInChina(decision.now)));
           [grantId] = await trx('access_grants').insert({
             consumer_id: application.consumerId, resource: application.resource, application_id: id,
             masked: decision.masked, granted_at: decision.now, valid_until: decision.validUntil,

@@ -18,7 +18,7 @@ import { publishedCatalog } from '../catalog/query';
 import { qualityResolvers, QualityServices } from '../quality/resolvers';
 import type { SubjectIndex } from '../audit/subject-index';
 import { fieldsReadAbout, grantsReadAbout, outcomeAbout } from '../audit/record';
-import { STATE_PURPOSE, statedPurpose } from '../purpose';
+import { inWords, STATE_PURPOSE, statedPurpose } from '../purpose';
 import { grantsUsed, resourcesNeededBy } from './grants-used';
 import { readsByConsumer, ReadItems } from '../audit/reads-by-consumer';
 
@@ -193,7 +193,7 @@ const resolvers = {
         const application = await ctx.access.application(recordNumber('id', args.id));
         if (!application) throw badUserInput(`there is no application ${args.id}`);
         requireOwner(ctx, application.resource);
-        if (args.reason.trim().length < 2) throw badUserInput('A decision states its reasons');
+        if (!inWords(args.reason)) throw badUserInput('A decision states its reasons, in words (at least two letters)', { argument: 'reason' });
         if (args.validUntil && args.validUntil < today()) throw badUserInput(`validUntil ${args.validUntil} is in the past`);
         if (args.approve && args.masked) requireMaskable(ctx.rules, application.resource);
         return ctx.access.decide(application.id, {
@@ -206,7 +206,7 @@ const resolvers = {
         const grant = await ctx.access.grant(recordNumber('id', args.id));
         if (!grant) throw badUserInput(`there is no grant ${args.id}`);
         requireOwner(ctx, grant.resource);
-        if (args.reason.trim().length < 2) throw badUserInput('A revocation states its reasons');
+        if (!inWords(args.reason)) throw badUserInput('A revocation states its reasons, in words (at least two letters)', { argument: 'reason' });
         return ctx.access.revoke(grant.id, ctx.caller.consumer, args.reason.trim(), new Date().toISOString());
       }),
   },

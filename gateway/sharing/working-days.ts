@@ -1,7 +1,8 @@
 /**
  * The decision deadline of a conditional-sharing application: 10 working days (国发〔2016〕51号).
- * Weekends are skipped; public holidays and make-up workdays (调休) are not modelled, so the
- * deadline shown can be a day or two early around holidays — never late.
+ * Weekends are skipped; public holidays and make-up workdays (调休) are not modelled: across a
+ * holiday the deadline shown is early by the holiday's working days (up to a week at 国庆 or 春节),
+ * and across a weekend worked in its place it is a day late.
  */
 export function addWorkingDays(fromIso: string, days: number): string {
   // Counted from the date the application was made in China (`dayInChina`), where the days are worked.
