@@ -106,7 +106,12 @@ function defineCatalogSuite(store: StoreKind) {
       expect(items.get('CreditProfile.entries')).toMatchObject({ shareType: 'CONDITIONAL', resources: ['credit.records'], format: '[CreditEntry!]', grantedTo: ['drc-approval'] });
       expect(items.get('NaturalPerson.name')!.grantedTo).toEqual([]);
       expect(catalog.conditionalResources).toEqual([
-        { name: 'credit.records', owner: 'credit', items: ['CreditProfile.entries'], grantedTo: ['drc-approval'], maskedFor: [], readable: true },
+        // A credit entry is reached only through CreditProfile.entries: its items are read under that grant too.
+        {
+          name: 'credit.records', owner: 'credit',
+          items: ['CreditEntry.kind', 'CreditEntry.reason', 'CreditEntry.authority', 'CreditEntry.documentNumber', 'CreditEntry.decidedOn', 'CreditEntry.expiresOn', 'CreditProfile.entries'],
+          grantedTo: ['drc-approval'], maskedFor: [], readable: true,
+        },
         {
           name: 'persons.contact-details', owner: 'persons', items: ['NaturalPerson.householdAddress', 'NaturalPerson.mobilePhone'],
           grantedTo: ['drc-approval', 'housing-permit'], maskedFor: ['housing-permit'], readable: true,
@@ -121,6 +126,7 @@ function defineCatalogSuite(store: StoreKind) {
       expect(mine.get('NaturalPerson.name')!.readable).toBe(true);
       expect(mine.get('NaturalPerson.householdAddress')!.readable).toBe(false);
       expect(mine.get('CreditProfile.entries')!.readable).toBe(false);
+      expect(mine.get('CreditEntry.kind')).toMatchObject({ shareType: 'CONDITIONAL', resources: ['credit.records'], readable: false });
 
       const housing = (await stack.query(CATALOG, { consumer: 'housing-permit' })).data.catalog;
       expect(housing.readableBy).toBe('housing-permit');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DEPARTMENTS } from '../../shared/departments';
-import { FieldDeclaration, readDeclarations, ShareType, TypeDeclaration } from './declarations';
+import { FieldDeclaration, readDeclarations, ShareType, SupergraphDeclarations, TypeDeclaration } from './declarations';
 
 /**
  * 政务信息资源目录: the published catalogue of shared resources, computed from the full supergraph
@@ -84,10 +84,13 @@ export function conditionsText(field: Pick<FieldDeclaration, 'shareType' | 'poli
  */
 export function buildCatalog(supergraphSdl: string, departments: readonly string[] = DEPARTMENTS.map((d) => d.name)): Catalog {
   const declarations = readDeclarations(supergraphSdl);
+  const reachedUnder = conditionsReachedUnder(declarations);
   const resources: CatalogResource[] = [];
   for (const type of declarations.types) {
     if (type.inaccessible || isPlumbing(type.name) || !departments.includes(type.owner)) continue;
-    const items = type.fields.filter((f) => f.shareType !== 'NOT_SHARED').map((f) => catalogItem(type, f));
+    const under = reachedUnder(type.name);
+    const items = type.fields.filter((f) => f.shareType !== 'NOT_SHARED')
+      .map((f) => catalogItem(type, under && f.shareType === 'UNCONDITIONAL' ? { ...f, shareType: 'CONDITIONAL', policies: under } : f));
     if (!items.length) continue;
     resources.push({
       name: type.name,
@@ -128,6 +131,39 @@ export function buildCatalog(supergraphSdl: string, departments: readonly string
     })),
     resources,
     conditionalResources: [...conditional.values()].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+/**
+ * The conditions under which a type's values can be read at all, where every field that leads to
+ * them is conditional (a credit entry is reached only through `CreditProfile.entries`, which needs
+ * `credit.records`); null where some way leads to them without conditions. Its items are listed
+ * under those conditions: the guard refuses them without the grant, whatever their own declaration.
+ */
+function conditionsReachedUnder(declarations: SupergraphDeclarations): (type: string) => string[][] | null {
+  const types = new Set(declarations.types.map((t) => t.name));
+  const leadingTo = new Map<string, FieldDeclaration[]>();
+  for (const type of [...declarations.types, ...declarations.roots]) {
+    for (const field of type.fields) {
+      const target = /\w+/.exec(field.format)?.[0];
+      if (target && types.has(target) && field.shareType !== 'NOT_SHARED') leadingTo.set(target, [...(leadingTo.get(target) ?? []), field]);
+    }
+  }
+  const under = (type: string, seen: ReadonlySet<string>): string[][] | null => {
+    const fields = leadingTo.get(type) ?? [];
+    const alternatives: string[][] = [];
+    for (const field of fields) {
+      if (seen.has(field.typeName)) continue; // a way round in a circle adds no way in
+      const conditions = field.shareType === 'CONDITIONAL' ? field.policies : under(field.typeName, new Set([...seen, type]));
+      if (!conditions) return null;
+      alternatives.push(...conditions);
+    }
+    return alternatives.length ? [...new Map(alternatives.map((a) => [a.join('+'), a])).values()] : null;
+  };
+  const memo = new Map<string, string[][] | null>();
+  return (type) => {
+    if (!memo.has(type)) memo.set(type, under(type, new Set()));
+    return memo.get(type)!;
   };
 }
 
