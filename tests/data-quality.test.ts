@@ -652,6 +652,17 @@ function defineDataQualitySuite(store: StoreKind) {
         // The owner's own operators read its contact details without a grant, but not without a purpose, as the guard rules.
         expect(await notices('dept-persons')).toEqual(await notices('drc-approval'));
         expect(await notices('dept-persons', '')).toEqual([{ key: person, fields: ['name'], reason: REASON_WITHHELD }]);
+
+        // Told that contact details changed, under the grant for them, as a read of them is recorded;
+        // told only of the name, under none.
+        const told = async (consumer: string, purpose: string, requestId: string) =>
+          stack.query(`query($since: String!) { changesSince(since: $since) { key fields } }`, { since: from }, { ...(await stack.as(consumer, purpose)), 'x-request-id': requestId });
+        await told('drc-approval', '变更跟进', 'req-notice-grant');
+        await told('market-portal', '变更跟进', 'req-notice-none');
+        const log = (await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId grantsUsed { resource } } } } }`, { id: person }, await stack.as('auditor', '投诉核查')))
+          .data.accessLog.edges.map((e: any) => e.node);
+        expect(log.find((r: any) => r.requestId === 'req-notice-grant').grantsUsed).toEqual([{ resource: 'persons.contact-details' }]);
+        expect(log.find((r: any) => r.requestId === 'req-notice-none').grantsUsed).toEqual([]);
       });
 
       it("records the person an objection to a company's legal representative names as the one believed, whoever reads it", async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GraphQLResolveInfo, Kind, print, SelectionSetNode } from 'graphql';
 import { auditTrailUnavailable } from '../../shared/errors';
 import type { InternalCaller } from '../../shared/internal-token';
-import { fieldsRead } from './record';
+import { fieldsRead, grantsRead } from './record';
 import type { AuditTrail } from './trail';
 import { SHARING_SUBGRAPH } from '../sharing';
 
@@ -12,13 +12,18 @@ import { SHARING_SUBGRAPH } from '../sharing';
  * NaturalPerson field in the operation, so the guard, which audits by the shape of the operation,
  * cannot see it. The resolvers that answer it record the read here, before the answer leaves.
  */
-export type RecordOwnRead = (caller: InternalCaller, info: GraphQLResolveInfo, read: { subjects: Iterable<string>; fields: string[] }) => Promise<void>;
+export type RecordOwnRead = (
+  caller: InternalCaller,
+  info: GraphQLResolveInfo,
+  /** `grants`: the grants (ids) each subject's conditional items were told under, as the guard records them. */
+  read: { subjects: Iterable<string>; fields: string[]; grants?: (subject: string) => Iterable<number> },
+) => Promise<void>;
 
 export function ownReads(trail: AuditTrail): RecordOwnRead {
   // Reads one request makes in the same turn (the samples of each rule of one consistency report,
   // resolved side by side) are one look, and one record: a person named by two rules would
   // otherwise see the same look twice in their access log.
-  const pending = new Map<string, { bySubject: Map<string, Set<string>>; written: Promise<void> }>();
+  const pending = new Map<string, { bySubject: Map<string, Set<string>>; grantsBySubject: Map<string, Set<number>>; written: Promise<void> }>();
   return (caller, info, read) => {
     const subjects = [...new Set(read.subjects)];
     if (!subjects.length || !read.fields.length) return Promise.resolve();
@@ -26,23 +31,29 @@ export function ownReads(trail: AuditTrail): RecordOwnRead {
     let batch = key ? pending.get(key) : undefined;
     if (!batch) {
       const bySubject = new Map<string, Set<string>>();
+      const grantsBySubject = new Map<string, Set<number>>();
       const written = Promise.resolve().then(() => {
         if (key) pending.delete(key);
-        return write(trail, caller, info, bySubject);
+        return write(trail, caller, info, bySubject, grantsBySubject);
       });
-      batch = { bySubject, written };
+      batch = { bySubject, grantsBySubject, written };
       if (key) pending.set(key, batch);
     }
     for (const subject of subjects) {
       const fields = batch.bySubject.get(subject) ?? new Set<string>();
       read.fields.forEach((f) => fields.add(f));
       batch.bySubject.set(subject, fields);
+      const grants = batch.grantsBySubject.get(subject) ?? new Set<number>();
+      for (const id of read.grants?.(subject) ?? []) grants.add(id);
+      batch.grantsBySubject.set(subject, grants);
     }
     return batch.written;
   };
 }
 
-async function write(trail: AuditTrail, caller: InternalCaller, info: GraphQLResolveInfo, bySubject: Map<string, Set<string>>): Promise<void> {
+async function write(
+  trail: AuditTrail, caller: InternalCaller, info: GraphQLResolveInfo, bySubject: Map<string, Set<string>>, grantsBySubject: Map<string, Set<number>>,
+): Promise<void> {
   try {
     await trail.record({
       at: new Date().toISOString(),
@@ -56,6 +67,7 @@ async function write(trail: AuditTrail, caller: InternalCaller, info: GraphQLRes
       subjects: [...bySubject.keys()],
       fields: fieldsRead(bySubject),
       outcome: 'COMPLETE',
+      grants: grantsRead(grantsBySubject),
     });
   } catch {
     // As in the guard: personal data never leaves without its record.

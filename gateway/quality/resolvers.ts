@@ -18,7 +18,7 @@ import type { RequireRecord } from './record-existence';
 import type { ConsistencyRuns } from './runs';
 import { KEYED_TYPES, PERSON_TYPE } from '../policy/operation-shape';
 import { STATE_PURPOSE } from '../purpose';
-import { AccessStore, grantsByResource } from '../sharing/access';
+import { AccessGrant, AccessStore, grantsByResource } from '../sharing/access';
 
 /** What the data-quality part of the gateway's subgraph needs, built once by the gateway. */
 export interface QualityServices {
@@ -149,7 +149,12 @@ async function recordObjectionsRead(ctx: Context, info: GraphQLResolveInfo, obje
     // An objection to a company's legal representative names, as believedValue, the person believed to be it.
     ...(fields.includes('Objection.believedValue') ? personsBelieved(o) : []),
   ]).filter(readByOthers(ctx));
-  if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects, fields });
+  if (!subjects.length) return;
+  // What it says of a conditionally shared item is told under the grant that item needs.
+  const grantsFor = await grantsOf(ctx);
+  const grants = new Map<string, number[]>();
+  for (const o of objections) if (o.entityType === PERSON_TYPE) grants.set(o.entityKey, grantsFor(`${o.entityType}.${o.field}`));
+  await services(ctx).recordRead(ctx.caller, info, { subjects, fields, grants: (subject) => grants.get(subject) ?? [] });
 }
 
 /** A citizen reading what is about themselves is not a read of them by anyone else: the persons a read is recorded for. */
@@ -199,7 +204,7 @@ type Access = (coordinate: string) => ItemAccess;
  * the catalogue's items they are judged against, and the steps of the objections it lists.
  */
 interface RequestScope {
-  reader?: Promise<{ held: Map<string, { masked: boolean }>; items: Map<string, CatalogItem> }>;
+  reader?: Promise<{ held: Map<string, AccessGrant>; items: Map<string, CatalogItem> }>;
   steps: DataLoader<number, ObjectionEvent[]>;
 }
 const scopes = new WeakMap<Context, RequestScope>();
@@ -244,6 +249,16 @@ function readerOf(ctx: Context): NonNullable<RequestScope['reader']> {
     items: new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const))),
   }));
   return scope.reader;
+}
+
+/** The grants (ids) under which this request reads an item: those of the policy its grants satisfy; none for an item it needs none for. */
+async function grantsOf(ctx: Context): Promise<(coordinate: string) => number[]> {
+  const { held, items } = await readerOf(ctx);
+  return (coordinate) => {
+    const item = items.get(coordinate);
+    if (item?.shareType !== 'CONDITIONAL' || operates(ctx.caller, item.owner)) return [];
+    return item.policies.find((all) => all.length > 0 && all.every((r) => held.has(r)))?.map((r) => held.get(r)!.id) ?? [];
+  };
 }
 
 /**
@@ -386,11 +401,17 @@ export const qualityResolvers = {
       // That a person's record changed, which fields and the owner's reason (死亡注销) are about the
       // person; and a person the reason names by idNumber (a company's new representative) is read too.
       const fields = asked(info, 'ChangeNotice');
-      const subjects = notices.flatMap((n) => [
-        ...(n.entity === PERSON_TYPE ? [n.key] : []),
-        ...(fields.includes('ChangeNotice.reason') ? idNumbersIn(n.reason ?? '') : []),
-      ]);
-      if (subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects: [...new Set(subjects)], fields });
+      // Each told under the grants of the conditional fields its notice names.
+      const grantsFor = await grantsOf(ctx);
+      const grants = new Map<string, Set<number>>();
+      for (const n of notices) {
+        const named = [...(n.entity === PERSON_TYPE ? [n.key] : []), ...(fields.includes('ChangeNotice.reason') ? idNumbersIn(n.reason ?? '') : [])];
+        for (const subject of named) {
+          const held = grants.get(subject) ?? grants.set(subject, new Set()).get(subject)!;
+          for (const field of n.fields) grantsFor(`${n.entity}.${field}`).forEach((id) => held.add(id));
+        }
+      }
+      if (grants.size) await services(ctx).recordRead(ctx.caller, info, { subjects: grants.keys(), fields, grants: (subject) => grants.get(subject) ?? [] });
       return notices;
     },
   },
