@@ -72,13 +72,18 @@ export type ItemAccess = 'FULL' | 'MASKED' | 'NONE';
  * `held` is the reader's grants in force by resource (`grantsByResource`). A conditional item is
  * still read only with a stated purpose.
  */
+/** The first of an item's policies (resources that must all be granted) that `held` satisfies. */
+export function satisfiedPolicy(item: Pick<CatalogItem, 'policies'>, held: ReadonlyMap<string, unknown>): string[] | undefined {
+  return item.policies.find((all) => all.length > 0 && all.every((r) => held.has(r)));
+}
+
 export function itemAccess(
   item: Pick<CatalogItem, 'shareType' | 'owner' | 'policies' | 'mask'>,
   reader: { roles: readonly string[]; department?: string | null },
   held: ReadonlyMap<string, { masked: boolean }>,
 ): ItemAccess {
   if (item.shareType === 'UNCONDITIONAL' || operates(reader, item.owner)) return 'FULL';
-  const satisfied = item.policies.find((all) => all.length > 0 && all.every((r) => held.has(r)));
+  const satisfied = satisfiedPolicy(item, held);
   if (!satisfied) return 'NONE';
   return item.mask && satisfied.some((r) => held.get(r)!.masked) ? 'MASKED' : 'FULL';
 }

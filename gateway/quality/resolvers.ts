@@ -6,7 +6,7 @@ import type { InternalCaller } from '../../shared/internal-token';
 import { quoted } from '../../shared/text';
 import { RecordOwnRead, selectedFields } from '../audit/own-reads';
 import type { Catalog, CatalogItem } from '../catalog/build';
-import { ItemAccess, itemAccess } from '../catalog/grants';
+import { ItemAccess, itemAccess, satisfiedPolicy } from '../catalog/grants';
 import { DATA_QUALITY_CONSUMER, operates, ROLE } from '../consumers';
 import { ChangesSince, reasonTold } from './change-notices';
 import { CHANGE_LOGS } from './change-logs';
@@ -257,7 +257,7 @@ async function grantsOf(ctx: Context): Promise<(coordinate: string) => number[]>
   return (coordinate) => {
     const item = items.get(coordinate);
     if (item?.shareType !== 'CONDITIONAL' || operates(ctx.caller, item.owner)) return [];
-    return item.policies.find((all) => all.length > 0 && all.every((r) => held.has(r)))?.map((r) => held.get(r)!.id) ?? [];
+    return satisfiedPolicy(item, held)?.map((r) => held.get(r)!.id) ?? [];
   };
 }
 
