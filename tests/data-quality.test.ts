@@ -663,6 +663,20 @@ function defineDataQualitySuite(store: StoreKind) {
           .data.accessLog.edges.map((e: any) => e.node);
         expect(log.find((r: any) => r.requestId === 'req-notice-grant').grantsUsed).toEqual([{ resource: 'persons.contact-details' }]);
         expect(log.find((r: any) => r.requestId === 'req-notice-none').grantsUsed).toEqual([]);
+
+        // An auditor holding the grant for contact details reads their former values under it.
+        const auditor = await stack.as('auditor', '投诉核查');
+        const applied = await stack.query(`mutation { applyForAccess(resource: "persons.contact-details", purpose: "投诉核查：核对联系方式变更") { id } }`, {}, auditor);
+        const decided = await stack.query(`mutation($id: ID!) { decideAccessApplication(id: $id, approve: true, reason: "审计所需，同意") { status } }`, { id: applied.data.applyForAccess.id }, owner);
+        expect(decided.data.decideAccessApplication.status).toBe('APPROVED');
+        const history = await stack.query(`query($id: ID!) { recordChanges(entity: "NaturalPerson", key: $id) { previous { field } } }`, { id: person }, { ...auditor, 'x-request-id': 'req-history-grant' });
+        expect(history.data.recordChanges[0].previous).toEqual(expect.arrayContaining([{ field: 'householdAddress' }]));
+        const audited = (await stack.query(`query($id: ID!) { accessLog(idNumber: $id, first: 50) { edges { node { requestId grantsUsed { resource } } } } }`, { id: person }, auditor))
+          .data.accessLog.edges.map((e: any) => e.node);
+        expect(audited.find((r: any) => r.requestId === 'req-history-grant').grantsUsed).toEqual([{ resource: 'persons.contact-details' }]);
+        const grants = await stack.query(`{ accessGrants { id consumer resource active } }`, {}, auditor);
+        const grant = grants.data.accessGrants.find((g: any) => g.consumer === 'auditor' && g.resource === 'persons.contact-details' && g.active);
+        expect((await stack.query(`mutation($id: ID!) { revokeAccessGrant(id: $id, reason: "核查完毕") { active } }`, { id: grant.id }, owner)).data.revokeAccessGrant.active).toBe(false);
       });
 
       it("records the person an objection to a company's legal representative names as the one believed, whoever reads it", async () => {
@@ -752,6 +766,7 @@ function defineDataQualitySuite(store: StoreKind) {
           `mutation($key: ID!) { raiseObjection(entity: "NaturalPerson", key: $key, field: "householdAddress", believedValue: "福建省福州市鼓楼区东街3号", evidence: "户口簿") { __typename } }`,
           { key: someone }, { ...(await stack.as('drc-approval', '并联审批')), 'x-request-id': 'req-raise-bare' },
         );
+        expect(bare.errors).toBeUndefined();
         expect(bare.data.raiseObjection).toEqual({ __typename: 'Objection' });
         const records = (await stack.query(LOG, { id: someone }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(records).toContainEqual({ consumer: 'drc-approval', purpose: '并联审批', requestId: 'req-raise-bare', fields: ['Mutation.raiseObjection'] });

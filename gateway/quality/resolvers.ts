@@ -389,7 +389,11 @@ export const qualityResolvers = {
         ...(args.entity === PERSON_TYPE ? [key] : fields.includes('RecordChange.previous') ? formerPersons(args.entity, changes) : []),
         ...(fields.includes('RecordChange.reason') ? changes.flatMap((c) => idNumbersIn(c.reason ?? '')) : []),
       ].filter(readByOthers(ctx));
-      if (changes.length && subjects.length) await services(ctx).recordRead(ctx.caller, info, { subjects: [...new Set(subjects)], fields });
+      if (!changes.length || !subjects.length) return changes;
+      // Told under the grants of the conditional fields whose previous values it was told.
+      const grantsFor = await grantsOf(ctx);
+      const grants = new Set(changes.flatMap((c) => (c.previous ?? []).flatMap((p) => grantsFor(`${args.entity}.${p.field}`))));
+      await services(ctx).recordRead(ctx.caller, info, { subjects: [...new Set(subjects)], fields, grants: () => grants });
       return changes;
     },
     changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
