@@ -105,6 +105,11 @@ describe('persisted-query cache in Redis', () => {
   it('tells a string literal from a variable, a small number or a comment', () => {
     expect(holdsPersonalLiteral('query($id: ID!) { naturalPerson(idNumber: $id) { name } } # "quoted" in a comment')).toBe(false);
     expect(holdsPersonalLiteral('{ investmentProjects(first: 5) { edges { cursor } } }')).toBe(false);
+    // Free text where no value is written: an idNumber in a comment, or an alias made of one.
+    expect(holdsPersonalLiteral('query($id: ID!) { naturalPerson(idNumber: $id) { name } } # 35062919490601186X')).toBe(true);
+    expect(holdsPersonalLiteral('# 核查 35062919490601186X\nquery($id: ID!) { naturalPerson(idNumber: $id) { name } }')).toBe(true);
+    expect(holdsPersonalLiteral('query($id: ID!) { p35062919490601186X: naturalPerson(idNumber: $id) { name } }')).toBe(true);
+    expect(holdsPersonalLiteral('# 发展改革 projects\nquery($id: ID!) { first: naturalPerson(idNumber: $id) { name } }')).toBe(false);
     expect(holdsPersonalLiteral('{ naturalPerson(idNumber: "11010519491231002X") { name } }')).toBe(true);
     expect(holdsPersonalLiteral('{ verifyNaturalPerson(idNumber: $id, name: """张三""") }')).toBe(true);
     expect(holdsPersonalLiteral('{ a(b: "unterminated }')).toBe(true);
