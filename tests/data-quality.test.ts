@@ -726,7 +726,8 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(history.errors).toBeUndefined();
         for (const person of [former, next]) {
           const records = (await stack.query(LOG, { id: person }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
-          expect(records).toContainEqual({ consumer: 'drc-approval', purpose: '跟进变更', requestId: 'req-reason-1', fields: ['ChangeNotice.key', 'ChangeNotice.reason'] });
+          // Recorded as reading the reason that names them, not the rest of a company's notice.
+          expect(records).toContainEqual({ consumer: 'drc-approval', purpose: '跟进变更', requestId: 'req-reason-1', fields: ['ChangeNotice.reason'] });
           expect(records).toContainEqual({ consumer: 'auditor', purpose: '变更核查', requestId: 'req-reason-3', fields: ['RecordChange.reason'] });
           // Told without the reason, nobody is named.
           expect(records.map((r: { requestId: string }) => r.requestId)).not.toContain('req-reason-2');
@@ -755,7 +756,8 @@ function defineDataQualitySuite(store: StoreKind) {
           { id: citizen, why: `经同户人${named}核实，迁入温泉路38号` }, await stack.as('dept-persons', '户籍变更'),
         );
         expect(corrected.errors).toBeUndefined();
-        await stack.query(`query($key: ID!) { recordChanges(entity: "NaturalPerson", key: $key) { reason } }`, { key: citizen }, { ...(await stack.asCitizen(citizen)), 'x-request-id': 'req-citizen-reads' });
+        // Asked more than the reason: only the reason is about the person it names.
+        await stack.query(`query($key: ID!) { recordChanges(entity: "NaturalPerson", key: $key) { fields reason previous { field value } } }`, { key: citizen }, { ...(await stack.asCitizen(citizen)), 'x-request-id': 'req-citizen-reads' });
         const namedLog = (await stack.query(LOG, { id: named }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(namedLog).toContainEqual(expect.objectContaining({ consumer: `citizen:${citizen}`, requestId: 'req-citizen-reads', fields: ['RecordChange.reason'] }));
       });

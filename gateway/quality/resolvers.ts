@@ -385,15 +385,16 @@ export const qualityResolvers = {
       // A company's former legal representative, named by idNumber, is a person read too.
       // So is a person the owner's reason names by idNumber (法定代表人由3501…变更为3501…), where it is told.
       const fields = asked(info, 'RecordChange');
-      const subjects = [
-        ...(args.entity === PERSON_TYPE ? [key] : fields.includes('RecordChange.previous') ? formerPersons(args.entity, changes) : []),
-        ...(fields.includes('RecordChange.reason') ? changes.flatMap((c) => idNumbersIn(c.reason ?? '')) : []),
-      ].filter(readByOthers(ctx));
-      if (!changes.length || !subjects.length) return changes;
+      // Each is recorded as reading what was told about them: the record's person everything asked,
+      // a person a reason names that reason.
+      const whose = (args.entity === PERSON_TYPE ? [key] : fields.includes('RecordChange.previous') ? formerPersons(args.entity, changes) : []).filter(readByOthers(ctx));
+      const named = (fields.includes('RecordChange.reason') ? changes.flatMap((c) => idNumbersIn(c.reason ?? '')) : []).filter(readByOthers(ctx));
+      if (!changes.length) return changes;
       // Told under the grants of the conditional fields whose previous values it was told.
       const grantsFor = await grantsOf(ctx);
       const grants = new Set(changes.flatMap((c) => (c.previous ?? []).flatMap((p) => grantsFor(`${args.entity}.${p.field}`))));
-      await services(ctx).recordRead(ctx.caller, info, { subjects: [...new Set(subjects)], fields, grants: () => grants });
+      const record = (subjects: string[], read: string[]) => (subjects.length ? services(ctx).recordRead(ctx.caller, info, { subjects, fields: read, grants: () => grants }) : undefined);
+      await Promise.all([record(whose, fields), record(named, ['RecordChange.reason'])]);
       return changes;
     },
     changesSince: async (_: unknown, args: { since: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
@@ -408,14 +409,21 @@ export const qualityResolvers = {
       // Each told under the grants of the conditional fields its notice names.
       const grantsFor = await grantsOf(ctx);
       const grants = new Map<string, Set<number>>();
+      // Each recorded as reading what was told about them: a person whose record changed, the notice; a person its reason names, the reason.
+      const whose = new Set<string>();
+      const named = new Set<string>();
       for (const n of notices) {
-        const named = [...(n.entity === PERSON_TYPE ? [n.key] : []), ...(fields.includes('ChangeNotice.reason') ? idNumbersIn(n.reason ?? '') : [])];
-        for (const subject of named) {
+        if (n.entity === PERSON_TYPE) whose.add(n.key);
+        const inReason = fields.includes('ChangeNotice.reason') ? idNumbersIn(n.reason ?? '') : [];
+        inReason.forEach((subject) => named.add(subject));
+        for (const subject of [...(n.entity === PERSON_TYPE ? [n.key] : []), ...inReason]) {
           const held = grants.get(subject) ?? grants.set(subject, new Set()).get(subject)!;
           for (const field of n.fields) grantsFor(`${n.entity}.${field}`).forEach((id) => held.add(id));
         }
       }
-      if (grants.size) await services(ctx).recordRead(ctx.caller, info, { subjects: grants.keys(), fields, grants: (subject) => grants.get(subject) ?? [] });
+      const record = (subjects: Set<string>, read: string[]) =>
+        (subjects.size ? services(ctx).recordRead(ctx.caller, info, { subjects, fields: read, grants: (subject) => grants.get(subject) ?? [] }) : undefined);
+      await Promise.all([record(whose, fields), record(named, ['ChangeNotice.reason'])]);
       return notices;
     },
   },
