@@ -1,6 +1,7 @@
 import type { MissingRecord } from './missing-records';
 import type { Consumer } from './consumers';
 import type { OperationShape } from './policy/operation-shape';
+import type { InternalCaller } from '../shared/internal-token';
 
 /** Who is asking: a registered consumer system, or a citizen asking about themselves. */
 export type Principal = { kind: 'SYSTEM'; consumer: Consumer } | { kind: 'CITIZEN'; idNumber: string };
@@ -20,3 +21,6 @@ export interface GatewayContext {
 }
 
 export const principalId = (p: Principal) => (p.kind === 'SYSTEM' ? p.consumer.id : `citizen:${p.idNumber}`);
+
+/** The same name for a caller as the gateway's own subgraph is told it (its internal token): the consumer, or `citizen:<idNumber>`. */
+export const callerId = (caller: InternalCaller) => (caller.kind === 'CITIZEN' ? `citizen:${caller.subject}` : caller.consumer);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readConfig } from '../shared/config';
 import { purgeExpiredRecords } from '../gateway/audit/retention';
 import { openExistingGatewayStore } from './cli-options';
+import { exitOnWrongUsage } from './exit';
 
 /**
  * `npm run audit:purge`: removes the audit records kept longer than three years, with their rows in
@@ -12,7 +13,7 @@ const program = new Command('audit:purge')
   .description('Remove the audit records past the three-year retention, oldest first, with their rows in the index of who was read.')
   .addHelpText('after', '\nExit code: 0 done (also when nothing was past retention), 2 could not purge.')
   .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride(exitOnWrongUsage);
 
 async function main() {
   program.parse();

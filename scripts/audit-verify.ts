@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readConfig } from '../shared/config';
 import { ChainAnchor, ChainReport, parseAnchor, verifyAuditTrail } from '../gateway/audit/verify';
 import { openExistingGatewayStore } from './cli-options';
+import { exitOnWrongUsage } from './exit';
 
 /**
  * `npm run audit:verify`: walks the hash chain and names the first record changed, removed or
@@ -16,7 +17,7 @@ const program = new Command('audit:verify')
   .option('--anchor <record:hash>', 'a head printed by an earlier run and kept outside the database: the record must still have that hash (repeatable)', collectAnchor, [] as ChainAnchor[])
   .addHelpText('after', '\nExit code: 0 intact, 1 broken (naming the first record changed, removed or moved, or whose row in the index of who was read is missing or unexplained), 2 could not verify.')
   .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride(exitOnWrongUsage);
 
 async function main() {
   program.parse();

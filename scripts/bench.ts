@@ -16,6 +16,7 @@ import { buildReport, consoleReport, Measurement, RunInfo, writeBenchmarks, writ
 import { benchEnvironment, CPU_PROFILE_DIR, ensureSeeded, logDirectory, ROOT, startSubgraphs, writeSupergraph } from './bench/stack';
 import { cpuSecondsOf, processesNamed, settle } from './bench/process-watch';
 import { RunningTarget, startTarget, TargetDefinition, TargetId, TARGETS } from './bench/targets';
+import { exitOnWrongUsage } from './exit';
 
 /**
  * `npm run bench`: OneSource's gateway next to Hive Gateway, a bare Apollo Gateway and a direct-SQL
@@ -43,7 +44,7 @@ const program = new Command('bench')
   .option('--reseed', 'seed again even when the bench databases already hold this scale')
   .option('--no-write', 'print only; leave BENCHMARKS.md alone')
   .option('--cpu-prof <dir>', 'every process of the stack writes a V8 CPU profile (node --cpu-prof) into <dir> when the bench ends; BENCHMARKS.md is then left alone (profiling slows the stack)')
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .exitOverride(exitOnWrongUsage)
   .parse();
 
 interface Options {

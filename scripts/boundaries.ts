@@ -6,7 +6,7 @@ import { openDepartmentStoreToLoad } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
 import { progressBar } from '../shared/importing';
-import { exitWhenWritten } from './exit';
+import { exitOnWrongUsage, exitWhenWritten } from './exit';
 import { fromWhereRun } from './from-where-run';
 
 const program = new Command('boundaries')
@@ -15,7 +15,7 @@ const program = new Command('boundaries')
   .argument('<file>', 'a GeoJSON FeatureCollection (.geojson or .json): one Feature per county, properties.code (or adcode, or XZQDM) its GB/T 2260 code, geometry a Polygon or MultiPolygon in CGCS2000 longitude/latitude')
   .addHelpText('after', '\nThe counties must be in the store already (npm run seed -- --only geo loads the GB/T 2260 codes and names).\nExit code: 0 loaded, 1 features rejected (nothing changed), 2 nothing could be loaded, 3 loaded but the stored parcels could not be judged (run it again) (--dry-run: as the load would).')
   .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride(exitOnWrongUsage);
 
 async function main(): Promise<number> {
   program.parse();

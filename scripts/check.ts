@@ -12,7 +12,7 @@ import { checkSchemaChange, currentSources, exitCodeOf, SchemaChangeReport } fro
 import { schemaDirSetting, schemaFile } from '../gateway/supergraph';
 import { openExistingGatewayStore } from './cli-options';
 import { fromWhereRun } from './from-where-run';
-import { exitWhenWritten } from './exit';
+import { exitOnWrongUsage, exitWhenWritten } from './exit';
 
 /**
  * `npm run check -- <subgraph> [schema.graphql]`: before a department publishes a changed SDL.
@@ -35,7 +35,7 @@ const program = new Command('check')
   .option('--without-consumers', "check against OneSource's own operations alone, when no consumer has sent any yet")
   .addHelpText('after', '\nExit code: 0 safe, 1 does not compose or breaks recorded operations (--strict: any breaking change), 2 could not check.')
   .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride(exitOnWrongUsage);
 
 function describe(report: SchemaChangeReport): string[] {
   const lines: string[] = [];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { readConfig } from '../shared/config';
 import { composeSupergraph, readSubgraphSources } from '../gateway/supergraph';
+import { exitOnWrongUsage } from './exit';
 
 /**
  * `npm run compose`: composes the five departments' SDL (as the gateway reads them) into
@@ -13,7 +14,7 @@ new Command('compose')
   .description("Compose the five departments' SDL, as the gateway reads them, into <data dir>/supergraph.graphql; fail listing every composition error.")
   .addHelpText('after', '\nTo check a proposed schema.graphql before publishing it: npm run check -- <subgraph> <file>\nExit code: 0 composed, 1 composition errors, 2 wrong usage.')
   .showHelpAfterError('(a proposal is checked with: npm run check -- <subgraph> <file>)')
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .exitOverride(exitOnWrongUsage)
   .parse();
 
 const config = readConfig();

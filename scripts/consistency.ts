@@ -3,6 +3,7 @@ import { readConfig } from '../shared/config';
 import { localUrl } from '../shared/http';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
 import { wholeNumber } from './cli-options';
+import { exitOnWrongUsage } from './exit';
 
 const EXAMPLE = 'http://127.0.0.1:4000/graphql';
 
@@ -59,7 +60,7 @@ const program = new Command('consistency')
   .option('--token <jwt>', 'a bearer token of an auditor or department operator (default: a dev token for auditor)')
   .option('--samples <n>', 'samples printed per rule', wholeNumber({ of: 'samples' }), 5)
   .option('--json', 'print the report as JSON')
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .exitOverride(exitOnWrongUsage)
   .parse();
 
 const REPORT = `query($id: ID) { consistencyReport(id: $id) {

@@ -4,6 +4,7 @@ import { DEPARTMENTS } from '../shared/departments';
 import { Consumer, ConsumerRegistry, createConsumerRegistry, DATA_QUALITY_CONSUMER, ROLE, ROLES } from '../gateway/consumers';
 import { REGISTRY_CACHE_MS } from '../gateway/auth/consumer-token';
 import { openExistingGatewayStore } from './cli-options';
+import { exitOnWrongUsage } from './exit';
 
 /**
  * `npm run consumers -- <list|add|suspend|activate>`: the operator's hand on the gateway's consumer
@@ -31,7 +32,7 @@ role and their department; the consistency checks read as "${DATA_QUALITY_CONSUM
 
 Exit code: 0 done, 1 refused (nothing changed) or failed, 2 wrong usage.`)
   // Wrong usage (an unknown option or command, a missing argument) is exit code 2, as for every command.
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride(exitOnWrongUsage);
 
 /** Opens the registry in the gateway's existing store, runs `work` on it and closes the store. */
 async function withRegistry(work: (registry: ConsumerRegistry) => Promise<void>): Promise<void> {

@@ -10,7 +10,7 @@ import { landParcelImport } from '../subgraphs/geo/import';
 import { legalPersonImport } from '../subgraphs/legal-persons/import';
 import { naturalPersonImport } from '../subgraphs/persons/import';
 import { projectImport } from '../subgraphs/projects/import';
-import { exitWhenWritten } from './exit';
+import { exitOnWrongUsage, exitWhenWritten } from './exit';
 import { fromWhereRun } from './from-where-run';
 
 /** What each department loads, into its own store only. */
@@ -54,7 +54,7 @@ const program = new Command('import')
   }, DEFAULT_BATCH_SIZE)
   .addHelpText('after', `\nFields (camelCase, as in the GraphQL schema; [optional]):\n${columns}\n\nAdministrative divisions are reference data (GB/T 2260) and are not importable.\nExit code: 0 all loaded, 1 rows rejected, 2 nothing could be loaded (--dry-run: as the load would).`)
   .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride(exitOnWrongUsage);
 
 async function main(): Promise<number> {
   program.parse();

@@ -9,6 +9,7 @@ import { composeSupergraph } from '../gateway/supergraph';
 import { annualFigures, AnnualFigures } from '../gateway/usage/annual';
 import { MAX_DAYS } from '../gateway/usage/query';
 import { openExistingGatewayStore, wholeNumber } from './cli-options';
+import { exitOnWrongUsage } from './exit';
 
 /** `npm run report -- --year 2026`: 三数一率 and each department's provided/used counts. */
 const program = new Command('report')
@@ -17,7 +18,7 @@ const program = new Command('report')
   .option('--unused-days <n>', 'a field or resource unused this many days (up to the end of the year, or today) is a zombie candidate', wholeNumber({ min: 1, max: MAX_DAYS, of: 'days' }), 90)
   .option('--json', 'print the figures as JSON')
   .addHelpText('after', '\nExit code: 0 printed, 1 the figures could not be made (no gateway store in ONESOURCE_DATA_DIR, or the store failed; nothing is created), 2 wrong usage.')
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .exitOverride(exitOnWrongUsage)
   .parse();
 
 async function main() {

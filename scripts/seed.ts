@@ -6,6 +6,7 @@ import { DEFAULT_PLAN, legalPersonFacts, projectFacts, scaledPlan } from '../sha
 import type { SeedPlan } from '../shared/subgraph-server';
 import { wholeNumber } from './cli-options';
 import { seedDepartments } from './seeding';
+import { exitOnWrongUsage } from './exit';
 
 /** scaledPlan's limit: one person per county and birth date. */
 const MAX_PERSONS = 2_000_000;
@@ -31,7 +32,7 @@ const program = new Command('seed')
   .option('--only <departments>', `comma-separated departments to seed (default: all five: ${DEPARTMENT_NAMES})`, departmentList)
   .option('--if-empty', 'skip a department whose store already holds data')
   .option('--reset', 'drop each store first')
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .exitOverride(exitOnWrongUsage)
   .parse();
 
 /**

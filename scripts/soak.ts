@@ -11,6 +11,7 @@ import { scaledPlan } from '../shared/seed/population';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
 import { freePort, supervise, Supervised, waitUntilAnswering } from './processes';
 import { seedDepartments } from './seeding';
+import { exitOnWrongUsage } from './exit';
 
 /**
  * `npm run soak`: mixed load on the real stack (five subgraph processes and the gateway, SQLite
@@ -25,7 +26,7 @@ const program = new Command()
   .option('--connections <n>', 'concurrent connections', '8')
   .option('--department <name>', 'the department killed and restored', 'credit')
   .option('--scale <persons>', 'persons in the seeded province (others in proportion)', '2000')
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .exitOverride(exitOnWrongUsage)
   .parse();
 
 const REVIEW = `query Review($code: ID!) { investmentProject(projectCode: $code) { projectCode name status

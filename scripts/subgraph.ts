@@ -5,6 +5,7 @@ import { createLogger } from '../shared/logger';
 import { startSubgraph } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
 import { stopOnSignals } from './signals';
+import { exitOnWrongUsage } from './exit';
 
 /** `npm run subgraph -- <name>`: one department's subgraph alone, over its own store. */
 const program = new Command('subgraph')
@@ -27,7 +28,7 @@ const program = new Command('subgraph')
     ].join('\n'),
   )
   .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride(exitOnWrongUsage);
 
 async function main() {
   program.parse();

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { exitOnWrongUsage } from './exit';
 
 /**
  * For a command that takes no arguments (its settings are ONESOURCE_* variables): `--help` says what
@@ -10,6 +11,6 @@ export function takesNoArguments(name: string, description: string): void {
     .description(description)
     .addHelpText('after', '\nIts settings are ONESOURCE_* environment variables (README, "Settings").')
     .showHelpAfterError()
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .exitOverride(exitOnWrongUsage)
     .parse();
 }

@@ -4,6 +4,7 @@ import { checkIdNumber } from '../shared/identifiers';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
 import { hasKeyPair } from '../shared/keys';
 import { SEED_CONSUMERS } from '../gateway/consumers';
+import { exitOnWrongUsage } from './exit';
 
 /**
  * `--lifetime`: a positive duration in the units jose's setExpirationTime reads (90s, 15m, 1h,
@@ -32,7 +33,7 @@ const program = new Command('token')
   .option('--citizen <idNumber>', 'a citizen token whose subject is this person (reads only their own access log)', citizenIdNumber)
   .option('--lifetime <duration>', 'token lifetime: a number and a unit (s, m, h, d, w, y), e.g. 15m, 1h, 7d', lifetime, '1h')
   .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .exitOverride(exitOnWrongUsage)
   .parse();
 
 async function main() {
@@ -40,7 +41,7 @@ async function main() {
   if (!config.auth.devTokens) throw new Error('development tokens are off (ONESOURCE_DEV_TOKENS=false): tokens come from the identity provider');
   const { citizen, lifetime } = program.opts<{ citizen?: string; lifetime: string }>();
   const consumer = program.args[0];
-  // Wrong usage exits 2 (through exitOverride), like every other command's.
+  // Wrong usage exits 2 (exitOnWrongUsage), like every other command's.
   if (!citizen && !consumer) program.error(`name a consumer: ${SEED_CONSUMERS.map((c) => c.id).join(', ')}; or give --citizen <idNumber>`);
   if (citizen && consumer) program.error(`a token is for a consumer or for a citizen: give ${consumer} or --citizen, not both`);
   if (!hasKeyPair(config.dataDir, 'dev-idp')) {

@@ -10,7 +10,7 @@ import { Migration, migrate, openStore, pendingMigrations, storeExists } from '.
 import { atPath, graphqlEndpoint } from './graphql-endpoint';
 import { listen, localUrl, sendJson } from './http';
 import { GatewayKeysUnavailable, InternalCaller, internalVerifier, InternalVerifier } from './internal-token';
-import { loadPublicKey, publicJwk } from './keys';
+import { hasKeyPair, loadPublicKey, publicJwk } from './keys';
 import type { Logger } from './logger';
 
 /** What the seed of every department is told: the size of the province and its seed number. */
@@ -90,19 +90,14 @@ export async function gatewayVerifier(config: Config, audience: string): Promise
  */
 async function keyFileVerifier(audience: string, dataDir: string): Promise<InternalVerifier> {
   const load = async () => ({ kid: publicJwk(dataDir, 'gateway-signing').kid, verify: internalVerifier(audience, await loadPublicKey(dataDir, 'gateway-signing')) });
+  // The key the file holds now; with the file gone, the key in hand is all there is.
+  const kidInFile = () => (hasKeyPair(dataDir, 'gateway-signing') ? publicJwk(dataDir, 'gateway-signing').kid : current.kid);
   let current = await load();
   return async (token) => {
     try {
       return await current.verify(token);
     } catch (e) {
-      const kid = (() => {
-        try {
-          return publicJwk(dataDir, 'gateway-signing').kid;
-        } catch {
-          return current.kid; // the file is gone: the key in hand is all there is
-        }
-      })();
-      if (kid === current.kid) throw e;
+      if (kidInFile() === current.kid) throw e;
       current = await load();
       return current.verify(token);
     }

@@ -4,6 +4,7 @@ import { auditTrailUnavailable } from '../../shared/errors';
 import type { InternalCaller } from '../../shared/internal-token';
 import { fieldsRead, grantsRead } from './record';
 import type { AuditTrail } from './trail';
+import { callerId } from '../context';
 import { SHARING_SUBGRAPH } from '../sharing';
 
 /**
@@ -57,8 +58,8 @@ async function write(
   try {
     await trail.record({
       at: new Date().toISOString(),
-      // A citizen as the guard names them (`principalId`): which citizen read, not "citizen".
-      consumer: caller.kind === 'CITIZEN' ? `citizen:${caller.subject}` : caller.consumer,
+      // A citizen as the guard names them: which citizen read, not "citizen".
+      consumer: callerId(caller),
       purpose: caller.purpose ?? null,
       requestId: caller.requestId ?? '',
       operationName: clientOperationName(info.operation.name?.value),

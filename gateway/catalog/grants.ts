@@ -65,6 +65,11 @@ export async function grantsInForce(db: Knex, day = today()): Promise<HeldGrant[
 /** How a consumer may read an item: in full, masked (its grants say so and the item has a masked form), or not at all. */
 export type ItemAccess = 'FULL' | 'MASKED' | 'NONE';
 
+/** The first of an item's policies (resources that must all be granted) that `held` satisfies. */
+export function satisfiedPolicy(item: Pick<CatalogItem, 'policies'>, held: ReadonlyMap<string, unknown>): string[] | undefined {
+  return item.policies.find((all) => all.length > 0 && all.every((r) => held.has(r)));
+}
+
 /**
  * How `reader` may read `item`, as the guard decides it (policy/enforce.ts): an unconditional item and
  * its own department's in full; a conditional one when it holds every resource of one alternative
@@ -72,11 +77,6 @@ export type ItemAccess = 'FULL' | 'MASKED' | 'NONE';
  * `held` is the reader's grants in force by resource (`grantsByResource`). A conditional item is
  * still read only with a stated purpose.
  */
-/** The first of an item's policies (resources that must all be granted) that `held` satisfies. */
-export function satisfiedPolicy(item: Pick<CatalogItem, 'policies'>, held: ReadonlyMap<string, unknown>): string[] | undefined {
-  return item.policies.find((all) => all.length > 0 && all.every((r) => held.has(r)));
-}
-
 export function itemAccess(
   item: Pick<CatalogItem, 'shareType' | 'owner' | 'policies' | 'mask'>,
   reader: { roles: readonly string[]; department?: string | null },

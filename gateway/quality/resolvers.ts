@@ -17,6 +17,7 @@ import type { RequireCorrection } from './objection-corrections';
 import type { RequireRecord } from './record-existence';
 import type { ConsistencyRuns } from './runs';
 import { KEYED_TYPES, PERSON_TYPE } from '../policy/operation-shape';
+import { callerId } from '../context';
 import { STATE_PURPOSE } from '../purpose';
 import { AccessGrant, AccessStore, grantsByResource } from '../sharing/access';
 
@@ -101,7 +102,7 @@ function visibleTo(caller: InternalCaller, o: Objection): boolean {
 }
 
 /** Who raised an objection, as it is kept: the consumer system, or the citizen as the audit trail names them. */
-const raiserOf = (caller: InternalCaller) => (caller.kind === 'CITIZEN' ? `citizen:${caller.subject}` : caller.consumer);
+const raiserOf = callerId;
 
 /** A citizen objects to their own record only (a NaturalPerson, under their own idNumber). */
 function requireOwnRecord(caller: InternalCaller, entity: string, key: string): void {
@@ -246,9 +247,17 @@ function readerOf(ctx: Context): NonNullable<RequestScope['reader']> {
   const scope = scopeOf(ctx);
   scope.reader ??= ctx.access.activeGrants(ctx.caller.consumer, today()).then((grants) => ({
     held: grantsByResource(grants),
-    items: new Map(services(ctx).catalog().resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const))),
+    items: itemsOf(services(ctx).catalog()),
   }));
   return scope.reader;
+}
+
+/** A catalogue's items by coordinate, worked out once per catalogue (it changes with the supergraph). */
+const itemsByCatalog = new WeakMap<Catalog, Map<string, CatalogItem>>();
+function itemsOf(catalog: Catalog): Map<string, CatalogItem> {
+  let items = itemsByCatalog.get(catalog);
+  if (!items) itemsByCatalog.set(catalog, (items = new Map(catalog.resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const)))));
+  return items;
 }
 
 /** The grants (ids) under which this request reads an item: those of the policy its grants satisfy; none for an item it needs none for. */
@@ -260,6 +269,9 @@ async function grantsOf(ctx: Context): Promise<(coordinate: string) => number[]>
     return satisfiedPolicy(item, held)?.map((r) => held.get(r)!.id) ?? [];
   };
 }
+
+/** An auditor, or an operator of the objection's owner: who follows an objection without having raised it. */
+const oversees = (ctx: Context, o: Objection) => isAuditor(ctx.caller) || departmentOf(ctx.caller) === o.owner;
 
 /**
  * Whose words in an objection this request is told in full: what the raiser believes and its
@@ -274,7 +286,7 @@ async function wordsTold(ctx: Context, o: Objection): Promise<(author: string) =
   if (ctx.caller.kind === 'CITIZEN') return () => true;
   const raiser = raiserOf(ctx.caller) === o.raisedBy;
   const coordinate = `${o.entityType}.${o.field}`;
-  const whole = isAuditor(ctx.caller) || departmentOf(ctx.caller) === o.owner
+  const whole = oversees(ctx, o)
     ? Boolean(ctx.caller.purpose) || (await readerOf(ctx)).items.get(coordinate)?.shareType !== 'CONDITIONAL'
     : (await accessOf(ctx, 'inThisRequest'))(coordinate) === 'FULL';
   return (author) => whole || (raiser && author === o.raisedBy);
@@ -493,7 +505,7 @@ export const qualityResolvers = {
     history: async (o: Objection, _: unknown, ctx: Context, info: GraphQLResolveInfo) => {
       const steps = await scopeOf(ctx).steps.load(o.id);
       const told = await wordsTold(ctx, o);
-      const withheld = isAuditor(ctx.caller) || departmentOf(ctx.caller) === o.owner ? VALUE_WITHHELD : NOTE_WITHHELD;
+      const withheld = oversees(ctx, o) ? VALUE_WITHHELD : NOTE_WITHHELD;
       const shown = steps.map((step) => (step.note == null || told(step.actor) ? step : { ...step, note: withheld }));
       // An owner's note that names a person by idNumber (法定代表人变更为3501…) is a read of that
       // person, as a sample's detail is: it says what the owner's store holds. The raiser's own
