@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { readConfig } from '../shared/config';
+import { isFetchBlockedPort } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { PROJECT_ROOT } from '../shared/project-root';
 import { buildServer, compiledEntry } from './build-server';
@@ -139,13 +140,13 @@ const handedOut = new Set<number>();
  * be taken, before the process starts, as the source port of any outgoing connection (a MySQL
  * pool opening while a test stack seeds), which failed the portal test with EADDRINUSE in CI.
  */
-export async function freePort(): Promise<number> {
-  const low = ephemeralLow();
+export async function freePort(candidate: () => number = belowEphemeralRange): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
+    const port = candidate();
     // Free now is not enough: a port handed out a moment ago is free too until its process starts
     // (a stack draws six before starting any, and two alike failed a CI rehearsal's portal suite).
-    if (handedOut.has(port)) continue;
+    // 10080 is free but fetch will not connect to it ("bad port"): a CI run drew it once.
+    if (handedOut.has(port) || isFetchBlockedPort(port)) continue;
     if (await canListen(port)) {
       handedOut.add(port);
       return port;
@@ -159,6 +160,12 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A port at random from 10000 up to the kernel's ephemeral range. */
+function belowEphemeralRange(): number {
+  const low = ephemeralLow();
+  return 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
 }
 
 function ephemeralLow(): number {

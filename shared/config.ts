@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEPARTMENTS, DepartmentName, envName } from './departments';
-import { localUrl } from './http';
+import { isFetchBlockedPort, localUrl } from './http';
 import { projectPath } from './project-root';
 
 /**
@@ -234,10 +234,12 @@ function positiveIntSetting(env: NodeJS.ProcessEnv, name: string, fallback: numb
 /**
  * A TCP port, 1-65535. Port 0 (any free port) is refused: the gateway composes its own sharing
  * subgraph at its port and the subgraphs' default URLs name theirs, so each needs a known one.
+ * A port that browsers and fetch refuse (6000, 10080, ...) is refused too, by its name.
  */
 function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const port = intSetting(env, name, fallback);
   if (port < 1 || port > 65_535) throw new Error(`${name} must be a port number from 1 to 65535, not "${env[name]}"`);
+  if (isFetchBlockedPort(port)) throw new Error(`${name} is ${port}, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another`);
   return port;
 }
 
@@ -270,6 +272,9 @@ function urlSetting(env: NodeJS.ProcessEnv, name: string, schemes: readonly stri
   const scheme = url.protocol.replace(/:$/, '');
   if (!schemes.includes(scheme)) throw new Error(`${name} must be a ${accepted} URL such as ${example}, not one with the scheme "${scheme}"`);
   if (!url.hostname) throw new Error(`${name} must name a host, as in ${example}`);
+  if ((scheme === 'http' || scheme === 'https') && url.port && isFetchBlockedPort(Number(url.port))) {
+    throw new Error(`${name} names port ${url.port}, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another`);
+  }
   return raw;
 }
 

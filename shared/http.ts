@@ -15,6 +15,24 @@ export function errorAnswer(message: string, code: string, extensions: Record<st
   return { errors: [{ message, extensions: { code, ...extensions } }] };
 }
 
+/**
+ * The ports the Fetch standard calls bad (https://fetch.spec.whatwg.org/#port-blocking): browsers
+ * and Node's own fetch refuse to connect to them ("bad port", ERR_UNSAFE_PORT). A gateway on one
+ * could not be opened in the playground, a department on one would fail every readiness check,
+ * and a test stack drawn onto 10080 failed a CI run.
+ */
+const FETCH_BLOCKED_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113,
+  115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556,
+  563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667,
+  6668, 6669, 6679, 6697, 10080,
+]);
+
+/** Whether browsers and fetch refuse to connect to `port` (see FETCH_BLOCKED_PORTS). */
+export function isFetchBlockedPort(port: number): boolean {
+  return FETCH_BLOCKED_PORTS.has(port);
+}
+
 export interface Listening {
   server: http.Server;
   port: number;

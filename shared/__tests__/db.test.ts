@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readConfig } from '../config';
 import { migrate, openStore, storeLocation } from '../db';
-import { listen } from '../http';
+import { isFetchBlockedPort, listen } from '../http';
 import { publicJwk } from '../keys';
 
 describe('where each department keeps its store', () => {
@@ -93,6 +93,33 @@ describe('settings refused at start-up, naming the variable and what it accepts'
     expect(refusal({ ONESOURCE_GATEWAY_PORT: '5000', ONESOURCE_CREDIT_PORT: '5000' })).toBe('ONESOURCE_GATEWAY_PORT and ONESOURCE_CREDIT_PORT are both 5000: each process needs a port of its own');
     expect(refusal({ ONESOURCE_GATEWAY_PORT: '4001' })).toBe('ONESOURCE_GATEWAY_PORT and ONESOURCE_PERSONS_PORT (unset: its default) are both 4001: each process needs a port of its own');
     expect(refusal({ ONESOURCE_GEO_PORT: '4005' })).toMatch(/^ONESOURCE_GEO_PORT and ONESOURCE_CREDIT_PORT \(unset: its default\) are both 4005/);
+  });
+
+  it('refuses a port that browsers and fetch will not connect to, by its name', () => {
+    expect(refusal({ ONESOURCE_GATEWAY_PORT: '6000' })).toBe(
+      "ONESOURCE_GATEWAY_PORT is 6000, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another",
+    );
+    expect(refusal({ ONESOURCE_CREDIT_PORT: '10080' })).toMatch(/^ONESOURCE_CREDIT_PORT is 10080, a port browsers and fetch refuse/);
+    expect(refusal({ ONESOURCE_GEO_URL: 'http://geo.internal:6667/graphql' })).toBe(
+      "ONESOURCE_GEO_URL names port 6667, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another",
+    );
+    // A MySQL server is not reached by fetch: its port is its own affair.
+    expect(readConfig({ ONESOURCE_MYSQL_URL: 'mysql://db.internal:6000' }).mysqlUrl).toBe('mysql://db.internal:6000');
+  });
+
+  it("knows the very ports Node's fetch refuses", async () => {
+    const refused = async (port: number) => {
+      const failure = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }).then(
+        () => undefined,
+        (error: Error & { cause?: Error }) => error.cause?.message,
+      );
+      return failure === 'bad port';
+    };
+    const listed = [...Array(65_536).keys()].filter(isFetchBlockedPort);
+    expect(listed.length).toBeGreaterThan(70);
+    for (const port of listed) expect([port, await refused(port)]).toEqual([port, true]);
+    // Their neighbours are let through (refused as closed, if anything, not as bad).
+    for (const port of listed.map((p) => p + 1).filter((p) => !isFetchBlockedPort(p))) expect([port, await refused(port)]).toEqual([port, false]);
   });
 
   it('takes http(s) URLs for the JWKS and the subgraphs, redis(s) for Redis', () => {
