@@ -355,6 +355,21 @@ function defineSharingSuite(store: StoreKind) {
         const [before] = (await stack.query(`{ accessGrants { id resource active masked } }`, undefined, await stack.as('housing-permit'))).data.accessGrants
           .filter((g: any) => g.resource === 'persons.contact-details' && g.active);
 
+        // A renewal that says nothing of masking keeps it: unmasking is said, never implied.
+        const renewal = await stack.query(APPLY, { r: 'persons.contact-details', p: '施工许可：续期' }, await stack.as('housing-permit'));
+        const renewed = await stack.query(
+          `mutation($id: ID!) { decideAccessApplication(id: $id, approve: true, reason: "续期，条件不变") { status } }`,
+          { id: renewal.data.applyForAccess.id },
+          await stack.as('dept-persons'),
+        );
+        expect(renewed.errors).toBeUndefined();
+        const afterRenewal = (await stack.query(`{ accessGrants { id resource active masked } }`, undefined, await stack.as('housing-permit'))).data.accessGrants
+          .filter((g: any) => g.resource === 'persons.contact-details' && g.active);
+        expect(afterRenewal).toEqual([expect.objectContaining({ masked: true })]);
+        expect(afterRenewal[0].id).not.toBe(before.id);
+        const stillMasked = await stack.query(PERSON, { id: person.idNumber }, await stack.as('housing-permit', '施工许可'));
+        expect(stillMasked.data.naturalPerson.mobilePhone).toMatch(/^\d{3}\*{4}\d{4}$/);
+
         const applied = await stack.query(APPLY, { r: 'persons.contact-details', p: '施工许可：现场联系，需完整电话' }, await stack.as('housing-permit'));
         const decided = await stack.query(
           `mutation($id: ID!) { decideAccessApplication(id: $id, approve: true, reason: "用途明确", masked: false) { status } }`,
@@ -366,7 +381,7 @@ function defineSharingSuite(store: StoreKind) {
           .filter((g: any) => g.resource === 'persons.contact-details');
         const now = grants.filter((g: any) => g.active);
         expect(now).toEqual([expect.objectContaining({ masked: false })]);
-        expect(grants.find((g: any) => g.id === before.id)).toMatchObject({
+        expect(grants.find((g: any) => g.id === afterRenewal[0].id)).toMatchObject({
           active: false, revokedBy: 'dept-persons', revokeReason: `superseded by grant ${now[0].id} (application ${applied.data.applyForAccess.id})`,
         });
         const full = await stack.query(PERSON, { id: person.idNumber }, await stack.as('housing-permit', '施工许可'));

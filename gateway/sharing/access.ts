@@ -109,7 +109,8 @@ export function createAccessStore(db: Knex) {
 
     async decide(
       id: number,
-      decision: { actor: string; approve: boolean; reason: string; masked: boolean; validUntil: string | null; now: string },
+      /** `masked` null: as the grant it supersedes, if any (a renewal keeps its terms), else unmasked. */
+      decision: { actor: string; approve: boolean; reason: string; masked: boolean | null; validUntil: string | null; now: string },
     ): Promise<AccessApplication> {
       return db.transaction(async (trx) => {
         const application: AccessApplication | undefined = await trx('access_applications').select(APPLICATION).where('id', id).forUpdate().first();
@@ -127,9 +128,12 @@ export function createAccessStore(db: Knex) {
           const superseded = (await trx('access_grants').select(GRANT).where({ consumer_id: application.consumerId, resource: application.resource }).whereNull('revoked_at'))
             .map(toGrant)
             .filter((g) => isActive(g, dayInChina(decision.now)));
+          // Left unsaid, masking carries over: an operator renewing a masked grant, who said nothing
+          // about masking, did not mean to unmask it. Unmasking is said: masked: false.
+          const masked = decision.masked ?? superseded.some((g) => g.masked);
           [grantId] = await trx('access_grants').insert({
             consumer_id: application.consumerId, resource: application.resource, application_id: id,
-            masked: decision.masked, granted_at: decision.now, valid_until: decision.validUntil,
+            masked, granted_at: decision.now, valid_until: decision.validUntil,
           });
           for (const old of superseded) {
             const reason = `superseded by grant ${grantId} (application ${id})`;

@@ -198,7 +198,7 @@ const resolvers = {
         if (args.approve && args.masked) requireMaskable(ctx.rules, application.resource);
         return ctx.access.decide(application.id, {
           actor: ctx.caller.consumer, approve: args.approve, reason: args.reason.trim(),
-          masked: args.masked ?? false, validUntil: args.validUntil ?? null, now: new Date().toISOString(),
+          masked: args.masked ?? null, validUntil: args.validUntil ?? null, now: new Date().toISOString(),
         });
       }),
     revokeAccessGrant: (_: unknown, args: { id: string; reason: string }, ctx: Context) =>
