@@ -34,9 +34,8 @@ export function reasonTold(entity: string, fields: readonly string[], reason: st
   return fields.every((field) => access(`${entity}.${field}`) === 'FULL') ? reason : REASON_WITHHELD;
 }
 
-/** Change-log entries asked for at once, and pages at most per department and request. */
+/** Change-log entries asked for at once. */
 const CHANGE_PAGE = 5_000;
-const MAX_PAGES = 20;
 const CHANGE_LOG_TIMEOUT_MS = 10_000;
 
 /** The gateway itself, as the caller of a department's change log. */
@@ -56,7 +55,10 @@ export function changeNotices(deps: {
   reads: EntityReads;
   /** How far back a read counts. */
   days: number;
+  /** Change-log entries asked for at once (a test sets a few). */
+  pageSize?: number;
 }) {
+  const pageSize = deps.pageSize ?? CHANGE_PAGE;
   async function changeLog(log: ChangeLogOf, since: string, afterId: string | null, first: number): Promise<LoggedChange[]> {
     const query = `query($since: String!, $afterId: ID, $first: Int) { ${log.field}(since: $since, afterId: $afterId, first: $first) { id ${log.key} fields changedAt reason objectionId } }`;
     // A page of thousands of entries takes longer than a query-plan fetch is given.
@@ -71,25 +73,31 @@ export function changeNotices(deps: {
     const readSince = new Date(now.getTime() - deps.days * 86_400_000).toISOString();
     const notices: ChangeNotice[] = [];
     for (const log of CHANGE_LOGS) {
-      // Change logs are small next to the registers: read all since `since`, a page at a time
-      // (at most MAX_PAGES); the filter by reads keeps only what concerns the caller.
-      const changes: LoggedChange[] = [];
+      // A log is read to its end, a page at a time, each page kept only for what concerns the
+      // caller; there is no cap on pages, for a cap would hide for good what lies beyond it: a
+      // caller pages on from its last notice, and a load of more entries than the cap, none of
+      // them its records, would leave it nothing to page on from. It stops early once this log's
+      // own notices fill the answer: any later one of its would come after the answer's last.
+      const told: ChangeNotice[] = [];
       // Each page goes on from the last entry, not from its time: a load logs thousands of entries
       // with one time, and "after that time" would skip those of them the page did not hold.
-      for (let page = 0, from = since, afterId: string | null = null; page < MAX_PAGES; page++) {
-        const batch = await changeLog(log, from, afterId, CHANGE_PAGE);
-        changes.push(...batch);
-        if (batch.length < CHANGE_PAGE) break;
-        ({ changedAt: from, id: afterId } = batch[batch.length - 1]);
+      for (let from = since, afterId: string | null = null; ; ) {
+        const page = await changeLog(log, from, afterId, pageSize);
+        const read = await deps.reads.readBy(consumer, noticesGoTo(log), [...new Set(page.map((c) => c.key))], readSince);
+        for (const c of page) {
+          const lastReadAt = read.get(c.key);
+          if (!lastReadAt) continue;
+          const fields = c.fields.filter((field) => access(`${log.entity}.${field}`) !== 'NONE');
+          if (!fields.length) continue;
+          told.push({ entity: log.entity, key: c.key, fields, changedAt: c.changedAt, reason: reasonTold(log.entity, c.fields, c.reason, access), objection: c.objectionId, lastReadAt });
+        }
+        if (page.length < pageSize) break;
+        const last = page[page.length - 1];
+        // Full once the instant of its `first`-th notice is read to its end (firstInstants keeps all of it).
+        if (told.length >= first && last.changedAt > told[first - 1].changedAt) break;
+        ({ changedAt: from, id: afterId } = last);
       }
-      const read = await deps.reads.readBy(consumer, noticesGoTo(log), [...new Set(changes.map((c) => c.key))], readSince);
-      for (const c of changes) {
-        const lastReadAt = read.get(c.key);
-        if (!lastReadAt) continue;
-        const fields = c.fields.filter((field) => access(`${log.entity}.${field}`) !== 'NONE');
-        if (!fields.length) continue;
-        notices.push({ entity: log.entity, key: c.key, fields, changedAt: c.changedAt, reason: reasonTold(log.entity, c.fields, c.reason, access), objection: c.objectionId, lastReadAt });
-      }
+      notices.push(...told);
     }
     return firstInstants(notices.sort((a, b) => a.changedAt.localeCompare(b.changedAt)), first);
   };
