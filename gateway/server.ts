@@ -58,6 +58,7 @@ import { createOperationRecorder, operationRecorderPlugin } from './operations-r
 import { persistedQueries } from './persisted-queries';
 import { gatewaySubgraphSources } from './prepare';
 import { purposeOf } from './purpose';
+import { yearsWithoutHolidays } from './sharing/working-days';
 
 export interface RunningGateway {
   url: string;
@@ -196,6 +197,10 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   // Redis is connected before the first request is taken, however busy the machine; a Redis that
   // is down is said so once here, and each request then goes on without it (failing open).
   const redisUp = await Promise.all([rateLimiter.connected(REDIS_START_WAIT_MS), apq.connected(REDIS_START_WAIT_MS)]);
+  const uncounted = yearsWithoutHolidays(new Date());
+  if (uncounted.length) {
+    logger.warn(`the holiday calendar (npm package chinese-days) does not hold ${uncounted.join(' or ')} yet: application deadlines there skip weekends only, not holidays; upgrade chinese-days once the State Council has announced them`);
+  }
   if (redisUp.includes(false)) logger.warn('Redis (ONESOURCE_REDIS_URL) cannot be reached at start: rate limits are not enforced and persisted queries are not shared until it can');
   const authenticate = rateLimitedAuthenticator(await createAuthenticator(config, registry), rateLimiter, config.limits.rateLimit.windowSeconds);
   const sharing = subgraphHandler(

@@ -1,0 +1,34 @@
+import { addWorkingDays, holidaysKnownFor, yearsWithoutHolidays } from '../sharing/working-days';
+
+/** Decision deadlines of conditional-sharing applications: 10 working days, as China works them. */
+describe('working days', () => {
+  it('counts ten weekdays where no holiday falls', () => {
+    // Made on Monday 2026-11-02: the 10th working day after it is Monday 2026-11-16.
+    expect(addWorkingDays('2026-11-02', 10)).toBe('2026-11-16');
+    // Made on a Saturday: counted from the Monday after.
+    expect(addWorkingDays('2026-11-07', 10)).toBe('2026-11-20');
+  });
+
+  it('skips the National Day holiday and counts the Saturday worked in its place (国庆 2026: 10月1日至7日放假，10月10日周六上班)', () => {
+    // From Friday 2026-09-25: 28, 29, 30 September; 8, 9, 10 (Saturday, worked), 12, 13, 14, 15 October.
+    expect(addWorkingDays('2026-09-25', 10)).toBe('2026-10-15');
+  });
+
+  it('skips the Spring Festival (春节 2026: 2月15日至23日放假，2月14日、2月28日周六上班)', () => {
+    // From Thursday 2026-02-12: 13, 14 (Saturday, worked), 24, 25, 26, 27, 28 (Saturday, worked) February; 2, 3, 4 March.
+    expect(addWorkingDays('2026-02-12', 10)).toBe('2026-03-04');
+  });
+
+  it('counts weekends alone in a year the calendar does not hold yet, and says which years it holds', () => {
+    expect(holidaysKnownFor(2026)).toBe(true);
+    expect(holidaysKnownFor(1990)).toBe(false);
+    expect(addWorkingDays('1990-10-01', 10)).toBe('1990-10-15');
+  });
+
+  it('names the years a deadline set now could reach that the calendar does not hold', () => {
+    expect(yearsWithoutHolidays(new Date('2026-06-01T00:00:00Z'))).toEqual([]);
+    // In December, deadlines reach into January: 2027's holidays were not in the calendar of chinese-days 1.5.7.
+    expect(yearsWithoutHolidays(new Date('2026-12-05T00:00:00Z'))).toEqual(holidaysKnownFor(2027) ? [] : [2027]);
+    expect(yearsWithoutHolidays(new Date('1990-06-01T00:00:00Z'))).toEqual([1990]);
+  });
+});
