@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { PROJECT_ROOT } from '../../shared/project-root';
 import { addWorkingDays, holidaysKnownFor, yearsWithoutHolidays } from '../sharing/working-days';
 
 /** Decision deadlines of conditional-sharing applications: 10 working days, as China works them. */
@@ -30,5 +32,15 @@ describe('working days', () => {
     // In December, deadlines reach into January: 2027's holidays were not in the calendar of chinese-days 1.5.7.
     expect(yearsWithoutHolidays(new Date('2026-12-05T00:00:00Z'))).toEqual(holidaysKnownFor(2027) ? [] : [2027]);
     expect(yearsWithoutHolidays(new Date('1990-06-01T00:00:00Z'))).toEqual([1990]);
+  });
+
+  it('counts the same west of Greenwich, where the package\'s own functions move every holiday a day earlier', () => {
+    // A process of its own: the time zone is read when a process starts.
+    const counted = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '-e', "const w = require('./gateway/sharing/working-days'); console.log(w.addWorkingDays('2026-09-25', 10), w.addWorkingDays('2026-02-12', 10))"],
+      { cwd: PROJECT_ROOT, env: { ...process.env, TZ: 'America/Los_Angeles' }, encoding: 'utf8' },
+    );
+    expect(counted.trim()).toBe('2026-10-15 2026-03-04');
   });
 });

@@ -1,21 +1,20 @@
-import { getHolidaysInRange, isWorkday } from 'chinese-days';
+import calendar from 'chinese-days/dist/chinese-days.json';
 import { dayInChina } from '../../shared/identifiers';
 
 /**
- * The State Council's calendar of public holidays and the weekends worked in their place (调休), as
- * the `chinese-days` package publishes it (国务院办公厅 announces each year's in its last months; a
- * new release of the package carries it). A year it does not hold yet is counted by weekends alone.
+ * The State Council's public holidays and the weekends worked in their place (调休), by date
+ * (YYYY-MM-DD), as the `chinese-days` package publishes them (国务院办公厅 announces each year's in
+ * its last months; a new release of the package carries it). Read from the package's data file
+ * rather than its functions: those build their tables through local-time dates, so west of
+ * Greenwich every holiday moves a day earlier.
  */
-const covered = new Map<number, boolean>();
+const HOLIDAYS: Readonly<Record<string, string>> = calendar.holidays;
+const WORKED_WEEKENDS: Readonly<Record<string, string>> = calendar.workdays;
+const YEARS_HELD: ReadonlySet<number> = new Set(Object.keys(HOLIDAYS).map((day) => Number(day.slice(0, 4))));
 
-/** Whether the calendar holds `year`'s holidays (any on a weekday: every year has 元旦 or 国庆 on one). */
+/** Whether the calendar holds `year`'s holidays; a year it does not hold yet is counted by weekends alone. */
 export function holidaysKnownFor(year: number): boolean {
-  let known = covered.get(year);
-  if (known === undefined) {
-    known = getHolidaysInRange(`${year}-01-01`, `${year}-12-31`, false).length > 0;
-    covered.set(year, known);
-  }
-  return known;
+  return YEARS_HELD.has(year);
 }
 
 /**
@@ -28,10 +27,12 @@ export function yearsWithoutHolidays(now: Date): number[] {
   return [...years].filter((year) => !holidaysKnownFor(year));
 }
 
+/** Whether the calendar day `day` (UTC midnight of that date) is worked in China. */
 function worked(day: Date): boolean {
-  if (holidaysKnownFor(day.getUTCFullYear())) return isWorkday(day.toISOString().slice(0, 10));
+  const date = day.toISOString().slice(0, 10);
+  if (WORKED_WEEKENDS[date]) return true;
   const weekday = day.getUTCDay();
-  return weekday !== 0 && weekday !== 6;
+  return weekday !== 0 && weekday !== 6 && !HOLIDAYS[date];
 }
 
 /**
