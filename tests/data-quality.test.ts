@@ -591,6 +591,23 @@ function defineDataQualitySuite(store: StoreKind) {
         }
       });
 
+      it("tells the words of an objection to a person's credit as its entries would be told: they may name one", async () => {
+        const evidence = '已履行生效法律文书，申请信用修复';
+        const raised = await stack.query(RAISE, { entity: 'NaturalPerson', key: person, field: 'credit', believed: '不应列为失信', evidence }, await stack.as('market-portal', '企业开办'));
+        expect(raised.errors).toBeUndefined();
+        const id = raised.data.raiseObjection.id;
+        const note = '经核，该人有行政处罚 某罚〔2026〕77号（违规），将复核';
+        expect((await stack.query(STEP('acceptObjection'), { id, note }, await stack.as('dept-credit', '异议处理'))).data.acceptObjection.status).toBe('ACCEPTED');
+        const WORDS = `query($id: ID!) { objection(id: $id) { believedValue evidence history { note } } }`;
+        const words = async (headers: Record<string, string>) => (await stack.query(WORDS, { id }, headers)).data.objection;
+        // market-portal holds no grant for credit.records: its own words, not the owner's note about an entry.
+        expect(await words(await stack.as('market-portal', '企业开办'))).toEqual({ believedValue: '不应列为失信', evidence, history: [{ note: evidence }, { note: NOTE_WITHHELD }] });
+        // An auditor, for a stated purpose only, as every read of the entries.
+        expect(await words(await stack.as('auditor'))).toEqual({ believedValue: VALUE_WITHHELD, evidence: VALUE_WITHHELD, history: [{ note: VALUE_WITHHELD }, { note: VALUE_WITHHELD }] });
+        expect(await words(await stack.as('auditor', '投诉核查'))).toEqual({ believedValue: '不应列为失信', evidence, history: [{ note: evidence }, { note }] });
+        expect((await stack.query(STEP('rejectObjection'), { id, note: '经核查，记录无误' }, await stack.as('dept-credit', '异议处理'))).data.rejectObjection.status).toBe('REJECTED');
+      });
+
       it('tells a consumer that read the record of its change, and nobody else', async () => {
         const revoked = await stack.query(
           `mutation($uscc: ID!) { correctLegalPerson(uscc: $uscc, correction: { status: REVOKED }, reason: "吊销营业执照") { uscc status } }`,

@@ -529,14 +529,25 @@ function defineCorrectionSuite(store: StoreKind) {
           expect((await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { ${fields} } }`, { id: subject }, await stack.as(consumer, '变更核查'))).errors).toBeUndefined();
         await read('market-portal', 'name');
         await read('housing-permit', 'name credit { onBlacklist }');
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-credit-')), 'one.csv');
-        fs.writeFileSync(file, `idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn\n${subject},,ADMINISTRATIVE_PENALTY,违规,某局,某罚〔2026〕31号,2026-03-01,\n`);
-        expect(await importFile(stack.stores.credit!, creditEntryImport, file)).toMatchObject({ loaded: 1 });
-        const notices = async (consumer: string) =>
-          (await stack.query(`query($since: String!) { changesSince(since: $since) { key fields } }`, { since }, await stack.as(consumer, '变更核查'))).data.changesSince
+        await read('drc-approval', 'credit { onBlacklist }');
+        // A penalty changes only the entries (conditionally shared); a red-listing changes the standing every credit reader reads.
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-credit-')), 'two.csv');
+        fs.writeFileSync(file, ['idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn',
+          `${subject},,ADMINISTRATIVE_PENALTY,违规,某局,某罚〔2026〕31号,2026-03-01,`, `${subject},,REDLIST,纳税信用A级,某税务局,某税〔2026〕5号,2026-03-02,`].join('\n'));
+        expect(await importFile(stack.stores.credit!, creditEntryImport, file)).toMatchObject({ loaded: 2 });
+        const notices = async (consumer: string, purpose?: string) =>
+          (await stack.query(`query($since: String!) { changesSince(since: $since) { key fields reason } }`, { since }, await stack.as(consumer, purpose))).data.changesSince
             .filter((n: { key: string }) => n.key === subject);
-        expect(await notices('housing-permit')).toEqual([{ key: subject, fields: ['credit'] }]);
-        expect(await notices('market-portal')).toEqual([]);
+        const recorded = 'a credit entry was recorded';
+        // housing-permit holds no grant for credit.records: that a penalty was recorded is an entry's news, not told to it.
+        expect(await notices('housing-permit', '变更核查')).toEqual([{ key: subject, fields: ['credit'], reason: recorded }]);
+        expect(await notices('market-portal', '变更核查')).toEqual([]);
+        // drc-approval holds it: told both, the penalty for a stated purpose only, as reading the entries would need.
+        expect(await notices('drc-approval', '变更核查')).toEqual([
+          { key: subject, fields: ['credit.entries'], reason: recorded },
+          { key: subject, fields: ['credit'], reason: recorded },
+        ]);
+        expect(await notices('drc-approval')).toEqual([{ key: subject, fields: ['credit'], reason: recorded }]);
       });
 
       it('refuses a withdrawal by anyone but a credit operator, and names an entry that is not on file', async () => {
@@ -593,7 +604,11 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(changes.map((c: { changedAt: string }) => c.changedAt)).toEqual(changes.map((c: { changedAt: string }) => c.changedAt).sort().reverse());
         // Each department's operators see their own log, reasons and all; the person sees all of it; a consumer none.
         const ofCredit = (await history(await stack.as('dept-credit', '信用修复复核'))).data.recordChanges;
-        expect(ofCredit).toEqual(changes.filter((c: { department: string }) => c.department === 'credit'));
+        const withoutReason = ({ reason, ...change }: { reason: string }) => change;
+        expect(ofCredit.map(withoutReason)).toEqual(changes.filter((c: { department: string }) => c.department === 'credit').map(withoutReason));
+        expect(ofCredit.map((c: { reason: string }) => c.reason)).not.toContain(REASON_WITHHELD);
+        // The auditor holds no grant for credit.records: of a change to entries alone (a penalty loaded), not even the general words.
+        expect(changes.filter((c: { fields: string[] }) => c.fields[0] === 'credit.entries').map((c: { reason: string }) => c.reason)).toEqual(expect.arrayContaining([REASON_WITHHELD]));
         expect(ofCredit.length).toBeLessThan(changes.length);
         expect((await history(await stack.as('dept-persons', '户籍档案核查'))).data.recordChanges[0].reason).toBe('户籍迁移');
         const own = (await history(await stack.asCitizen(subject))).data.recordChanges;

@@ -38,7 +38,8 @@ export function correctionCheck(deps: { ask: AskDepartment; logger: Logger; cata
       throw subgraphUnavailable(log.department, description,
         `did not answer whether it corrected the ${record} for objection ${objection.id}: the objection stays ${objection.status}. Try again shortly`);
     }
-    if (!corrections.some((c) => c.fields.includes(objection.field))) {
+    // A change within the field (credit's log names a change to entries alone `credit.entries`) corrects it too.
+    if (!corrections.some((c) => c.fields.some((f) => f === objection.field || f.startsWith(`${objection.field}.`)))) {
       const changed = [...new Set(corrections.flatMap((c) => c.fields))];
       throw badUserInput(
         `objection ${objection.id} disputes the ${record}'s ${objection.field}, and is closed once that is corrected naming it: ` +

@@ -205,7 +205,7 @@ type Access = (coordinate: string) => ItemAccess;
  * the catalogue's items they are judged against, and the steps of the objections it lists.
  */
 interface RequestScope {
-  reader?: Promise<{ held: Map<string, AccessGrant>; items: Map<string, CatalogItem> }>;
+  reader?: Promise<{ held: Map<string, AccessGrant>; items: CatalogItems }>;
   steps: DataLoader<number, ObjectionEvent[]>;
 }
 const scopes = new WeakMap<Context, RequestScope>();
@@ -235,7 +235,7 @@ async function accessOf(ctx: Context, as: 'granted' | 'inThisRequest'): Promise<
   const { held, items } = await readerOf(ctx);
   const purposeMissing = as === 'inThisRequest' && !ctx.caller.purpose;
   return (coordinate: string) => {
-    const item = items.get(coordinate);
+    const item = items.at(coordinate);
     if (!item) return 'NONE';
     if (purposeMissing && item.shareType === 'CONDITIONAL') return 'NONE';
     return itemAccess(item, ctx.caller, held);
@@ -252,19 +252,61 @@ function readerOf(ctx: Context): NonNullable<RequestScope['reader']> {
   return scope.reader;
 }
 
-/** A catalogue's items by coordinate, worked out once per catalogue (it changes with the supergraph). */
-const itemsByCatalog = new WeakMap<Catalog, Map<string, CatalogItem>>();
-function itemsOf(catalog: Catalog): Map<string, CatalogItem> {
-  let items = itemsByCatalog.get(catalog);
-  if (!items) itemsByCatalog.set(catalog, (items = new Map(catalog.resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const)))));
-  return items;
+/** A catalogue's items, found by what a change log or an objection names. */
+interface CatalogItems {
+  /**
+   * The item `Type.field`, or one inside a field's value named by a path: `NaturalPerson.credit.entries`
+   * is the entries of the person's credit profile, `CreditProfile.entries` (credit's change log names
+   * so a change to entries alone, which leaves the profile's standing as it was).
+   */
+  at(coordinate: string): CatalogItem | undefined;
+  /**
+   * The item and every item of its value where that value is no record of its own (a credit
+   * profile's standing and entries under `NaturalPerson.credit`): what may be said of the item
+   * (an objection to a person's credit, the owner's notes on it) can tell of any of them.
+   */
+  within(coordinate: string): CatalogItem[];
+}
+
+const namedType = (format: string) => format.replace(/[[\]!]/g, '');
+
+/** A catalogue's items, indexed once per catalogue (it changes with the supergraph). */
+const itemsByCatalog = new WeakMap<Catalog, CatalogItems>();
+function itemsOf(catalog: Catalog): CatalogItems {
+  let found = itemsByCatalog.get(catalog);
+  if (found) return found;
+  const items = new Map(catalog.resources.flatMap((r) => r.items.map((i) => [i.coordinate, i] as const)));
+  const valueTypes = new Map(catalog.resources.filter((r) => r.kind === 'VALUE').map((r) => [r.name, r.items] as const));
+  found = {
+    at(coordinate) {
+      const [type, field, ...path] = coordinate.split('.');
+      let item = items.get(`${type}.${field}`);
+      for (const step of path) item = item && items.get(`${namedType(item.format)}.${step}`);
+      return item;
+    },
+    within(coordinate) {
+      const item = items.get(coordinate);
+      if (!item) return [];
+      const found: CatalogItem[] = [item];
+      const seen = new Set<string>();
+      for (let i = 0; i < found.length; i++) {
+        const type = namedType(found[i].format);
+        if (seen.has(type)) continue;
+        seen.add(type);
+        found.push(...(valueTypes.get(type) ?? []));
+      }
+      return found;
+    },
+  };
+  itemsByCatalog.set(catalog, found);
+  return found;
 }
 
 /** The grants (ids) under which this request reads an item: those of the policy its grants satisfy; none for an item it needs none for. */
 async function grantsOf(ctx: Context): Promise<(coordinate: string) => number[]> {
   const { held, items } = await readerOf(ctx);
   return (coordinate) => {
-    const item = items.get(coordinate);
+    const item = items.at(coordinate);
     if (item?.shareType !== 'CONDITIONAL' || operates(ctx.caller, item.owner)) return [];
     return satisfiedPolicy(item, held)?.map((r) => held.get(r)!.id) ?? [];
   };
@@ -285,10 +327,12 @@ const oversees = (ctx: Context, o: Objection) => isAuditor(ctx.caller) || depart
 async function wordsTold(ctx: Context, o: Objection): Promise<(author: string) => boolean> {
   if (ctx.caller.kind === 'CITIZEN') return () => true;
   const raiser = raiserOf(ctx.caller) === o.raisedBy;
-  const coordinate = `${o.entityType}.${o.field}`;
+  // Of a person's credit, the owner's notes may tell its entries (经核，该人有行政处罚…): every item within counts.
+  const items = (await readerOf(ctx)).items.within(`${o.entityType}.${o.field}`);
+  const access = await accessOf(ctx, 'inThisRequest');
   const whole = oversees(ctx, o)
-    ? Boolean(ctx.caller.purpose) || (await readerOf(ctx)).items.get(coordinate)?.shareType !== 'CONDITIONAL'
-    : (await accessOf(ctx, 'inThisRequest'))(coordinate) === 'FULL';
+    ? Boolean(ctx.caller.purpose) || items.every((item) => item.shareType !== 'CONDITIONAL')
+    : items.length > 0 && items.every((item) => access(item.coordinate) === 'FULL');
   return (author) => whole || (raiser && author === o.raisedBy);
 }
 

@@ -49,10 +49,23 @@ export const CREDIT_CHANGE = {
   RATED: 'the credit rating on file was changed',
 } as const;
 
-/** A change-log row of `credit_changes`: the subject's credit changed, on whose word, and why in general terms. */
-export function creditChangeRow(subjectType: SubjectType, subjectKey: string, what: string, note: Pick<ChangeNote, 'objectionId' | 'changedBy' | 'changedAt'>) {
+/** The kinds of entry a subject's standing is worked out from (`onBlacklist`, `onRedlist`, a company's D). */
+const STANDING_KINDS: ReadonlySet<string> = new Set(['BLACKLIST', 'REDLIST']);
+
+/**
+ * What a change log names as changed: the subject's `credit` where its standing may have changed
+ * (a blacklist or red-list entry, a rating), which every reader of the profile is told of; else
+ * only `credit.entries`, conditionally shared, of which a reader without the grant is told nothing
+ * (that a penalty was recorded, or withdrawn, is itself an entry's news).
+ */
+export const creditChanged = (entryKind: string | null): string[] => (entryKind === null || STANDING_KINDS.has(entryKind) ? ['credit'] : ['credit.entries']);
+
+/** A change-log row of `credit_changes`: the subject's credit changed (`creditChanged`), on whose word, and why in general terms. */
+export function creditChangeRow(
+  subjectType: SubjectType, subjectKey: string, what: string, note: Pick<ChangeNote, 'objectionId' | 'changedBy' | 'changedAt'>, fields: string[],
+) {
   return {
-    subject_type: subjectType, subject_key: subjectKey, fields: JSON.stringify(['credit']), reason: what,
+    subject_type: subjectType, subject_key: subjectKey, fields: JSON.stringify(fields), reason: what,
     objection_id: note.objectionId, changed_by: note.changedBy, changed_at: note.changedAt,
   };
 }
@@ -132,7 +145,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
           .whereNull('withdrawn_at')
           .update({ withdrawn_at: note.changedAt, withdrawn_by: note.changedBy, withdrawal_reason: note.reason });
         if (withdrawn) {
-          await trx('credit_changes').insert(creditChangeRow(entry.subjectType, entry.subjectKey, CREDIT_CHANGE.WITHDRAWN, note));
+          await trx('credit_changes').insert(creditChangeRow(entry.subjectType, entry.subjectKey, CREDIT_CHANGE.WITHDRAWN, note, creditChanged(entry.kind)));
           return { outcome: 'WITHDRAWN' } as const;
         }
         const earlier = await trx('credit_entries').where(named).first('withdrawn_at', 'withdrawn_by');
@@ -154,7 +167,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
         const rated = { rating, rated_at: note.changedAt, rated_by: note.changedBy, rating_reason: note.reason };
         if (current) await trx('credit_profiles').where(subject).update(rated);
         else await trx('credit_profiles').insert({ ...subject, ...rated });
-        await trx('credit_changes').insert(creditChangeRow('LEGAL_PERSON', uscc, CREDIT_CHANGE.RATED, note));
+        await trx('credit_changes').insert(creditChangeRow('LEGAL_PERSON', uscc, CREDIT_CHANGE.RATED, note, creditChanged(null)));
         return { was };
       });
     },
