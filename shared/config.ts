@@ -148,7 +148,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const portName = `ONESOURCE_${envName(d.name)}_PORT`;
     const port = portSetting(env, portName, d.port);
     ports.push({ name: portName, port });
-    const url = urlSetting(env, `ONESOURCE_${envName(d.name)}_URL`, HTTP, 'http://host:4001/graphql') ?? localUrl(host, port, '/graphql');
+    const url = subgraphUrlSetting(env, `ONESOURCE_${envName(d.name)}_URL`) ?? localUrl(host, port, '/graphql');
     subgraphs[d.name] = { port, url };
     resilience[d.name] = readResilience(env, `ONESOURCE_${envName(d.name)}`);
   }
@@ -272,8 +272,19 @@ function urlSetting(env: NodeJS.ProcessEnv, name: string, schemes: readonly stri
   const scheme = url.protocol.replace(/:$/, '');
   if (!schemes.includes(scheme)) throw new Error(`${name} must be a ${accepted} URL such as ${example}, not one with the scheme "${scheme}"`);
   if (!url.hostname) throw new Error(`${name} must name a host, as in ${example}`);
-  if ((scheme === 'http' || scheme === 'https') && url.port && isFetchBlockedPort(Number(url.port))) {
-    throw new Error(`${name} names port ${url.port}, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another`);
+  return raw;
+}
+
+/**
+ * Where the gateway calls a subgraph: an http(s) URL, not on a port fetch refuses, for the gateway's
+ * readiness check asks every subgraph with fetch. (The JWKS URLs are fetched by jose with node:http,
+ * which knows no bad ports.)
+ */
+function subgraphUrlSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = urlSetting(env, name, HTTP, 'http://host:4001/graphql');
+  const port = raw && new URL(raw).port;
+  if (port && isFetchBlockedPort(Number(port))) {
+    throw new Error(`${name} names port ${port}, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another`);
   }
   return raw;
 }

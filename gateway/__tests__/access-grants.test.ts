@@ -59,6 +59,27 @@ function defineConcurrencySuite(store: StoreKind) {
       }
     });
 
+    it('keeps a renewal masked when the masked grant lapsed while it waited, unless unmasking is said or nothing is left to mask', async () => {
+      const access = createAccessStore(db);
+      await createConsumerRegistry(db).register({ id: 'land-survey', name: '不动产测绘系统', organisation: '自然资源厅', roles: [], department: null }, new Date().toISOString());
+      const grantOf = async (applicationId: number) => (await access.grants({ consumerId: 'land-survey' })).find((g) => g.applicationId === applicationId)!;
+      const first = await access.apply('land-survey', 'persons.contact-details', '测绘：联系权利人', '2026-11-02T02:00:00.000Z');
+      await access.decide(first.id, { actor: 'dept-persons', approve: true, reason: '同意', masked: true, validUntil: '2026-11-30', now: '2026-11-03T02:00:00.000Z' });
+      // Applied while the masked grant was in force, decided after it lapsed, saying nothing of masking.
+      const renewal = await access.apply('land-survey', 'persons.contact-details', '测绘：续期', '2026-11-25T02:00:00.000Z');
+      await access.decide(renewal.id, { actor: 'dept-persons', approve: true, reason: '续期', masked: null, maskable: true, validUntil: '2026-12-31', now: '2026-12-02T02:00:00.000Z' });
+      expect(await grantOf(renewal.id)).toMatchObject({ masked: true });
+      // Unmasking is said.
+      const unmasked = await access.apply('land-survey', 'persons.contact-details', '测绘：需完整电话', '2026-12-03T02:00:00.000Z');
+      await access.decide(unmasked.id, { actor: 'dept-persons', approve: true, reason: '同意', masked: false, validUntil: null, now: '2026-12-03T03:00:00.000Z' });
+      expect(await grantOf(unmasked.id)).toMatchObject({ masked: false });
+      // A masked grant is not carried onto a resource whose items have no masked form any more.
+      const again = await access.apply('land-survey', 'persons.contact-details', '测绘：续期二', '2026-12-04T02:00:00.000Z');
+      await db('access_grants').where({ id: (await grantOf(unmasked.id)).id }).update({ masked: true });
+      await access.decide(again.id, { actor: 'dept-persons', approve: true, reason: '续期', masked: null, maskable: false, validUntil: null, now: '2026-12-04T03:00:00.000Z' });
+      expect(await grantOf(again.id)).toMatchObject({ masked: false });
+    });
+
     it("supersedes only a grant still in force on China's day: one that expired yesterday there is left as it ended", async () => {
       const access = createAccessStore(db);
       await createConsumerRegistry(db).register({ id: 'tax-service', name: '金税征管系统', organisation: '税务局', roles: [], department: null }, new Date().toISOString());

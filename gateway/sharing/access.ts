@@ -109,8 +109,11 @@ export function createAccessStore(db: Knex) {
 
     async decide(
       id: number,
-      /** `masked` null: as the grant it supersedes, if any (a renewal keeps its terms), else unmasked. */
-      decision: { actor: string; approve: boolean; reason: string; masked: boolean | null; validUntil: string | null; now: string },
+      /**
+       * `masked` null: as the consumer's latest grant of the resource (a renewal keeps its masking,
+       * in force still or lapsed while the application waited), where `maskable`; else unmasked.
+       */
+      decision: { actor: string; approve: boolean; reason: string; masked: boolean | null; maskable?: boolean; validUntil: string | null; now: string },
     ): Promise<AccessApplication> {
       return db.transaction(async (trx) => {
         const application: AccessApplication | undefined = await trx('access_applications').select(APPLICATION).where('id', id).forUpdate().first();
@@ -128,9 +131,12 @@ export function createAccessStore(db: Knex) {
           const superseded = (await trx('access_grants').select(GRANT).where({ consumer_id: application.consumerId, resource: application.resource }).whereNull('revoked_at'))
             .map(toGrant)
             .filter((g) => isActive(g, dayInChina(decision.now)));
-          // Left unsaid, masking carries over: an operator renewing a masked grant, who said nothing
-          // about masking, did not mean to unmask it. Unmasking is said: masked: false.
-          const masked = decision.masked ?? superseded.some((g) => g.masked);
+          // Left unsaid, masking carries over from the latest grant, whether it is still in force or
+          // lapsed while the application waited: an operator renewing a masked grant, who said
+          // nothing about masking, did not mean to unmask it. Unmasking is said: masked: false.
+          // (Not onto a resource with nothing left to mask: it would read in full while saying masked.)
+          const latest = await trx('access_grants').select(GRANT).where({ consumer_id: application.consumerId, resource: application.resource }).orderBy('id', 'desc').first();
+          const masked = decision.masked ?? (decision.maskable === true && (superseded.some((g) => g.masked) || Boolean(latest?.masked)));
           [grantId] = await trx('access_grants').insert({
             consumer_id: application.consumerId, resource: application.resource, application_id: id,
             masked, granted_at: decision.now, valid_until: decision.validUntil,

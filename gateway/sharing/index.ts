@@ -83,10 +83,16 @@ function requireOwner(ctx: Context, resource: string): void {
   }
 }
 
+/** The items of `resource`, and whether any has a masked form (@catalog(mask:)). */
+function maskableItems(rules: ShareRules, resource: string): { fields: string[]; maskable: boolean } {
+  const fields = rules.resources().find((r) => r.name === resource)?.fields ?? [];
+  return { fields, maskable: fields.some((coordinate) => rules.field(...(coordinate.split('.') as [string, string]))?.mask) };
+}
+
 /** A masked grant must have something to mask: else it would read in full while saying masked. */
 function requireMaskable(rules: ShareRules, resource: string): void {
-  const fields = rules.resources().find((r) => r.name === resource)?.fields ?? [];
-  if (fields.some((coordinate) => rules.field(...(coordinate.split('.') as [string, string]))?.mask)) return;
+  const { fields, maskable } = maskableItems(rules, resource);
+  if (maskable) return;
   throw badUserInput(`masked: none of ${resource}'s items (${fields.join(', ')}) has a masked form (@catalog(mask:)): approve it unmasked, or refuse it`);
 }
 
@@ -198,7 +204,7 @@ const resolvers = {
         if (args.approve && args.masked) requireMaskable(ctx.rules, application.resource);
         return ctx.access.decide(application.id, {
           actor: ctx.caller.consumer, approve: args.approve, reason: args.reason.trim(),
-          masked: args.masked ?? null, validUntil: args.validUntil ?? null, now: new Date().toISOString(),
+          masked: args.masked ?? null, maskable: maskableItems(ctx.rules, application.resource).maskable, validUntil: args.validUntil ?? null, now: new Date().toISOString(),
         });
       }),
     revokeAccessGrant: (_: unknown, args: { id: string; reason: string }, ctx: Context) =>

@@ -103,8 +103,9 @@ describe('settings refused at start-up, naming the variable and what it accepts'
     expect(refusal({ ONESOURCE_GEO_URL: 'http://geo.internal:6667/graphql' })).toBe(
       "ONESOURCE_GEO_URL names port 6667, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another",
     );
-    // A MySQL server is not reached by fetch: its port is its own affair.
+    // A MySQL server is not reached by fetch, nor a JWKS (jose asks with node:http): their ports are their own affair.
     expect(readConfig({ ONESOURCE_MYSQL_URL: 'mysql://db.internal:6000' }).mysqlUrl).toBe('mysql://db.internal:6000');
+    expect(readConfig({ ONESOURCE_JWKS_URL: 'http://idp.internal:6666/jwks.json' }).auth.jwksUrl).toBe('http://idp.internal:6666/jwks.json');
   });
 
   it("knows the very ports Node's fetch refuses", async () => {
