@@ -173,10 +173,13 @@ export function checkProjectCode(input: string): Checked {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 不动产单元号: county code (6) + 地籍区/子区 (6) + 宗地特征码 (2) + 宗地顺序号 (5)
+// 不动产单元号: county code (6) + 地籍区/子区 (6) + 宗地（宗海）特征码 (2) + 宗地顺序号 (5)
 //              + 定着物特征码 (1) + 定着物单元号 (8) = 28 characters
+// The feature code's second letter: A, B/S/X (建设用地 on, above, below ground), C, D, E, F, W, Y
+// for land, H for a sea area (海域) and G for an uninhabited island (无居民海岛): a coastal
+// province's offshore projects name such units.
 
-const PARCEL_CODE = /^(\d{6})\d{6}[GJZ][ABSXCDEFWY]\d{5}[FLQW]\d{8}$/;
+const PARCEL_CODE = /^(\d{6})\d{6}[GJZ][ABSXCDEFHGWY]\d{5}[FLQW]\d{8}$/;
 
 export function checkParcelCode(input: string): Checked {
   const value = asciiUpper(input.trim());

@@ -116,6 +116,10 @@ describe('project and parcel codes', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(reason);
   });
+  it.each(['350102001001GB00001W00000000', '350102001001GH00001W00000000', '350102001001GG00001W00000000', '350102001001jc00001f00000001'])(
+    'takes parcel code %s: land, a sea area (GH), an uninhabited island (GG), in any case',
+    (input) => expect(checkParcelCode(input)).toEqual({ ok: true, value: input.toUpperCase() }),
+  );
   it.each([
     ['350102001001GB00001W0000000', /28 characters/],
     ['350102001001XX00001W00000000', /not a parcelCode/],

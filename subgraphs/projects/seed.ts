@@ -24,6 +24,9 @@ function approvalItems(kind: string): [string, string][] {
   ];
 }
 
+/** The seed's last day of decisions: before any day it is run on. */
+const LAST_DECIDED = '2026-11-30';
+
 function approvalSteps(d: Dice, projectCode: string, kind: string, status: string, declaredDay: number) {
   return approvalItems(kind).map(([department, item], step) => {
     const decided =
@@ -40,7 +43,9 @@ function approvalSteps(d: Dice, projectCode: string, kind: string, status: strin
       department,
       item,
       status: decided,
-      decided_on: decided === 'APPROVED' || decided === 'REJECTED' ? isoDay(declaredDay + d.int(3, 40)) : null,
+      // Decided 3 to 40 days after declaration, and never after the seed's last day (declarations
+      // end with October 2026): a decision dated in the future is one the import would refuse.
+      decided_on: decided === 'APPROVED' || decided === 'REJECTED' ? isoDay(Math.min(declaredDay + d.int(3, 40), dayNumber(LAST_DECIDED))) : null,
     };
   });
 }
