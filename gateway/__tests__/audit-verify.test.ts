@@ -170,6 +170,14 @@ function defineIndexSuite(store: StoreKind) {
       expect((await verifyAuditTrail(db)).chain.problem).toBeNull();
     });
 
+    it('finds a record whose grants and partial subjects were swapped, which would hash alike', async () => {
+      await db.raw('DROP TRIGGER IF EXISTS audit_trail_no_update');
+      const record = await db('audit_trail').where('seq', seq.c).first();
+      expect([record.grants, record.partial_subjects]).toEqual(['[]', null]);
+      await db('audit_trail').where('seq', seq.c).update({ grants: null, partial_subjects: '[]' });
+      expect(await verifyAuditTrail(db)).toMatchObject({ chain: { problem: { kind: 'CHANGED', seq: seq.c } }, index: null });
+    });
+
     it("finds a record whose grants were changed: they are part of what its hash covers", async () => {
       await db.raw('DROP TRIGGER IF EXISTS audit_trail_no_update');
       await db('audit_trail').where('seq', seq.c).update({ grants: JSON.stringify([7]) });
