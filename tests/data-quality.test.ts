@@ -498,6 +498,13 @@ function defineDataQualitySuite(store: StoreKind) {
           expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
           expect(refused.errors![0].message).toMatch(reason);
         }
+        // Nor by another department's change of the same person: its log would say it answered a name objection.
+        const byCredit = await stack.query(
+          `mutation($id: ID!, $objection: ID) { withdrawNaturalPersonCreditEntry(idNumber: $id, kind: BLACKLIST, documentNumber: "(2026)闽01执1号", reason: "信用修复", objectionId: $objection) { idNumber } }`,
+          { id: person, objection: objectionId }, await stack.as('dept-credit', '信用修复'),
+        );
+        expect(codes(byCredit)).toEqual(['BAD_USER_INPUT']);
+        expect(byCredit.errors![0].message).toBe(`objection ${objectionId} disputes NaturalPerson.name, which the persons department decides: withdrawNaturalPersonCreditEntry does not correct it`);
         // Nothing was changed: the other person's name is as it was.
         const untouched = await stack.query(PERSON, { id: other });
         expect(untouched.data.naturalPerson.name).not.toBe('某某');

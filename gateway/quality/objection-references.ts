@@ -13,7 +13,8 @@ const refused = (message: string) => new GraphQLError(message, { extensions: { c
 
 /**
  * A correction that says it answers an objection (`objectionId`) must name one its owner accepted,
- * about that very record: the change log and every change notice carry the id. The department does
+ * about that very record and an item this correction changes: the change log and every change
+ * notice carry the id. The department does
  * not hold the objections, the gateway does, so the gateway checks before the correction is sent.
  */
 export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId'>): ApolloServerPlugin<GatewayContext> {
@@ -42,6 +43,13 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
             const key = correction.check(String(argument(correction.key) ?? ''));
             if (objection.entityType !== correction.entity || (key.ok && key.value !== objection.entityKey)) {
               throw refused(`objection ${objection.id} is not about this ${correction.entity}`);
+            }
+            // The change log says which objection a change answered: only one about an item this correction changes.
+            if (objection.owner !== correction.department || !(correction.corrects as readonly string[]).includes(objection.field)) {
+              throw refused(
+                `objection ${objection.id} disputes ${objection.entityType}.${objection.field}, which the ${objection.owner} department decides: ` +
+                  `${field.name.value} does not correct it`,
+              );
             }
             if (objection.status !== 'ACCEPTED') {
               throw refused(`objection ${objection.id} is ${objection.status}: a correction answers an objection its owner accepted`);
