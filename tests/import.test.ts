@@ -18,6 +18,7 @@ import { landParcelImport } from '../subgraphs/geo/import';
 import { createGeoStore } from '../subgraphs/geo/store';
 import { describeBoundaryReport, loadBoundaries, readBoundaryFile } from '../subgraphs/geo/boundaries';
 import { countyCell } from '../subgraphs/geo/seed';
+import area from '@turf/area';
 import { legalPersonImport } from '../subgraphs/legal-persons/import';
 import { createLegalPersonStore } from '../subgraphs/legal-persons/store';
 import { naturalPersonImport } from '../subgraphs/persons/import';
@@ -923,6 +924,32 @@ function defineImportSuite(store: StoreKind) {
         // In a CSV cell, the same.
         const csv = await importFile(db, landParcelImport, file('parcels.csv', `parcelCode,landUseCode,landUse,rightType,geometry\n350102001001GB90014W00000000,0601,工业用地,国有建设用地使用权,"${coordinatesTwice.replace(/"/g, '""')}"\n`));
         expect(rejections(csv)).toEqual([[2, 'geometry.coordinates is given twice (which is meant cannot be told: JSON.parse would keep the last)']]);
+      });
+
+      it('rejects an outline that encloses no proper area, whose area would be nothing, negative or counted twice', async () => {
+        const db = await geoWithDivisions();
+        const square = (w: number, s: number, side: number) => [[w, s], [w + side, s], [w + side, s + side], [w, s + side], [w, s]];
+        const parcel = (n: number, geometry: unknown) => ({ parcelCode: `350102001001GB9002${n}W00000000`, landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry });
+        const report = await importFile(db, landParcelImport, file('parcels.jsonl', [
+          parcel(1, { type: 'Polygon', coordinates: [square(116, 23.8, 0.001), square(116.1, 23.9, 0.1)] }),
+          parcel(2, { type: 'Polygon', coordinates: [[[116, 23.8], [116.001, 23.801], [116.001, 23.8], [116, 23.801], [116, 23.8]]] }),
+          parcel(3, { type: 'Polygon', coordinates: [[[116, 23.8], [116, 23.8], [116, 23.8], [116, 23.8]]] }),
+          parcel(4, { type: 'Polygon', coordinates: [[[116, 23.8], [116.001, 23.8], [116.002, 23.8], [116, 23.8]]] }),
+          parcel(5, { type: 'MultiPolygon', coordinates: [[square(116, 23.8, 0.001)], [square(116, 23.8, 0.001)]] }),
+          parcel(6, { type: 'Polygon', coordinates: [square(116, 23.8, 0.002), square(116.0005, 23.8005, 0.001)] }),
+        ].map((r) => JSON.stringify(r)).join('\n')), { skipInvalid: true });
+        expect(rejections(report)).toEqual([
+          [1, 'geometry has a hole (hole 1) that is not inside its outer ring'],
+          [2, 'geometry has rings that cross or touch at [116.0005,23.8005]: a ring may neither cross nor touch itself or another ring (a MultiPolygon\'s parts included)'],
+          [3, 'geometry has a ring (outer ring) of fewer than 3 distinct positions: it encloses nothing'],
+          [4, 'geometry has a ring (outer ring) whose positions lie on one line: it encloses nothing'],
+          [5, 'geometry has rings that cross or touch at [116.001,23.8]: a ring may neither cross nor touch itself or another ring (a MultiPolygon\'s parts included)'],
+        ]);
+        // A hole inside its outer ring is a hole: the area is the ring's less the hole's.
+        const [kept] = await createGeoStore(db).parcelsByCodes(['350102001001GB90026W00000000']);
+        const whole = area({ type: 'Polygon', coordinates: [square(116, 23.8, 0.002)] });
+        const hole = area({ type: 'Polygon', coordinates: [square(116.0005, 23.8005, 0.001)] });
+        expect(kept.areaSquareMetres).toBeCloseTo(whole - hole, 0);
       });
 
       it('says administrative divisions are reference data, not importable', async () => {

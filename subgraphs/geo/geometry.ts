@@ -1,5 +1,7 @@
 import type { MultiPolygon, Polygon, Position } from 'geojson';
+import area from '@turf/area';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import kinks from '@turf/kinks';
 
 /** A parcel's outline, or a division's boundary. */
 export type AreaGeometry = Polygon | MultiPolygon;
@@ -37,7 +39,55 @@ export function checkGeometry(value: unknown): { ok: true; geometry: AreaGeometr
       if (first[0] !== last[0] || first[1] !== last[1]) return bad('has a ring that does not end where it begins');
     }
   }
-  return { ok: true, geometry: { type, coordinates } as AreaGeometry };
+  const geometry = { type, coordinates } as AreaGeometry;
+  const unsound = shapeProblem(geometry);
+  return unsound ? bad(unsound) : { ok: true, geometry };
+}
+
+/**
+ * Outlines of at most this many positions are checked for rings that cross (@turf/kinks compares
+ * every pair of edges: 5,000 positions take about a tenth of a second). Every parcel is under it (a
+ * parcel's geometry is at most 64 KB); a surveyed county boundary may not be, and is then checked
+ * for the rest only.
+ */
+const CROSSINGS_CHECKED_UP_TO = 5_000;
+
+/**
+ * Why an outline that is well formed still encloses no proper area, or null: a ring with fewer than
+ * three distinct positions or all of them on one line (its area is nothing), rings that cross or
+ * touch (themselves, each other, or another part's: stricter than OGC, which lets rings touch at a
+ * point), a hole outside its outer ring, two parts alike. The
+ * area worked out from such an outline would be nothing, negative or counted twice.
+ */
+function shapeProblem(geometry: AreaGeometry): string | null {
+  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  const where = (p: number, r: number) => `${polygons.length > 1 ? `polygon ${p + 1}'s ` : ''}${r === 0 ? 'outer ring' : `hole ${r}`}`;
+  const distinct = (ring: Position[]) => [...new Set(ring.map(([x, y]) => `${x},${y}`))];
+  for (const [p, rings] of polygons.entries()) {
+    for (const [r, ring] of rings.entries()) {
+      if (distinct(ring).length < 3) return `has a ring (${where(p, r)}) of fewer than 3 distinct positions: it encloses nothing`;
+    }
+  }
+  if (positionsOf(geometry).length <= CROSSINGS_CHECKED_UP_TO) {
+    const [crossing] = kinks(geometry).features;
+    if (crossing) {
+      return `has rings that cross or touch at ${JSON.stringify(crossing.geometry.coordinates)}: a ring may neither cross nor touch itself or another ring (a MultiPolygon's parts included)`;
+    }
+  }
+  const outlines = new Set<string>();
+  for (const [p, rings] of polygons.entries()) {
+    for (const [r, ring] of rings.entries()) {
+      if (area({ type: 'Polygon', coordinates: [ring] }) === 0) return `has a ring (${where(p, r)}) whose positions lie on one line: it encloses nothing`;
+    }
+    const outer: Polygon = { type: 'Polygon', coordinates: [rings[0]] };
+    for (let r = 1; r < rings.length; r++) {
+      if (!rings[r].every((position) => booleanPointInPolygon(position, outer))) return `has a hole (${where(p, r)}) that is not inside its outer ring`;
+    }
+    const outline = JSON.stringify(distinct(rings[0]).sort());
+    if (outlines.has(outline)) return `has two polygons alike (polygon ${p + 1} repeats an earlier one): its area would be counted twice`;
+    outlines.add(outline);
+  }
+  return null;
 }
 
 /** Every position of the outline, its rings' and polygons' alike. */
