@@ -361,7 +361,7 @@ function defineCorrectionSuite(store: StoreKind) {
       it('records a step decided, judged as an import judges a step, and logs it; refuses anyone but a projects operator', async () => {
         const page = await stack.query(`{ investmentProjects(first: 100) { edges { node { projectCode declaredOn status totalInvestment approvals { department item status decidedOn } } } } }`);
         const { projectCode, declaredOn, approvals, status, totalInvestment } = page.data.investmentProjects.edges.map((e: any) => e.node)
-          .find((p: any) => p.approvals.some((a: any) => a.status === 'PENDING' || a.status === 'IN_PROGRESS'));
+          .find((p: any) => ['DECLARED', 'UNDER_REVIEW'].includes(p.status) && p.approvals.filter((a: any) => a.status === 'PENDING' || a.status === 'IN_PROGRESS').length >= 2);
         const open = approvals.find((a: any) => a.status === 'PENDING' || a.status === 'IN_PROGRESS');
         const step = { code: projectCode, department: open.department, item: open.item, why: '并联审批：出具审查意见' };
         // The consumer reads the project, so that it hears of the change.
@@ -381,10 +381,22 @@ function defineCorrectionSuite(store: StoreKind) {
         expect(recorded.data.recordApprovalStep.approvals).toContainEqual({ department: open.department, item: open.item, status: 'APPROVED', decidedOn: declaredOn });
         expect(onlyError(await stack.query(STEP, { ...step, status: 'APPROVED', on: declaredOn }, await asProjects()), 'recordApprovalStep').message)
           .toBe(`nothing to record: the step ${open.department} ${open.item} is APPROVED since ${declaredOn} already`);
+        // A decision stands: not undone, nor turned into another, by a step recorded later.
+        const inError = 'one recorded in error is set right in answer to an accepted data objection (objectionId)';
+        for (const back of [{ status: 'PENDING' }, { status: 'REJECTED', on: declaredOn }]) {
+          expect(onlyError(await stack.query(STEP, { ...step, ...back }, await asProjects()), 'recordApprovalStep')).toEqual({
+            message: `the step ${open.department} ${open.item} is APPROVED since ${declaredOn}: a decision stands, but for its date; ${inError}`, code: 'BAD_USER_INPUT',
+          });
+        }
 
         const corrected = await stack.query(CORRECT, { code: projectCode, c: { status: 'UNDER_CONSTRUCTION', totalInvestment: 8800.5 }, why: '项目开工，总投资调整' }, await asProjects());
         expect(corrected.errors).toBeUndefined();
         expect(corrected.data.correctInvestmentProject).toEqual({ projectCode, status: 'UNDER_CONSTRUCTION', totalInvestment: 8800.5 });
+        // A project past review has its steps settled.
+        const other = approvals.find((a: any) => a !== open && (a.status === 'PENDING' || a.status === 'IN_PROGRESS'));
+        expect(onlyError(await stack.query(STEP, { ...step, department: other.department, item: other.item, status: 'APPROVED', on: declaredOn }, await asProjects()), 'recordApprovalStep')).toEqual({
+          message: `project ${projectCode} is UNDER_CONSTRUCTION: its approval steps are settled; ${inError}`, code: 'BAD_USER_INPUT',
+        });
 
         const log = await stack.querySubgraph('projects', `query($since: String!) { investmentProjectChanges(since: $since) { projectCode fields reason changedBy previous } }`, { since: started });
         // Each entry keeps what it replaced: the step as it stood, the investment and status before.

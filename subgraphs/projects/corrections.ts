@@ -76,7 +76,15 @@ export interface StepProgress {
   item: string;
   status: string;
   decidedOn?: string | null;
+  /** The accepted objection the change answers, if any (checked by the gateway before it is sent). */
+  objectionId?: string | null;
 }
+
+/** How far a step has come: the parallel approval moves forward, and a decision (APPROVED, REJECTED) ends it. */
+const STEP_PROGRESS: Record<string, number> = { PENDING: 0, IN_PROGRESS: 1, APPROVED: 2, REJECTED: 2 };
+const DECIDED = (status: string) => STEP_PROGRESS[status] === 2;
+/** A project past review (approved, refused, building, built): its steps are settled. */
+const SETTLED_PROJECTS: ReadonlySet<string> = new Set(['APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED']);
 
 /**
  * One approval step's new status and decision date, judged as an import judges a step (a decided
@@ -92,8 +100,19 @@ export function applyStep(project: InvestmentProject, steps: readonly ApprovalSt
   const read = readApprovals([{ department: step.department, item: step.item, status: progress.status, decidedOn: progress.decidedOn ?? null }], project.declaredOn);
   if (read.reasons.length) throw badUserInput(`Invalid step: ${read.reasons.join('; ').replaceAll('approvals[0].', '')}`, { argument: 'decidedOn' });
   const next = { status: read.approvals[0].status, decidedOn: read.approvals[0].decided_on };
-  if (next.status === step.status && next.decidedOn === step.decidedOn) {
-    throw badUserInput(`nothing to record: the step ${step.department} ${step.item} is ${step.status}${step.decidedOn ? ` since ${step.decidedOn}` : ''} already`, { argument: 'status' });
+  const stands = `the step ${step.department} ${step.item} is ${step.status}${step.decidedOn ? ` since ${step.decidedOn}` : ''}`;
+  if (next.status === step.status && next.decidedOn === step.decidedOn) throw badUserInput(`nothing to record: ${stands} already`, { argument: 'status' });
+  // Progress moves forward, and a decision stands but for its date: a step recorded in error, or one
+  // of a project past review, is set right only in answer to an accepted objection (objectionId).
+  if (progress.objectionId == null) {
+    const inError = 'one recorded in error is set right in answer to an accepted data objection (objectionId)';
+    if (SETTLED_PROJECTS.has(project.status)) {
+      throw badUserInput(`project ${project.projectCode} is ${project.status}: its approval steps are settled; ${inError}`, { argument: 'projectCode' });
+    }
+    if (DECIDED(step.status) && next.status !== step.status) throw badUserInput(`${stands}: a decision stands, but for its date; ${inError}`, { argument: 'status' });
+    if (STEP_PROGRESS[next.status] < STEP_PROGRESS[step.status]) {
+      throw badUserInput(`${stands}: a step moves forward (PENDING, IN_PROGRESS, then APPROVED or REJECTED); ${inError}`, { argument: 'status' });
+    }
   }
   return next;
 }
