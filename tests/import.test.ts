@@ -987,19 +987,19 @@ function defineImportSuite(store: StoreKind) {
           const db = await geoWithDivisions();
           const geo = createGeoStore(db);
           const cell = countyCell('350102');
-          expect((await geo.countyAt(cell.west + 0.01, cell.south + 0.01))?.code).toBe('350102');
+          expect(((await geo.countiesAt([[cell.west + 0.01, cell.south + 0.01]]))[0])?.code).toBe('350102');
           // Where 鼓楼区 really is, the seed's grid has another county's cell.
-          expect((await geo.countyAt(119.3, 26.08))?.code).toBe('350602');
+          expect(((await geo.countiesAt([[119.3, 26.08]]))[0])?.code).toBe('350602');
 
           // Published sets name the code `adcode`, often as a number.
           const report = await load(db, 'fujian.geojson', collection(feature({ adcode: 350102, name: '鼓楼区' }, gulou)));
           expect(report).toMatchObject({ outcome: { kind: 'complete' }, read: 1, loaded: 1, rejected: [] });
           expect(Buffer.byteLength(JSON.stringify(gulou))).toBeGreaterThan(65_535);
-          const found = await geo.countyAt(119.3, 26.08);
+          const found = (await geo.countiesAt([[119.3, 26.08]]))[0];
           expect(found).toMatchObject({ code: '350102', name: '鼓楼区', boundarySource: 'fujian.geojson (2026-12-04)' });
           expect(JSON.parse(found!.boundary!)).toEqual(gulou);
-          expect((await geo.countyAt(119.45, 26.0))?.code).toBe('350102');
-          expect(await geo.countyAt(cell.west + 0.01, cell.south + 0.01)).toBeNull();
+          expect(((await geo.countiesAt([[119.45, 26.0]]))[0])?.code).toBe('350102');
+          expect((await geo.countiesAt([[cell.west + 0.01, cell.south + 0.01]]))[0]).toBeNull();
 
           const parcels = await importFile(db, landParcelImport, file('parcels.jsonl', [
             parcel('350102001001GB90003W00000000', square(119.3, 26.08)),
@@ -1119,10 +1119,10 @@ function defineImportSuite(store: StoreKind) {
           const db = await geoWithDivisions();
           const geo = createGeoStore(db);
           // 芗城区 (350602) where it is lies in the seed's cell for 集美区 (350211), a lower code.
-          expect((await geo.countyAt(117.65, 24.51))?.code).toBe('350211');
+          expect(((await geo.countiesAt([[117.65, 24.51]]))[0])?.code).toBe('350211');
           const report = await load(db, 'zhangzhou.geojson', collection(feature({ adcode: 350602, name: '芗城区' }, { type: 'Polygon', coordinates: [ring(117.65, 24.51, 0.05, 64)] })));
           expect(report.outcome).toEqual({ kind: 'complete' });
-          expect(await geo.countyAt(117.65, 24.51)).toMatchObject({ code: '350602', boundarySource: 'zhangzhou.geojson (2026-12-04)' });
+          expect((await geo.countiesAt([[117.65, 24.51]]))[0]).toMatchObject({ code: '350602', boundarySource: 'zhangzhou.geojson (2026-12-04)' });
         });
 
         it('changes nothing when any feature is bad, and says what is wrong with each, by place and code', async () => {

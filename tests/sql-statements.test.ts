@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { DEPARTMENTS, DepartmentName } from '../shared/departments';
+import { countyCell } from '../subgraphs/geo/seed';
 import { PROJECT_PAGE } from './support/operations';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
 
@@ -56,6 +57,21 @@ function defineStatementSuite(store: StoreKind) {
       expect(statements.persons).toHaveLength(1);
       const tables = statements.geo.map((sql) => /from [`"]?(\w+)/.exec(sql)![1]).sort();
       expect(tables).toEqual(['land_parcels']);
+    });
+
+    it('finds the counties of several points in one statement, as each alone would', async () => {
+      const counties = ['350102', '350103', '350104', '350105'];
+      const points = counties.map((code) => countyCell(code)).map((c) => ({ x: (c.west + c.east) / 2, y: (c.south + c.north) / 2 }));
+      const alone = [];
+      for (const { x, y } of points) alone.push((await stack.query(`query($x: Float!, $y: Float!) { divisionAt(longitude: $x, latitude: $y) { code } }`, { x, y })).data.divisionAt);
+      expect(alone.map((d) => d?.code)).toEqual(counties);
+      statements.geo = [];
+      const fields = points.map((_, i) => `p${i}: divisionAt(longitude: $x${i}, latitude: $y${i}) { code }`).join(' ');
+      const variables = Object.fromEntries(points.flatMap((p, i) => [[`x${i}`, p.x], [`y${i}`, p.y]]));
+      const together = await stack.query(`query(${points.map((_, i) => `$x${i}: Float!, $y${i}: Float!`).join(', ')}) { ${fields} }`, variables);
+      expect(together.errors).toBeUndefined();
+      expect(Object.values(together.data)).toEqual(alone);
+      expect(statements.geo).toHaveLength(1);
     });
 
     it('verifies 100 persons in one statement that reads only their names', async () => {

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -23,6 +24,8 @@ export function createContext(db: Knex) {
     boundariesServed: 0,
     divisions: rowLoader(store.divisionsByCodes, (d) => d.code),
     childrenOf: groupLoader(store.divisionsByParents, (d) => d.parentCode ?? ''),
+    // Every divisionAt of a request (aliases, a batch of points) in one statement.
+    countiesAt: new DataLoader<readonly [number, number], AdministrativeDivision | null, string>(store.countiesAt, { cacheKeyFn: ([x, y]) => `${x},${y}` }),
     parcels: rowLoader(store.parcelsByCodes, (p) => p.parcelCode),
   };
 }
@@ -34,10 +37,10 @@ export const resolvers = {
     administrativeDivision: (_: unknown, args: { code: string }, { divisions }: Context) =>
       divisions.load(validArgument('code', checkDivisionCode(args.code))),
 
-    divisionAt: (_: unknown, args: { longitude: number; latitude: number }, { store }: Context) => {
+    divisionAt: (_: unknown, args: { longitude: number; latitude: number }, { countiesAt }: Context) => {
       if (!(Math.abs(args.longitude) <= 180)) throw badUserInput(`longitude must lie in [-180, 180], not ${args.longitude}`);
       if (!(Math.abs(args.latitude) <= 90)) throw badUserInput(`latitude must lie in [-90, 90], not ${args.latitude}`);
-      return store.countyAt(args.longitude, args.latitude);
+      return countiesAt.load([args.longitude, args.latitude]);
     },
 
     landParcel: (_: unknown, args: { parcelCode: string }, { parcels }: Context) =>

@@ -9,7 +9,7 @@ export interface AdministrativeDivision {
   level: 'PROVINCE' | 'CITY' | 'COUNTY';
   parentCode: string | null;
   /**
-   * Only as `countyAt` read it: the register leaves boundaries out (a surveyed one may be a
+   * Only as `countiesAt` reads it: the register leaves boundaries out (a surveyed one may be a
    * megabyte), and `boundariesByCodes` reads them when asked.
    */
   boundary?: string | null;
@@ -117,26 +117,35 @@ export function createGeoStore(db: Knex) {
       db('land_parcels').select(PARCEL_COLUMNS).whereIn('parcel_code', codes),
 
     /**
-     * The county containing the point: bounding boxes in SQL, then the exact polygon test, one
-     * candidate at a time (each parse of a surveyed boundary costs milliseconds). Surveyed
-     * boundaries are tried before the seed's grid cells: while only some counties are loaded, a
-     * point of a surveyed county also lies in some other county's cell. A loaded county's own cell
-     * is gone: a point there that no surveyed boundary covers is in no county.
+     * The county containing each point, in one statement whatever the number of points: bounding
+     * boxes in SQL (any point's), then the exact polygon test, one candidate at a time (each parse
+     * of a surveyed boundary costs milliseconds, and is done once a batch). Surveyed boundaries are
+     * tried before the seed's grid cells: while only some counties are loaded, a point of a
+     * surveyed county also lies in some other county's cell. A loaded county's own cell is gone: a
+     * point there that no surveyed boundary covers is in no county.
      */
-    async countyAt(longitude: number, latitude: number): Promise<AdministrativeDivision | null> {
-      const candidates: AdministrativeDivision[] = await db('administrative_divisions')
-        .select({ ...DIVISION_COLUMNS, boundary: 'boundary' })
-        .where('level', 'COUNTY')
-        .andWhere('min_longitude', '<=', longitude)
-        .andWhere('max_longitude', '>=', longitude)
-        .andWhere('min_latitude', '<=', latitude)
-        .andWhere('max_latitude', '>=', latitude)
-        .orderByRaw('CASE WHEN `boundary_source` IS NULL OR `boundary_source` = ? THEN 1 ELSE 0 END', [SYNTHETIC_BOUNDARY])
-        .orderBy('code');
-      return (
-        candidates.find((c) => c.boundary && booleanPointInPolygon([longitude, latitude], JSON.parse(c.boundary) as AreaGeometry)) ??
-        null
-      );
+    async countiesAt(points: readonly (readonly [number, number])[]): Promise<(AdministrativeDivision | null)[]> {
+      const candidates: (AdministrativeDivision & { box: [number, number, number, number] })[] = (
+        await db('administrative_divisions')
+          .select({ ...DIVISION_COLUMNS, boundary: 'boundary', west: 'min_longitude', east: 'max_longitude', south: 'min_latitude', north: 'max_latitude' })
+          .where('level', 'COUNTY')
+          .andWhere((any) => {
+            for (const [longitude, latitude] of points) {
+              any.orWhere((box) => box.where('min_longitude', '<=', longitude).andWhere('max_longitude', '>=', longitude).andWhere('min_latitude', '<=', latitude).andWhere('max_latitude', '>=', latitude));
+            }
+          })
+          .orderByRaw('CASE WHEN `boundary_source` IS NULL OR `boundary_source` = ? THEN 1 ELSE 0 END', [SYNTHETIC_BOUNDARY])
+          .orderBy('code')
+      ).map(({ west, east, south, north, ...division }: AdministrativeDivision & Record<'west' | 'east' | 'south' | 'north', number>) => ({ ...division, box: [west, south, east, north] }));
+      const outlines = new Map<string, AreaGeometry>();
+      const outline = (c: AdministrativeDivision) => outlines.get(c.code) ?? outlines.set(c.code, JSON.parse(c.boundary!) as AreaGeometry).get(c.code)!;
+      return points.map(([longitude, latitude]) => {
+        const found = candidates.find(({ box: [west, south, east, north], ...c }) =>
+          west <= longitude && longitude <= east && south <= latitude && latitude <= north && c.boundary && booleanPointInPolygon([longitude, latitude], outline(c)));
+        if (!found) return null;
+        const { box: _, ...county } = found;
+        return county;
+      });
     },
   };
 }
