@@ -287,15 +287,15 @@ function itemsOf(catalog: Catalog): CatalogItems {
     within(coordinate) {
       const item = items.get(coordinate);
       if (!item) return [];
-      const found: CatalogItem[] = [item];
+      const all: CatalogItem[] = [item];
       const seen = new Set<string>();
-      for (let i = 0; i < found.length; i++) {
-        const type = namedType(found[i].format);
+      for (let i = 0; i < all.length; i++) {
+        const type = namedType(all[i].format);
         if (seen.has(type)) continue;
         seen.add(type);
-        found.push(...(valueTypes.get(type) ?? []));
+        all.push(...(valueTypes.get(type) ?? []));
       }
-      return found;
+      return all;
     },
   };
   itemsByCatalog.set(catalog, found);

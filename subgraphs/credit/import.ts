@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { checkIdNumber, checkUscc } from '../../shared/identifiers';
 import { ImportRules, insertRows, Judged, RawRecord, recordFields, StoredRecord } from '../../shared/importing';
-import { CREDIT_CHANGE, creditChanged, creditChangeRow, SUBJECT_FIELD, SubjectType } from './store';
+import { CREDIT_CHANGE, creditChangeRow, SUBJECT_FIELD, SubjectType } from './store';
 
 const KINDS = ['BLACKLIST', 'REDLIST', 'ADMINISTRATIVE_PENALTY', 'ADMINISTRATIVE_LICENCE'] as const;
 
@@ -144,6 +144,6 @@ export const creditEntryImport: ImportRules<CreditEntryImportRow> = {
     await ensureProfiles(db, rows);
     // Logged for change notices in the same transaction: a subject blacklisted since a consumer read it.
     const note = { objectionId: null, changedBy: 'npm run import', changedAt: new Date().toISOString() };
-    await insertRows(db, 'credit_changes', rows.map(({ entry }) => creditChangeRow(entry.subject_type, entry.subject_key, CREDIT_CHANGE.RECORDED, note, creditChanged(entry.kind))));
+    await insertRows(db, 'credit_changes', rows.map(({ entry }) => creditChangeRow(entry.subject_type, entry.subject_key, CREDIT_CHANGE.RECORDED, note, entry.kind)));
   },
 };

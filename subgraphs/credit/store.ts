@@ -58,14 +58,17 @@ const STANDING_KINDS: ReadonlySet<string> = new Set(['BLACKLIST', 'REDLIST']);
  * only `credit.entries`, conditionally shared, of which a reader without the grant is told nothing
  * (that a penalty was recorded, or withdrawn, is itself an entry's news).
  */
-export const creditChanged = (entryKind: string | null): string[] => (entryKind === null || STANDING_KINDS.has(entryKind) ? ['credit'] : ['credit.entries']);
+const creditChanged = (entryKind: string | null): string[] => (entryKind === null || STANDING_KINDS.has(entryKind) ? ['credit'] : ['credit.entries']);
 
-/** A change-log row of `credit_changes`: the subject's credit changed (`creditChanged`), on whose word, and why in general terms. */
+/**
+ * A change-log row of `credit_changes`: the subject's credit changed (`creditChanged`: an entry of
+ * `entryKind`, or its rating where null), on whose word, and why in general terms.
+ */
 export function creditChangeRow(
-  subjectType: SubjectType, subjectKey: string, what: string, note: Pick<ChangeNote, 'objectionId' | 'changedBy' | 'changedAt'>, fields: string[],
+  subjectType: SubjectType, subjectKey: string, what: string, note: Pick<ChangeNote, 'objectionId' | 'changedBy' | 'changedAt'>, entryKind: string | null,
 ) {
   return {
-    subject_type: subjectType, subject_key: subjectKey, fields: JSON.stringify(fields), reason: what,
+    subject_type: subjectType, subject_key: subjectKey, fields: JSON.stringify(creditChanged(entryKind)), reason: what,
     objection_id: note.objectionId, changed_by: note.changedBy, changed_at: note.changedAt,
   };
 }
@@ -145,7 +148,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
           .whereNull('withdrawn_at')
           .update({ withdrawn_at: note.changedAt, withdrawn_by: note.changedBy, withdrawal_reason: note.reason });
         if (withdrawn) {
-          await trx('credit_changes').insert(creditChangeRow(entry.subjectType, entry.subjectKey, CREDIT_CHANGE.WITHDRAWN, note, creditChanged(entry.kind)));
+          await trx('credit_changes').insert(creditChangeRow(entry.subjectType, entry.subjectKey, CREDIT_CHANGE.WITHDRAWN, note, entry.kind));
           return { outcome: 'WITHDRAWN' } as const;
         }
         const earlier = await trx('credit_entries').where(named).first('withdrawn_at', 'withdrawn_by');
@@ -167,7 +170,7 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
         const rated = { rating, rated_at: note.changedAt, rated_by: note.changedBy, rating_reason: note.reason };
         if (current) await trx('credit_profiles').where(subject).update(rated);
         else await trx('credit_profiles').insert({ ...subject, ...rated });
-        await trx('credit_changes').insert(creditChangeRow('LEGAL_PERSON', uscc, CREDIT_CHANGE.RATED, note, creditChanged(null)));
+        await trx('credit_changes').insert(creditChangeRow('LEGAL_PERSON', uscc, CREDIT_CHANGE.RATED, note, null));
         return { was };
       });
     },
