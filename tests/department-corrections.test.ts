@@ -389,24 +389,35 @@ function defineCorrectionSuite(store: StoreKind) {
           });
         }
 
-        const corrected = await stack.query(CORRECT, { code: projectCode, c: { status: 'UNDER_CONSTRUCTION', totalInvestment: 8800.5 }, why: '项目开工，总投资调整' }, await asProjects());
+        // A project is under construction once every step is approved, not before.
+        const building = { code: projectCode, c: { status: 'UNDER_CONSTRUCTION', totalInvestment: 8800.5 }, why: '项目开工，总投资调整' };
+        const others = approvals.filter((a: any) => a !== open && a.status !== 'APPROVED');
+        expect(onlyError(await stack.query(CORRECT, building, await asProjects()), 'correctInvestmentProject')).toEqual({
+          message: `Invalid correction: status UNDER_CONSTRUCTION needs every approval step APPROVED, and ${others.map((a: any) => `${a.department} ${a.item} is ${a.status}`).join(', ')} (record them with recordApprovalStep first)`,
+          code: 'BAD_USER_INPUT',
+        });
+        for (const other of others) {
+          expect((await stack.query(STEP, { ...step, department: other.department, item: other.item, status: 'APPROVED', on: declaredOn }, await asProjects())).errors).toBeUndefined();
+        }
+        const corrected = await stack.query(CORRECT, building, await asProjects());
         expect(corrected.errors).toBeUndefined();
         expect(corrected.data.correctInvestmentProject).toEqual({ projectCode, status: 'UNDER_CONSTRUCTION', totalInvestment: 8800.5 });
-        // A project past review has its steps settled.
-        const other = approvals.find((a: any) => a !== open && (a.status === 'PENDING' || a.status === 'IN_PROGRESS'));
-        expect(onlyError(await stack.query(STEP, { ...step, department: other.department, item: other.item, status: 'APPROVED', on: declaredOn }, await asProjects()), 'recordApprovalStep')).toEqual({
+        // A project past review has its steps settled: not even a decision's date is corrected but in answer to an objection.
+        const later = new Date(Date.parse(`${declaredOn}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+        expect(onlyError(await stack.query(STEP, { ...step, status: 'APPROVED', on: later }, await asProjects()), 'recordApprovalStep')).toEqual({
           message: `project ${projectCode} is UNDER_CONSTRUCTION: its approval steps are settled; ${inError}`, code: 'BAD_USER_INPUT',
         });
 
         const log = await stack.querySubgraph('projects', `query($since: String!) { investmentProjectChanges(since: $since) { projectCode fields reason changedBy previous } }`, { since: started });
         // Each entry keeps what it replaced: the step as it stood, the investment and status before.
+        const stepLogged = (a: any) => ({ projectCode, fields: ['approvals'], reason: step.why, changedBy: 'dept-projects', previous: { approvals: `${a.department} ${a.item}: ${a.status}${a.decidedOn ? ` (${a.decidedOn})` : ''}` } });
         expect(log.data.investmentProjectChanges.map((c: { previous: string }) => ({ ...c, previous: JSON.parse(c.previous) }))).toEqual([
-          { projectCode, fields: ['approvals'], reason: step.why, changedBy: 'dept-projects', previous: { approvals: `${open.department} ${open.item}: ${open.status}${open.decidedOn ? ` (${open.decidedOn})` : ''}` } },
+          ...[open, ...others].map(stepLogged),
           { projectCode, fields: ['totalInvestment', 'status'], reason: '项目开工，总投资调整', changedBy: 'dept-projects', previous: { totalInvestment, status } },
         ]);
         const notices = await stack.query(`query($since: String!) { changesSince(since: $since) { entity key fields } }`, { since: started });
         expect(notices.data.changesSince.filter((n: any) => n.key === projectCode)).toEqual([
-          { entity: 'InvestmentProject', key: projectCode, fields: ['approvals'] },
+          ...[open, ...others].map(() => ({ entity: 'InvestmentProject', key: projectCode, fields: ['approvals'] })),
           { entity: 'InvestmentProject', key: projectCode, fields: ['totalInvestment', 'status'] },
         ]);
       });

@@ -1231,11 +1231,16 @@ function defineImportSuite(store: StoreKind) {
           { ...good, projectCode: '2025-350102-54-03-900010', approvals: [{ department: '自然资源局', item: '用地预审', status: 'APPROVED' }, { department: '生态环境局', status: 'DONE' }] },
           // A key the step does not have is named, not dropped with its value; a step must be an object.
           { ...good, projectCode: '2025-350102-54-03-900011', approvals: [{ department: '发改委', item: '备案', status: 'PENDING', decidedAt: '2025-06-20', opinion: '同意' }, '发改委备案'] },
+          // A status its steps deny: built with steps still open, refused with none refused.
+          { ...good, projectCode: '2025-350102-54-03-900012', status: 'COMPLETED' },
+          { ...good, projectCode: '2025-350102-54-03-900013', status: 'REJECTED' },
         ].map((r) => JSON.stringify(r)).join('\n')));
         expect(rejections(report)).toEqual([
           [2, expect.stringMatching(/kind APPROVAL disagrees with the projectCode, which says FILING; divisionCode 350203 is not inside the projectCode's region 350102; parcelCodes\[1\]: a parcelCode has 28 characters/)],
           [3, expect.stringMatching(/approvals\[0\]\.decidedOn is required for a step that is APPROVED; approvals\[1\]\.item is required; approvals\[1\]\.status must be one of/)],
           [4, 'approvals[0] has no field decidedAt, opinion: a step is {department, item, status, decidedOn}; approvals[1] must be an object {department, item, status, decidedOn}, not "发改委备案"'],
+          [5, expect.stringMatching(/^status COMPLETED needs every approval step APPROVED, and 自然资源局 建设项目用地预审与选址意见书 is IN_PROGRESS, 生态环境局 建设项目环境影响评价审批 is PENDING/)],
+          [6, 'status REJECTED needs an approval step REJECTED, and none is'],
         ]);
         for (const t of ['investment_projects', 'project_parcels', 'approval_steps']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
       });

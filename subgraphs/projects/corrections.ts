@@ -1,6 +1,6 @@
 import { badUserInput } from '../../shared/errors';
 import { CorrectionDecided, decidedChange, requireCorrectionFields } from '../../shared/record-changes';
-import { judgeProject, readApprovals } from './import';
+import { judgeProject, readApprovals, statusDisagrees } from './import';
 import type { ApprovalStep, InvestmentProject } from './store';
 
 /**
@@ -54,6 +54,8 @@ export function applyCorrection(
   const parcelsBefore = parcelsInLog([...stored.parcelCodes].sort());
   const parcelsChanged = parcelsInLog(parcelCodes) !== parcelsBefore;
   if (!changed.length && !parcelsChanged) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
+  const disagrees = changed.includes('status') ? statusDisagrees(next.status, steps) : null;
+  if (disagrees) throw badUserInput(`Invalid correction: ${disagrees} (record them with recordApprovalStep first)`, { argument: 'correction' });
   const decidedEarlier = changed.includes('declaredOn') ? steps.filter((s) => s.decidedOn && s.decidedOn < next.declaredOn) : [];
   if (decidedEarlier.length) {
     const named = decidedEarlier.map((s) => `${s.department} ${s.item} (${s.status} on ${s.decidedOn})`).join(', ');

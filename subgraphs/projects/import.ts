@@ -86,6 +86,21 @@ export function readApprovals(value: unknown, declaredOn: string): { approvals: 
 export const MAX_PARCELS = 1_000;
 
 /**
+ * Why a project's status disagrees with its approval steps, or null: a project approved (or being
+ * built, or built) has every step approved; a project refused has a step refused. (A project with
+ * no steps on file says nothing either way.)
+ */
+export function statusDisagrees(status: string, steps: readonly { department: string; item: string; status: string }[]): string | null {
+  if (!steps.length) return null;
+  if (['APPROVED', 'UNDER_CONSTRUCTION', 'COMPLETED'].includes(status)) {
+    const open = steps.filter((s) => s.status !== 'APPROVED');
+    if (open.length) return `status ${status} needs every approval step APPROVED, and ${open.map((s) => `${s.department} ${s.item} is ${s.status}`).join(', ')}`;
+  }
+  if (status === 'REJECTED' && !steps.some((s) => s.status === 'REJECTED')) return 'status REJECTED needs an approval step REJECTED, and none is';
+  return null;
+}
+
+/**
  * One investment project, with its parcels (`parcelCodes`: a JSON array, or `;`-separated in a CSV
  * cell) and its approval steps (`approvals`: a JSON array, in a CSV cell as JSON text). The
  * applicant and parcels belong to other departments, so their keys are checked by format only;
@@ -131,6 +146,8 @@ export function judgeProject(record: RawRecord): Judged<ProjectImportRow> {
     const read = readApprovals(approvalsValue, declaredOn);
     read.reasons.forEach((r) => f.complain(r, 'approvals'));
     approvals = read.approvals;
+    const disagrees = f.valid('status') && !read.reasons.length ? statusDisagrees(status, approvals) : null;
+    if (disagrees) f.complain(disagrees, 'approvals');
   }
 
   return f.result(() => ({
