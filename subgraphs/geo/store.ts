@@ -125,25 +125,23 @@ export function createGeoStore(db: Knex) {
      * point there that no surveyed boundary covers is in no county.
      */
     async countiesAt(points: readonly (readonly [number, number])[]): Promise<(AdministrativeDivision | null)[]> {
-      const candidates: (AdministrativeDivision & { box: [number, number, number, number] })[] = (
-        await db('administrative_divisions')
-          .select({ ...DIVISION_COLUMNS, boundary: 'boundary', west: 'min_longitude', east: 'max_longitude', south: 'min_latitude', north: 'max_latitude' })
-          .where('level', 'COUNTY')
-          .andWhere((any) => {
-            for (const [longitude, latitude] of points) {
-              any.orWhere((box) => box.where('min_longitude', '<=', longitude).andWhere('max_longitude', '>=', longitude).andWhere('min_latitude', '<=', latitude).andWhere('max_latitude', '>=', latitude));
-            }
-          })
-          .orderByRaw('CASE WHEN `boundary_source` IS NULL OR `boundary_source` = ? THEN 1 ELSE 0 END', [SYNTHETIC_BOUNDARY])
-          .orderBy('code')
-      ).map(({ west, east, south, north, ...division }: AdministrativeDivision & Record<'west' | 'east' | 'south' | 'north', number>) => ({ ...division, box: [west, south, east, north] }));
+      const candidates: (AdministrativeDivision & Record<'west' | 'east' | 'south' | 'north', number>)[] = await db('administrative_divisions')
+        .select({ ...DIVISION_COLUMNS, boundary: 'boundary', west: 'min_longitude', east: 'max_longitude', south: 'min_latitude', north: 'max_latitude' })
+        .where('level', 'COUNTY')
+        .andWhere((any) => {
+          for (const [longitude, latitude] of points) {
+            any.orWhere((box) => box.where('min_longitude', '<=', longitude).andWhere('max_longitude', '>=', longitude).andWhere('min_latitude', '<=', latitude).andWhere('max_latitude', '>=', latitude));
+          }
+        })
+        .orderByRaw('CASE WHEN `boundary_source` IS NULL OR `boundary_source` = ? THEN 1 ELSE 0 END', [SYNTHETIC_BOUNDARY])
+        .orderBy('code');
       const outlines = new Map<string, AreaGeometry>();
       const outline = (c: AdministrativeDivision) => outlines.get(c.code) ?? outlines.set(c.code, JSON.parse(c.boundary!) as AreaGeometry).get(c.code)!;
       return points.map(([longitude, latitude]) => {
-        const found = candidates.find(({ box: [west, south, east, north], ...c }) =>
-          west <= longitude && longitude <= east && south <= latitude && latitude <= north && c.boundary && booleanPointInPolygon([longitude, latitude], outline(c)));
+        const found = candidates.find((c) =>
+          c.west <= longitude && longitude <= c.east && c.south <= latitude && latitude <= c.north && c.boundary && booleanPointInPolygon([longitude, latitude], outline(c)));
         if (!found) return null;
-        const { box: _, ...county } = found;
+        const { west, east, south, north, ...county } = found;
         return county;
       });
     },
