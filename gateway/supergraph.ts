@@ -76,7 +76,24 @@ export function composeSupergraph(sources: SubgraphSource[]): string {
   if (result.errors) {
     throw new CompositionError(result.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`));
   }
+  const unenforced = policiesOffFields(result.supergraphSdl);
+  if (unenforced.length) throw new CompositionError(unenforced);
   return result.supergraphSdl;
+}
+
+/**
+ * `@policy` where OneSource would not enforce it. Federation allows it on a type, an interface, a
+ * scalar or an enum, meaning every field of it (or returning it); the guard, the catalogue and
+ * `check` read it on fields only (gateway/catalog/declarations.ts), so a type's policy would be
+ * served to everyone and catalogued as unconditional. Refused, the supergraph never loads.
+ */
+function policiesOffFields(supergraphSdl: string): string[] {
+  const problems: string[] = [];
+  for (const def of parse(supergraphSdl).definitions) {
+    if (!('name' in def) || !def.name || !('directives' in def) || !def.directives?.some((d) => d.name.value === 'policy')) continue;
+    problems.push(`POLICY_NOT_ON_FIELD: @policy on ${def.name.value} is not enforced here: OneSource enforces @policy on fields only; declare it on each field of ${def.name.value} it covers (and on each field returning it)`);
+  }
+  return problems;
 }
 
 /**

@@ -40,6 +40,17 @@ describe('composing the supergraph from the departments\' SDL files', () => {
     }
   });
 
+  it('refuses @policy anywhere but on a field, where it would not be enforced', () => {
+    const sources = readSubgraphSources(config);
+    const geo = sources.find((s) => s.name === 'geo')!.sdl;
+    const declared = 'type LandParcel @key(fields: "parcelCode") @catalog(updateCycle: "每月")';
+    expect(geo).toContain(declared);
+    const onType = readSubgraphSources(config, { geo: geo.replace(declared, `${declared} @policy(policies: [["geo.parcels"]])`) });
+    expect(() => composeSupergraph(onType)).toThrow(
+      'POLICY_NOT_ON_FIELD: @policy on LandParcel is not enforced here: OneSource enforces @policy on fields only; declare it on each field of LandParcel it covers (and on each field returning it)',
+    );
+  });
+
   it('names the subgraph whose SDL does not parse, and where', () => {
     expect(() => composeSupergraph(readSubgraphSources(config, { geo: 'type Query {' }))).toThrow(/geo: line 1, column 13: Syntax Error: Expected Name, found <EOF>\./);
   });

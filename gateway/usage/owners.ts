@@ -8,6 +8,8 @@ export interface ApiField {
   typeName: string;
   /** The department (subgraph) that resolves it. */
   owner: string;
+  /** The department that owns its type (the catalogue's owner of the resource), which may not be the field's. */
+  typeOwner: string;
   /** Its type is an entity (has a @key): a resource of the catalogue. */
   entity: boolean;
   /** The public contract names it (contract-operations.ts): it stays, however little it is read. */
@@ -34,7 +36,7 @@ export class FieldOwners {
       for (const field of type.fields) {
         if (field.shareType === 'NOT_SHARED') continue;
         fields.set(field.coordinate, {
-          coordinate: field.coordinate, typeName: type.name, owner: field.owner, entity: type.kind === 'ENTITY', promised: promised.has(field.coordinate),
+          coordinate: field.coordinate, typeName: type.name, owner: field.owner, typeOwner: type.owner, entity: type.kind === 'ENTITY', promised: promised.has(field.coordinate),
         });
       }
     }
@@ -66,7 +68,8 @@ function rootFields(document: DocumentNode): Omit<ApiField, 'promised'>[] {
     for (const field of def.fields ?? []) {
       if (directive(field.directives, 'inaccessible')) continue;
       const graph = argument(directive(field.directives, 'join__field'), 'graph');
-      fields.push({ coordinate: `${def.name.value}.${field.name.value}`, typeName: def.name.value, owner: graphNames.get(graph ?? '') ?? 'unknown', entity: false });
+      const owner = graphNames.get(graph ?? '') ?? 'unknown';
+      fields.push({ coordinate: `${def.name.value}.${field.name.value}`, typeName: def.name.value, owner, typeOwner: owner, entity: false });
     }
   }
   return fields;

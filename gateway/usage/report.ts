@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import { today } from '../../shared/identifiers';
 import { isPlumbing } from '../catalog/build';
-import { ALL } from './recorder';
+import { ALL, dayOf } from './recorder';
 import type { FieldOwners } from './owners';
 
 export interface UsageTotal {
@@ -134,8 +133,10 @@ export async function usageReport(db: Knex, q: UsageQuery): Promise<UsageReport>
   // whose items was read. As in the catalogue, Relay plumbing (connections, edges, PageInfo) and the
   // root operations (queries, mutations) are how data is reached, not data items of their own.
   // The window ends at `to`, or today if `to` is later: days to come hold no use yet, and a window
-  // reaching into them would call a field read every day unused.
-  const windowEnd = q.to < today() ? q.to : today();
+  // reaching into them would call a field read every day unused. Today as the rows count days, in
+  // UTC (China's date would reach a day ahead from midnight to 08:00 there).
+  const now = dayOf(new Date());
+  const windowEnd = q.to < now ? q.to : now;
   const windowStart = addDays(windowEnd, -(q.unusedForDays - 1));
   const used = new Set(
     (await db('usage_daily').distinct('coordinate').where('day', '>=', windowStart).andWhere('day', '<=', windowEnd).andWhere('coordinate', '<>', ALL).andWhere('requests', '>', 0))
@@ -146,8 +147,12 @@ export async function usageReport(db: Knex, q: UsageQuery): Promise<UsageReport>
   const zombieCandidates: ZombieCandidate[] = shared
     .filter((f) => !used.has(f.coordinate))
     .map((f) => ({ name: f.coordinate, department: f.owner, kind: 'FIELD' as const, promised: f.promised }));
+  // A resource is its owner's to retire (the catalogue's owner of the type), not every department's
+  // that adds a field to it: credit's `credit` does not make NaturalPerson credit's.
   const resourceOwners = new Map<string, string>();
-  for (const f of shared) resourceOwners.set(f.typeName, resourceOwners.get(f.typeName) ?? f.owner);
+  for (const f of published) {
+    if (q.departments.includes(f.typeOwner) && (!q.department || f.typeOwner === q.department)) resourceOwners.set(f.typeName, f.typeOwner);
+  }
   for (const [typeName, owner] of resourceOwners) {
     const fields = published.filter((f) => f.typeName === typeName);
     if (!fields.some((f) => used.has(f.coordinate))) zombieCandidates.push({ name: typeName, department: owner, kind: 'RESOURCE', promised: fields.some((f) => f.promised) });
