@@ -12,7 +12,7 @@ import { BoundedMemo } from '../shared/bounded-memo';
 import type { AuditTrail } from './audit/trail';
 import { GatewayContext, principalId } from './context';
 import {
-  applyMasks, applyRefusals, conditionalResources, decide, forEachObjectAt, Refusal, rewriteOperation, stripPlaceholders, SubjectPositions, takeSubjects,
+  applyMasks, applyRefusals, conditionalResources, decide, forEachObjectAt, Refusal, rewriteOperation, stripPlaceholders, SubjectPositions, takePagePersons, takeSubjects,
 } from './policy/enforce';
 import {
   conditionVariables, FieldVisit, KEYED_TYPES, OperationShape, operationShape, PERSON_ARGUMENT_FIELDS, PERSON_REQUESTS_FIELDS, PERSON_TYPE, shapeKey,
@@ -86,7 +86,7 @@ export function guardGateway(
     const decision = decide(shape, rules, principal, purpose, grants);
 
     let run: GatewayGraphQLRequestContext = requestContext;
-    if (decision.refusals.length || shape.keyed.length) {
+    if (decision.refusals.length || shape.keyed.length || shape.personPages.length) {
       const removed = decision.refusals.map((r) => shape.fields.indexOf(r.visit)).join(',');
       const rewritten = rewrites.get(`${key}\u0000${removed}`, () => rewriteOperation(requestContext.document, shape, decision.refusals));
       run = Object.create(requestContext, { document: { value: rewritten.document }, queryHash: { value: rewritten.queryHash } });
@@ -100,6 +100,7 @@ export function guardGateway(
     // Where each person was found, only where an error may have made a read of them partial.
     const positions: SubjectPositions | undefined = result.errors?.length || refusalErrors.length ? new Map() : undefined;
     const subjectsByPath = result.data ? takeSubjects(result.data, shape, positions) : new Map<string, Set<string>>();
+    const pagePersons = result.data ? takePagePersons(result.data, shape) : new Map<FieldVisit, string[]>();
     if (run !== requestContext && result.data) stripPlaceholders(result.data);
     const errors = [...(result.errors ?? []), ...refusalErrors];
 
@@ -176,6 +177,12 @@ export function guardGateway(
       for (const subject of subjectsByPath.get(v.path.join('.')) ?? []) {
         if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`, v, v.path.join('.'));
       }
+    }
+    // Every person on a page of the register was read, whatever the page was asked for: one edge
+    // (`edges { __typename }`) or `hasNextPage` after a cursor tells that an idNumber is registered.
+    for (const [v, subjects] of pagePersons) {
+      if (refused.has(v) || failed(v.path)) continue;
+      for (const subject of subjects) if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`, v, v.path.join('.'));
     }
     const records = readRecords(shape, subjectsByPath, refused, failed);
     const at = new Date().toISOString();

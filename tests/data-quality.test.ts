@@ -186,6 +186,18 @@ function defineDataQualitySuite(store: StoreKind) {
           const log = (await stack.query(LOG, { id: idNumber }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
           expect(log).toContainEqual({ consumer: 'data-quality', purpose: '共享校核', requestId: 'req-cursors', fields: ['NaturalPerson.idNumber'] });
         }
+        // A page asked for nothing that names anyone still read them: one edge after a cursor, or a
+        // next page, tells that an idNumber is registered.
+        for (const [requestId, selection] of [['req-page-typename', 'edges { __typename }'], ['req-page-info', 'pageInfo { hasNextPage }']]) {
+          const bare = await stack.query(`query($after: String) { allNaturalPersons(first: 3, after: $after) { ${selection} } }`,
+            { after: first.data.allNaturalPersons.pageInfo.endCursor }, { ...(await stack.as('data-quality', '共享校核')), 'x-request-id': requestId });
+          expect(bare.errors).toBeUndefined();
+          expect(Object.keys(bare.data.allNaturalPersons)).toEqual([selection.split(' ')[0]]);
+          for (const idNumber of named) {
+            const log = (await stack.query(LOG, { id: idNumber }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
+            expect(log).toContainEqual({ consumer: 'data-quality', purpose: '共享校核', requestId, fields: ['allNaturalPersons'] });
+          }
+        }
       });
     });
 

@@ -7,6 +7,8 @@ import { maskValue } from './mask';
 import { FieldVisit, KEYED_TYPES, OperationShape } from './operation-shape';
 import type { MaskKind, ShareRules } from './share-rules';
 import { STATE_PURPOSE } from '../purpose';
+import { checkIdNumber } from '../../shared/identifiers';
+import { keyInCursor } from '../../shared/register-pages';
 
 export interface Refusal {
   visit: FieldVisit;
@@ -24,6 +26,8 @@ export interface Decision {
 /** Aliases the gateway adds for itself and strips from the answer. */
 export const SUBJECT_ALIAS = 'onesourceSubject';
 const EMPTY_ALIAS = 'onesourceEmpty';
+/** Under a page of the persons register: its edges' cursors, whatever else the page was asked for. */
+const PAGE_ALIAS = 'onesourcePage';
 
 /**
  * Refuses an operation that uses one of the gateway's own aliases. The audit learns whose data an
@@ -34,7 +38,7 @@ const EMPTY_ALIAS = 'onesourceEmpty';
 export const ReservedAliasesRule: ValidationRule = (context) => ({
   Field(node) {
     const alias = node.alias?.value;
-    if (alias === SUBJECT_ALIAS || alias === EMPTY_ALIAS) {
+    if (alias === SUBJECT_ALIAS || alias === EMPTY_ALIAS || alias === PAGE_ALIAS) {
       context.reportError(new GraphQLError(`The alias "${alias}" is reserved: the gateway uses it to tell whose data an answer carries. Choose another alias`, { nodes: node.alias }));
     }
   },
@@ -114,19 +118,20 @@ export function decide(shape: OperationShape, rules: ShareRules, principal: Prin
 export function rewriteOperation(document: DocumentNode, shape: OperationShape, refusals: Refusal[]): { document: DocumentNode; queryHash: string } {
   const removed = new Set<FieldNode>(refusals.map((r) => r.visit.node));
   const keyFields = new Map<FieldNode, string>(shape.keyed.map((k) => [k.visit.node, KEYED_TYPES[k.type]]));
-  const field = (alias: string, name: string): FieldNode => ({
+  const pages = new Set<FieldNode>(shape.personPages.map((v) => v.node));
+  const field = (alias: string, name: string, selections?: FieldNode[]): FieldNode => ({
     kind: Kind.FIELD,
     alias: { kind: Kind.NAME, value: alias },
     name: { kind: Kind.NAME, value: name },
+    ...(selections ? { selectionSet: { kind: Kind.SELECTION_SET, selections } } : {}),
   });
   let rewritten = visit(document, {
     Field: {
       enter(node) {
         if (removed.has(node)) return null;
         const key = keyFields.get(node);
-        if (key && node.selectionSet) {
-          return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, field(SUBJECT_ALIAS, key)] } };
-        }
+        const added = key ? field(SUBJECT_ALIAS, key) : pages.has(node) ? field(PAGE_ALIAS, 'edges', [field('cursor', 'cursor')]) : undefined;
+        if (added && node.selectionSet) return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, added] } };
         return undefined;
       },
     },
@@ -212,6 +217,27 @@ export function applyMasks(data: unknown, masks: Decision['masks']): void {
       parent[key] = maskValue(kind, parent[key]);
     });
   }
+}
+
+/**
+ * The persons on each page of the register in the answer (their idNumbers, from the cursors the
+ * gateway asked for under PAGE_ALIAS, which it removes), by the page's visit.
+ */
+export function takePagePersons(data: unknown, shape: OperationShape): Map<FieldVisit, string[]> {
+  const byPage = new Map<FieldVisit, string[]>();
+  for (const v of shape.personPages) {
+    const found = byPage.get(v) ?? byPage.set(v, []).get(v)!;
+    forEachObjectAt(data, v.path, (page) => {
+      const edges = page[PAGE_ALIAS];
+      delete page[PAGE_ALIAS];
+      if (!Array.isArray(edges)) return;
+      for (const edge of edges) {
+        const subject = typeof edge?.cursor === 'string' ? checkIdNumber(keyInCursor(edge.cursor)) : null;
+        if (subject?.ok) found.push(subject.value);
+      }
+    });
+  }
+  return byPage;
 }
 
 /**

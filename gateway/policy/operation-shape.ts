@@ -66,6 +66,8 @@ export interface OperationShape {
   keyed: { visit: FieldVisit; type: string }[];
   /** Fields whose value is a cursor of the persons register (an edge's cursor, a page's endCursor): each names a person. */
   personCursors: FieldVisit[];
+  /** Every page of the persons register asked (`allNaturalPersons`): each person on it was read, whatever the page was asked for. */
+  personPages: FieldVisit[];
 }
 
 type Variables = Record<string, unknown> | null | undefined;
@@ -124,6 +126,7 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
   const persons: FieldVisit[] = [];
   const keyed: OperationShape['keyed'] = [];
   const personCursors: FieldVisit[] = [];
+  const personPages: FieldVisit[] = [];
   // The fragments being spread on the way down: a fragment that spreads itself (validation refuses
   // such a document, but the usage count still looks at what was sent) is walked once, not forever.
   const spreading = new Set<string>();
@@ -164,11 +167,12 @@ export function operationShape(schema: GraphQLSchema, document: DocumentNode, op
       if (isPerson) persons.push(visit);
       if (KEYED_TYPES[named.name]) keyed.push({ visit, type: named.name });
       if ((type.name === PERSON_EDGE && name === 'cursor') || (personsPageInfo && name === 'endCursor')) personCursors.push(visit);
+      if (named.name === PERSON_PAGE) personPages.push(visit);
       if (selection.selectionSet && isCompositeType(named)) {
         walk(selection.selectionSet, named, fieldPath, isPerson ? { path: fieldPath, item: PERSON_TYPE } : visit.person, type.name === PERSON_PAGE && name === 'pageInfo');
       }
     }
   };
   walk(operation.selectionSet, root, [], undefined);
-  return { operation, fields, persons, keyed, personCursors };
+  return { operation, fields, persons, keyed, personCursors, personPages };
 }
