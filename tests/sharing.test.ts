@@ -703,6 +703,22 @@ function defineSharingSuite(store: StoreKind) {
         expect(edges).toEqual([]);
       });
 
+      it('refuses a verification without a name, naming the argument, and records no read through it', async () => {
+        const page = await stack.query(`{ investmentProjects(first: 40) { edges { node { applicant { legalRepresentative { idNumber name } } } } } }`);
+        const reps = page.data.investmentProjects.edges.map((e: any) => e.node.applicant.legalRepresentative);
+        const someone = reps[reps.length - 1];
+        const one = await stack.query(`query($id: ID!) { verifyNaturalPerson(idNumber: $id, name: "  ") }`, { id: someone.idNumber }, { ...(await stack.as('market-portal')), 'x-request-id': 'req-blank-one' });
+        expect(one.data.verifyNaturalPerson).toBeNull();
+        expect(one.errors!.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', 'Invalid name: the name to verify is blank: send the name the applicant gave']]);
+        const list = await stack.query(`query($r: [VerificationRequest!]!) { verifyNaturalPersons(requests: $r) }`,
+          { r: [{ idNumber: someone.idNumber, name: someone.name }, { idNumber: someone.idNumber, name: '' }] }, { ...(await stack.as('market-portal')), 'x-request-id': 'req-blank-list' });
+        expect(list.data.verifyNaturalPersons).toEqual(['MATCH', null]);
+        expect(list.errors!.map((e) => [e.extensions?.code, e.message, e.path])).toEqual([['BAD_USER_INPUT', 'Invalid requests[1].name: the name to verify is blank: send the name the applicant gave', ['verifyNaturalPersons', 1]]]);
+        const log = (await stack.query(LOG, { id: someone.idNumber }, await stack.asCitizen(someone.idNumber))).data.accessLog.edges.map((e: any) => e.node.requestId);
+        expect(log).toContain('req-blank-list');
+        expect(log).not.toContain('req-blank-one');
+      });
+
       it("gives each person the outcome of the read of them: another's failed item does not make theirs PARTIAL", async () => {
         const page = await stack.query(`{ investmentProjects(first: 40) { edges { node { applicant { legalRepresentative { idNumber } } } } } }`);
         const reps: string[] = [...new Set<string>(page.data.investmentProjects.edges.map((e: any) => e.node.applicant.legalRepresentative.idNumber))];

@@ -11,6 +11,9 @@ import { registerPaging, RegisterPage } from '../../shared/register-pages';
 import { createPersonStore, NaturalPerson } from './store';
 import { verification } from './verification';
 
+/** A verification without a name is a request gone wrong, not a person whose name differs. */
+const BLANK_NAME = 'the name to verify is blank: send the name the applicant gave';
+
 export const MAX_BATCH = 100;
 export const PAGE_SIZE = { default: 100, max: 1000 };
 /** The department this subgraph is: its operators alone correct its records. */
@@ -44,8 +47,9 @@ export const resolvers = {
     },
 
     verifyNaturalPerson: async (_: unknown, args: { idNumber: string; name: string }, { registeredNames }: Context) => {
-      const person = await registeredNames.load(validArgument('idNumber', checkIdNumber(args.idNumber)));
-      return verification(person, args.name);
+      const idNumber = validArgument('idNumber', checkIdNumber(args.idNumber));
+      if (!args.name.trim()) throw badUserInput(`Invalid name: ${BLANK_NAME}`, { argument: 'name' });
+      return verification(await registeredNames.load(idNumber), args.name);
     },
 
     verifyNaturalPersons: async (_: unknown, args: { requests: { idNumber: string; name: string }[] }, { registeredNames }: Context) => {
@@ -54,7 +58,8 @@ export const resolvers = {
       }
       const checked = args.requests.map((r, i) => {
         const id = checkIdNumber(r.idNumber);
-        return id.ok ? id.value : badUserInput(`Invalid requests[${i}].idNumber: ${id.reason}`, { argument: `requests[${i}].idNumber` });
+        if (!id.ok) return badUserInput(`Invalid requests[${i}].idNumber: ${id.reason}`, { argument: `requests[${i}].idNumber` });
+        return r.name.trim() ? id.value : badUserInput(`Invalid requests[${i}].name: ${BLANK_NAME}`, { argument: `requests[${i}].name` });
       });
       const loaded = await registeredNames.loadMany(checked.filter((c): c is string => typeof c === 'string'));
       // An error in the list is null at its place, with the error at that index (graphql-js).
