@@ -27,13 +27,14 @@ export function purposeOf(value: string | string[] | undefined): string | undefi
 
 /**
  * A purpose as it is kept, or undefined when the text states none: the X-Purpose of a read and the
- * purpose of an application for a grant are held to one rule. Control and format characters (a NUL,
- * a zero-width space) say nothing and would sit unseen in the audit trail: a purpose made only of
+ * purpose of an application for a grant are held to one rule. Control, format and other
+ * default-ignorable characters (a NUL, a zero-width space, a Hangul filler) say nothing and would sit unseen in the audit trail: a purpose made only of
  * them is no purpose. Nor is one without words ("-", "1234", "x"): the person whose data it is reads
  * it in their access log, and the owner decides an application on it.
  */
 export function statedPurpose(text: string): string | undefined {
-  const purpose = storableText(text.replace(/[\p{Cc}\p{Cf}]/gu, '').trim(), PURPOSE_MAX);
+  // Default-ignorable code points too: a Hangul filler (U+3164) is a letter to \p{L}, and shows nothing.
+  const purpose = storableText(text.replace(/[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu, '').trim(), PURPOSE_MAX);
   return inWords(purpose) ? purpose : undefined;
 }
 

@@ -746,7 +746,8 @@ function defineSharingSuite(store: StoreKind) {
 
       it('takes a purpose of invisible characters (a NUL, a zero-width space), or without words, for none', async () => {
         const { authorization } = await stack.as('drc-approval');
-        for (const purpose of ['%00', '%E2%80%8B', '%E2%80%8B%00%20', '-', '1', 'x', '...', '%E5%AE%A1%201']) {
+        // %E3%85%A4: U+3164 HANGUL FILLER, a letter to \p{L} that shows nothing.
+        for (const purpose of ['%00', '%E2%80%8B', '%E2%80%8B%00%20', '%E3%85%A4%E3%85%A4', '-', '1', 'x', '...', '%E5%AE%A1%201']) {
           const answer = await stack.query(`query($id: ID!) { naturalPerson(idNumber: $id) { name householdAddress } }`, { id: others[0] }, { authorization, 'x-purpose': purpose });
           expect(answer.data.naturalPerson).toEqual({ name: expect.any(String), householdAddress: null });
           expect(answer.errors).toEqual([expect.objectContaining({
