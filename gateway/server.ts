@@ -13,7 +13,7 @@ import { DEPARTMENTS, DepartmentName } from '../shared/departments';
 import { formatPublicError } from '../shared/errors';
 import { listen, localUrl } from '../shared/http';
 import { internalSigner, internalVerifier } from '../shared/internal-token';
-import { ensureKeyPair, loadPrivateKey, loadPublicKey, publicJwk } from '../shared/keys';
+import { derivedSecret, ensureKeyPair, loadPrivateKey, loadPublicKey, publicJwk } from '../shared/keys';
 import type { Logger } from '../shared/logger';
 import { atPath } from '../shared/graphql-endpoint';
 import { subgraphHandler } from '../shared/subgraph-server';
@@ -202,7 +202,10 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
     logger.warn(`the holiday calendar (npm package chinese-days) does not hold ${uncounted.join(' or ')} yet: application deadlines there skip weekends only, not holidays; upgrade chinese-days once the State Council has announced them`);
   }
   if (redisUp.includes(false)) logger.warn('Redis (ONESOURCE_REDIS_URL) cannot be reached at start: rate limits are not enforced and persisted queries are not shared until it can');
-  const authenticate = rateLimitedAuthenticator(await createAuthenticator(config, registry), rateLimiter, config.limits.rateLimit.windowSeconds);
+  const authenticate = rateLimitedAuthenticator(
+    await createAuthenticator(config, registry), rateLimiter, config.limits.rateLimit.windowSeconds,
+    derivedSecret(config.dataDir, 'gateway-signing', 'rate limits: citizens'),
+  );
   const sharing = subgraphHandler(
     sharingSubgraph({ rules: () => guard.rules(), auditSubjects, usage: usage.source, catalog: () => live.catalog(), quality: quality.services }),
     db,

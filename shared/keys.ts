@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, JWK, KeyLike } from 'jose';
@@ -48,6 +49,14 @@ export async function loadPublicKey(dataDir: string, name: KeyName): Promise<Key
 
 export function publicJwk(dataDir: string, name: KeyName): JWK {
   return readJwk(dataDir, name, 'public');
+}
+
+/**
+ * A secret for `use`, derived from the private key `name` (SHA-256 of the use and the key's private
+ * scalar): what the replicas sharing the key share, without a second secret to distribute.
+ */
+export function derivedSecret(dataDir: string, name: KeyName, use: string): Buffer {
+  return createHash('sha256').update(`${use}\u0000`).update(String(readJwk(dataDir, name, 'private').d)).digest();
 }
 
 function readJwk(dataDir: string, name: KeyName, part: 'private' | 'public'): JWK {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Lexer, Source, TokenKind } from 'graphql';
@@ -404,7 +404,7 @@ function defineLimitsSuite(store: StoreKind) {
         expect((await post(stack.gatewayUrl, { query: division('name') }, await stack.as('market-portal'))).status).toBe(200);
       });
 
-      it('counts a citizen under a hash of their idNumber, never the idNumber itself', async () => {
+      it('counts a citizen under a keyed hash of their idNumber, never the idNumber itself nor a bare hash of it', async () => {
         const citizen = `35010219900101003${idNumberCheckCharacter('35010219900101003')}`;
         expect((await post(stack.gatewayUrl, { query: '{ __typename }' }, await stack.asCitizen(citizen))).status).toBe(200);
         const redis = new Redis(stack.config.limits.rateLimit.redisUrl);
@@ -413,6 +413,8 @@ function defineLimitsSuite(store: StoreKind) {
           expect(keys.length).toBeGreaterThan(0);
           for (const key of keys) expect(key).toMatch(/rate:citizen:[0-9a-f]{32}$/);
           expect(keys.join()).not.toContain(citizen.slice(0, 17));
+          // Nor under a bare hash of it, which trying every idNumber of a county and birth date finds again.
+          expect(keys.join()).not.toContain(createHash('sha256').update(citizen).digest('hex').slice(0, 32));
         } finally {
           redis.disconnect();
         }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 import type Redis from 'ioredis';
@@ -164,10 +164,11 @@ export function rateLimited(admission: Extract<Admission, { admitted: false }>, 
  * consumer is known only once its token is verified, and wrapping the one authentication keeps
  * it to one per request.
  */
-export function rateLimitedAuthenticator(authenticate: Authenticate, limiter: RateLimiter, windowSeconds: number): Authenticate {
+/** `citizenSecret`: the key of the hash a citizen is counted under (`limitedAs`). */
+export function rateLimitedAuthenticator(authenticate: Authenticate, limiter: RateLimiter, windowSeconds: number, citizenSecret: Buffer): Authenticate {
   return async (authorization) => {
     const principal = await authenticate(authorization);
-    const admission = await limiter.admit(limitedAs(principal));
+    const admission = await limiter.admit(limitedAs(principal, citizenSecret));
     if (!admission.admitted) throw rateLimited(admission, windowSeconds, principal.kind === 'SYSTEM' ? principal.consumer.id : 'citizen');
     return principal;
   };
@@ -175,9 +176,10 @@ export function rateLimitedAuthenticator(authenticate: Authenticate, limiter: Ra
 
 /**
  * Whose limit a request counts against, as Redis keeps it: a system by its consumer id, a citizen
- * by a hash of their idNumber (the idNumber itself belongs in the audit trail only, not in a
- * shared cache's key list).
+ * by a keyed hash of their idNumber (the idNumber itself belongs in the audit trail only, not in a
+ * shared cache's key list). Keyed: idNumbers are few enough (a county, a birth date, 1,000
+ * sequence numbers) that a bare hash is found again by trying them all, in seconds.
  */
-function limitedAs(principal: Principal): string {
-  return principal.kind === 'SYSTEM' ? principal.consumer.id : `citizen:${createHash('sha256').update(principal.idNumber).digest('hex').slice(0, 32)}`;
+function limitedAs(principal: Principal, citizenSecret: Buffer): string {
+  return principal.kind === 'SYSTEM' ? principal.consumer.id : `citizen:${createHmac('sha256', citizenSecret).update(principal.idNumber).digest('hex').slice(0, 32)}`;
 }
