@@ -175,14 +175,14 @@ export function guardGateway(
     for (const { visit: v, type } of shape.keyed) {
       if (type !== 'NaturalPerson' || refused.has(v)) continue;
       for (const subject of subjectsByPath.get(v.path.join('.')) ?? []) {
-        if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`, v, v.path.join('.'));
+        if (!read.has(subject)) readAbout(subject, reachedBy(v), v, v.path.join('.'));
       }
     }
     // Every person on a page of the register was read, whatever the page was asked for: one edge
     // (`edges { __typename }`) or `hasNextPage` after a cursor tells that an idNumber is registered.
     for (const [v, subjects] of pagePersons) {
       if (refused.has(v) || failed(v.path)) continue;
-      for (const subject of subjects) if (!read.has(subject)) readAbout(subject, v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`, v, v.path.join('.'));
+      for (const subject of subjects) if (!read.has(subject)) readAbout(subject, reachedBy(v), v, v.path.join('.'));
     }
     const records = readRecords(shape, subjectsByPath, refused, failed);
     const at = new Date().toISOString();
@@ -230,6 +230,9 @@ export function guardGateway(
     },
   };
 }
+
+/** The field that reached a record, as an audit record names it: a root field by its name, any other as `Type.field`. */
+const reachedBy = (v: FieldVisit) => (v.parentType === 'Query' ? v.fieldName : `${v.parentType}.${v.fieldName}`);
 
 /**
  * The grants behind a field: those that allowed it, if it is conditional, and those that allowed

@@ -239,7 +239,7 @@ function positiveIntSetting(env: NodeJS.ProcessEnv, name: string, fallback: numb
 function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const port = intSetting(env, name, fallback);
   if (port < 1 || port > 65_535) throw new Error(`${name} must be a port number from 1 to 65535, not "${env[name]}"`);
-  if (isFetchBlockedPort(port)) throw new Error(`${name} is ${port}, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another`);
+  if (isFetchBlockedPort(port)) throw fetchBlocked(`${name} is ${port}`);
   return port;
 }
 
@@ -283,11 +283,11 @@ function urlSetting(env: NodeJS.ProcessEnv, name: string, schemes: readonly stri
 function subgraphUrlSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = urlSetting(env, name, HTTP, 'http://host:4001/graphql');
   const port = raw && new URL(raw).port;
-  if (port && isFetchBlockedPort(Number(port))) {
-    throw new Error(`${name} names port ${port}, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another`);
-  }
+  if (port && isFetchBlockedPort(Number(port))) throw fetchBlocked(`${name} names port ${port}`);
   return raw;
 }
+
+const fetchBlocked = (what: string) => new Error(`${what}, a port browsers and fetch refuse to connect to (the Fetch standard's bad ports): choose another`);
 
 /**
  * A MySQL-compatible server: `mysql://` or `mariadb://` (both read the same way, by shared/db.ts;

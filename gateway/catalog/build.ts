@@ -67,6 +67,9 @@ export interface Catalog {
 }
 
 /** Relay plumbing is how a list is paged, not a data resource of its own. */
+/** The named type of an item's `format`: `CreditEntry` of `[CreditEntry!]`. */
+export const namedTypeOf = (format: string): string => format.replace(/[[\]!]/g, '');
+
 export const isPlumbing = (name: string) => name === 'PageInfo' || /(Connection|Edge)$/.test(name);
 
 const DEPARTMENT_LABELS = new Map<string, { owner: string; store: string }>(DEPARTMENTS.map((d) => [d.name, { owner: d.owner, store: d.store }]));
@@ -145,8 +148,8 @@ function conditionsReachedUnder(declarations: SupergraphDeclarations): (type: st
   const leadingTo = new Map<string, FieldDeclaration[]>();
   for (const type of [...declarations.types, ...declarations.roots]) {
     for (const field of type.fields) {
-      const target = /\w+/.exec(field.format)?.[0];
-      if (target && types.has(target) && field.shareType !== 'NOT_SHARED') leadingTo.set(target, [...(leadingTo.get(target) ?? []), field]);
+      const target = namedTypeOf(field.format);
+      if (types.has(target) && field.shareType !== 'NOT_SHARED') leadingTo.set(target, [...(leadingTo.get(target) ?? []), field]);
     }
   }
   const under = (type: string, seen: ReadonlySet<string>): string[][] | null => {

@@ -5,7 +5,7 @@ import { Checked, checkIdNumber, checkParcelCode, checkProjectCode, checkUscc, t
 import type { InternalCaller } from '../../shared/internal-token';
 import { quoted } from '../../shared/text';
 import { RecordOwnRead, selectedFields } from '../audit/own-reads';
-import type { Catalog, CatalogItem } from '../catalog/build';
+import { Catalog, CatalogItem, namedTypeOf } from '../catalog/build';
 import { ItemAccess, itemAccess, satisfiedPolicy } from '../catalog/grants';
 import { DATA_QUALITY_CONSUMER, operates, ROLE } from '../consumers';
 import { ChangesSince, reasonTold } from './change-notices';
@@ -268,8 +268,6 @@ interface CatalogItems {
   within(coordinate: string): CatalogItem[];
 }
 
-const namedType = (format: string) => format.replace(/[[\]!]/g, '');
-
 /** A catalogue's items, indexed once per catalogue (it changes with the supergraph). */
 const itemsByCatalog = new WeakMap<Catalog, CatalogItems>();
 function itemsOf(catalog: Catalog): CatalogItems {
@@ -281,7 +279,7 @@ function itemsOf(catalog: Catalog): CatalogItems {
     at(coordinate) {
       const [type, field, ...path] = coordinate.split('.');
       let item = items.get(`${type}.${field}`);
-      for (const step of path) item = item && items.get(`${namedType(item.format)}.${step}`);
+      for (const step of path) item = item && items.get(`${namedTypeOf(item.format)}.${step}`);
       return item;
     },
     within(coordinate) {
@@ -290,7 +288,7 @@ function itemsOf(catalog: Catalog): CatalogItems {
       const all: CatalogItem[] = [item];
       const seen = new Set<string>();
       for (let i = 0; i < all.length; i++) {
-        const type = namedType(all[i].format);
+        const type = namedTypeOf(all[i].format);
         if (seen.has(type)) continue;
         seen.add(type);
         all.push(...(valueTypes.get(type) ?? []));
@@ -449,7 +447,8 @@ export const qualityResolvers = {
       // Told under the grants of the conditional fields whose previous values it was told.
       const grantsFor = await grantsOf(ctx);
       const grants = new Set(changes.flatMap((c) => (c.previous ?? []).flatMap((p) => grantsFor(`${args.entity}.${p.field}`))));
-      const record = (subjects: string[], read: string[]) => (subjects.length ? services(ctx).recordRead(ctx.caller, info, { subjects, fields: read, grants: () => grants }) : undefined);
+      // (A read of no one records nothing.)
+      const record = (subjects: string[], read: string[]) => services(ctx).recordRead(ctx.caller, info, { subjects, fields: read, grants: () => grants });
       await Promise.all([record(whose, fields), record(named, ['RecordChange.reason'])]);
       return changes;
     },
@@ -477,8 +476,7 @@ export const qualityResolvers = {
           for (const field of n.fields) grantsFor(`${n.entity}.${field}`).forEach((id) => held.add(id));
         }
       }
-      const record = (subjects: Set<string>, read: string[]) =>
-        (subjects.size ? services(ctx).recordRead(ctx.caller, info, { subjects, fields: read, grants: (subject) => grants.get(subject) ?? [] }) : undefined);
+      const record = (subjects: Set<string>, read: string[]) => services(ctx).recordRead(ctx.caller, info, { subjects, fields: read, grants: (subject) => grants.get(subject) ?? [] });
       await Promise.all([record(whose, fields), record(named, ['ChangeNotice.reason'])]);
       return notices;
     },

@@ -126,17 +126,16 @@ export function createAccessStore(db: Knex) {
         });
         let grantId: number | null = null;
         if (decision.approve) {
-          // A grant already in force for the same consumer and resource (a renewal, or new terms:
-          // masked, a validity) is superseded by this one, so that one grant decides.
-          const superseded = (await trx('access_grants').select(GRANT).where({ consumer_id: application.consumerId, resource: application.resource }).whereNull('revoked_at'))
-            .map(toGrant)
-            .filter((g) => isActive(g, dayInChina(decision.now)));
+          // The consumer's grants of the resource, latest first. One already in force (a renewal, or
+          // new terms: masked, a validity) is superseded by this one, so that one grant decides.
+          const earlier = (await trx('access_grants').select(GRANT).where({ consumer_id: application.consumerId, resource: application.resource }).orderBy('id', 'desc'))
+            .map(toGrant);
+          const superseded = earlier.filter((g) => !g.revokedAt && isActive(g, dayInChina(decision.now)));
           // Left unsaid, masking carries over from the latest grant, whether it is still in force or
           // lapsed while the application waited: an operator renewing a masked grant, who said
           // nothing about masking, did not mean to unmask it. Unmasking is said: masked: false.
           // (Not onto a resource with nothing left to mask: it would read in full while saying masked.)
-          const latest = await trx('access_grants').select(GRANT).where({ consumer_id: application.consumerId, resource: application.resource }).orderBy('id', 'desc').first();
-          const masked = decision.masked ?? (decision.maskable === true && (superseded.some((g) => g.masked) || Boolean(latest?.masked)));
+          const masked = decision.masked ?? (decision.maskable === true && (superseded.some((g) => g.masked) || Boolean(earlier[0]?.masked)));
           [grantId] = await trx('access_grants').insert({
             consumer_id: application.consumerId, resource: application.resource, application_id: id,
             masked, granted_at: decision.now, valid_until: decision.validUntil,

@@ -89,12 +89,6 @@ function maskableItems(rules: ShareRules, resource: string): { fields: string[];
   return { fields, maskable: fields.some((coordinate) => rules.field(...(coordinate.split('.') as [string, string]))?.mask) };
 }
 
-/** A masked grant must have something to mask: else it would read in full while saying masked. */
-function requireMaskable(rules: ShareRules, resource: string): void {
-  const { fields, maskable } = maskableItems(rules, resource);
-  if (maskable) return;
-  throw badUserInput(`masked: none of ${resource}'s items (${fields.join(', ')}) has a masked form (@catalog(mask:)): approve it unmasked, or refuse it`);
-}
 
 async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -201,10 +195,14 @@ const resolvers = {
         requireOwner(ctx, application.resource);
         if (!inWords(args.reason)) throw badUserInput('A decision states its reasons, in words (at least two letters)', { argument: 'reason' });
         if (args.validUntil && args.validUntil < today()) throw badUserInput(`validUntil ${args.validUntil} is in the past`);
-        if (args.approve && args.masked) requireMaskable(ctx.rules, application.resource);
+        const { fields, maskable } = maskableItems(ctx.rules, application.resource);
+        // A masked grant must have something to mask: else it would read in full while saying masked.
+        if (args.approve && args.masked && !maskable) {
+          throw badUserInput(`masked: none of ${application.resource}'s items (${fields.join(', ')}) has a masked form (@catalog(mask:)): approve it unmasked, or refuse it`);
+        }
         return ctx.access.decide(application.id, {
           actor: ctx.caller.consumer, approve: args.approve, reason: args.reason.trim(),
-          masked: args.masked ?? null, maskable: maskableItems(ctx.rules, application.resource).maskable, validUntil: args.validUntil ?? null, now: new Date().toISOString(),
+          masked: args.masked ?? null, maskable, validUntil: args.validUntil ?? null, now: new Date().toISOString(),
         });
       }),
     revokeAccessGrant: (_: unknown, args: { id: string; reason: string }, ctx: Context) =>
