@@ -110,6 +110,29 @@ function defineRetentionSuite(store: StoreKind) {
       }
     });
 
+    it('purges a record\'s index rows through the persons it names: a row it does not name is still reported after the purge', async () => {
+      const forgedConfig = readConfig({ ...env, ONESOURCE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-audit-retention-forged-')), ONESOURCE_DB_PREFIX: 'onesource_unit_retention_forged_' });
+      await dropStore(forgedConfig, 'gateway');
+      const forgedDb = await openGatewayStore(forgedConfig);
+      try {
+        const trail = new AuditTrail(forgedDb, logger);
+        for (const e of [entry([A], FOUR_YEARS_AGO), entry([A, B], FOUR_YEARS_AGO), entry([B])]) await trail.record(e);
+        await trail.close();
+        await new SubjectIndex(forgedDb, logger).catchUp();
+        // Written behind the trail: record 1 read someone it does not name.
+        const C = '110101198001010019';
+        await forgedDb('audit_subjects').insert({ id_number: C, seq: 1 });
+
+        expect(await purgeExpiredRecords(forgedDb)).toEqual({ removed: 2, through: 2 });
+        expect(await forgedDb('audit_subjects').orderBy('seq').select('id_number', 'seq').then((r) => r.map((x) => [x.id_number, Number(x.seq)]))).toEqual([[C, 1], [B, 3]]);
+        expect((await verifyAuditTrail(forgedDb)).index?.problem).toMatchObject({ kind: 'UNEXPLAINED', seq: 1, idNumber: C, message: expect.stringMatching(/^record 1 is not in the trail, but the index of who was read has a row for 110101198001010019/) });
+      } finally {
+        await forgedDb.destroy();
+        await dropStore(forgedConfig, 'gateway');
+        fs.rmSync(forgedConfig.dataDir, { recursive: true, force: true });
+      }
+    });
+
     it('shows a trail rewritten behind the triggers with a head kept outside the database, which the chain alone cannot', async () => {
       const kept = (await verifyAuditChain(db)).head!;
       const anchor = `${kept.seq}:${kept.hash}`;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { RETENTION_DAYS } from '../migrations/002_audit_trail';
 import type { AuditRow } from './record';
+import { subjectSql } from './subject-index';
 
 export interface PurgeReport {
   /** Records removed, with their rows in the index of who was read. */
@@ -30,6 +31,7 @@ export async function purgeExpiredRecords(db: Knex, now = new Date(), batch = PU
   const young = await db('audit_trail').where('at', '>=', cutoff).min({ seq: 'seq' }).first();
   const through = Math.min(Number(last.seq), young?.seq == null ? Infinity : Number(young.seq)) - 1;
   const first = await db('audit_trail').min({ seq: 'seq' }).first();
+  const { removal } = subjectSql(db);
   let removed = 0;
   let cutAt: number | null = null;
   for (let from = Number(first!.seq); from <= through; from += batch) {
@@ -37,8 +39,10 @@ export async function purgeExpiredRecords(db: Knex, now = new Date(), batch = PU
     const done = await db.transaction(async (trx) => {
       const cut: AuditRow | undefined = await trx('audit_trail').where('seq', to).first();
       if (!cut) return null; // a gap behind the triggers: not the purge's to paper over
-      // Index rows first: a row whose record is gone would be reported as unexplained.
-      await trx('audit_subjects').where('seq', '<=', to).delete();
+      // Index rows first, found through the records (the index has no key by record): a row whose
+      // record is gone would be reported as unexplained. A row the record does not name (forged) is
+      // left, and still reported.
+      await trx.raw(removal, [from - 1, to]);
       const n = await trx('audit_trail').where('seq', '<=', to).delete();
       // The cut record proves the cut (its hash recomputed, its age read): only the latest is kept.
       const { hash, ...record } = cut;

@@ -98,6 +98,8 @@ const PASS_SQL = {
 export type SubjectSql = (typeof PASS_SQL)['sqlite'] & {
   /** `named` restricted to the records after the first binding, up to the second. */
   subjects: string;
+  /** Deletes the index rows of the records after the first binding, up to the second, found by the names each record lists. */
+  removal: string;
 };
 
 /**
@@ -106,8 +108,15 @@ export type SubjectSql = (typeof PASS_SQL)['sqlite'] & {
  * index pass writes rows by it, and `audit:verify` checks the index against the trail by the same.
  */
 export function subjectSql(db: Knex): SubjectSql {
-  const sql = usesMysql(db) ? PASS_SQL.mysql : PASS_SQL.sqlite;
-  return { ...sql, subjects: `${sql.named} WHERE \`t\`.\`seq\` > ? AND \`t\`.\`seq\` <= ?` };
+  const mysql = usesMysql(db);
+  const sql = mysql ? PASS_SQL.mysql : PASS_SQL.sqlite;
+  const subjects = `${sql.named} WHERE \`t\`.\`seq\` > ? AND \`t\`.\`seq\` <= ?`;
+  // The index is keyed by person only (see migration 021): a record's rows are found by primary key,
+  // one lookup per person the record names, not by a range of record numbers.
+  const removal = mysql
+    ? `DELETE \`x\` ${sql.named}, \`audit_subjects\` AS \`x\` WHERE \`t\`.\`seq\` > ? AND \`t\`.\`seq\` <= ? AND \`x\`.\`id_number\` = ${sql.subject} AND \`x\`.\`seq\` = \`t\`.\`seq\``
+    : `DELETE FROM \`audit_subjects\` WHERE (\`id_number\`, \`seq\`) IN (SELECT ${sql.subject}, \`t\`.\`seq\` ${subjects})`;
+  return { ...sql, subjects, removal };
 }
 
 /** One transaction: the subject rows of up to `limit` records after the progress mark, and the mark moved past them. */

@@ -219,7 +219,7 @@ export async function verifySubjectIndex(db: Knex): Promise<IndexReport> {
   }
   if (!surplus) return { indexedSeq, problem: null };
 
-  // Which row of that record, found by a scan of the index for that record alone.
+  // Which row of that record: one more scan of the index, which has no key by record (migration 021).
   const [unexplained] = rowsOf<{ id_number: string }>(await db.raw(
     'SELECT `x`.`id_number` AS `id_number` FROM `audit_subjects` AS `x` WHERE `x`.`seq` = ? ' +
     `AND NOT EXISTS (SELECT 1 ${sql.named} WHERE \`t\`.\`seq\` = \`x\`.\`seq\` AND ${sql.fits} AND ${sql.subject} = \`x\`.\`id_number\`) ORDER BY 1 LIMIT 1`,

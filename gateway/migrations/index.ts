@@ -18,5 +18,6 @@ import { auditPurgeProofUnbounded } from './017_audit_purge_proof_unbounded';
 import { recordedOperationsPurpose } from './018_recorded_operations_purpose';
 import { auditPartialSubjects } from './019_audit_partial_subjects';
 import { creditReads } from './020_credit_reads';
+import { auditSubjectsByPersonOnly } from './021_audit_subjects_by_person_only';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded, recordedOperationsPurpose, auditPartialSubjects, creditReads];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded, recordedOperationsPurpose, auditPartialSubjects, creditReads, auditSubjectsByPersonOnly];
