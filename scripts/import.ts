@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readConfig } from '../shared/config';
-import { dropStore, storeExists, storeLocation } from '../shared/db';
+import { storeExists, storeLocation } from '../shared/db';
 import { DEPARTMENTS, DepartmentName, isDepartmentName } from '../shared/departments';
 import { checkImportFile, DEFAULT_BATCH_SIZE, describeFields, describeReport, importFile, ImportReport, ImportRules, progressBar } from '../shared/importing';
 import { openDepartmentStoreToLoad } from '../shared/subgraph-server';
@@ -74,8 +74,11 @@ async function main(): Promise<number> {
     console.error(`Nothing loaded: ${refusal}`);
     return 2;
   }
-  // A load that creates the store and then loads nothing removes it again: a fresh data directory
-  // is left as it was, not holding an empty store that `npm start` would take for the department's.
+  // A store this load creates stays, even when its rows are all refused: another load may have
+  // written to it since (it waited for this one's lock), and removing the file then lost that
+  // load's rows while it said they were loaded. An empty store is harmless: `npm start` seeds an
+  // empty store where seeding is on, and a department serves nothing from it otherwise, as it
+  // would from none.
   const creating = !dryRun && !(await storeExists(config, name));
   const opened = await openDepartmentStoreToLoad(config, departments[name], Boolean(dryRun));
   if ('refused' in opened) {
@@ -93,10 +96,7 @@ async function main(): Promise<number> {
   const summary = lines.pop()!;
   lines.forEach((line) => console.error(line));
   (report.outcome.kind === 'complete' || report.outcome.kind === 'partial' ? console.log : console.error)(summary);
-  if (creating && !report.loaded) {
-    await dropStore(config, name);
-    console.error(`The ${name} store this load created is removed again, as nothing was loaded into it.`);
-  }
+  if (creating && !report.loaded) console.error(`The ${name} store was created for this load and is left empty.`);
   return exitCode(report);
 }
 

@@ -368,7 +368,14 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
         const rejection = { line: item.line, reasons: judged.reasons, record: item.record };
         rejected.push(rejection);
         const badKey = rules.keyOfRecord?.(item.record);
-        if (badKey) badWithKey.push({ rejection, key: badKey });
+        if (badKey) {
+          badWithKey.push({ rejection, key: badKey });
+          // A rejected line still holds its key: a later line with the same key is the duplicate,
+          // told now, not after this line is mended (nor loaded by --skip-invalid in its stead).
+          const earlier = firstLineOfKey.get(badKey);
+          if (earlier !== undefined) rejection.reasons.push(`${rules.keyField} ${badKey} is already on line ${earlier} of this file`);
+          else firstLineOfKey.set(badKey, item.line);
+        }
       } else if (first !== undefined) {
         rejected.push({ line: item.line, reasons: [`${rules.keyField} ${key} is already on line ${first} of this file`], record: item.record });
       } else {

@@ -513,6 +513,20 @@ function defineImportSuite(store: StoreKind) {
         expect(await personsOf(db)).toEqual([['35010219850312123X', '林志强']]);
       });
 
+      it('tells a key repeated after a rejected line as the duplicate it is: at once, and with skipInvalid it does not load in the first line\'s stead', async () => {
+        const line = (birthDate: string, name: string) => `350102197701010157,${name},MALE,${birthDate},ALIVE,,某地,350102,`;
+        const source = file('repeated-after-bad.csv', [PERSONS_HEADER, line('1977-01-02', '郑国平'), line('1977-01-01', '郑国强')].join('\n'));
+        const all = await importFile(await freshStore('persons'), naturalPersonImport, source);
+        expect(rejections(all)).toEqual([
+          [2, 'birthDate 1977-01-02 disagrees with the idNumber, which says 1977-01-01'],
+          [3, 'idNumber 350102197701010157 is already on line 2 of this file'],
+        ]);
+        const db = await freshStore('persons');
+        const skipping = await importFile(db, naturalPersonImport, source, { skipInvalid: true });
+        expect(skipping).toMatchObject({ read: 2, loaded: 0 });
+        expect(await personsOf(db)).toEqual([]);
+      });
+
       it('rejects only its own line for text after a closing quote, or a quote inside an unquoted cell', async () => {
         const db = await freshStore('persons');
         const line2 = '350102197701010157,"郑国平"x,MALE,1977-01-01,ALIVE,,某地,350102,';
@@ -773,7 +787,7 @@ function defineImportSuite(store: StoreKind) {
         const report = await importFile(db, naturalPersonImport, file('control.jsonl', [
           person,
           { ...person, idNumber: '350103196612120284', name: '吴\u200B秀英', gender: 'FEMALE', birthDate: '1966-12-12', householdAddress: '某地\u0007' },
-          { ...person, name: '郑国平' },
+          { ...person, idNumber: '35010219850312123X', birthDate: '1985-03-12', name: '林志强' },
         ].map((r) => JSON.stringify(r)).join('\n')));
         expect(rejections(report)).toEqual([
           [1, 'name cannot contain control characters (U+0000 at character 2)'],
@@ -1450,7 +1464,7 @@ function defineImportSuite(store: StoreKind) {
         expect(direct.stdout).toContain(`loading ${path.join(FIXTURES, 'persons.csv')} into persons`);
       });
 
-      it('checks the file before opening the store: a file it cannot load, or whose rows it refuses, leaves no store behind; a good one creates it', async () => {
+      it('checks the file before opening the store: a file it cannot load leaves no store behind; one whose rows it refuses leaves it empty; a good one loads into it', async () => {
         await dropStore(config, 'credit');
         const gbk = file('persons-gbk.csv');
         for (const [source, says] of [
@@ -1463,13 +1477,14 @@ function defineImportSuite(store: StoreKind) {
           expect([command.code, command.stderr]).toEqual([2, expect.stringContaining(says)]);
           expect(await storeExists(config, 'credit')).toBe(false);
         }
-        // A file whose rows are refused leaves none behind either: the store the load created is removed again.
+        // A file whose rows are refused leaves the store its load created, empty: removing it again
+        // could remove what another load, waiting for this one's lock, wrote meanwhile.
         const refused = await runCli(['credit', file('bad-row.csv', [
           'idNumber,uscc,kind,reason,authority,documentNumber,decidedOn,expiresOn',
           '35010219850312123Y,,BLACKLIST,失信被执行人,福州市中级人民法院,(2025)闽01执1号,2025-06-01,',
         ].join('\n'))], env);
-        expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/line 2: idNumber: .*\n.*Nothing loaded[^]*The credit store this load created is removed again/)]);
-        expect(await storeExists(config, 'credit')).toBe(false);
+        expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/line 2: idNumber: .*\n.*Nothing loaded[^]*The credit store was created for this load and is left empty/)]);
+        expect(await storeExists(config, 'credit')).toBe(true);
         // Loading into a fresh store is how a department starts one: it is created for a file that can be read.
         const loaded = await runCli(['credit', file('credit-entries.csv')], env);
         expect(loaded.code).toBe(0);
