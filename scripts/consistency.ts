@@ -58,14 +58,15 @@ const program = new Command('consistency')
   .description('Run the cross-department consistency checks through the gateway and print the report.')
   .option('--gateway <url>', 'the gateway GraphQL endpoint, or its base URL, to which /graphql is added (default: this machine, ONESOURCE_GATEWAY_PORT)', gatewayUrl)
   .option('--token <jwt>', 'a bearer token of an auditor or department operator (default: a dev token for auditor)')
-  .option('--samples <n>', 'samples printed per rule', wholeNumber({ of: 'samples' }), 5)
+  .option('--samples <n>', 'samples per rule, printed or in the JSON (only these are asked for, so only the persons they name are recorded as read)', wholeNumber({ of: 'samples' }), 5)
   .option('--json', 'print the report as JSON')
   .exitOverride(exitOnWrongUsage)
   .parse();
 
-const REPORT = `query($id: ID) { consistencyReport(id: $id) {
+const PROGRESS = `query($id: ID) { consistencyReport(id: $id) { id status progress error } }`;
+const REPORT = `query($id: ID, $samples: Int) { consistencyReport(id: $id) {
   id status progress error startedAt finishedAt
-  rules { rule description departments checked count samples { entity key detail } }
+  rules { rule description departments checked count samples(first: $samples) { entity key detail } }
   departments { department count }
 } }`;
 
@@ -88,27 +89,28 @@ async function main() {
   };
 
   const { runConsistencyChecks: run } = await ask(`mutation { runConsistencyChecks { id } }`);
-  let report: any;
+  let progress: any;
   let shown = '';
   for (;;) {
-    report = (await ask(REPORT, { id: run.id })).consistencyReport;
-    if (report.status !== 'RUNNING') break;
-    if (report.progress !== shown && process.stderr.isTTY) process.stderr.write(`\r\x1b[K  run ${run.id}: ${report.progress}`);
-    shown = report.progress;
+    progress = (await ask(PROGRESS, { id: run.id })).consistencyReport;
+    if (progress.status !== 'RUNNING') break;
+    if (progress.progress !== shown && process.stderr.isTTY) process.stderr.write(`\r\x1b[K  run ${run.id}: ${progress.progress}`);
+    shown = progress.progress;
     await new Promise((r) => setTimeout(r, 1_000));
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  if (report.status === 'FAILED') throw new Error(`run ${report.id} failed: ${report.error}`);
+  if (progress.status === 'FAILED') throw new Error(`run ${progress.id} failed: ${progress.error}`);
+  const samples = options.samples;
+  const report = (await ask(REPORT, { id: run.id, samples })).consistencyReport;
   if (options.json) {
     console.log(JSON.stringify(report, null, 2));
     return;
   }
-  const samples = options.samples;
   console.log(`共享校核 consistency report, run ${report.id} (${report.startedAt} – ${report.finishedAt})\n`);
   for (const r of report.rules) {
     console.log(`${String(r.count).padStart(7)}  ${r.rule}  [${r.departments.join(' / ')}]  (${r.checked} checked)`);
     console.log(`         ${r.description}`);
-    for (const s of r.samples.slice(0, samples)) console.log(`         - ${s.entity} ${s.key}: ${s.detail}`);
+    for (const s of r.samples) console.log(`         - ${s.entity} ${s.key}: ${s.detail}`);
   }
   console.log('\nper department (asked to correct):');
   for (const d of report.departments) console.log(`${String(d.count).padStart(7)}  ${d.department}`);

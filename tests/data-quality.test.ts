@@ -127,6 +127,14 @@ function defineDataQualitySuite(store: StoreKind) {
         ]));
       });
 
+      it('refuses a run number that is none, an empty one too (only a missing number asks for the latest run)', async () => {
+        for (const id of ['', 'abc', '0']) {
+          const answer = await stack.query(REPORT, { id }, await stack.as('auditor', '投诉核查'));
+          expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+          expect(answer.data?.consistencyReport ?? null).toBeNull();
+        }
+      });
+
       it('shows a department operator the records of its own rules only, and the counts of all', async () => {
         const all = (await stack.query(REPORT, {}, await stack.as('auditor', '投诉核查'))).data.consistencyReport.rules;
         const geo = (await stack.query(REPORT, {}, await stack.as('dept-geo'))).data.consistencyReport.rules;
@@ -160,6 +168,20 @@ function defineDataQualitySuite(store: StoreKind) {
         await stack.query(REPORT, {}, { ...(await stack.as('dept-geo')), 'x-request-id': 'req-samples-2' });
         const log = await stack.query(LOG, { id: named }, await stack.as('auditor', '投诉核查'));
         expect(log.data.accessLog.edges.map((e: any) => e.node.requestId)).not.toContain('req-samples-2');
+
+        // Asked for fewer samples (npm run consistency -- --samples N), only those are read.
+        const FIRST = `query($first: Int) { consistencyReport { rules { rule samples(first: $first) { key detail } } } }`;
+        const one = await stack.query(FIRST, { first: 1 }, { ...(await stack.as('dept-persons', '核对法定代表人状态')), 'x-request-id': 'req-samples-3' });
+        const counts = one.data.consistencyReport.rules.map((r: any) => r.samples.length);
+        expect(Math.max(...counts)).toBe(1);
+        const second = rule('legal-representative-unknown-or-deceased').samples[1].detail.match(/legal representative (\S+) /)[1];
+        const none = await stack.query(FIRST, { first: 0 }, { ...(await stack.as('dept-persons', '核对法定代表人状态')), 'x-request-id': 'req-samples-4' });
+        expect(none.data.consistencyReport.rules.every((r: any) => r.samples.length === 0)).toBe(true);
+        const requests = async (id: string) => (await stack.query(LOG, { id }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node.requestId);
+        expect(await requests(named)).toEqual(expect.arrayContaining(['req-samples-3']));
+        expect(await requests(second)).not.toContain('req-samples-3');
+        expect(await requests(named)).not.toContain('req-samples-4');
+        expect(codes(await stack.query(FIRST, { first: -1 }, await stack.as('auditor', '投诉核查')))).toEqual(['BAD_USER_INPUT']);
       });
 
       it('is for auditors and departments, not for every consumer', async () => {

@@ -59,6 +59,17 @@ describe('consistency runs left behind by a stopped gateway', () => {
 
     release(new Error('stopped'));
   });
+
+  it('starts one run for requests arriving together: the second joins the first while its row is written', async () => {
+    let release!: (e: Error) => void;
+    const hanging = new Promise<never>((_resolve, reject) => (release = reject));
+    const runs = consistencyRuns(db, () => hanging, logger);
+    const before = Number((await db('consistency_runs').count({ n: '*' }).first())!.n);
+    const [first, second] = await Promise.all([runs.start('auditor'), runs.start('dept-geo')]);
+    expect(second.id).toBe(first.id);
+    expect(Number((await db('consistency_runs').count({ n: '*' }).first())!.n)).toBe(before + 1);
+    release(new Error('stopped'));
+  });
 });
 
 /**
@@ -103,6 +114,20 @@ describe('consistency checks over records their owning department does not hold'
     });
     expect(rule(result, 'parcel-outside-project-division')).toMatchObject({
       checked: 3, count: 1, samples: [{ entity: 'InvestmentProject', key: 'P-OUTSIDE', detail: 'recorded in 350102; 350103001001GB00001W00000000 lies in 350103' }],
+    });
+  });
+
+  it('counts a deceased representative of an active company only: a revoked company acts for no one any more', async () => {
+    const deceased = { idNumber: '350102199001011234', status: 'DECEASED' };
+    const result = await checkConsistency(async (document: string) => {
+      if (/allLegalPersons/.test(document)) return { allLegalPersons: page([active, revoked]) };
+      if (/naturalPersons\(/.test(document)) return { naturalPersons: [deceased] };
+      if (/investmentProjects/.test(document)) return { investmentProjects: page([]) };
+      if (/allNaturalPersons/.test(document)) return { allNaturalPersons: page([]) };
+      throw new Error(`unexpected operation ${document}`);
+    });
+    expect(rule(result, 'legal-representative-unknown-or-deceased')).toMatchObject({
+      checked: 2, count: 1, samples: [{ entity: 'LegalPerson', key: active.uscc, detail: `legal representative ${deceased.idNumber} is registered as deceased` }],
     });
   });
 

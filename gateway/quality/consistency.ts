@@ -106,7 +106,7 @@ const SIGNIFICANT = { PROVINCE: 2, CITY: 4, COUNTY: 6 } as Record<string, number
 export async function checkConsistency(query: GatewayQuery, progress: (text: string) => void = () => {}): Promise<ConsistencyResult> {
   const representative = new Rule(
     'legal-representative-unknown-or-deceased',
-    'Companies whose legal representative is not in the persons register or is registered as deceased',
+    'Companies whose legal representative is not in the persons register, and active companies whose representative is registered as deceased',
     ['legal-persons', 'persons'],
   );
   const blacklisted = new Rule(
@@ -147,7 +147,8 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
       representative.checked += 1;
       const s = status.get(rep.idNumber);
       if (s === 'UNKNOWN') representative.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is not in the persons register`, rep.idNumber);
-      if (s === 'DECEASED') representative.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is registered as deceased`, rep.idNumber);
+      // A revoked or cancelled company acts for no one any more: its representative's death is no defect.
+      if (s === 'DECEASED' && c.status === 'ACTIVE') representative.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is registered as deceased`, rep.idNumber);
       if (c.status === 'ACTIVE') {
         blacklisted.checked += 1;
         if (rep.credit?.onBlacklist) blacklisted.breach('LegalPerson', c.uscc, `legal representative ${rep.idNumber} is on the credit blacklist`, rep.idNumber);

@@ -402,7 +402,8 @@ export const qualityResolvers = {
     },
     consistencyReport: async (_: unknown, args: { id?: string | null }, ctx: Context) => {
       requireReportReader(ctx.caller);
-      return services(ctx).runs.get(args.id ? objectionId(args.id, 'a consistency run number') : undefined);
+      // Only a missing id (or null) asks for the latest run: an empty one is a number gone wrong.
+      return services(ctx).runs.get(args.id == null ? undefined : objectionId(args.id, 'a consistency run number'));
     },
     recordChanges: async (_: unknown, args: { entity: string; key: string; first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
       const logged = logsOf(args.entity);
@@ -531,11 +532,14 @@ export const qualityResolvers = {
     // takes part in (its data disagrees with another's), and only the counts of the others, whose
     // records may name persons (a representative registered as deceased, on the blacklist).
     // The samples name persons, so reading them is recorded like any other read of a person.
-    samples: async (rule: RuleResult, _: unknown, ctx: Context, info: GraphQLResolveInfo) => {
+    samples: async (rule: RuleResult, args: { first?: number | null }, ctx: Context, info: GraphQLResolveInfo) => {
+      if (args.first != null && args.first < 0) throw badUserInput(`first must be 0 or more, not ${args.first}`, { argument: 'first' });
       const department = departmentOf(ctx.caller);
       if (department && !rule.departments.includes(department)) return [];
-      await services(ctx).recordRead(ctx.caller, info, { subjects: rule.samples.flatMap(personsNamed), fields: asked(info, 'ConsistencySample') });
-      return rule.samples;
+      // Only the samples answered are read: those past `first` name no one to this reader.
+      const samples = args.first == null ? rule.samples : rule.samples.slice(0, args.first);
+      await services(ctx).recordRead(ctx.caller, info, { subjects: samples.flatMap(personsNamed), fields: asked(info, 'ConsistencySample') });
+      return samples;
     },
   },
   Objection: {

@@ -42,10 +42,45 @@ const toRun = (r: RunRow): ConsistencyRun => ({
  * are read with `consistencyReport`.
  */
 export function consistencyRuns(db: Knex, query: GatewayQuery, logger: Logger) {
-  let current: { id: number; done: Promise<void> } | null = null;
+  /** The run this gateway is doing, by its number once its row is written. */
+  let current: { id: Promise<number> } | null = null;
 
   async function finish(id: number, update: Partial<RunRow>) {
     await db('consistency_runs').where('id', id).update({ ...update, finished_at: new Date().toISOString() });
+  }
+
+  /** Writes a run's row and starts it in the background; the slot is let go when it ends (or could not begin). */
+  async function launch(requestedBy: string): Promise<number> {
+    const startedAt = new Date().toISOString();
+    let id: number;
+    try {
+      [id] = await db('consistency_runs').insert({ requested_by: requestedBy, status: 'RUNNING', started_at: startedAt, heartbeat_at: startedAt, progress: 'starting' });
+    } catch (e) {
+      current = null;
+      throw e;
+    }
+    const heartbeat = setInterval(() => {
+      void db('consistency_runs').where('id', id).update({ heartbeat_at: new Date().toISOString() }).catch(() => {});
+    }, HEARTBEAT_MS).unref();
+    let lastWrite = 0;
+    const progress = (text: string) => {
+      // At most one progress write a second: the run's own pace, not the store's.
+      if (Date.now() - lastWrite < 1_000) return;
+      lastWrite = Date.now();
+      void db('consistency_runs').where('id', id).update({ progress: text }).catch(() => {});
+    };
+    void checkConsistency(query, progress)
+      .then((result) => finish(id, { status: 'DONE', progress: 'done', report: JSON.stringify(result) }))
+      .catch(async (err: Error) => {
+        logger.error({ err, run: id }, 'consistency run failed');
+        await finish(id, { status: 'FAILED', error: err.message.slice(0, 1000) }).catch(() => {});
+      })
+      .finally(() => {
+        clearInterval(heartbeat);
+        current = null;
+      });
+    logger.info({ run: id, requestedBy }, 'consistency run started');
+    return id;
   }
 
   return {
@@ -62,32 +97,10 @@ export function consistencyRuns(db: Knex, query: GatewayQuery, logger: Logger) {
     },
 
     async start(requestedBy: string): Promise<ConsistencyRun> {
-      if (current) return (await this.get(current.id))!;
-      const startedAt = new Date().toISOString();
-      const [id] = await db('consistency_runs').insert({ requested_by: requestedBy, status: 'RUNNING', started_at: startedAt, heartbeat_at: startedAt, progress: 'starting' });
-      const heartbeat = setInterval(() => {
-        void db('consistency_runs').where('id', id).update({ heartbeat_at: new Date().toISOString() }).catch(() => {});
-      }, HEARTBEAT_MS).unref();
-      let lastWrite = 0;
-      const progress = (text: string) => {
-        // At most one progress write a second: the run's own pace, not the store's.
-        if (Date.now() - lastWrite < 1_000) return;
-        lastWrite = Date.now();
-        void db('consistency_runs').where('id', id).update({ progress: text }).catch(() => {});
-      };
-      const done = checkConsistency(query, progress)
-        .then((result) => finish(id, { status: 'DONE', progress: 'done', report: JSON.stringify(result) }))
-        .catch(async (err: Error) => {
-          logger.error({ err, run: id }, 'consistency run failed');
-          await finish(id, { status: 'FAILED', error: err.message.slice(0, 1000) }).catch(() => {});
-        })
-        .finally(() => {
-          clearInterval(heartbeat);
-          current = null;
-        });
-      current = { id, done };
-      logger.info({ run: id, requestedBy }, 'consistency run started');
-      return (await this.get(id))!;
+      // The slot is claimed before the first await: a request arriving while the run's row is
+      // written joins that run instead of starting one of its own.
+      current ??= { id: launch(requestedBy) };
+      return (await this.get(await current.id))!;
     },
 
     /** A run; one whose gateway has stopped is failed first, so nobody waits for it forever. */
