@@ -17,25 +17,35 @@ export function hasKeyPair(dataDir: string, name: KeyName): boolean {
   return fs.existsSync(keyFile(dataDir, name, 'public'));
 }
 
-/** Makes the key pair if it does not exist yet. Safe when several processes start at once. */
+/**
+ * Makes the key pair if it does not exist yet. Safe when several processes start at once: the
+ * private key is placed only if none is there (a hard link does not replace a file), and the public
+ * key is always the one of the private key that stands, so the halves of a pair never come from two
+ * processes (they did when each placed its own public key: every signature then failed its check).
+ */
 export async function ensureKeyPair(dataDir: string, name: KeyName): Promise<void> {
   if (fs.existsSync(keyFile(dataDir, name, 'public'))) return;
   fs.mkdirSync(path.join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const kid = `${name}-${Date.now().toString(36)}`;
-  const write = (part: 'private' | 'public', jwk: JWK) => {
-    const tmp = `${keyFile(dataDir, name, part)}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ ...jwk, kid, alg: 'ES256', use: 'sig' }), { mode: 0o600 });
-    try {
-      fs.linkSync(tmp, keyFile(dataDir, name, part)); // fails if another process won the race
-    } catch {
-      /* the other process's key stands */
-    } finally {
-      fs.unlinkSync(tmp);
-    }
-  };
-  write('private', await exportJWK(privateKey));
-  write('public', await exportJWK(publicKey));
+  if (!fs.existsSync(keyFile(dataDir, name, 'private'))) {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const kid = `${name}-${Date.now().toString(36)}`;
+    placeOnce(keyFile(dataDir, name, 'private'), { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' });
+  }
+  const { d: _private, ...publicHalf } = readJwk(dataDir, name, 'private');
+  placeOnce(keyFile(dataDir, name, 'public'), publicHalf);
+}
+
+/** Writes `jwk` to `file` unless the file is there already (another process placed it first). */
+function placeOnce(file: string, jwk: JWK): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(jwk), { mode: 0o600 });
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    fs.unlinkSync(tmp);
+  }
 }
 
 export async function loadPrivateKey(dataDir: string, name: KeyName): Promise<{ key: KeyLike | Uint8Array; kid: string }> {
