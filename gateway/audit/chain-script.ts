@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { createPool, Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
-import { usesMysql } from '../../shared/db';
+import { usesMysql, writeTransaction } from '../../shared/db';
 import { GENESIS_HASH } from './record';
 
 /**
@@ -90,15 +90,20 @@ function headOf(rows: HeadRow[]): ChainHead {
   return row ? { seq: Number(row.last_seq), hash: row.last_hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
-/** SQLite (one gateway process, in-process calls): a knex transaction, statement by statement. */
+/**
+ * SQLite: a knex transaction, statement by statement, that takes the store's write lock first
+ * (`writeTransaction`), waiting for it in short steps. Begun by a read, as a plain transaction
+ * begins, a batch failed at once whenever another gateway process on the same file had written
+ * meanwhile (SQLITE_BUSY), and every answer waiting for it was withheld.
+ */
 function knexChainScript(db: Knex): ChainScript {
   return {
     async run(statements) {
-      await db.transaction((trx) => runEach(trx, statements));
+      await writeTransaction(db, (trx) => runEach(trx, statements));
     },
-    // SQLite has one writer at a time: the transaction is the lock (and knex warns on FOR UPDATE there).
+    // SQLite has one writer at a time: the write lock is the head's lock (knex warns on FOR UPDATE there).
     async runLocked(write) {
-      await db.transaction(async (trx) => runEach(trx, write(headOf((await trx.raw(HEAD_SQL)) as HeadRow[]))));
+      await writeTransaction(db, async (trx) => runEach(trx, write(headOf((await trx.raw(HEAD_SQL)) as HeadRow[]))));
     },
     isConflict: (error) => /SQLITE_CONSTRAINT/.test((error as { code?: string }).code ?? ''),
     close: async () => undefined,
