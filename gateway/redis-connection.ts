@@ -7,6 +7,12 @@ const CONNECTION_WAIT_MS = 2_000;
 
 /** The last connection error of each client made here: whether Redis was found down. */
 const foundDown = new WeakMap<Redis, boolean>();
+/**
+ * Clients past their start: ready once, or waited for in vain. Only a client that has been neither
+ * is waited for; otherwise a Redis that accepts connections and never answers held requests for the
+ * whole wait again and again.
+ */
+const pastStart = new WeakSet<Redis>();
 
 /**
  * A Redis client for state the gateway replicas share (rate-limit windows, persisted queries).
@@ -21,7 +27,10 @@ export function sharedStateRedis(url: string): Redis {
     retryStrategy: (times) => Math.min(times * 200, 5000),
   });
   redis.on('error', (err: NodeJS.ErrnoException) => foundDown.set(redis, DOWN.has(err.code ?? '')));
-  redis.on('ready', () => foundDown.set(redis, false));
+  redis.on('ready', () => {
+    foundDown.set(redis, false);
+    pastStart.add(redis);
+  });
   return redis;
 }
 
@@ -34,12 +43,14 @@ export function sharedStateRedis(url: string): Redis {
  * up blocks its event loop while it composes the supergraph) the connection's INFO check can time
  * out, and ioredis connects again 200 ms later. So this waits through reconnections, and gives up
  * early only when Redis was found down (connection refused, host unknown): then the request goes
- * on without it at once.
+ * on without it at once. It waits only at the start: once Redis was ready, or the wait ran out
+ * (a Redis that accepts connections and never answers), a request goes on without it at once.
  */
 export function connected(redis: Redis, ms = CONNECTION_WAIT_MS): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
-  // Closed, or a lazy client nobody asked to connect, or down at the last attempt.
-  if (redis.status === 'end' || redis.status === 'wait' || foundDown.get(redis)) return Promise.resolve(false);
+  // Closed, or a lazy client nobody asked to connect, or down at the last attempt, or past its start
+  // (a request never waits for Redis to come back).
+  if (redis.status === 'end' || redis.status === 'wait' || foundDown.get(redis) || pastStart.has(redis)) return Promise.resolve(false);
   return new Promise<boolean>((resolve) => {
     const done = (ready: boolean) => {
       clearTimeout(timer);
@@ -53,7 +64,10 @@ export function connected(redis: Redis, ms = CONNECTION_WAIT_MS): Promise<boolea
       if (DOWN.has(err.code ?? '')) done(false);
     };
     const onEnd = () => done(false);
-    const timer = setTimeout(() => done(redis.status === 'ready'), ms);
+    const timer = setTimeout(() => {
+      pastStart.add(redis);
+      done(redis.status === 'ready');
+    }, ms);
     timer.unref();
     redis.on('ready', onReady);
     redis.on('error', onError);

@@ -80,6 +80,27 @@ describe('rate limits counted in leases', () => {
     }
   });
 
+  it('waits for a Redis that never answers at the start only, not again each time it asks', async () => {
+    // It accepts the connection and answers nothing: the connection never becomes ready.
+    const proxy = await silentProxy(REDIS_URL);
+    proxy.goSilent();
+    const l = createRateLimiter({ perWindow: 100, windowSeconds: 60, byConsumer: {}, redisUrl: proxy.url, redisPrefix: prefix }, logger);
+    limiters.push(l);
+    const timed = async () => {
+      const started = Date.now();
+      expect((await l.admit('market-portal')).admitted).toBe(true);
+      return Date.now() - started;
+    };
+    try {
+      expect(await timed()).toBeGreaterThanOrEqual(1_900); // the start: it may become ready
+      // Past the pause after a failed claim, it asks again, and does not wait again.
+      await new Promise((r) => setTimeout(r, 5_500));
+      expect(await timed()).toBeLessThan(1_000);
+    } finally {
+      proxy.close();
+    }
+  }, 20_000);
+
   it('counts the first requests of a gateway whose connection to Redis is slow to become ready', async () => {
     // Every answer on the first connection is held 1.5 s: ioredis is not ready (its INFO check is
     // unanswered, then times out and it connects again) when the first requests arrive, and a
