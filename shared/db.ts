@@ -197,17 +197,35 @@ const migrationSource = (migrations: readonly Migration[]) => ({
   getMigration: async (name: string) => migrations.find((m) => m.name === name) as Migration,
 });
 
-export async function migrate(db: Knex, migrations: readonly Migration[]): Promise<void> {
-  try {
-    await db.migrate.latest({ migrationSource: migrationSource(migrations) });
-  } catch (error) {
-    if ((error as Error).name !== 'MigrationLocked') throw error;
-    throw new Error(
-      'the store is being migrated by another process (its migration lock, in the table knex_migrations_lock, is held): try again once that is done. '
-        + 'If no other process is running, one stopped while migrating left the lock: set is_locked to 0 in knex_migrations_lock, then try again',
-    );
+/** How long a process starting with others waits for their migration of the same store. */
+const MIGRATION_WAIT_MS = 15_000;
+
+/**
+ * Runs the migrations not yet run. Processes starting together on a fresh store (replicas of a
+ * rolling deploy) take turns: one migrates, the others wait for it (knex's migration lock), then
+ * find nothing left to run. Knex makes its own two tables without that lock, so a process that
+ * finds them made under it by another (`already exists`) tries again too.
+ */
+export async function migrate(db: Knex, migrations: readonly Migration[], waitMs = MIGRATION_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await db.migrate.latest({ migrationSource: migrationSource(migrations) });
+      return;
+    } catch (error) {
+      const locked = (error as Error).name === 'MigrationLocked';
+      if (!locked && !/knex_migrations(_lock)?\W.*already exists/.test((error as Error).message)) throw error;
+      if (Date.now() >= deadline) throw locked ? migrationLockHeld() : error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 100));
   }
 }
+
+const migrationLockHeld = () =>
+  new Error(
+    'the store is being migrated by another process (its migration lock, in the table knex_migrations_lock, is held): try again once that is done. '
+      + 'If no other process is running, one stopped while migrating left the lock: set is_locked to 0 in knex_migrations_lock, then try again',
+  );
 
 /** The names of `migrations` not yet run on `db`, in order, without running them. */
 export async function pendingMigrations(db: Knex, migrations: readonly Migration[]): Promise<string[]> {

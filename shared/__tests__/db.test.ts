@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Knex } from 'knex';
 import { readConfig } from '../config';
 import { migrate, openStore, storeLocation } from '../db';
 import { isFetchBlockedPort, listen } from '../http';
@@ -192,6 +193,20 @@ describe('production defaults', () => {
 });
 
 describe('migrating a store', () => {
+  it('takes turns with other processes migrating a fresh store at the same moment: each starts', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-migrate-together-'));
+    const config = readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' });
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(config, 'credit')));
+    try {
+      const steps = ['001_step', '002_step'].map((name) => ({ name, up: (db: Knex) => db.schema.createTable(`t_${name}`, (t) => t.increments()), down: async () => undefined }));
+      await Promise.all(stores.map((db) => migrate(db, steps)));
+      expect(await stores[0]('knex_migrations').orderBy('id').pluck('name')).toEqual(['001_step', '002_step']);
+    } finally {
+      for (const db of stores) await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says in its own words, without knex\'s advice, when another process holds the migration lock', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-lock-'));
     const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'credit');
@@ -200,7 +215,8 @@ describe('migrating a store', () => {
       const step = { name: '001_step', up: async () => undefined, down: async () => undefined };
       await migrate(db, [step]);
       await db('knex_migrations_lock').update({ is_locked: 1 });
-      await expect(migrate(db, [step, { ...step, name: '002_step' }])).rejects.toThrow(
+      // It waits a while for the other process first (here 300 ms).
+      await expect(migrate(db, [step, { ...step, name: '002_step' }], 300)).rejects.toThrow(
         /^the store is being migrated by another process \(its migration lock, in the table knex_migrations_lock, is held\): try again once that is done\. If no other process is running/,
       );
       expect(warn.mock.calls.flat().join('\n')).not.toMatch(/migrate:unlock/);
