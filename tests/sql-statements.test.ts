@@ -94,6 +94,17 @@ function defineStatementSuite(store: StoreKind) {
       expect(listed.errors).toBeUndefined();
       expect(listed.data.verifyNaturalPersons).toEqual(people.map((_, i) => (i % 2 ? 'MATCH' : 'MISMATCH')));
       expect(statements.persons).toHaveLength(1);
+
+      // A lookup and verifications in one request: one statement for all of them, reading whole records.
+      statements.persons = [];
+      const [looked, ...verified] = people.slice(0, 3);
+      const both = await stack.query(
+        `query($id: ID!, $v1: ID!, $n1: String!, $v2: ID!, $n2: String!) { naturalPerson(idNumber: $id) { name } a: verifyNaturalPerson(idNumber: $v1, name: $n1) b: verifyNaturalPerson(idNumber: $v2, name: $n2) }`,
+        { id: looked.idNumber, v1: verified[0].idNumber, n1: verified[0].name, v2: verified[1].idNumber, n2: `${verified[1].name}某` },
+      );
+      expect(both.errors).toBeUndefined();
+      expect(both.data).toEqual({ naturalPerson: { name: looked.name }, a: 'MATCH', b: 'MISMATCH' });
+      expect(statements.persons).toHaveLength(1);
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { loadEachChecked, rowLoader } from '../../shared/batch';
+import { loadEachChecked } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
@@ -8,6 +8,7 @@ import { DateScalar } from '../../shared/scalars';
 import { applyCorrection, checkCorrection } from './corrections';
 import { changeNote, ChangeLogArgs, changeLogAnswer, requireOwnOperator } from '../../shared/record-changes';
 import { registerPaging, RegisterPage } from '../../shared/register-pages';
+import { personReads } from './reads';
 import { createPersonStore, NaturalPerson } from './store';
 import { verification } from './verification';
 
@@ -21,13 +22,7 @@ const DEPARTMENT = 'persons';
 
 export function createContext(db: Knex, caller: InternalCaller) {
   const store = createPersonStore(db);
-  return {
-    store,
-    caller,
-    persons: rowLoader(store.byIdNumbers, (p) => p.idNumber),
-    /** For verifications: the name alone (a batch of 100 verifications is one statement of two columns). */
-    registeredNames: rowLoader(store.namesByIdNumbers, (p) => p.idNumber),
-  };
+  return { store, caller, ...personReads(store) };
 }
 type Context = ReturnType<typeof createContext>;
 
