@@ -74,6 +74,21 @@ function defineStatementSuite(store: StoreKind) {
       expect(statements.geo).toHaveLength(1);
     });
 
+    it('reads counties\' outlines and where they came from in one statement, and the sources alone without the outlines', async () => {
+      const division = (code: string) => `c${code}: administrativeDivision(code: "${code}")`;
+      statements.geo = [];
+      const both = await stack.query(`{ ${division('350102')} { boundary boundarySource } ${division('350103')} { boundarySource } }`);
+      expect(both.errors).toBeUndefined();
+      expect(both.data.c350102.boundary).toMatchObject({ type: expect.stringMatching(/Polygon/) });
+      expect(both.data.c350103.boundarySource).toBe(both.data.c350102.boundarySource);
+      expect(statements.geo.filter((sql) => /boundary/.test(sql))).toHaveLength(1);
+
+      statements.geo = [];
+      const sources = await stack.query(`{ ${division('350102')} { boundarySource } ${division('350103')} { boundarySource } }`);
+      expect(sources.data).toEqual({ c350102: { boundarySource: both.data.c350102.boundarySource }, c350103: { boundarySource: both.data.c350103.boundarySource } });
+      expect(statements.geo.filter((sql) => /boundary/.test(sql))).toEqual([expect.not.stringMatching(/[`"]boundary[`"]/)]);
+    });
+
     it('verifies 100 persons in one statement that reads only their names', async () => {
       const rows: { id_number: string; name: string }[] = await (stack.stores.persons as Knex)('natural_persons').select('id_number', 'name').limit(100);
       const people = rows.map((r) => ({ idNumber: r.id_number, name: r.name }));

@@ -6,6 +6,7 @@ import { groupLoader, rowLoader } from '../../shared/batch';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkDivisionCode, checkParcelCode } from '../../shared/identifiers';
 import { GeoJSONScalar } from '../../shared/scalars';
+import { stepLoaders } from '../../shared/step-reads';
 import { AdministrativeDivision, createGeoStore, LandParcel } from './store';
 
 /**
@@ -17,10 +18,12 @@ export const MAX_BOUNDARIES_PER_REQUEST = 10;
 
 export function createContext(db: Knex) {
   const store = createGeoStore(db);
+  // A county's outline may be a megabyte, where it came from a few words: one statement a plan step.
+  const outlines = stepLoaders({ wide: store.boundariesByCodes, narrow: store.boundarySourcesByCodes }, (b) => b.code);
   return {
     store,
-    boundaries: rowLoader(store.boundariesByCodes, (b) => b.code),
-    boundarySources: rowLoader(store.boundarySourcesByCodes, (b) => b.code),
+    boundaries: outlines.wide,
+    boundarySources: outlines.narrow,
     boundariesServed: 0,
     divisions: rowLoader(store.divisionsByCodes, (d) => d.code),
     childrenOf: groupLoader(store.divisionsByParents, (d) => d.parentCode ?? ''),

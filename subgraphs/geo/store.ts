@@ -101,9 +101,9 @@ export function createGeoStore(db: Knex) {
 
     divisionsByParents: async (codes: readonly string[]): Promise<AdministrativeDivision[]> => (await register.current()).children(codes),
 
-    /** The boundaries of these divisions (those that have one), in one statement. */
-    boundariesByCodes: (codes: readonly string[]): Promise<{ code: string; boundary: string }[]> =>
-      db('administrative_divisions').select('code', 'boundary').whereIn('code', codes).whereNotNull('boundary'),
+    /** The boundaries of these divisions (null where there is none), and where each came from, in one statement. */
+    boundariesByCodes: (codes: readonly string[]): Promise<{ code: string; boundary: string | null; boundarySource: string | null }[]> =>
+      db('administrative_divisions').select('code', 'boundary', { boundarySource: 'boundary_source' }).whereIn('code', codes),
 
     /**
      * Where counties' boundaries now come from, read fresh as `boundariesByCodes` reads the

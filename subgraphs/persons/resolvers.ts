@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { loadEachChecked } from '../../shared/batch';
+import { stepLoaders } from '../../shared/step-reads';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
@@ -8,7 +9,6 @@ import { DateScalar } from '../../shared/scalars';
 import { applyCorrection, checkCorrection } from './corrections';
 import { changeNote, ChangeLogArgs, changeLogAnswer, requireOwnOperator } from '../../shared/record-changes';
 import { registerPaging, RegisterPage } from '../../shared/register-pages';
-import { personReads } from './reads';
 import { createPersonStore, NaturalPerson } from './store';
 import { verification } from './verification';
 
@@ -22,7 +22,9 @@ const DEPARTMENT = 'persons';
 
 export function createContext(db: Knex, caller: InternalCaller) {
   const store = createPersonStore(db);
-  return { store, caller, ...personReads(store) };
+  // A lookup reads the whole record, a verification the name alone: one statement a plan step.
+  const reads = stepLoaders({ wide: store.byIdNumbers, narrow: store.namesByIdNumbers }, (p) => p.idNumber);
+  return { store, caller, persons: reads.wide, registeredNames: reads.narrow };
 }
 type Context = ReturnType<typeof createContext>;
 
