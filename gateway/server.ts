@@ -234,7 +234,8 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
         res.status(403).json({ errors: [{ message: 'Development tokens are given only to a browser on the gateway\'s own machine that calls it localhost, 127.0.0.1 or [::1]', extensions: { code: 'FORBIDDEN' } }] });
         return;
       }
-      const consumers = await registry.all();
+      // A suspended consumer is not offered: its token would only be refused.
+      const consumers = (await registry.all()).filter((c) => c.status === 'ACTIVE');
       res.json(
         await Promise.all(
           consumers.map(async (c) => ({ id: c.id, name: c.name, department: c.organisation, token: await issueDevToken(config, { consumer: c.id }) })),

@@ -174,6 +174,11 @@ function defineConsumersCommandSuite(store: StoreKind) {
       const answer = await ask('social-insurance', '{ me { id } }');
       expect(answer.status).toBe(401);
       expect(answer.errors![0].message).toBe('Consumer "social-insurance" is suspended');
+      // Nor does the playground's development picker offer it a token.
+      const offered = await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/playground/dev-consumers'));
+      const ids = ((await offered.json()) as { id: string }[]).map((c) => c.id);
+      expect(ids).toContain('housing-permit');
+      expect(ids).not.toContain('social-insurance');
     });
   });
 }
