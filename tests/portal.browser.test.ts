@@ -238,6 +238,23 @@ describeInBrowser('the developer portal in headless Chromium', () => {
     await picker.selectOption('');
   });
 
+  it('keeps a pasted token\'s purpose to the consumer the token names, and nothing of a person in localStorage', async () => {
+    const picker = page.locator('[data-testid="consumer"]');
+    if (await picker.count()) await picker.selectOption('');
+    const drc = `Bearer ${devConsumers?.find((c) => c.id === 'drc-approval')?.token ?? (await stack.as('drc-approval')).authorization.replace(/^Bearer /, '')}`;
+    await page.fill('[data-testid="token"]', drc);
+    await page.fill('[data-testid="purpose"]', '企业投资项目备案审查');
+    // Another consumer's token pasted in its place: that consumer has stated no purpose yet.
+    await page.fill('[data-testid="token"]', (await stack.as('auditor')).authorization);
+    await expect(page.inputValue('[data-testid="purpose"]')).resolves.toBe('');
+    await page.fill('[data-testid="token"]', drc);
+    await expect(page.inputValue('[data-testid="purpose"]')).resolves.toBe('企业投资项目备案审查');
+    // The person operations opened above put idNumbers and names in GraphiQL's variables: kept in the tab's session only.
+    const local = await page.evaluate(() => JSON.stringify(Object.entries((globalThis as any).localStorage)));
+    expect(local).not.toMatch(/\d{17}[\dX]/);
+    expect(local).not.toMatch(/graphiql:/);
+  });
+
   it('sends a Chinese X-Purpose typed in the headers editor, and names a header a browser cannot send', async () => {
     const HEADERS_EDITOR = `document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror').CodeMirror`;
     await page.click('.graphiql-editor-tools button[data-name="headers"]');

@@ -29,6 +29,20 @@ export interface AppProps {
 }
 
 const PASTED = '';
+
+/**
+ * Whose purpose a pasted token's requests state: the consumer its subject names, read without
+ * checking the token (the gateway checks it); a token that cannot be read has the pasted slot.
+ */
+function pastedSpeaker(token: string): string {
+  try {
+    const payload = token.replace(/^Bearer\s+/i, '').split('.')[1] ?? '';
+    const sub = (JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown }).sub;
+    return typeof sub === 'string' && sub ? `pasted:${sub}` : PASTED;
+  } catch {
+    return PASTED;
+  }
+}
 const PURPOSES_KEY = 'onesource.purposes';
 
 export function App({ devConsumers }: AppProps) {
@@ -43,7 +57,9 @@ export function App({ devConsumers }: AppProps) {
   const [consumerId, setConsumerId] = useState<string>(() => sessionValue('onesource.consumer') ?? PASTED);
   const [pastedToken, setPastedToken] = useState<string>(() => sessionValue('onesource.token') ?? '');
   const [purposes, setPurposes] = useState<Record<string, string>>(() => sessionRecord(PURPOSES_KEY));
-  useEffect(() => forgetLocal('onesource.purpose'), []); // kept by earlier versions for every consumer
+  // Kept by earlier versions in localStorage: a purpose for every consumer, and GraphiQL's tabs,
+  // variables and history (the persons looked up).
+  useEffect(() => forgetLocal((key) => key === 'onesource.purpose' || key.startsWith('graphiql:')), []);
 
   // Dev tokens live an hour: the list is asked for again before the first expires.
   const [listRound, setListRound] = useState(0);
@@ -87,8 +103,10 @@ export function App({ devConsumers }: AppProps) {
   const picked = consumers?.find((c) => c.id === consumerId);
   const token = picked ? picked.token : pastedToken;
   const speaker = picked ? picked.id : PASTED;
-  const purpose = purposes[speaker] ?? '';
-  const setPurpose = useCallback((text: string) => setPurposes((all) => ({ ...all, [speaker]: text })), [speaker]);
+  // A pasted token states its purpose for the consumer it names: pasting another's starts empty.
+  const stating = picked ? picked.id : pastedSpeaker(pastedToken);
+  const purpose = purposes[stating] ?? '';
+  const setPurpose = useCallback((text: string) => setPurposes((all) => ({ ...all, [stating]: text })), [stating]);
   useEffect(() => storeSession('onesource.consumer', speaker), [speaker]);
   useEffect(() => storeSession('onesource.token', pastedToken), [pastedToken]);
   useEffect(() => storeSession(PURPOSES_KEY, JSON.stringify(purposes)), [purposes]);
@@ -133,7 +151,10 @@ export function App({ devConsumers }: AppProps) {
   if (!ready) return <div className="os-starting">OneSource 一数一源 · {t('loading')}</div>;
 
   return (
-    <GraphiQLProvider fetcher={fetcher} defaultTabs={defaultTabs} defaultQuery={review.query}>
+    // GraphiQL keeps its tabs, variables and history in this tab's session, as the tokens and
+    // purposes are: variables name persons (an idNumber to look up, a name to verify), which must
+    // not outlive the tab in the browser's localStorage for whoever uses the profile next.
+    <GraphiQLProvider fetcher={fetcher} defaultTabs={defaultTabs} defaultQuery={review.query} storage={window.sessionStorage}>
       <Portal
         language={language}
         setLanguage={setLanguage}
@@ -395,9 +416,9 @@ function storeSession(key: string, value: string): void {
   }
 }
 
-function forgetLocal(key: string): void {
+function forgetLocal(kept: (key: string) => boolean): void {
   try {
-    localStorage.removeItem(key);
+    for (const key of Object.keys(localStorage)) if (kept(key)) localStorage.removeItem(key);
   } catch {
     // storage disabled: nothing kept
   }
