@@ -164,6 +164,22 @@ function defineCatalogSuite(store: StoreKind) {
       expect(html).not.toContain('householdDivisionCode');
       // Self-contained: no script, nothing fetched from anywhere.
       expect(html).not.toMatch(/<script|<link|src=|url\(/i);
+      expect(html).not.toContain('可读 Readable');
+
+      // For one consumer, the page says what it may read, as the JSON does.
+      const forPortal = await (await fetch(`${base}/catalog?consumer=market-portal`)).text();
+      expect(forPortal).toContain('<th>market-portal 可读 Readable</th>');
+      // An item's row in its resource's table.
+      const row = (coordinate: string) => {
+        const resource = published.resources.find((r) => r.items.some((i) => i.coordinate === coordinate))!;
+        const item = resource.items.find((i) => i.coordinate === coordinate)!;
+        const table = forPortal.split('<h2 id="').find((part) => part.startsWith(`${resource.name}"`))!;
+        return table.split('\n').find((line) => line.startsWith(`<tr><td><code>${item.name}</code>`));
+      };
+      const readable = [...itemsOf(published).entries()].find(([, i]) => i.readable)![0];
+      expect(row('NaturalPerson.householdAddress')).toMatch(/<td>否 No<\/td><\/tr>$/);
+      expect(row(readable)).toMatch(/<td>是 Yes<\/td><\/tr>$/);
+      expect(forPortal).toContain('href="/catalog.json?consumer=market-portal"');
     });
 
     it('changes when a subgraph schema changes, without a restart', async () => {
