@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { usesMysql } from '../../shared/db';
+import { usesMysql, writeTransaction } from '../../shared/db';
 import type { Logger } from '../../shared/logger';
 
 /** Records read per pass: a pass of 100-person verification batches writes at most 20,000 rows. */
@@ -127,7 +127,7 @@ async function indexPass(db: Knex, logger: Logger, limit: number): Promise<numbe
   // reads and the gap after the last of them, so an audit batch appended after the pass had read
   // the trail waited for the pass to commit. Read committed, it reads the trail without locks.
   // (The progress row is still locked: replicas index in turn.)
-  return db.transaction(async (trx) => {
+  const indexRecords = async (trx: Knex.Transaction): Promise<number> => {
     const progress = trx('audit_subjects_progress').where('id', 1).first('indexed_seq');
     // SQLite has one writer at a time already (and knex warns on every FOR UPDATE there).
     const mark = Number(((await (mysql ? progress.forUpdate() : progress)) as { indexed_seq: number | string } | undefined)?.indexed_seq ?? 0);
@@ -146,7 +146,10 @@ async function indexPass(db: Knex, logger: Logger, limit: number): Promise<numbe
     }
     await trx('audit_subjects_progress').where('id', 1).update({ indexed_seq: range[1] });
     return Number(pass.records);
-  }, mysql ? { isolationLevel: 'read committed' } : undefined);
+  };
+  // SQLite: the write lock first, waited for in short steps. Begun by its read, a pass failed at
+  // once whenever another gateway process on the same file had written meanwhile.
+  return mysql ? db.transaction(indexRecords, { isolationLevel: 'read committed' }) : writeTransaction(db, indexRecords);
 }
 
 /** The rows of a `raw` SELECT: mysql2 answers [rows, fields], better-sqlite3 the rows. */
