@@ -215,10 +215,22 @@ export async function migrate(db: Knex, migrations: readonly Migration[], waitMs
     } catch (error) {
       const locked = (error as Error).name === 'MigrationLocked';
       if (!locked && !/knex_migrations(_lock)?\W.*already exists/.test((error as Error).message)) throw error;
+      if (locked && (await removeDuplicateLockRows(db))) continue;
       if (Date.now() >= deadline) throw locked ? migrationLockHeld() : error;
     }
     await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 100));
   }
+}
+
+/**
+ * Knex gives its lock table its one row outside any lock: processes making the table together may
+ * each add one. Knex then takes the lock only where it changes exactly one row, so with two rows no
+ * process could ever take it again. Extra rows are removed while none of them is held.
+ */
+async function removeDuplicateLockRows(db: Knex): Promise<boolean> {
+  const rows: { index: number; is_locked: number }[] = await db('knex_migrations_lock').select('index', 'is_locked').orderBy('index');
+  if (rows.length < 2 || rows.some((r) => Number(r.is_locked))) return false;
+  return (await db('knex_migrations_lock').where('index', '>', rows[0].index).delete()) > 0;
 }
 
 const migrationLockHeld = () =>

@@ -207,6 +207,24 @@ describe('migrating a store', () => {
     }
   });
 
+  it('mends a lock table given two rows by processes that made it together, which no process could ever lock again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-lock-rows-'));
+    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'credit');
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const step = { name: '001_step', up: async () => undefined, down: async () => undefined };
+      await migrate(db, [step]);
+      await db('knex_migrations_lock').insert({ is_locked: 0 });
+      await migrate(db, [step, { ...step, name: '002_step' }], 300);
+      expect(await db('knex_migrations').orderBy('id').pluck('name')).toEqual(['001_step', '002_step']);
+      expect(await db('knex_migrations_lock').pluck('is_locked')).toEqual([0]);
+    } finally {
+      warn.mockRestore();
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says in its own words, without knex\'s advice, when another process holds the migration lock', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-lock-'));
     const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'credit');
