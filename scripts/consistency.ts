@@ -58,7 +58,7 @@ const program = new Command('consistency')
   .description('Run the cross-department consistency checks through the gateway and print the report.')
   .option('--gateway <url>', 'the gateway GraphQL endpoint, or its base URL, to which /graphql is added (default: this machine, ONESOURCE_GATEWAY_PORT)', gatewayUrl)
   .option('--token <jwt>', 'a bearer token of an auditor or department operator (default: a dev token for auditor)')
-  .option('--samples <n>', 'samples per rule, printed or in the JSON (only these are asked for, so only the persons they name are recorded as read)', wholeNumber({ of: 'samples' }), 5)
+  .option('--samples <n>', 'samples per rule, at most the 20 a run keeps, printed or in the JSON (only these are asked for, so only the persons they name are recorded as read)', wholeNumber({ of: 'samples', max: 20 }), 5)
   .option('--json', 'print the report as JSON')
   .exitOverride(exitOnWrongUsage)
   .parse();
