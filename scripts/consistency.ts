@@ -100,8 +100,7 @@ async function main() {
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (progress.status === 'FAILED') throw new Error(`run ${progress.id} failed: ${progress.error}`);
-  const samples = options.samples;
-  const report = (await ask(REPORT, { id: run.id, samples })).consistencyReport;
+  const report = (await ask(REPORT, { id: run.id, samples: options.samples })).consistencyReport;
   if (options.json) {
     console.log(JSON.stringify(report, null, 2));
     return;

@@ -27,8 +27,8 @@ export function stepLoaders<Narrow extends { [key: string]: unknown }, Wide exte
       // DataLoader dispatches each loader's batch from the nextTick queue: the statement waits behind them.
       next.rows = new Promise<void>((resolve) => process.nextTick(resolve)).then(async () => {
         step = null;
-        const keys = [...new Set([...next.wide, ...next.narrow])];
-        const rows: Narrow[] = next.wide.size ? await read.wide(keys) : await read.narrow(keys);
+        const asked = [...new Set([...next.wide, ...next.narrow])];
+        const rows: Narrow[] = next.wide.size ? await read.wide(asked) : await read.narrow(asked);
         return new Map(rows.map((row) => [keyOf(row), row]));
       });
       step = next;

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { GraphiQL, GraphiQLInterface, GraphiQLProvider } from 'graphiql';
 import { useEditorContext } from '@graphiql/react';
 import { Credentials, createFetcher, request } from './connection';
-import { DevConsumer, defaultConsumer, loadDevConsumers, renewalDelay } from './dev-consumers';
+import { DevConsumer, defaultConsumer, loadDevConsumers, renewalDelay, tokenClaims } from './dev-consumers';
 import { Label, Language, initialLanguage, rememberLanguage, translate } from './i18n';
 import {
   EMPTY_SAMPLE,
@@ -35,13 +35,8 @@ const PASTED = '';
  * checking the token (the gateway checks it); a token that cannot be read has the pasted slot.
  */
 function pastedSpeaker(token: string): string {
-  try {
-    const payload = token.replace(/^Bearer\s+/i, '').split('.')[1] ?? '';
-    const sub = (JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown }).sub;
-    return typeof sub === 'string' && sub ? `pasted:${sub}` : PASTED;
-  } catch {
-    return PASTED;
-  }
+  const sub = tokenClaims(token)?.sub;
+  return typeof sub === 'string' && sub ? `pasted:${sub}` : PASTED;
 }
 const PURPOSES_KEY = 'onesource.purposes';
 

@@ -45,13 +45,19 @@ export function renewalDelay(consumers: DevConsumer[], now = Date.now()): number
   return Math.max(RENEW_AT_THE_EARLIEST_MS, Math.min(...expiries) - RENEW_BEFORE_EXPIRY_MS - now);
 }
 
-/** A JWT's `exp` in milliseconds, read without checking the token (the gateway checks). */
-function tokenExpiry(token: string): number | null {
+/** A JWT's claims (with or without `Bearer `), read without checking the token (the gateway checks); null if it cannot be read. */
+export function tokenClaims(token: string): Record<string, unknown> | null {
   try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const exp = JSON.parse(atob(payload)).exp;
-    return typeof exp === 'number' ? exp * 1000 : null;
+    const payload = token.replace(/^Bearer\s+/i, '').split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims: unknown = JSON.parse(atob(payload));
+    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** A JWT's `exp` in milliseconds. */
+function tokenExpiry(token: string): number | null {
+  const exp = tokenClaims(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : null;
 }
