@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { readConfig } from '../config';
-import { migrate, openStore, storeLocation } from '../db';
+import { Migration, migrate, openStore, storeLocation } from '../db';
 import { isFetchBlockedPort, listen } from '../http';
 import { publicJwk } from '../keys';
 
@@ -207,41 +207,37 @@ describe('migrating a store', () => {
     }
   });
 
-  it('mends a lock table given two rows by processes that made it together, which no process could ever lock again', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-lock-rows-'));
-    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'credit');
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    try {
-      const step = { name: '001_step', up: async () => undefined, down: async () => undefined };
-      await migrate(db, [step]);
-      await db('knex_migrations_lock').insert({ is_locked: 0 });
-      await migrate(db, [step, { ...step, name: '002_step' }], 300);
-      expect(await db('knex_migrations').orderBy('id').pluck('name')).toEqual(['001_step', '002_step']);
-      expect(await db('knex_migrations_lock').pluck('is_locked')).toEqual([0]);
-    } finally {
-      warn.mockRestore();
-      await db.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('says in its own words, without knex\'s advice, when another process holds the migration lock', async () => {
+  /** A fresh credit store with one migration run, knex's warnings held back for `work`. */
+  async function withOneStepRun(work: (db: Knex, step: Migration, warn: jest.SpyInstance) => Promise<void>) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-lock-'));
     const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'credit');
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       const step = { name: '001_step', up: async () => undefined, down: async () => undefined };
       await migrate(db, [step]);
+      await work(db, step, warn);
+    } finally {
+      warn.mockRestore();
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('mends a lock table given two rows by processes that made it together, which no process could ever lock again', () =>
+    withOneStepRun(async (db, step) => {
+      await db('knex_migrations_lock').insert({ is_locked: 0 });
+      await migrate(db, [step, { ...step, name: '002_step' }], 300);
+      expect(await db('knex_migrations').orderBy('id').pluck('name')).toEqual(['001_step', '002_step']);
+      expect(await db('knex_migrations_lock').pluck('is_locked')).toEqual([0]);
+    }));
+
+  it('says in its own words, without knex\'s advice, when another process holds the migration lock', () =>
+    withOneStepRun(async (db, step, warn) => {
       await db('knex_migrations_lock').update({ is_locked: 1 });
       // It waits a while for the other process first (here 300 ms).
       await expect(migrate(db, [step, { ...step, name: '002_step' }], 300)).rejects.toThrow(
         /^the store is being migrated by another process \(its migration lock, in the table knex_migrations_lock, is held\): try again once that is done\. If no other process is running/,
       );
       expect(warn.mock.calls.flat().join('\n')).not.toMatch(/migrate:unlock/);
-    } finally {
-      warn.mockRestore();
-      await db.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
