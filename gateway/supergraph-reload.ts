@@ -51,13 +51,21 @@ export interface ReloadOptions {
 
 export type ReloadOutcome =
   | { kind: 'UNCHANGED' }
+  /** A file changed since the last look: taken once it reads the same at the next. */
+  | { kind: 'SETTLING' }
   | { kind: 'UPDATED'; sdl: string }
   | { kind: 'FAILED'; problems: string[] };
 
 /**
- * Looks at the SDL files once: recomposes when a file's text changed, and when the result differs
- * makes it the served supergraph. A composition that fails is logged and the old supergraph stays
- * in service. `check` is what the poll timer calls; tests call it directly.
+ * Looks at the SDL files once: recomposes when a file's text changed and has stayed so since the
+ * last look, and when the result differs makes it the served supergraph. A composition that fails
+ * is logged and the old supergraph stays in service. `check` is what the poll timer calls; tests
+ * call it directly.
+ *
+ * A change is taken only once two looks in a row read it alike. A file read while a deploy tool
+ * writes it in place holds only its first part, and that part can compose: a department's SDL cut
+ * after a type is a smaller, valid schema, which would have been served until the next poll, every
+ * query for the rest of it refused meanwhile.
  */
 export function supergraphReloader({ live, readSources, executable, logger, onSources }: Omit<ReloadOptions, 'pollMs'>) {
   let update: ((executableSdl: string) => void) | undefined;
@@ -65,16 +73,32 @@ export function supergraphReloader({ live, readSources, executable, logger, onSo
   const fingerprint = (sources: SubgraphSource[]) => JSON.stringify(sources);
   // Composition costs real CPU: only when a file's text has changed since the last look.
   let seen = safely(() => fingerprint(readSources())) ?? '';
+  /** The files as the last look read them, when that differed from what is served. */
+  let changing: string | undefined;
 
   function check(): ReloadOutcome {
-    let sdl: string;
-    let sources: SubgraphSource[];
+    // A file that cannot be read (removed before its new text is written) settles like a change.
+    let read: { sources: SubgraphSource[] } | { error: unknown };
     try {
-      sources = readSources();
-      const now = fingerprint(sources);
-      if (now === seen) return { kind: 'UNCHANGED' };
-      seen = now;
-      sdl = composeSupergraph(sources);
+      read = { sources: readSources() };
+    } catch (error) {
+      read = { error };
+    }
+    const now = 'sources' in read ? fingerprint(read.sources) : `unreadable: ${(read.error as Error).message}`;
+    if (now === seen) {
+      changing = undefined;
+      return { kind: 'UNCHANGED' };
+    }
+    if (now !== changing) {
+      changing = now;
+      return { kind: 'SETTLING' };
+    }
+    seen = now;
+    changing = undefined;
+    let sdl: string;
+    try {
+      if (!('sources' in read)) throw read.error;
+      sdl = composeSupergraph(read.sources);
     } catch (e) {
       const problems = e instanceof CompositionError ? e.problems : [(e as Error).message];
       const text = problems.join('\n');
@@ -83,6 +107,7 @@ export function supergraphReloader({ live, readSources, executable, logger, onSo
       lastFailure = text;
       return { kind: 'FAILED', problems };
     }
+    const { sources } = read;
     lastFailure = '';
     onSources?.(sources);
     if (sdl === live.sdl()) return { kind: 'UNCHANGED' };

@@ -249,6 +249,8 @@ describe('the catalogue and share rules follow the full supergraph when it is re
     // A field both persons and geo resolve without @shareable: composition fails.
     const broken = editSdl(persons().sdl, [['type AdministrativeDivision @key(fields: "code", resolvable: false) {\n  code: ID!', 'type AdministrativeDivision @key(fields: "code", resolvable: false) {\n  code: ID!\n  name: String!']]);
     sources = sources.map((s) => (s.name === 'persons' ? { ...s, sdl: broken } : s));
+    // A change is taken once two looks in a row read it alike.
+    expect(reloader.check()).toEqual({ kind: 'SETTLING' });
     const failed = reloader.check();
     expect(failed.kind).toBe('FAILED');
     expect(live.sdl()).toBe(original);
@@ -258,6 +260,7 @@ describe('the catalogue and share rules follow the full supergraph when it is re
     sources = readSubgraphSources(config).map((s) =>
       s.name === 'persons' ? { ...s, sdl: editSdl(s.sdl, [['  "姓名"\n  name: String!\n', '  "姓名"\n  name: String! @policy(policies: [["persons.names"]])\n']]) } : s,
     );
+    expect(reloader.check()).toEqual({ kind: 'SETTLING' });
     expect(reloader.check().kind).toBe('UPDATED');
     expect(live.rules().field('NaturalPerson', 'name')?.policies).toEqual([['persons.names']]);
     expect(itemsOf(live.catalog()).get('NaturalPerson.name')!.shareType).toBe('CONDITIONAL');
@@ -265,5 +268,32 @@ describe('the catalogue and share rules follow the full supergraph when it is re
     expect(served[0]).not.toMatch(/@policy\(/);
     expect(parse(served[0]).definitions.some((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'NaturalPerson')).toBe(true);
     expect(reloader.check()).toEqual({ kind: 'UNCHANGED' });
+  });
+
+  it('does not serve a file read while it is being written: a change is taken once it reads the same twice', () => {
+    const live = new LiveSupergraph(composeSupergraph(sources));
+    const served: string[] = [];
+    const reloader = supergraphReloader({ live, readSources: () => sources, executable: executableSupergraph, logger });
+    reloader.attach((sdl) => served.push(sdl));
+    const original = live.sdl();
+    // The department publishes its SDL with Query moved to the end; a look while it is written reads
+    // the file up to Query: a smaller schema that composes, without any of persons' root fields.
+    const whole = persons().sdl;
+    const queryStart = whole.lastIndexOf('"""', whole.indexOf('type Query') - 5);
+    const queryEnd = whole.indexOf('\n}\n', whole.indexOf('type Query')) + 3;
+    const queryLast = `${whole.slice(0, queryStart)}${whole.slice(queryEnd)}\n${whole.slice(queryStart, queryEnd)}`;
+    const firstPart = queryLast.slice(0, queryLast.indexOf(whole.slice(queryStart, queryEnd)));
+    expect(composeSupergraph(sources.map((s) => (s.name === 'persons' ? { ...s, sdl: firstPart } : s)))).not.toMatch(/verifyNaturalPerson/);
+    for (const sdl of [firstPart, queryLast]) {
+      sources = sources.map((s) => (s.name === 'persons' ? { ...s, sdl } : s));
+      expect(reloader.check()).toEqual({ kind: 'SETTLING' });
+    }
+    expect(live.sdl()).toBe(original);
+    expect(served).toEqual([]);
+    // Written out, and read alike at the next look: the same supergraph as before, root fields and all.
+    expect(reloader.check()).toEqual({ kind: 'UNCHANGED' });
+    expect(served).toEqual([]);
+    expect(live.sdl()).toBe(original);
+    expect(original).toMatch(/verifyNaturalPerson/);
   });
 });
