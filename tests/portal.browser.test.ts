@@ -360,6 +360,17 @@ describeInBrowser('the developer portal in headless Chromium', () => {
     expect(requests.slice(from).filter((r) => new URL(r.url).pathname === '/graphql').length).toBeGreaterThan(0);
     await expect(report.locator('.os-unavailable').count()).resolves.toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'portal-usage.png') });
+
+    // A date cleared asks for it, and asks the gateway nothing (the query is offered: it lacks a value).
+    const beforeClearing = requests.length;
+    await page.fill('[data-argument="to"]', '');
+    await report.locator('.os-unavailable').waitFor();
+    const said = await report.locator('.os-unavailable').innerText();
+    expect(said).toMatch(/请填写 截止日期/);
+    expect(said).not.toMatch(/尚未提供|does not offer/);
+    expect(requests.slice(beforeClearing).filter((r) => new URL(r.url).pathname === '/graphql')).toEqual([]);
+    await page.fill('[data-argument="to"]', day(0));
+    await report.locator('xpath=self::*[@data-state="ready"]').waitFor();
   });
 
   it('draws each count once in the usage view: a list inside a table is a small table, not bars again', async () => {

@@ -37,6 +37,7 @@ const labels = {
   opAuditTrail: { zh: '某系统读取了什么', en: 'What a consumer system read' },
   opAuditTrailHint: { zh: '按调用方查审计记录（今日），仅审计方（auditor）可读', en: "The audit trail by consumer (today); readable by the auditor only" },
   notAvailable: { zh: '暂不可用', en: 'Not available' },
+  fillArguments: { zh: '请填写 {arguments}。', en: 'Fill in {arguments} to see this report.' },
   notAvailableYet: { zh: '网关尚未提供此查询（{field}）。', en: 'The gateway does not offer this query ({field}) yet.' },
   noSchema: {
     zh: '网关的 schema 尚未读到（令牌缺失或无效？请在上方选择调用方或粘贴令牌）。不需令牌的目录见 /catalog。',

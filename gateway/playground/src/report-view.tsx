@@ -30,7 +30,8 @@ export interface ReportViewProps {
 }
 
 /** Why a report is unavailable: a label of ours (translated when drawn, so a language switch asks nothing again) and the gateway's own words. */
-type Reason = { label?: Label; details?: string[] };
+/** `empty`: the arguments to fill in, named when drawn too. */
+type Reason = { label?: Label; empty?: string[]; details?: string[] };
 type Answer = { state: 'loading' } | { state: 'unavailable'; reason: Reason } | { state: 'ready'; data: unknown; errors: string[] };
 
 export function ReportView({ field, intro, credentials, token, t, language, charts = false }: ReportViewProps) {
@@ -46,6 +47,12 @@ export function ReportView({ field, intro, credentials, token, t, language, char
   useEffect(() => {
     if (!schema) {
       setAnswer(isFetching ? { state: 'loading' } : { state: 'unavailable', reason: { label: 'noSchema' } });
+      return;
+    }
+    // An input left empty (a date cleared) is the caller's to fill, not a query the gateway lacks.
+    const empty = required.filter((a) => !filled[a.name]).map((a) => a.name);
+    if (empty.length) {
+      setAnswer({ state: 'unavailable', reason: { label: 'fillArguments', empty } });
       return;
     }
     const query = reportQuery(schema, field, filled);
@@ -68,7 +75,7 @@ export function ReportView({ field, intro, credentials, token, t, language, char
     return () => {
       live = false;
     };
-  }, [schema, isFetching, field, credentials, token, round, filled]);
+  }, [schema, isFetching, field, credentials, token, round, filled, required]);
 
   return (
     <section className="os-report" data-report={field} data-state={answer.state}>
@@ -93,7 +100,7 @@ export function ReportView({ field, intro, credentials, token, t, language, char
       {answer.state === 'unavailable' && (
         <div className="os-unavailable">
           <strong>{t('notAvailable')}</strong>
-          <p>{[answer.reason.label && t(answer.reason.label, { field }), ...(answer.reason.details ?? [])].filter(Boolean).join(' · ')}</p>
+          <p>{[answer.reason.label && t(answer.reason.label, { field, arguments: namesOf(answer.reason.empty ?? [], language) }), ...(answer.reason.details ?? [])].filter(Boolean).join(' · ')}</p>
         </div>
       )}
       {answer.state === 'ready' && (
@@ -113,6 +120,11 @@ export function ReportView({ field, intro, credentials, token, t, language, char
 }
 
 const MAX_DEPTH = 4;
+
+/** Argument names as the inputs' labels show them. */
+function namesOf(names: string[], language: Language): string {
+  return names.map((n) => reportFieldLabel(language, n) ?? n).join(language === 'zh' ? '、' : ', ');
+}
 
 /** The arguments a root field cannot be asked without. */
 export function requiredArguments(schema: GraphQLSchema, field: string): readonly GraphQLArgument[] {
