@@ -399,6 +399,22 @@ function defineSharingSuite(store: StoreKind) {
         expect(stillPending.data.accessApplications.map((a: any) => a.id)).toContain(credit.data.applyForAccess.id);
       });
 
+      it("shows a department operator its own applications and grants for another department's resources, beside those for its own", async () => {
+        const own = (await stack.query(APPLY, { r: 'persons.contact-details', p: '信用核查：联系失信当事人' }, await stack.as('dept-credit'))).data.applyForAccess;
+        const others = (await stack.query(APPLY, { r: 'persons.contact-details', p: '企业开办：联系法定代表人' }, await stack.as('market-portal'))).data.applyForAccess;
+        const seen = async () => (await stack.query(`{ accessApplications { id resource } }`, undefined, await stack.as('dept-credit'))).data.accessApplications.map((a: any) => a.id);
+        expect(await seen()).toContain(own.id);
+        // Another consumer's application for a third department's resource is not dept-credit's to see.
+        expect(await seen()).not.toContain(others.id);
+        await stack.query(DECIDE, { id: own.id, ok: true, why: '用途明确' }, await stack.as('dept-persons'));
+        await stack.query(DECIDE, { id: others.id, ok: false, why: '测试申请' }, await stack.as('dept-persons'));
+        const grants = (await stack.query(`{ accessGrants { consumer resource active } }`, undefined, await stack.as('dept-credit'))).data.accessGrants;
+        expect(grants).toContainEqual({ consumer: 'dept-credit', resource: 'persons.contact-details', active: true });
+        // Still those for credit's own resource, whoever holds them; and no one else's grant of persons'.
+        expect(grants.filter((g: any) => g.resource === 'persons.contact-details').map((g: any) => g.consumer)).toEqual(['dept-credit']);
+        expect(grants.some((g: any) => g.resource === 'credit.records' && g.consumer === 'drc-approval')).toBe(true);
+      });
+
       it('records a refusal with its reasons', async () => {
         const applied = await stack.query(APPLY, { r: 'credit.records', p: '企业开办：核查失信记录' }, await stack.as('market-portal'));
         const refused = await stack.query(DECIDE, { id: applied.data.applyForAccess.id, ok: false, why: '用途超出企业开办所需' }, await stack.as('dept-credit'));

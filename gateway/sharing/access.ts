@@ -171,19 +171,14 @@ export function createAccessStore(db: Knex) {
       return (await db('access_applications').select(APPLICATION).where('id', id).first()) ?? null;
     },
 
-    applications(filter: { consumerId?: string; resources?: string[]; status?: string }): Promise<AccessApplication[]> {
-      const q = db('access_applications').select(APPLICATION).orderBy('id');
-      if (filter.consumerId) q.where('consumer_id', filter.consumerId);
-      if (filter.resources) q.whereIn('resource', filter.resources);
+    applications(filter: Visible & { status?: string }): Promise<AccessApplication[]> {
+      const q = whereVisible(db('access_applications').select(APPLICATION).orderBy('id'), filter);
       if (filter.status) q.where('status', filter.status);
       return q;
     },
 
-    async grants(filter: { consumerId?: string; resources?: string[] }): Promise<AccessGrant[]> {
-      const q = db('access_grants').select(GRANT).orderBy('id');
-      if (filter.consumerId) q.where('consumer_id', filter.consumerId);
-      if (filter.resources) q.whereIn('resource', filter.resources);
-      return (await q).map(toGrant);
+    async grants(filter: Visible): Promise<AccessGrant[]> {
+      return (await whereVisible(db('access_grants').select(GRANT).orderBy('id'), filter)).map(toGrant);
     },
 
     eventsOf(applicationIds: readonly number[]): Promise<AccessEvent[]> {
@@ -192,3 +187,21 @@ export function createAccessStore(db: Knex) {
   };
 }
 export type AccessStore = ReturnType<typeof createAccessStore>;
+
+/**
+ * Which applications or grants a caller sees: those of `consumerId`, and those for `resources`
+ * (a department operator's own, and those for its department's resources); everything when neither
+ * is given.
+ */
+export interface Visible {
+  consumerId?: string;
+  resources?: string[];
+}
+
+function whereVisible(q: Knex.QueryBuilder, { consumerId, resources }: Visible): Knex.QueryBuilder {
+  if (consumerId === undefined && resources === undefined) return q;
+  return q.where((either) => {
+    if (consumerId !== undefined) either.orWhere('consumer_id', consumerId);
+    if (resources) either.orWhereIn('resource', resources);
+  });
+}

@@ -11,7 +11,7 @@ import { projectPath } from '../../shared/project-root';
 import { createConsumerRegistry, operates, ROLE } from '../consumers';
 import { migrations } from '../migrations';
 import type { ShareRules } from '../policy/share-rules';
-import { AccessApplication, AccessGrant, AccessRuleError, createAccessStore, isActive } from './access';
+import { AccessApplication, AccessGrant, AccessRuleError, createAccessStore, isActive, Visible } from './access';
 import { answerUsageReport, UsageSource } from '../usage/query';
 import type { Catalog } from '../catalog/build';
 import { publishedCatalog } from '../catalog/query';
@@ -69,11 +69,15 @@ async function tookResource(db: Knex, catalog: Catalog | undefined, consumer: st
 const ownedResources = (ctx: Context) =>
   ctx.caller.roles.includes(ROLE.DEPARTMENT) ? ctx.rules.resources().filter((r) => r.owner === ctx.caller.department).map((r) => r.name) : [];
 
-/** Who may see which applications and grants: auditors all, departments theirs, consumers their own. */
-function visibility(ctx: Context): { consumerId?: string; resources?: string[] } {
+/**
+ * Who may see which applications and grants: auditors all; a consumer its own; a department
+ * operator its own too (it may apply for another department's resource) and those for its
+ * department's resources.
+ */
+function visibility(ctx: Context): Visible {
   if (isAuditor(ctx.caller)) return {};
-  if (ctx.caller.roles.includes(ROLE.DEPARTMENT)) return { resources: ownedResources(ctx) };
-  return { consumerId: ctx.caller.consumer };
+  const own = ctx.caller.consumer;
+  return ctx.caller.roles.includes(ROLE.DEPARTMENT) ? { consumerId: own, resources: ownedResources(ctx) } : { consumerId: own };
 }
 
 function requireOwner(ctx: Context, resource: string): void {
