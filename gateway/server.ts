@@ -199,7 +199,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   const redisUp = await Promise.all([rateLimiter.connected(REDIS_START_WAIT_MS), apq.connected(REDIS_START_WAIT_MS)]);
   const uncounted = yearsWithoutHolidays(new Date());
   if (uncounted.length) {
-    logger.warn(`the holiday calendar (npm package chinese-days) does not hold ${uncounted.join(' or ')} yet: application deadlines there skip weekends only, not holidays; upgrade chinese-days once the State Council has announced them`);
+    logger.warn(`the holiday calendar (npm package chinese-days) does not hold ${uncounted.join(' or ')} yet: application deadlines there skip weekends and the fixed-date holidays (元旦, 劳动节, 国庆节) only, not 春节 or the other lunar holidays nor 调休; upgrade chinese-days once the State Council has announced them`);
   }
   if (redisUp.includes(false)) logger.warn('Redis (ONESOURCE_REDIS_URL) cannot be reached at start: rate limits are not enforced and persisted queries are not shared until it can');
   const authenticate = rateLimitedAuthenticator(

@@ -21,10 +21,16 @@ describe('working days', () => {
     expect(addWorkingDays('2026-02-12', 10)).toBe('2026-03-04');
   });
 
-  it('counts weekends alone in a year the calendar does not hold yet, and says which years it holds', () => {
+  it('counts weekends and the fixed-date holidays in a year the calendar does not hold yet, and says which years it holds', () => {
     expect(holidaysKnownFor(2026)).toBe(true);
     expect(holidaysKnownFor(1990)).toBe(false);
-    expect(addWorkingDays('1990-10-01', 10)).toBe('1990-10-15');
+    // 国庆节 1–3 October (Monday to Wednesday in 1990): from Friday 28 September, 4, 5, 8–12, 15–17 October.
+    expect(addWorkingDays('1990-09-28', 10)).toBe('1990-10-17');
+    // 元旦 and 劳动节 are known before a year's announcement: 1 January 2030 (a Tuesday) is not worked.
+    expect(holidaysKnownFor(2030)).toBe(false);
+    expect(addWorkingDays('2029-12-31', 1)).toBe('2030-01-02');
+    // 1–2 May 2030, Wednesday and Thursday.
+    expect(addWorkingDays('2030-04-30', 1)).toBe('2030-05-03');
   });
 
   it('names the years a deadline set now could reach that the calendar does not hold', () => {

@@ -12,7 +12,15 @@ const HOLIDAYS: Readonly<Record<string, string>> = calendar.holidays;
 const WORKED_WEEKENDS: Readonly<Record<string, string>> = calendar.workdays;
 const YEARS_HELD: ReadonlySet<number> = new Set(Object.keys(HOLIDAYS).map((day) => Number(day.slice(0, 4))));
 
-/** Whether the calendar holds `year`'s holidays; a year it does not hold yet is counted by weekends alone. */
+/**
+ * The holidays on fixed dates under 全国年节及纪念日放假办法 (国务院令第795号, 2024): 元旦 1 January,
+ * 劳动节 1–2 May, 国庆节 1–3 October. Known before each year's announcement, they are skipped in a year
+ * the calendar does not hold yet; that year's lunar holidays (春节, 清明, 端午, 中秋) and its 调休 are
+ * not, until the package carries them.
+ */
+const FIXED_DATE_HOLIDAYS: ReadonlySet<string> = new Set(['01-01', '05-01', '05-02', '10-01', '10-02', '10-03']);
+
+/** Whether the calendar holds `year`'s holidays; a year it does not hold yet is counted by weekends and its fixed-date holidays. */
 export function holidaysKnownFor(year: number): boolean {
   return YEARS_HELD.has(year);
 }
@@ -32,13 +40,14 @@ function worked(day: Date): boolean {
   const date = day.toISOString().slice(0, 10);
   if (WORKED_WEEKENDS[date]) return true;
   const weekday = day.getUTCDay();
-  return weekday !== 0 && weekday !== 6 && !HOLIDAYS[date];
+  if (weekday === 0 || weekday === 6) return false;
+  return holidaysKnownFor(day.getUTCFullYear()) ? !HOLIDAYS[date] : !FIXED_DATE_HOLIDAYS.has(date.slice(5));
 }
 
 /**
  * The decision deadline of a conditional-sharing application: 10 working days (国发〔2016〕51号),
  * skipping public holidays and counting the weekends worked in their place, for the years the
- * calendar holds (`holidaysKnownFor`); weekends alone for a year it does not hold yet.
+ * calendar holds (`holidaysKnownFor`); weekends and the fixed-date holidays for a year it does not hold yet.
  */
 export function addWorkingDays(fromIso: string, days: number): string {
   // Counted from the date the application was made in China (`dayInChina`), where the days are worked.
