@@ -67,7 +67,7 @@ export function figuresOf(bursts: Burst[]): Figures {
     cpuMsPerAnswer: ok ? (bursts.reduce((s, b) => s + b.cpuSeconds, 0) * 1000) / ok : NaN,
     stackCpuMsPerAnswer: ok && bursts.every((b) => b.stackCpuSeconds !== undefined) ? (bursts.reduce((s, b) => s + b.stackCpuSeconds!, 0) * 1000) / ok : NaN,
     stackCpuMsByPart: ok ? msPerAnswerByPart(bursts, ok) : {},
-    answers: latencies.length,
+    answers: ok + bursts.reduce((s, b) => s + b.failed, 0),
     failed: bursts.reduce((s, b) => s + b.failed, 0),
     firstFailure: bursts.find((b) => b.firstFailure)?.firstFailure,
   };
@@ -140,17 +140,26 @@ function resultsTable(report: Report): Table {
   return { head: RESULT_COLUMNS, rows, right: [2, 3, 4, 5, 6, 7, 8] };
 }
 
+/**
+ * A target's throughput, where it answered what OneSource answered: a target whose answers differed
+ * (or failed) did other work, and a ratio against it would compare nothing.
+ */
+function comparableRps(report: Report, op: OperationId, target: TargetId): number | undefined {
+  const f = report.figures.get(op)?.get(target);
+  return f?.agreement.ok ? f.rps : undefined;
+}
+
 function ratioTable(report: Report): Table {
   const rows = report.operations.map((op) => {
-    const f = report.figures.get(op.id);
-    const one = f?.get('onesource');
+    const one = report.figures.get(op.id)?.get('onesource');
+    const rps = (target: TargetId) => comparableRps(report, op.id, target);
     return [
       op.title,
-      ratio(one?.rps, f?.get('hive')?.rps),
-      ratio(one?.rps, f?.get('apollo')?.rps),
-      ratio(one?.rps, f?.get('direct')?.rps),
-      ratio(one?.rps, f?.get('onesource-open')?.rps),
-      one ? ratio(one.p99, one.p50) : '—',
+      ratio(rps('onesource'), rps('hive')),
+      ratio(rps('onesource'), rps('apollo')),
+      ratio(rps('onesource'), rps('direct')),
+      ratio(rps('onesource'), rps('onesource-open')),
+      one?.agreement.measurable ? ratio(one.p99, one.p50) : '—',
     ];
   });
   return { head: ['operation', 'OneSource/Hive', 'OneSource/bare Apollo', 'OneSource/direct', 'OneSource/trust layer off', 'OneSource p99/p50'], rows, right: [1, 2, 3, 4, 5] };
@@ -163,10 +172,10 @@ function reviewTargets(report: Report): string[] {
   if (!one || !one.agreement.measurable) return [];
   const check = (label: string, value: number | undefined, pass: (v: number) => boolean, shown: (v: number) => string) =>
     value === undefined || !Number.isFinite(value) ? `- ${label}: not measured` : `- ${pass(value) ? '✓' : '✗'} ${label}: ${shown(value)}`;
-  const hive = f?.get('hive')?.rps;
-  const apollo = f?.get('apollo')?.rps;
-  const direct = f?.get('direct')?.rps;
-  const open = f?.get('onesource-open')?.rps;
+  const hive = comparableRps(report, 'review', 'hive');
+  const apollo = comparableRps(report, 'review', 'apollo');
+  const direct = comparableRps(report, 'review', 'direct');
+  const open = comparableRps(report, 'review', 'onesource-open');
   return [
     check('(issue 3) throughput with identity, policy and audit ≥ 0.9× without', open ? one.rps / open : undefined, (v) => v >= 0.9, (v) => `${down(v, 2)}×`),
     check('throughput ≥ 1.2× Hive Gateway', hive ? one.rps / hive : undefined, (v) => v >= 1.2, (v) => `${down(v, 2)}×`),
