@@ -44,6 +44,12 @@ export interface ImportRules<Row> {
     optional: readonly string[];
     /** What the two lists cannot say: "exactly one of idNumber or uscc". */
     note?: string;
+    /**
+     * Groups of optional columns of which a CSV header must name at least one (credit: idNumber or
+     * uscc), else every row would be rejected for want of it. A JSONL record brings its own fields:
+     * its judge says what it lacks.
+     */
+    oneOf?: readonly (readonly string[])[];
   };
   /** A whole file (CSV header) or record (JSONL keys) this department will not take, and why. */
   refuse?(fields: readonly string[]): string | undefined;
@@ -113,7 +119,8 @@ export interface ImportReport {
 export interface ImportProgress {
   start(total: number): void;
   update(read: number): void;
-  stop(): void;
+  /** `read`: every record was read, this many (the total given to `start` was an estimate). */
+  stop(read?: number): void;
 }
 
 export interface ImportOptions {
@@ -144,6 +151,14 @@ export function fileFormat(file: string): FileFormat | undefined {
 }
 
 export const rejectedFileOf = (file: string) => `${file}.rejected.jsonl`;
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /** Why `file` could not be written (an errno code), found without writing it: a dry run's word for a load's failure. */
 function cannotWrite(file: string): string | undefined {
@@ -192,11 +207,12 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
     await lockStoreForLoad(trx);
     pass = await loadRecords(trx, rules, file, format, options);
   } catch (error) {
+    progress.stop();
     await trx.rollback();
     return report({ kind: 'failed', reason: (error as Error).message });
-  } finally {
-    progress.stop();
   }
+  // Read to the end: the records read are the whole (the count of lines was an estimate).
+  progress.stop(pass.kind === 'read' ? pass.read : undefined);
 
   if (pass.kind === 'refused') {
     await trx.rollback();
@@ -222,9 +238,10 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
   }
   try {
     // Written before the commit, so that rows never load without the list of those left behind;
-    // a list from an earlier run goes, so that the file always speaks of the last load.
+    // a list from an earlier run goes (with --skip-invalid or without), so that the file always
+    // speaks of the last load that loaded. (A load that loads nothing, or a dry run, leaves it.)
     if (rejected.length) fs.writeFileSync(rejectedFile, rejected.map(rejectedLine).join('\n') + '\n');
-    else if (options.skipInvalid) fs.rmSync(rejectedFile, { force: true });
+    else if (options.skipInvalid || isFile(rejectedFile)) fs.rmSync(rejectedFile, { force: true });
   } catch (error) {
     await trx.rollback();
     const { code, message } = error as NodeJS.ErrnoException;
@@ -369,12 +386,19 @@ async function loadRecords<Row>(trx: Knex.Transaction, rules: ImportRules<Row>, 
         rejected.push(rejection);
         const badKey = rules.keyOfRecord?.(item.record);
         if (badKey) {
-          badWithKey.push({ rejection, key: badKey });
           // A rejected line still holds its key: a later line with the same key is the duplicate,
           // told now, not after this line is mended (nor loaded by --skip-invalid in its stead).
           const earlier = firstLineOfKey.get(badKey);
-          if (earlier !== undefined) rejection.reasons.push(`${rules.keyField} ${badKey} is already on line ${earlier} of this file`);
-          else firstLineOfKey.set(badKey, item.line);
+          if (earlier !== undefined) {
+            rejection.reasons.push(`${rules.keyField} ${badKey} is already on line ${earlier} of this file`);
+          } else {
+            firstLineOfKey.set(badKey, item.line);
+            // Only a key first seen here is asked of the store: the store is asked inside this load's
+            // transaction, which holds what the earlier line may have inserted already (in an earlier
+            // batch), and "already in the store" would then depend on the batch size. The earlier
+            // line is what this one repeats, and it was told itself if the store held the key before.
+            badWithKey.push({ rejection, key: badKey });
+          }
         }
       } else if (first !== undefined) {
         rejected.push({ line: item.line, reasons: [`${rules.keyField} ${key} is already on line ${first} of this file`], record: item.record });
@@ -473,6 +497,9 @@ function headerRefusal(rules: ImportRules<unknown>, header: readonly string[], l
   if (unknown.length) problems.push(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => withHint(rules, u)).join(', ')}`);
   const missing = rules.fields.required.filter((f) => !header.includes(f));
   if (missing.length) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  for (const group of rules.fields.oneOf ?? []) {
+    if (!group.some((f) => header.includes(f))) problems.push(`missing column ${group.join(' or ')} (one of them is needed)`);
+  }
   if (!problems.length) return undefined;
   return `line ${line} (header): ${problems.join('; ')}. The columns for ${rules.entity} are ${describeFields(rules)}`;
 }
@@ -1272,7 +1299,15 @@ export function progressBar(label: string, counted = 'rows'): ImportProgress {
       if (read > bar.getTotal()) bar.setTotal(read);
       bar.update(read);
     },
-    stop: () => bar.stop(),
+    stop: (read) => {
+      // Read to the end: the total was a count of lines, which blank lines, rows only of commas
+      // and quoted line breaks make more than the records read.
+      if (read !== undefined) {
+        bar.setTotal(read);
+        bar.update(read);
+      }
+      bar.stop();
+    },
   };
 }
 

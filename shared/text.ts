@@ -5,15 +5,21 @@
  * (shared/importing.ts), so that no way in stores what another refuses. `lineBreaks` allows CR
  * and LF, for free text such as an address.
  */
-const CONTROL_CHARACTER = /[\p{Cc}\p{Cf}]/u;
-const CONTROL_CHARACTER_BUT_LINE_BREAK = /(?![\r\n])[\p{Cc}\p{Cf}]/u;
+const CONTROL_CHARACTER = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+const CONTROL_CHARACTER_BUT_LINE_BREAK = /(?![\r\n])[\p{Cc}\p{Cf}\p{Cs}]/u;
 
-/** The first control character in `text`, described ("U+0000 at character 2"), or undefined. */
+/**
+ * The first control character in `text`, described ("U+0000 at character 2"), or undefined. A lone
+ * half of a surrogate pair (a JSON escape such as "\ud800" gives one; \p{Cs} in a `u` pattern
+ * matches only a half alone, never a whole pair such as 😀) is one too: it is no character, and no
+ * store keeps it as given (UTF-8 cannot hold it), so it would read back as U+FFFD.
+ */
 export function controlCharacterIn(text: string, { lineBreaks = false } = {}): string | undefined {
   const found = (lineBreaks ? CONTROL_CHARACTER_BUT_LINE_BREAK : CONTROL_CHARACTER).exec(text);
   if (!found) return undefined;
-  const codePoint = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-  return `U+${codePoint} at character ${[...text.slice(0, found.index)].length + 1}`;
+  const codePoint = found[0].codePointAt(0)!;
+  const lone = codePoint >= 0xd800 && codePoint <= 0xdfff ? ', half of a surrogate pair alone' : '';
+  return `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')} at character ${[...text.slice(0, found.index)].length + 1}${lone}`;
 }
 
 /**

@@ -383,6 +383,104 @@ function defineImportSuite(store: StoreKind) {
       });
     });
 
+    describe('review fixes', () => {
+      /** A valid person born 1990-01-01, the `n`th (1-999): odd sequence numbers are men. */
+      const personLine = (n: number, gender?: string) => {
+        const first17 = `35010219900101${String(n).padStart(3, '0')}`;
+        return `${first17}${idNumberCheckCharacter(first17)},某人${n},${gender ?? (n % 2 ? 'MALE' : 'FEMALE')},1990-01-01,ALIVE,,某地,350102,`;
+      };
+      const idOf = (n: number) => personLine(n).split(',')[0];
+
+      it.each([[1], [2], [undefined]])('tells a bad row that repeats an earlier line\'s idNumber only that, not that the store holds it, whatever the batch size (%s)', async (batchSize) => {
+        const db = await freshStore('persons');
+        // 600 good rows, then line 602 repeats line 2's idNumber with another gender: past the first batch of 500.
+        const rows = Array.from({ length: 600 }, (_, i) => personLine(i + 1));
+        const source = file('repeat.csv', [PERSONS_HEADER, ...rows, personLine(1, 'FEMALE')].join('\n') + '\n');
+        const report = await importFile(db, naturalPersonImport, source, { batchSize });
+        expect(report).toMatchObject({ outcome: { kind: 'rejected' }, read: 601, loaded: 0 });
+        expect(rejections(report)).toEqual([[602, `gender FEMALE disagrees with the idNumber, which says MALE; idNumber ${idOf(1)} is already on line 2 of this file`]]);
+        expect(await db('natural_persons').count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+
+      it('says on the command line only that a bad row repeats an earlier line (--batch-size 1), and still that a key stored before the load is stored', async () => {
+        await freshStore('persons');
+        const repeat = file('repeat.csv', [PERSONS_HEADER, personLine(1), personLine(1, 'FEMALE')].join('\n') + '\n');
+        const command = await runCli(['persons', repeat, '--batch-size', '1'], env);
+        expect(command.code).toBe(1);
+        expect(command.stderr).toContain(`line 3: gender FEMALE disagrees with the idNumber, which says MALE; idNumber ${idOf(1)} is already on line 2 of this file\n`);
+        expect(command.stderr).not.toContain('already in the store');
+        // Stored by an earlier load, the key is told of in the store (once, on its first line).
+        expect((await runCli(['persons', file('first.csv', `${PERSONS_HEADER}\n${personLine(1)}\n`)], env)).code).toBe(0);
+        const again = await runCli(['persons', file('again.csv', [PERSONS_HEADER, personLine(1, 'FEMALE'), personLine(1, 'FEMALE')].join('\n') + '\n'), '--batch-size', '1'], env);
+        expect(again.code).toBe(1);
+        expect(again.stderr).toContain(`line 2: gender FEMALE disagrees with the idNumber, which says MALE; idNumber ${idOf(1)} is already in the store: a load adds records and does not overwrite stored ones\n`);
+        expect(again.stderr).toContain(`line 3: gender FEMALE disagrees with the idNumber, which says MALE; idNumber ${idOf(1)} is already on line 2 of this file\n`);
+      });
+
+      it('rejects a lone surrogate written as a JSON escape on its line, naming the field, and loads a whole pair', async () => {
+        const db = await freshStore('persons');
+        const person = { idNumber: idOf(1), name: 'X林', gender: 'MALE', birthDate: '1990-01-01', status: 'ALIVE', householdAddress: '某地', householdDivisionCode: '350102' };
+        const line = (fields: Record<string, string>) => JSON.stringify({ ...person, ...fields }).replace('"X', '"\\ud800');
+        const source = file('surrogate.jsonl', [
+          line({}),
+          // A lone low half in a free-text field that may hold line breaks.
+          JSON.stringify({ ...person, idNumber: idOf(2), gender: 'FEMALE', householdAddress: '某地Y' }).replace('Y"', '\\udc00"'),
+          // A whole pair is a character (😀), not a fault.
+          JSON.stringify({ ...person, idNumber: idOf(3), name: '林Z' }).replace('Z', '\\ud83d\\ude00'),
+        ].join('\n') + '\n');
+        const command = await runCli(['persons', source], env);
+        expect(command.code).toBe(1);
+        expect(command.stderr).toContain('line 1: name cannot contain control characters (U+D800 at character 1, half of a surrogate pair alone)\n');
+        expect(command.stderr).toContain('line 2: householdAddress cannot contain control characters (U+DC00 at character 3, half of a surrogate pair alone)\n');
+        expect(command.stderr).toContain('Nothing loaded: 2 of 3 rows rejected');
+        const skipping = await runCli(['persons', source, '--skip-invalid'], env);
+        expect(skipping.code).toBe(1);
+        const persons = await reopen('persons');
+        expect(await persons('natural_persons').select('id_number', 'name')).toEqual([{ id_number: idOf(3), name: '林😀' }]);
+      });
+
+      it('removes the list of an earlier --skip-invalid run when a later load without it loads; a dry run and a load that loads nothing leave it', async () => {
+        await freshStore('persons');
+        const source = file('persons-with-errors.csv');
+        const list = `${source}.rejected.jsonl`;
+        expect((await runCli(['persons', source, '--skip-invalid'], env)).code).toBe(1);
+        expect(fs.existsSync(list)).toBe(true);
+        // Loading nothing (every bad row is reported on the terminal), the list of the last load that loaded stays.
+        expect((await runCli(['persons', source], env)).code).toBe(1);
+        expect(fs.existsSync(list)).toBe(true);
+        fs.copyFileSync(path.join(FIXTURES, 'persons.csv'), source);
+        // A dry run changes nothing, files included.
+        expect((await runCli(['persons', source, '--dry-run'], env)).code).toBe(0);
+        expect(fs.existsSync(list)).toBe(true);
+        const loaded = await runCli(['persons', source], env);
+        expect([loaded.code, loaded.stdout]).toEqual([0, expect.stringContaining('Loaded 3 rows into natural persons')]);
+        expect(fs.existsSync(list)).toBe(false);
+      });
+
+      it('ends the progress bar at 100% of the rows read, though quoted line breaks, blank lines and rows of commas made the count of lines larger', async () => {
+        await freshStore('persons');
+        const source = file('lines.csv', [PERSONS_HEADER, personLine(1).replace(',某地,', ',"某\n地",'), '', ',,,,,,,,', personLine(2)].join('\n') + '\n');
+        const command = await runCli(['persons', source], env);
+        expect([command.code, command.stdout]).toEqual([0, expect.stringContaining('Loaded 2 rows')]);
+        const shown = command.stderr.match(/\d+% \d+\/\d+ rows/g);
+        expect(shown?.at(-1)).toBe('100% 2/2 rows');
+      });
+
+      it('refuses a credit CSV naming neither idNumber nor uscc as a header, before opening the store; a JSONL record without either is a rejected row', async () => {
+        await dropStore(config, 'credit');
+        const source = file('no-subject.csv', 'kind,reason,authority,documentNumber,decidedOn\nBLACKLIST,失信被执行人,福州市中级人民法院,(2025)闽01执1号,2025-06-01\n');
+        const command = await runCli(['credit', source], env);
+        expect([command.code, command.stderr]).toEqual([2, expect.stringContaining('Nothing loaded: line 1 (header): missing column idNumber or uscc (one of them is needed). The columns for credit entries are')]);
+        expect(await storeExists(config, 'credit')).toBe(false);
+        // One of them is enough.
+        const db = await freshStore('credit');
+        const companies = await importFile(db, creditEntryImport, file('uscc-only.csv', 'uscc,kind,reason,authority,documentNumber,decidedOn\n91350102MALD000315,BLACKLIST,失信被执行人,福州市中级人民法院,(2025)闽01执1号,2025-06-01\n'));
+        expect(companies).toMatchObject({ outcome: { kind: 'complete' }, loaded: 1 });
+        const jsonl = await importFile(db, creditEntryImport, file('no-subject.jsonl', `${JSON.stringify({ kind: 'BLACKLIST', reason: '失信', authority: '某院', documentNumber: '1号', decidedOn: '2025-06-01' })}\n`));
+        expect(rejections(jsonl)).toEqual([[1, 'idNumber (a natural person) or uscc (a legal person) is required']]);
+      });
+    });
+
     describe('files that are not what they should be', () => {
       const personsOf = async (db: Knex) => (await table(db, 'natural_persons', 'id_number')).map((p) => [p.id_number, p.name]);
       const rejectedFileOf = (source: string) => fs.readFileSync(`${source}.rejected.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -981,13 +1079,50 @@ function defineImportSuite(store: StoreKind) {
           [2, 'geometry has rings that cross or touch at [116.0005,23.8005]: a ring may neither cross nor touch itself or another ring (a MultiPolygon\'s parts included)'],
           [3, 'geometry has a ring (outer ring) of fewer than 3 distinct positions: it encloses nothing'],
           [4, 'geometry has a ring (outer ring) whose positions lie on one line: it encloses nothing'],
-          [5, 'geometry has rings that cross or touch at [116.001,23.8]: a ring may neither cross nor touch itself or another ring (a MultiPolygon\'s parts included)'],
+          [5, 'geometry has two polygons alike (polygon 2 repeats an earlier one): its area would be counted twice'],
         ]);
         // A hole inside its outer ring is a hole: the area is the ring's less the hole's.
         const [kept] = await createGeoStore(db).parcelsByCodes(['350102001001GB90026W00000000']);
         const whole = area({ type: 'Polygon', coordinates: [square(116, 23.8, 0.002)] });
         const hole = area({ type: 'Polygon', coordinates: [square(116.0005, 23.8005, 0.001)] });
         expect(kept.areaSquareMetres).toBeCloseTo(whole - hole, 0);
+      });
+
+      it('rejects a part inside another part, a hole inside another hole and a crossing past 5,000 positions, naming them', async () => {
+        const db = await geoWithDivisions();
+        const square = (w: number, s: number, side: number) => [[w, s], [w + side, s], [w + side, s + side], [w, s + side], [w, s]];
+        const parcel = (n: number, geometry: unknown) => ({ parcelCode: `350102001001GB9003${n}W00000000`, landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry });
+        // A bowtie after one corner written 5,000 times over; a bowtie after 6,000 positions along an edge.
+        const repeated = [[116, 23.8], ...Array.from({ length: 5_000 }, () => [116, 23.8]), [116.001, 23.801], [116.001, 23.8], [116, 23.801], [116, 23.8]];
+        const edge = Array.from({ length: 6_000 }, (_, i) => [116 + (0.001 * i) / 6_000, 23.8]);
+        const report = await importFile(db, landParcelImport, file('parcels.jsonl', [
+          parcel(1, { type: 'MultiPolygon', coordinates: [[square(116, 23.8, 0.003)], [square(116.001, 23.801, 0.001)]] }),
+          parcel(2, { type: 'Polygon', coordinates: [square(116, 23.8, 0.004), square(116.0005, 23.8005, 0.003), square(116.001, 23.801, 0.001)] }),
+          parcel(3, { type: 'Polygon', coordinates: [repeated] }),
+          parcel(4, { type: 'Polygon', coordinates: [[...edge, [116.001, 23.8], [116, 23.801], [116.001, 23.801], [116, 23.8]]] }),
+          // An island in another part's hole is no overlap.
+          parcel(5, { type: 'MultiPolygon', coordinates: [[square(116, 23.8, 0.003), square(116.0005, 23.8005, 0.002)], [square(116.001, 23.801, 0.001)]] }),
+        ].map((r) => JSON.stringify(r)).join('\n')), { skipInvalid: true });
+        const crossing = 'geometry has rings that cross or touch at [116.0005,23.8005]: a ring may neither cross nor touch itself or another ring (a MultiPolygon\'s parts included)';
+        expect(rejections(report)).toEqual([
+          [1, 'geometry has a polygon inside another (polygon 2 lies inside polygon 1): its area would be counted twice'],
+          [2, 'geometry has a hole (hole 2) inside another hole (hole 1): its area would be taken away twice'],
+          [3, crossing],
+          [4, crossing],
+        ]);
+        expect(await db('land_parcels').pluck('parcel_code')).toEqual(['350102001001GB90035W00000000']);
+      });
+
+      it('loads an outline with a corner written twice in a row (as survey and CAD exports do), stored once, its area unchanged', async () => {
+        const db = await geoWithDivisions();
+        const once = [[116, 23.8], [116.003, 23.8], [116.003, 23.803], [116, 23.803], [116, 23.8]];
+        const twice = [[116, 23.8], [116.003, 23.8], [116.003, 23.8], [116.003, 23.803], [116, 23.803], [116, 23.8], [116, 23.8]];
+        const parcel = (n: number, ring: number[][]) => ({ parcelCode: `350102001001GB9004${n}W00000000`, landUseCode: '0601', landUse: '工业用地', rightType: '国有建设用地使用权', geometry: { type: 'Polygon', coordinates: [ring] } });
+        const report = await importFile(db, landParcelImport, file('parcels.jsonl', [parcel(1, twice), parcel(2, once)].map((r) => JSON.stringify(r)).join('\n')));
+        expect(report).toMatchObject({ outcome: { kind: 'complete' }, loaded: 2, rejected: [] });
+        const [repeated, plain] = await createGeoStore(db).parcelsByCodes(['350102001001GB90041W00000000', '350102001001GB90042W00000000']);
+        expect(JSON.parse(repeated.geometry)).toEqual({ type: 'Polygon', coordinates: [once] });
+        expect(repeated.areaSquareMetres).toBe(plain.areaSquareMetres);
       });
 
       it('says administrative divisions are reference data, not importable', async () => {
@@ -1199,6 +1334,33 @@ function defineImportSuite(store: StoreKind) {
           expect(await db('administrative_divisions').select('code', 'boundary', 'boundary_source').orderBy('code')).toEqual(before);
         });
 
+        it('reads a file as import does: UTF-16 with a byte order mark loads; GBK is refused naming its first byte that is not UTF-8', async () => {
+          const db = await geoWithDivisions();
+          const text = collection(feature({ code: '350102', name: '鼓楼区' }, gulou));
+          for (const [name, bytes] of [
+            ['utf16le.geojson', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+            ['utf16be.geojson', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])],
+            ['bom.geojson', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])],
+          ] as const) {
+            const read = readBoundaryFile(file(name, bytes));
+            expect('features' in read && (await loadBoundaries(db, name, read.features, { today: '2026-12-04', dryRun: true })).outcome).toEqual({ kind: 'complete' });
+          }
+          // 鼓楼区 is B9 C4 C2 A5 C7 F8 in GBK: not read as three U+FFFD and then blamed on the code.
+          const [before, after] = text.split('鼓楼区');
+          const gbk = file('gbk.geojson', Buffer.concat([Buffer.from(before), Buffer.from('b9c4c2a5c7f8', 'hex'), Buffer.from(after)]));
+          expect(readBoundaryFile(gbk)).toEqual({
+            refused: `line 1, column ${before.length + 1} (byte 0xB9 at offset ${before.length} of the file) is not UTF-8: ${gbk} is in another encoding (GBK? Latin-1?). Save it as UTF-8 and load it again`,
+          });
+          const bomless = file('bomless.geojson', Buffer.from(text, 'utf16le'));
+          expect(readBoundaryFile(bomless)).toEqual({ refused: `${bomless} looks like UTF-16 without a byte order mark (every other byte of its text is 0). Save it as UTF-8 and load it again` });
+          const cli = await new Promise<{ code: number; stderr: string }>((resolve) => {
+            execFile(process.execPath, ['--import', 'tsx', 'scripts/boundaries.ts', '--dry-run', gbk], { cwd: ROOT, env, timeout: 60_000 }, (error, _stdout, stderr) => {
+              resolve({ code: error ? Number(error.code ?? 1) : 0, stderr });
+            });
+          });
+          expect(cli).toMatchObject({ code: 2, stderr: expect.stringContaining(`Nothing loaded: line 1, column ${before.length + 1} (byte 0xB9 at offset ${before.length} of the file) is not UTF-8`) });
+        });
+
         it('refuses a file that is not boundaries before opening the store, and exits 0, 1, 2 or 3 on the command line', async () => {
           expect(readBoundaryFile(file('parcels.csv', 'a,b\n'))).toEqual({ refused: expect.stringMatching(/is not a \.geojson or \.json file/) });
           expect(readBoundaryFile(file('x.geojson', '{"type":"Polygon"}'))).toEqual({ refused: expect.stringMatching(/is not a GeoJSON FeatureCollection/) });
@@ -1281,6 +1443,17 @@ function defineImportSuite(store: StoreKind) {
           [6, 'status REJECTED needs an approval step REJECTED, and none is'],
         ]);
         for (const t of ['investment_projects', 'project_parcels', 'approval_steps']) expect(await db(t).count({ n: '*' })).toEqual([{ n: 0 }]);
+      });
+      it('tells approval steps apart whose department and item run together with a space, and still finds a step listed twice', async () => {
+        const db = await freshStore('projects');
+        const good = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'projects.jsonl'), 'utf8').split('\n')[0]);
+        const steps = (...pairs: [string, string][]) => pairs.map(([department, item]) => ({ department, item, status: 'PENDING' }));
+        const report = await importFile(db, projectImport, file('spaces.jsonl', [
+          { ...good, status: 'DECLARED', approvals: steps(['自然资源局 用地', '预审'], ['自然资源局', '用地 预审']) },
+          { ...good, projectCode: '2025-350102-54-03-900014', status: 'DECLARED', approvals: steps(['自然资源局', '用地预审'], ['自然资源局', '用地预审']) },
+        ].map((r) => JSON.stringify(r)).join('\n')), { skipInvalid: true });
+        expect(rejections(report)).toEqual([[2, 'approvals list 自然资源局 用地预审 twice']]);
+        expect((await createProjectStore(db).approvals([good.projectCode])).map((a) => [a.department, a.item])).toEqual([['自然资源局 用地', '预审'], ['自然资源局', '用地 预审']]);
       });
     });
 

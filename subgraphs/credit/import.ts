@@ -132,6 +132,8 @@ export const creditEntryImport: ImportRules<CreditEntryImportRow> = {
     required: ['kind', 'reason', 'authority', 'documentNumber', 'decidedOn'],
     optional: ['idNumber', 'uscc', 'expiresOn'],
     note: 'exactly one of idNumber, for a natural person, or uscc, for a legal person',
+    // A CSV without either column names no subject on any row: refused as a header, not row by row.
+    oneOf: [['idNumber', 'uscc']],
   },
   judge: judgeCreditEntry,
   keyOf: (row) => entryKey(row.entry),

@@ -72,7 +72,8 @@ export function readApprovals(value: unknown, declaredOn: string): { approvals: 
   });
   const seen = new Set<string>();
   for (const a of approvals) {
-    const key = `${a.department} ${a.item}`;
+    // Not joined by a space: department "A B" with item "C" is another step than "A" with "B C".
+    const key = JSON.stringify([a.department, a.item]);
     if (seen.has(key)) reasons.push(`approvals list ${a.department} ${a.item} twice`);
     seen.add(key);
   }
