@@ -15,7 +15,7 @@ import { drawVariables, Operation, OPERATIONS, requestBodies } from './bench/ope
 import { buildReport, consoleReport, Measurement, RunInfo, writeBenchmarks, writeRawResults } from './bench/report';
 import { benchEnvironment, CPU_PROFILE_DIR, ensureSeeded, logDirectory, ROOT, startSubgraphs, writeSupergraph } from './bench/stack';
 import { cpuSecondsOf, processesNamed, settle } from './bench/process-watch';
-import { RunningTarget, startTarget, TargetDefinition, TargetId, TARGETS } from './bench/targets';
+import { roundOrder, RunningTarget, startTarget, TargetDefinition, TargetId, TARGETS } from './bench/targets';
 import { exitOnWrongUsage } from './exit';
 
 /**
@@ -34,7 +34,7 @@ const program = new Command('bench')
   .description('Side-by-side benchmark of OneSource, Hive Gateway, bare Apollo Gateway and direct SQL (issue 7).')
   .option('--scale <persons>', 'persons in the bench databases; the other stores in proportion', whole('--scale', 1), 100_000)
   .option('--duration <seconds>', 'length of each burst', whole('--duration', 1), 10)
-  .option('--rounds <n>', 'rounds of bursts (each operation × target once per round)', whole('--rounds', 1), 3)
+  .option('--rounds <n>', 'rounds of bursts (each operation × target once per round; an even number balances the targets\' order exactly)', whole('--rounds', 1), 3)
   .option('--connections <n>', 'concurrent connections (with --rate: at most this many)', whole('--connections', 1), 16)
   .option('--warmup <seconds>', 'unrecorded burst per target and operation before the first round', whole('--warmup', 0), 3)
   .option('--rate <requests>', 'requests/s arriving at a constant rate, each timed from when it was due, over at most --connections connections (default: as fast as answered)', whole('--rate', 1))
@@ -87,9 +87,6 @@ function revision(): string {
     return 'not a git checkout';
   }
 }
-
-/** Round r starts with the r-th target, so no target is always first (or always after another). */
-const rotate = <T>(items: readonly T[], r: number) => items.map((_, i) => items[(i + r) % items.length]);
 
 async function main() {
   const opts = program.opts<Options>();
@@ -249,7 +246,7 @@ async function main() {
       // A token may be short-lived: a fresh one for every round.
       if (r > 0) consumer = await consumerHeaders(env, opts.purpose);
       for (const op of operations) {
-        for (const t of rotate(targets, r)) {
+        for (const t of roundOrder(targets, r)) {
           if (!agreements.get(key(op, t.definition.id))!.measurable) continue;
           const phase = `round ${r + 1}/${opts.rounds} · ${op.title} · ${t.definition.title}`;
           measurements.get(key(op, t.definition.id))!.bursts.push(await run(t, rotations.get(key(op, t.definition.id))!, opts.duration, phase));

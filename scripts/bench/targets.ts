@@ -111,3 +111,15 @@ export async function startTarget(
     stop: () => child.stop(),
   };
 }
+
+/**
+ * The targets' order in round r: rounds go in pairs, the second of a pair the first's reverse, and
+ * each pair starts one target further on. Over a pair every target's mean place is the same, so a
+ * machine that drifts steadily (warming, cooling, a backlog building) favours none of them; a shift
+ * by one each round left the last target of the list never first.
+ */
+export function roundOrder<T>(items: readonly T[], r: number): T[] {
+  const start = Math.floor(r / 2);
+  const order = items.map((_, i) => items[(i + start) % items.length]);
+  return r % 2 ? order.reverse() : order;
+}
