@@ -141,11 +141,14 @@ async function main() {
     await Promise.all(targets.map((t) => t.stop()));
     await Promise.all(children.map((c) => c.stop()));
   };
-  process.on('SIGINT', () => {
-    if (stopping) return;
-    console.log('\nStopping…');
-    stopAll().finally(() => process.exit(130));
-  });
+  // Ctrl-C, or a `timeout` / cancelled job's SIGTERM: the stack is stopped either way.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      console.log('\nStopping…');
+      stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
 
   try {
     console.log(`Starting the five subgraphs and ${definitions.map((d) => d.title).join(', ')} (logs in ${path.relative(ROOT, logs)}/)…`);

@@ -3,6 +3,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { internalSubgraphHeaders } from './internal-headers';
+import { stopWithBench } from './stop-with-bench';
 
 /**
  * Peer (c) of the benchmark: a bare `@apollo/gateway` in `@apollo/server`'s standalone server, with
@@ -34,8 +35,7 @@ async function main() {
   const server = new ApolloServer({ gateway });
   await startStandaloneServer(server, { listen: { port: Number(port), host: '127.0.0.1' } });
   const stop = () => server.stop().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopWithBench(stop);
 }
 
 main().catch((e) => {

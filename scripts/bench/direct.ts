@@ -12,6 +12,7 @@ import { verification } from '../../subgraphs/persons/verification';
 import { createProjectStore } from '../../subgraphs/projects/store';
 import { PERSON_LOOKUP, projectCursor, VERIFICATIONS_PER_BATCH, VERIFY_BATCH, VERIFY_LIST } from './operations';
 import { PROJECT_PAGE, PROJECT_REVIEW } from '../../tests/support/operations';
+import { stopWithBench } from './stop-with-bench';
 
 /**
  * Target (d) of the benchmark, the floor the databases set: one process that answers the four
@@ -275,8 +276,7 @@ async function main() {
     await Promise.all(Object.values(dbs).map((db) => db.destroy()));
     process.exit(0);
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopWithBench(stop);
 }
 
 main().catch((e) => {

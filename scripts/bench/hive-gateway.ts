@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createServer } from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { internalSubgraphHeaders } from './internal-headers';
+import { stopWithBench } from './stop-with-bench';
 
 /**
  * Peer (b) of the benchmark: Hive Gateway's runtime (the engine of `@graphql-hive/gateway`) over the
@@ -20,8 +21,7 @@ async function main() {
   const server = createServer(runtime);
   server.listen(Number(port), '127.0.0.1');
   const stop = () => server.close(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopWithBench(stop);
 }
 
 main().catch((e) => {
