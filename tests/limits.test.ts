@@ -170,6 +170,27 @@ function defineLimitsSuite(store: StoreKind) {
         expectRefused(await ask(division('parent { parent { parent { name } } }')), 'maxDepth', 4);
       });
 
+      it('depth counts fields, however the query is written: named fragments, one per type, count as written out', async () => {
+        // administrativeDivision and 5 parents: 6 deep under the default limit of 10, written with a
+        // fragment per level (graphql-armor's default counted each spread two levels more: 16).
+        const levels = 5;
+        const fragments = Array.from({ length: levels }, (_, i) => `fragment L${i} on AdministrativeDivision { parent { ${i + 1 < levels ? `...L${i + 1}` : 'name'} } }`);
+        const deep = await stack.query(`query { administrativeDivision(code: "350112") { ...L0 } } ${fragments.join(' ')}`);
+        expect([deep.status, deep.errors?.map((e) => e.message)]).toEqual([200, undefined]);
+        expect(deep.errors).toBeUndefined();
+        // Past the limit by fragments too (tight limit 4: the division and 4 parents).
+        const tooDeep = `{ administrativeDivision(code: "350112") { ...A } } fragment A on AdministrativeDivision { parent { parent { parent { parent { name } } } } }`;
+        expectRefused(await ask(tooDeep, 'data-quality'), 'maxDepth', 4);
+      });
+
+      it('answers the whole schema once per document: aliased __schema fields are refused', async () => {
+        const once = await stack.query(`{ __schema { queryType { name } } }`);
+        expect(once.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+        const twice = await stack.query(`{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`);
+        expect(twice.status).toBe(400);
+        expect(twice.errors!.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX', limit: 'maxSchemaIntrospections', max: 1 }]);
+      });
+
       it('aliases', async () => {
         expectPasses(await ask(division('a: name b: name c: name')));
         expectRefused(await ask(division('a: name b: name c: name d: name')), 'maxAliases', 3);

@@ -14,7 +14,7 @@ import { BoundedMemo } from '../../shared/bounded-memo';
 export type Limits = Config['limits'];
 
 /** The limit a rejection names, as the caller reads it in `extensions.limit`. */
-type LimitName = 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost' | 'maxVerificationLists';
+type LimitName = 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost' | 'maxVerificationLists' | 'maxSchemaIntrospections';
 
 /**
  * A `verifyNaturalPersons` list stands for up to 100 aliased `verifyNaturalPerson` fields, and the
@@ -24,17 +24,21 @@ type LimitName = 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'ma
 const VERIFICATION_LIST_FIELD = 'verifyNaturalPersons';
 const MAX_VERIFICATION_LISTS = 1;
 
-function verificationListRule(rejections: GraphQLError[]): ValidationRule {
+/**
+ * `__schema` answers the whole schema (some 50 KB), and graphql-armor leaves introspection out of
+ * its depth and cost: a hundred aliased `__schema` fields made one request answer 5 MB in 3 s. One
+ * per document is what GraphiQL and code generators ask.
+ */
+const SCHEMA_FIELD = '__schema';
+const MAX_SCHEMA_INTROSPECTIONS = 1;
+
+/** A field asked more than `max` times in one document (aliases, fragments, other operations included) is refused. */
+function oncePerDocumentRule(rejections: GraphQLError[], field: string, max: number, limit: LimitName, message: string): ValidationRule {
   return () => {
-    let lists = 0;
+    let asked = 0;
     return {
       Field(node) {
-        if (node.name.value !== VERIFICATION_LIST_FIELD || ++lists !== MAX_VERIFICATION_LISTS + 1) return;
-        rejections.push(queryTooComplex(
-          `${VERIFICATION_LIST_FIELD} is asked more than once: one list of up to 100 requests per document`,
-          'maxVerificationLists',
-          MAX_VERIFICATION_LISTS,
-        ));
+        if (node.name.value === field && ++asked === max + 1) rejections.push(queryTooComplex(message, limit, max));
       },
     };
   };
@@ -63,13 +67,18 @@ const REPORT = { exposeLimits: true, propagateOnRejection: false } as const;
 /** Limits on the document's shape, the same for every consumer. */
 function shapeRules(limits: Limits, rejections: GraphQLError[]): ValidationRule[] {
   return [
-    maxDepthRule({ ...REPORT, n: limits.maxDepth, onReject: rejectInto(rejections, 'maxDepth', limits.maxDepth) }),
+    // Fragments flattened: a depth counts fields, however the query is written (spread into named
+    // fragments, as code generators write one per type, each spread counted two levels more).
+    maxDepthRule({ ...REPORT, n: limits.maxDepth, flattenFragments: true, onReject: rejectInto(rejections, 'maxDepth', limits.maxDepth) }),
     // Every alias counts, `__typename`'s too (graphql-armor leaves those out by default, so
     // thousands of `t1: __typename` were bounded only by the token limit). Clients that add
     // `__typename` to their selections add it without an alias, which is not counted.
     maxAliasesRule({ ...REPORT, n: limits.maxAliases, allowList: [], onReject: rejectInto(rejections, 'maxAliases', limits.maxAliases) }),
     maxDirectivesRule({ ...REPORT, n: limits.maxDirectives, onReject: rejectInto(rejections, 'maxDirectives', limits.maxDirectives) }),
-    verificationListRule(rejections),
+    oncePerDocumentRule(rejections, VERIFICATION_LIST_FIELD, MAX_VERIFICATION_LISTS, 'maxVerificationLists',
+      `${VERIFICATION_LIST_FIELD} is asked more than once: one list of up to 100 requests per document`),
+    oncePerDocumentRule(rejections, SCHEMA_FIELD, MAX_SCHEMA_INTROSPECTIONS, 'maxSchemaIntrospections',
+      `${SCHEMA_FIELD} is asked more than once: the whole schema once per document`),
   ];
 }
 
