@@ -191,6 +191,17 @@ function defineRetentionSuite(store: StoreKind) {
       expect(await problem()).toMatch(/is not one: the record it kept as its proof is not record 4 \(its hash is not the cut's\)$/);
       await forged({ through_record: JSON.stringify({ ...record, seq: 4 }), purged_at: new Date(Date.now() + 4 * 366 * 86_400_000).toISOString() });
       expect(await problem()).toMatch(/is not one: it is dated \S+, in the future$/);
+      // Without a record to prove it: dated in the future, or since this store kept proofs.
+      await forged({ through_record: null, purged_at: '2099-01-01T00:00:00.000Z' });
+      expect(await problem()).toMatch(/is not one: it is dated 2099-01-01T00:00:00.000Z, in the future$/);
+      await forged({ through_record: null });
+      expect(await problem()).toMatch(/is not one: it keeps no record to prove its cut, though purges have kept one since this store was migrated to do so \(migration 014\)$/);
+      // A purge made before the store kept proofs is still taken on its word.
+      const proofsSince = (await db('knex_migrations').where('name', '014_audit_purge_proofs').first('migration_time')).migration_time;
+      await forged({ through_record: null, purged_at: new Date(new Date(proofsSince).getTime() - 86_400_000).toISOString() });
+      expect(await problem()).toBeUndefined();
+      await db('audit_purges').where('through_seq', 4).delete();
+      await forged({ through_record: null });
       const cli = await verifyCommand();
       expect(cli.code).toBe(1);
       expect(cli.out).toContain(`AUDIT TRAIL BROKEN after 0 good records: ${claim}`);

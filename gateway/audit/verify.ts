@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { usesMysql } from '../../shared/db';
 import { RETENTION_DAYS } from '../migrations/002_audit_trail';
+import { auditPurgeProofs } from '../migrations/014_audit_purge_proofs';
 import { AuditRow, chainHash, GENESIS_HASH } from './record';
 import { DAY_MS } from './retention';
 import { rowsOf, subjectSql } from './subject-index';
@@ -81,7 +82,7 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
     if (!purge) {
       return report({ kind: 'REMOVED', seq: 1, message: `records 1 to ${from - 1} were removed, and no retention purge removed them` }, null);
     }
-    const unproven = purgeCutProblem(purge, from - 1, options.now ?? new Date());
+    const unproven = purgeCutProblem(purge, from - 1, options.now ?? new Date(), await proofsKeptSince(db));
     if (unproven) return report({ kind: 'REMOVED', seq: 1, message: `records 1 to ${from - 1} were removed, and the retention purge said to have removed them (${purge.purged_at}) is not one: ${unproven}` }, null);
     prevHash = purge.through_hash;
     purgedAt = purge.purged_at;
@@ -140,14 +141,29 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
   return report(null, records > 0 ? { seq: last, hash: prevHash } : null);
 }
 
+/** When this store began keeping each purge's proof (migration 014 ran), in ms; null if it has no record of it. */
+async function proofsKeptSince(db: Knex): Promise<number | null> {
+  const ran = await db('knex_migrations').where('name', auditPurgeProofs.name).first('migration_time');
+  const at = ran ? new Date(ran.migration_time).getTime() : NaN;
+  return Number.isFinite(at) ? at : null;
+}
+
 /**
  * Why a purge row does not prove the cut it claims, or null when it does (or predates proofs): the
  * record it kept must hash to the cut's hash, and must have been past the retention when the purge
  * ran, which cannot be later than now (a day's leeway for clocks). A row written behind the
  * triggers to pass off the removal of young records fails here: no other record has that hash.
+ * Without a record kept, the row is taken on its word only when it is dated before this store kept
+ * proofs (`proofsSince`, when migration 014 ran): a row without one written since, or dated in the
+ * future, would otherwise pass off any removal.
  */
-function purgeCutProblem(purge: { through_hash: string; through_record: string | null; purged_at: string }, cut: number, now: Date): string | null {
-  if (purge.through_record == null) return null;
+function purgeCutProblem(purge: { through_hash: string; through_record: string | null; purged_at: string }, cut: number, now: Date, proofsSince: number | null): string | null {
+  const purgedAt = Date.parse(purge.purged_at);
+  if (!(purgedAt <= now.getTime() + DAY_MS)) return `it is dated ${purge.purged_at}, in the future`;
+  if (purge.through_record == null) {
+    if (proofsSince !== null && purgedAt < proofsSince) return null;
+    return 'it keeps no record to prove its cut, though purges have kept one since this store was migrated to do so (migration 014)';
+  }
   let record: Omit<AuditRow, 'hash'>;
   try {
     record = JSON.parse(purge.through_record);
@@ -155,8 +171,6 @@ function purgeCutProblem(purge: { through_hash: string; through_record: string |
     return `the record it kept as its proof cannot be read`;
   }
   if (record.seq !== cut || chainHash(record) !== purge.through_hash) return `the record it kept as its proof is not record ${cut} (its hash is not the cut's)`;
-  const purgedAt = Date.parse(purge.purged_at);
-  if (!(purgedAt <= now.getTime() + DAY_MS)) return `it is dated ${purge.purged_at}, in the future`;
   if (!(Date.parse(record.at) <= purgedAt - RETENTION_DAYS * DAY_MS)) {
     return `record ${cut}, the last it removed, was written ${record.at}, within the three-year retention of the purge's date`;
   }
