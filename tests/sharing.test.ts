@@ -543,6 +543,16 @@ function defineSharingSuite(store: StoreKind) {
         const again = await stack.query(LOG, { id: subject }, await stack.asCitizen(subject));
         expect(again.data.accessLog.edges).toEqual(own.data.accessLog.edges);
         expect(again.data.accessLog.edges.some((e: any) => e.node.consumer.startsWith('citizen'))).toBe(false);
+
+        // Page by page, from the cursor the log gave out; any other cursor is refused, not read as the start or the end.
+        const PAGE = `query($id: ID!, $after: String) { accessLog(idNumber: $id, first: 1, after: $after) { edges { cursor node { requestId } } pageInfo { hasNextPage endCursor } } }`;
+        const firstPage = (await stack.query(PAGE, { id: subject }, await stack.asCitizen(subject))).data.accessLog;
+        const secondPage = (await stack.query(PAGE, { id: subject, after: firstPage.pageInfo.endCursor }, await stack.asCitizen(subject))).data.accessLog;
+        expect(secondPage.edges.map((e: any) => e.node.requestId)).toEqual([own.data.accessLog.edges[1].node.requestId]);
+        for (const after of ['zzzz', Buffer.from('seq:').toString('base64url'), Buffer.from('seq:1e1').toString('base64url'), Buffer.from('seq:-3').toString('base64url')]) {
+          const bad = await stack.query(PAGE, { id: subject, after }, await stack.asCitizen(subject));
+          expect(bad.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', expect.stringMatching(/^after is not a cursor this log gave out/)]]);
+        }
       });
 
       it("lists one consumer's reads over a period for the auditor, newest first, page by page, naming no person", async () => {

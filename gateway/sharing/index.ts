@@ -120,8 +120,10 @@ const resolvers = {
       }
       const first = args.first ?? 20;
       if (first < 1 || first > 100) throw badUserInput(`first must lie in [1, 100], not ${first}`);
-      const before = args.after ? Number(Buffer.from(args.after, 'base64url').toString().replace(/^seq:/, '')) : undefined;
-      if (before !== undefined && !Number.isInteger(before)) throw badUserInput(`after is not a cursor this log gave out: ${quoted(String(args.after))}`);
+      // A cursor is `seq:<record number>` as this log wrote it; anything else ("seq:", "seq:1e1") is not one.
+      const cursor = args.after ? /^seq:([1-9]\d{0,15})$/.exec(Buffer.from(args.after, 'base64url').toString()) : undefined;
+      if (cursor === null) throw badUserInput(`after is not a cursor this log gave out: ${quoted(String(args.after))}`);
+      const before = cursor ? Number(cursor[1]) : undefined;
       // Every record committed before this question is in the index when it is read.
       await ctx.auditSubjects.catchUp();
       const q = ctx.db('audit_subjects as s')
