@@ -296,6 +296,13 @@ function defineDataQualitySuite(store: StoreKind) {
         const onKind = await stack.query(RAISE, { entity: 'InvestmentProject', key: project, field: 'kind', believed: 'FILING', evidence: '备案证明' }, asDrc);
         expect(codes(onKind)).toEqual(['BAD_USER_INPUT']);
         expect(onKind.errors![0].message).toBe('InvestmentProject.kind is never corrected by its owner (projects): it follows from the record\'s key, projectCode. Object to the fields that are wrong');
+        // Nor a link another department adds, which follows from its own records: the company names its
+        // representative, the project its applicant; an objection to the link could only be closed unchecked.
+        for (const [entity, key, field, owner] of [['NaturalPerson', person, 'legalRepresentativeOf', 'legal-persons'], ['LegalPerson', company.uscc, 'investmentProjects', 'projects']]) {
+          const onLink = await stack.query(RAISE, { entity, key, field, believed: '无', evidence: '营业执照' }, asDrc);
+          expect(codes(onLink)).toEqual(['BAD_USER_INPUT']);
+          expect(onLink.errors![0].message).toBe(`${entity}.${field} follows from the ${owner} department's records that name this ${entity}, and no correction changes it: object to the field of the record it follows from`);
+        }
         // A person-valued item is disputed by the idNumber of the person believed.
         const freeText = await stack.query(RAISE, { entity: 'LegalPerson', key: company.uscc, field: 'legalRepresentative', believed: `法定代表人应为${person}`, evidence: '营业执照' }, asDrc);
         expect(codes(freeText)).toEqual(['BAD_USER_INPUT']);
@@ -525,6 +532,10 @@ function defineDataQualitySuite(store: StoreKind) {
         const other = personFacts(PLAN, 7).idNumber === person ? personFacts(PLAN, 8).idNumber : personFacts(PLAN, 7).idNumber;
         const cases: [Record<string, unknown>, RegExp][] = [
           [{ id: person, objection: '999999' }, /objectionId "999999" names no data objection/],
+          // Written otherwise, the department would log "01", and closing objection 1 would never find it.
+          ...['0' + objectionId, `${objectionId}.0`, ` ${objectionId}`].map((o): [Record<string, unknown>, RegExp] => [
+            { id: person, objection: o }, new RegExp(`objectionId "${o.replace('.', '\\.')}" names no data objection: write the objection's number as its id gives it`),
+          ]),
           [{ id: other, objection: objectionId }, new RegExp(`objection ${objectionId} is not about this NaturalPerson`)],
         ];
         for (const [variables, reason] of cases) {
@@ -538,7 +549,14 @@ function defineDataQualitySuite(store: StoreKind) {
           { id: person, objection: objectionId }, await stack.as('dept-credit', '信用修复'),
         );
         expect(codes(byCredit)).toEqual(['BAD_USER_INPUT']);
-        expect(byCredit.errors![0].message).toBe(`objection ${objectionId} disputes NaturalPerson.name, which the persons department decides: withdrawNaturalPersonCreditEntry does not correct it`);
+        expect(byCredit.errors![0].message).toBe(`objection ${objectionId} disputes NaturalPerson.name, which the persons department decides: this withdrawNaturalPersonCreditEntry does not change it`);
+        // Nor by the owner's correction of another item: the log would say a phone change answered a name objection.
+        const otherItem = await stack.query(
+          `mutation($id: ID!, $objection: ID) { correctNaturalPerson(idNumber: $id, correction: { mobilePhone: "13900000000" }, reason: "更正", objectionId: $objection) { idNumber } }`,
+          { id: person, objection: objectionId }, asOwner,
+        );
+        expect(codes(otherItem)).toEqual(['BAD_USER_INPUT']);
+        expect(otherItem.errors![0].message).toBe(`objection ${objectionId} disputes NaturalPerson.name, which the persons department decides: this correctNaturalPerson does not change it`);
         // Nothing was changed: the other person's name is as it was.
         const untouched = await stack.query(PERSON, { id: other });
         expect(untouched.data.naturalPerson.name).not.toBe('某某');

@@ -49,6 +49,21 @@ export const CHANGE_LOGS = [
 }[];
 
 /** The fields whose reads are recorded on their own, as `Type.field`, for the change logs that say `readAs`. */
+/**
+ * What each correction changes, as its change log names the items: those its `input` object sets
+ * (under the log's names where the input's differ), or the one `item` the mutation changes. An
+ * `objectionId` is taken only by a correction that changes the disputed item.
+ */
+export const CORRECTION_CHANGES: Record<ChangeLogOf['corrections'][number], { input: string; renamed: Record<string, string> } | { item: string }> = {
+  correctNaturalPerson: { input: 'correction', renamed: { householdDivisionCode: 'householdDivision' } },
+  correctLegalPerson: { input: 'correction', renamed: { legalRepresentativeIdNumber: 'legalRepresentative', divisionCode: 'division' } },
+  correctInvestmentProject: { input: 'correction', renamed: { applicantUscc: 'applicant', divisionCode: 'division', parcelCodes: 'parcels' } },
+  recordApprovalStep: { item: 'approvals' },
+  withdrawNaturalPersonCreditEntry: { item: 'credit' },
+  withdrawLegalPersonCreditEntry: { item: 'credit' },
+  rateLegalPerson: { item: 'credit' },
+};
+
 export const READ_ON_THEIR_OWN: ReadonlySet<string> = new Set(CHANGE_LOGS.flatMap((log): string[] => ('readAs' in log ? [log.readAs] : [])));
 
 /** Which reads a change log's notices go to: of its `readAs` field, or of the entity. */

@@ -3,7 +3,7 @@ import { FieldNode, FragmentDefinitionNode, GraphQLError, Kind, SelectionSetNode
 import { quoted } from '../../shared/text';
 import { ROLE } from '../consumers';
 import type { GatewayContext } from '../context';
-import { CHANGE_LOGS, ChangeLogOf } from './change-logs';
+import { CHANGE_LOGS, ChangeLogOf, CORRECTION_CHANGES } from './change-logs';
 import type { ObjectionStore } from './objections';
 
 /** The corrections that may say which objection they answer, by mutation, with the record each names. */
@@ -37,18 +37,23 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
             const given = argument('objectionId');
             if (given == null) continue;
             const raw = String(given); // an ID may be written as an Int literal
-            const id = Number(raw.trim());
-            const objection = Number.isSafeInteger(id) && id > 0 ? await objections.byId(id) : null;
-            if (!objection) throw refused(`objectionId ${quoted(raw)} names no data objection`);
+            // As the objection's number is written: the department logs the id as given, and closing
+            // the objection finds its correction by that number ("01" answered objection 1 for good).
+            const written = /^[1-9]\d{0,15}$/.test(raw);
+            const objection = written ? await objections.byId(Number(raw)) : null;
+            const numberWrittenOtherwise = !written && /^\s*[+-]?\d/.test(raw); // "01", "1.0", " 1", "1e0"
+            if (!objection) throw refused(`objectionId ${quoted(raw)} names no data objection${numberWrittenOtherwise ? ': write the objection\'s number as its id gives it' : ''}`);
             const key = correction.check(String(argument(correction.key) ?? ''));
             if (objection.entityType !== correction.entity || (key.ok && key.value !== objection.entityKey)) {
               throw refused(`objection ${objection.id} is not about this ${correction.entity}`);
             }
             // The change log says which objection a change answered: only one about an item this correction changes.
-            if (objection.owner !== correction.department || !(correction.corrects as readonly string[]).includes(objection.field)) {
+            const changes = CORRECTION_CHANGES[field.name.value as keyof typeof CORRECTION_CHANGES];
+            const changed = 'item' in changes ? [changes.item] : itemsSet(argument(changes.input), changes.renamed);
+            if (objection.owner !== correction.department || !changed.includes(objection.field)) {
               throw refused(
                 `objection ${objection.id} disputes ${objection.entityType}.${objection.field}, which the ${objection.owner} department decides: ` +
-                  `${field.name.value} does not correct it`,
+                  `this ${field.name.value} does not change it`,
               );
             }
             if (objection.status !== 'ACCEPTED') {
@@ -59,6 +64,12 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
       };
     },
   };
+}
+
+/** The items a correction input sets (a null removes a value: that changes it too), under the change log's names. */
+function itemsSet(input: unknown, renamed: Record<string, string>): string[] {
+  if (!input || typeof input !== 'object') return [];
+  return Object.entries(input).filter(([, value]) => value !== undefined).map(([name]) => renamed[name] ?? name);
 }
 
 function correctsFor(context: GatewayContext, department: string): boolean {

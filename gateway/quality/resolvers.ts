@@ -353,6 +353,12 @@ function requireCorrectable(entity: string, item: CatalogItem): void {
   if (log && !(log.corrects as readonly string[]).includes(item.name)) {
     throw badUserInput(`${item.coordinate} is never corrected by its owner (${item.owner}): it follows from the record's key, ${KEYED_TYPES[entity]}. Object to the fields that are wrong`, { argument: 'field' });
   }
+  // A record whose corrections are logged, and an item another department adds to it without a log
+  // of its own for this record: a link that follows from that department's records
+  // (legalRepresentativeOf from the companies naming the person), which no correction of it changes.
+  if (!log && CHANGE_LOGS.some((l) => l.entity === entity)) {
+    throw badUserInput(`${item.coordinate} follows from the ${item.owner} department's records that name this ${entity}, and no correction changes it: object to the field of the record it follows from`, { argument: 'field' });
+  }
 }
 
 /** The idNumber an objection to a person-valued item gives as the person believed, checked and canonical. */
