@@ -538,16 +538,24 @@ type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
 /** UTF-8 unless the file begins with a UTF-16 byte order mark (Excel's "Unicode text" does). */
 function textEncodingOf(file: string): TextEncoding {
-  const head = Buffer.alloc(2);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, head, 0, 2, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
+  return encodingOfHead(headOf(file, 2));
+}
+
+function encodingOfHead(head: Uint8Array): TextEncoding {
   if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
   if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
   return 'utf-8';
+}
+
+/** The file's first `length` bytes (fewer if it is shorter). */
+function headOf(file: string, length: number): Buffer {
+  const head = Buffer.alloc(length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return head.subarray(0, fs.readSync(fd, head, 0, length, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
@@ -557,12 +565,33 @@ function textEncodingOf(file: string): TextEncoding {
  */
 async function encodingRefusal(file: string, format: FileFormat): Promise<string | undefined> {
   const encoding = textEncodingOf(file);
-  if (encoding === 'utf-8' && looksLikeBomlessUtf16(file)) {
-    return `${file} looks like UTF-16 without a byte order mark (every other byte of its text is 0). Save it as UTF-8 and load it again`;
-  }
+  if (encoding === 'utf-8' && looksLikeBomlessUtf16(headOf(file, 512))) return bomlessUtf16Refusal(file);
   if (await decodes(file, encoding)) return undefined;
+  return notTextRefusal(file, await fs.promises.readFile(file), encoding, format);
+}
+
+/**
+ * A whole file's text, read as a load reads one (UTF-8, or UTF-16 by its byte order mark, the mark
+ * dropped), or why it cannot be read, in the same words: for a file read whole, such as the
+ * boundaries `npm run boundaries` loads.
+ */
+export function wholeFileText(file: string, bytes: Buffer): { text: string } | { refused: string } {
+  const encoding = encodingOfHead(bytes);
+  if (encoding === 'utf-8' && looksLikeBomlessUtf16(bytes.subarray(0, 512))) return { refused: bomlessUtf16Refusal(file) };
+  try {
+    return { text: new TextDecoder(encoding, { fatal: true }).decode(bytes) };
+  } catch {
+    return { refused: notTextRefusal(file, bytes, encoding) };
+  }
+}
+
+const bomlessUtf16Refusal = (file: string) =>
+  `${file} looks like UTF-16 without a byte order mark (every other byte of its text is 0). Save it as UTF-8 and load it again`;
+
+/** Why `bytes`, which do not decode as `encoding`, cannot be read; Excel's way to UTF-8 for a CSV. */
+function notTextRefusal(file: string, bytes: Buffer, encoding: TextEncoding, format?: FileFormat): string {
   if (encoding !== 'utf-8') return `${file} begins with a UTF-16 byte order mark but is not UTF-16 text. Save it as UTF-8 and load it again`;
-  const at = firstNonUtf8Position(await fs.promises.readFile(file));
+  const at = firstNonUtf8Position(bytes);
   const where = at ? `line ${at.line}, column ${at.column} (byte 0x${at.byte} at offset ${at.offset} of the file)` : 'a byte';
   const howTo = format === 'csv' ? ' (in Excel: "CSV UTF-8")' : '';
   return `${where} is not UTF-8: ${file} is in another encoding (GBK? Latin-1?). Save it as UTF-8${howTo} and load it again`;
@@ -571,21 +600,13 @@ async function encodingRefusal(file: string, format: FileFormat): Promise<string
 /**
  * UTF-16 text saved without its byte order mark: Latin letters, digits and punctuation take a 0
  * byte beside them, which UTF-8 reads as NUL characters (and CJK text as garbage). Judged on the
- * file's first bytes: at least half of its even or of its odd bytes are 0, which no CSV or JSONL
- * file in UTF-8 has.
+ * file's first bytes (`head`): at least half of its even or of its odd bytes are 0, which no CSV,
+ * JSONL or JSON file in UTF-8 has.
  */
-function looksLikeBomlessUtf16(file: string): boolean {
-  const head = Buffer.alloc(512);
-  const fd = fs.openSync(file, 'r');
-  let length: number;
-  try {
-    length = fs.readSync(fd, head, 0, head.length, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (length < 8) return false;
-  const zeros = [0, 1].map((parity) => head.subarray(0, length).filter((byte, i) => i % 2 === parity && byte === 0).length);
-  return Math.max(...zeros) >= length / 4;
+function looksLikeBomlessUtf16(head: Uint8Array): boolean {
+  if (head.length < 8) return false;
+  const zeros = [0, 1].map((parity) => head.filter((byte, i) => i % 2 === parity && byte === 0).length);
+  return Math.max(...zeros) >= head.length / 4;
 }
 
 /** Whether the whole file is text in `encoding`; read a chunk at a time (a file may be large). */

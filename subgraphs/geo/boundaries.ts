@@ -4,8 +4,7 @@ import type { Knex } from 'knex';
 import type { Position } from 'geojson';
 import { checkDivisionCode } from '../../shared/identifiers';
 import { quoted } from '../../shared/text';
-import { firstNonUtf8Offset } from '../../shared/utf8';
-import { ImportProgress, silentProgress } from '../../shared/importing';
+import { ImportProgress, silentProgress, wholeFileText } from '../../shared/importing';
 import { AreaGeometry, checkGeometry, cornerOutside, positionsOf } from './geometry';
 
 /**
@@ -120,7 +119,9 @@ export function readBoundaryFile(file: string): { features: unknown[] } | { refu
     const code = (error as NodeJS.ErrnoException).code;
     return { refused: code === 'ENOENT' ? `there is no file ${file}` : `${file} cannot be read: ${code ?? (error as Error).message}` };
   }
-  const text = textOf(file, bytes);
+  // Read as `npm run import` reads a file: GBK or Latin-1 would turn every name into U+FFFD, and
+  // each feature would then be rejected for a name that is not its code's.
+  const text = wholeFileText(file, bytes);
   if ('refused' in text) return text;
   let parsed: unknown;
   try {
@@ -133,36 +134,6 @@ export function readBoundaryFile(file: string): { features: unknown[] } | { refu
   if (type !== 'FeatureCollection' || !Array.isArray(features)) return { refused: `${file} is not ${WHAT_IS_READ}` };
   if (!features.length) return { refused: `${file} has no features: ${WHAT_IS_READ}` };
   return { features };
-}
-
-/**
- * The file's text, read as `npm run import` reads a file: UTF-8 (a BOM is fine), or UTF-16 when a
- * byte order mark says so. A file in another encoding (GBK, as GIS tools on Chinese Windows often
- * write; Latin-1) would be read with every name turned into U+FFFD, and each feature then rejected
- * for a name that is not its code's: it is refused whole, naming its first byte that is not UTF-8.
- */
-function textOf(file: string, bytes: Buffer): { text: string } | { refused: string } {
-  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
-  if (encoding === 'utf-8') {
-    // UTF-16 saved without its byte order mark: its Latin letters and punctuation take a 0 byte beside them.
-    const head = bytes.subarray(0, 512);
-    const zeros = [0, 1].map((parity) => head.filter((byte, i) => i % 2 === parity && byte === 0).length);
-    if (head.length >= 8 && Math.max(...zeros) >= head.length / 4) {
-      return { refused: `${file} looks like UTF-16 without a byte order mark (every other byte of its text is 0). Save it as UTF-8 and load it again` };
-    }
-  }
-  try {
-    // The byte order mark is dropped by the decoder.
-    return { text: new TextDecoder(encoding, { fatal: true }).decode(bytes) };
-  } catch {
-    if (encoding !== 'utf-8') return { refused: `${file} begins with a UTF-16 byte order mark but is not UTF-16 text. Save it as UTF-8 and load it again` };
-  }
-  const offset = firstNonUtf8Offset(bytes);
-  const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(0x0a, offset - 1) + 1;
-  const line = bytes.subarray(0, offset).filter((byte) => byte === 0x0a).length + 1;
-  const column = [...bytes.subarray(lineStart, offset).toString('utf8').replace(/^\uFEFF/, '')].length + 1;
-  const byte = bytes[offset].toString(16).toUpperCase().padStart(2, '0');
-  return { refused: `line ${line}, column ${column} (byte 0x${byte} at offset ${offset} of the file) is not UTF-8: ${file} is in another encoding (GBK? Latin-1?). Save it as UTF-8 and load it again` };
 }
 
 /** Judges every feature against this store's counties, and writes them all or none. */
