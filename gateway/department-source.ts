@@ -105,9 +105,11 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly policy?: SubgraphPolicy,
     /** Fetch merging (`gateway/fetch-merging.ts`); on unless ONESOURCE_MERGE_FETCHES=false. */
     mergeFetches = true,
+    /** Fetches that are never merged: those asking for a field served per request. */
+    alone?: (query: string) => boolean,
   ) {
     const call: SendFetch = (fetch) => this.call(fetch);
-    this.send = mergeFetches ? mergingFetches(call) : call;
+    this.send = mergeFetches ? mergingFetches(call, undefined, alone) : call;
   }
 
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {

@@ -1,4 +1,5 @@
-import { Kind, parse } from 'graphql';
+import { Kind, parse, visit } from 'graphql';
+import { BoundedMemo } from '../shared/bounded-memo';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { SubgraphSource } from './supergraph';
@@ -33,6 +34,44 @@ export function entityCacheAges(sources: readonly SubgraphSource[]): EntityCache
   return ages;
 }
 
+/**
+ * Per department, the fields it marks `@cacheControl(maxAge: 0)`: served per request (geo's
+ * `boundary`, at most 10 a request, up to a megabyte each). A fetch asking for one is never kept,
+ * nor merged with other requests' fetches (`gateway/fetch-merging.ts`): the department counts its
+ * limit per call, and a merged call would spend one request's allowance on the others.
+ */
+export function perRequestFields(sources: readonly SubgraphSource[]): ReadonlyMap<string, ReadonlySet<string>> {
+  const fields = new Map<string, Set<string>>();
+  for (const { name, sdl } of sources) {
+    for (const definition of parse(sdl).definitions) {
+      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+      for (const field of definition.fields ?? []) {
+        const maxAge = field.directives?.find((d) => d.name.value === 'cacheControl')?.arguments?.find((a) => a.name.value === 'maxAge')?.value;
+        if (maxAge?.kind === Kind.INT && Number(maxAge.value) === 0) (fields.get(name) ?? fields.set(name, new Set()).get(name)!).add(field.name.value);
+      }
+    }
+  }
+  return fields;
+}
+
+/** Whether a fetch's query asks for any of `fields` (by name, anywhere in it); remembered per query text. */
+export function asksForAny(fields: () => ReadonlySet<string> | undefined): (query: string) => boolean {
+  const answers = new BoundedMemo<boolean>(2000);
+  return (query) => {
+    const named = fields();
+    if (!named?.size) return false;
+    return answers.get(`${[...named].join(',')}\u0000${query}`, () => {
+      let found = false;
+      try {
+        visit(parse(query), { Field: (node) => { if (named.has(node.name.value)) found = true; } });
+      } catch {
+        return false; // not ours to judge: the department answers a query it cannot parse
+      }
+      return found;
+    });
+  };
+}
+
 /** Entries kept per department at most; the oldest go first. Divisions number in the hundreds. */
 const MAX_ENTRIES = 20_000;
 
@@ -42,8 +81,8 @@ interface Kept {
 }
 
 /**
- * One department's kept entities, keyed by the fetch's query text (which fields) and the
- * representation (which entity). A fetch is answered from here only when every entity it asks for
+ * One department's kept entities, keyed by the fetch's query text and other variables (which
+ * fields) and the representation (which entity). A fetch is answered from here only when every entity it asks for
  * is kept and fresh; otherwise it goes to the department whole, and a clean answer is kept.
  */
 export class EntityCache {
@@ -53,6 +92,8 @@ export class EntityCache {
     /** The department's cacheable types now (they follow its SDL when the supergraph reloads). */
     private readonly ages: () => ReadonlyMap<string, number> | undefined,
     private readonly now: () => number = Date.now,
+    /** Whether a fetch asks for a field served per request (`perRequestFields`), which is never kept. */
+    private readonly perRequest: (query: string) => boolean = () => false,
   ) {}
 
   answer(query: string, variables: Record<string, unknown> | undefined): GatewayGraphQLResponse | undefined {
@@ -85,15 +126,17 @@ export class EntityCache {
 
   /** Cache keys of an `_entities` fetch whose every representation is of a cacheable type; else null. */
   private keys(query: string, variables: Record<string, unknown> | undefined): { key: string; maxAgeMs: number; typename: string }[] | null {
-    const representations = variables?.representations;
+    const { representations, ...others } = variables ?? {};
     const ages = this.ages();
-    if (!ages || !Array.isArray(representations) || representations.length === 0) return null;
+    if (!ages || !Array.isArray(representations) || representations.length === 0 || this.perRequest(query)) return null;
+    // The fetch's other variables are part of which fields it asks (an @include's condition travels with it).
+    const fetch = `${query}\u0000${JSON.stringify(others)}`;
     const keys: { key: string; maxAgeMs: number; typename: string }[] = [];
     for (const representation of representations) {
       const typename = (representation as { __typename?: string })?.__typename ?? '';
       const maxAgeMs = ages.get(typename);
       if (!maxAgeMs) return null;
-      keys.push({ key: `${query}\u0000${JSON.stringify(representation)}`, maxAgeMs, typename });
+      keys.push({ key: `${fetch}\u0000${JSON.stringify(representation)}`, maxAgeMs, typename });
     }
     return keys;
   }

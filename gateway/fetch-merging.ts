@@ -79,8 +79,11 @@ interface Batch {
   waiting: { resolve(response: GatewayGraphQLResponse): void; reject(error: unknown): void }[];
 }
 
-/** Wraps `send` so that mergeable fetches of the same turn go out as one call. */
-export function mergingFetches(send: SendFetch, limits: MergeLimits = MERGE_LIMITS): SendFetch {
+/**
+ * Wraps `send` so that mergeable fetches of the same turn go out as one call. `alone`: fetches that
+ * go out each on its own (asking for a field its department serves per request, `perRequestFields`).
+ */
+export function mergingFetches(send: SendFetch, limits: MergeLimits = MERGE_LIMITS, alone: (query: string) => boolean = () => false): SendFetch {
   const entities = entityMerging(limits);
   const roots = rootMerging(limits);
   let open = new Map<string, Batch>();
@@ -94,7 +97,7 @@ export function mergingFetches(send: SendFetch, limits: MergeLimits = MERGE_LIMI
   };
 
   return (fetch) => {
-    if (isMutation(fetch.query)) return send(fetch);
+    if (isMutation(fetch.query) || alone(fetch.query)) return send(fetch);
     const representations = fetch.variables?.representations;
     const isEntityFetch = Array.isArray(representations);
     if (isEntityFetch ? representations.length === 0 : !roots.mergeable(fetch.query)) return send(fetch);

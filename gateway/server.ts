@@ -27,7 +27,7 @@ import { startQuality } from './quality';
 import { objectionReferencesPlugin } from './quality/objection-references';
 import type { GatewayContext, Principal } from './context';
 import { answeredByDepartment, DepartmentDataSource } from './department-source';
-import { EntityCache, entityCacheAges, withEntityCache } from './entity-cache';
+import { asksForAny, EntityCache, entityCacheAges, perRequestFields, withEntityCache } from './entity-cache';
 import { partialAnswerSupergraph } from './partial-answers';
 import { subgraphPolicy } from './resilience';
 import { RESILIENCE_DEFAULTS } from '../shared/config';
@@ -111,24 +111,29 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   descriptions[SHARING_SUBGRAPH] = 'OneSource sharing records';
   // What each department lets the gateway keep (@cacheControl in its SDL), following SDL changes.
   let cacheAges = entityCacheAges(startingSources);
+  let servedPerRequest = perRequestFields(startingSources);
   if (!rememberExecutedOperations()) logger.warn('@apollo/federation-internals changed: each request rebuilds its operation (slower, still correct)');
   const gateway = new ApolloGateway({
     // Fields a department may fail to deliver are nullable here, so its outage nulls only them.
     supergraphSdl: reloadingSupergraph({
       live, readSources, executable: (sdl) => partialAnswerSupergraph(executableSupergraph(sdl)), pollMs: config.schemaPollMs, logger,
-      onSources: (sources) => (cacheAges = entityCacheAges(sources)),
+      onSources: (sources) => {
+        cacheAges = entityCacheAges(sources);
+        servedPerRequest = perRequestFields(sources);
+      },
     }),
     buildService: ({ name, url }) => {
       const settings = isDepartmentName(name) ? config.resilience[name] : RESILIENCE_DEFAULTS; // the gateway's own sharing subgraph
       // The gateway's own subgraph records the reads it answers under the request id it is called
       // with, which a merged call would give as the list of every request merged into it.
       const merge = config.mergeFetches && isDepartmentName(name);
+      const perRequest = asksForAny(() => servedPerRequest.get(name));
       const calls = observeCalls(
-        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger, answeredByDepartment), merge),
+        new DepartmentDataSource(name, descriptions[name] ?? name, url as string, sign, logger, subgraphPolicy(name, settings, logger, answeredByDepartment), merge, perRequest),
         name, [usage.observeCall, metrics.observeCall],
       );
       // Outside the observers: an entity answered from the cache is not a call to the department.
-      return withEntityCache(calls, new EntityCache(() => cacheAges.get(name)));
+      return withEntityCache(calls, new EntityCache(() => cacheAges.get(name), undefined, perRequest));
     },
   });
   const auditSubjects = new SubjectIndex(db, logger);

@@ -1,7 +1,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { readConfig } from '../../shared/config';
-import { EntityCache, entityCacheAges, withEntityCache } from '../entity-cache';
+import { asksForAny, EntityCache, entityCacheAges, perRequestFields, withEntityCache } from '../entity-cache';
 import { readSubgraphSources } from '../supergraph';
 
 const DIVISIONS = 'query($representations:[_Any!]!){_entities(representations:$representations){...on AdministrativeDivision{name}}}';
@@ -13,6 +13,21 @@ describe('the entity cache', () => {
     const ages = entityCacheAges(readSubgraphSources(readConfig({})));
     expect([...ages.keys()]).toEqual(['geo']);
     expect(ages.get('geo')).toEqual(new Map([['AdministrativeDivision', 3_600_000]]));
+    // A field marked maxAge 0 is served per request: geo's boundary.
+    expect(perRequestFields(readSubgraphSources(readConfig({})))).toEqual(new Map([['geo', new Set(['boundary'])]]));
+  });
+
+  it('tells fetches apart by their other variables, and keeps no fetch asking for a field served per request', () => {
+    const cache = new EntityCache(() => new Map([['AdministrativeDivision', 60_000]]), undefined, asksForAny(() => new Set(['boundary'])));
+    const withSource = 'query($representations:[_Any!]!,$b:Boolean!){_entities(representations:$representations){...on AdministrativeDivision{name boundarySource@include(if:$b)}}}';
+    const representations = [division('350102')];
+    cache.remember(withSource, { representations, b: false }, answer('鼓楼区'));
+    expect(cache.answer(withSource, { representations, b: false })).toEqual(answer('鼓楼区'));
+    // Asked with the condition true, the kept answer lacks boundarySource: another fetch.
+    expect(cache.answer(withSource, { representations, b: true })).toBeUndefined();
+    const boundaries = DIVISIONS.replace('{name}', '{name boundary}');
+    cache.remember(boundaries, { representations }, answer('鼓楼区'));
+    expect(cache.answer(boundaries, { representations })).toBeUndefined();
   });
 
   describe('one department’s cache', () => {

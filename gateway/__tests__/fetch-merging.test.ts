@@ -7,6 +7,7 @@ import { answeredByDepartment, DepartmentDataSource } from '../department-source
 import { subgraphPolicy } from '../resilience';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { DepartmentFetch, entitySlice, MERGE_LIMITS, mergingFetches, RefusedFetch } from '../fetch-merging';
+import { asksForAny } from '../entity-cache';
 
 const ENTITIES = 'query($representations:[_Any!]!){_entities(representations:$representations){...on NaturalPerson{name}}}';
 
@@ -47,6 +48,14 @@ describe('fetch merging: entity fetches', () => {
     expect((calls[0].variables!.representations as unknown[]).length).toBe(6);
     expect(calls[0].headers['x-request-id']).toBe('1+2,3,4+5+6');
     expect(answers.map(names)).toEqual([['name of 1', 'name of 2'], ['name of 3'], ['name of 4', 'name of 5', 'name of 6']]);
+  });
+
+  it('sends each alone a fetch asking for a field its department serves per request (geo counts its boundaries per call)', async () => {
+    const { calls, send } = department();
+    const merged = mergingFetches(send, MERGE_LIMITS, asksForAny(() => new Set(['boundary'])));
+    const perRequest = ENTITIES.replace('{name}', '{name boundary}');
+    await Promise.all([merged(fetchOf(['1'], 'Bearer a', 'r1', perRequest)), merged(fetchOf(['2'], 'Bearer a', 'r2', perRequest)), merged(fetchOf(['3'])), merged(fetchOf(['4']))]);
+    expect(calls.map((c) => c.headers['x-request-id'])).toEqual(['r1', 'r2', '3,4']);
   });
 
   it('gives each fetch the errors at its own entities, renumbered, and no other fetch’s', async () => {
