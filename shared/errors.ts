@@ -40,6 +40,17 @@ export function auditTrailUnavailable(): GraphQLError {
 }
 export const AUDIT_TRAIL_UNAVAILABLE = 'AUDIT_TRAIL_UNAVAILABLE';
 
+/** 503: the identity provider's key set did not answer, so no consumer token can be checked now. */
+export function identityProviderUnavailable(): GraphQLError {
+  return new GraphQLError('Tokens cannot be checked now: the identity provider\'s keys could not be fetched. Try again shortly.', {
+    extensions: { code: 'INTERNAL_SERVER_ERROR', reason: IDENTITY_PROVIDER_UNAVAILABLE, http: { status: 503 } },
+  });
+}
+export const IDENTITY_PROVIDER_UNAVAILABLE = 'IDENTITY_PROVIDER_UNAVAILABLE';
+
+/** Our own INTERNAL_SERVER_ERRORs that say why: the caller can do nothing but wait, and is told so. */
+const TOLD_REASONS = new Set([AUDIT_TRAIL_UNAVAILABLE, IDENTITY_PROVIDER_UNAVAILABLE]);
+
 const PUBLIC_CODES = new Set([
   'BAD_USER_INPUT',
   'GRAPHQL_VALIDATION_FAILED',
@@ -57,12 +68,12 @@ const PUBLIC_CODES = new Set([
 
 /**
  * Apollo Server `formatError`: errors with a public code pass as they are (minus any stack), as
- * does the audit trail's refusal; anything else (a SQL failure, a bug) becomes a bare
+ * do the refusals that say why (`TOLD_REASONS`); anything else (a SQL failure, a bug) becomes a bare
  * INTERNAL_SERVER_ERROR.
  */
 export function formatPublicError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || formatted.extensions?.reason === AUDIT_TRAIL_UNAVAILABLE) {
+  if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || TOLD_REASONS.has(formatted.extensions?.reason as string)) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }

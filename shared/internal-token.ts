@@ -62,7 +62,7 @@ export type InternalVerifier = (token: string) => Promise<InternalCaller>;
 export class GatewayKeysUnavailable extends Error {}
 
 /** Whether `error` is the JWKS URL failing (no answer, not 200, not a key set), not the token. */
-function keysUnreachable(error: unknown): string | undefined {
+export function keysUnreachable(error: unknown): string | undefined {
   if (error instanceof joseErrors.JWKSTimeout) return 'no answer in time';
   if (error instanceof joseErrors.JWKSInvalid) return 'not a JSON Web Key Set';
   const { code, message } = error as { code?: unknown; message?: string };
@@ -72,6 +72,9 @@ function keysUnreachable(error: unknown): string | undefined {
   if (typeof code === 'string' && /^E(?!RR_)[A-Z_]+$/.test(code)) return code;
   return undefined;
 }
+
+/** How far apart the gateway's and a department's clocks may be, as for consumer tokens. */
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Verifies internal tokens for one department (`audience`), with the key or the gateway's JWKS URL. */
 export function internalVerifier(audience: string, key: KeyLike | Uint8Array | URL): InternalVerifier {
@@ -85,6 +88,9 @@ export function internalVerifier(audience: string, key: KeyLike | Uint8Array | U
       audience,
       algorithms: ['ES256'],
       maxTokenAge: `${LIFETIME_SECONDS + 5}s`,
+      // A department on another host may run a little behind the gateway's clock: without leeway,
+      // a token signed this very second has an `iat` in its future and is refused.
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
     }).catch((error: unknown) => {
       const why = key instanceof URL ? keysUnreachable(error) : undefined;
       throw why ? new GatewayKeysUnavailable(`the gateway's signing keys could not be fetched from ${key} (${why})`) : error;

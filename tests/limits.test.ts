@@ -466,6 +466,21 @@ function defineLimitsSuite(store: StoreKind) {
         expect((await root(stack.gatewayUrl)).status).toBe(200);
         expect((await root(production.url)).status).toBe(404);
       });
+
+      it("answers 503, not 401, while the identity provider's keys cannot be fetched: the caller's token is not at fault", async () => {
+        const idp = await startGateway({
+          config: { ...stack.config, gatewayPort: await freePort(), auth: { ...stack.config.auth, jwksUrl: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json` } },
+          logger,
+        });
+        try {
+          const answer = await post<any>(idp.url, { query: '{ __typename }' }, await stack.as('drc-approval'));
+          expect(answer.status).toBe(503);
+          expect(answer.errors!.map((e) => [e.extensions?.code, e.extensions?.reason])).toEqual([['INTERNAL_SERVER_ERROR', 'IDENTITY_PROVIDER_UNAVAILABLE']]);
+          expect(answer.errors![0].message).not.toMatch(/127\.0\.0\.1/);
+        } finally {
+          await idp.stop();
+        }
+      });
     });
   });
 }

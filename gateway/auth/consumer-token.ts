@@ -1,7 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, JWTPayload, KeyLike } from 'jose';
 import type { Config } from '../../shared/config';
+import { identityProviderUnavailable } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
+import { keysUnreachable } from '../../shared/internal-token';
 import { loadPublicKey } from '../../shared/keys';
 import type { Consumer, ConsumerRegistry } from '../consumers';
 import type { Principal } from '../context';
@@ -68,6 +70,10 @@ export async function createAuthenticator(config: Config, registry: ConsumerRegi
     try {
       payload = await verify(match[1]);
     } catch (e) {
+      // The identity provider's keys could not be fetched: no token can be checked now, whoever
+      // sent it. The server's trouble, not the caller's credentials (a 401 would say they are wrong).
+      const unreachable = config.auth.jwksUrl ? keysUnreachable(e) : undefined;
+      if (unreachable) throw identityProviderUnavailable();
       // With development tokens, a signature that does not verify is nearly always a token made
       // by `npm run token` with another data directory, which made its own key.
       const hint = devKey && e instanceof joseErrors.JWSSignatureVerificationFailed

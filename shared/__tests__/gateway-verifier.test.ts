@@ -43,4 +43,17 @@ describe("a department's check of the gateway's internal tokens, by its key file
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
   });
+
+  it("accepts a token signed this second by a gateway whose clock runs a little ahead of the department's", async () => {
+    await ensureKeyPair(dataDir, 'gateway-signing');
+    const verify = await gatewayVerifier(readConfig({ ONESOURCE_DATA_DIR: dataDir, ONESOURCE_MYSQL_URL: '' }), 'persons');
+    const token = await tokenFrom(dataDir);
+    // The department's clock 2 s behind: the token's iat is in its future.
+    jest.useFakeTimers({ now: Date.now() - 2_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      await expect(verify(token)).resolves.toMatchObject({ consumer: 'drc-approval' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
