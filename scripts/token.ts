@@ -13,11 +13,15 @@ import { exitOnWrongUsage } from './exit';
  */
 function lifetime(value: string): string {
   const match = /^(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)$/i.exec(value.trim());
-  if (!match || !(Number(match[1]) > 0)) {
-    throw new InvalidArgumentError('a positive duration: a number and a unit (s, m, h, d, w, y), e.g. 90s, 15m, 1h, 7d');
+  // jose counts whole seconds, rounded: 0.4s would be a token that expires as it is issued.
+  if (!match || Math.round(Number(match[1]) * SECONDS_PER[match[2][0].toLowerCase()]) < 1) {
+    throw new InvalidArgumentError('a positive duration of at least a second: a number and a unit (s, m, h, d, w, y), e.g. 90s, 15m, 1h, 7d');
   }
   return value.trim();
 }
+
+/** Seconds in each unit `lifetime` takes, by its first letter (as jose reads them; a year is 365.25 days). */
+const SECONDS_PER: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_557_600 };
 
 /** `--citizen`: a valid idNumber, normalised (a lower-case x becomes X). */
 function citizenIdNumber(value: string): string {

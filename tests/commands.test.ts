@@ -299,10 +299,10 @@ describe('npm run consistency, check and token: bad values are named before anyt
   });
 
   it('token names --lifetime and the durations it accepts', async () => {
-    for (const lifetime of ['abc', '0h', '-1h', '3600']) {
+    for (const lifetime of ['abc', '0h', '-1h', '3600', '0.4s']) {
       const outcome = await runScript('token.ts', ['drc-approval', '--lifetime', lifetime], dataDir);
       expect(outcome.code).toBe(2);
-      expect(outcome.stderr).toContain(`option '--lifetime <duration>' argument '${lifetime}' is invalid. a positive duration: a number and a unit (s, m, h, d, w, y), e.g. 90s, 15m, 1h, 7d`);
+      expect(outcome.stderr).toContain(`option '--lifetime <duration>' argument '${lifetime}' is invalid. a positive duration of at least a second: a number and a unit (s, m, h, d, w, y), e.g. 90s, 15m, 1h, 7d`);
       expect(outcome.stdout).toBe('');
     }
     expect(fs.readdirSync(dataDir)).toEqual([]);
