@@ -31,6 +31,13 @@ export class ConsumerRegistryError extends Error {}
  * comma or an `=`; at most 64 characters, the registry's column.
  */
 const CONSUMER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Names the gateway itself gives callers that are not registered systems: every citizen in usage
+ * figures and recorded operations (`citizen`), its readiness probe and its own calls to the
+ * departments (change notices, record history). A system registered as one would be counted as them.
+ */
+const RESERVED_IDS: ReadonlySet<string> = new Set(['citizen', 'gateway-readiness', 'onesource-gateway']);
 /** The registry's columns for a name and an organisation. */
 const TEXT_MAX = 100;
 
@@ -64,6 +71,7 @@ export function checkNewConsumer(consumer: NewConsumer): NewConsumer {
   if (!CONSUMER_ID.test(id)) {
     throw new ConsumerRegistryError(`"${id}" is not a plain identifier: letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters`);
   }
+  if (RESERVED_IDS.has(id.toLowerCase())) throw new ConsumerRegistryError(`"${id}" is a name the gateway gives its own callers (${[...RESERVED_IDS].join(', ')}): choose another id`);
   const text = (what: string, value: string) => {
     const trimmed = value.trim();
     if (!trimmed) throw new ConsumerRegistryError(`the ${what} is empty`);

@@ -113,6 +113,8 @@ describe('the consumer registry', () => {
     ['an id starting with "-" (it would read as an option)', { id: '-lead' }, /not a plain identifier/],
     ['an id longer than 64 characters', { id: 'x'.repeat(65) }, /not a plain identifier.*at most 64/],
     ['an empty id', { id: '' }, /not a plain identifier/],
+    ['"citizen", the name every citizen is counted under in usage figures', { id: 'citizen' }, /"citizen" is a name the gateway gives its own callers \(citizen, gateway-readiness, onesource-gateway\): choose another id/],
+    ['the readiness probe\'s name, in any case', { id: 'Gateway-Readiness' }, /is a name the gateway gives its own callers/],
     ['a blank name', { name: '   ' }, /the name is empty/],
     ['an organisation longer than 100 characters', { organisation: '单'.repeat(101) }, /the organisation is longer than 100 characters/],
     ['an unknown role', { roles: ['ADMIN'] }, /"ADMIN" is not a role: the roles are AUDITOR and DEPARTMENT/],
