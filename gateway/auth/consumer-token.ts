@@ -26,6 +26,11 @@ function unauthenticated(message: string): GraphQLError {
 export const REGISTRY_CACHE_MS = 5_000;
 
 export async function createAuthenticator(config: Config, registry: ConsumerRegistry): Promise<Authenticate> {
+  // Development tokens off (production) and no identity provider: a development key left in the
+  // data directory would still be trusted, and every token `npm run token` ever made with it.
+  if (!config.auth.jwksUrl && !config.auth.devTokens) {
+    throw new Error('no identity provider to check consumer tokens with: set ONESOURCE_JWKS_URL to its key set (JWKS), or ONESOURCE_DEV_TOKENS=true for development tokens');
+  }
   const key: KeyLike | Uint8Array | ReturnType<typeof createRemoteJWKSet> = config.auth.jwksUrl
     ? createRemoteJWKSet(new URL(config.auth.jwksUrl))
     : await loadPublicKey(config.dataDir, 'dev-idp');
