@@ -54,7 +54,7 @@ export interface SchemaChange {
 
 const RETIRE = 'remove it once usageReport shows no consumer reads it (fieldReaders, zombie candidates)';
 /** A resource is applied for once it is published: one the proposal brings in comes first on a field of its own. */
-const NEW_RESOURCE_FIRST = 'A resource not yet published cannot be applied for: publish it first on a new field, and make this one conditional once the grants are given.';
+const NEW_RESOURCE_FIRST = 'Where the change says its resource is not published yet, no one can apply for it: publish it first on a new field, and make this one conditional once the grants are given.';
 
 /**
  * The usual way to make each kind of change without breaking its consumers (`npm run check` says
@@ -302,7 +302,7 @@ function changesUsedBy(use: OperationUse, c: Comparison, held: Held, lastWithout
     const share = shareChange(wasShared, nowShared);
     if (share && !readsAsBefore(wasShared, nowShared, held)) reasons.add(`selects ${coordinate}, which ${share}`);
     else if (share && wasShared?.shareType === 'UNCONDITIONAL' && lastWithoutPurpose) {
-      reasons.add(`selects ${coordinate}, which becomes conditionally shared: its consumer holds the grant, but sent this operation without a purpose `
+      reasons.add(`selects ${coordinate}, which becomes conditionally shared: its consumer may read it (a grant, or its own department's), but sent this operation without a purpose `
         + `(X-Purpose, last on ${lastWithoutPurpose.slice(0, 10)}), and would get null (FORBIDDEN) there until it states one`);
     }
     for (const [name, values] of passed) {

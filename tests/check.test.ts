@@ -184,7 +184,7 @@ function defineCheckSuite(store: StoreKind) {
       expect(report.breakingChanges).toEqual([expect.objectContaining({
         type: 'FIELD_BECAME_CONDITIONAL',
         description: expect.stringMatching(/persons\.gender is a resource not published yet: consumers can apply for it only once this is published\.$/),
-        remedy: expect.stringMatching(/A resource not yet published cannot be applied for: publish it first on a new field, and make this one conditional once the grants are given\.$/),
+        remedy: expect.stringMatching(/Where the change says its resource is not published yet, no one can apply for it: publish it first on a new field, and make this one conditional once the grants are given\.$/),
       })]);
     });
 
@@ -225,7 +225,7 @@ function defineCheckSuite(store: StoreKind) {
         ['  "姓名"\n  name: String!\n', '  "姓名"\n  name: String! @policy(policies: [["persons.contact-details"]])\n'],
       ])));
       expect(code).toBe(1);
-      expect(out).toMatch(/drc-approval: NameOnly \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, which becomes conditionally shared: its consumer holds the grant, but sent this operation without a purpose \(X-Purpose, last on \d{4}-\d{2}-\d{2}\), and would get null \(FORBIDDEN\) there until it states one/);
+      expect(out).toMatch(/drc-approval: NameOnly \[[0-9a-f]{12}\]\n {6}selects NaturalPerson\.name, which becomes conditionally shared: its consumer may read it \(a grant, or its own department's\), but sent this operation without a purpose \(X-Purpose, last on \d{4}-\d{2}-\d{2}\), and would get null \(FORBIDDEN\) there until it states one/);
       expect(out).not.toMatch(/drc-approval: ContactCheck/);
     });
 
