@@ -31,11 +31,16 @@ type Context = ReturnType<typeof createContext>;
 /** Cursors are opaque to callers: the project code, base64url-encoded. */
 const encodeCursor = (projectCode: string) => Buffer.from(`project:${projectCode}`).toString('base64url');
 
+/**
+ * The project code a cursor stands for. Only a cursor as `encodeCursor` writes it is one: base64url
+ * decoding passes over padding and stray characters, and a code checked after trimming would be
+ * compared untrimmed (" 2019-…" sorts before every code: the caller was sent back to the first page).
+ */
 function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString();
-  const code = decoded.startsWith('project:') ? decoded.slice('project:'.length) : '';
-  if (!checkProjectCode(code).ok) throw badUserInput(`after is not a cursor this connection gave out: ${quoted(cursor)}`);
-  return code;
+  const checked = checkProjectCode(decoded.startsWith('project:') ? decoded.slice('project:'.length) : '');
+  if (!checked.ok || encodeCursor(checked.value) !== cursor) throw badUserInput(`after is not a cursor this connection gave out: ${quoted(cursor)}`);
+  return checked.value;
 }
 
 interface Page {

@@ -208,6 +208,17 @@ export function defineFederationSuite(store: StoreKind): void {
       expect([...seen].sort()).toEqual(seen);
     });
 
+    it('refuses as a cursor anything but the cursors it gives out', async () => {
+      const PAGE = `query($after: String) { investmentProjects(first: 2, after: $after) { edges { node { projectCode } } pageInfo { endCursor } } }`;
+      const { endCursor } = (await stack.query(PAGE, {})).data.investmentProjects.pageInfo;
+      // A code with a space before it was checked trimmed and compared as sent: it sent the caller back
+      // to the first page. Padding and stray characters pass base64url decoding: not cursors either.
+      for (const after of [Buffer.from(`project: ${projectCodes[2]}`).toString('base64url'), `${endCursor}==`, `${endCursor}.!`]) {
+        const refused = await stack.query(PAGE, { after });
+        expect(refused.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', expect.stringMatching(/^after is not a cursor this connection gave out: "/)]]);
+      }
+    });
+
     it('says whether there is a page even when asked for none, and refuses an empty region or cursor', async () => {
       const none = await stack.query(`{ investmentProjects(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage endCursor } } }`);
       // Nothing asked after: the empty page ends at the start, where following it begins.
