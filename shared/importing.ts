@@ -239,7 +239,7 @@ export async function importFile<Row>(db: Knex, rules: ImportRules<Row>, file: s
   try {
     // Written before the commit, so that rows never load without the list of those left behind;
     // a list from an earlier run goes (with --skip-invalid or without), so that the file always
-    // speaks of the last load that loaded. (A load that loads nothing, or a dry run, leaves it.)
+    // speaks of the last load that went through. (A load refused for its bad rows, or a dry run, leaves it.)
     if (rejected.length) fs.writeFileSync(rejectedFile, rejected.map(rejectedLine).join('\n') + '\n');
     else if (options.skipInvalid || isFile(rejectedFile)) fs.rmSync(rejectedFile, { force: true });
   } catch (error) {

@@ -572,9 +572,11 @@ function defineDataQualitySuite(store: StoreKind) {
       });
 
       it('is corrected by the owner in its own store and closed: the flag goes, the history stays', async () => {
+        // The correction in a variable left to its default: the gateway judges what the operation runs with.
         const corrected = await stack.query(
-          `mutation($id: ID!, $name: String!, $objection: ID) { correctNaturalPerson(idNumber: $id, correction: { name: $name }, reason: "依户籍档案更正姓名", objectionId: $objection) { idNumber name } }`,
-          { id: person, name: `${originalName}（曾用名）`, objection: objectionId },
+          `mutation($id: ID!, $correction: NaturalPersonCorrection = { name: ${JSON.stringify(`${originalName}（曾用名）`)} }, $objection: ID) {
+            correctNaturalPerson(idNumber: $id, correction: $correction, reason: "依户籍档案更正姓名", objectionId: $objection) { idNumber name } }`,
+          { id: person, objection: objectionId },
           await stack.as('dept-persons', '数据异议处理'),
         );
         expect(corrected.errors).toBeUndefined();

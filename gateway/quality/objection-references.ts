@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { FieldNode, FragmentDefinitionNode, GraphQLError, Kind, SelectionSetNode, valueFromASTUntyped } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { quoted } from '../../shared/text';
 import { ROLE } from '../consumers';
 import type { GatewayContext } from '../context';
@@ -21,8 +22,11 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, request, contextValue }) {
+        async didResolveOperation({ operation, document, request, contextValue, schema }) {
           if (operation?.operation !== 'mutation') return;
+          // The variables as the operation runs with them: a variable left out takes its default.
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          const variables = coerced.coerced ?? request.variables;
           const fragments = new Map<string, FragmentDefinitionNode>();
           for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
           for (const field of rootFields(operation.selectionSet, fragments)) {
@@ -32,7 +36,7 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
             if (!correction || !correctsFor(contextValue, correction.department)) continue;
             const argument = (name: string) => {
               const node = field.arguments?.find((a) => a.name.value === name)?.value;
-              return node && valueFromASTUntyped(node, request.variables);
+              return node && valueFromASTUntyped(node, variables);
             };
             const given = argument('objectionId');
             if (given == null) continue;
