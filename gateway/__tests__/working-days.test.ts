@@ -31,6 +31,11 @@ describe('working days', () => {
     expect(addWorkingDays('2029-12-31', 1)).toBe('2030-01-02');
     // 1–2 May 2030, Wednesday and Thursday.
     expect(addWorkingDays('2030-04-30', 1)).toBe('2030-05-03');
+    // A fixed holiday on a weekend gives a weekday off in its place (补假): 1–2 May 2032 are a
+    // Saturday and Sunday, so Monday 3 and Tuesday 4 May are off; 2–3 October 2032 too, so 4–5 October.
+    expect(holidaysKnownFor(2032)).toBe(false);
+    expect(addWorkingDays('2032-04-30', 1)).toBe('2032-05-05');
+    expect(addWorkingDays('2032-09-30', 1)).toBe('2032-10-06');
   });
 
   it('names the years a deadline set now could reach that the calendar does not hold', () => {

@@ -15,10 +15,31 @@ const YEARS_HELD: ReadonlySet<number> = new Set(Object.keys(HOLIDAYS).map((day) 
 /**
  * The holidays on fixed dates under 全国年节及纪念日放假办法 (国务院令第795号, 2024): 元旦 1 January,
  * 劳动节 1–2 May, 国庆节 1–3 October. Known before each year's announcement, they are skipped in a year
- * the calendar does not hold yet; that year's lunar holidays (春节, 清明, 端午, 中秋) and its 调休 are
- * not, until the package carries them.
+ * the calendar does not hold yet, with the weekdays off in place of those on a weekend; that year's
+ * lunar holidays (春节, 清明, 端午, 中秋) and its 调休 are not, until the package carries them.
  */
-const FIXED_DATE_HOLIDAYS: ReadonlySet<string> = new Set(['01-01', '05-01', '05-02', '10-01', '10-02', '10-03']);
+const FIXED_DATE_HOLIDAYS = ['01-01', '05-01', '05-02', '10-01', '10-02', '10-03'];
+
+/**
+ * `year`'s days off on fixed dates (YYYY-MM-DD): the holidays, and for each that falls on a Saturday
+ * or Sunday a weekday off in its place (补假, the same 办法's 第六条), the first after it not off already.
+ */
+function fixedDaysOff(year: number): ReadonlySet<string> {
+  const off = new Set(FIXED_DATE_HOLIDAYS.map((monthDay) => `${year}-${monthDay}`));
+  for (const monthDay of FIXED_DATE_HOLIDAYS) {
+    const day = new Date(`${year}-${monthDay}T00:00:00Z`);
+    if (!isWeekend(day)) continue;
+    const inPlace = new Date(day);
+    do inPlace.setUTCDate(inPlace.getUTCDate() + 1);
+    while (isWeekend(inPlace) || off.has(isoDate(inPlace)));
+    off.add(isoDate(inPlace));
+  }
+  return off;
+}
+const fixedDaysOffByYear = new Map<number, ReadonlySet<string>>();
+
+const isWeekend = (day: Date) => day.getUTCDay() === 0 || day.getUTCDay() === 6;
+const isoDate = (day: Date) => day.toISOString().slice(0, 10);
 
 /** Whether the calendar holds `year`'s holidays; a year it does not hold yet is counted by weekends and its fixed-date holidays. */
 export function holidaysKnownFor(year: number): boolean {
@@ -37,11 +58,13 @@ export function yearsWithoutHolidays(now: Date): number[] {
 
 /** Whether the calendar day `day` (UTC midnight of that date) is worked in China. */
 function worked(day: Date): boolean {
-  const date = day.toISOString().slice(0, 10);
+  const date = isoDate(day);
   if (WORKED_WEEKENDS[date]) return true;
-  const weekday = day.getUTCDay();
-  if (weekday === 0 || weekday === 6) return false;
-  return holidaysKnownFor(day.getUTCFullYear()) ? !HOLIDAYS[date] : !FIXED_DATE_HOLIDAYS.has(date.slice(5));
+  if (isWeekend(day)) return false;
+  const year = day.getUTCFullYear();
+  if (holidaysKnownFor(year)) return !HOLIDAYS[date];
+  if (!fixedDaysOffByYear.has(year)) fixedDaysOffByYear.set(year, fixedDaysOff(year));
+  return !fixedDaysOffByYear.get(year)!.has(date);
 }
 
 /**
