@@ -82,8 +82,9 @@ interface Kept {
 
 /**
  * One department's kept entities, keyed by the fetch's query text and other variables (which
- * fields) and the representation (which entity). A fetch is answered from here only when every entity it asks for
- * is kept and fresh; otherwise it goes to the department whole, and a clean answer is kept.
+ * fields) and the representation (which entity). A fetch is answered from here only when every
+ * entity it asks for is kept and fresh; otherwise it goes to the department whole, and a clean
+ * answer is kept.
  */
 export class EntityCache {
   private readonly kept = new Map<string, Kept>();
