@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../shared/logger';
 import { GatewayContext, principalId } from './context';
 import { identifierDigits } from './personal-literals';
+import { PERSONAL_DIGITS, withoutPersonalDigits } from '../shared/personal-digits';
 
 /**
  * Records each distinct operation document each consumer sends (`recorded_operations`), so that
@@ -43,10 +44,15 @@ export function keptDocument(document: DocumentNode, source: string, sourceHash:
   let literals = false;
   const found = () => ((literals = true), BREAK);
   visit(document, { StringValue: found, IntValue: (node) => (identifierDigits(node.value) ? found() : undefined) });
-  if (!literals) return { document: source, hash: sourceHash };
+  // An idNumber's digits in a name (an alias `p35042619590509…`, the operation's name) or a comment.
+  if (!literals && !PERSONAL_DIGITS.test(source)) return { document: source, hash: sourceHash };
+  // Printed, the document loses its comments; in its names each distinct run gets a placeholder of
+  // its own (`_1`, `_2`), the same wherever it is written, so the names stay as distinct as they were.
+  const runs = new Map<string, number>();
   const blanked = print(visit(document, {
     StringValue: (node) => ({ ...node, value: '', block: false }),
     IntValue: (node) => (identifierDigits(node.value) ? { ...node, value: '0' } : undefined),
+    Name: (node) => (PERSONAL_DIGITS.test(node.value) ? { ...node, value: withoutPersonalDigits(node.value, (n) => `_${n}`, runs) } : undefined),
   }));
   return { document: blanked, hash: createHash('sha256').update(blanked).digest('hex') };
 }
@@ -75,7 +81,7 @@ export function createOperationRecorder(db: Knex, logger: Logger) {
         const { document, hash } = kept();
         await db('recorded_operations')
           .insert({
-            consumer_id: consumerId, operation_hash: hash, operation_name: operationName?.slice(0, 100) ?? null, document,
+            consumer_id: consumerId, operation_hash: hash, operation_name: operationName ? withoutPersonalDigits(operationName).slice(0, 100) : null, document,
             first_seen: now, last_seen: now, last_without_purpose: purposeStated ? null : now,
           })
           .onConflict(['consumer_id', 'operation_hash'])

@@ -1,4 +1,5 @@
 import { Lexer, Source, TokenKind } from 'graphql';
+import { PERSONAL_DIGITS } from '../shared/personal-digits';
 
 /**
  * Values written into a query's text that may be personal data, which the gateway keeps out of its
@@ -19,7 +20,7 @@ export function identifierDigits(literal: string): boolean {
  * a comment, or in a name (an alias `p35062919490601186X`). A comment's words are not judged: the
  * playground's own operations label each department in Chinese (`# 发展改革 projects`).
  */
-const PERSONAL_TEXT = /\d{15,}/;
+const PERSONAL_TEXT = PERSONAL_DIGITS;
 
 /** Whether a query's text holds such a value. Text that cannot be read counts as holding one. */
 export function holdsPersonalLiteral(query: string): boolean {

@@ -210,6 +210,14 @@ function defineLimitsSuite(store: StoreKind) {
         expectRefused(await ask(queryOfTokens(41), 'data-quality'), 'maxTokens', 40);
       });
 
+      it("labels /metrics with no operation name that holds an idNumber's digits", async () => {
+        const named = await post<any>(tight.url, { query: 'query N350426195905090690 { __typename }', operationName: 'N350426195905090690' }, await stack.as('drc-approval'));
+        expect(named.status).toBe(200);
+        const metrics = await (await fetch(tight.url.replace(/\/graphql$/, '/metrics'))).text();
+        expect(metrics).not.toMatch(/350426195905090690/);
+        expect(metrics).toMatch(/onesource_gateway_requests_total\{operation="other",consumer="drc-approval",outcome="ok"\}/);
+      });
+
       it('counts each refusal in /metrics, under its consumer and operation, by its code', async () => {
         // Depth, aliases, directives and tokens are refused as the source arrives, before Apollo's
         // own pipeline runs (operation-limits.ts); cost, after it: both are answers, both counted.

@@ -73,4 +73,39 @@ describe('recorded operations keep no literal personal data', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("blanks an idNumber's digits in names and comments, each run to a placeholder of its own, the document still valid", () => {
+    const source = `# asked for 350426195905090695
+      query P350426195905090695 { a350426195905090695: naturalPerson(idNumber: $id) { ...F350421199301272726 }
+        b350421199301272726: naturalPerson(idNumber: $id) { ...F350421199301272726 } }
+      fragment F350421199301272726 on NaturalPerson { name }`.replace('query P350426195905090695 {', 'query P350426195905090695($id: ID!) {');
+    const kept = keptDocument(parse(source), source, hash(5));
+    expect(kept.document).not.toMatch(/\d{15}/);
+    // The two runs stay apart (two aliases), and a fragment's name agrees with its spreads.
+    expect(kept.document).toContain('a_1: naturalPerson');
+    expect(kept.document).toContain('b_2: naturalPerson');
+    expect(kept.document.match(/F_2/g)).toHaveLength(3);
+    expect(kept.document).toContain('query P_1($id: ID!)');
+    expect(() => parse(kept.document)).not.toThrow();
+  });
+
+  it("blanks the names and operation names of records kept before, keeping when they were last sent without a purpose", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-recorded-'));
+    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'gateway');
+    try {
+      await migrate(db, migrations.filter((m) => m.name < '022'));
+      await db('recorded_operations').insert({
+        consumer_id: 'drc-approval', operation_hash: hash(6), operation_name: 'P350426195905090695',
+        document: 'query P350426195905090695($id: ID!) { p350426195905090695: naturalPerson(idNumber: $id) { name } }',
+        first_seen: '2026-01-01T00:00:00.000Z', last_seen: '2026-01-02T00:00:00.000Z', last_without_purpose: '2026-01-02T00:00:00.000Z',
+      });
+      await migrate(db, migrations);
+      const rows = await recordedOperations(db);
+      expect(JSON.stringify(rows)).not.toMatch(/350426195905090695/);
+      expect(rows).toEqual([expect.objectContaining({ operationName: 'P[digits]', document: expect.stringContaining('p_1: naturalPerson'), lastWithoutPurpose: '2026-01-02T00:00:00.000Z' })]);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

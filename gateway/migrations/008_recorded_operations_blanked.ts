@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Migration } from '../../shared/db';
 import { keptDocumentText } from '../operations-recorder';
+import { withoutPersonalDigits } from '../../shared/personal-digits';
 
 interface Row {
   consumer_id: string;
@@ -9,6 +10,8 @@ interface Row {
   document: string;
   first_seen: string;
   last_seen: string;
+  /** From 018 on. */
+  last_without_purpose?: string | null;
 }
 
 /**
@@ -24,9 +27,14 @@ export const recordedOperationsBlanked: Migration = {
   },
 };
 
-/** Every recorded operation as `keptDocument` keeps it now (008 for strings, 013 for identifiers written as digits). */
+/**
+ * Every recorded operation as `keptDocument` keeps it now (008 for strings, 013 for identifiers
+ * written as digits, 022 for an idNumber's digits in names and comments, and in the operation's name).
+ */
 export async function blankRecordedOperations(db: Knex): Promise<void> {
-  const rows: Row[] = await db('recorded_operations').select('consumer_id', 'operation_hash', 'operation_name', 'document', 'first_seen', 'last_seen');
+  const sincePurpose = await db.schema.hasColumn('recorded_operations', 'last_without_purpose');
+  const rows: Row[] = await db('recorded_operations')
+    .select('consumer_id', 'operation_hash', 'operation_name', 'document', 'first_seen', 'last_seen', ...(sincePurpose ? ['last_without_purpose'] : []));
   // Every record as it is to be kept, by consumer and kept hash: the records that become one.
   const kept = new Map<string, { hash: string; document: string; rows: Row[] }>();
   for (const row of rows) {
@@ -42,16 +50,19 @@ export async function blankRecordedOperations(db: Knex): Promise<void> {
     kept.set(key, group);
   }
   for (const { hash, document, rows: group } of kept.values()) {
-    if (group.every((row) => row.operation_hash === hash)) continue; // nothing to blank
-    const { consumer_id } = group[0];
+    const { consumer_id, operation_name } = group[0];
+    const name = operation_name === null ? null : withoutPersonalDigits(operation_name);
+    if (group.every((row) => row.operation_hash === hash && row.operation_name === name)) continue; // nothing to blank
+    const latest = (dates: (string | null | undefined)[]) => dates.reduce<string | null>((a, b) => (b && (!a || b > a) ? b : a), null);
     await db('recorded_operations').where('consumer_id', consumer_id).whereIn('operation_hash', group.map((r) => r.operation_hash)).delete();
     await db('recorded_operations').insert({
       consumer_id,
       operation_hash: hash,
-      operation_name: group[0].operation_name,
+      operation_name: name,
       document,
       first_seen: group.map((r) => r.first_seen).reduce((a, b) => (a < b ? a : b)),
-      last_seen: group.map((r) => r.last_seen).reduce((a, b) => (a > b ? a : b)),
+      last_seen: latest(group.map((r) => r.last_seen)),
+      ...(sincePurpose ? { last_without_purpose: latest(group.map((r) => r.last_without_purpose)) } : {}),
     });
   }
 }

@@ -19,5 +19,6 @@ import { recordedOperationsPurpose } from './018_recorded_operations_purpose';
 import { auditPartialSubjects } from './019_audit_partial_subjects';
 import { creditReads } from './020_credit_reads';
 import { auditSubjectsByPersonOnly } from './021_audit_subjects_by_person_only';
+import { recordedOperationsNamesBlanked } from './022_recorded_operations_names_blanked';
 
-export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded, recordedOperationsPurpose, auditPartialSubjects, creditReads, auditSubjectsByPersonOnly];
+export const migrations = [consumersAndGrants, auditTrail, recordedOperations, usage, dataQuality, consistencyRunHeartbeat, auditSubjectsBehind, recordedOperationsBlanked, auditListsUnbounded, auditSubjectsProtected, auditPurges, auditSubjectsByRecord, recordedOperationsDigitsBlanked, auditPurgeProofs, auditTrailByConsumer, auditGrants, auditPurgeProofUnbounded, recordedOperationsPurpose, auditPartialSubjects, creditReads, auditSubjectsByPersonOnly, recordedOperationsNamesBlanked];

@@ -7,6 +7,7 @@ import { usageConsumer } from '../usage/plugin';
 import type { ObservedCall } from './subgraph-calls';
 import type { WrittenBatch } from '../audit/trail';
 import type { RefusedRequest } from '../graphql-http';
+import { PERSONAL_DIGITS } from '../../shared/personal-digits';
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Operation names are chosen by callers: a bounded set keeps the label's cardinality bounded. */
@@ -118,7 +119,8 @@ export class GatewayMetrics {
 
   private operationLabel(name: string | null | undefined): string {
     if (!name) return 'anonymous';
-    if (!OPERATION_NAME.test(name)) return 'other';
+    // A name holding an idNumber's digits (`P35042619590509…`) is personal: never a label.
+    if (!OPERATION_NAME.test(name) || PERSONAL_DIGITS.test(name)) return 'other';
     if (this.operationNames.has(name)) return name;
     if (this.operationNames.size >= OPERATION_NAMES_KEPT) return 'other';
     this.operationNames.add(name);
