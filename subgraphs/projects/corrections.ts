@@ -116,5 +116,11 @@ export function applyStep(project: InvestmentProject, steps: readonly ApprovalSt
       throw badUserInput(`${stands}: a step moves forward (PENDING, IN_PROGRESS, then APPROVED or REJECTED); ${inError}`, { argument: 'status' });
     }
   }
+  // The project's status agrees with its steps after as before, as a load of it must: a step set
+  // right under a settled project (an objection's answer) comes with the project's own correction.
+  const disagrees = statusDisagrees(project.status, steps.map((s) => (s === step ? { ...s, status: next.status } : s)));
+  if (disagrees) {
+    throw badUserInput(`project ${project.projectCode} would disagree with its steps (${disagrees}): correct its status with correctInvestmentProject first`, { argument: 'status' });
+  }
   return next;
 }
