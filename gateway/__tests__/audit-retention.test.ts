@@ -36,6 +36,13 @@ function defineRetentionSuite(store: StoreKind) {
     let config: Config;
     let db: Knex;
 
+    /** When the store's migration 014 ran, as the store itself says the instant. */
+    const proofsKeptSinceMs = async () => {
+      const ms = store === 'mysql'
+        ? (await db('knex_migrations').where('name', '014_audit_purge_proofs').first(db.raw('UNIX_TIMESTAMP(`migration_time`) * 1000 AS `ms`'))).ms
+        : (await db('knex_migrations').where('name', '014_audit_purge_proofs').first('migration_time')).migration_time;
+      return Number(ms);
+    };
     const verifyCommand = (...args: string[]) =>
       run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'scripts', 'audit-verify.ts'), ...args], { env }).then(
         ({ stdout }) => ({ code: 0, out: stdout }),
@@ -197,9 +204,22 @@ function defineRetentionSuite(store: StoreKind) {
       await forged({ through_record: null });
       expect(await problem()).toMatch(/is not one: it keeps no record to prove its cut, though purges have kept one since this store was migrated to do so \(migration 014\)$/);
       // A purge made before the store kept proofs is still taken on its word.
-      const proofsSince = (await db('knex_migrations').where('name', '014_audit_purge_proofs').first('migration_time')).migration_time;
-      await forged({ through_record: null, purged_at: new Date(new Date(proofsSince).getTime() - 86_400_000).toISOString() });
+      await forged({ through_record: null, purged_at: new Date(await proofsKeptSinceMs() - 86_400_000).toISOString() });
       expect(await problem()).toBeUndefined();
+      // Read in a time zone behind the migration's, the cut-off does not move: a row dated an hour
+      // after the store began keeping proofs is still not taken on its word (MySQL reads the
+      // TIMESTAMP as text without its zone).
+      await db('audit_purges').where('through_seq', 4).delete();
+      const anHourAfter = new Date(await proofsKeptSinceMs() + 3_600_000).toISOString();
+      await forged({ through_record: null, purged_at: anHourAfter });
+      const chainReadElsewhere = `(async () => {
+        const { openStore } = require('./shared/db'); const { readConfig } = require('./shared/config');
+        const { verifyAuditChain } = require('./gateway/audit/verify');
+        const db = await openStore(readConfig(), 'gateway');
+        console.log(JSON.stringify((await verifyAuditChain(db)).problem)); await db.destroy();
+      })()`;
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', chainReadElsewhere], { env: { ...env, TZ: 'America/Los_Angeles' }, cwd: path.join(__dirname, '..', '..') });
+      expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ kind: 'REMOVED', message: expect.stringMatching(/it keeps no record to prove its cut/) });
       await db('audit_purges').where('through_seq', 4).delete();
       await forged({ through_record: null });
       const cli = await verifyCommand();

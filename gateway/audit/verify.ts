@@ -143,8 +143,12 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
 
 /** When this store began keeping each purge's proof (migration 014 ran), in ms; null if it has no record of it. */
 async function proofsKeptSince(db: Knex): Promise<number | null> {
-  const ran = await db('knex_migrations').where('name', auditPurgeProofs.name).first('migration_time');
-  const at = ran ? new Date(ran.migration_time).getTime() : NaN;
+  // On MySQL the column is a TIMESTAMP, read as text without its zone (dateStrings): the server
+  // says the instant itself, so a verify run in another time zone than the migration reads the same.
+  const ran = usesMysql(db)
+    ? await db('knex_migrations').where('name', auditPurgeProofs.name).first(db.raw('UNIX_TIMESTAMP(`migration_time`) * 1000 AS `ms`'))
+    : await db('knex_migrations').where('name', auditPurgeProofs.name).first({ ms: 'migration_time' });
+  const at = ran ? Number(ran.ms) : NaN;
   return Number.isFinite(at) ? at : null;
 }
 
