@@ -16,23 +16,21 @@ export function identifierDigits(literal: string): boolean {
 }
 
 /**
- * What free text may carry of a person where no value is written: an identifier's run of digits in
- * a comment, or in a name (an alias `p35062919490601186X`). A comment's words are not judged: the
- * playground's own operations label each department in Chinese (`# 发展改革 projects`).
+ * Whether a query's text holds such a value, or what free text may carry of a person where no value
+ * is written: an identifier's run of digits (`PERSONAL_DIGITS`) in a comment, or in a name (an alias
+ * `p35062919490601186X`). A comment's words are not judged: the playground's own operations label
+ * each department in Chinese (`# 发展改革 projects`). Text that cannot be read counts as holding one.
  */
-const PERSONAL_TEXT = PERSONAL_DIGITS;
-
-/** Whether a query's text holds such a value. Text that cannot be read counts as holding one. */
 export function holdsPersonalLiteral(query: string): boolean {
   const lexer = new Lexer(new Source(query));
   try {
     for (let token = lexer.advance(); ; token = lexer.advance()) {
       // The lexer passes over comments, but keeps them linked before the token that follows them.
-      for (let before = token.prev; before?.kind === TokenKind.COMMENT; before = before.prev) if (PERSONAL_TEXT.test(before.value)) return true;
+      for (let before = token.prev; before?.kind === TokenKind.COMMENT; before = before.prev) if (PERSONAL_DIGITS.test(before.value)) return true;
       if (token.kind === TokenKind.EOF) return false;
       if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING) return true;
       if (token.kind === TokenKind.INT && identifierDigits(token.value)) return true;
-      if (token.kind === TokenKind.NAME && PERSONAL_TEXT.test(token.value)) return true;
+      if (token.kind === TokenKind.NAME && PERSONAL_DIGITS.test(token.value)) return true;
     }
   } catch {
     return true;

@@ -12,7 +12,7 @@ import { AuditRow, chainHash } from '../audit/record';
 import { purgeExpiredRecords } from '../audit/retention';
 import { SubjectIndex } from '../audit/subject-index';
 import { AuditTrail } from '../audit/trail';
-import { verifyAuditChain, verifyAuditTrail } from '../audit/verify';
+import { proofsKeptSince, verifyAuditChain, verifyAuditTrail } from '../audit/verify';
 import { openGatewayStore } from '../store';
 import { auditEntries } from '../../tests/support/audit-entries';
 
@@ -36,13 +36,7 @@ function defineRetentionSuite(store: StoreKind) {
     let config: Config;
     let db: Knex;
 
-    /** When the store's migration 014 ran, as the store itself says the instant. */
-    const proofsKeptSinceMs = async () => {
-      const ms = store === 'mysql'
-        ? (await db('knex_migrations').where('name', '014_audit_purge_proofs').first(db.raw('UNIX_TIMESTAMP(`migration_time`) * 1000 AS `ms`'))).ms
-        : (await db('knex_migrations').where('name', '014_audit_purge_proofs').first('migration_time')).migration_time;
-      return Number(ms);
-    };
+    const proofsKeptSinceMs = async () => (await proofsKeptSince(db))!;
     const verifyCommand = (...args: string[]) =>
       run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'scripts', 'audit-verify.ts'), ...args], { env }).then(
         ({ stdout }) => ({ code: 0, out: stdout }),

@@ -2,12 +2,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'graphql';
+import type { Knex } from 'knex';
 import { readConfig } from '../../shared/config';
 import { migrate, openStore } from '../../shared/db';
 import { migrations } from '../migrations';
 import { keptDocument, recordedOperations } from '../operations-recorder';
 
 const hash = (n: number) => String(n).repeat(64).slice(0, 64);
+
+/** A fresh SQLite gateway store of its own, not yet migrated, removed after `work`. */
+async function withGatewayStore(work: (db: Knex) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-recorded-'));
+  const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'gateway');
+  try {
+    await work(db);
+  } finally {
+    await db.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('recorded operations keep no literal personal data', () => {
   it('blanks string literals and keeps everything a schema check reads', () => {
@@ -31,9 +44,7 @@ describe('recorded operations keep no literal personal data', () => {
   });
 
   it('blanks the records kept before, merging those that become the same', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-recorded-'));
-    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'gateway');
-    try {
+    await withGatewayStore(async (db) => {
       await migrate(db, migrations.filter((m) => m.name < '008'));
       const ask = (id: string) => `{ naturalPerson(idNumber: "${id}") { name } }`;
       const plain = 'query P($id: ID!) { naturalPerson(idNumber: $id) { name } }';
@@ -49,16 +60,11 @@ describe('recorded operations keep no literal personal data', () => {
       expect(drc).toHaveLength(1);
       expect(drc[0]).toMatchObject({ document: expect.stringContaining('naturalPerson(idNumber: "")'), firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-03-01T00:00:00.000Z' });
       expect(rows.find((r) => r.consumerId === 'market-portal')).toMatchObject({ document: plain, operationHash: hash(3) });
-    } finally {
-      await db.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('blanks the idNumbers written as digits in records kept before', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-recorded-'));
-    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'gateway');
-    try {
+    await withGatewayStore(async (db) => {
       await migrate(db, migrations.filter((m) => m.name < '013'));
       await db('recorded_operations').insert({
         consumer_id: 'drc-approval', operation_hash: hash(4), operation_name: 'Digits', document: '{ naturalPerson(idNumber: 350421199301272726) { name } }',
@@ -68,10 +74,7 @@ describe('recorded operations keep no literal personal data', () => {
       const rows = await recordedOperations(db);
       expect(JSON.stringify(rows)).not.toMatch(/350421199301272726/);
       expect(rows).toEqual([expect.objectContaining({ operationName: 'Digits', document: expect.stringContaining('naturalPerson(idNumber: 0)') })]);
-    } finally {
-      await db.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("blanks an idNumber's digits in names and comments, each run to a placeholder of its own, the document still valid", () => {
@@ -90,9 +93,7 @@ describe('recorded operations keep no literal personal data', () => {
   });
 
   it("blanks the names and operation names of records kept before, keeping when they were last sent without a purpose", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-recorded-'));
-    const db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'gateway');
-    try {
+    await withGatewayStore(async (db) => {
       await migrate(db, migrations.filter((m) => m.name < '022'));
       await db('recorded_operations').insert({
         consumer_id: 'drc-approval', operation_hash: hash(6), operation_name: 'P350426195905090695',
@@ -103,9 +104,6 @@ describe('recorded operations keep no literal personal data', () => {
       const rows = await recordedOperations(db);
       expect(JSON.stringify(rows)).not.toMatch(/350426195905090695/);
       expect(rows).toEqual([expect.objectContaining({ operationName: 'P[digits]', document: expect.stringContaining('p_1: naturalPerson'), lastWithoutPurpose: '2026-01-02T00:00:00.000Z' })]);
-    } finally {
-      await db.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

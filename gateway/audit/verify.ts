@@ -142,7 +142,7 @@ export async function verifyAuditChain(db: Knex, options: { anchors?: ChainAncho
 }
 
 /** When this store began keeping each purge's proof (migration 014 ran), in ms; null if it has no record of it. */
-async function proofsKeptSince(db: Knex): Promise<number | null> {
+export async function proofsKeptSince(db: Knex): Promise<number | null> {
   // On MySQL the column is a TIMESTAMP, read as text without its zone (dateStrings): the server
   // says the instant itself, so a verify run in another time zone than the migration reads the same.
   const ran = usesMysql(db)

@@ -91,9 +91,10 @@ const closedLoopBurst: BurstOf = async (target, bodies, headers, settings, onSec
   // autocannon counts a timeout among its errors too.
   const broken = result.errors;
   if (broken) firstFailure ??= `${result.errors} connection errors (${result.timeouts} of them timeouts)`;
+  const ok = latencies.length - failedAnswers;
   // A request that timed out waited at least the timeout: left out, it would flatter the p99.
   for (let i = 0; i < result.timeouts; i++) latencies.push(AUTOCANNON_TIMEOUT_S * 1000);
-  return { ok: latencies.length - failedAnswers - result.timeouts, failed: failedAnswers + broken, seconds: result.duration, latencies, ...cost, firstFailure };
+  return { ok, failed: failedAnswers + broken, seconds: result.duration, latencies, ...cost, firstFailure };
 };
 
 /** autocannon's default timeout, after which it gives a request up. */

@@ -1,5 +1,4 @@
 import type { MultiPolygon, Polygon, Position } from 'geojson';
-import area from '@turf/area';
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 
 /** A parcel's outline, or a division's boundary. */
@@ -75,11 +74,6 @@ function shapeProblem(geometry: AreaGeometry): string | null {
   const crossing = crossingOf(polygons.flat());
   if (crossing) {
     return `has rings that cross or touch at ${JSON.stringify(crossing)}: a ring may neither cross nor touch itself or another ring (a MultiPolygon's parts included)`;
-  }
-  for (const [p, rings] of polygons.entries()) {
-    for (const [r, ring] of rings.entries()) {
-      if (area({ type: 'Polygon', coordinates: [ring] }) === 0) return `has a ring (${where(p, r)}) whose positions lie on one line: it encloses nothing`;
-    }
   }
   // No two rings cross or touch, so a ring lies wholly inside or wholly outside another, as any one
   // of its positions does.
