@@ -20,7 +20,10 @@ export interface GatewayContext {
   shape?: OperationShape;
 }
 
-export const principalId = (p: Principal) => (p.kind === 'SYSTEM' ? p.consumer.id : `citizen:${p.idNumber}`);
+/** How the audit trail names a citizen: `citizen:<idNumber>`. */
+export const citizenId = (idNumber: string) => `citizen:${idNumber}`;
+
+export const principalId = (p: Principal) => (p.kind === 'SYSTEM' ? p.consumer.id : citizenId(p.idNumber));
 
 /** The same name for a caller as the gateway's own subgraph is told it (its internal token): the consumer, or `citizen:<idNumber>`. */
-export const callerId = (caller: InternalCaller) => (caller.kind === 'CITIZEN' ? `citizen:${caller.subject}` : caller.consumer);
+export const callerId = (caller: InternalCaller) => (caller.kind === 'CITIZEN' ? citizenId(caller.subject!) : caller.consumer);

@@ -127,9 +127,12 @@ export class EntityCache {
 
   /** Cache keys of an `_entities` fetch whose every representation is of a cacheable type; else null. */
   private keys(query: string, variables: Record<string, unknown> | undefined): { key: string; maxAgeMs: number; typename: string }[] | null {
-    const { representations, ...others } = variables ?? {};
+    // Only an entity fetch is looked at further: every other fetch leaves here without its variables
+    // being copied (a batch of 100 aliased verifications is a root fetch with 200 of them).
+    const representations = variables?.representations;
     const ages = this.ages();
     if (!ages || !Array.isArray(representations) || representations.length === 0 || this.perRequest(query)) return null;
+    const { representations: _, ...others } = variables!;
     // The fetch's other variables are part of which fields it asks (an @include's condition travels with it).
     const fetch = `${query}\u0000${JSON.stringify(others)}`;
     const keys: { key: string; maxAgeMs: number; typename: string }[] = [];

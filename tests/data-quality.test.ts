@@ -838,6 +838,11 @@ function defineDataQualitySuite(store: StoreKind) {
         await stack.query(`query($key: ID!) { recordChanges(entity: "NaturalPerson", key: $key) { fields reason previous { field value } } }`, { key: citizen }, { ...(await stack.asCitizen(citizen)), 'x-request-id': 'req-citizen-reads' });
         const namedLog = (await stack.query(LOG, { id: named }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
         expect(namedLog).toContainEqual(expect.objectContaining({ consumer: `citizen:${citizen}`, requestId: 'req-citizen-reads', fields: ['RecordChange.reason'] }));
+        // The person named, reading their own log, learns that a citizen read them, not which: the
+        // idNumber would tell them the reader's birth date, sex and county.
+        const ownLog = (await stack.query(LOG, { id: named }, await stack.asCitizen(named))).data.accessLog.edges.map((e: any) => e.node);
+        expect(ownLog).toContainEqual(expect.objectContaining({ consumer: 'citizen', requestId: 'req-citizen-reads', fields: ['RecordChange.reason'] }));
+        expect(JSON.stringify(ownLog)).not.toContain(citizen);
       });
 
       it('records a raise that asks nothing back: its answer still says the person is registered', async () => {

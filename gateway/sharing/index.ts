@@ -9,6 +9,7 @@ import type { Subgraph } from '../../shared/subgraph-server';
 import { quoted } from '../../shared/text';
 import { projectPath } from '../../shared/project-root';
 import { createConsumerRegistry, operates, ROLE } from '../consumers';
+import { citizenId } from '../context';
 import { migrations } from '../migrations';
 import type { ShareRules } from '../policy/share-rules';
 import { AccessApplication, AccessGrant, AccessRuleError, createAccessStore, isActive, Visible } from './access';
@@ -103,6 +104,16 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Who read, as the person the log is about sees it: another citizen only as `citizen`. The trail
+ * names a citizen by their idNumber (`citizen:<idNumber>`), for the auditor; a person whose data
+ * another citizen read (a correction's reason, an objection's history naming them) learns that a
+ * citizen read it, not who, which would give them that citizen's birth date, sex and county.
+ */
+function readerShownToCitizen(consumer: string, idNumber: string): string {
+  return consumer.startsWith(citizenId('')) && consumer !== citizenId(idNumber) ? 'citizen' : consumer;
+}
+
 const resolvers = {
   Date: DateScalar,
   Query: {
@@ -136,7 +147,7 @@ const resolvers = {
       const rows = await q;
       const consumers = new Map((await ctx.consumers.all()).map((c) => [c.id, c.name]));
       const reads = rows.slice(0, first).map((r: any) => ({
-        seq: r.seq, consumer: r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
+        seq: r.seq, consumer: own ? readerShownToCitizen(r.consumer_id, idNumber) : r.consumer_id, consumerName: consumers.get(r.consumer_id) ?? null, purpose: r.purpose, at: r.at,
         operationName: r.operation_name, requestId: r.request_id, fields: fieldsReadAbout(r.fields, idNumber), outcome: outcomeAbout(r.outcome, r.partial_subjects, idNumber), grants: grantsReadAbout(r.grants, idNumber),
       }));
       const used = await grantsUsed(ctx.db, ctx.catalog?.(), reads);
