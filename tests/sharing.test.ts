@@ -740,9 +740,19 @@ function defineSharingSuite(store: StoreKind) {
           { r: [{ idNumber: someone.idNumber, name: someone.name }, { idNumber: someone.idNumber, name: '' }] }, { ...(await stack.as('market-portal')), 'x-request-id': 'req-blank-list' });
         expect(list.data.verifyNaturalPersons).toEqual(['MATCH', null]);
         expect(list.errors!.map((e) => [e.extensions?.code, e.message, e.path])).toEqual([['BAD_USER_INPUT', 'Invalid requests[1].name: the name to verify is blank: send the name the applicant gave', ['verifyNaturalPersons', 1]]]);
+        // The registered name with a zero-width space pasted into it, or a name of nothing but
+        // such characters: not another name (MISMATCH), but one no register holds.
+        const invisible = await stack.query(`query($id: ID!, $a: String!, $b: String!) { a: verifyNaturalPerson(idNumber: $id, name: $a) b: verifyNaturalPerson(idNumber: $id, name: $b) }`,
+          { id: someone.idNumber, a: `${someone.name}\u200b`, b: '\u2060\ufeff' }, { ...(await stack.as('market-portal')), 'x-request-id': 'req-invisible-name' });
+        expect(invisible.data).toEqual({ a: null, b: null });
+        expect(invisible.errors!.map((e) => [e.extensions?.code, e.message, e.path])).toEqual([
+          ['BAD_USER_INPUT', `Invalid name: the name to verify holds a control or format character (U+200B at character ${[...someone.name].length + 1}), which no registered name has: send the name as the applicant wrote it`, ['a']],
+          ['BAD_USER_INPUT', 'Invalid name: the name to verify holds a control or format character (U+2060 at character 1), which no registered name has: send the name as the applicant wrote it', ['b']],
+        ]);
         const log = (await stack.query(LOG, { id: someone.idNumber }, await stack.asCitizen(someone.idNumber))).data.accessLog.edges.map((e: any) => e.node.requestId);
         expect(log).toContain('req-blank-list');
         expect(log).not.toContain('req-blank-one');
+        expect(log).not.toContain('req-invisible-name');
       });
 
       it("gives each person the outcome of the read of them: another's failed item does not make theirs PARTIAL", async () => {

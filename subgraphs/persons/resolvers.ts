@@ -6,6 +6,7 @@ import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
+import { controlCharacterIn } from '../../shared/text';
 import { applyCorrection, checkCorrection } from './corrections';
 import { changeNote, ChangeLogArgs, changeLogAnswer, requireOwnOperator } from '../../shared/record-changes';
 import { registerPaging, RegisterPage } from '../../shared/register-pages';
@@ -13,7 +14,18 @@ import { createPersonStore, NaturalPerson } from './store';
 import { verification } from './verification';
 
 /** A verification without a name is a request gone wrong, not a person whose name differs. */
-const BLANK_NAME = 'the name to verify is blank: send the name the applicant gave';
+/**
+ * Why a name to verify cannot be checked at all, or undefined: blank, or holding a control or
+ * format character (a zero-width space pasted with it), which no registered name has (imports and
+ * corrections refuse them). Answered MISMATCH, such a name would say the applicant gave another
+ * name, and be recorded as a check of the person.
+ */
+function unverifiableName(name: string): string | undefined {
+  if (!name.trim()) return 'the name to verify is blank: send the name the applicant gave';
+  const control = controlCharacterIn(name);
+  if (control) return `the name to verify holds a control or format character (${control}), which no registered name has: send the name as the applicant wrote it`;
+  return undefined;
+}
 
 export const MAX_BATCH = 100;
 export const PAGE_SIZE = { default: 100, max: 1000 };
@@ -45,7 +57,8 @@ export const resolvers = {
 
     verifyNaturalPerson: async (_: unknown, args: { idNumber: string; name: string }, { registeredNames }: Context) => {
       const idNumber = validArgument('idNumber', checkIdNumber(args.idNumber));
-      if (!args.name.trim()) throw badUserInput(`Invalid name: ${BLANK_NAME}`, { argument: 'name' });
+      const unverifiable = unverifiableName(args.name);
+      if (unverifiable) throw badUserInput(`Invalid name: ${unverifiable}`, { argument: 'name' });
       return verification(await registeredNames.load(idNumber), args.name);
     },
 
@@ -56,7 +69,8 @@ export const resolvers = {
       const checked = args.requests.map((r, i) => {
         const id = checkIdNumber(r.idNumber);
         if (!id.ok) return badUserInput(`Invalid requests[${i}].idNumber: ${id.reason}`, { argument: `requests[${i}].idNumber` });
-        return r.name.trim() ? id.value : badUserInput(`Invalid requests[${i}].name: ${BLANK_NAME}`, { argument: `requests[${i}].name` });
+        const unverifiable = unverifiableName(r.name);
+        return unverifiable ? badUserInput(`Invalid requests[${i}].name: ${unverifiable}`, { argument: `requests[${i}].name` }) : id.value;
       });
       const loaded = await registeredNames.loadMany(checked.filter((c): c is string => typeof c === 'string'));
       // An error in the list is null at its place, with the error at that index (graphql-js).
