@@ -12,6 +12,12 @@ export interface GatewayContext {
   principal: Principal;
   /** The stated purpose (X-Purpose), needed for conditional fields. */
   purpose?: string;
+  /**
+   * Reads that keep no read receipts (`quality/entity-reads.ts`): the consistency checks read whole
+   * registers and are told of no change, and their million receipts would push every consumer's
+   * out of the memory that spares hot records a write.
+   */
+  keepsNoReadReceipts?: boolean;
   /** Records a department was asked for and does not hold, gathered while the plan runs (`missing-records.ts`). */
   missingRecords?: MissingRecord[];
   /** The response paths (dotted) of the fields the guard refused and of every field under them: not served, so not used. */

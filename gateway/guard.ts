@@ -186,7 +186,7 @@ export function guardGateway(
     }
     const records = readRecords(shape, subjectsByPath, refused, failed);
     const at = new Date().toISOString();
-    for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);
+    if (!context.keepsNoReadReceipts) for (const [type, keys] of records) deps.reads?.record(principalId(principal), type, keys, at);
     const asked = askedFields(shape, refused, failed);
     const flags = deps.objections?.size ? dataQualityFlags(recordsAsked(shape, subjectsByPath, refused, failed), deps.objections) : [];
     // An objection is personal data about the person it disputes: flagged, it is read.

@@ -153,7 +153,11 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
     query: async (query, variables) => {
       const consumer = await registry.byId(DATA_QUALITY_CONSUMER);
       if (!consumer || !apollo) throw new Error(`the ${DATA_QUALITY_CONSUMER} consumer is not registered`);
-      const context: GatewayContext = { requestId: randomUUID(), principal: { kind: 'SYSTEM', consumer }, purpose: '共享校核 consistency checks' };
+      // Its token would be refused while it is suspended; these reads skip the token, not the suspension.
+      if (consumer.status !== 'ACTIVE') throw new Error(`the ${DATA_QUALITY_CONSUMER} consumer is suspended (npm run consumers -- activate ${DATA_QUALITY_CONSUMER})`);
+      const context: GatewayContext = {
+        requestId: randomUUID(), principal: { kind: 'SYSTEM', consumer }, purpose: '共享校核 consistency checks', keepsNoReadReceipts: true,
+      };
       const response = await apollo.executeOperation({ query, variables }, { contextValue: context });
       const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
       if (!result?.data || result.errors?.length) throw new Error(`a consistency query was not answered: ${result?.errors?.[0]?.message ?? 'no data'}`);

@@ -7,6 +7,7 @@ import type { SeedPlan } from '../shared/subgraph-server';
 import { REASON_WITHHELD } from '../gateway/quality/change-notices';
 import { NOTE_WITHHELD, VALUE_WITHHELD } from '../gateway/quality/resolvers';
 import { openGatewayStore } from '../gateway/store';
+import { createConsumerRegistry } from '../gateway/consumers';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
 import { Mode, standIn, StandIn } from './support/stand-in';
 
@@ -128,7 +129,7 @@ function defineDataQualitySuite(store: StoreKind) {
       });
 
       it('refuses a run number that is none, an empty one too (only a missing number asks for the latest run)', async () => {
-        for (const id of ['', 'abc', '0']) {
+        for (const id of ['', 'abc', '0', '1e0', '0x2', ' 1', '01']) {
           const answer = await stack.query(REPORT, { id }, await stack.as('auditor', '投诉核查'));
           expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
           expect(answer.data?.consistencyReport ?? null).toBeNull();
@@ -189,6 +190,18 @@ function defineDataQualitySuite(store: StoreKind) {
         expect(codes(answer)).toEqual(['FORBIDDEN']);
       });
 
+      it('keeps no read receipts for the records a run read: it is told of no change, and they would crowd out every consumer\'s', async () => {
+        const db = await openGatewayStore(stack.config);
+        try {
+          // The run read every register (its audit records say so); receipts are written within 500 ms of a read.
+          await new Promise((r) => setTimeout(r, 600));
+          expect(Number((await db('audit_trail').where('consumer_id', 'data-quality').count({ n: '*' }).first())?.n)).toBeGreaterThan(0);
+          expect(Number((await db('entity_reads').where('consumer_id', 'data-quality').count({ n: '*' }).first())?.n)).toBe(0);
+        } finally {
+          await db.destroy();
+        }
+      });
+
       it('reads the persons register only as the data-quality system, which holds the grant', async () => {
         const scan = `{ allNaturalPersons(first: 2) { edges { node { idNumber } } } }`;
         const refused = await stack.query(scan, {}, await stack.as('drc-approval', 'test'));
@@ -219,6 +232,25 @@ function defineDataQualitySuite(store: StoreKind) {
             const log = (await stack.query(LOG, { id: idNumber }, await stack.as('auditor', '投诉核查'))).data.accessLog.edges.map((e: any) => e.node);
             expect(log).toContainEqual({ consumer: 'data-quality', purpose: '共享校核', requestId, fields: ['allNaturalPersons'] });
           }
+        }
+      });
+
+      it('does not run while the data-quality consumer is suspended: its reads skip the token, not the suspension', async () => {
+        const db = await openGatewayStore(stack.config);
+        try {
+          await createConsumerRegistry(db).setStatus('data-quality', 'SUSPENDED');
+          const started = await stack.query(RUN, {}, await stack.as('auditor', '投诉核查'));
+          expect(started.errors).toBeUndefined();
+          let run: any;
+          const deadline = Date.now() + 30_000;
+          do {
+            await new Promise((r) => setTimeout(r, 200));
+            run = (await stack.query(REPORT, { id: started.data.runConsistencyChecks.id }, await stack.as('auditor', '投诉核查'))).data.consistencyReport;
+          } while (run.status === 'RUNNING' && Date.now() < deadline);
+          expect(run).toMatchObject({ status: 'FAILED', error: 'the data-quality consumer is suspended (npm run consumers -- activate data-quality)' });
+        } finally {
+          await createConsumerRegistry(db).setStatus('data-quality', 'ACTIVE');
+          await db.destroy();
         }
       });
     });

@@ -136,13 +136,15 @@ describe('consistency checks over records their owning department does not hold'
       project('P-UNREGISTERED', { uscc: '91350100000000009X', status: null }),
       project('P-NOBODY', null),
       project('P-REVOKED', { uscc: revoked.uscc, status: 'REVOKED' }),
+      project('P-REVOKED-TOO', { uscc: revoked.uscc, status: 'REVOKED' }),
       project('P-ACTIVE', { uscc: active.uscc, status: 'ACTIVE' }),
     ]);
+    // Two companies checked, one in breach, whatever the number of projects each applied for.
     expect(rule(result, 'inactive-company-with-active-project')).toMatchObject({
-      checked: 2, count: 1, samples: [{ entity: 'LegalPerson', key: revoked.uscc, detail: 'not active, yet the applicant of P-REVOKED (APPROVED)' }],
+      checked: 2, count: 1, samples: [{ entity: 'LegalPerson', key: revoked.uscc, detail: 'not active, yet the applicant of P-REVOKED (APPROVED), P-REVOKED-TOO (APPROVED)' }],
     });
     expect(rule(result, 'project-names-unregistered-record')).toMatchObject({
-      checked: 4, count: 1, samples: [{ entity: 'InvestmentProject', key: 'P-UNREGISTERED', detail: 'applicant 91350100000000009X is not in the legal-persons register' }],
+      checked: 5, count: 1, samples: [{ entity: 'InvestmentProject', key: 'P-UNREGISTERED', detail: 'applicant 91350100000000009X is not in the legal-persons register' }],
     });
   });
 

@@ -159,6 +159,8 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
 
   // 2. Projects, their applicants (legal persons) and parcels (geo).
   const inactiveWithProject = new Map<string, string[]>();
+  // The rule is about companies (its breaches are LegalPerson records): it checks each applicant once, however many projects name it.
+  const applicantsChecked = new Set<string>();
   await eachPage<any>(query, PROJECTS, 'investmentProjects', PAGE.projects, async (projects) => {
     for (const p of projects) {
       if (!p) continue;
@@ -176,7 +178,7 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
       // cancelled company, so this rule neither checks nor counts it.
       const applicant = p.applicant;
       if (held(applicant?.uscc) && held(applicant?.status)) {
-        inactiveApplicant.checked += 1;
+        applicantsChecked.add(applicant.uscc);
         if (ACTIVE_PROJECT.has(p.status) && INACTIVE_COMPANY.has(applicant.status)) {
           inactiveWithProject.set(applicant.uscc, [...(inactiveWithProject.get(applicant.uscc) ?? []), `${p.projectCode} (${p.status})`]);
         }
@@ -195,6 +197,7 @@ export async function checkConsistency(query: GatewayQuery, progress: (text: str
     }
     progress(`projects: ${parcelOutside.checked} checked`);
   });
+  inactiveApplicant.checked = applicantsChecked.size;
   for (const [uscc, projects] of inactiveWithProject) {
     inactiveApplicant.breach('LegalPerson', uscc, `not active, yet the applicant of ${projects.join(', ')}`);
   }

@@ -69,9 +69,10 @@ function services(ctx: Context): QualityServices {
   return ctx.quality;
 }
 
+/** An objection's or a run's number, written as this gateway gives them out: digits, no sign, exponent or padding. */
 function objectionId(raw: string, what = 'an objection number'): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw badUserInput(`id must be ${what}, not ${quoted(String(raw))}`, { argument: 'id' });
+  const n = /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) throw badUserInput(`id must be ${what}, not ${quoted(String(raw))}`, { argument: 'id' });
   return n;
 }
 
