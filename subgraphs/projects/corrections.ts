@@ -27,6 +27,9 @@ export function checkCorrection(input: Record<string, unknown>): InvestmentProje
   return input as InvestmentProjectCorrection;
 }
 
+/** A project past review (approved, refused, building, built): its steps are settled. */
+const SETTLED_PROJECTS: ReadonlySet<string> = new Set(['APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED']);
+
 /** A project's parcels as the change log keeps them: one value, the codes in order. */
 const parcelsInLog = (codes: readonly string[]) => (codes.length ? codes.join('; ') : null);
 
@@ -38,6 +41,8 @@ export function applyCorrection(
   current: InvestmentProject,
   stored: { steps: readonly ApprovalStep[]; parcelCodes: readonly string[] },
   correction: InvestmentProjectCorrection,
+  /** The accepted objection the correction answers, if any (checked by the gateway before it is sent). */
+  objectionId: string | null = null,
 ): CorrectionDecided<InvestmentProjectCorrection> {
   const { steps } = stored;
   const judged = judgeProject({
@@ -54,6 +59,14 @@ export function applyCorrection(
   const parcelsBefore = parcelsInLog([...stored.parcelCodes].sort());
   const parcelsChanged = parcelsInLog(parcelCodes) !== parcelsBefore;
   if (!changed.length && !parcelsChanged) throw badUserInput(`nothing to correct: ${current.projectCode} already has these values`, { argument: 'correction' });
+  // Back under review, a project's settled steps could be changed again (recordApprovalStep), and
+  // its status then set back: the settled steps are reopened only as an objection's answer.
+  if (changed.includes('status') && SETTLED_PROJECTS.has(current.status) && !SETTLED_PROJECTS.has(next.status) && objectionId == null) {
+    throw badUserInput(
+      `Invalid correction: project ${current.projectCode} is ${current.status}, past review, and its approval steps are settled; it goes back to ${next.status} only in answer to an accepted data objection (objectionId)`,
+      { argument: 'correction' },
+    );
+  }
   const disagrees = changed.includes('status') ? statusDisagrees(next.status, steps) : null;
   if (disagrees) throw badUserInput(`Invalid correction: ${disagrees} (record them with recordApprovalStep first)`, { argument: 'correction' });
   const decidedEarlier = changed.includes('declaredOn') ? steps.filter((s) => s.decidedOn && s.decidedOn < next.declaredOn) : [];
@@ -85,8 +98,6 @@ export interface StepProgress {
 /** How far a step has come: the parallel approval moves forward, and a decision (APPROVED, REJECTED) ends it. */
 const STEP_PROGRESS: Record<string, number> = { PENDING: 0, IN_PROGRESS: 1, APPROVED: 2, REJECTED: 2 };
 const DECIDED = (status: string) => STEP_PROGRESS[status] === 2;
-/** A project past review (approved, refused, building, built): its steps are settled. */
-const SETTLED_PROJECTS: ReadonlySet<string> = new Set(['APPROVED', 'REJECTED', 'UNDER_CONSTRUCTION', 'COMPLETED']);
 
 /**
  * One approval step's new status and decision date, judged as an import judges a step (a decided

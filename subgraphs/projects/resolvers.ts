@@ -94,7 +94,7 @@ export const resolvers = {
       const projectCode = validArgument('projectCode', checkProjectCode(args.projectCode));
       const correction = checkCorrection(args.correction);
       const note = changeNote(args, caller);
-      const corrected = await store.correct(projectCode, (current, stored) => applyCorrection(current, stored, correction), note);
+      const corrected = await store.correct(projectCode, (current, stored) => applyCorrection(current, stored, correction, note.objectionId), note);
       if (!corrected) throw badUserInput(`No project is registered with projectCode ${projectCode}`, { argument: 'projectCode' });
       // The answer's parcels are read after the change.
       parcelLinks.clear(projectCode);

@@ -1,4 +1,5 @@
-import { applyStep } from '../corrections';
+import { applyCorrection, applyStep } from '../corrections';
+import { organizationCodeCheckCharacter, usccCheckCharacter } from '../../../shared/identifiers';
 import type { ApprovalStep, InvestmentProject } from '../store';
 
 const project: InvestmentProject = {
@@ -20,5 +21,27 @@ describe('an approval step set right in answer to an objection', () => {
   it('is taken where the status still agrees: a decision date set right', () => {
     expect(applyStep(project, steps, { department: '发展和改革委员会', item: '企业投资项目备案', status: 'APPROVED', decidedOn: '2019-09-20', objectionId: '1' }))
       .toEqual({ status: 'APPROVED', decidedOn: '2019-09-20' });
+  });
+});
+
+describe('a correction of the status of a project past review', () => {
+  const stored = { steps, parcelCodes: [] };
+  // A project a load would take (a correction is judged as a load judges a line): its applicant's uscc valid.
+  const first17 = `91350100MA2XY012${organizationCodeCheckCharacter('MA2XY012')}`;
+  const uscc = `${first17}${usccCheckCharacter(first17)}`;
+  const applyTo = (correction: Parameters<typeof applyCorrection>[2], objectionId?: string) =>
+    applyCorrection({ ...project, applicantUscc: uscc }, stored, correction, objectionId);
+
+  it('is refused back to DECLARED or UNDER_REVIEW but in answer to an objection: its settled steps would be open to change again', () => {
+    for (const status of ['DECLARED', 'UNDER_REVIEW'] as const) {
+      expect(() => applyTo({ status })).toThrow(
+        `Invalid correction: project 2019-350821-34-03-000011 is APPROVED, past review, and its approval steps are settled; it goes back to ${status} only in answer to an accepted data objection (objectionId)`,
+      );
+      expect(applyTo({ status }, '7')).toMatchObject({ fields: ['status'], previous: { status: 'APPROVED' } });
+    }
+  });
+
+  it('is taken onward, past review as before (APPROVED, then building)', () => {
+    expect(applyTo({ status: 'UNDER_CONSTRUCTION' })).toMatchObject({ fields: ['status'], values: { status: 'UNDER_CONSTRUCTION' } });
   });
 });
