@@ -7,6 +7,8 @@ import { badUserInput, validArgument } from '../../shared/errors';
 import { checkDivisionCode, checkParcelCode } from '../../shared/identifiers';
 import { GeoJSONScalar } from '../../shared/scalars';
 import { stepLoaders } from '../../shared/step-reads';
+import type { InternalCaller } from '../../shared/internal-token';
+import { BoundaryAllowance } from './boundary-allowance';
 import { AdministrativeDivision, createGeoStore, LandParcel } from './store';
 
 /**
@@ -16,7 +18,20 @@ import { AdministrativeDivision, createGeoStore, LandParcel } from './store';
  */
 export const MAX_BOUNDARIES_PER_REQUEST = 10;
 
-export function createContext(db: Knex) {
+/**
+ * Each call's context, all of them counting boundaries against one allowance per gateway request
+ * (`BoundaryAllowance`).
+ */
+export function geoContexts(allowance = new BoundaryAllowance(MAX_BOUNDARIES_PER_REQUEST)) {
+  let calls = 0;
+  return (db: Knex, caller?: InternalCaller) => {
+    // Without the gateway's request id, the call is its own request.
+    const request = caller?.requestId ? `${caller.consumer}\u0000${caller.requestId}` : `call\u0000${++calls}`;
+    return { ...createContext(db), takeBoundary: () => allowance.take(request) };
+  };
+}
+
+function createContext(db: Knex) {
   const store = createGeoStore(db);
   // A county's outline may be a megabyte, where it came from a few words: one statement a plan step.
   const outlines = stepLoaders({ wide: store.boundariesByCodes, narrow: store.boundarySourcesByCodes }, (b) => b.code);
@@ -24,7 +39,6 @@ export function createContext(db: Knex) {
     store,
     boundaries: outlines.wide,
     boundarySources: outlines.narrow,
-    boundariesServed: 0,
     divisions: rowLoader(store.divisionsByCodes, (d) => d.code),
     childrenOf: groupLoader(store.divisionsByParents, (d) => d.parentCode ?? ''),
     // Every divisionAt of a request (aliases, a batch of points) in one statement.
@@ -32,7 +46,7 @@ export function createContext(db: Knex) {
     parcels: rowLoader(store.parcelsByCodes, (p) => p.parcelCode),
   };
 }
-type Context = ReturnType<typeof createContext>;
+type Context = ReturnType<ReturnType<typeof geoContexts>>;
 
 export const resolvers = {
   GeoJSON: GeoJSONScalar,
@@ -55,8 +69,7 @@ export const resolvers = {
     children: (d: AdministrativeDivision, _: unknown, { childrenOf }: Context) => childrenOf.load(d.code),
     boundary: async (d: AdministrativeDivision, _: unknown, ctx: Context) => {
       if (d.level !== 'COUNTY') return null;
-      ctx.boundariesServed += 1;
-      if (ctx.boundariesServed > MAX_BOUNDARIES_PER_REQUEST) {
+      if (!ctx.takeBoundary()) {
         throw new GraphQLError(`boundary is served for at most ${MAX_BOUNDARIES_PER_REQUEST} divisions a request (a surveyed one may be a megabyte): ask for the others in another`, {
           extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'maxBoundaries', max: MAX_BOUNDARIES_PER_REQUEST },
         });
