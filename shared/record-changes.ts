@@ -106,6 +106,14 @@ export function correctedName(value: string, maxLength: number): string {
   return name;
 }
 
+/**
+ * The note as of now: taken inside the change's transaction once it holds its lock. A note is made
+ * when the change is asked, and the change may then wait for the lock (up to 2 s) behind another:
+ * stamped then, it would be logged after the other with an earlier time, and a reader paging on
+ * from the other's `changedAt` (change notices, `…Changes(since:)`) would never see it.
+ */
+export const stampedNow = <Note extends Pick<ChangeNote, 'changedAt'>>(note: Note): Note => ({ ...note, changedAt: new Date().toISOString() });
+
 const REASON_LENGTH = { min: 2, max: 500 };
 // Objection ids are the gateway's; any plain token of up to 64 characters is taken as given.
 const OBJECTION_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -233,8 +241,9 @@ interface RecordChangeRow extends ChangeRow {
 
 export function createChangeLog(db: Knex) {
   const log = {
-    /** Appends one entry; `trx` is the correction's own transaction. */
+    /** Appends one entry; `trx` is the correction's own transaction, which holds the record's lock by now. */
     async append(trx: Knex.Transaction, key: string, fields: readonly string[], note: ChangeNote, previous: PreviousValues | null = null): Promise<void> {
+      const { changedAt } = stampedNow(note);
       await trx('record_changes').insert({
         entity_key: key,
         fields: JSON.stringify(fields),
@@ -242,7 +251,7 @@ export function createChangeLog(db: Knex) {
         reason: note.reason,
         objection_id: note.objectionId,
         changed_by: note.changedBy,
-        changed_at: note.changedAt,
+        changed_at: changedAt,
       });
     },
     /**

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { writeTransaction } from '../../shared/db';
 import { today as todayUtc } from '../../shared/identifiers';
-import { ChangeNote, ChangeRow, ChangeWindow, changeOfRow, entriesIn, RecordChange } from '../../shared/record-changes';
+import { ChangeNote, ChangeRow, ChangeWindow, changeOfRow, entriesIn, RecordChange, stampedNow } from '../../shared/record-changes';
 
 /**
  * Whose record: a natural person's idNumber and a legal person's uscc are both 18 characters, and
@@ -140,9 +140,12 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
      * 信用修复: the entry no longer counts towards the profile nor is listed, and stays on file with
      * who withdrew it, when and why. Withdrawn once: a second withdrawal says when the first was.
      */
-    async withdraw(entry: EntryName, note: ChangeNote): Promise<Withdrawal> {
+    async withdraw(entry: EntryName, asked: ChangeNote): Promise<Withdrawal> {
       const named = { subject_type: entry.subjectType, subject_key: entry.subjectKey, kind: entry.kind, document_number: entry.documentNumber };
       return writeTransaction(db, async (trx) => {
+        // Locked first, so that the withdrawal is stamped with the time it is made, not asked.
+        await trx('credit_entries').where(named).forUpdate().first('withdrawn_at');
+        const note = stampedNow(asked);
         const withdrawn = await trx('credit_entries')
           .where(named)
           .whereNull('withdrawn_at')
@@ -161,10 +164,11 @@ export function createCreditStore(db: Knex, today: () => string = todayUtc) {
      * rating it had (null for none, or for a company credit held no profile of). A blacklisted company
      * is answered D whatever its rating on file, which counts again once it is off the blacklist.
      */
-    async rate(uscc: string, rating: string | null, note: ChangeNote): Promise<{ was: string | null }> {
+    async rate(uscc: string, rating: string | null, asked: ChangeNote): Promise<{ was: string | null }> {
       return writeTransaction(db, async (trx) => {
         const subject = { subject_type: 'LEGAL_PERSON', subject_key: uscc };
         const current = await trx('credit_profiles').where(subject).forUpdate().first('rating');
+        const note = stampedNow(asked);
         const was: string | null = current?.rating ?? null;
         if (was === rating) return { was };
         const rated = { rating, rated_at: note.changedAt, rated_by: note.changedBy, rating_reason: note.reason };
