@@ -259,6 +259,37 @@ export async function storeExists(config: Config, store: string): Promise<boolea
   }
 }
 
+export type StoreFound = 'none' | 'onesource' | 'foreign';
+
+/** knex's table of the migrations run on a store: `migrate` gives knex no other name for it. */
+const MIGRATIONS_TABLE = 'knex_migrations';
+
+/**
+ * What is where a store should be: nothing (`none`); OneSource's store, whose migrations table
+ * records `firstMigration` (`onesource`, of whatever version: later migrations may not have run
+ * yet); or something else (`foreign`: an empty file, a file that is not a database, a database of
+ * other tables). Nothing is created or changed: the SQLite file is opened read-only, without the
+ * pragmas `openStore` sets (WAL mode would rewrite its header); on MySQL the database is only read.
+ * A foreign SQLite file in WAL mode gets the `-wal` and `-shm` files any reader of it makes.
+ */
+export async function storeFound(config: Config, store: string, firstMigration: string): Promise<StoreFound> {
+  const location = storeLocation(config, store);
+  if (!(await storeExists(config, store))) return 'none';
+  const db = location.client === 'better-sqlite3'
+    ? knex({ client: 'better-sqlite3', connection: { filename: location.where, options: { readonly: true } }, useNullAsDefault: true })
+    : knex({ client: 'mysql2', connection: { ...mysqlServer(storeMysqlUrl(config, store) as string), database: location.where }, pool: { min: 0, max: 1 } });
+  try {
+    if (!(await db.schema.hasTable(MIGRATIONS_TABLE))) return 'foreign';
+    return (await db(MIGRATIONS_TABLE).where('name', firstMigration).first('name')) ? 'onesource' : 'foreign';
+  } catch (e) {
+    // A file SQLite does not read as a database (a text file, an encrypted one) holds no migrations either.
+    if ((e as { code?: unknown }).code === 'SQLITE_NOTADB') return 'foreign';
+    throw e;
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** Removes a store entirely (its SQLite file, or its MySQL database): for `seed --reset` and tests. */
 export async function dropStore(config: Config, store: string): Promise<void> {
   const location = storeLocation(config, store);
