@@ -17,15 +17,18 @@ new Command('compose')
   .exitOverride(exitOnWrongUsage)
   .parse();
 
-const config = readConfig();
 try {
+  // Inside the try: a bad ONESOURCE_* setting is one line naming it, as every command says it.
+  const config = readConfig();
   const sources = readSubgraphSources(config);
   const sdl = composeSupergraph(sources);
   const file = path.join(config.dataDir, 'supergraph.graphql');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  // The department stores go in this directory later, and hold personal data: for this user alone,
+  // as shared/db.ts makes it.
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, sdl);
   console.log(`Composed ${sources.length} subgraphs into ${file}`);
 } catch (e) {
-  console.error(e instanceof Error ? e.message : e);
+  console.error(`compose: ${e instanceof Error ? e.message : e}`);
   process.exit(1);
 }

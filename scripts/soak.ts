@@ -2,16 +2,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { Command } from 'commander';
-import { readConfig } from '../shared/config';
+import { Command, InvalidArgumentError } from 'commander';
+import { Config, readConfig } from '../shared/config';
+import { storeLocation } from '../shared/db';
 import { DEPARTMENTS, DepartmentName, envName, isDepartmentName } from '../shared/departments';
 import { ensureKeyPair } from '../shared/keys';
-import { createLogger } from '../shared/logger';
+import { createLogger, Logger } from '../shared/logger';
 import { scaledPlan } from '../shared/seed/population';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
+import { wholeNumber } from './cli-options';
 import { freePort, supervise, Supervised, waitUntilAnswering } from './processes';
 import { seedDepartments } from './seeding';
-import { exitOnWrongUsage } from './exit';
+import { exitOnWrongUsage, exitWhenWritten } from './exit';
+import { stopOnSignals } from './signals';
 
 /**
  * `npm run soak`: mixed load on the real stack (five subgraph processes and the gateway, SQLite
@@ -20,14 +23,82 @@ import { exitOnWrongUsage } from './exit';
  * the gateway's resident memory at start and end. Not part of `npm test`.
  */
 
-const program = new Command()
-  .name('soak')
-  .option('--duration <seconds>', 'how long the load runs', '60')
-  .option('--connections <n>', 'concurrent connections', '8')
-  .option('--department <name>', 'the department killed and restored', 'credit')
-  .option('--scale <persons>', 'persons in the seeded province (others in proportion)', '2000')
-  .exitOverride(exitOnWrongUsage)
-  .parse();
+const DEPARTMENT_NAMES = DEPARTMENTS.map((d) => d.name);
+
+/** `--department`: one of the five, by its folder name. */
+function departmentName(value: string): DepartmentName {
+  if (!isDepartmentName(value)) throw new InvalidArgumentError(`one of ${DEPARTMENT_NAMES.join(', ')}`);
+  return value;
+}
+
+interface SoakOptions {
+  duration: number;
+  connections: number;
+  department: DepartmentName;
+  scale: number;
+}
+
+function soakOptions(): SoakOptions {
+  return new Command('soak')
+    .description('Mixed load on the whole stack (five subgraphs and the gateway, on SQLite in a temporary directory, removed afterwards) while one department is killed at a third of the time and started again at two thirds.')
+    .addHelpText('after', '\nIts stores are never those of ONESOURCE_DATA_DIR or MySQL: every ONESOURCE_*MYSQL_URL and ONESOURCE_DB_PREFIX is ignored.\nExit code: 0 done, 1 failed, 2 wrong usage, 130/143 stopped by Ctrl-C/SIGTERM (the temporary directory removed).')
+    // At least 9 s: the department is killed at a third and its restart waited for at two thirds.
+    .option('--duration <seconds>', 'how long the load runs, 9 to 86,400 s', wholeNumber({ min: 9, max: 86_400, of: 'seconds' }), 60)
+    .option('--connections <n>', 'concurrent connections, 1 to 1,000', wholeNumber({ min: 1, max: 1_000, of: 'connections' }), 8)
+    .option('--department <name>', `the department killed and restored: ${DEPARTMENT_NAMES.join(', ')}`, departmentName, 'credit' as DepartmentName)
+    // scaledPlan's limit: one person per county and birth date.
+    .option('--scale <persons>', 'persons in the seeded province, 1 to 2,000,000 (others in proportion)', wholeNumber({ min: 1, max: 2_000_000, of: 'persons' }), 2000)
+    .showHelpAfterError()
+    .exitOverride(exitOnWrongUsage)
+    .parse()
+    .opts<SoakOptions>();
+}
+
+/** Every store the soak's stack opens: the five departments' and the gateway's. */
+const SOAK_STORES: readonly string[] = [...DEPARTMENT_NAMES, 'gateway'];
+
+/**
+ * The environment of the soak and of the stack it starts: the caller's, with every store on SQLite
+ * in `dataDir`, fresh ports, and the departments called where the soak starts them. The seeding
+ * resets each store (drops it), so every setting that would place one elsewhere is removed: each
+ * ONESOURCE_*MYSQL_URL (the common one, a department's or the gateway's own server) and
+ * ONESOURCE_DB_PREFIX; and each department's call URL (ONESOURCE_<NAME>_URL).
+ */
+export async function soakEnvironment(base: NodeJS.ProcessEnv, dataDir: string, victim: DepartmentName): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(base).filter(([name]) => !/^ONESOURCE_.*MYSQL_URL$/.test(name) && name !== 'ONESOURCE_DB_PREFIX'));
+  Object.assign(env, {
+    ONESOURCE_DATA_DIR: dataDir,
+    ONESOURCE_LOG_LEVEL: 'error',
+    ONESOURCE_GATEWAY_PORT: String(await freePort()),
+    // The soak measures behaviour under faults, not the per-consumer quota: lifted unless set.
+    ONESOURCE_RATE_LIMIT: base.ONESOURCE_RATE_LIMIT ?? '100000000',
+    // A quick half-open, so the restored department is used again within the run.
+    [`ONESOURCE_${envName(victim)}_HALF_OPEN_MS`]: base[`ONESOURCE_${envName(victim)}_HALF_OPEN_MS`] ?? '1000',
+  });
+  for (const d of DEPARTMENTS) {
+    env[`ONESOURCE_${envName(d.name)}_PORT`] = String(await freePort());
+    delete env[`ONESOURCE_${envName(d.name)}_URL`];
+  }
+  return env;
+}
+
+/**
+ * Refuses, naming the store, unless every store the soak would open (and its seeding drop) is a
+ * SQLite file inside `dataDir`, its own temporary directory: whatever setting a later version reads,
+ * the soak never resets a department's real store.
+ */
+export function checkSoakStores(config: Config, dataDir: string): void {
+  for (const store of SOAK_STORES) {
+    const { client, where } = storeLocation(config, store);
+    if (client !== 'better-sqlite3') {
+      throw new Error(`the soak would reset the ${store} store on MySQL (database ${where}), not SQLite in its temporary directory ${dataDir}: refused, nothing was changed`);
+    }
+    const inside = path.relative(path.resolve(dataDir), path.resolve(where));
+    if (!inside || inside.startsWith('..') || path.isAbsolute(inside)) {
+      throw new Error(`the soak would reset the ${store} store at ${where}, outside its temporary directory ${dataDir}: refused, nothing was changed`);
+    }
+  }
+}
 
 const REVIEW = `query Review($code: ID!) { investmentProject(projectCode: $code) { projectCode name status
   division { name } parcels { parcelCode landUse } approvals { department status }
@@ -49,43 +120,55 @@ function residentMiB(pid: number | undefined): number | undefined {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function main() {
-  const options = program.opts<{ duration: string; connections: string; department: string; scale: string }>();
-  const duration = Number(options.duration);
-  const connections = Number(options.connections);
-  const victim = options.department;
-  if (!isDepartmentName(victim)) throw new Error(`--department must be one of ${DEPARTMENTS.map((d) => d.name).join(', ')}`);
-  if (!(duration >= 9)) throw new Error('--duration must be at least 9 seconds');
+/** Set once Ctrl-C or SIGTERM has asked the soak to stop: no process is started after it, and no figures are printed. */
+let stopping = false;
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-soak-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ONESOURCE_DATA_DIR: dataDir,
-    ONESOURCE_LOG_LEVEL: 'error',
-    ONESOURCE_GATEWAY_PORT: String(await freePort()),
-    // The soak measures behaviour under faults, not the per-consumer quota: lifted unless set.
-    ONESOURCE_RATE_LIMIT: process.env.ONESOURCE_RATE_LIMIT ?? '100000000',
-    // A quick half-open, so the restored department is used again within the run.
-    [`ONESOURCE_${envName(victim)}_HALF_OPEN_MS`]: process.env[`ONESOURCE_${envName(victim)}_HALF_OPEN_MS`] ?? '1000',
-  };
-  delete env.ONESOURCE_MYSQL_URL;
-  for (const d of DEPARTMENTS) {
-    env[`ONESOURCE_${envName(d.name)}_PORT`] = String(await freePort());
-    delete env[`ONESOURCE_${envName(d.name)}_URL`];
-  }
-  const config = readConfig(env);
+/**
+ * Ctrl-C or SIGTERM: the stack is stopped, the temporary directory removed (tens of MB of synthetic
+ * personal data, and the stack's keys), and the soak exits 128 + the signal's number (130, 143),
+ * without figures. scripts/signals.ts decides when: a Ctrl-C relayed by npm and tsx is the same
+ * one, Ctrl-C pressed again exits at once, a stop still running after its deadline is cut short;
+ * on those paths the directory goes with the process (the 'exit' handler in main).
+ */
+function stopWhenSignalled(dataDir: string, stopAll: () => Promise<unknown>, logger: Logger): void {
+  let signal: NodeJS.Signals | undefined;
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => (signal ??= s));
+  stopOnSignals(async () => {
+    stopping = true;
+    console.error(`soak: ${signal ?? 'asked to stop'}: stopping the stack and removing ${dataDir}`);
+    await stopAll();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    console.error(`soak stopped before the end: no figures; ${dataDir} removed`);
+    exitWhenWritten(signal ? 128 + os.constants.signals[signal] : 1);
+    // Never returns: stopOnSignals would exit 0, as for a server asked to stop.
+    return new Promise<never>(() => {});
+  }, logger);
+}
+
+async function main({ duration, connections, department: victim, scale }: SoakOptions) {
   const logger = createLogger('soak', 'warn');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-soak-'));
+  // However the process ends (an error, Ctrl-C pressed twice, a stop cut short), the directory goes too.
+  process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
   const children = new Map<DepartmentName | 'gateway', Supervised>();
   const stopAll = () => Promise.all([...children.values()].map((c) => c.stop()));
+  stopWhenSignalled(dataDir, stopAll, logger);
 
   try {
-    console.log(`seeding ${options.scale} persons into ${dataDir} ...`);
-    await seedDepartments(config, scaledPlan(Number(options.scale)), DEPARTMENTS.map((d) => d.name), { reset: true });
+    const env = await soakEnvironment(process.env, dataDir, victim);
+    const config = readConfig(env);
+    checkSoakStores(config, dataDir);
+    console.log(`seeding ${scale} persons into ${dataDir} ...`);
+    await seedDepartments(config, scaledPlan(scale), DEPARTMENT_NAMES, { reset: true });
     await ensureKeyPair(config.dataDir, 'gateway-signing');
-    const startDepartment = (name: DepartmentName) => children.set(name, supervise(name, 'scripts/subgraph.ts', [name], env, logger, { restart: false, stdio: 'ignore' }));
+    // Once stopping, nothing new: a process started then would make the directory again to open its store.
+    const start = (name: DepartmentName | 'gateway', entry: string, args: string[], stdio: 'ignore' | 'inherit') => {
+      if (!stopping) children.set(name, supervise(name, entry, args, env, logger, { restart: false, stdio }));
+    };
+    const startDepartment = (name: DepartmentName) => start(name, 'scripts/subgraph.ts', [name], 'ignore');
     for (const { name } of DEPARTMENTS) startDepartment(name);
     await Promise.all(DEPARTMENTS.map(({ name }) => waitUntilAnswering(config.subgraphs[name].url)));
-    children.set('gateway', supervise('gateway', 'scripts/gateway.ts', [], env, logger, { restart: false, stdio: 'inherit' }));
+    start('gateway', 'scripts/gateway.ts', [], 'inherit');
     await waitUntilAnswering(`http://127.0.0.1:${config.gatewayPort}/health`);
     const url = `http://127.0.0.1:${config.gatewayPort}/graphql`;
     const headers = {
@@ -161,6 +244,7 @@ async function main() {
     const result = await instance;
     await chaos;
     const rssEnd = residentMiB(gatewayPid);
+    if (stopping) return;
 
     const rate = (n: number) => `${((100 * n) / Math.max(1, answers)).toFixed(2)} %`;
     const lines = [
@@ -180,10 +264,14 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(`soak failed: ${e.message}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(soakOptions()).then(
+    // Once stopping, the signal's stop ends the process (stopWhenSignalled), with its own exit code.
+    () => !stopping && process.exit(0),
+    (e) => {
+      if (stopping) return;
+      console.error(`soak failed: ${e.message}`);
+      process.exit(1);
+    },
+  );
+}

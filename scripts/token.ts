@@ -9,19 +9,27 @@ import { exitOnWrongUsage } from './exit';
 /**
  * `--lifetime`: a positive duration in the units jose's setExpirationTime reads (90s, 15m, 1h,
  * 2 days, 1w...); a bare number would be read as an absolute expiry time, a sign or "ago" would
- * issue a token already expired.
+ * issue a token already expired. At most a year: a development token is for trying the gateway,
+ * and past Number's range (99999999999999999999y) jose would write `exp: null`, a token the gateway
+ * refuses.
  */
 function lifetime(value: string): string {
   const match = /^(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)$/i.exec(value.trim());
   // jose counts whole seconds, rounded: 0.4s would be a token that expires as it is issued.
-  if (!match || Math.round(Number(match[1]) * SECONDS_PER[match[2][0].toLowerCase()]) < 1) {
+  const seconds = match ? Math.round(Number(match[1]) * SECONDS_PER[match[2][0].toLowerCase()]) : NaN;
+  if (!(seconds >= 1)) {
     throw new InvalidArgumentError('a positive duration of at least a second: a number and a unit (s, m, h, d, w, y), e.g. 90s, 15m, 1h, 7d');
+  }
+  if (!Number.isFinite(seconds) || seconds > MAX_LIFETIME_SECONDS) {
+    throw new InvalidArgumentError('a development token lives at most a year (1y, 365d, 52w or 8766h; a year is 365.25 days): ask again for a new one when it expires');
   }
   return value.trim();
 }
 
 /** Seconds in each unit `lifetime` takes, by its first letter (as jose reads them; a year is 365.25 days). */
 const SECONDS_PER: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_557_600 };
+/** The longest `--lifetime`: a year, as jose counts it. */
+const MAX_LIFETIME_SECONDS = SECONDS_PER.y;
 
 /** `--citizen`: a valid idNumber, normalised (a lower-case x becomes X). */
 function citizenIdNumber(value: string): string {
@@ -34,8 +42,12 @@ function citizenIdNumber(value: string): string {
 const program = new Command('token')
   .description('Print a development bearer token for a registered consumer, or for a citizen (--citizen).')
   .argument('[consumerId]', `a consumer in the gateway's registry: the seeded ones are ${SEED_CONSUMERS.map((c) => c.id).join(', ')}; one added with npm run consumers works too`)
-  .option('--citizen <idNumber>', 'a citizen token whose subject is this person (reads only their own access log)', citizenIdNumber)
-  .option('--lifetime <duration>', 'token lifetime: a number and a unit (s, m, h, d, w, y), e.g. 15m, 1h, 7d', lifetime, '1h')
+  .option(
+    '--citizen <idNumber>',
+    "a citizen token whose subject is this person: it reads their own accessLog and recordChanges (who read and who changed their record), and raises and follows objections about their own record (raiseObjection, objections, objection); nothing else",
+    citizenIdNumber,
+  )
+  .option('--lifetime <duration>', 'token lifetime, at most a year: a number and a unit (s, m, h, d, w, y), e.g. 15m, 1h, 7d', lifetime, '1h')
   .showHelpAfterError()
   .exitOverride(exitOnWrongUsage)
   .parse();
