@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { makeDataDirectory } from '../shared/db';
 import { readConfig } from '../shared/config';
 import { composeSupergraph, readSubgraphSources } from '../gateway/supergraph';
 import { exitOnWrongUsage } from './exit';
@@ -23,9 +24,8 @@ try {
   const sources = readSubgraphSources(config);
   const sdl = composeSupergraph(sources);
   const file = path.join(config.dataDir, 'supergraph.graphql');
-  // The department stores go in this directory later, and hold personal data: for this user alone,
-  // as shared/db.ts makes it.
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // The department stores go in this directory later.
+  makeDataDirectory(config.dataDir);
   fs.writeFileSync(file, sdl);
   console.log(`Composed ${sources.length} subgraphs into ${file}`);
 } catch (e) {

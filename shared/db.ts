@@ -31,11 +31,15 @@ export function storeLocation(config: Config, store: string): StoreLocation {
  * Opens one store: `.data/<store>.sqlite` by default, or the MySQL database `onesource_<store>`,
  * created if missing, when ONESOURCE_MYSQL_URL is set.
  */
+/** Makes a data directory, and any parent missing, for this user alone (0700): the stores in it hold personal data. */
+export function makeDataDirectory(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
 export async function openStore(config: Config, store: string): Promise<Knex> {
   const location = storeLocation(config, store);
   if (location.client === 'better-sqlite3') {
-    // The stores hold personal data: a data directory made here is for this user alone (0700).
-    fs.mkdirSync(path.dirname(location.where), { recursive: true, mode: 0o700 });
+    makeDataDirectory(path.dirname(location.where));
     return knex({
       client: 'better-sqlite3',
       connection: { filename: location.where },

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import { Config, readConfig } from '../../shared/config';
-import { openStore } from '../../shared/db';
+import { makeDataDirectory, openStore } from '../../shared/db';
 import { DEPARTMENTS, envName } from '../../shared/departments';
 import type { Logger } from '../../shared/logger';
 import type { SeedPlan } from '../../shared/subgraph-server';
@@ -104,7 +104,7 @@ async function holdsPlan(config: Config, plan: SeedPlan): Promise<boolean> {
 /** Seeds the bench databases for `plan` unless they already hold it. */
 export async function ensureSeeded(config: Config, plan: SeedPlan, reseed: boolean): Promise<'reused' | 'seeded'> {
   if (!reseed && (await holdsPlan(config, plan))) return 'reused';
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  makeDataDirectory(config.dataDir);
   fs.rmSync(markerFile(config), { force: true });
   console.log(
     `Seeding the bench databases ${databaseName(config)}: ${plan.persons} persons, ${plan.legalPersons} legal persons, ` +
@@ -137,14 +137,14 @@ export async function ensureSeeded(config: Config, plan: SeedPlan, reseed: boole
 /** Writes the supergraph every gateway of the bench runs on, composed from the departments' SDL. */
 export function writeSupergraph(config: Config): string {
   const file = path.join(config.dataDir, 'supergraph.graphql');
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  makeDataDirectory(config.dataDir);
   fs.writeFileSync(file, composeSupergraph(readSubgraphSources(config)));
   return file;
 }
 
 export function logDirectory(config: Config): string {
   const dir = path.join(config.dataDir, 'logs');
-  fs.mkdirSync(dir, { recursive: true });
+  makeDataDirectory(dir);
   return dir;
 }
 
