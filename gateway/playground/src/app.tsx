@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ComponentProps, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { GraphiQL, GraphiQLInterface, GraphiQLProvider } from 'graphiql';
 import { useEditorContext } from '@graphiql/react';
-import { Credentials, createFetcher, request } from './connection';
+import { Credentials, createFetcher, normaliseToken, request, statesPurpose, tokenProblem } from './connection';
 import { DevConsumer, defaultConsumer, loadDevConsumers, renewalDelay, tokenClaims } from './dev-consumers';
 import { Label, Language, initialLanguage, rememberLanguage, translate } from './i18n';
 import {
@@ -35,12 +35,17 @@ const PASTED = '';
  * checking the token (the gateway checks it); a token that cannot be read has the pasted slot.
  */
 function pastedSpeaker(token: string): string {
-  const sub = tokenClaims(token)?.sub;
+  const sub = tokenClaims(normaliseToken(token))?.sub;
   return typeof sub === 'string' && sub ? `pasted:${sub}` : PASTED;
 }
 const PURPOSES_KEY = 'onesource.purposes';
+/** GraphiQL's storage, typed without its null (which it takes, and reads as "keep nothing"). */
+type GraphiQLStorage = NonNullable<ComponentProps<typeof GraphiQLProvider>['storage']>;
 
 export function App({ devConsumers }: AppProps) {
+  // A browser that keeps no site data (a locked-down profile blocks cookies, and with them
+  // sessionStorage: reading the property throws) still gets the page, which then keeps nothing.
+  const [graphiqlStorage] = useState(tabStorage);
   const [language, setLanguage] = useState<Language>(initialLanguage);
   const t = (label: Label, params?: Record<string, string>) => translate(language, label, params);
   useEffect(() => rememberLanguage(language), [language]);
@@ -122,22 +127,42 @@ export function App({ devConsumers }: AppProps) {
   const [sample, setSample] = useState<Sample>(EMPTY_SAMPLE);
   const [sampleStatus, setSampleStatus] = useState<SampleStatus>({ state: 'loading' });
   const haveSample = sample.projectCode !== '';
+  /**
+   * Reads the project's keys as the current consumer: the sample read, or the empty one when the
+   * read failed (the status then says why). Read when the page opens and with each new token until
+   * one answers, and again when a ready-made operation is opened without a sample (a department
+   * down when the page opened may be back), whose answer, if it comes, replaces the failure shown.
+   */
+  const readSample = useCallback(
+    async (live: () => boolean = () => true): Promise<Sample> => {
+      setSampleStatus({ state: 'loading' });
+      try {
+        const answer = await request(currentCredentials(), PROJECT_SAMPLE_QUERY);
+        if (!live()) return EMPTY_SAMPLE;
+        const found = projectSampleFrom(answer.data);
+        if (!found) {
+          setSampleStatus({ state: 'failed', reason: answer.errors?.[0]?.message });
+          return EMPTY_SAMPLE;
+        }
+        const read = { ...EMPTY_SAMPLE, ...found };
+        setSample(read);
+        setSampleStatus({ state: 'ready' });
+        return read;
+      } catch (e) {
+        if (live()) setSampleStatus({ state: 'failed', reason: (e as Error).message });
+        return EMPTY_SAMPLE;
+      }
+    },
+    [currentCredentials],
+  );
   useEffect(() => {
     if (!ready || haveSample) return;
     let live = true;
-    setSampleStatus({ state: 'loading' });
-    request(currentCredentials(), PROJECT_SAMPLE_QUERY)
-      .then((answer) => {
-        if (!live) return;
-        const found = projectSampleFrom(answer.data);
-        if (found) setSample({ ...EMPTY_SAMPLE, ...found });
-        setSampleStatus(found ? { state: 'ready' } : { state: 'failed', reason: answer.errors?.[0]?.message });
-      })
-      .catch((e: Error) => live && setSampleStatus({ state: 'failed', reason: e.message }));
+    void readSample(() => live);
     return () => {
       live = false;
     };
-  }, [ready, settledToken, haveSample, currentCredentials]);
+  }, [ready, settledToken, haveSample, readSample]);
 
   const review = OPERATIONS[0];
   const defaultTabs = useMemo(() => [{ query: review.query, variables: variablesText(review, EMPTY_SAMPLE) }], [review]);
@@ -149,7 +174,8 @@ export function App({ devConsumers }: AppProps) {
     // GraphiQL keeps its tabs, variables and history in this tab's session, as the tokens and
     // purposes are: variables name persons (an idNumber to look up, a name to verify), which must
     // not outlive the tab in the browser's localStorage for whoever uses the profile next.
-    <GraphiQLProvider fetcher={fetcher} defaultTabs={defaultTabs} defaultQuery={review.query} storage={window.sessionStorage}>
+    // Null when the browser keeps no site data: GraphiQL then keeps nothing (undefined would send it to localStorage).
+    <GraphiQLProvider fetcher={fetcher} defaultTabs={defaultTabs} defaultQuery={review.query} storage={graphiqlStorage as GraphiQLStorage}>
       <Portal
         language={language}
         setLanguage={setLanguage}
@@ -165,6 +191,7 @@ export function App({ devConsumers }: AppProps) {
         token={settledToken}
         sample={sample}
         setSample={setSample}
+        readSample={readSample}
         sampleStatus={sampleStatus}
         setSampleStatus={setSampleStatus}
       />
@@ -187,16 +214,18 @@ interface PortalProps {
   token: string;
   sample: Sample;
   setSample(sample: Sample): void;
+  /** Reads the sample again (none is held): what was read, or the empty sample. */
+  readSample(): Promise<Sample>;
   sampleStatus: SampleStatus;
   setSampleStatus(status: SampleStatus): void;
 }
 
 function Portal(props: PortalProps) {
-  const { language, setLanguage, t, consumers, consumerId, sample, setSample, sampleStatus, setSampleStatus, credentials, token } = props;
+  const { language, setLanguage, t, consumers, consumerId, sample, setSample, readSample, sampleStatus, setSampleStatus, credentials, token } = props;
   const [view, setView] = useState<View>('playground');
   const editors = useEditorContext({ nonNull: true });
   const [activeOperation, setActiveOperation] = useState<ReadyOperation['id'] | null>(null);
-
+  const tokenTrouble = consumerId === PASTED ? tokenProblem(props.pastedToken) : undefined;
 
   /**
    * An operation about a person needs one: the first time, the project's representative is read,
@@ -226,7 +255,9 @@ function Portal(props: PortalProps) {
   const openOperation = async (operation: ReadyOperation, known: Sample) => {
     const { queryEditor, variableEditor } = editors;
     if (!queryEditor || !variableEditor) return;
-    const values = operation.aboutAPerson ? await withPerson(known) : known;
+    // No sample held (its read failed): read it again, rather than open with empty variables for good.
+    const held = known.projectCode ? known : await readSample();
+    const values = operation.aboutAPerson ? await withPerson(held) : held;
     const variables = variablesText(operation, values);
     const fill = () => {
       if (queryEditor.getValue().trim() !== operation.query.trim()) queryEditor.setValue(operation.query);
@@ -309,6 +340,8 @@ function Portal(props: PortalProps) {
                 autoComplete="off"
                 spellCheck={false}
                 placeholder={t('tokenPlaceholder')}
+                className={tokenTrouble ? 'os-missing' : ''}
+                title={tokenTrouble}
                 value={props.pastedToken}
                 onChange={(e) => props.setPastedToken(e.target.value)}
               />
@@ -321,7 +354,8 @@ function Portal(props: PortalProps) {
               type="text"
               placeholder={t('purposePlaceholder')}
               title={t('purposeHint')}
-              className={props.purpose.trim() ? '' : 'os-missing'}
+              // Outlined while the gateway would take it as no purpose (fewer than two letters: "x", "1", "-").
+              className={statesPurpose(props.purpose) ? '' : 'os-missing'}
               value={props.purpose}
               onChange={(e) => props.setPurpose(e.target.value)}
             />
@@ -384,6 +418,17 @@ function useSettled<T>(value: T, ms: number): T {
     return () => window.clearTimeout(timer);
   }, [value, settled, ms]);
   return settled;
+}
+
+/** This tab's sessionStorage for GraphiQL, or null when the browser refuses the page site storage. */
+function tabStorage(): Storage | null {
+  try {
+    const storage = window.sessionStorage;
+    storage.getItem('graphiql:probe');
+    return storage;
+  } catch {
+    return null;
+  }
 }
 
 function sessionValue(key: string): string | null {

@@ -13,8 +13,8 @@ const labels = {
   purpose: { zh: '用途 X-Purpose', en: 'Purpose X-Purpose' },
   purposePlaceholder: { zh: '例：投资项目并联审批（有条件字段须填写）', en: 'e.g. parallel approval of a project (needed for conditional fields)' },
   purposeHint: {
-    zh: '本调用方此次读取数据的用途，随每个请求发送并记入审计日志；切换调用方不会沿用。',
-    en: "What this consumer reads the data for: sent with every request and kept in the audit trail; not carried over to another consumer.",
+    zh: '本调用方此次读取数据的用途（用文字说明，至少两个字），随每个请求发送并记入审计日志；切换调用方不会沿用。',
+    en: "What this consumer reads the data for, in words (at least two letters): sent with every request and kept in the audit trail; not carried over to another consumer.",
   },
   operations: { zh: '常用操作', en: 'Ready-made operations' },
   sampleLoading: { zh: '正在从网关读取示例数据…', en: 'Reading sample data through the gateway…' },
@@ -39,10 +39,7 @@ const labels = {
   notAvailable: { zh: '暂不可用', en: 'Not available' },
   fillArguments: { zh: '请填写 {arguments}。', en: 'Fill in {arguments} to see this report.' },
   notAvailableYet: { zh: '网关尚未提供此查询（{field}）。', en: 'The gateway does not offer this query ({field}) yet.' },
-  noSchema: {
-    zh: '网关的 schema 尚未读到（令牌缺失或无效？请在上方选择调用方或粘贴令牌）。不需令牌的目录见 /catalog。',
-    en: "The gateway's schema could not be read (no token, or a bad one? Pick a consumer or paste a token above). The catalogue without a token: /catalog.",
-  },
+  noSchema: { zh: '未能读取网关的 schema', en: "The gateway's schema could not be read" },
   noAnswer: { zh: '网关没有返回数据', en: 'The gateway returned nothing' },
   unauthenticated: {
     zh: '需要有效的调用方令牌：请在上方选择调用方或粘贴令牌。不需令牌的目录见 /catalog。',

@@ -35,7 +35,7 @@ type Reason = { label?: Label; empty?: string[]; details?: string[] };
 type Answer = { state: 'loading' } | { state: 'unavailable'; reason: Reason } | { state: 'ready'; data: unknown; errors: string[] };
 
 export function ReportView({ field, intro, credentials, token, t, language, charts = false }: ReportViewProps) {
-  const { schema, isFetching } = useSchemaContext({ nonNull: true });
+  const { schema, isFetching, fetchError, introspect } = useSchemaContext({ nonNull: true });
   const [answer, setAnswer] = useState<Answer>({ state: 'loading' });
   const [round, setRound] = useState(0);
   // A report that cannot be asked without arguments (usageReport's from and to) gets an input per
@@ -43,10 +43,14 @@ export function ReportView({ field, intro, credentials, token, t, language, char
   const required = useMemo(() => (schema ? requiredArguments(schema, field) : []), [schema, field]);
   const [values, setValues] = useState<Record<string, string>>({});
   const filled = useMemo(() => ({ ...startingValues(required), ...values }), [required, values]);
+  // Why no schema could be read; with one held, a failed read again asks nothing of the report.
+  const schemaError = schema ? null : fetchError;
 
   useEffect(() => {
     if (!schema) {
-      setAnswer(isFetching ? { state: 'loading' } : { state: 'unavailable', reason: { label: 'noSchema' } });
+      // Why the schema could not be read is the gateway's to say (a rate limit, a department down, a
+      // token refused), as GraphiQL received it; until it has answered, the view is loading.
+      setAnswer(schemaError && !isFetching ? { state: 'unavailable', reason: schemaFailure(schemaError) } : { state: 'loading' });
       return;
     }
     // An input left empty (a date cleared) is the caller's to fill, not a query the gateway lacks.
@@ -75,7 +79,15 @@ export function ReportView({ field, intro, credentials, token, t, language, char
     return () => {
       live = false;
     };
-  }, [schema, isFetching, field, credentials, token, round, filled, required]);
+  }, [schema, isFetching, schemaError, field, credentials, token, round, filled, required]);
+
+  // Without a schema there is nothing to ask the report with: Reload reads the schema again (its
+  // answer then asks for the report); with one, it asks for the report again, and for the schema
+  // too when reading it last failed (a stale one, another consumer's, may be held).
+  const reload = () => {
+    if (!schema || fetchError) introspect();
+    if (schema) setRound((r) => r + 1);
+  };
 
   return (
     <section className="os-report" data-report={field} data-state={answer.state}>
@@ -92,7 +104,7 @@ export function ReportView({ field, intro, credentials, token, t, language, char
             />
           </label>
         ))}
-        <button type="button" onClick={() => setRound((r) => r + 1)}>
+        <button type="button" data-testid="reload" onClick={reload}>
           {t('reload')}
         </button>
       </header>
@@ -120,6 +132,26 @@ export function ReportView({ field, intro, credentials, token, t, language, char
 }
 
 const MAX_DEPTH = 4;
+
+/**
+ * GraphiQL's account of a failed introspection, in the gateway's words: the answer's errors as
+ * `CODE: message` (GraphiQL keeps the answer as JSON text), or its own text when there was no
+ * answer (the gateway could not be reached).
+ */
+function schemaFailure(fetchError: string): Reason {
+  let errors: { message?: unknown; extensions?: { code?: unknown } }[] | undefined;
+  try {
+    const parsed: unknown = JSON.parse(fetchError);
+    const list = (parsed as { errors?: unknown })?.errors;
+    if (Array.isArray(list) && list.length > 0) errors = list;
+  } catch {
+    // not JSON: GraphiQL's own words
+  }
+  if (!errors) return { label: 'noSchema', details: [fetchError] };
+  const details = errors.map((e) => `${typeof e?.extensions?.code === 'string' ? e.extensions.code : 'ERROR'}: ${typeof e?.message === 'string' ? e.message : JSON.stringify(e)}`);
+  const unauthenticated = errors.some((e) => e?.extensions?.code === 'UNAUTHENTICATED');
+  return { label: unauthenticated ? 'unauthenticated' : 'noSchema', details };
+}
 
 /** Argument names as the inputs' labels show them. */
 function namesOf(names: string[], language: Language): string {
