@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -12,6 +10,7 @@ import { projectPath } from '../shared/project-root';
 import { openGatewayStore } from '../gateway/store';
 import { openDepartmentStore } from '../shared/subgraph-server';
 import { departments } from '../subgraphs';
+import { Outcome, runScript as runScriptIn, snapshot, sqliteEnvironment } from './support/scripts';
 
 /**
  * The command-line scripts refuse bad input before they change anything: each bad value exits
@@ -19,40 +18,8 @@ import { departments } from '../subgraphs';
  * was. SQLite only, each suite in its own ONESOURCE_DATA_DIR; no stack is started.
  */
 
-const ROOT = path.join(__dirname, '..');
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of a command on SQLite in `dataDir`, whatever MySQL settings this shell has. */
-function sqliteEnvironment(dataDir: string): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^ONESOURCE_.*MYSQL_URL$/.test(name)));
-  return { ...env, ONESOURCE_MYSQL_URL: '', ONESOURCE_DATA_DIR: dataDir };
-}
-
 function runScript(script: string, args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join('scripts', script), ...args], { cwd: ROOT, env: { ...sqliteEnvironment(dataDir), ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** Every file under `dir` with the SHA-256 of its bytes: equal snapshots mean nothing was touched. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (at: string) => {
-    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
-      const full = path.join(at, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files[path.relative(dir, full)] = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
-    }
-  };
-  walk(dir);
-  return files;
+  return runScriptIn(script, args, { ...sqliteEnvironment(dataDir), ...env });
 }
 
 async function personCount(dataDir: string): Promise<number> {

@@ -9,6 +9,7 @@ import { scaledPlan } from '../shared/seed/population';
 import { supervise, Supervised, waitUntilAnswering } from '../scripts/processes';
 import { PROJECT_REVIEW } from './support/operations';
 import { freePort, GraphQLAnswer, mysqlUrl, post, Stack, startStack } from './support/stack';
+import { alive } from './support/scripts';
 
 /**
  * Scale-out shown, not claimed: two gateway replicas (separate processes over the same five
@@ -133,15 +134,6 @@ function workersOf(pid: number): number[] {
     })
     .map(Number);
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describeWithNginx(`scale-out: two gateway replicas behind nginx sharing Redis [${store}, processes]`, () => {
   const prefix = `onesource-test:${randomUUID()}:`;

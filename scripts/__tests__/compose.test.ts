@@ -1,18 +1,11 @@
-import { execFile } from 'node:child_process';
+import { runScript } from '../../tests/support/scripts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 /** `npm run compose`: the data directory it makes is this user's alone; a bad setting is one line. */
 
-const ROOT = path.join(__dirname, '..', '..');
-
-const compose = (env: NodeJS.ProcessEnv) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join('scripts', 'compose.ts')], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const compose = (env: NodeJS.ProcessEnv) => runScript('compose.ts', [], { ...process.env, ...env }, 60_000);
 
 describe('npm run compose', () => {
   let tmp: string;

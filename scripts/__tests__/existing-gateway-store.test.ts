@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +7,7 @@ import { migrate, openStore, storeFound } from '../../shared/db';
 import { projectPath } from '../../shared/project-root';
 import { migrations } from '../../gateway/migrations';
 import { gatewayStoreFound, openGatewayStore } from '../../gateway/store';
+import { Outcome, runScript as runScriptIn, snapshot, sqliteEnvironment } from '../../tests/support/scripts';
 
 /**
  * The commands that never create a gateway store (consumers, audit:verify, audit:purge, report,
@@ -18,27 +17,8 @@ import { gatewayStoreFound, openGatewayStore } from '../../gateway/store';
  * of an older version too, is still opened (and migrated, as the gateway would). SQLite only.
  */
 
-const ROOT = projectPath();
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of a command on SQLite in `dataDir`, whatever MySQL settings this shell has. */
-function sqliteEnvironment(dataDir: string): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^ONESOURCE_.*MYSQL_URL$/.test(name)));
-  return { ...env, ONESOURCE_MYSQL_URL: '', ONESOURCE_DATA_DIR: dataDir };
-}
-
-function runScript(script: string, args: string[], dataDir: string): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join('scripts', script), ...args], { cwd: ROOT, env: sqliteEnvironment(dataDir), timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const runScript = (script: string, args: string[], dataDir: string): Promise<Outcome> => runScriptIn(script, args, sqliteEnvironment(dataDir));
 
 /** A SQLite file opened as itself, outside OneSource's store code (read-only, or created if missing). */
 async function withSqlite<T>(file: string, work: (db: Knex) => Promise<T>, readonly = false): Promise<T> {
@@ -48,11 +28,6 @@ async function withSqlite<T>(file: string, work: (db: Knex) => Promise<T>, reado
   } finally {
     await db.destroy();
   }
-}
-
-/** Every file under `dir` with the SHA-256 of its bytes: equal snapshots mean nothing was touched. */
-function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir).sort().map((name) => [name, crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, name))).digest('hex')]));
 }
 
 const dirs: string[] = [];

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEPARTMENTS, envName } from '../../shared/departments';
+import { alive } from '../../tests/support/scripts';
 
 /**
  * SIGTERM (or Ctrl-C) during `npm run soak` stops the stack it started and removes its temporary
@@ -32,15 +33,6 @@ async function until(check: () => boolean, what: string, timeoutMs = 90_000): Pr
 function childrenOf(pid: number): number[] {
   return fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 interface Soak {
   child: ChildProcess;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { runScript } from '../../tests/support/scripts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,6 @@ import { checkSoakStores, soakEnvironment } from '../soak';
  * option must stop it before anything starts. No MySQL server is needed: none is ever reached.
  */
 
-const ROOT = path.join(__dirname, '..', '..');
 const STORES = [...DEPARTMENTS.map((d) => d.name), 'gateway'];
 /** Every setting that would put a store on MySQL, or rename its database (port 1: nothing answers there). */
 const MYSQL_SETTINGS: NodeJS.ProcessEnv = {
@@ -64,12 +63,7 @@ describe('npm run soak: a bad option exits 2 naming it, before anything starts',
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   /** The soak with TMPDIR of its own, so that a temporary directory it made would be seen. */
-  const soak = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', path.join('scripts', 'soak.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...MYSQL_SETTINGS, TMPDIR: tmp }, timeout: 60_000 }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const soak = (args: string[]) => runScript('soak.ts', args, { ...process.env, ...MYSQL_SETTINGS, TMPDIR: tmp }, 60_000);
 
   it.each([
     ['--duration', '<seconds>', ['abc', '8', '1e3', '86401', '99999999999999'], 'a whole number of seconds from 9 to 86,400'],

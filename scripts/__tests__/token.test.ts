@@ -1,18 +1,11 @@
-import { execFile } from 'node:child_process';
+import { runScript } from '../../tests/support/scripts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 /** `npm run token`: a lifetime is finite and at most a year; --help says what a citizen token opens. */
 
-const ROOT = path.join(__dirname, '..', '..');
-
-const token = (args: string[], dataDir: string) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join('scripts', 'token.ts'), ...args], { cwd: ROOT, env: { ...process.env, ONESOURCE_DATA_DIR: dataDir }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const token = (args: string[], dataDir: string) => runScript('token.ts', args, { ...process.env, ONESOURCE_DATA_DIR: dataDir }, 60_000);
 
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.trim().split('.')[1], 'base64url').toString());
 
