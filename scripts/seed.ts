@@ -6,7 +6,7 @@ import { DEFAULT_PLAN, legalPersonFacts, projectFacts, scaledPlan } from '../sha
 import type { SeedPlan } from '../shared/subgraph-server';
 import { wholeNumber } from './cli-options';
 import { seedDepartments } from './seeding';
-import { exitOnWrongUsage } from './exit';
+import { exitOnWrongUsage, exitWhenWritten } from './exit';
 
 /** scaledPlan's limit: one person per county and birth date. */
 const MAX_PERSONS = 2_000_000;
@@ -30,7 +30,7 @@ const program = new Command('seed')
   .option('--scale <persons>', 'number of persons; the other stores grow in proportion', wholeNumber({ min: 1, max: MAX_PERSONS, of: 'persons' }))
   .option('--seed <number>', 'seed number: the same number gives the same province', wholeNumber({ max: MAX_SEED }), DEFAULT_PLAN.seed)
   .option('--only <departments>', `comma-separated departments to seed (default: all five: ${DEPARTMENT_NAMES})`, departmentList)
-  .option('--if-empty', 'skip a department whose store already holds data')
+  .option('--if-empty', 'skip a department whose store a seed completed in (a half-seeded store is refused: --reset it)')
   .option('--reset', 'drop each store first')
   .exitOverride(exitOnWrongUsage)
   .parse();
@@ -70,22 +70,28 @@ async function main() {
   );
   console.log(`Seeding ${names.join(', ')} (seed ${plan.seed}: ${plan.persons} persons, ${plan.legalPersons} legal persons, ${plan.parcels} parcels, ${plan.projects} projects) on ${config.mysqlUrl ? 'MySQL' : `SQLite in ${config.dataDir}`}`);
   const started = Date.now();
-  const seeded = await seedDepartments(config, plan, names, {
-    ifEmpty: opts.ifEmpty,
-    reset: opts.reset,
-    progress: (department) => {
-      const bar = bars.create(1, 0, { department: department.padEnd(13) });
-      return (done, total) => {
-        bar.setTotal(total);
-        bar.update(done);
-      };
-    },
-  });
-  bars.stop();
+  let seeded: DepartmentName[];
+  try {
+    seeded = await seedDepartments(config, plan, names, {
+      ifEmpty: opts.ifEmpty,
+      reset: opts.reset,
+      progress: (department) => {
+        const bar = bars.create(1, 0, { department: department.padEnd(13) });
+        return (done, total) => {
+          bar.setTotal(total);
+          bar.update(done);
+        };
+      },
+    });
+  } finally {
+    // Before any message: a bar drawn after it would hide it.
+    bars.stop();
+  }
   console.log(seeded.length ? `Seeded ${seeded.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s` : 'Every store already holds data; nothing seeded.');
 }
 
 main().catch((e) => {
+  // Every department's failure, however many lines: all of it written before the exit.
   console.error(`seed failed: ${e.message}`);
-  process.exit(1);
+  exitWhenWritten(1);
 });

@@ -4,6 +4,8 @@ import type { SeedProgress } from '../subgraph-server';
 /**
  * Streams `total` generated rows into `table` in multi-row INSERTs, a transaction per chunk:
  * memory stays flat at a million rows and a failure leaves whole chunks, never half a row set.
+ * The chunks before a failure stay: a seed wraps its fills in `recordSeed` (runs.ts), so that a
+ * store left so is known for half-seeded, never taken for complete.
  */
 export async function fillTable<Row extends object>(
   db: Knex,
@@ -28,6 +30,9 @@ export async function fillTable<Row extends object>(
     progress(end, total);
   }
 }
+
+/** What a department's seed fills its tables with: `fillTable`, or a test's stand-in that fails part-way. */
+export type FillTable = typeof fillTable;
 
 export async function hasRows(db: Knex, table: string): Promise<boolean> {
   return (await db(table).select(db.raw('1')).limit(1)).length > 0;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { fillTable, hasRows } from '../../shared/seed/fill';
+import { fillTable, FillTable } from '../../shared/seed/fill';
+import { readSeedState, recordSeed, SeededStore, seedFinished } from '../../shared/seed/runs';
 import { legalPersonFacts, personFacts } from '../../shared/seed/population';
 import { CITIES } from '../../shared/seed/province';
 import { dayNumber, Dice, dice, isoDay } from '../../shared/seed/random';
@@ -60,10 +61,20 @@ function subject(plan: SeedPlan, n: number): Subject {
   return { key: legalPersonFacts(plan, n - plan.persons).uscc, type: 'LEGAL_PERSON', d: dice(plan.seed, 'credit', n) };
 }
 
-export const isSeeded = (db: Knex) => hasRows(db, 'credit_profiles');
+/** What the seed fills, in order (credit_changes records later changes, not the seed). */
+const SEEDED: SeededStore = { name: 'credit', tables: ['credit_profiles', 'credit_entries'] };
 
-export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress): Promise<void> {
+/** Empty, complete or half-seeded (shared/seed/runs.ts). */
+export const seedState = (db: Knex) => readSeedState(db, SEEDED);
+
+/** True when complete, false when empty; a half-seeded store throws `HalfSeededStore`. */
+export const isSeeded = (db: Knex) => seedFinished(db, SEEDED);
+
+/** `fill`: fillTable, or a test's stand-in that fails part-way. */
+export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable = fillTable): Promise<void> {
   const subjects = plan.persons + plan.legalPersons;
-  await fillTable(db, 'credit_profiles', subjects, (n) => entriesFor(subject(plan, n)).profile, progress);
-  await fillTable(db, 'credit_entries', subjects, (n) => entriesFor(subject(plan, n)).entries);
+  await recordSeed(db, plan, async () => {
+    await fill(db, 'credit_profiles', subjects, (n) => entriesFor(subject(plan, n)).profile, progress);
+    await fill(db, 'credit_entries', subjects, (n) => entriesFor(subject(plan, n)).entries);
+  });
 }

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Polygon } from 'geojson';
 import area from '@turf/area';
-import { fillTable, hasRows } from '../../shared/seed/fill';
+import { fillTable, FillTable } from '../../shared/seed/fill';
+import { readSeedState, recordSeed, SeededStore, seedFinished } from '../../shared/seed/runs';
 import { parcelFacts } from '../../shared/seed/population';
 import { COUNTIES, DIVISIONS } from '../../shared/seed/province';
 import { dice } from '../../shared/seed/random';
@@ -74,10 +75,22 @@ export function seedParcelRow(plan: SeedPlan, k: number) {
   };
 }
 
-export const isSeeded = (db: Knex) => hasRows(db, 'administrative_divisions');
+/** What the seed fills, in order. */
+const SEEDED: SeededStore = { name: 'geo', tables: ['administrative_divisions', 'land_parcels'] };
 
-export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress): Promise<void> {
-  await fillTable(db, 'administrative_divisions', DIVISIONS.length, (i) => {
+/** Empty, complete or half-seeded (shared/seed/runs.ts). */
+export const seedState = (db: Knex) => readSeedState(db, SEEDED);
+
+/** True when complete, false when empty; a half-seeded store throws `HalfSeededStore`. */
+export const isSeeded = (db: Knex) => seedFinished(db, SEEDED);
+
+/** `fill`: fillTable, or a test's stand-in that fails part-way. */
+export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable = fillTable): Promise<void> {
+  await recordSeed(db, plan, () => fillGeo(db, plan, progress, fill));
+}
+
+async function fillGeo(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable): Promise<void> {
+  await fill(db, 'administrative_divisions', DIVISIONS.length, (i) => {
     const division = DIVISIONS[i];
     const base = { code: division.code, name: division.name, level: division.level, parent_code: division.parentCode };
     if (division.level !== 'COUNTY') return base;
@@ -92,5 +105,5 @@ export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress): Pr
       max_latitude: c.north,
     };
   });
-  await fillTable(db, 'land_parcels', plan.parcels, (k) => seedParcelRow(plan, k), progress);
+  await fill(db, 'land_parcels', plan.parcels, (k) => seedParcelRow(plan, k), progress);
 }

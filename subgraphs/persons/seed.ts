@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { fillTable, hasRows } from '../../shared/seed/fill';
+import { fillTable, FillTable } from '../../shared/seed/fill';
+import { readSeedState, recordSeed, SeededStore, seedFinished } from '../../shared/seed/runs';
 import { personFacts } from '../../shared/seed/population';
 import { divisionFullName, townshipsOf } from '../../shared/seed/province';
 import { dayNumber, dice, isoDay } from '../../shared/seed/random';
@@ -40,8 +41,16 @@ export function seedPersonRow(plan: SeedPlan, i: number): NaturalPersonRow {
   };
 }
 
-export const isSeeded = (db: Knex) => hasRows(db, 'natural_persons');
+/** What the seed fills. */
+const SEEDED: SeededStore = { name: 'persons', tables: ['natural_persons'] };
 
-export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress): Promise<void> {
-  await fillTable(db, 'natural_persons', plan.persons, (i) => seedPersonRow(plan, i), progress);
+/** Empty, complete or half-seeded (shared/seed/runs.ts). */
+export const seedState = (db: Knex) => readSeedState(db, SEEDED);
+
+/** True when complete, false when empty; a half-seeded store throws `HalfSeededStore`. */
+export const isSeeded = (db: Knex) => seedFinished(db, SEEDED);
+
+/** `fill`: fillTable, or a test's stand-in that fails part-way. */
+export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable = fillTable): Promise<void> {
+  await recordSeed(db, plan, () => fill(db, 'natural_persons', plan.persons, (i) => seedPersonRow(plan, i), progress));
 }

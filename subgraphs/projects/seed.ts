@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { fillTable, hasRows } from '../../shared/seed/fill';
+import { fillTable, FillTable } from '../../shared/seed/fill';
+import { readSeedState, recordSeed, SeededStore, seedFinished } from '../../shared/seed/runs';
 import { projectFacts } from '../../shared/seed/population';
 import { COUNTIES } from '../../shared/seed/province';
 import { dayNumber, Dice, dice, isoDay } from '../../shared/seed/random';
@@ -76,10 +77,20 @@ function seedProject(plan: SeedPlan, m: number) {
   };
 }
 
-export const isSeeded = (db: Knex) => hasRows(db, 'investment_projects');
+/** What the seed fills, in order (project 1 always has its two parcels, every project its approval steps). */
+const SEEDED: SeededStore = { name: 'projects', tables: ['investment_projects', 'project_parcels', 'approval_steps'] };
 
-export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress): Promise<void> {
-  await fillTable(db, 'investment_projects', plan.projects, (m) => seedProject(plan, m).project, progress);
-  await fillTable(db, 'project_parcels', plan.projects, (m) => seedProject(plan, m).parcels);
-  await fillTable(db, 'approval_steps', plan.projects, (m) => seedProject(plan, m).approvals);
+/** Empty, complete or half-seeded (shared/seed/runs.ts). */
+export const seedState = (db: Knex) => readSeedState(db, SEEDED);
+
+/** True when complete, false when empty; a half-seeded store throws `HalfSeededStore`. */
+export const isSeeded = (db: Knex) => seedFinished(db, SEEDED);
+
+/** `fill`: fillTable, or a test's stand-in that fails part-way. */
+export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable = fillTable): Promise<void> {
+  await recordSeed(db, plan, async () => {
+    await fill(db, 'investment_projects', plan.projects, (m) => seedProject(plan, m).project, progress);
+    await fill(db, 'project_parcels', plan.projects, (m) => seedProject(plan, m).parcels);
+    await fill(db, 'approval_steps', plan.projects, (m) => seedProject(plan, m).approvals);
+  });
 }
