@@ -4,9 +4,10 @@ import { migrations } from './migrations';
 import { geoContexts, resolvers } from './resolvers';
 import { isSeeded, seed } from './seed';
 
-/** 空间地理库: administrative divisions and land parcels, owned by Natural Resources (自然资源). */
+/** Every call's context, counting a gateway request's boundaries across its calls to this process. */
 const createContext = geoContexts();
 
+/** 空间地理库: administrative divisions and land parcels, owned by Natural Resources (自然资源). */
 export const geo: Department<ReturnType<typeof createContext>> = {
   name: 'geo',
   schemaFile: schemaPath('geo'),
