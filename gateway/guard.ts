@@ -75,7 +75,9 @@ export function guardGateway(
     const nulled = variables ? conditions.find((n) => Object.hasOwn(variables, n) && variables[n] === null) : undefined;
     if (nulled !== undefined) return { errors: [badUserInput(`Variable "$${nulled}" is the condition of @skip or @include, which takes true or false, not null`, { variable: nulled })] };
     const key = shapeKey(requestContext.queryHash, requestContext.operationName, conditions, variables);
-    const shape = shapes.get(key, () => operationShape(schema!, requestContext.document, requestContext.operationName, variables));
+    // A shape and a rewrite hold the document's nodes, and so its text, however short their key.
+    const text = requestContext.source?.length ?? key.length;
+    const shape = shapes.get(key, () => operationShape(schema!, requestContext.document, requestContext.operationName, variables), text);
     if (!shape) return execute(requestContext);
     context.shape = shape;
     const rules = currentRules();
@@ -88,7 +90,7 @@ export function guardGateway(
     let run: GatewayGraphQLRequestContext = requestContext;
     if (decision.refusals.length || shape.keyed.length || shape.personPages.length) {
       const removed = decision.refusals.map((r) => shape.fields.indexOf(r.visit)).join(',');
-      const rewritten = rewrites.get(`${key}\u0000${removed}`, () => rewriteOperation(requestContext.document, shape, decision.refusals));
+      const rewritten = rewrites.get(`${key}\u0000${removed}`, () => rewriteOperation(requestContext.document, shape, decision.refusals), text);
       run = Object.create(requestContext, { document: { value: rewritten.document }, queryHash: { value: rewritten.queryHash } });
     }
     // The department data sources add the records they were asked for and do not hold.

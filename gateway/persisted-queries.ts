@@ -13,6 +13,14 @@ type KeyValueCache = NonNullable<PersistedQueryOptions['cache']>;
 const FAIL_OPEN_MS = 5_000;
 /** Registered queries each replica also keeps in its own memory: a province's systems send far fewer distinct ones. */
 const LOCAL_ENTRIES = 5000;
+/** And at most this many characters of them (8 MB), however long each is. */
+const LOCAL_CHARS = 4_000_000;
+/**
+ * The longest query kept, in Redis or in memory: the longest operation a system sends is a few
+ * kilobytes (100 aliased verifications, 8 KB); a query padded to the body limit (a megabyte of
+ * spaces is 4 lexical tokens) would be kept a day in Redis, and 5,000 of them in each replica.
+ */
+export const MAX_KEPT_QUERY_CHARS = 65_536;
 
 /**
  * Apollo Server's cache of automatic persisted queries (hash → query text), kept in Redis so a
@@ -28,6 +36,7 @@ const LOCAL_ENTRIES = 5000;
  */
 export class RedisPersistedQueryCache implements KeyValueCache {
   private readonly local = new Map<string, { value: string; expiresAt: number }>();
+  private localChars = 0;
   private lastWarning = 0;
   /** After a command failed, Redis is not asked until then: a silent Redis would hold each request for the command timeout. */
   private askAgainAt = 0;
@@ -43,7 +52,7 @@ export class RedisPersistedQueryCache implements KeyValueCache {
   async get(key: string): Promise<string | undefined> {
     const hit = this.local.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit.value;
-    if (hit) this.local.delete(key);
+    if (hit) this.forget(key);
     if (!(await this.reachable())) return undefined;
     try {
       const value = await this.redis.get(this.settings.redisPrefix + key);
@@ -69,7 +78,7 @@ export class RedisPersistedQueryCache implements KeyValueCache {
   }
 
   async delete(key: string): Promise<boolean> {
-    const had = this.local.delete(key);
+    const had = this.forget(key);
     if (this.redis.status !== 'ready' || Date.now() < this.askAgainAt) return had;
     try {
       return (await this.redis.del(this.settings.redisPrefix + key)) > 0 || had;
@@ -84,10 +93,20 @@ export class RedisPersistedQueryCache implements KeyValueCache {
   }
 
   private remember(key: string, value: string, ttlSeconds: number): void {
-    // Insertion order is age order: the oldest entry goes first when the map is full.
-    this.local.delete(key);
-    if (this.local.size >= LOCAL_ENTRIES) this.local.delete(this.local.keys().next().value as string);
+    this.forget(key);
+    if (value.length > MAX_KEPT_QUERY_CHARS) return;
+    // Insertion order is age order: the oldest entries go first when the map is full.
+    while (this.local.size && (this.local.size >= LOCAL_ENTRIES || this.localChars + value.length > LOCAL_CHARS)) this.forget(this.local.keys().next().value as string);
     this.local.set(key, { value, expiresAt: ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : Infinity });
+    this.localChars += value.length;
+  }
+
+  private forget(key: string): boolean {
+    const entry = this.local.get(key);
+    if (!entry) return false;
+    this.local.delete(key);
+    this.localChars -= entry.value.length;
+    return true;
   }
 
   /** Whether to ask Redis now: not failing lately, and ready (waited for while it connects; not asked again for a while if it does not). */
@@ -120,14 +139,15 @@ export function keepingNoLiterals(cache: KeyValueCache): KeyValueCache {
   return {
     get: (key) => cache.get(key),
     set: async (key, query, options) => {
-      if (!holdsPersonalLiteral(query)) return cache.set(key, query, options);
+      // Nor one longer than MAX_KEPT_QUERY_CHARS: answered, and sent in full each time.
+      if (query.length <= MAX_KEPT_QUERY_CHARS && !holdsPersonalLiteral(query)) return cache.set(key, query, options);
     },
     delete: (key) => cache.delete(key),
   };
 }
 
 export const NOT_KEPT_REASON =
-  'no query is kept under this hash: send the query with it. A query that holds a string literal or an identifier written as digits is answered but never kept: pass its values as variables to send it by hash alone';
+  'no query is kept under this hash: send the query with it. A query that holds a string literal or an identifier written as digits, or is longer than 65,536 characters, is answered but never kept: pass its values as variables to send it by hash alone';
 
 /**
  * Adds `reason` to every PERSISTED_QUERY_NOT_FOUND: a client that registered a query with a literal

@@ -59,6 +59,8 @@ import { persistedQueries } from './persisted-queries';
 import { gatewaySubgraphSources } from './prepare';
 import { purposeOf } from './purpose';
 import { yearsWithoutHolidays } from './sharing/working-days';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import type { DocumentNode } from 'graphql';
 
 export interface RunningGateway {
   url: string;
@@ -178,6 +180,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
     stopOnTerminationSignals: false,
     gateway: withoutTrustLayer ? gateway : guard,
     persistedQueries: apq.options,
+    documentStore: parsedDocuments(),
     // What failed inside is logged with the request id by requestLogPlugin; the caller sees the code.
     formatError: (formatted) => formatPublicError(formatted),
     includeStacktraceInErrorResponses: false,
@@ -305,4 +308,17 @@ function fromThisMachine(req: IncomingMessage): boolean {
   const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
   const loopbackName = hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
   return loopback && loopbackName && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined;
+}
+
+/**
+ * Apollo Server's cache of parsed and validated documents, as big as its default (30 MiB) but
+ * sized by the text each document keeps alive: its default sizes a document by its JSON, which
+ * leaves out the source text every node's location holds on to, so 900 KB queries of spaces each
+ * counted a few hundred bytes, and a few hundred of them filled the heap.
+ */
+function parsedDocuments(): InMemoryLRUCache<DocumentNode> {
+  return new InMemoryLRUCache<DocumentNode>({
+    maxSize: 30 * 2 ** 20,
+    sizeCalculation: (document) => 2 * (document.loc?.source.body.length ?? 0) + InMemoryLRUCache.sizeCalculation(document),
+  });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { createLogger } from '../../shared/logger';
 import { silentProxy } from '../../tests/support/silent-proxy';
-import { persistedQueries, RedisPersistedQueryCache } from '../persisted-queries';
+import { MAX_KEPT_QUERY_CHARS, persistedQueries, RedisPersistedQueryCache } from '../persisted-queries';
 import { holdsPersonalLiteral } from '../personal-literals';
 
 /** The shared Redis on this machine, under a prefix of this run's own (never FLUSHALL: others use it). */
@@ -99,6 +99,30 @@ describe('persisted-query cache in Redis', () => {
       } finally {
         apq.close();
       }
+    }
+  });
+
+  it('keeps no query longer than 65,536 characters, and keeps its memory to 4 million characters of queries, however many', async () => {
+    const padded = `{ __typename }${' '.repeat(MAX_KEPT_QUERY_CHARS)}`;
+    for (const cache of ['redis', 'memory'] as const) {
+      const apq = persistedQueries({ ...settings, cache }, logger);
+      try {
+        await apq.options.cache!.set(`apq:padded-${cache}`, padded);
+        expect(await apq.options.cache!.get(`apq:padded-${cache}`)).toBeUndefined();
+        expect(await admin.exists(`${prefix}apq:padded-${cache}`)).toBe(0);
+      } finally {
+        apq.close();
+      }
+    }
+    // Below the cap, but many: the replica's own memory keeps the newest that fit (Redis keeps them all).
+    const replica = new RedisPersistedQueryCache(new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 }), settings, logger);
+    try {
+      const long = (i: number) => `query Q${i} { __typename }${' '.repeat(60_000)}`;
+      for (let i = 0; i < 100; i++) await replica.set(`apq:long-${i}`, long(i));
+      expect(await replica.get('apq:long-99')).toBe(long(99));
+      expect(await replica.get('apq:long-0')).toBeUndefined();
+    } finally {
+      replica.close();
     }
   });
 

@@ -20,12 +20,13 @@ export function usagePlugin(recorder: UsageRecorder, owners: () => FieldOwners):
   let shapesOf: GraphQLSchema | undefined;
   const shapes = new BoundedMemo<OperationShape | null>(SHAPES_KEPT);
   const conditionNames = new BoundedMemo<string[]>(SHAPES_KEPT);
-  const shapeFor = (schema: GraphQLSchema, key: string, make: () => OperationShape | null) => {
+  /** `text`: the operation's length (a shape holds its document's nodes, and so its text). */
+  const shapeFor = (schema: GraphQLSchema, key: string, make: () => OperationShape | null, text: number) => {
     if (schema !== shapesOf) {
       shapes.clear();
       shapesOf = schema;
     }
-    return shapes.get(key, make);
+    return shapes.get(key, make, text);
   };
 
   const started = new WeakMap<object, number>();
@@ -54,6 +55,7 @@ export function usagePlugin(recorder: UsageRecorder, owners: () => FieldOwners):
             schema,
             shapeKey(queryHash, operationName, conditionNames.get(queryHash, () => conditionVariables(document)), variables),
             () => operationShape(schema, document, operationName, variables),
+            requestContext.source?.length ?? 0,
           );
           recorder.recordRequest({
             at: new Date(),
