@@ -59,7 +59,7 @@ const SOAK_STORES: readonly string[] = [...DEPARTMENT_NAMES, 'gateway'];
 
 /**
  * The environment of the soak and of the stack it starts: the caller's, with every store on SQLite
- * in `dataDir`, fresh ports, and the departments called where the soak starts them. The seeding
+ * in `dataDir`, Redis keys of its own, fresh ports, and the departments called where the soak starts them. The seeding
  * resets each store (drops it), so every setting that would place one elsewhere is removed: each
  * ONESOURCE_*MYSQL_URL (the common one, a department's or the gateway's own server) and
  * ONESOURCE_DB_PREFIX; and each department's call URL (ONESOURCE_<NAME>_URL).
@@ -68,6 +68,9 @@ export async function soakEnvironment(base: NodeJS.ProcessEnv, dataDir: string, 
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(base).filter(([name]) => !/^ONESOURCE_.*MYSQL_URL$/.test(name) && name !== 'ONESOURCE_DB_PREFIX'));
   Object.assign(env, {
     ONESOURCE_DATA_DIR: dataDir,
+    // Its own keys in the shared Redis: its thousands of requests a second as drc-approval would
+    // otherwise count against the limit every gateway on that Redis holds drc-approval to.
+    ONESOURCE_REDIS_PREFIX: `onesource-soak-${path.basename(dataDir)}:`,
     ONESOURCE_LOG_LEVEL: 'error',
     ONESOURCE_GATEWAY_PORT: String(await freePort()),
     // The soak measures behaviour under faults, not the per-consumer quota: lifted unless set.

@@ -31,7 +31,7 @@ describe('the soak\'s stores', () => {
 
   it('are all SQLite in its temporary directory, whatever ONESOURCE_*MYSQL_URL, ONESOURCE_DB_PREFIX or call URL the shell has', async () => {
     const env = await soakEnvironment(
-      { ...process.env, ...MYSQL_SETTINGS, ONESOURCE_DATA_DIR: '/var/lib/onesource', ONESOURCE_CREDIT_URL: 'http://credit.example:4005/graphql' },
+      { ...process.env, ...MYSQL_SETTINGS, ONESOURCE_DATA_DIR: '/var/lib/onesource', ONESOURCE_CREDIT_URL: 'http://credit.example:4005/graphql', ONESOURCE_REDIS_PREFIX: 'onesource:' },
       dataDir,
       'credit',
     );
@@ -40,6 +40,8 @@ describe('the soak\'s stores', () => {
     for (const store of STORES) expect([store, storeLocation(config, store)]).toEqual([store, { client: 'better-sqlite3', where: path.join(dataDir, `${store}.sqlite`) }]);
     expect(config.subgraphs.credit.url).toBe(`http://127.0.0.1:${config.subgraphs.credit.port}/graphql`);
     expect(() => checkSoakStores(config, dataDir)).not.toThrow();
+    // Its rate counts and persisted queries under keys of its own, not those of the gateways on that Redis.
+    expect(env.ONESOURCE_REDIS_PREFIX).toBe(`onesource-soak-${path.basename(dataDir)}:`);
   });
 
   it('are refused, by name, where one would be on MySQL or outside the temporary directory', () => {

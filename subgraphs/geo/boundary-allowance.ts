@@ -3,15 +3,16 @@
  * for it. A query reaching divisions at several plan steps (a project's division, its applicant's,
  * the applicant's representative's household division) is several calls: counted per call, one
  * request was served ten boundaries a step, thirty in all. A request is known by who asks and the
- * gateway's request id (a caller that reuses an id shares only its own allowance); a call without
- * an id (a department's own tools) is counted on its own. Kept per process: a geo run as several
- * replicas counts per replica.
+ * gateway's request id, which is the caller's X-Request-Id where it sent one: a caller that sends
+ * one id with several requests within a minute shares one allowance among them, and only its own
+ * (a citizen is told apart by its subject). A call without an id (a department's own tools) is
+ * counted on its own. Kept per process: a geo run as several replicas counts per replica.
  */
 export class BoundaryAllowance {
   /** Requests remembered, the oldest forgotten first: far more than are ever in flight at once. */
   private static readonly REQUESTS = 10_000;
-  /** How long a request is remembered: far past any call's timeout (5 s by default). */
-  private static readonly FORGET_AFTER_MS = 600_000;
+  /** How long a request is remembered: well past the time a request's calls take (each at most 5 s by default). */
+  private static readonly FORGET_AFTER_MS = 60_000;
   private readonly served = new Map<string, { count: number; since: number }>();
 
   constructor(readonly max: number, private readonly now: () => number = Date.now) {}

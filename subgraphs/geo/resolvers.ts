@@ -26,7 +26,7 @@ export function geoContexts(allowance = new BoundaryAllowance(MAX_BOUNDARIES_PER
   let calls = 0;
   return (db: Knex, caller?: InternalCaller) => {
     // Without the gateway's request id, the call is its own request.
-    const request = caller?.requestId ? `${caller.consumer}\u0000${caller.requestId}` : `call\u0000${++calls}`;
+    const request = caller?.requestId ? [caller.consumer, caller.subject ?? '', caller.requestId].join('\u0000') : `call\u0000${++calls}`;
     return { ...createContext(db), takeBoundary: () => allowance.take(request) };
   };
 }
