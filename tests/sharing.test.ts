@@ -305,6 +305,11 @@ function defineSharingSuite(store: StoreKind) {
         const before = await stack.query(PERSON, { id: person.idNumber }, await stack.as('market-portal', '企业开办'));
         expect(before.data.naturalPerson.householdAddress).toBeNull();
 
+        // An application's number as the gateway gives it out, not another written otherwise: a decision cannot be undone.
+        for (const id of [`0x${Number(application.id).toString(16)}`, ` ${application.id}`, `${application.id}e0`, `0${application.id}`, '']) {
+          const misnumbered = await stack.query(DECIDE, { id, ok: false, why: '用途不明' }, await stack.as('dept-persons'));
+          expect(misnumbered.errors![0]).toMatchObject({ message: `id must be a record number, not "${id}"`, extensions: { code: 'BAD_USER_INPUT', argument: 'id' } });
+        }
         // A decision states its reasons in words: punctuation alone is none.
         const wordless = await stack.query(DECIDE, { id: application.id, ok: false, why: '--' }, await stack.as('dept-persons'));
         expect(wordless.errors![0]).toMatchObject({ message: 'A decision states its reasons, in words (at least two letters)', extensions: { code: 'BAD_USER_INPUT', argument: 'reason' } });

@@ -26,10 +26,14 @@ import { readsByConsumer, ReadItems } from '../audit/reads-by-consumer';
 export const SHARING_SUBGRAPH = 'sharing';
 
 const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
-/** A record number from an `ID` argument: anything but a positive whole number is BAD_USER_INPUT (MySQL refuses NaN as a 500). */
+/**
+ * A record number from an `ID` argument, written as the gateway gives them out (digits, no sign,
+ * exponent, padding or leading zero): anything else is BAD_USER_INPUT, not another record
+ * ("0x2" decided application 2, and neither a decision nor a revocation can be undone).
+ */
 function recordNumber(argument: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw badUserInput(`${argument} must be a record number, not "${String(raw).slice(0, 40)}"`, { argument });
+  const n = /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) throw badUserInput(`${argument} must be a record number, not "${String(raw).slice(0, 40)}"`, { argument });
   return n;
 }
 

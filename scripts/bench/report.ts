@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDataDirectory } from '../../shared/db';
 import type { Agreement, Burst } from './load';
 import type { Operation, OperationId } from './operations';
 import type { TargetDefinition, TargetId } from './targets';
@@ -351,7 +352,7 @@ export function writeBenchmarks(file: string, report: Report): void {
 
 /** The raw figures of a run, for whoever wants to compare runs later. */
 export function writeRawResults(dir: string, report: Report): string {
-  fs.mkdirSync(dir, { recursive: true });
+  makeDataDirectory(dir);
   const file = path.join(dir, `bench-${report.info.date.replace(/[:.]/g, '-')}.json`);
   const figures = Object.fromEntries([...report.figures].map(([op, byTarget]) => [op, Object.fromEntries(byTarget)]));
   fs.writeFileSync(file, `${JSON.stringify({ info: report.info, figures, residentAfter: Object.fromEntries(report.residentAfter) }, null, 2)}\n`);
