@@ -472,6 +472,15 @@ function defineCorrectionSuite(store: StoreKind) {
         const early = await step('closeObjection', '已更正');
         expect(onlyError(early, 'closeObjection').message).toMatch(new RegExp(`^objection ${objection} disputes the investment project ${project.projectCode}'s parcels`));
 
+        // Its answer sets the parcels, not the project's status as well: that would take a project past review back under review.
+        const withStatus = await stack.query(
+          `mutation($code: ID!, $parcels: [ID!]!, $objection: ID) { correctInvestmentProject(projectCode: $code, correction: { parcelCodes: $parcels, status: UNDER_REVIEW }, reason: "用地范围调整", objectionId: $objection) { projectCode } }`,
+          { code: project.projectCode, parcels: kept, objection }, await asProjects(),
+        );
+        expect(onlyError(withStatus)).toEqual({
+          message: `objection ${objection} disputes InvestmentProject.parcels: a correction answering it does not also set status, which only an objection about status or approvals may take back from past review; set status on its own, or in answer to such an objection`,
+          code: 'BAD_USER_INPUT',
+        });
         const corrected = await stack.query(PARCELS, { code: project.projectCode, parcels: kept, objection }, await asProjects());
         expect(corrected.errors).toBeUndefined();
         expect(corrected.data.correctInvestmentProject.parcels.map((p: any) => p.parcelCode).sort()).toEqual(kept);

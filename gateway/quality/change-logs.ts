@@ -64,6 +64,17 @@ export const CORRECTION_CHANGES: Record<ChangeLogOf['corrections'][number], { in
   rateLegalPerson: { item: 'credit' },
 };
 
+/**
+ * Items a correction sets in answer to an objection only when the objection is about them (or
+ * about what they stand for): a project past review goes back to DECLARED or UNDER_REVIEW only as
+ * an objection's answer (the projects department's rule, which sees only that an objectionId was
+ * given), and that objection must dispute the status or the approval steps, not any other item the
+ * same correction sets (its name).
+ */
+export const ANSWERED_ONLY_FOR: Partial<Record<ChangeLogOf['corrections'][number], Record<string, readonly string[]>>> = {
+  correctInvestmentProject: { status: ['status', 'approvals'] },
+};
+
 export const READ_ON_THEIR_OWN: ReadonlySet<string> = new Set(CHANGE_LOGS.flatMap((log): string[] => ('readAs' in log ? [log.readAs] : [])));
 
 /** Which reads a change log's notices go to: of its `readAs` field, or of the entity. */

@@ -4,7 +4,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import { quoted } from '../../shared/text';
 import { ROLE } from '../consumers';
 import type { GatewayContext } from '../context';
-import { CHANGE_LOGS, ChangeLogOf, CORRECTION_CHANGES } from './change-logs';
+import { ANSWERED_ONLY_FOR, CHANGE_LOGS, ChangeLogOf, CORRECTION_CHANGES } from './change-logs';
 import type { ObjectionStore } from './objections';
 
 /** The corrections that may say which objection they answer, by mutation, with the record each names. */
@@ -58,6 +58,14 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
               throw refused(
                 `objection ${objection.id} disputes ${objection.entityType}.${objection.field}, which the ${objection.owner} department decides: ` +
                   `this ${field.name.value} does not change it`,
+              );
+            }
+            const guarded = Object.entries(ANSWERED_ONLY_FOR[field.name.value as keyof typeof ANSWERED_ONLY_FOR] ?? {})
+              .find(([item, disputes]) => changed.includes(item) && !disputes.includes(objection.field));
+            if (guarded) {
+              throw refused(
+                `objection ${objection.id} disputes ${objection.entityType}.${objection.field}: a correction answering it does not also set ${guarded[0]}, ` +
+                  `which only an objection about ${guarded[1].join(' or ')} may take back from past review; set ${guarded[0]} on its own, or in answer to such an objection`,
               );
             }
             if (objection.status !== 'ACCEPTED') {
