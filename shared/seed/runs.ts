@@ -41,12 +41,9 @@ interface SeedRunRow {
  * Empty, complete or half-seeded. With the record of seeds (every store seeded by this version):
  * complete when the last seed begun finished; otherwise half-seeded where any seeded table holds
  * rows, empty where none does (a seed stopped before its first chunk committed left nothing to
- * take for data). Without the record (a store seeded before seeds were recorded, or filled only by
- * `npm run import`): complete when the table the seed fills last holds rows, as an earlier seed
- * began it only once every table before it was full; half-seeded when other tables hold rows but
- * that one none (the earlier version's interrupted geo seed: divisions, no parcels); empty when
- * none does. A load that left a table in between empty (projects without parcels) is not taken
- * for a broken seed.
+ * take for data). Without the record, a store that holds rows is complete, as before seeds were
+ * recorded: it was filled by `npm run import`, which may leave any table empty (projects without
+ * approval steps), or by an earlier version's seed, whose interruption cannot be told now.
  */
 export async function readSeedState(db: Knex, store: SeededStore): Promise<SeedState> {
   const recorded = await db.schema.hasTable(SEED_RUNS_TABLE);
@@ -58,10 +55,9 @@ export async function readSeedState(db: Knex, store: SeededStore): Promise<SeedS
   const withoutRows = store.tables.filter((_, i) => !filled[i]);
   if (!withRows.length) return { kind: 'empty' };
   const holding = `it holds rows in ${withRows.join(', ')}${withoutRows.length ? ` (none in ${withoutRows.join(', ')})` : ''}`;
-  if (!recorded) {
-    if (filled[filled.length - 1]) return { kind: 'complete', finishedAt: null, plan: null };
-    return { kind: 'half-seeded', why: `${holding}, and no record of a finished seed: a seed by an earlier OneSource, which recorded none, was interrupted or failed part-way`, plan: null };
-  }
+  // Never seeded by this version: loaded by `npm run import` (a load may leave any table empty:
+  // projects without approval steps), or seeded before seeds were recorded. Taken as it always was.
+  if (!recorded) return { kind: 'complete', finishedAt: null, plan: null };
   if (!last) return { kind: 'half-seeded', why: `${holding}, but its record of seeds (table ${SEED_RUNS_TABLE}) holds none`, plan: null };
   const plan = planOf(last);
   return {
