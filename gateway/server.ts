@@ -118,7 +118,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   const gateway = new ApolloGateway({
     // Fields a department may fail to deliver are nullable here, so its outage nulls only them.
     supergraphSdl: reloadingSupergraph({
-      live, readSources, executable: (sdl) => partialAnswerSupergraph(executableSupergraph(sdl)), pollMs: config.schemaPollMs, logger,
+      live, readSources, servedSources: startingSources, executable: (sdl) => partialAnswerSupergraph(executableSupergraph(sdl)), pollMs: config.schemaPollMs, logger,
       onSources: (sources) => {
         cacheAges = entityCacheAges(sources);
         servedPerRequest = perRequestFields(sources);

@@ -47,6 +47,11 @@ export interface ReloadOptions {
   logger: Logger;
   /** Told the sources each time a change composes (also one the supergraph does not show, such as @cacheControl). */
   onSources?: (sources: SubgraphSource[]) => void;
+  /**
+   * The sources the served supergraph was composed from: a file changed between that composition and
+   * this reloader's first look is a change, not where the looks begin (it was never served).
+   */
+  servedSources?: SubgraphSource[];
 }
 
 export type ReloadOutcome =
@@ -67,12 +72,11 @@ export type ReloadOutcome =
  * after a type is a smaller, valid schema, which would have been served until the next poll, every
  * query for the rest of it refused meanwhile.
  */
-export function supergraphReloader({ live, readSources, executable, logger, onSources }: Omit<ReloadOptions, 'pollMs'>) {
+export function supergraphReloader({ live, readSources, executable, logger, onSources, servedSources }: Omit<ReloadOptions, 'pollMs'>) {
   let update: ((executableSdl: string) => void) | undefined;
-  let lastFailure = '';
   const fingerprint = (sources: SubgraphSource[]) => JSON.stringify(sources);
   // Composition costs real CPU: only when a file's text has changed since the last look.
-  let seen = safely(() => fingerprint(readSources())) ?? '';
+  let seen = servedSources ? fingerprint(servedSources) : (safely(() => fingerprint(readSources())) ?? '');
   /** The files as the last look read them, when that differed from what is served. */
   let changing: string | undefined;
 
@@ -101,14 +105,12 @@ export function supergraphReloader({ live, readSources, executable, logger, onSo
       sdl = composeSupergraph(read.sources);
     } catch (e) {
       const problems = e instanceof CompositionError ? e.problems : [(e as Error).message];
-      const text = problems.join('\n');
-      // Logged once per distinct failure, not at every poll.
-      if (text !== lastFailure) logger.error({ problems }, 'the changed subgraph schemas do not compose: still serving the previous supergraph');
-      lastFailure = text;
+      // Logged once per change (the same files are not composed again at the next poll), even where
+      // the problems read as before: another department's valid change, held up by a broken file, says so.
+      logger.error({ problems }, 'the changed subgraph schemas do not compose: still serving the previous supergraph');
       return { kind: 'FAILED', problems };
     }
     const { sources } = read;
-    lastFailure = '';
     onSources?.(sources);
     if (sdl === live.sdl()) return { kind: 'UNCHANGED' };
     const previous = live.sdl();

@@ -270,6 +270,35 @@ describe('the catalogue and share rules follow the full supergraph when it is re
     expect(reloader.check()).toEqual({ kind: 'UNCHANGED' });
   });
 
+  it('takes a change written while the gateway started, after it composed its first supergraph and before the reloader\'s first look', () => {
+    const live = new LiveSupergraph(composeSupergraph(sources));
+    const composedFrom = sources;
+    sources = sources.map((s) => (s.name === 'persons' ? { ...s, sdl: editSdl(s.sdl, [['  "姓名"\n  name: String!\n', '  "姓名"\n  name: String!\n  "曾用名"\n  formerName: String\n']]) } : s));
+    const reloader = supergraphReloader({ live, readSources: () => sources, servedSources: composedFrom, executable: executableSupergraph, logger });
+    reloader.attach(() => {});
+    expect(reloader.check()).toEqual({ kind: 'SETTLING' });
+    expect(reloader.check().kind).toBe('UPDATED');
+    expect(live.sdl()).toMatch(/formerName/);
+  });
+
+  it('says each change that does not compose, even where the problems read as the last ones', () => {
+    const errors: unknown[] = [];
+    const told = { ...logger, error: (...args: unknown[]) => errors.push(args) } as unknown as typeof logger;
+    const live = new LiveSupergraph(composeSupergraph(sources));
+    const reloader = supergraphReloader({ live, readSources: () => sources, executable: executableSupergraph, logger: told });
+    const broken = editSdl(persons().sdl, [['type AdministrativeDivision @key(fields: "code", resolvable: false) {\n  code: ID!', 'type AdministrativeDivision @key(fields: "code", resolvable: false) {\n  code: ID!\n  name: String!']]);
+    sources = sources.map((s) => (s.name === 'persons' ? { ...s, sdl: broken } : s));
+    reloader.check();
+    expect(reloader.check().kind).toBe('FAILED');
+    expect(reloader.check()).toEqual({ kind: 'UNCHANGED' });
+    expect(errors).toHaveLength(1);
+    // Another department's valid change, held up by the broken file: said again.
+    sources = sources.map((s) => (s.name === 'geo' ? { ...s, sdl: `${s.sdl}\n` } : s));
+    reloader.check();
+    expect(reloader.check().kind).toBe('FAILED');
+    expect(errors).toHaveLength(2);
+  });
+
   it('does not serve a file read while it is being written: a change is taken once it reads the same twice', () => {
     const live = new LiveSupergraph(composeSupergraph(sources));
     const served: string[] = [];
