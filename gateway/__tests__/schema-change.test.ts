@@ -62,3 +62,24 @@ describe('schema change: arguments judged by what recorded operations pass', () 
     expect(byStatus.Omitted).toEqual(['leaves Query.allLegalPersons(status:) to its default, which changes from (none) to ACTIVE']);
   });
 });
+
+describe('schema change: a field taken over by another department', () => {
+  it('is breaking (一数一源), and breaks each recorded operation that reads it', () => {
+    const current = currentSources(readConfig({}));
+    const sdl = fs.readFileSync(schemaPath('legal-persons'), 'utf8')
+      .replace('import: ["@key", "@policy",', 'import: ["@key", "@override", "@policy",')
+      .replace('type NaturalPerson @key(fields: "idNumber") {\n  idNumber: ID!\n', 'type NaturalPerson @key(fields: "idNumber") {\n  idNumber: ID!\n  householdAddress: String @override(from: "persons")\n');
+    const reader: RecordedDocument = { consumerId: 'drc-approval', operationName: 'Address', operationHash: 'a'.repeat(64), document: 'query Address($id: ID!) { naturalPerson(idNumber: $id) { householdAddress } }' };
+    const bystander: RecordedDocument = { consumerId: 'market-portal', operationName: 'Name', operationHash: 'b'.repeat(64), document: 'query Name($id: ID!) { naturalPerson(idNumber: $id) { name } }' };
+    const report = checkSchemaChange({ current, subgraph: 'legal-persons', proposedSdl: sdl, operations: [reader, bystander] });
+    expect(report.compositionErrors).toEqual([]);
+    expect(report.breakingChanges).toContainEqual(expect.objectContaining({
+      type: 'FIELD_OWNER_CHANGED',
+      description: "NaturalPerson.householdAddress would be resolved by legal-persons instead of persons (@override): its values would come from legal-persons's store, not from persons's, which holds them.",
+    }));
+    expect(report.brokenOperations.map((o) => [o.operationName, o.reasons])).toEqual([
+      ['Address', ["selects NaturalPerson.householdAddress, which would be resolved by legal-persons instead of persons: its values would come from legal-persons's store, not from persons's, which holds them"]],
+    ]);
+    expect(report.affectedConsumers).toEqual(['drc-approval']);
+  });
+});
