@@ -173,6 +173,11 @@ export function checkSchemaChange(options: {
     const enumName = enumGivenAValue(c);
     return enumName ? [[enumName, new Set<string>()] as const] : [];
   }));
+  // A field's nullability changed at its source: the consumers whose recorded operations select it.
+  const atSource = new Map(report.dangerousChanges.flatMap((c) => {
+    const coordinate = nullabilityChangedAt(c);
+    return coordinate ? [[coordinate, new Set<string>()] as const] : [];
+  }));
 
   for (const op of options.operations) {
     let document;
@@ -191,9 +196,10 @@ export function checkSchemaChange(options: {
     report.operationsChecked++;
     const errors = validate(after, document).map((e) => e.message);
     const use = usesOf(before, document);
-    for (const { type, field } of use.fields.values()) {
+    for (const [coordinate, { type, field }] of use.fields) {
       const enumType = getNamedType(fieldOf(before, type, field)?.type);
       if (enumType && widened.has(enumType.name)) widened.get(enumType.name)!.add(op.consumerId);
+      atSource.get(coordinate)?.add(op.consumerId);
     }
     const held = { grants: (options.grants ?? []).filter((g) => g.consumerId === op.consumerId), department: options.operators?.get(op.consumerId) };
     const reasons = changesUsedBy(use, compare, held, op.lastWithoutPurpose ?? null);
@@ -203,11 +209,15 @@ export function checkSchemaChange(options: {
   }
   report.affectedConsumers = [...new Set(report.brokenOperations.map((o) => o.consumerId))].sort();
   for (const change of report.dangerousChanges) {
-    const readers = widened.get(enumGivenAValue(change) ?? '');
+    const readers = widened.get(enumGivenAValue(change) ?? '') ?? atSource.get(nullabilityChangedAt(change) ?? '');
     if (readers?.size) change.readBy = [...readers].sort();
   }
   return report;
 }
+
+/** The field (`Type.field`) whose nullability at source a FIELD_NULLABLE_AT_SOURCE or FIELD_NON_NULL_AT_SOURCE change concerns (its description begins with it). */
+const nullabilityChangedAt = (change: { type: string; description: string }) =>
+  change.type === 'FIELD_NULLABLE_AT_SOURCE' || change.type === 'FIELD_NON_NULL_AT_SOURCE' ? /^(\w+\.\w+) /.exec(change.description)?.[1] : undefined;
 
 /** The enum a VALUE_ADDED_TO_ENUM change gives a value, as graphql's description names it ("X was added to enum type E."). */
 const enumGivenAValue = (change: { type: string; description: string }) =>

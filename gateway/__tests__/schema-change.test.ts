@@ -83,3 +83,16 @@ describe('schema change: a field taken over by another department', () => {
     expect(report.affectedConsumers).toEqual(['drc-approval']);
   });
 });
+
+describe('schema change: a field made non-null at its source', () => {
+  it('names the consumers whose recorded operations select it', () => {
+    const current = currentSources(readConfig({}));
+    const sdl = fs.readFileSync(schemaPath('persons'), 'utf8');
+    const at = sdl.indexOf('\n  deceasedOn: Date\n', sdl.indexOf('\ntype NaturalPerson '));
+    expect(at).toBeGreaterThan(0);
+    const reader: RecordedDocument = { consumerId: 'drc-approval', operationName: 'D', operationHash: 'c'.repeat(64), document: 'query D($id: ID!) { naturalPerson(idNumber: $id) { deceasedOn } }' };
+    const bystander: RecordedDocument = { consumerId: 'market-portal', operationName: 'Name', operationHash: 'd'.repeat(64), document: 'query Name($id: ID!) { naturalPerson(idNumber: $id) { name } }' };
+    const report = checkSchemaChange({ current, subgraph: 'persons', proposedSdl: `${sdl.slice(0, at)}\n  deceasedOn: Date!\n${sdl.slice(at + '\n  deceasedOn: Date\n'.length)}`, operations: [reader, bystander] });
+    expect(report.dangerousChanges).toContainEqual(expect.objectContaining({ type: 'FIELD_NON_NULL_AT_SOURCE', readBy: ['drc-approval'] }));
+  });
+});
