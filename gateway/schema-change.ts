@@ -152,6 +152,19 @@ export function checkSchemaChange(options: {
     subgraph: options.subgraph, compositionErrors: [], breakingChanges: [], dangerousChanges: [],
     brokenOperations: [], affectedConsumers: [], operationsChecked: 0, invalidNow: [],
   };
+  // What the proposal is compared with. Where the published files do not compose (a department
+  // published a broken SDL), the gateway serves the supergraph it composed before them, and there is
+  // nothing on disk to compare with; their errors must not read as the proposal's.
+  let currentSupergraph: string;
+  try {
+    currentSupergraph = composeSupergraph(options.current);
+  } catch (e) {
+    const problems = e instanceof CompositionError ? e.problems : [(e as Error).message];
+    throw new Error(
+      `The published subgraph schemas do not compose, so the gateway still serves the supergraph it composed before them, and there is nothing to check ${options.subgraph}'s proposal against:\n` +
+        `${problems.map((p) => `  - ${p}`).join('\n')}\nThe department whose published SDL this is fixes it first (npm run check -- <its name> <the fixed file>, once the others compose); then check again.`,
+    );
+  }
   const proposedSources = options.current.map((s) => (s.name === options.subgraph ? { ...s, sdl: options.proposedSdl, file: options.proposedFile } : s));
   let proposed: string;
   try {
@@ -160,7 +173,6 @@ export function checkSchemaChange(options: {
     report.compositionErrors = e instanceof CompositionError ? e.problems : [(e as Error).message];
     return report;
   }
-  const currentSupergraph = composeSupergraph(options.current);
   const before = apiSchemaOf(currentSupergraph);
   const after = apiSchemaOf(proposed);
   // The share rules are not in the API schema: they come from the full supergraphs (with @policy).

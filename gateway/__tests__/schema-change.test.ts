@@ -96,3 +96,12 @@ describe('schema change: a field made non-null at its source', () => {
     expect(report.dangerousChanges).toContainEqual(expect.objectContaining({ type: 'FIELD_NON_NULL_AT_SOURCE', readBy: ['drc-approval'] }));
   });
 });
+
+describe('schema change: while a published SDL does not compose', () => {
+  it('says that the published schemas are broken, not that the proposal is', () => {
+    const current = currentSources(readConfig({})).map((s) => (s.name === 'persons' ? { ...s, sdl: `${s.sdl}\ntype Broken {` } : s));
+    const geo = current.find((s) => s.name === 'geo')!;
+    expect(() => checkSchemaChange({ current, subgraph: 'geo', proposedSdl: geo.sdl, operations: [] }))
+      .toThrow(/^The published subgraph schemas do not compose, so the gateway still serves the supergraph it composed before them, and there is nothing to check geo's proposal against:\n  - persons/);
+  });
+});
