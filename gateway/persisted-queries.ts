@@ -55,9 +55,14 @@ export class RedisPersistedQueryCache implements KeyValueCache {
     if (hit) this.forget(key);
     if (!(await this.reachable())) return undefined;
     try {
-      const value = await this.redis.get(this.settings.redisPrefix + key);
-      if (value === null) return undefined;
-      this.remember(key, value, this.settings.ttlSeconds);
+      // With what is left of its time in Redis: kept here for a whole TTL from this read, a hash read
+      // a moment before it expired was answered by this replica for nearly another TTL, by no other.
+      const redisKey = this.settings.redisPrefix + key;
+      const [[failed, value], [, leftMs]] = ((await this.redis.pipeline().get(redisKey).pttl(redisKey).exec()) ?? []) as [[Error | null, string | null], [Error | null, number]];
+      if (failed) throw failed;
+      if (typeof value !== 'string') return undefined;
+      // -1: kept with no expiry (ONESOURCE_APQ_TTL=0); -2: gone between the two commands.
+      if (leftMs !== -2) this.remember(key, value, leftMs === -1 ? 0 : leftMs / 1000);
       return value;
     } catch (err) {
       this.warn(err);

@@ -81,6 +81,18 @@ describe('persisted-query cache in Redis', () => {
     }
   });
 
+  it('keeps a query read from Redis in its own memory only for what is left of its time there', async () => {
+    await admin.set(`${prefix}apq:ending`, '{ __typename }', 'PX', 800);
+    const replica = persistedQueries(settings, logger);
+    try {
+      expect(await replica.options.cache!.get('apq:ending')).toBe('{ __typename }');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await replica.options.cache!.get('apq:ending')).toBeUndefined();
+    } finally {
+      replica.close();
+    }
+  });
+
   it('keeps queries in each process\'s memory when configured so, not in Redis', async () => {
     const memory = persistedQueries({ ...settings, cache: 'memory' }, logger);
     await memory.options.cache!.set('apq:mem', '{ __typename }');
