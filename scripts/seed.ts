@@ -5,7 +5,7 @@ import { DEPARTMENTS, DepartmentName, isDepartmentName } from '../shared/departm
 import { DEFAULT_PLAN, legalPersonFacts, projectFacts, scaledPlan } from '../shared/seed/population';
 import type { SeedPlan } from '../shared/subgraph-server';
 import { wholeNumber } from './cli-options';
-import { seedDepartments } from './seeding';
+import { barPerDepartment, seedDepartments } from './seeding';
 import { exitOnWrongUsage, exitWhenWritten } from './exit';
 
 /** scaledPlan's limit: one person per county and birth date. */
@@ -75,13 +75,7 @@ async function main() {
     seeded = await seedDepartments(config, plan, names, {
       ifEmpty: opts.ifEmpty,
       reset: opts.reset,
-      progress: (department) => {
-        const bar = bars.create(1, 0, { department: department.padEnd(13) });
-        return (done, total) => {
-          bar.setTotal(total);
-          bar.update(done);
-        };
-      },
+      progress: barPerDepartment(bars),
     });
   } finally {
     // Before any message: a bar drawn after it would hide it.

@@ -1,3 +1,4 @@
+import type { MultiBar } from 'cli-progress';
 import type { Knex } from 'knex';
 import type { Config } from '../shared/config';
 import type { DepartmentName } from '../shared/departments';
@@ -105,3 +106,14 @@ async function withStore<T>(config: Config, name: DepartmentName, work: (db: Kne
 }
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** `progress` for seedDepartments: a bar on `bars` for each department, from its first row to its last. */
+export function barPerDepartment(bars: MultiBar): NonNullable<SeedOptions['progress']> {
+  return (department) => {
+    const bar = bars.create(1, 0, { department: department.padEnd(13) });
+    return (done, total) => {
+      bar.setTotal(total);
+      bar.update(done);
+    };
+  };
+}

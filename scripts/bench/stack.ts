@@ -9,7 +9,7 @@ import type { SeedPlan } from '../../shared/subgraph-server';
 import { departments } from '../../subgraphs';
 import { composeSupergraph, readSubgraphSources } from '../../gateway/supergraph';
 import { freePort, supervise, Supervised } from '../processes';
-import { seedDepartments } from '../seeding';
+import { barPerDepartment, seedDepartments } from '../seeding';
 import { PROJECT_ROOT } from '../../shared/project-root';
 import { internalSubgraphHeaders } from './internal-headers';
 
@@ -118,13 +118,7 @@ export async function ensureSeeded(config: Config, plan: SeedPlan, reseed: boole
   try {
     await seedDepartments(config, plan, DEPARTMENTS.map((d) => d.name), {
       reset: true,
-      progress: (department) => {
-        const bar = bars.create(1, 0, { department: department.padEnd(13) });
-        return (done, total) => {
-          bar.setTotal(total);
-          bar.update(done);
-        };
-      },
+      progress: barPerDepartment(bars),
     });
   } finally {
     bars.stop();
