@@ -268,3 +268,10 @@ export function today(): string {
   }
   return knownDay.date;
 }
+
+/**
+ * A record's number as the gateway gives them out (an objection's, an access application's or
+ * grant's, a consistency run's): digits, no sign, exponent, padding or leading zero. Read loosely
+ * ("0x2", " 2", "2e0", "02"), another spelling named the same record, and acted on it for good.
+ */
+export const RECORD_NUMBER = /^[1-9]\d{0,15}$/;

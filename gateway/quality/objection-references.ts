@@ -6,6 +6,7 @@ import { ROLE } from '../consumers';
 import type { GatewayContext } from '../context';
 import { ANSWERED_ONLY_FOR, CHANGE_LOGS, ChangeLogOf, CORRECTION_CHANGES } from './change-logs';
 import type { ObjectionStore } from './objections';
+import { RECORD_NUMBER } from '../../shared/identifiers';
 
 /** The corrections that may say which objection they answer, by mutation, with the record each names. */
 const CORRECTIONS = new Map<string, ChangeLogOf>(CHANGE_LOGS.flatMap((log) => log.corrections.map((correction) => [correction, log] as const)));
@@ -43,7 +44,7 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
             const raw = String(given); // an ID may be written as an Int literal
             // As the objection's number is written: the department logs the id as given, and closing
             // the objection finds its correction by that number ("01" answered objection 1 for good).
-            const written = /^[1-9]\d{0,15}$/.test(raw);
+            const written = RECORD_NUMBER.test(raw);
             const objection = written ? await objections.byId(Number(raw)) : null;
             const numberWrittenOtherwise = !written && /^\s*[+-]?\d/.test(raw); // "01", "1.0", " 1", "1e0"
             if (!objection) throw refused(`objectionId ${quoted(raw)} names no data objection${numberWrittenOtherwise ? ': write the objection\'s number as its id gives it' : ''}`);

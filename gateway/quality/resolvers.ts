@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import { badUserInput, validArgument } from '../../shared/errors';
-import { Checked, checkIdNumber, checkParcelCode, checkProjectCode, checkUscc, today } from '../../shared/identifiers';
+import { Checked, checkIdNumber, checkParcelCode, checkProjectCode, checkUscc, RECORD_NUMBER, today } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { quoted } from '../../shared/text';
 import { RecordOwnRead, selectedFields } from '../audit/own-reads';
@@ -71,7 +71,7 @@ function services(ctx: Context): QualityServices {
 
 /** An objection's or a run's number, written as this gateway gives them out: digits, no sign, exponent or padding. */
 function objectionId(raw: string, what = 'an objection number'): number {
-  const n = /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : NaN;
+  const n = RECORD_NUMBER.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(n)) throw badUserInput(`id must be ${what}, not ${quoted(String(raw))}`, { argument: 'id' });
   return n;
 }

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Knex } from 'knex';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { badUserInput, validArgument } from '../../shared/errors';
-import { checkIdNumber, today } from '../../shared/identifiers';
+import { checkIdNumber, RECORD_NUMBER, today } from '../../shared/identifiers';
 import type { InternalCaller } from '../../shared/internal-token';
 import { DateScalar } from '../../shared/scalars';
 import type { Subgraph } from '../../shared/subgraph-server';
@@ -26,13 +26,9 @@ import { readsByConsumer, ReadItems } from '../audit/reads-by-consumer';
 export const SHARING_SUBGRAPH = 'sharing';
 
 const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
-/**
- * A record number from an `ID` argument, written as the gateway gives them out (digits, no sign,
- * exponent, padding or leading zero): anything else is BAD_USER_INPUT, not another record
- * ("0x2" decided application 2, and neither a decision nor a revocation can be undone).
- */
+/** A record number from an `ID` argument, written as the gateway gives them out (`RECORD_NUMBER`); anything else is BAD_USER_INPUT. */
 function recordNumber(argument: string, raw: string): number {
-  const n = /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : NaN;
+  const n = RECORD_NUMBER.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(n)) throw badUserInput(`${argument} must be a record number, not "${String(raw).slice(0, 40)}"`, { argument });
   return n;
 }

@@ -16,7 +16,7 @@ export const SEED_RUNS_TABLE = 'seed_runs';
 export interface SeededStore {
   /** The department, as `npm run seed -- --only` names it. */
   name: string;
-  /** Every table its seed fills, in the order it fills them: one is begun only once those before it are full. */
+  /** Every table its seed fills: any holding rows, without a finished seed recorded, is a seed left part-way. */
   tables: readonly string[];
 }
 
@@ -75,6 +75,17 @@ export async function seedFinished(db: Knex, store: SeededStore): Promise<boolea
   const state = await readSeedState(db, store);
   if (state.kind === 'half-seeded') throw new HalfSeededStore(store.name, state.why, state.plan);
   return state.kind === 'complete';
+}
+
+/**
+ * A department's two looks at its store: its state (`readSeedState`), and `Department.isSeeded`
+ * (`seedFinished`), both about the tables its seed fills.
+ */
+export function seedChecks(store: SeededStore) {
+  return {
+    seedState: (db: Knex) => readSeedState(db, store),
+    isSeeded: (db: Knex) => seedFinished(db, store),
+  };
 }
 
 /** A store that a seed left part-way: never served, skipped or seeded over as if complete or empty. */

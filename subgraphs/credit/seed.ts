@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { fillTable, FillTable } from '../../shared/seed/fill';
-import { readSeedState, recordSeed, SeededStore, seedFinished } from '../../shared/seed/runs';
+import { recordSeed, seedChecks } from '../../shared/seed/runs';
 import { legalPersonFacts, personFacts } from '../../shared/seed/population';
 import { CITIES } from '../../shared/seed/province';
 import { dayNumber, Dice, dice, isoDay } from '../../shared/seed/random';
@@ -61,14 +61,8 @@ function subject(plan: SeedPlan, n: number): Subject {
   return { key: legalPersonFacts(plan, n - plan.persons).uscc, type: 'LEGAL_PERSON', d: dice(plan.seed, 'credit', n) };
 }
 
-/** What the seed fills, in order (credit_changes records later changes, not the seed). */
-const SEEDED: SeededStore = { name: 'credit', tables: ['credit_profiles', 'credit_entries'] };
-
-/** Empty, complete or half-seeded (shared/seed/runs.ts). */
-export const seedState = (db: Knex) => readSeedState(db, SEEDED);
-
-/** True when complete, false when empty; a half-seeded store throws `HalfSeededStore`. */
-export const isSeeded = (db: Knex) => seedFinished(db, SEEDED);
+/** Empty, complete or half-seeded, by the tables the seed fills (shared/seed/runs.ts); `isSeeded` throws `HalfSeededStore` for the last. */
+export const { seedState, isSeeded } = seedChecks({ name: 'credit', tables: ['credit_profiles', 'credit_entries'] });
 
 /** `fill`: fillTable, or a test's stand-in that fails part-way. */
 export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable = fillTable): Promise<void> {

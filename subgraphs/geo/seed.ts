@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Polygon } from 'geojson';
 import area from '@turf/area';
 import { fillTable, FillTable } from '../../shared/seed/fill';
-import { readSeedState, recordSeed, SeededStore, seedFinished } from '../../shared/seed/runs';
+import { recordSeed, seedChecks } from '../../shared/seed/runs';
 import { parcelFacts } from '../../shared/seed/population';
 import { COUNTIES, DIVISIONS } from '../../shared/seed/province';
 import { dice } from '../../shared/seed/random';
@@ -75,14 +75,8 @@ export function seedParcelRow(plan: SeedPlan, k: number) {
   };
 }
 
-/** What the seed fills, in order. */
-const SEEDED: SeededStore = { name: 'geo', tables: ['administrative_divisions', 'land_parcels'] };
-
-/** Empty, complete or half-seeded (shared/seed/runs.ts). */
-export const seedState = (db: Knex) => readSeedState(db, SEEDED);
-
-/** True when complete, false when empty; a half-seeded store throws `HalfSeededStore`. */
-export const isSeeded = (db: Knex) => seedFinished(db, SEEDED);
+/** Empty, complete or half-seeded, by the tables the seed fills (shared/seed/runs.ts); `isSeeded` throws `HalfSeededStore` for the last. */
+export const { seedState, isSeeded } = seedChecks({ name: 'geo', tables: ['administrative_divisions', 'land_parcels'] });
 
 /** `fill`: fillTable, or a test's stand-in that fails part-way. */
 export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable = fillTable): Promise<void> {

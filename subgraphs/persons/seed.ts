@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { fillTable, FillTable } from '../../shared/seed/fill';
-import { readSeedState, recordSeed, SeededStore, seedFinished } from '../../shared/seed/runs';
+import { recordSeed, seedChecks } from '../../shared/seed/runs';
 import { personFacts } from '../../shared/seed/population';
 import { divisionFullName, townshipsOf } from '../../shared/seed/province';
 import { dayNumber, dice, isoDay } from '../../shared/seed/random';
@@ -41,14 +41,8 @@ export function seedPersonRow(plan: SeedPlan, i: number): NaturalPersonRow {
   };
 }
 
-/** What the seed fills. */
-const SEEDED: SeededStore = { name: 'persons', tables: ['natural_persons'] };
-
-/** Empty, complete or half-seeded (shared/seed/runs.ts). */
-export const seedState = (db: Knex) => readSeedState(db, SEEDED);
-
-/** True when complete, false when empty; a half-seeded store throws `HalfSeededStore`. */
-export const isSeeded = (db: Knex) => seedFinished(db, SEEDED);
+/** Empty, complete or half-seeded, by the tables the seed fills (shared/seed/runs.ts); `isSeeded` throws `HalfSeededStore` for the last. */
+export const { seedState, isSeeded } = seedChecks({ name: 'persons', tables: ['natural_persons'] });
 
 /** `fill`: fillTable, or a test's stand-in that fails part-way. */
 export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable = fillTable): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { fillTable, FillTable } from '../../shared/seed/fill';
-import { readSeedState, recordSeed, SeededStore, seedFinished } from '../../shared/seed/runs';
+import { recordSeed, seedChecks } from '../../shared/seed/runs';
 import { projectFacts } from '../../shared/seed/population';
 import { COUNTIES } from '../../shared/seed/province';
 import { dayNumber, Dice, dice, isoDay } from '../../shared/seed/random';
@@ -77,14 +77,8 @@ function seedProject(plan: SeedPlan, m: number) {
   };
 }
 
-/** What the seed fills, in order (project 1 always has its two parcels, every project its approval steps). */
-const SEEDED: SeededStore = { name: 'projects', tables: ['investment_projects', 'project_parcels', 'approval_steps'] };
-
-/** Empty, complete or half-seeded (shared/seed/runs.ts). */
-export const seedState = (db: Knex) => readSeedState(db, SEEDED);
-
-/** True when complete, false when empty; a half-seeded store throws `HalfSeededStore`. */
-export const isSeeded = (db: Knex) => seedFinished(db, SEEDED);
+/** Empty, complete or half-seeded, by the tables the seed fills (shared/seed/runs.ts); `isSeeded` throws `HalfSeededStore` for the last. */
+export const { seedState, isSeeded } = seedChecks({ name: 'projects', tables: ['investment_projects', 'project_parcels', 'approval_steps'] });
 
 /** `fill`: fillTable, or a test's stand-in that fails part-way. */
 export async function seed(db: Knex, plan: SeedPlan, progress: SeedProgress, fill: FillTable = fillTable): Promise<void> {
