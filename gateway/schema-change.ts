@@ -76,7 +76,6 @@ const REMEDIES: Readonly<Record<string, string>> = {
   FIELD_MASK_ADDED: 'tell the consumers that read it (usageReport fieldReaders): those whose grant is masked get the masked value from then on.',
   FIELD_NULLABLE_AT_SOURCE: 'tell the consumers that read it (usageReport fieldReaders) that a null without an error now means "not on record".',
   FIELD_NON_NULL_AT_SOURCE: 'load the missing values first (npm run import), and publish it once no stored record lacks it.',
-  FIELD_OWNER_CHANGED: 'one source per item (一数一源): a field stays with the department that holds its data; if it truly moves, agree it with that department, load the data into your store first, and tell the consumers that read it (usageReport fieldReaders).',
   ARG_DEFAULT_VALUE_CHANGE: 'operations that leave the argument out get the new default: keep the old one, or tell their consumers first.',
   VALUE_ADDED_TO_ENUM: 'consumers that read the field may not know the new value: tell them (usageReport fieldReaders) before answers hold it.',
 };
@@ -322,9 +321,6 @@ function changesUsedBy(use: OperationUse, c: Comparison, held: Held, lastWithout
       }
     }
     const [wasShared, nowShared] = [c.shares.before.get(coordinate), c.shares.after.get(coordinate)];
-    if (wasShared && nowShared && wasShared.owner !== nowShared.owner) {
-      reasons.add(`selects ${coordinate}, which would be resolved by ${nowShared.owner} instead of ${wasShared.owner}: ${ownerMoves(wasShared.owner, nowShared.owner)}`);
-    }
     const share = shareChange(wasShared, nowShared);
     if (share && !readsAsBefore(wasShared, nowShared, held)) reasons.add(`selects ${coordinate}, which ${share}`);
     else if (share && wasShared?.shareType === 'UNCONDITIONAL' && lastWithoutPurpose) {
@@ -509,15 +505,8 @@ function shareChanges(c: Comparison): { type: string; description: string }[] {
       : '';
     changes.push({ type, description: `${coordinate} ${change}.${note}` });
   }
-  for (const [coordinate, now] of c.shares.after) {
-    const was = c.shares.before.get(coordinate);
-    if (was && was.owner !== now.owner) changes.push({ type: 'FIELD_OWNER_CHANGED', description: `${coordinate} would be resolved by ${now.owner} instead of ${was.owner} (@override): ${ownerMoves(was.owner, now.owner)}.` });
-  }
   return changes;
 }
-
-/** What a field resolved by another department means for its readers. */
-const ownerMoves = (was: string, now: string) => `its values would come from ${now}'s store, not from ${was}'s, which holds them`;
 
 /**
  * Fields served nullable already (their department may fail to deliver them) whose department now

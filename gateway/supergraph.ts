@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { GraphQLError, Kind, parse, print, visit } from 'graphql';
+import { DocumentNode, GraphQLError, Kind, parse, print, visit } from 'graphql';
 import type { Config } from '../shared/config';
 import { DEPARTMENTS, DepartmentName, schemaPath } from '../shared/departments';
 import { projectPath } from '../shared/project-root';
@@ -76,8 +76,9 @@ export function composeSupergraph(sources: SubgraphSource[]): string {
   if (result.errors) {
     throw new CompositionError(result.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`));
   }
-  const unenforced = policiesOffFields(result.supergraphSdl);
-  if (unenforced.length) throw new CompositionError(unenforced);
+  const supergraph = parse(result.supergraphSdl);
+  const refused = [...policiesOffFields(supergraph), ...fieldsTakenOver(supergraph)];
+  if (refused.length) throw new CompositionError(refused);
   return result.supergraphSdl;
 }
 
@@ -87,13 +88,49 @@ export function composeSupergraph(sources: SubgraphSource[]): string {
  * `check` read it on fields only (gateway/catalog/declarations.ts), so a type's policy would be
  * served to everyone and catalogued as unconditional. Refused, the supergraph never loads.
  */
-function policiesOffFields(supergraphSdl: string): string[] {
+function policiesOffFields(supergraph: DocumentNode): string[] {
   const problems: string[] = [];
-  for (const def of parse(supergraphSdl).definitions) {
+  for (const def of supergraph.definitions) {
     if (!('name' in def) || !def.name || !('directives' in def) || !def.directives?.some((d) => d.name.value === 'policy')) continue;
     problems.push(`POLICY_NOT_ON_FIELD: @policy on ${def.name.value} is not enforced here: OneSource enforces @policy on fields only; declare it on each field of ${def.name.value} it covers (and on each field returning it)`);
   }
   return problems;
+}
+
+/**
+ * A field one department takes over from another with `@override(from: …)`. Federation allows it,
+ * as a way to move a field between subgraphs; here it would let a department serve another's data
+ * item from its own store without the holder changing anything, against one source per data item
+ * (一数一源). Refused, the supergraph never loads (a hot reload keeps serving the last one). A field
+ * that truly moves is declared by its new department first: while both declare it the SDLs do not
+ * compose and consumers are served as before, until the old department publishes its SDL without
+ * it. `npm run check` reports the refusal as it reports any composition error.
+ */
+function fieldsTakenOver(supergraph: DocumentNode): string[] {
+  const departmentOf = new Map<string, string>();
+  const overrides: { coordinate: string; by: string; from: string }[] = [];
+  for (const def of supergraph.definitions) {
+    if (def.kind === Kind.ENUM_TYPE_DEFINITION && def.name.value === 'join__Graph') {
+      for (const value of def.values ?? []) {
+        const name = value.directives?.find((d) => d.name.value === 'join__graph')?.arguments?.find((a) => a.name.value === 'name')?.value;
+        if (name?.kind === Kind.STRING) departmentOf.set(value.name.value, name.value);
+      }
+    }
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    for (const field of def.fields ?? []) {
+      for (const join of field.directives ?? []) {
+        if (join.name.value !== 'join__field') continue;
+        const argument = (name: string) => join.arguments?.find((a) => a.name.value === name)?.value;
+        const from = argument('override');
+        const graph = argument('graph');
+        if (from?.kind === Kind.STRING && graph?.kind === Kind.ENUM) overrides.push({ coordinate: `${def.name.value}.${field.name.value}`, by: graph.value, from: from.value });
+      }
+    }
+  }
+  return overrides.map(({ coordinate, by, from }) => {
+    const taker = departmentOf.get(by) ?? by;
+    return `FIELD_OVERRIDDEN: ${coordinate} is taken over by ${taker} from ${from} (@override): one source per data item (一数一源), so ${from}, which holds it, resolves it. If it truly moves, ${taker} declares it without @override and ${from} publishes its SDL without it: until both have, the SDLs do not compose and the gateway keeps serving the supergraph it has`;
+  });
 }
 
 /**

@@ -51,6 +51,17 @@ describe('composing the supergraph from the departments\' SDL files', () => {
     );
   });
 
+  it('refuses a field one department takes over from another with @override (一数一源)', () => {
+    const legal = readSubgraphSources(config).find((s) => s.name === 'legal-persons')!.sdl;
+    const takeover = legal
+      .replace('import: ["@key", "@policy",', 'import: ["@key", "@override", "@policy",')
+      .replace('type NaturalPerson @key(fields: "idNumber") {\n  idNumber: ID!\n', 'type NaturalPerson @key(fields: "idNumber") {\n  idNumber: ID!\n  name: String! @override(from: "persons")\n');
+    expect(takeover).toContain('@override(from: "persons")');
+    expect(() => composeSupergraph(readSubgraphSources(config, { 'legal-persons': takeover }))).toThrow(
+      /FIELD_OVERRIDDEN: NaturalPerson\.name is taken over by legal-persons from persons \(@override\): one source per data item \(一数一源\), so persons, which holds it, resolves it/,
+    );
+  });
+
   it('names the subgraph whose SDL does not parse, and where', () => {
     expect(() => composeSupergraph(readSubgraphSources(config, { geo: 'type Query {' }))).toThrow(/geo: line 1, column 13: Syntax Error: Expected Name, found <EOF>\./);
   });
