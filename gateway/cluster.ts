@@ -18,7 +18,16 @@ export function gatewayWorkers(config: Config, logger: Logger): number {
 }
 
 export interface ClusterPrimary {
-  /** Sends every worker SIGTERM (each stops accepting, finishes what is in flight) and waits for all to exit. */
+  /**
+   * Resolves true once every worker is listening, false if `stop` came first; rejects if a worker
+   * exits while starting (a misconfiguration shows at once instead of looping).
+   */
+  started: Promise<boolean>;
+  /**
+   * Waits for the one-time work if it is still running (a half-made store is worse than a late
+   * stop), then sends every worker SIGTERM (each stops accepting, finishes what is in flight) and
+   * waits for all to exit. Callable from the start, so SIGTERM during start-up is handled too.
+   */
   stop(): Promise<void>;
 }
 
@@ -32,15 +41,13 @@ export interface PrimaryOptions {
 /**
  * The `node:cluster` primary of the gateway: it does the one-time work, forks the workers (each
  * runs the whole gateway; they share the port, the primary hands out connections in turn) and
- * resolves once every worker is listening. A worker that dies before that fails the start (a
- * misconfiguration shows at once instead of looping); one that dies later is replaced, with a
- * backoff of 0.5 s doubling to 30 s.
+ * reports when every worker is listening. A worker that dies before that fails the start; one that
+ * dies later is replaced, with a backoff of 0.5 s doubling to 30 s.
  */
-export async function startClusterPrimary({ workers, logger, prepare }: PrimaryOptions): Promise<ClusterPrimary> {
-  await prepare();
+export function startClusterPrimary({ workers, logger, prepare }: PrimaryOptions): ClusterPrimary {
   let stopping = false;
+  let serving = false;
   let delay = 500;
-  let started = false;
   const running = new Set<Worker>();
 
   const fork = () => {
@@ -48,7 +55,7 @@ export async function startClusterPrimary({ workers, logger, prepare }: PrimaryO
     running.add(worker);
     worker.once('exit', (code, signal) => {
       running.delete(worker);
-      if (stopping || !started) return;
+      if (stopping || !serving) return;
       logger.warn({ worker: worker.process.pid, code, signal, inMs: delay }, 'gateway worker exited: starting another');
       setTimeout(() => !stopping && fork(), delay);
       delay = Math.min(delay * 2, 30_000);
@@ -56,8 +63,10 @@ export async function startClusterPrimary({ workers, logger, prepare }: PrimaryO
     return worker;
   };
 
+  const prepared = prepare();
   const stop = async () => {
     stopping = true;
+    await prepared.catch(() => undefined);
     await Promise.all(
       [...running].map(
         (worker) =>
@@ -70,24 +79,46 @@ export async function startClusterPrimary({ workers, logger, prepare }: PrimaryO
     );
   };
 
-  const forked = Array.from({ length: workers }, fork);
-  try {
-    await Promise.all(
-      forked.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            worker.once('listening', () => resolve());
-            worker.once('exit', (code, signal) => reject(new Error(`gateway worker ${worker.process.pid} exited while starting (code ${code}, signal ${signal})`)));
-          }),
-      ),
-    );
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  started = true;
-  // A worker that has served for a minute has earned a fresh backoff.
-  setInterval(() => (delay = 500), 60_000).unref();
-  logger.info({ workers, pids: forked.map((w) => w.process.pid) }, 'gateway workers listening');
-  return { stop };
+  const started = (async () => {
+    await prepared;
+    if (stopping) return false;
+    const forked = Array.from({ length: workers }, fork);
+    try {
+      await Promise.all(
+        forked.map(
+          (worker) =>
+            new Promise<void>((resolve, reject) => {
+              worker.once('listening', () => resolve());
+              worker.once('exit', (code, signal) => reject(new Error(`gateway worker ${worker.process.pid} exited while starting (code ${code}, signal ${signal})`)));
+            }),
+        ),
+      );
+    } catch (e) {
+      if (stopping) return false;
+      await stop();
+      throw e;
+    }
+    if (stopping) return false;
+    serving = true;
+    // A worker that has served for a minute has earned a fresh backoff.
+    setInterval(() => (delay = 500), 60_000).unref();
+    logger.info({ workers, pids: forked.map((w) => w.process.pid) }, 'gateway workers listening');
+    return true;
+  })();
+  return { started, stop };
+}
+
+/**
+ * In a worker: when the primary goes away (killed or crashed), finish what is in flight before
+ * exiting. Node's cluster module exits a worker the moment its channel to the primary closes,
+ * unless the disconnect was asked for (`exitedAfterDisconnect`), cutting off every request it was
+ * answering; marked as asked for, the worker is stopped by its own `stopOnSignals`, which treats the
+ * channel closing as its supervisor gone: it stops accepting, drains, and exits.
+ */
+export function drainWhenPrimaryGoes(): void {
+  const worker = cluster.worker;
+  if (!worker) return;
+  worker.once('disconnect', () => {
+    (worker as { exitedAfterDisconnect: boolean }).exitedAfterDisconnect = true;
+  });
 }

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { readConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { startGateway } from '../gateway/server';
-import { gatewayWorkers, startClusterPrimary } from '../gateway/cluster';
+import { drainWhenPrimaryGoes, gatewayWorkers, startClusterPrimary } from '../gateway/cluster';
 import { prepareGateway } from '../gateway/prepare';
 import { stopOnSignals } from './signals';
 import { takesNoArguments } from './takes-no-arguments';
@@ -22,8 +22,10 @@ async function main() {
   if (cluster.isPrimary) {
     const workers = gatewayWorkers(config, logger);
     if (workers > 1) {
-      const primary = await startClusterPrimary({ workers, logger, prepare: () => prepareGateway({ config, logger }) });
+      const primary = startClusterPrimary({ workers, logger, prepare: () => prepareGateway({ config, logger }) });
+      // Before the start is done: SIGTERM while the store is being prepared or workers start is a stop too.
       stopOnSignals(primary.stop, logger, PRIMARY_STOP_DEADLINE_MS);
+      await primary.started;
       return;
     }
   }
@@ -32,6 +34,7 @@ async function main() {
     // Ctrl-C reaches the whole process group: a worker leaves it to the primary, which sends SIGTERM.
     process.on('SIGINT', () => {});
     stopOnSignals(running.stop, logger, undefined, ['SIGTERM']);
+    drainWhenPrimaryGoes();
   } else {
     stopOnSignals(running.stop, logger);
   }
