@@ -77,6 +77,34 @@ export function decidedChange<K extends string>(
   };
 }
 
+/**
+ * A correction that answers a data objection (`objectionId`) changes every item it sets: refused
+ * otherwise, naming the objection and the items left as they were. The gateway, which holds the
+ * objections, lets an objectionId through only with a correction that sets the disputed item, but
+ * it cannot see the record: set to the value it already has, that item stays as it is, and the log
+ * would name the objection beside the other items' change, as if they had answered it. The
+ * department sees the values but not which item the objection disputes (the gateway's), so it
+ * refuses any item set and left unchanged: the disputed one may be among them. `fields` are those
+ * the correction changes, as the log names them; `names`, the log's name of an item where the
+ * correction's own differs (householdDivisionCode is householdDivision).
+ */
+export function requireObjectionAnswered(
+  objectionId: string | null,
+  correction: object,
+  fields: readonly string[],
+  names: Partial<Record<string, string>> = {},
+): void {
+  if (objectionId === null) return;
+  const unchanged = Object.entries(correction).filter(([item, value]) => value !== undefined && !fields.includes(names[item] ?? item)).map(([item]) => item);
+  if (!unchanged.length) return;
+  const items = unchanged.join(', ');
+  throw badUserInput(
+    `Invalid correction: ${items} already ${unchanged.length > 1 ? 'have the values' : 'has the value'} given, and a correction answering objection ${objectionId} ` +
+      `sets only items it changes (the log names the objection beside what changed); leave ${items} out, or correct ${unchanged.length > 1 ? 'them' : 'it'} to another value`,
+    { argument: `correction.${unchanged[0]}` },
+  );
+}
+
 /** BAD_USER_INPUT for one value of a correction, naming it (`correction.<field>`). */
 export const invalidCorrection = (field: string, message: string) =>
   badUserInput(`Invalid correction.${field}: ${message}`, { argument: `correction.${field}` });

@@ -53,6 +53,8 @@ export function objectionReferencesPlugin(objections: Pick<ObjectionStore, 'byId
               throw refused(`objection ${objection.id} is not about this ${correction.entity}`);
             }
             // The change log says which objection a change answered: only one about an item this correction changes.
+            // Here "changes" is "sets": the department, which sees the values, refuses an item set to the
+            // value it has already (requireObjectionAnswered, shared/record-changes.ts).
             const changes = CORRECTION_CHANGES[field.name.value as keyof typeof CORRECTION_CHANGES];
             const changed = 'item' in changes ? [changes.item] : itemsSet(argument(changes.input), changes.renamed);
             if (objection.owner !== correction.department || !changed.includes(objection.field)) {

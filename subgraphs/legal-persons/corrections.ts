@@ -1,4 +1,4 @@
-import { correctedName, CorrectionDecided, decidedChange, requireCorrectionFields } from '../../shared/record-changes';
+import { correctedName, CorrectionDecided, decidedChange, requireCorrectionFields, requireObjectionAnswered } from '../../shared/record-changes';
 import { badUserInput, validArgument } from '../../shared/errors';
 import { checkIdNumber } from '../../shared/identifiers';
 import { judgeLegalPerson } from './import';
@@ -53,9 +53,9 @@ export function checkCorrection(input: Record<string, unknown>): LegalPersonCorr
  * The values that change when `correction` is applied to `current`, and their field names: the
  * record they make together is judged as an import judges a line, so a correction stores nothing a
  * load would refuse (a county GB/T 2260 does not publish, a capital with too many decimals, a date
- * of establishment in the future).
+ * of establishment in the future). Answering an objection (`objectionId`), it changes every item it sets.
  */
-export function applyCorrection(current: LegalPerson, correction: LegalPersonCorrection): CorrectionDecided<Partial<CorrectableValues>> {
+export function applyCorrection(current: LegalPerson, correction: LegalPersonCorrection, objectionId: string | null = null): CorrectionDecided<Partial<CorrectableValues>> {
   const judged = judgeLegalPerson({
     uscc: current.uscc, name: current.name, status: current.status, establishedOn: current.establishedOn, enterpriseType: current.enterpriseType,
     registeredCapital: current.registeredCapital, businessScope: current.businessScope, registeredAddress: current.registeredAddress,
@@ -65,5 +65,7 @@ export function applyCorrection(current: LegalPerson, correction: LegalPersonCor
   const next = toLegalPerson(judged.row);
   const changed = (Object.keys(CHANGED_FIELDS) as (keyof CorrectableValues)[]).filter((k) => next[k] !== current[k]);
   if (!changed.length) throw badUserInput(`nothing to correct: ${current.uscc} already has these values`, { argument: 'correction' });
-  return decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<Partial<CorrectableValues>>;
+  const decided = decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<Partial<CorrectableValues>>;
+  requireObjectionAnswered(objectionId, correction, decided.fields, { ...CHANGED_FIELDS, legalRepresentativeIdNumber: 'legalRepresentative' });
+  return decided;
 }

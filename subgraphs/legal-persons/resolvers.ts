@@ -64,7 +64,7 @@ export const resolvers = {
       const uscc = validArgument('uscc', checkUscc(args.uscc));
       const correction = checkCorrection(args.correction);
       const note = changeNote(args, caller);
-      const corrected = await store.correct(uscc, (current) => applyCorrection(current, correction), note);
+      const corrected = await store.correct(uscc, (current) => applyCorrection(current, correction, note.objectionId), note);
       if (!corrected) throw badUserInput(`No legal person is registered with uscc ${uscc}`, { argument: 'uscc' });
       // The answer's own fields (and any later lookup in this request) see the corrected record.
       legalPersons.clear(uscc).prime(uscc, corrected);

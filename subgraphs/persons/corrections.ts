@@ -1,4 +1,4 @@
-import { correctedName, CorrectionDecided, decidedChange, invalidCorrection as invalid, requireCorrectionFields } from '../../shared/record-changes';
+import { correctedName, CorrectionDecided, decidedChange, invalidCorrection as invalid, requireCorrectionFields, requireObjectionAnswered } from '../../shared/record-changes';
 import { badUserInput } from '../../shared/errors';
 import { idNumberFacts } from '../../shared/identifiers';
 import { today } from '../../shared/identifiers';
@@ -46,9 +46,10 @@ export function checkCorrection(idNumber: string, input: Record<string, unknown>
 
 /**
  * The values that change when `correction` is applied to `current`, and their field names; refuses
- * a record that would not hold together and a correction that changes nothing.
+ * a record that would not hold together and a correction that changes nothing, or, answering an
+ * objection (`objectionId`), one that leaves an item it sets as it was.
  */
-export function applyCorrection(current: NaturalPerson, correction: NaturalPersonCorrection): CorrectionDecided<NaturalPersonCorrection> {
+export function applyCorrection(current: NaturalPerson, correction: NaturalPersonCorrection, objectionId: string | null = null): CorrectionDecided<NaturalPersonCorrection> {
   const next: CorrectableValues = {
     name: correction.name ?? current.name,
     gender: correction.gender ?? current.gender,
@@ -75,5 +76,7 @@ export function applyCorrection(current: NaturalPerson, correction: NaturalPerso
   const judgedNext = toNaturalPerson(judged.row);
   const changed = CORRECTABLE.filter((k) => judgedNext[k] !== current[k]);
   if (!changed.length) throw badUserInput(`nothing to correct: ${current.idNumber} already has these values`, { argument: 'correction' });
-  return decidedChange(changed, current, judgedNext, CHANGED_FIELDS) as CorrectionDecided<NaturalPersonCorrection>;
+  const decided = decidedChange(changed, current, judgedNext, CHANGED_FIELDS) as CorrectionDecided<NaturalPersonCorrection>;
+  requireObjectionAnswered(objectionId, correction, decided.fields, CHANGED_FIELDS);
+  return decided;
 }

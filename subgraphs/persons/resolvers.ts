@@ -101,7 +101,7 @@ export const resolvers = {
       const idNumber = validArgument('idNumber', checkIdNumber(args.idNumber));
       const correction = checkCorrection(idNumber, args.correction);
       const note = changeNote(args, caller);
-      const corrected = await store.correct(idNumber, (current) => applyCorrection(current, correction), note);
+      const corrected = await store.correct(idNumber, (current) => applyCorrection(current, correction, note.objectionId), note);
       if (!corrected) throw badUserInput(`No person is registered with idNumber ${idNumber}`, { argument: 'idNumber' });
       // The answer's own fields (and any later lookup in this request) see the corrected record.
       persons.clear(idNumber).prime(idNumber, corrected);

@@ -1,5 +1,5 @@
 import { badUserInput } from '../../shared/errors';
-import { CorrectionDecided, decidedChange, requireCorrectionFields } from '../../shared/record-changes';
+import { CorrectionDecided, decidedChange, requireCorrectionFields, requireObjectionAnswered } from '../../shared/record-changes';
 import { judgeProject, readApprovals, statusDisagrees } from './import';
 import type { ApprovalStep, InvestmentProject } from './store';
 
@@ -41,7 +41,7 @@ export function applyCorrection(
   current: InvestmentProject,
   stored: { steps: readonly ApprovalStep[]; parcelCodes: readonly string[] },
   correction: InvestmentProjectCorrection,
-  /** The accepted objection the correction answers, if any (checked by the gateway before it is sent). */
+  /** The accepted objection the correction answers, if any (checked by the gateway before it is sent): every item set then changes. */
   objectionId: string | null = null,
 ): CorrectionDecided<InvestmentProjectCorrection> {
   const { steps } = stored;
@@ -78,12 +78,13 @@ export function applyCorrection(
     );
   }
   const decided = decidedChange(changed, current, next, CHANGED_FIELDS) as CorrectionDecided<InvestmentProjectCorrection>;
-  if (!parcelsChanged) return decided;
-  return {
+  const withParcels = !parcelsChanged ? decided : {
     values: { ...decided.values, parcelCodes },
     fields: [...decided.fields, 'parcels'],
     previous: { ...decided.previous, parcels: parcelsBefore },
   };
+  requireObjectionAnswered(objectionId, correction, withParcels.fields, { ...CHANGED_FIELDS, parcelCodes: 'parcels' });
+  return withParcels;
 }
 
 export interface StepProgress {
