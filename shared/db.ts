@@ -28,14 +28,17 @@ export function storeLocation(config: Config, store: string): StoreLocation {
 }
 
 /**
- * Opens one store: `.data/<store>.sqlite` by default, or the MySQL database `onesource_<store>`,
- * created if missing, when ONESOURCE_MYSQL_URL is set.
+ * Makes a data directory, and any parent missing, for this user alone (0700): the stores in it hold
+ * personal data. One that exists keeps the mode its operator gave it (a backup group's 0750, say).
  */
-/** Makes a data directory, and any parent missing, for this user alone (0700): the stores in it hold personal data. */
 export function makeDataDirectory(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
+/**
+ * Opens one store: `.data/<store>.sqlite` by default, or the MySQL database `onesource_<store>`,
+ * created if missing, when ONESOURCE_MYSQL_URL is set.
+ */
 export async function openStore(config: Config, store: string): Promise<Knex> {
   const location = storeLocation(config, store);
   if (location.client === 'better-sqlite3') {
