@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger';
 import { graphqlRequestBody } from './limits/http-body';
 import { RateLimitedError } from './limits/rate-limit';
 import { assignRequestId } from './operations/request-id';
+import { SCHEMA_IDENTITY_HEADER } from './schema-identity';
 
 /**
  * A request refused before Apollo Server ran it: its body could not be read, or its context could
@@ -27,6 +28,8 @@ export interface GraphqlHttpOptions<Context extends BaseContext> {
   /** The request's context; `requestId` is the one echoed to the caller. */
   context(req: IncomingMessage, requestId: string): Promise<Context>;
   onRefused?(refusal: RefusedRequest): void;
+  /** The served schema's identity, named on every answer (refusals too); unset, no header. */
+  schemaIdentity?(): string;
 }
 
 /**
@@ -43,6 +46,8 @@ export function graphqlOverHttp<Context extends BaseContext>(options: GraphqlHtt
   const { logger } = options;
   return (req, res) => {
     const requestId = assignRequestId(req, res);
+    const schema = options.schemaIdentity?.();
+    if (schema) res.setHeader(SCHEMA_IDENTITY_HEADER, schema);
     answer(req, res, requestId, options).catch((e: unknown) => {
       logger.error({ err: e, requestId }, 'request failed');
       if (res.headersSent) res.destroy();

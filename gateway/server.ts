@@ -53,6 +53,7 @@ import { observeCalls } from './operations/subgraph-calls';
 import { usageRecording } from './usage';
 import { composeSupergraph, executableSupergraph } from './supergraph';
 import { LiveSupergraph, reloadingSupergraph } from './supergraph-reload';
+import { SCHEMA_IDENTITY_HEADER, SCHEMA_IDENTITY_PATH, schemaIdentity } from './schema-identity';
 import { catalogRouter } from './catalog/routes';
 import { createOperationRecorder, operationRecorderPlugin } from './operations-recorder';
 import { persistedQueries } from './persisted-queries';
@@ -169,7 +170,14 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   const guard = guardGateway(gateway, {
     rules: () => live.rules(), access: createAccessStore(db), trail, logger, reads: quality.reads, objections: quality.open, owners: usage.source.owners,
   });
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => usage.useSupergraph(coreSupergraphSdl));
+  // Which schema is served, named on every answer: an open playground introspects again when it changes.
+  // Set when Apollo Gateway loads, before the gateway listens; the same SDL Apollo serves, so a
+  // client that sees a new identity and introspects gets the schema that identity names.
+  let servedSchema = '';
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    usage.useSupergraph(coreSupergraphSdl);
+    servedSchema = schemaIdentity(coreSupergraphSdl);
+  });
 
   // Registered through any replica, known to all: the hash → query cache is in Redis.
   const apq = persistedQueries(config.persistedQueries, logger);
@@ -237,7 +245,13 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.json({ keys: [publicJwk(config.dataDir, 'gateway-signing')] });
   });
-  if (config.playground) app.use(playgroundRouter({ devConsumers: config.auth.devTokens }));
+  if (config.playground) {
+    // What an open playground asks every few seconds to learn the schema changed: a few bytes, no token.
+    app.get(SCHEMA_IDENTITY_PATH, (_req, res) => {
+      res.set({ 'Cache-Control': 'no-store', [SCHEMA_IDENTITY_HEADER]: servedSchema }).json({ schema: servedSchema });
+    });
+    app.use(playgroundRouter({ devConsumers: config.auth.devTokens }));
+  }
   if (config.auth.devTokens) {
     // Development only: tokens for the registered consumers, for the playground's picker, and only to a
     // browser on this machine: any token here is a consumer's identity (the auditor's included).
@@ -263,6 +277,7 @@ export async function startGateway({ config, logger, withoutTrustLayer, registry
   // Every consumer request is a POST to /graphql: answered on node:http, without express.
   const graphql = graphqlOverHttp({
     apollo, maxBodyBytes: config.limits.maxBodyBytes, logger,
+    schemaIdentity: config.introspection ? () => servedSchema : undefined,
     context: async (req, requestId) => ({
       requestId,
       principal: withoutTrustLayer ? await withoutTrustLayer(registry) : await authenticate(req.headers.authorization),

@@ -1,6 +1,6 @@
 import { ComponentProps, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { GraphiQL, GraphiQLInterface, GraphiQLProvider } from 'graphiql';
-import { useEditorContext } from '@graphiql/react';
+import { useEditorContext, useSchemaContext } from '@graphiql/react';
 import { Credentials, createFetcher, normaliseToken, request, statesPurpose, tokenProblem } from './connection';
 import { DevConsumer, defaultConsumer, loadDevConsumers, renewalDelay, tokenClaims } from './dev-consumers';
 import { Label, Language, initialLanguage, rememberLanguage, translate } from './i18n';
@@ -17,6 +17,7 @@ import {
   variablesText,
 } from './operations';
 import { ReportView } from './report-view';
+import { SCHEMA_CHECK_MS, checkSchemaIdentity, onSchemaIdentity, schemaFollower } from './schema-identity';
 
 type View = 'playground' | 'catalogue' | 'usage';
 /** Where reading the sample keys stands (the keys themselves are kept apart: a failed person read keeps the project's). */
@@ -226,6 +227,7 @@ function Portal(props: PortalProps) {
   const editors = useEditorContext({ nonNull: true });
   const [activeOperation, setActiveOperation] = useState<ReadyOperation['id'] | null>(null);
   const tokenTrouble = consumerId === PASTED ? tokenProblem(props.pastedToken) : undefined;
+  useFollowedSchema();
 
   /**
    * An operation about a person needs one: the first time, the project's representative is read,
@@ -407,6 +409,33 @@ function Portal(props: PortalProps) {
       </main>
     </div>
   );
+}
+
+/**
+ * GraphiQL's schema follows the gateway's: introspected again when an answer names another schema
+ * than the one held (schema-identity.ts). A visible page that asks nothing itself asks which
+ * schema is served every few seconds, and at once when it is looked at again.
+ */
+function useFollowedSchema(): void {
+  const { introspect } = useSchemaContext({ nonNull: true });
+  // GraphiQL's introspect changes with the fetcher (a new token): the current one is called.
+  const current = useRef(introspect);
+  current.current = introspect;
+  useEffect(() => {
+    const stop = onSchemaIdentity(schemaFollower(() => current.current()));
+    const check = () => {
+      if (document.visibilityState === 'visible') void checkSchemaIdentity();
+    };
+    const timer = window.setInterval(check, SCHEMA_CHECK_MS);
+    document.addEventListener('visibilitychange', check);
+    window.addEventListener('focus', check);
+    return () => {
+      stop();
+      window.clearInterval(timer);
+      document.removeEventListener('visibilitychange', check);
+      window.removeEventListener('focus', check);
+    };
+  }, []);
 }
 
 /** The value once it has stayed the same for `ms`. */

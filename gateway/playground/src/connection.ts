@@ -1,4 +1,5 @@
 import type { GraphiQLProps } from 'graphiql';
+import { INTROSPECTION_OPERATION, noticeSchemaIdentity } from './schema-identity';
 
 /** Who the page speaks as: sent with every request, GraphiQL's included. */
 export interface Credentials {
@@ -105,6 +106,8 @@ export async function postGraphQL(
     body: JSON.stringify(body),
     credentials: 'same-origin',
   });
+  // Which schema answered: a new one has GraphiQL introspect again (schema-identity.ts).
+  noticeSchemaIdentity(res.headers, body.operationName === INTROSPECTION_OPERATION);
   const text = await res.text();
   try {
     return JSON.parse(text) as GraphQLResult;
