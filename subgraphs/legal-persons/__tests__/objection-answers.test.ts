@@ -1,14 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
-import { readConfig } from '../../../shared/config';
-import { migrate, openStore } from '../../../shared/db';
 import { organizationCodeCheckCharacter, usccCheckCharacter } from '../../../shared/identifiers';
-import type { InternalCaller } from '../../../shared/internal-token';
 import { legalPersons } from '..';
+import { departmentOperator, temporaryDepartmentStore } from '../../../tests/support/department-store';
 
-const OPERATOR: InternalCaller = { consumer: 'dept-legal-persons', kind: 'SYSTEM', roles: ['DEPARTMENT'], department: 'legal-persons' };
+const OPERATOR = departmentOperator(legalPersons);
 const FIRST17 = `91110105MA2XY012${organizationCodeCheckCharacter('MA2XY012')}`;
 const USCC = `${FIRST17}${usccCheckCharacter(FIRST17)}`;
 const SINCE = '2000-01-01T00:00:00Z';
@@ -16,7 +11,7 @@ const SINCE = '2000-01-01T00:00:00Z';
 const MUTATION = legalPersons.resolvers.Mutation as Record<string, (parent: unknown, args: unknown, context: unknown) => Promise<unknown>>;
 
 describe("a legal person's correction answering a data objection", () => {
-  let dir: string;
+  let store: Awaited<ReturnType<typeof temporaryDepartmentStore>>;
   let db: Knex;
   const correct = (correction: Record<string, unknown>, objectionId: string | null) =>
     MUTATION.correctLegalPerson(undefined, { uscc: USCC, correction, reason: '依登记档案更正', objectionId }, legalPersons.createContext(db, OPERATOR));
@@ -24,18 +19,14 @@ describe("a legal person's correction answering a data objection", () => {
     .map((c) => ({ fields: c.fields, objectionId: c.objectionId }));
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-objection-answers-'));
-    db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'legal-persons');
-    await migrate(db, legalPersons.migrations);
+    store = await temporaryDepartmentStore(legalPersons);
+    db = store.db;
     await db('legal_persons').insert({
       uscc: USCC, name: '北京某某科技有限公司', status: 'ACTIVE', established_on: '2015-06-01', enterprise_type: '有限责任公司', registered_capital: 100,
       business_scope: '技术开发', registered_address: '北京市朝阳区某路1号', representative_id_number: '11010519491231002X', division_code: '110105',
     });
   });
-  afterAll(async () => {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => store.remove());
 
   it('is refused when it sets an item to the value the record has: the objection may dispute that item, and the log would name it beside the other change', async () => {
     // An objection to the registered address, "answered" with the address as it is and a new capital.

@@ -1,20 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
-import { readConfig } from '../../../shared/config';
-import { migrate, openStore } from '../../../shared/db';
-import type { InternalCaller } from '../../../shared/internal-token';
 import { persons } from '..';
+import { departmentOperator, temporaryDepartmentStore } from '../../../tests/support/department-store';
 
-const OPERATOR: InternalCaller = { consumer: 'dept-persons', kind: 'SYSTEM', roles: ['DEPARTMENT'], department: 'persons' };
+const OPERATOR = departmentOperator(persons);
 const ID_NUMBER = '11010519491231002X';
 const SINCE = '2000-01-01T00:00:00Z';
 /** The department's own mutations, called as the subgraph calls them (no gateway: the department's rule alone). */
 const MUTATION = persons.resolvers.Mutation as Record<string, (parent: unknown, args: unknown, context: unknown) => Promise<unknown>>;
 
 describe("a person's correction answering a data objection", () => {
-  let dir: string;
+  let store: Awaited<ReturnType<typeof temporaryDepartmentStore>>;
   let db: Knex;
   const correct = (correction: Record<string, unknown>, objectionId: string | null) =>
     MUTATION.correctNaturalPerson(undefined, { idNumber: ID_NUMBER, correction, reason: '依户籍档案更正', objectionId }, persons.createContext(db, OPERATOR));
@@ -22,18 +17,14 @@ describe("a person's correction answering a data objection", () => {
     .map((c) => ({ fields: c.fields, objectionId: c.objectionId }));
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-objection-answers-'));
-    db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'persons');
-    await migrate(db, persons.migrations);
+    store = await temporaryDepartmentStore(persons);
+    db = store.db;
     await db('natural_persons').insert({
       id_number: ID_NUMBER, name: '林某某', gender: 'FEMALE', birth_date: '1949-12-31', status: 'ALIVE', deceased_on: null,
       household_division_code: '110105', household_address: '北京市朝阳区某街道1号', mobile_phone: null,
     });
   });
-  afterAll(async () => {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => store.remove());
 
   it('is refused when it sets an item to the value the record has: the objection may dispute that item, and the log would name it beside the other change', async () => {
     // An objection to the name, "answered" with the name as it is and a new address: the gateway sees only that the name is set.

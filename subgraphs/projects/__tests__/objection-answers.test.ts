@@ -1,14 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
-import { readConfig } from '../../../shared/config';
-import { migrate, openStore } from '../../../shared/db';
 import { organizationCodeCheckCharacter, usccCheckCharacter } from '../../../shared/identifiers';
-import type { InternalCaller } from '../../../shared/internal-token';
 import { projects } from '..';
+import { departmentOperator, temporaryDepartmentStore } from '../../../tests/support/department-store';
 
-const OPERATOR: InternalCaller = { consumer: 'dept-projects', kind: 'SYSTEM', roles: ['DEPARTMENT'], department: 'projects' };
+const OPERATOR = departmentOperator(projects);
 const PROJECT_CODE = '2019-350821-34-03-000011';
 const FIRST17 = `91350100MA2XY012${organizationCodeCheckCharacter('MA2XY012')}`;
 const PARCELS = ['350821001001GB00001F00010001', '350821001001GB00002F00010001'];
@@ -17,7 +12,7 @@ const SINCE = '2000-01-01T00:00:00Z';
 const MUTATION = projects.resolvers.Mutation as Record<string, (parent: unknown, args: unknown, context: unknown) => Promise<unknown>>;
 
 describe("a project's correction answering a data objection", () => {
-  let dir: string;
+  let store: Awaited<ReturnType<typeof temporaryDepartmentStore>>;
   let db: Knex;
   const correct = (correction: Record<string, unknown>, objectionId: string | null) =>
     MUTATION.correctInvestmentProject(undefined, { projectCode: PROJECT_CODE, correction, reason: '依备案材料更正', objectionId }, projects.createContext(db, OPERATOR));
@@ -25,9 +20,8 @@ describe("a project's correction answering a data objection", () => {
     .map((c) => ({ fields: c.fields, objectionId: c.objectionId }));
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-objection-answers-'));
-    db = await openStore(readConfig({ ONESOURCE_DATA_DIR: dir, ONESOURCE_MYSQL_URL: '' }), 'projects');
-    await migrate(db, projects.migrations);
+    store = await temporaryDepartmentStore(projects);
+    db = store.db;
     await db('investment_projects').insert({
       project_code: PROJECT_CODE, name: '厂房建设', total_investment: 1000, status: 'UNDER_REVIEW', kind: 'FILING', industry_code: '34',
       declared_on: '2019-09-01', applicant_uscc: `${FIRST17}${usccCheckCharacter(FIRST17)}`, division_code: '350821',
@@ -35,10 +29,7 @@ describe("a project's correction answering a data objection", () => {
     await db('project_parcels').insert(PARCELS.map((parcel_code) => ({ project_code: PROJECT_CODE, parcel_code })));
     await db('approval_steps').insert({ project_code: PROJECT_CODE, step: 1, department: '发展和改革委员会', item: '企业投资项目备案', status: 'IN_PROGRESS', decided_on: null });
   });
-  afterAll(async () => {
-    await db.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => store.remove());
 
   it('is refused when it sets an item to the value the project has: the objection may dispute that item, and the log would name it beside the other change', async () => {
     // An objection to the name, "answered" with the name as it is and a new investment.
