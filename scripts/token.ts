@@ -1,9 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { readConfig } from '../shared/config';
+import { Config, readConfig } from '../shared/config';
+import { openStore, storeLocation } from '../shared/db';
 import { checkIdNumber } from '../shared/identifiers';
 import { issueDevToken } from '../gateway/auth/dev-tokens';
 import { hasKeyPair } from '../shared/keys';
-import { SEED_CONSUMERS } from '../gateway/consumers';
+import { Consumer, createConsumerRegistry, SEED_CONSUMERS } from '../gateway/consumers';
+import { gatewayStoreFound } from '../gateway/store';
 import { exitOnWrongUsage } from './exit';
 
 /**
@@ -60,6 +62,8 @@ async function main() {
   // Wrong usage exits 2 (exitOnWrongUsage), like every other command's.
   if (!citizen && !consumer) program.error(`name a consumer: ${SEED_CONSUMERS.map((c) => c.id).join(', ')}; or give --citizen <idNumber>`);
   if (citizen && consumer) program.error(`a token is for a consumer or for a citizen: give ${consumer} or --citizen, not both`);
+  // A consumer the registry refuses is refused before anything is made (no key, no token).
+  if (consumer) await requireRegistered(config, consumer);
   if (!hasKeyPair(config.dataDir, 'dev-idp')) {
     // The usual cause: a data directory other than the gateway's. Said now, not as a 401 later.
     console.error(
@@ -67,14 +71,57 @@ async function main() {
         'only a gateway started with this same ONESOURCE_DATA_DIR accepts the token (any other answers "the signature does not verify")',
     );
   }
-  if (citizen) {
-    console.log(await issueDevToken(config, { citizen }, lifetime));
+  console.log(await issueDevToken(config, citizen ? { citizen } : { consumer: consumer! }, lifetime));
+}
+
+/**
+ * Refuses a consumer the gateway on these settings would refuse (401 "not a registered consumer"),
+ * naming those it holds, and notes one it would refuse for now (suspended) or cannot be sure of.
+ */
+async function requireRegistered(config: Config, id: string): Promise<void> {
+  const registration = await registrationOf(config, id);
+  if (!registration.read) {
+    if (registration.note) console.error(`note: ${registration.note}`);
     return;
   }
-  if (!SEED_CONSUMERS.some((c) => c.id === consumer)) {
-    console.error(`note: ${consumer} is not a seed consumer; the gateway accepts it only if it is registered`);
+  if (!registration.consumer) {
+    const ids = registration.registered.map((c) => c.id);
+    throw new Error(
+      `"${id}" is not a registered consumer in the gateway's store (${registration.where}), so the gateway would refuse its token: ` +
+        `${ids.length ? `registered are ${ids.join(', ')}` : 'no consumer is registered yet'}; register it with npm run consumers -- add ${id} --name <name> --organisation <organisation>`,
+    );
   }
-  console.log(await issueDevToken(config, { consumer: consumer! }, lifetime));
+  if (registration.consumer.status === 'SUSPENDED') console.error(`note: ${id} is suspended: the gateway refuses its requests until npm run consumers -- activate ${id}`);
+}
+
+type Registration = { read: true; consumer: Consumer | null; registered: Consumer[]; where: string } | { read: false; note?: string };
+
+/**
+ * What the gateway's consumer registry says of `id`, read from the store these settings name, as
+ * the gateway on the same settings reads it. Read only: no store is created or migrated (a running
+ * gateway's store is not changed under it). Where there is no store yet, or it cannot be read now,
+ * the token is still issued (it is signed here, and the gateway may be elsewhere), with a note
+ * unless the gateway's first start will register `id` itself (a seed consumer, seeding on).
+ */
+async function registrationOf(config: Config, id: string): Promise<Registration> {
+  const { where } = storeLocation(config, 'gateway');
+  try {
+    const found = await gatewayStoreFound(config);
+    if (found === 'none') {
+      if (config.seedEmptyStores && SEED_CONSUMERS.some((c) => c.id === id)) return { read: false };
+      return { read: false, note: `there is no gateway store at ${where} yet: the gateway accepts ${id} only once it is registered (npm run consumers -- add, after the gateway's first start)` };
+    }
+    if (found === 'foreign') return { read: false, note: `${where} is not a OneSource gateway store, so whether ${id} is registered could not be read` };
+    const db = await openStore(config, 'gateway');
+    try {
+      const registry = createConsumerRegistry(db);
+      return { read: true, consumer: await registry.byId(id), registered: await registry.all(), where };
+    } finally {
+      await db.destroy();
+    }
+  } catch (e) {
+    return { read: false, note: `the gateway's consumer registry (${where}) could not be read (${(e as Error).message}), so whether ${id} is registered is not known` };
+  }
 }
 
 main().catch((e) => {
