@@ -17,7 +17,10 @@ interface Result {
  * fields as delivered. Each such value becomes SUBGRAPH_UNAVAILABLE (reason INVALID_VALUE) naming
  * the department that answered it, at the place that came back null (the value's own, or the
  * nearest nullable field above it), so that the caller, the audit and the usage statistics see a
- * failure there, as for a department that did not answer.
+ * failure there, as for a department that did not answer. Apollo Gateway gave them only when no
+ * fetch had failed, and dropped them beside another department's failure; as patched here
+ * (patches/@apollo+gateway+2.14.4.patch) it gives them always. A department that fails leaves
+ * nulls, not values of the wrong type, so its failure is not told twice.
  */
 export function valueErrorsAsFailures<R extends Result>(result: R, owners: FieldOwners | undefined): R {
   const invalid = result.extensions?.valueCompletion;

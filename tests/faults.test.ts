@@ -267,6 +267,31 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
     }
   });
 
+  it('says so too when another department failed in the same answer (Apollo Gateway alone drops them then)', async () => {
+    geo.set('wrong-types');
+    await stack.processes.credit!.stop();
+    try {
+      const answer = await review();
+      const project = answer.data.investmentProject;
+      expect(project.parcels[0]).toMatchObject({ parcelCode: whole.parcels[0].parcelCode, landUse: null, landUseCode: null });
+      const failures = unavailable(answer, 'geo');
+      expect(failures.map((e) => e.path)).toEqual(expect.arrayContaining([['investmentProject', 'parcels', 0, 'landUse'], ['investmentProject', 'parcels', 0, 'landUseCode']]));
+      expect(failures.every((e) => e.extensions?.reason === 'INVALID_VALUE')).toBe(true);
+      // Credit's own failures, once each; the nulls they left are not told again as values of the wrong type.
+      expect(unavailable(answer, 'credit').map((e) => e.path).sort()).toEqual([
+        ['investmentProject', 'applicant', 'credit'],
+        ['investmentProject', 'applicant', 'legalRepresentative', 'credit'],
+      ]);
+      expect(answer.errors).toHaveLength(failures.length + 2);
+      expect(answer.extensions?.valueCompletion).toBeUndefined();
+      expectNoInternals(answer);
+    } finally {
+      geo.set('forward');
+      await stack.startSubgraphProcess('credit');
+    }
+    expect((await eventually(review, (a) => !a.errors)).data.investmentProject).toEqual(whole);
+  });
+
   it.each<Mode>(['html', 'invalid-json', 'not-graphql', 'short-list', 'status-500', 'null-data', 'internal-error'])('turns a department answering garbage (%s) into SUBGRAPH_UNAVAILABLE', async (mode) => {
     geo.set(mode);
     try {
@@ -276,6 +301,8 @@ describe('a department that fails costs only its own fields [sqlite, processes]'
       expect(project).toMatchObject({ name: whole.name, applicant: { name: whole.applicant.name, credit: whole.applicant.credit } });
       expect(unavailable(answer, 'geo').length).toBeGreaterThan(0);
       expect(answer.errors!.every((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE' && e.extensions?.department === 'geo' && e.path)).toBe(true);
+      // The nulls its failure left in non-null fields (a parcel's landUse) are that failure, not values of the wrong type.
+      expect(answer.errors!.filter((e) => e.extensions?.reason === 'INVALID_VALUE')).toEqual([]);
       expectNoInternals(answer);
     } finally {
       geo.set('forward');
