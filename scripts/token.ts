@@ -114,8 +114,8 @@ async function registrationOf(config: Config, id: string): Promise<Registration>
     if (found === 'foreign') return { read: false, note: `${where} is not a OneSource gateway store, so whether ${id} is registered could not be read` };
     const db = await openStore(config, 'gateway');
     try {
-      const registry = createConsumerRegistry(db);
-      return { read: true, consumer: await registry.byId(id), registered: await registry.all(), where };
+      const registered = await createConsumerRegistry(db).all();
+      return { read: true, consumer: registered.find((c) => c.id === id) ?? null, registered, where };
     } finally {
       await db.destroy();
     }

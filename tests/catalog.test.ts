@@ -1,7 +1,6 @@
 import { readSdl } from '../shared/subgraph-server';
 import { SHARING_SCHEMA_FILES } from '../gateway/sharing';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { isObjectType, parse, Kind } from 'graphql';
 import { DEPARTMENTS } from '../shared/departments';
@@ -13,6 +12,7 @@ import { apiSchemaOf } from '../gateway/schema-change';
 import { LiveSupergraph, supergraphReloader } from '../gateway/supergraph-reload';
 import { composeSupergraph, executableSupergraph, readSubgraphSources, SubgraphSource } from '../gateway/supergraph';
 import { describeWithStore, Stack, startStack, StoreKind } from './support/stack';
+import { copiedSchemaDir } from './support/schema-dir';
 
 const SHARING_SDL = readSdl({ schemaFile: SHARING_SCHEMA_FILES });
 const SHARING_TYPES = new Set(parse(SHARING_SDL).definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : [])));
@@ -25,16 +25,6 @@ const CATALOG = `query Catalogue($consumer: ID) { catalog(consumer: $consumer) {
     name coordinate description owner shareType resources conditions updateCycle format mask grantedTo maskedFor readable } }
   conditionalResources { name owner items grantedTo maskedFor readable }
 } }`;
-
-/** A copy of the departments' SDL the gateway composes from (ONESOURCE_SCHEMA_DIR): tests change the copy, never the repo. */
-function copySchemas(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-schemas-'));
-  for (const { name } of DEPARTMENTS) {
-    fs.mkdirSync(path.join(dir, name));
-    fs.copyFileSync(path.join(__dirname, '..', 'subgraphs', name, 'schema.graphql'), path.join(dir, name, 'schema.graphql'));
-  }
-  return dir;
-}
 
 function editSdl(sdl: string, edits: [string, string][]): string {
   for (const [from, to] of edits) {
@@ -54,7 +44,7 @@ function defineCatalogSuite(store: StoreKind) {
     let schemaDir: string;
 
     beforeAll(async () => {
-      schemaDir = copySchemas();
+      schemaDir = copiedSchemaDir();
       stack = await startStack({ store, mode: 'in-process', env: { ONESOURCE_SCHEMA_DIR: schemaDir, ONESOURCE_SCHEMA_POLL_MS: '50' } });
     }, 300_000);
     afterAll(async () => {

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
-import { DEPARTMENTS } from '../shared/departments';
 import { SCHEMA_IDENTITY_HEADER, SCHEMA_IDENTITY_PATH } from '../gateway/schema-identity';
 import * as pageSide from '../gateway/playground/src/schema-identity';
 import { Stack, startStack } from './support/stack';
+import { copiedSchemaDir } from './support/schema-dir';
 
 /**
  * The developer portal follows the gateway's schema: when a department changes its SDL and the
@@ -59,11 +58,7 @@ describeInBrowser('the developer portal follows a schema the gateway reloads', (
   }
 
   beforeAll(async () => {
-    schemaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-schemas-'));
-    for (const { name } of DEPARTMENTS) {
-      fs.mkdirSync(path.join(schemaDir, name));
-      fs.copyFileSync(path.join(__dirname, '..', 'subgraphs', name, 'schema.graphql'), path.join(schemaDir, name, 'schema.graphql'));
-    }
+    schemaDir = copiedSchemaDir();
     personsSdl = fs.readFileSync(path.join(schemaDir, 'persons', 'schema.graphql'), 'utf8');
     expect(personsSdl.split(SERVED).length).toBe(2);
     stack = await startStack({ store: 'sqlite', mode: 'in-process', env: { ONESOURCE_SCHEMA_DIR: schemaDir, ONESOURCE_SCHEMA_POLL_MS: '50' } });

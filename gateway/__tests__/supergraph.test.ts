@@ -1,19 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { readConfig } from '../../shared/config';
-import { DEPARTMENTS, schemaPath } from '../../shared/departments';
 import { composeSupergraph, CompositionError, readSubgraphSources } from '../supergraph';
-
-/** A temporary ONESOURCE_SCHEMA_DIR holding a copy of the five departments' SDL. */
-function copiedSchemaDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onesource-schemas-'));
-  for (const { name } of DEPARTMENTS) {
-    fs.mkdirSync(path.join(dir, name));
-    fs.copyFileSync(schemaPath(name), path.join(dir, name, 'schema.graphql'));
-  }
-  return dir;
-}
+import { copiedSchemaDir } from '../../tests/support/schema-dir';
 
 describe('composing the supergraph from the departments\' SDL files', () => {
   const config = readConfig({});
