@@ -34,7 +34,11 @@ export interface ClusterPrimary {
 export interface PrimaryOptions {
   workers: number;
   logger: Logger;
-  /** One-time work (keys, migrations, seeding), done before the first worker starts. */
+  /**
+   * One-time work (keys, migrations, seeding), done before the first worker starts. Begun on the
+   * next microtask, not before this returns: the caller wires `stop` to its signals first, so a
+   * SIGTERM that comes as the work begins stops it, rather than kill the process mid-migration.
+   */
   prepare: () => Promise<void>;
 }
 
@@ -63,7 +67,7 @@ export function startClusterPrimary({ workers, logger, prepare }: PrimaryOptions
     return worker;
   };
 
-  const prepared = prepare();
+  const prepared = Promise.resolve().then(prepare);
   const stop = async () => {
     stopping = true;
     await prepared.catch(() => undefined);

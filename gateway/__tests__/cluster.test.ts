@@ -79,4 +79,11 @@ describe('gateway cluster [processes]', () => {
     expect(running.output()).not.toContain('listening');
     expect(running.output()).toMatch(/"msg":"stopping"/);
   }, 60_000);
+
+  it('SIGTERM as the preparation begins is a stop too: the signal is wired before the work starts', async () => {
+    running = startCluster({ PORT: String(await freePort()), PREPARE_MS: '200', SIGTERM_AS_PREPARE_BEGINS: '1' });
+    expect(await running.exited).toEqual({ code: 0, signal: null });
+    expect(running.output()).toContain('prepared');
+    expect(running.output()).not.toContain('listening');
+  }, 60_000);
 });

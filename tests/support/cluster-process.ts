@@ -18,6 +18,8 @@ async function primary() {
     workers: 2,
     logger,
     prepare: async () => {
+      // A SIGTERM as the work begins (the test's deterministic stand-in for one that comes then).
+      if (process.env.SIGTERM_AS_PREPARE_BEGINS) process.kill(process.pid, 'SIGTERM');
       say('preparing');
       await new Promise((r) => setTimeout(r, Number(process.env.PREPARE_MS ?? 0)));
       say('prepared');
