@@ -17,7 +17,7 @@ export interface Supervised {
 }
 
 /**
- * `ONESOURCE_MAX_HEAP_MB` and `ONESOURCE_HEAP_GROWING_PERCENT` as node flags.
+ * `ONESOURCE_MAX_HEAP_MB`, `ONESOURCE_HEAP_GROWING_PERCENT` and `ONESOURCE_MAX_SEMI_SPACE_MB` as node flags.
  *
  * Without a limit V8 sizes the old generation by the machine's memory and lets garbage pile up to
  * several times the live heap before collecting: the gateway's live heap under load is about 65 MB,
@@ -29,13 +29,18 @@ export interface Supervised {
  * about 60 ms on a helper thread, and on a 2-core machine shared with the departments and MySQL the
  * requests arriving meanwhile queue behind it: most of the slowest 1% (BENCHMARKS.md). Letting it
  * grow to twice the survivors makes them three times rarer for about 30 MB more resident.
- * Cluster workers inherit both flags with the rest of the primary's execArgv.
+ *
+ * The young generation is fixed at what Node 20 and 22 give it (16 MB semi-spaces): Node 24 lets
+ * it grow to 64 MB, and under the old-space limit above its gateway then ran a full collection
+ * about six times a second, at four to five times the CPU per answer (BENCHMARKS.md, "Node 24").
+ * Cluster workers inherit the flags with the rest of the primary's execArgv.
  */
 function heapFlags(env: NodeJS.ProcessEnv): string[] {
-  const { maxHeapMb, heapGrowingPercent } = readConfig(env);
+  const { maxHeapMb, heapGrowingPercent, maxSemiSpaceMb } = readConfig(env);
   return [
     ...(maxHeapMb > 0 ? [`--max-old-space-size=${maxHeapMb}`] : []),
     ...(heapGrowingPercent > 0 ? [`--heap-growing-percent=${heapGrowingPercent}`] : []),
+    ...(maxSemiSpaceMb > 0 ? [`--max-semi-space-size=${maxSemiSpaceMb}`] : []),
   ];
 }
 

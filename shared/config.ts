@@ -33,6 +33,11 @@ export interface Config {
    * the next one (`node --heap-growing-percent`); 0 = V8's own choice. See README, "Memory".
    */
   heapGrowingPercent: number;
+  /**
+   * The largest each of V8's young-generation semi-spaces may grow (MB) for the same processes
+   * (`node --max-semi-space-size`); 0 = V8's own choice. See README, "Memory".
+   */
+  maxSemiSpaceMb: number;
   /** Host the servers bind to. */
   host: string;
   subgraphs: Record<DepartmentName, { port: number; url: string }>;
@@ -164,6 +169,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayWorkers: env.ONESOURCE_GATEWAY_WORKERS?.toLowerCase() === 'auto' ? os.availableParallelism() : intSetting(env, 'ONESOURCE_GATEWAY_WORKERS', 1) || os.availableParallelism(),
     maxHeapMb: intSetting(env, 'ONESOURCE_MAX_HEAP_MB', 192),
     heapGrowingPercent: intSetting(env, 'ONESOURCE_HEAP_GROWING_PERCENT', 100),
+    maxSemiSpaceMb: intSetting(env, 'ONESOURCE_MAX_SEMI_SPACE_MB', 16),
     host,
     subgraphs,
     resilience,

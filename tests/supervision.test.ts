@@ -64,7 +64,7 @@ describe('supervised processes and graceful stops [sqlite, processes]', () => {
     // The command line the kernel holds, not the one we meant to give: what V8 was started with.
     const flagsOf = (p: Supervised | undefined) => fs.readFileSync(`/proc/${p!.current().pid}/cmdline`, 'utf8').split('\0');
     for (const name of ['gateway', 'persons'] as const) {
-      expect(flagsOf(stack.processes[name])).toEqual(expect.arrayContaining(['--max-old-space-size=192', '--heap-growing-percent=100']));
+      expect(flagsOf(stack.processes[name])).toEqual(expect.arrayContaining(['--max-old-space-size=192', '--heap-growing-percent=100', '--max-semi-space-size=16']));
     }
   });
 

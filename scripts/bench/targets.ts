@@ -20,7 +20,7 @@ export interface TargetDefinition {
 }
 
 /** The peers and the baseline run with V8's default heap sizing: OneSource's heap settings are OneSource's. */
-const PEER_DEFAULTS: NodeJS.ProcessEnv = { ONESOURCE_MAX_HEAP_MB: '0', ONESOURCE_HEAP_GROWING_PERCENT: '0' };
+const PEER_DEFAULTS: NodeJS.ProcessEnv = { ONESOURCE_MAX_HEAP_MB: '0', ONESOURCE_HEAP_GROWING_PERCENT: '0', ONESOURCE_MAX_SEMI_SPACE_MB: '0' };
 
 export const TARGETS: readonly TargetDefinition[] = [
   {

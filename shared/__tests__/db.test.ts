@@ -145,11 +145,12 @@ describe('settings refused at start-up, naming the variable and what it accepts'
     for (const name of ['ONESOURCE_MAX_DEPTH', 'ONESOURCE_MAX_TOKENS', 'ONESOURCE_MAX_COST']) {
       expect(refusal({ [name]: '0' })).toMatch(new RegExp(`^${name} must be a whole number of at least 1, not 0`));
     }
-    const zeros = readConfig({ ONESOURCE_APQ_TTL: '0', ONESOURCE_SCHEMA_POLL_MS: '0', ONESOURCE_MAX_HEAP_MB: '0', ONESOURCE_HEAP_GROWING_PERCENT: '0', ONESOURCE_MAX_ALIASES: '0', ONESOURCE_MAX_DIRECTIVES: '0' });
+    const zeros = readConfig({ ONESOURCE_APQ_TTL: '0', ONESOURCE_SCHEMA_POLL_MS: '0', ONESOURCE_MAX_HEAP_MB: '0', ONESOURCE_HEAP_GROWING_PERCENT: '0', ONESOURCE_MAX_SEMI_SPACE_MB: '0', ONESOURCE_MAX_ALIASES: '0', ONESOURCE_MAX_DIRECTIVES: '0' });
     expect(zeros.persistedQueries.ttlSeconds).toBe(0);
     expect(zeros.schemaPollMs).toBe(0);
     expect(zeros.maxHeapMb).toBe(0);
     expect(zeros.heapGrowingPercent).toBe(0);
+    expect(zeros.maxSemiSpaceMb).toBe(0);
     expect(zeros.limits.maxAliases).toBe(0);
     expect(zeros.limits.maxDirectives).toBe(0);
   });
