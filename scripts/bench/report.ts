@@ -33,6 +33,11 @@ export interface Figures {
   rps: number;
   p50: number;
   p99: number;
+  /**
+   * Each burst's own p99, in the order run: how far the tail moved from one burst to the next on
+   * the same code, which a single pooled p99 hides (on a shared machine, by half its value).
+   */
+  p99ByBurst: number[];
   peakMiB: number;
   /** CPU ms of the target's own processes per good answer. */
   cpuMsPerAnswer: number;
@@ -64,6 +69,7 @@ export function figuresOf(bursts: Burst[]): Figures {
     rps: seconds ? ok / seconds : 0,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
+    p99ByBurst: bursts.map((b) => percentile([...b.latencies].sort((x, y) => x - y), 0.99)),
     peakMiB: Math.max(0, ...bursts.map((b) => b.peakBytes)) / MiB,
     cpuMsPerAnswer: ok ? (bursts.reduce((s, b) => s + b.cpuSeconds, 0) * 1000) / ok : NaN,
     stackCpuMsPerAnswer: ok && bursts.every((b) => b.stackCpuSeconds !== undefined) ? (bursts.reduce((s, b) => s + b.stackCpuSeconds!, 0) * 1000) / ok : NaN,
@@ -228,6 +234,17 @@ function partsTable(report: Report): Table {
   return { head: ['operation', 'target', ...names], rows, right: names.map((_, i) => i + 2) };
 }
 
+function burstsTable(report: Report): Table {
+  const rows: string[][] = [];
+  for (const op of report.operations) {
+    for (const t of report.targets) {
+      const f = report.figures.get(op.id)?.get(t.id);
+      if (f?.agreement.measurable) rows.push([op.title, t.title, f.p99ByBurst.map((p) => fixed(p, 1)).join('  ')]);
+    }
+  }
+  return { head: ['operation', 'target', 'p99 ms by burst'], rows, right: [] };
+}
+
 export function consoleReport(report: Report): string {
   const { info } = report;
   return [
@@ -243,6 +260,10 @@ export function consoleReport(report: Report): string {
     'Stack CPU ms/answer by process:',
     '',
     textTable(partsTable(report)),
+    '',
+    'p99 ms of each burst, in the order run:',
+    '',
+    textTable(burstsTable(report)),
     '',
     ...(reviewTargets(report).length ? ['Issue 7 targets, project review:', ...reviewTargets(report), ''] : []),
     ...(failures(report).length ? ['Problems:', ...failures(report), ''] : []),

@@ -23,6 +23,13 @@ describe('figures of a target’s bursts', () => {
     expect(f.stackCpuMsByPart).toEqual({ target: 1, persons: 1, mariadb: 1 });
   });
 
+  it('keeps each burst’s own p99 beside the pooled one, in the order run', () => {
+    // Response times 1…1,000 ms, then 1…3,000 ms: pooled, the second burst's tail sets the p99.
+    const f = figuresOf([burstOf(1_000, 1, 3), burstOf(3_000, 2, 5)]);
+    expect(f.p99ByBurst).toEqual([990, 2_970]);
+    expect(f.p99).toBe(2_960);
+  });
+
   it('does not guess the stack’s CPU when a burst was not measured whole', () => {
     expect(figuresOf([burstOf(1_000, 1, 3), burstOf(1_000, 1)]).stackCpuMsPerAnswer).toBeNaN();
     expect(figuresOf([burstOf(0, 0, 0)]).stackCpuMsPerAnswer).toBeNaN();
@@ -51,5 +58,13 @@ describe('the ratios printed', () => {
     expect(ratios).toMatch(/2\.00×/);
     expect(ratios).not.toMatch(/0\.25×/);
     expect(printed).not.toMatch(/≥ 40% of the direct baseline: 25/);
+  });
+
+  it('print each burst’s p99 for the targets measured', () => {
+    const bursts = [burstOf(1_000, 1, 3), burstOf(2_000, 1, 3)];
+    const measurements = [{ target: target('onesource'), operation: review, agreement: agreed, bursts }];
+    const printed = consoleReport(buildReport(info, [review], [target('onesource')], measurements, new Map()));
+    const section = printed.slice(printed.indexOf('p99 ms of each burst'));
+    expect(section.split('\n').find((line) => line.startsWith(review.title))).toMatch(/OneSource\s+990\.0  1980\.0\s*$/);
   });
 });
