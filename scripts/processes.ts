@@ -32,7 +32,7 @@ export interface Supervised {
  *
  * The young generation is fixed at what Node 20 and 22 give it (16 MB semi-spaces): Node 24 lets
  * it grow to 64 MB, and under the old-space limit above its gateway then ran a full collection
- * about six times a second, at four to five times the CPU per answer (BENCHMARKS.md, "Node 24").
+ * about six times a second, at two to five times the CPU per answer (BENCHMARKS.md, "Node 24").
  * Cluster workers inherit the flags with the rest of the primary's execArgv.
  */
 function heapFlags(env: NodeJS.ProcessEnv): string[] {

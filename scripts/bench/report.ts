@@ -222,26 +222,24 @@ function settingsLine(info: RunInfo): string {
 
 /** What the console shows at the end of a run. */
 /** Where each target's stack CPU went: the target's own process, each department, the servers. */
+/** One row per operation and target whose answers were measurable: its titles, then `cells` of its figures. */
+function measuredRows(report: Report, cells: (f: Figures) => string[]): string[][] {
+  return report.operations.flatMap((op) =>
+    report.targets.flatMap((t) => {
+      const f = report.figures.get(op.id)?.get(t.id);
+      return f?.agreement.measurable ? [[op.title, t.title, ...cells(f)]] : [];
+    }),
+  );
+}
+
 function partsTable(report: Report): Table {
   const names = [...new Set([...report.figures.values()].flatMap((byTarget) => [...byTarget.values()].flatMap((f) => Object.keys(f.stackCpuMsByPart))))];
-  const rows: string[][] = [];
-  for (const op of report.operations) {
-    for (const t of report.targets) {
-      const f = report.figures.get(op.id)?.get(t.id);
-      if (f?.agreement.measurable) rows.push([op.title, t.title, ...names.map((n) => fixed(f.stackCpuMsByPart[n] ?? NaN, 2))]);
-    }
-  }
+  const rows = measuredRows(report, (f) => names.map((n) => fixed(f.stackCpuMsByPart[n] ?? NaN, 2)));
   return { head: ['operation', 'target', ...names], rows, right: names.map((_, i) => i + 2) };
 }
 
 function burstsTable(report: Report): Table {
-  const rows: string[][] = [];
-  for (const op of report.operations) {
-    for (const t of report.targets) {
-      const f = report.figures.get(op.id)?.get(t.id);
-      if (f?.agreement.measurable) rows.push([op.title, t.title, f.p99ByBurst.map((p) => fixed(p, 1)).join('  ')]);
-    }
-  }
+  const rows = measuredRows(report, (f) => [f.p99ByBurst.map((p) => fixed(p, 1)).join('  ')]);
   return { head: ['operation', 'target', 'p99 ms by burst'], rows, right: [] };
 }
 
