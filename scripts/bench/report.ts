@@ -120,30 +120,33 @@ interface Table {
 
 const RESULT_COLUMNS = ['operation', 'target', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU ms/answer', 'stack CPU ms/answer', 'failed', 'answers'];
 
+/** Each operation's figures for each target that has them, in the report's order (operations, then targets). */
+function figuresInOrder(report: Report): { op: Operation; target: TargetDefinition; f: Figures & { agreement: Agreement } }[] {
+  return report.operations.flatMap((op) =>
+    report.targets.flatMap((target) => {
+      const f = report.figures.get(op.id)?.get(target.id);
+      return f ? [{ op, target, f }] : [];
+    }),
+  );
+}
+
 function resultsTable(report: Report): Table {
-  const rows: string[][] = [];
-  for (const op of report.operations) {
-    for (const t of report.targets) {
-      const f = report.figures.get(op.id)?.get(t.id);
-      if (!f) continue;
-      if (!f.agreement.measurable) {
-        rows.push([op.title, t.title, ...RESULT_COLUMNS.slice(2, -1).map(() => '—'), f.agreement.label]);
-        continue;
-      }
-      rows.push([
-        op.title,
-        t.title,
-        fixed(f.rps, 1),
-        fixed(f.p50, 1),
-        fixed(f.p99, 1),
-        fixed(f.peakMiB, 0),
-        fixed(f.cpuMsPerAnswer, 2),
-        fixed(f.stackCpuMsPerAnswer, 2),
-        f.failed ? `${f.failed} of ${f.answers}` : '0',
-        f.agreement.label,
-      ]);
-    }
-  }
+  const rows = figuresInOrder(report).map(({ op, target, f }) =>
+    !f.agreement.measurable
+      ? [op.title, target.title, ...RESULT_COLUMNS.slice(2, -1).map(() => '—'), f.agreement.label]
+      : [
+          op.title,
+          target.title,
+          fixed(f.rps, 1),
+          fixed(f.p50, 1),
+          fixed(f.p99, 1),
+          fixed(f.peakMiB, 0),
+          fixed(f.cpuMsPerAnswer, 2),
+          fixed(f.stackCpuMsPerAnswer, 2),
+          f.failed ? `${f.failed} of ${f.answers}` : '0',
+          f.agreement.label,
+        ],
+  );
   return { head: RESULT_COLUMNS, rows, right: [2, 3, 4, 5, 6, 7, 8] };
 }
 
@@ -193,15 +196,10 @@ function reviewTargets(report: Report): string[] {
 }
 
 function failures(report: Report): string[] {
-  const lines: string[] = [];
-  for (const op of report.operations) {
-    for (const t of report.targets) {
-      const f = report.figures.get(op.id)?.get(t.id);
-      if (f && !f.agreement.ok) lines.push(`- ${op.title} · ${t.title}: ${f.agreement.note}`);
-      if (f?.firstFailure) lines.push(`- ${op.title} · ${t.title}: ${f.failed} failed; first: ${f.firstFailure}`);
-    }
-  }
-  return lines;
+  return figuresInOrder(report).flatMap(({ op, target, f }) => [
+    ...(f.agreement.ok ? [] : [`- ${op.title} · ${target.title}: ${f.agreement.note}`]),
+    ...(f.firstFailure ? [`- ${op.title} · ${target.title}: ${f.failed} failed; first: ${f.firstFailure}`] : []),
+  ]);
 }
 
 function markdownTable({ head, rows, right }: Table): string {
@@ -220,29 +218,25 @@ function settingsLine(info: RunInfo): string {
   return `${s.rounds} round${s.rounds === 1 ? '' : 's'} × ${s.duration} s bursts, ${s.connections} connections${s.rate ? `, ${s.rate} req/s arriving at a constant rate (each timed from when it was due)` : ', as fast as answered'}, ${s.warmup} s warm-up per target and operation`;
 }
 
-/** What the console shows at the end of a run. */
-/** Where each target's stack CPU went: the target's own process, each department, the servers. */
 /** One row per operation and target whose answers were measurable: its titles, then `cells` of its figures. */
 function measuredRows(report: Report, cells: (f: Figures) => string[]): string[][] {
-  return report.operations.flatMap((op) =>
-    report.targets.flatMap((t) => {
-      const f = report.figures.get(op.id)?.get(t.id);
-      return f?.agreement.measurable ? [[op.title, t.title, ...cells(f)]] : [];
-    }),
-  );
+  return figuresInOrder(report).flatMap(({ op, target, f }) => (f.agreement.measurable ? [[op.title, target.title, ...cells(f)]] : []));
 }
 
+/** Where each target's stack CPU went: the target's own process, each department, the servers. */
 function partsTable(report: Report): Table {
   const names = [...new Set([...report.figures.values()].flatMap((byTarget) => [...byTarget.values()].flatMap((f) => Object.keys(f.stackCpuMsByPart))))];
   const rows = measuredRows(report, (f) => names.map((n) => fixed(f.stackCpuMsByPart[n] ?? NaN, 2)));
   return { head: ['operation', 'target', ...names], rows, right: names.map((_, i) => i + 2) };
 }
 
+/** Each burst's own p99, in the order run. */
 function burstsTable(report: Report): Table {
   const rows = measuredRows(report, (f) => [f.p99ByBurst.map((p) => fixed(p, 1)).join('  ')]);
   return { head: ['operation', 'target', 'p99 ms by burst'], rows, right: [] };
 }
 
+/** What the console shows at the end of a run. */
 export function consoleReport(report: Report): string {
   const { info } = report;
   return [
